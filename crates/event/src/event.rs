@@ -1,0 +1,129 @@
+//! One received event.
+
+use std::fmt;
+use std::str::FromStr;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::TenantId;
+
+/// Identity of an event, given once at ingest and kept in the durable log, so a replay after
+/// a crash sees the same id again (alert identity derives from it). 48 bits of milliseconds
+/// since the Unix epoch then 80 random bits, like a ULID: ids sort roughly by arrival.
+/// Written as 32 lowercase hex digits.
+#[derive(Copy, Clone, Debug, Eq, PartialEq, Hash, Ord, PartialOrd)]
+pub struct EventId(pub u128);
+
+impl EventId {
+    /// A fresh id for an event received at `at`.
+    pub fn generate(at: Timestamp) -> Self {
+        let millis = u128::from(at.as_millisecond().max(0).unsigned_abs()) & ((1 << 48) - 1);
+        let random: u128 = rand::random::<u128>() & ((1 << 80) - 1);
+        Self((millis << 80) | random)
+    }
+}
+
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:032x}", self.0)
+    }
+}
+
+/// Why a string is not an [`EventId`].
+#[derive(Debug, thiserror::Error)]
+#[error("invalid event id {0:?}: expected 32 hex digits")]
+pub struct EventIdError(pub String);
+
+impl FromStr for EventId {
+    type Err = EventIdError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.len() != 32 {
+            return Err(EventIdError(s.to_owned()));
+        }
+        u128::from_str_radix(s, 16)
+            .map(Self)
+            .map_err(|_| EventIdError(s.to_owned()))
+    }
+}
+
+impl Serialize for EventId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for EventId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// One event as it travels from ingest through the log to detection and storage.
+///
+/// `fields` holds the sender's JSON object unchanged; vigie's own metadata lives beside it,
+/// never inside it, so nothing a sender writes can change the tenant or the id.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Identity, fixed at ingest.
+    pub id: EventId,
+    /// Owner, taken from the credential of the connection or request, never from the body.
+    pub tenant: TenantId,
+    /// When vigie accepted it.
+    pub received_at: Timestamp,
+    /// Which intake produced it (e.g. `http`, `syslog`, `import`).
+    pub source: String,
+    /// The original fields.
+    pub fields: Map<String, Value>,
+}
+
+impl Event {
+    /// A new event with a fresh id.
+    pub fn new(
+        tenant: TenantId,
+        received_at: Timestamp,
+        source: impl Into<String>,
+        fields: Map<String, Value>,
+    ) -> Self {
+        Self {
+            id: EventId::generate(received_at),
+            tenant,
+            received_at,
+            source: source.into(),
+            fields,
+        }
+    }
+
+    /// The value at a field path (see [`crate::field::lookup`]).
+    pub fn field(&self, path: &str) -> Option<&Value> {
+        crate::field::lookup(&self.fields, path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_id_round_trips_and_sorts_by_time() {
+        let early = EventId::generate(Timestamp::from_second(1_000).unwrap());
+        let late = EventId::generate(Timestamp::from_second(2_000).unwrap());
+        assert!(early < late);
+        let text = early.to_string();
+        assert_eq!(text.len(), 32);
+        assert_eq!(text.parse::<EventId>().unwrap(), early);
+        assert!("xyz".parse::<EventId>().is_err());
+    }
+
+    #[test]
+    fn event_serde_round_trip() {
+        let mut fields = Map::new();
+        fields.insert("EventID".into(), Value::from(1));
+        let event = Event::new(TenantId(7), Timestamp::now(), "http", fields);
+        let json = serde_json::to_string(&event).unwrap();
+        let back: Event = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, event);
+    }
+}
