@@ -11,7 +11,9 @@
 
 pub mod event;
 pub mod field;
+pub mod severity;
 pub mod tenant;
 
 pub use event::{Event, EventId};
+pub use severity::{Severity, SeverityError};
 pub use tenant::{Grant, SlugError, TenantId, TenantScope, TenantSlug};
