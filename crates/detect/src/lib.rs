@@ -1,1 +1,87 @@
-//! vigie-detect
+//! vigie-detect: the Sigma detection engine.
+//!
+//! Loads [Sigma](https://github.com/SigmaHQ/sigma-specification) rules from YAML and matches
+//! them against [`vigie_event::Event`]s. Synchronous, and free of I/O except reading rule
+//! files in [`RuleSet::load_dir`].
+//!
+//! # Main types
+//!
+//! - [`RuleSet`]: the compiled rules with unique ids. [`RuleSet::load_dir`] reads a directory
+//!   recursively, [`RuleSet::from_yaml`] one text; [`RuleSet::evaluate`] returns every rule
+//!   matching an event.
+//! - [`Rule`]: one compiled rule; [`Rule::matches`] tests one event. Its [`RuleMeta`] holds
+//!   id, title, [`Level`], status, description, author, tags, references, false positives,
+//!   [`LogSource`], date, modified, fields and the file path.
+//! - [`LoadReport`]: how many files were read, the metadata of the loaded rules and a
+//!   [`Rejection`] (file, 1-based document, reason) for each document that did not load. One
+//!   bad rule never stops the others; [`DetectError`] is returned only when the rule directory
+//!   itself is unreadable.
+//!
+//! # Supported
+//!
+//! - Files `*.yml` / `*.yaml`, found recursively; several YAML documents per file (`---`).
+//! - Search identifiers as maps (AND of fields), lists of maps (OR), keyword lists (OR, or AND
+//!   under a `'|all'` key). Keywords are substring matches (wildcards allowed) against every
+//!   string value of the event, nested ones included; keys and non-string values are not
+//!   searched.
+//! - Field values: single or list (OR; AND with `all`), strings, integers, booleans, `''`,
+//!   `null` (field missing or null). Field names are looked up with
+//!   [`vigie_event::Event::field`] (flat or nested dotted paths). A list-valued event field
+//!   matches when one of its elements does.
+//! - Wildcards `*` and `?`, with `\` escaping exactly as the specification's "Escape
+//!   Character" section says (`\*`, `\?`, `\\`; a backslash before anything else is a plain
+//!   backslash). Matching is case-insensitive unless `cased` (or `re`) says otherwise.
+//! - Modifiers: `contains`, `startswith`, `endswith`, `all`, `exists`, `cased`, `neq` (the
+//!   check holds when none of the values match, a missing field included), `re` with `i`,
+//!   `m`, `s` (Rust `regex` syntax: PCRE look-around and back-references are rejected at
+//!   load), `windash` (a `-` or `/` starting a flag matches `-`, `/`, en dash, em dash and
+//!   horizontal bar, like pySigma), `gt`, `gte`, `lt`, `lte` (numbers, or strings parsing as
+//!   numbers), `cidr` (IPv4 and IPv6), `base64`, `base64offset` (pySigma's three variants),
+//!   `utf16le`/`wide`, `utf16be`, `utf16` (with BOM), and `fieldref` (equal to another
+//!   field, case-insensitive unless `cased`). Modifiers apply in the order written
+//!   (`wide|base64offset|contains`). An unknown, misplaced or conflicting modifier is a
+//!   load error naming the modifier and the field.
+//! - Conditions: `and`, `or`, `not`, parentheses, `1 of`/`any of`/`N of`/`all of` a pattern
+//!   (`*` wildcards) or `them` (identifiers starting with `_` excluded), with the
+//!   specification's precedence (`or` < `and` < `not` < `x of` < parentheses). A condition
+//!   list is an OR of its items. A condition naming a missing identifier, or a pattern
+//!   matching none, is a load error naming it.
+//! - Rules without `id:` get a stable derived id (see [`derive_rule_id`]): `derived-` and the
+//!   hex FNV-1a hash of the file path relative to the rule directory and the title. Moving
+//!   the file or editing the title changes it (and therefore alert identity).
+//! - Missing `level:` means [`Level::Medium`].
+//!
+//! Compilation does the work once: literals keep their text and compare ASCII
+//! case-insensitively in place; all `contains` literals of an OR-list share one Aho-Corasick
+//! automaton; a regex is built only for wildcards in the middle of a value, non-ASCII
+//! case-insensitive text, `windash` and `re`. Matching allocates nothing on the common path
+//! (numbers compared against non-integer literals, and `fieldref`, format a string).
+//!
+//! # Not supported yet (rejected with a reason, never silently)
+//!
+//! - **Logsource routing**: rules are not yet selected by `logsource`, every rule is tested
+//!   against every event, and field names are used as written in the rule (no field mapping,
+//!   e.g. `Image` is not mapped to `NewProcessName` or `process.executable`). The field-mapping
+//!   work will add both; `logsource` is kept in [`RuleMeta::logsource`] for it.
+//! - Correlation rules (`correlation:`) and filters (`filter:` meta-rules).
+//! - Sigma 1.0 leftovers: aggregations in conditions (`| count() by x > 5`), `near`,
+//!   rule collections (`action: global` multi-document files).
+//! - `expand` placeholders (the specification requires rejecting such rules) and the time
+//!   modifiers (`minute`, `hour`, `day`, `week`, `month`, `year`).
+//! - Rules with `status: deprecated` or `status: unsupported` are rejected on purpose.
+
+mod condition;
+mod detection;
+mod error;
+mod meta;
+mod pattern;
+mod rule;
+mod ruleset;
+
+pub use error::DetectError;
+pub use meta::{Level, LevelError, LogSource, RuleMeta};
+pub use rule::{Rule, derive_rule_id};
+pub use ruleset::{LoadReport, Rejection, RuleSet};
+
+#[cfg(test)]
+mod tests;

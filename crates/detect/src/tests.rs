@@ -1,0 +1,542 @@
+//! Unit tests of rule loading and matching, one small rule per feature.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+use vigie_event::{Event, TenantId};
+
+use crate::{Level, RuleSet};
+
+pub(crate) fn event(fields: Value) -> Event {
+    let Value::Object(map) = fields else {
+        panic!("event fields must be an object")
+    };
+    Event::new(TenantId(1), jiff::Timestamp::UNIX_EPOCH, "test", map)
+}
+
+/// A rule with this `detection:` body (indented by 4).
+fn rule(detection: &str) -> RuleSet {
+    let text = format!(
+        "title: t\nid: r1\nlogsource:\n    product: windows\ndetection:\n{detection}\nlevel: high\n"
+    );
+    let (set, report) = RuleSet::from_yaml(&text, Path::new("t.yml"));
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    assert_eq!(set.len(), 1);
+    set
+}
+
+fn rejection(detection: &str) -> String {
+    let text =
+        format!("title: t\nid: r1\nlogsource:\n    product: windows\ndetection:\n{detection}\n");
+    let (set, report) = RuleSet::from_yaml(&text, Path::new("t.yml"));
+    assert!(set.is_empty());
+    assert_eq!(report.rejected.len(), 1);
+    report.rejected[0].to_string()
+}
+
+fn hit(set: &RuleSet, fields: Value) -> bool {
+    set.rules()[0].matches(&event(fields))
+}
+
+#[test]
+fn plain_value_is_exact_and_case_insensitive() {
+    let set =
+        rule("    sel:\n        Image: 'C:\\Windows\\System32\\whoami.exe'\n    condition: sel");
+    assert!(hit(
+        &set,
+        json!({"Image": "c:\\windows\\system32\\WHOAMI.exe"})
+    ));
+    assert!(!hit(
+        &set,
+        json!({"Image": "c:\\windows\\system32\\whoami.exe.bak"})
+    ));
+    assert!(!hit(
+        &set,
+        json!({"Other": "c:\\windows\\system32\\whoami.exe"})
+    ));
+    assert_eq!(set.rules()[0].meta.level, Level::High);
+}
+
+#[test]
+fn map_is_and_list_of_values_is_or() {
+    let set = rule(
+        "    sel:\n        EventID:\n            - 517\n            - 1102\n        Channel: Security\n    condition: sel",
+    );
+    assert!(hit(&set, json!({"EventID": 1102, "Channel": "security"})));
+    assert!(hit(&set, json!({"EventID": "517", "Channel": "Security"})));
+    assert!(!hit(&set, json!({"EventID": 4624, "Channel": "Security"})));
+    assert!(!hit(&set, json!({"EventID": 517})));
+}
+
+#[test]
+fn list_of_maps_is_or() {
+    let set = rule(
+        "    sel:\n        - Image|endswith: '\\example.exe'\n        - Description|contains: 'Test executable'\n    condition: sel",
+    );
+    assert!(hit(&set, json!({"Image": "C:\\x\\EXAMPLE.exe"})));
+    assert!(hit(&set, json!({"Description": "a test Executable here"})));
+    assert!(!hit(
+        &set,
+        json!({"Image": "C:\\x\\example.exe2", "Description": "x"})
+    ));
+}
+
+#[test]
+fn contains_startswith_endswith() {
+    let set = rule(
+        "    a:\n        CommandLine|contains: ' -enc '\n    b:\n        Image|startswith: 'C:\\Users\\'\n    c:\n        Image|endswith: '\\powershell.exe'\n    condition: a and b and c",
+    );
+    assert!(hit(
+        &set,
+        json!({"CommandLine": "x -ENC abc", "Image": "c:\\users\\bob\\PowerShell.exe"})
+    ));
+    assert!(!hit(
+        &set,
+        json!({"CommandLine": "x -encx", "Image": "c:\\users\\bob\\PowerShell.exe"})
+    ));
+    assert!(!hit(
+        &set,
+        json!({"CommandLine": "x -enc y", "Image": "D:\\users\\powershell.exe"})
+    ));
+    assert!(!hit(
+        &set,
+        json!({"CommandLine": "x -enc y", "Image": "C:\\Users\\powershell.exe.txt"})
+    ));
+}
+
+#[test]
+fn contains_lists_or_and_all() {
+    let any = rule(
+        "    sel:\n        CommandLine|contains:\n            - 'alpha'\n            - 'beta'\n            - 'gamma'\n    condition: sel",
+    );
+    assert!(hit(&any, json!({"CommandLine": "xxBETAxx"})));
+    assert!(!hit(&any, json!({"CommandLine": "delta"})));
+    let all = rule(
+        "    sel:\n        CommandLine|contains|all:\n            - 'alpha'\n            - 'beta'\n    condition: sel",
+    );
+    assert!(hit(&all, json!({"CommandLine": "beta then ALPHA"})));
+    assert!(!hit(&all, json!({"CommandLine": "only alpha"})));
+}
+
+#[test]
+fn wildcards_and_escapes() {
+    let set = rule("    sel:\n        Name: 'prog?.*'\n        Lit: 'a\\*b'\n    condition: sel");
+    assert!(hit(&set, json!({"Name": "PROGa.exe", "Lit": "A*B"})));
+    assert!(!hit(&set, json!({"Name": "prog.exe", "Lit": "a*b"})));
+    assert!(!hit(&set, json!({"Name": "progA.exe", "Lit": "aXb"})));
+    let set = rule("    sel:\n        Path: 'C:\\\\*'\n    condition: sel");
+    assert!(hit(&set, json!({"Path": "C:\\anything"})));
+}
+
+#[test]
+fn null_and_empty_values() {
+    let set = rule(
+        "    sel:\n        EventID: 4738\n    filter:\n        PasswordLastSet: null\n    condition: sel and not filter",
+    );
+    assert!(hit(&set, json!({"EventID": 4738, "PasswordLastSet": "x"})));
+    assert!(!hit(&set, json!({"EventID": 4738})));
+    assert!(!hit(
+        &set,
+        json!({"EventID": 4738, "PasswordLastSet": null})
+    ));
+    let set = rule("    sel:\n        FieldB: ''\n    condition: sel");
+    assert!(hit(&set, json!({"FieldB": ""})));
+    assert!(!hit(&set, json!({"FieldB": "x"})));
+    assert!(!hit(&set, json!({})));
+}
+
+#[test]
+fn integers_and_booleans() {
+    let set = rule("    sel:\n        Port: 443\n        Enabled: true\n    condition: sel");
+    assert!(hit(&set, json!({"Port": 443, "Enabled": true})));
+    assert!(hit(&set, json!({"Port": "443", "Enabled": "True"})));
+    assert!(!hit(&set, json!({"Port": 4430, "Enabled": true})));
+    assert!(!hit(&set, json!({"Port": 443, "Enabled": false})));
+}
+
+#[test]
+fn keywords_or_and_all() {
+    let set = rule(
+        "    keywords:\n        - 'event::clear'\n        - 'event::drop'\n    condition: keywords",
+    );
+    assert!(hit(&set, json!({"msg": "mimikatz EVENT::Clear now"})));
+    assert!(hit(&set, json!({"nested": {"deep": ["x", "event::drop"]}})));
+    assert!(!hit(&set, json!({"event::clear": "key only"})));
+    let set = rule(
+        "    keywords:\n        '|all':\n            - 'OabVirtualDirectory'\n            - ' -ExternalUrl '\n    condition: keywords",
+    );
+    assert!(hit(
+        &set,
+        json!({"a": "Set-OabVirtualDirectory", "b": "x -ExternalUrl y"})
+    ));
+    assert!(!hit(&set, json!({"a": "Set-OabVirtualDirectory"})));
+}
+
+#[test]
+fn condition_precedence() {
+    let set = rule(
+        "    a:\n        A: 1\n    b:\n        B: 1\n    c:\n        C: 1\n    condition: a or b and not c",
+    );
+    assert!(hit(&set, json!({"A": 1, "C": 1})));
+    assert!(hit(&set, json!({"B": 1})));
+    assert!(!hit(&set, json!({"B": 1, "C": 1})));
+    assert!(!hit(&set, json!({"C": 1})));
+}
+
+#[test]
+fn one_of_and_all_of() {
+    let det = "    sel1:\n        A: 1\n    sel2:\n        B: 1\n    _aux:\n        Z: 1\n    filter:\n        F: 1\n";
+    let one = rule(&format!(
+        "{det}    condition: 1 of sel* and not 1 of filter*"
+    ));
+    assert!(hit(&one, json!({"B": 1})));
+    assert!(!hit(&one, json!({"B": 1, "F": 1})));
+    assert!(!hit(&one, json!({"Z": 1})));
+    let all = rule(&format!("{det}    condition: all of them"));
+    assert!(hit(&all, json!({"A": 1, "B": 1, "F": 1})));
+    assert!(!hit(&all, json!({"A": 1, "B": 1})));
+    let them = rule(&format!("{det}    condition: 1 of them"));
+    assert!(
+        !hit(&them, json!({"Z": 1})),
+        "`them` skips identifiers starting with _"
+    );
+    let all_sel = rule(&format!("{det}    condition: all of sel*"));
+    assert!(hit(&all_sel, json!({"A": 1, "B": 1})));
+    assert!(!hit(&all_sel, json!({"A": 1})));
+}
+
+#[test]
+fn condition_list_is_or() {
+    let set = rule(
+        "    a:\n        A: 1\n    b:\n        B: 1\n    condition:\n        - a\n        - b",
+    );
+    assert!(hit(&set, json!({"B": 1})));
+}
+
+#[test]
+fn exists_modifier() {
+    let set = rule("    sel:\n        A|exists: true\n        B|exists: false\n    condition: sel");
+    assert!(hit(&set, json!({"A": null})));
+    assert!(!hit(&set, json!({"A": 1, "B": ""})));
+    assert!(!hit(&set, json!({})));
+}
+
+#[test]
+fn cased_modifier() {
+    let set = rule(
+        "    sel:\n        A|cased: 'Foo'\n        B|contains|cased: 'Bar'\n    condition: sel",
+    );
+    assert!(hit(&set, json!({"A": "Foo", "B": "xBarx"})));
+    assert!(!hit(&set, json!({"A": "foo", "B": "xBarx"})));
+    assert!(!hit(&set, json!({"A": "Foo", "B": "xbarx"})));
+}
+
+#[test]
+fn re_modifier_and_flags() {
+    let set = rule("    sel:\n        A|re: '^ab+c$'\n    condition: sel");
+    assert!(hit(&set, json!({"A": "abbbc"})));
+    assert!(
+        !hit(&set, json!({"A": "ABBC"})),
+        "re is case-sensitive by default"
+    );
+    let set = rule("    sel:\n        A|re|i: '^ab+c$'\n    condition: sel");
+    assert!(hit(&set, json!({"A": "ABBC"})));
+    let set = rule("    sel:\n        A|re|m: '^two$'\n    condition: sel");
+    assert!(hit(&set, json!({"A": "one\ntwo\nthree"})));
+    let set = rule("    sel:\n        A|re|s: 'one.two'\n    condition: sel");
+    assert!(hit(&set, json!({"A": "one\ntwo"})));
+    let set = rule("    sel:\n        A|re: 'one.two'\n    condition: sel");
+    assert!(!hit(&set, json!({"A": "one\ntwo"})));
+    let set = rule("    sel:\n        A|re: 'x'\n    condition: sel");
+    assert!(
+        hit(&set, json!({"A": "axb"})),
+        "re searches, it is not anchored"
+    );
+}
+
+#[test]
+fn windash_modifier() {
+    let set =
+        rule("    sel:\n        CommandLine|contains|windash: ' -exec bypass'\n    condition: sel");
+    for variant in [
+        " -exec bypass",
+        " /exec bypass",
+        " \u{2013}exec bypass",
+        " \u{2014}exec bypass",
+        " \u{2015}exec bypass",
+    ] {
+        assert!(
+            hit(
+                &set,
+                json!({"CommandLine": format!("powershell{variant} x")})
+            ),
+            "{variant}"
+        );
+    }
+    assert!(!hit(
+        &set,
+        json!({"CommandLine": "powershell +exec bypass"})
+    ));
+}
+
+#[test]
+fn numeric_comparisons() {
+    let set = rule("    sel:\n        Size|gt: 10\n        Count|lte: 3\n    condition: sel");
+    assert!(hit(&set, json!({"Size": 11, "Count": 3})));
+    assert!(hit(&set, json!({"Size": "10.5", "Count": "1"})));
+    assert!(!hit(&set, json!({"Size": 10, "Count": 3})));
+    assert!(!hit(&set, json!({"Size": 11, "Count": 4})));
+    assert!(!hit(&set, json!({"Size": "big", "Count": 1})));
+    let set = rule("    sel:\n        A|gte: 5\n        B|lt: 0\n    condition: sel");
+    assert!(hit(&set, json!({"A": 5, "B": -1})));
+    assert!(!hit(&set, json!({"A": 4, "B": -1})));
+}
+
+#[test]
+fn cidr_modifier() {
+    let set = rule(
+        "    sel:\n        DestinationIp|cidr:\n            - '10.0.0.0/8'\n            - 'fe80::/10'\n    condition: sel",
+    );
+    assert!(hit(&set, json!({"DestinationIp": "10.200.3.4"})));
+    assert!(hit(&set, json!({"DestinationIp": "FE80::1"})));
+    assert!(hit(&set, json!({"DestinationIp": "::ffff:10.0.0.1"})));
+    assert!(!hit(&set, json!({"DestinationIp": "11.0.0.1"})));
+    assert!(!hit(&set, json!({"DestinationIp": "not an ip"})));
+    let set = rule("    sel:\n        Ip|cidr: '0.0.0.0/0'\n    condition: sel");
+    assert!(hit(&set, json!({"Ip": "1.2.3.4"})));
+}
+
+#[test]
+fn base64_modifiers() {
+    assert_eq!(crate::detection::base64(b"cmd"), "Y21k");
+    assert_eq!(crate::detection::base64(b"ab"), "YWI=");
+    assert_eq!(crate::detection::base64(b"a"), "YQ==");
+    // pySigma's documented example for base64offset of "/bin/bash".
+    assert_eq!(
+        crate::detection::base64_offsets(b"/bin/bash"),
+        vec!["L2Jpbi9iYXNo", "9iaW4vYmFza", "vYmluL2Jhc2"]
+    );
+    let set = rule("    sel:\n        A|base64: 'cmd'\n    condition: sel");
+    assert!(hit(&set, json!({"A": "Y21k"})));
+    let set = rule("    sel:\n        A|base64offset|contains: '/bin/bash'\n    condition: sel");
+    for shift in ["", "x", "xy"] {
+        let encoded = crate::detection::base64(format!("{shift}/bin/bash -i").as_bytes());
+        assert!(
+            hit(&set, json!({"A": format!("echo {encoded} | base64 -d")})),
+            "{shift}"
+        );
+    }
+    assert!(!hit(
+        &set,
+        json!({"A": crate::detection::base64(b"/bin/sh -i")})
+    ));
+}
+
+#[test]
+fn utf16_modifiers() {
+    // "cmd" as UTF-16LE is 63 00 6d 00 64 00, Base64 "YwBtAGQA".
+    let set = rule("    sel:\n        A|wide|base64: 'cmd'\n    condition: sel");
+    assert!(hit(&set, json!({"A": "YwBtAGQA"})));
+    let set = rule("    sel:\n        A|utf16le|base64: 'cmd'\n    condition: sel");
+    assert!(hit(&set, json!({"A": "YwBtAGQA"})));
+    let set = rule("    sel:\n        A|utf16be|base64: 'cmd'\n    condition: sel");
+    assert!(hit(
+        &set,
+        json!({"A": crate::detection::base64(&[0, 0x63, 0, 0x6d, 0, 0x64])})
+    ));
+    let set = rule("    sel:\n        A|utf16|base64: 'cmd'\n    condition: sel");
+    assert!(hit(
+        &set,
+        json!({"A": crate::detection::base64(&[0xff, 0xfe, 0x63, 0, 0x6d, 0, 0x64, 0])})
+    ));
+    let set = rule("    sel:\n        A|wide|base64offset|contains: 'cmd'\n    condition: sel");
+    let encoded = crate::detection::base64(&[b'x', 0, 0x63, 0, 0x6d, 0, 0x64, 0, b'!', 0]);
+    assert!(hit(&set, json!({"A": encoded})));
+}
+
+#[test]
+fn neq_and_fieldref() {
+    let set = rule("    sel:\n        User|neq: 'SYSTEM'\n    condition: sel");
+    assert!(hit(&set, json!({"User": "bob"})));
+    assert!(!hit(&set, json!({"User": "system"})));
+    let set = rule("    sel:\n        User|fieldref: ParentUser\n    condition: sel");
+    assert!(hit(&set, json!({"User": "Bob", "ParentUser": "bob"})));
+    assert!(!hit(&set, json!({"User": "bob", "ParentUser": "alice"})));
+    assert!(!hit(&set, json!({"User": "bob"})));
+}
+
+#[test]
+fn nested_and_list_event_fields() {
+    let set = rule(
+        "    sel:\n        process.command_line|contains: whoami\n        tags: red\n    condition: sel",
+    );
+    assert!(hit(
+        &set,
+        json!({"process": {"command_line": "x whoami"}, "tags": ["blue", "RED"]})
+    ));
+    assert!(hit(
+        &set,
+        json!({"process.command_line": "whoami", "tags": "red"})
+    ));
+    assert!(!hit(
+        &set,
+        json!({"process": {"command_line": "x"}, "tags": ["red"]})
+    ));
+}
+
+#[test]
+fn modifier_errors_name_modifier_and_field() {
+    let e = rejection("    sel:\n        Image|bogus: x\n    condition: sel");
+    assert!(e.contains("`bogus`") && e.contains("`Image`"), "{e}");
+    assert!(e.starts_with("t.yml (document 1): "), "{e}");
+    let e = rejection("    sel:\n        Image|i: x\n    condition: sel");
+    assert!(e.contains("`i`") && e.contains("`Image`"), "{e}");
+    let e = rejection("    sel:\n        Image|contains|startswith: x\n    condition: sel");
+    assert!(e.contains("`startswith`") && e.contains("`Image`"), "{e}");
+    let e = rejection("    sel:\n        Image|re: '(?<=a)b'\n    condition: sel");
+    assert!(
+        e.contains("regular expression") && e.contains("`Image`"),
+        "{e}"
+    );
+    let e = rejection("    sel:\n        Image|expand: '%Servers%'\n    condition: sel");
+    assert!(e.contains("`expand`") && e.contains("placeholder"), "{e}");
+    let e = rejection("    sel:\n        Size|gt: big\n    condition: sel");
+    assert!(e.contains("`gt`") && e.contains("`Size`"), "{e}");
+    let e = rejection("    sel:\n        Ip|cidr: '10.0.0.0/33'\n    condition: sel");
+    assert!(e.contains("CIDR"), "{e}");
+}
+
+#[test]
+fn condition_errors_name_the_identifier() {
+    let e = rejection("    sel:\n        A: 1\n    condition: sel and not filter");
+    assert!(e.contains("`filter`"), "{e}");
+    let e = rejection("    sel:\n        A: 1\n    condition: sel | count() > 5");
+    assert!(e.contains("aggregation"), "{e}");
+    let e = rejection("    sel:\n        A: 1");
+    assert!(e.contains("condition"), "{e}");
+}
+
+#[test]
+fn metadata_and_derived_id() {
+    let text = "title: Whoami\nstatus: test\ndescription: d\nauthor: Florian Roth\ndate: 2019-10-23\nmodified: 2020/01/02\ntags:\n    - attack.discovery\nreferences:\n    - https://x\nfalsepositives: Admins\nfields:\n    - CommandLine\nlogsource:\n    category: process_creation\n    product: windows\ndetection:\n    sel:\n        Image|endswith: '\\whoami.exe'\n    condition: sel\n";
+    let (set, report) = RuleSet::from_yaml(text, Path::new("dir/whoami.yml"));
+    assert_eq!(report.loaded.len(), 1);
+    let meta = &set.rules()[0].meta;
+    assert!(meta.derived_id);
+    assert!(
+        meta.id.starts_with("derived-") && meta.id.len() == 24,
+        "{}",
+        meta.id
+    );
+    assert_eq!(
+        meta.id,
+        crate::derive_rule_id(Path::new("dir/whoami.yml"), "Whoami")
+    );
+    assert_ne!(
+        meta.id,
+        crate::derive_rule_id(Path::new("other.yml"), "Whoami")
+    );
+    assert_eq!(meta.level, Level::Medium);
+    assert_eq!(meta.status.as_deref(), Some("test"));
+    assert_eq!(meta.author.as_deref(), Some("Florian Roth"));
+    assert_eq!(meta.date.as_deref(), Some("2019-10-23"));
+    assert_eq!(meta.modified.as_deref(), Some("2020/01/02"));
+    assert_eq!(meta.tags, ["attack.discovery"]);
+    assert_eq!(meta.falsepositives, ["Admins"]);
+    assert_eq!(meta.fields, ["CommandLine"]);
+    assert_eq!(meta.logsource.category.as_deref(), Some("process_creation"));
+    assert_eq!(meta.path.as_deref(), Some(Path::new("dir/whoami.yml")));
+    let json = serde_json::to_value(meta).unwrap();
+    assert_eq!(json["level"], "medium");
+}
+
+#[test]
+fn level_parse_display_serde() {
+    for level in [
+        Level::Informational,
+        Level::Low,
+        Level::Medium,
+        Level::High,
+        Level::Critical,
+    ] {
+        assert_eq!(level.to_string().parse::<Level>().unwrap(), level);
+        assert_eq!(
+            serde_json::to_value(level).unwrap(),
+            json!(level.to_string())
+        );
+    }
+    assert!("severe".parse::<Level>().is_err());
+    assert!(Level::Critical > Level::High);
+}
+
+#[test]
+fn multi_document_files_correlation_filter_and_duplicates() {
+    let text = "title: A\nid: a\nlogsource:\n    product: x\ndetection:\n    s:\n        F: 1\n    condition: s\n---\ntitle: C\nid: c\ncorrelation:\n    type: event_count\n    rules: [a]\n    timespan: 1h\n---\ntitle: F\nid: f\nlogsource:\n    product: x\nfilter:\n    rules: [a]\n    selection:\n        User: x\n    condition: not selection\n---\ntitle: A again\nid: a\nlogsource:\n    product: x\ndetection:\n    s:\n        F: 2\n    condition: s\n---\n: : bad\n";
+    let (set, report) = RuleSet::from_yaml(text, Path::new("multi.yml"));
+    assert_eq!(set.len(), 1);
+    assert_eq!(report.loaded.len(), 1);
+    let reasons: Vec<String> = report.rejected.iter().map(ToString::to_string).collect();
+    assert_eq!(reasons.len(), 4, "{reasons:#?}");
+    assert!(
+        reasons[0].contains("document 2") && reasons[0].contains("correlation"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].contains("document 3") && reasons[1].contains("filter"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[2].contains("duplicate rule id a") && reasons[2].contains("multi.yml"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[3].contains("document 5") && reasons[3].contains("YAML"),
+        "{reasons:?}"
+    );
+    assert_eq!(report.rejected[0].rule_id.as_deref(), Some("c"));
+}
+
+#[test]
+fn evaluate_returns_every_match() {
+    let text = "title: A\nid: a\nlogsource:\n    product: x\ndetection:\n    s:\n        F: 1\n    condition: s\n---\ntitle: B\nid: b\nlogsource:\n    product: x\ndetection:\n    s:\n        F|gte: 1\n    condition: s\n";
+    let (set, _) = RuleSet::from_yaml(text, Path::new("two.yml"));
+    let ids: Vec<&str> = set
+        .evaluate(&event(json!({"F": 1})))
+        .iter()
+        .map(|r| r.meta.id.as_str())
+        .collect();
+    assert_eq!(ids, ["a", "b"]);
+    assert_eq!(set.evaluate(&event(json!({"F": 2}))).len(), 1);
+    assert!(set.evaluate(&event(json!({}))).is_empty());
+    assert!(set.get("b").is_some());
+}
+
+#[test]
+fn load_dir_walks_recursively_and_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let good = "title: G\nid: g\nlogsource:\n    product: x\ndetection:\n    s:\n        F: 1\n    condition: s\n";
+    std::fs::write(dir.path().join("g.yml"), good).unwrap();
+    std::fs::write(sub.join("dup.yaml"), good).unwrap();
+    std::fs::write(sub.join("empty.yml"), "").unwrap();
+    std::fs::write(sub.join("README.md"), "not a rule").unwrap();
+    let (set, report) = RuleSet::load_dir(dir.path()).unwrap();
+    assert_eq!(report.files, 3);
+    assert_eq!(set.len(), 1);
+    assert_eq!(report.loaded[0].path.as_deref(), Some(Path::new("g.yml")));
+    assert_eq!(report.rejected.len(), 2);
+    let text: Vec<String> = report.rejected.iter().map(ToString::to_string).collect();
+    assert!(
+        text.iter()
+            .any(|t| t.contains("duplicate rule id g (already loaded from g.yml)")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter().any(|t| t.contains("no YAML document")),
+        "{text:?}"
+    );
+    let missing = dir.path().join("missing");
+    let error = RuleSet::load_dir(&missing).unwrap_err();
+    assert!(error.to_string().contains("missing"), "{error}");
+}
