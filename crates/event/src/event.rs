@@ -96,6 +96,18 @@ impl Event {
         }
     }
 
+    /// The durable-log record of this event: its JSON form. This layout is frozen: records
+    /// written by one version must be read by the next.
+    pub fn to_record(&self) -> Vec<u8> {
+        // Serialising a struct of strings, numbers and a JSON map cannot fail.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Reads a record written by [`Event::to_record`].
+    pub fn from_record(record: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(record)
+    }
+
     /// The value at a field path (see [`crate::field::lookup`]).
     pub fn field(&self, path: &str) -> Option<&Value> {
         crate::field::lookup(&self.fields, path)
@@ -125,5 +137,16 @@ mod tests {
         let json = serde_json::to_string(&event).unwrap();
         let back: Event = serde_json::from_str(&json).unwrap();
         assert_eq!(back, event);
+    }
+
+    /// The record layout of version 0.1, frozen: a later version must still read it.
+    #[test]
+    fn reads_frozen_v0_1_record() {
+        let record = br#"{"id":"0000018c2b7a0e4f1234567890abcdef","tenant":3,"received_at":"2026-11-25T10:00:00Z","source":"http","fields":{"EventID":4688,"CommandLine":"whoami"}}"#;
+        let event = Event::from_record(record).unwrap();
+        assert_eq!(event.tenant, TenantId(3));
+        assert_eq!(event.id.to_string(), "0000018c2b7a0e4f1234567890abcdef");
+        assert_eq!(event.field("CommandLine").unwrap(), "whoami");
+        assert_eq!(Event::from_record(&event.to_record()).unwrap(), event);
     }
 }

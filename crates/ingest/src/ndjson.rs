@@ -1,0 +1,144 @@
+//! Newline-delimited JSON: one object per line.
+
+use jiff::Timestamp;
+use serde_json::Value;
+use vigie_event::{Event, TenantId};
+
+/// A line that was not accepted, named by its 1-based number.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LineRejection {
+    /// 1-based line number in the decoded body.
+    pub line: usize,
+    /// Short machine-readable reason, also the `reason` label of the rejection counter.
+    pub reason: &'static str,
+    /// What exactly is wrong, for the sender.
+    pub detail: String,
+}
+
+/// The outcome of splitting and parsing a body.
+#[derive(Debug, Default)]
+pub struct NdjsonBatch {
+    /// Events built from the good lines, in body order.
+    pub events: Vec<Event>,
+    /// Every bad line.
+    pub rejected: Vec<LineRejection>,
+}
+
+impl NdjsonBatch {
+    /// Lines that held something (blank lines are separators, not events).
+    pub fn received(&self) -> usize {
+        self.events.len() + self.rejected.len()
+    }
+}
+
+/// Parses `body` line by line. Blank lines (only whitespace) are skipped and not counted;
+/// a line longer than `max_line_bytes`, not UTF-8, not JSON, or not a JSON object is
+/// rejected with its number; all other lines become events of `tenant`.
+pub fn parse(
+    body: &[u8],
+    tenant: TenantId,
+    received_at: Timestamp,
+    source: &str,
+    max_line_bytes: usize,
+) -> NdjsonBatch {
+    let mut batch = NdjsonBatch::default();
+    for (index, raw) in body.split(|&b| b == b'\n').enumerate() {
+        let line = index + 1;
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        if raw.len() > max_line_bytes {
+            batch.rejected.push(LineRejection {
+                line,
+                reason: "line_too_long",
+                detail: format!(
+                    "line is {} bytes, the limit is {max_line_bytes}",
+                    raw.len()
+                ),
+            });
+            continue;
+        }
+        match serde_json::from_slice::<Value>(raw) {
+            Ok(Value::Object(fields)) => {
+                batch
+                    .events
+                    .push(Event::new(tenant, received_at, source, fields));
+            }
+            Ok(other) => batch.rejected.push(LineRejection {
+                line,
+                reason: "not_an_object",
+                detail: format!("expected a JSON object, found {}", kind_of(&other)),
+            }),
+            Err(error) => batch.rejected.push(LineRejection {
+                line,
+                reason: if std::str::from_utf8(raw).is_err() {
+                    "invalid_utf8"
+                } else {
+                    "invalid_json"
+                },
+                detail: error.to_string(),
+            }),
+        }
+    }
+    batch
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn good_and_bad_lines_are_separated_by_number() {
+        let body = b"{\"a\":1}\n\nnot json\n[1,2]\r\n{\"b\":\"x\"}\r\n\"str\"\n{\"c\":";
+        let batch = parse(body, TenantId(3), Timestamp::now(), "http", 1 << 20);
+        assert_eq!(batch.events.len(), 2);
+        assert!(batch.events.iter().all(|e| e.tenant == TenantId(3)));
+        assert_eq!(batch.events[1].fields["b"], "x");
+        let lines: Vec<_> = batch
+            .rejected
+            .iter()
+            .map(|r| (r.line, r.reason))
+            .collect();
+        assert_eq!(
+            lines,
+            vec![
+                (3, "invalid_json"),
+                (4, "not_an_object"),
+                (6, "not_an_object"),
+                (7, "invalid_json")
+            ]
+        );
+        assert_eq!(batch.received(), 6);
+    }
+
+    #[test]
+    fn long_lines_and_bad_utf8() {
+        let mut body = b"{\"a\":\"".to_vec();
+        body.extend(std::iter::repeat_n(b'x', 100));
+        body.extend_from_slice(b"\"}\n{\"a\":\"\xff\"}\n");
+        let batch = parse(&body, TenantId(1), Timestamp::now(), "http", 50);
+        assert_eq!(batch.events.len(), 0);
+        assert_eq!(batch.rejected[0].reason, "line_too_long");
+        assert_eq!(batch.rejected[1].reason, "invalid_utf8");
+    }
+
+    #[test]
+    fn tenant_in_the_body_is_just_a_field() {
+        let body = br#"{"tenant": 99, "id": "x"}"#;
+        let batch = parse(body, TenantId(1), Timestamp::now(), "http", 1024);
+        assert_eq!(batch.events[0].tenant, TenantId(1));
+        assert_eq!(batch.events[0].fields["tenant"], 99);
+    }
+}
