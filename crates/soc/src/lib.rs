@@ -1,1 +1,45 @@
-//! vigie-soc
+//! vigie's SOC state and who may see it.
+//!
+//! This crate holds what the SOC knows besides the events themselves, behind one narrow
+//! interface, [`StateStore`], and decides who may read what:
+//!
+//! - **Tenants** ([`Tenant`]): the client organisations, each a security boundary.
+//! - **Tokens** ([`token`]): bearer secrets (`vgt_` + 64 hex digits) for senders and API
+//!   clients, owned by a tenant or by the platform. Only their SHA-256 is stored.
+//! - **Users** ([`Role`]): the platform admin for now, passwords hashed with Argon2id.
+//! - **Rule status** ([`RuleStatus`]): which Sigma rule files loaded and why others did not
+//!   (invariant 5: nothing silently dropped).
+//! - **Alerts** ([`alert`]): a rule matched an event; identity [`alert_id`] derives from the
+//!   rule and the event so a replay after a crash never duplicates them (invariant 2).
+//!
+//! # Tenant isolation (invariant 1)
+//!
+//! Every read of tenant data takes a `&TenantScope` and the store applies it in the query
+//! itself. A scope is only built by [`access`]: [`Access::authenticate`] turns a bearer token
+//! into a [`Credential`] with the scope of its owner, and [`Access::operator_scope`] gives the
+//! local command line (who holds the data directory) the platform scope. Other crates cannot
+//! build a scope (`TenantScope::grant` is banned by `clippy.toml`); they can only narrow one.
+//!
+//! # Backends
+//!
+//! [`SqliteStore`] is the embedded store (one file in the data directory, WAL mode, embedded
+//! numbered migrations). A PostgreSQL store will implement the same trait and must pass the
+//! same conformance suite, the `testsuite` module (enabled by the `testsuite` feature).
+
+pub mod access;
+pub mod alert;
+mod error;
+pub mod password;
+pub mod state;
+pub mod tenant;
+pub mod token;
+
+#[cfg(any(test, feature = "testsuite"))]
+pub mod testsuite;
+
+pub use access::{Access, AuthError, Credential};
+pub use alert::{Alert, AlertCursor, AlertFilter, AlertPage, NewAlert, Page, alert_id};
+pub use error::SocError;
+pub use state::{Role, RoleError, RuleStatus, SqliteStore, StateStore};
+pub use tenant::Tenant;
+pub use token::{NewToken, TokenInfo, TokenKind, TokenKindError, TokenOwner};

@@ -1,0 +1,94 @@
+//! The errors of the SOC state.
+
+use std::path::PathBuf;
+
+/// What can go wrong in the SOC state store.
+///
+/// Messages name the offending value (a slug, a username, a cursor) but never a token secret
+/// or a password.
+#[derive(Debug, thiserror::Error)]
+pub enum SocError {
+    /// Something with that unique name already exists (e.g. `what = "tenant"`, `value` = the
+    /// slug).
+    #[error("{what} {value:?} already exists")]
+    Conflict {
+        /// The kind of thing: `"tenant"`, `"user"`.
+        what: &'static str,
+        /// Its name.
+        value: String,
+    },
+    /// Something referred to does not exist (or is outside the caller's scope).
+    #[error("{what} {value:?} not found")]
+    NotFound {
+        /// The kind of thing: `"tenant"`, `"token"`.
+        what: &'static str,
+        /// Its name or id.
+        value: String,
+    },
+    /// A pagination cursor that this store did not hand out.
+    #[error("invalid page cursor {0:?}")]
+    InvalidCursor(String),
+    /// An argument that can never be valid (an empty username, an empty password).
+    #[error("invalid {what}: {reason}")]
+    Invalid {
+        /// Which argument.
+        what: &'static str,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The database failed while doing `context`.
+    #[error("state store: {context}: {source}")]
+    Storage {
+        /// The operation, e.g. `"inserting alerts"`.
+        context: &'static str,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The state database could not be opened.
+    #[error("opening state database {path}: {source}")]
+    Open {
+        /// The database file.
+        path: PathBuf,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A schema migration failed (its transaction was rolled back).
+    #[error("applying schema migration {version} ({name}): {source}")]
+    Migration {
+        /// The migration number.
+        version: i64,
+        /// The migration's name.
+        name: &'static str,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The database was written by a newer vigie whose schema this binary does not know.
+    #[error("state database schema version {found} is newer than this vigie knows ({known})")]
+    SchemaTooNew {
+        /// The highest version recorded in the database.
+        found: i64,
+        /// The highest version this binary ships.
+        known: i64,
+    },
+    /// A stored value that does not decode (a damaged or hand-edited database).
+    #[error("corrupt {what} in the state database: {detail}")]
+    Corrupt {
+        /// The column or record kind.
+        what: &'static str,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// Password hashing failed (not a wrong password: that is `Ok(false)`).
+    #[error("password hashing: {0}")]
+    Password(String),
+}
+
+impl SocError {
+    /// Wraps a driver error with the operation it interrupted.
+    pub fn storage(context: &'static str) -> impl FnOnce(sqlx::Error) -> SocError {
+        move |source| SocError::Storage { context, source }
+    }
+}
