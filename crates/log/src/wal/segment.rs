@@ -242,7 +242,7 @@ pub(crate) fn read_records(
         bytes += payload.len() as u64;
         out.push(Record {
             offset,
-            payload: Bytes::copy_from_slice(&payload),
+            payload: Bytes::from(std::mem::take(&mut payload)),
         });
         offset += 1;
     }
