@@ -1,1 +1,86 @@
-fn main() {}
+//! `vigie`: the binary. Flags, configuration loading, `serve`, and the offline commands.
+//! The only crate that uses `anyhow`; every library below it returns typed errors.
+
+mod cmd;
+mod config;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// vigie: a sovereign, multi-tenant Security Operations Center in one binary.
+#[derive(Parser)]
+#[command(name = "vigie", version, about, propagate_version = true)]
+struct Cli {
+    /// Configuration file (TOML, version 1). Without it, built-in defaults are used.
+    #[arg(long, global = true, env = "VIGIE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data directory; overrides `data_dir` of the configuration.
+    #[arg(long, global = true, env = "VIGIE_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server: ingest, durable log, detection pipeline and API.
+    Serve(cmd::serve::Args),
+    /// Work with the configuration file.
+    #[command(subcommand)]
+    Config(cmd::config::Command),
+    /// Manage tenants (client organisations).
+    #[command(subcommand)]
+    Tenant(cmd::tenant::Command),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(cmd::token::Command),
+    /// Work with Sigma rules.
+    #[command(subcommand)]
+    Rules(cmd::rules::Command),
+    /// Measure vigie on this machine.
+    #[command(subcommand)]
+    Bench(cmd::bench::Command),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VIGIE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("vigie: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("vigie: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let global = cmd::Global {
+        config: cli.config,
+        data_dir: cli.data_dir,
+    };
+    match cli.command {
+        Command::Serve(args) => cmd::serve::run(&global, args).await,
+        Command::Config(command) => cmd::config::run(&global, command),
+        Command::Tenant(command) => cmd::tenant::run(&global, command).await,
+        Command::Token(command) => cmd::token::run(&global, command).await,
+        Command::Rules(command) => cmd::rules::run(command),
+        Command::Bench(command) => cmd::bench::run(command).await,
+    }
+}

@@ -15,10 +15,10 @@ pub fn lookup<'a>(fields: &'a Map<String, Value>, path: &str) -> Option<&'a Valu
     // Try every split point, leftmost first: "a.b.c" tries key "a" then "a.b".
     for (index, _) in path.match_indices('.') {
         let (head, rest) = (&path[..index], &path[index + 1..]);
-        if let Some(Value::Object(inner)) = fields.get(head) {
-            if let Some(found) = lookup(inner, rest) {
-                return Some(found);
-            }
+        if let Some(Value::Object(inner)) = fields.get(head)
+            && let Some(found) = lookup(inner, rest)
+        {
+            return Some(found);
         }
     }
     None

@@ -1,0 +1,251 @@
+//! `vigie serve`: the single-node server on embedded defaults.
+//!
+//! Start order: configuration → data directory → state database (migrations) → first-start
+//! platform admin → durable log (recovery) → rules (every file reported) → pipeline task →
+//! HTTP listener. Stop order on SIGINT/SIGTERM: stop accepting requests, let in-flight
+//! ones finish, stop the pipeline after its current step.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use vigie_detect::RuleSet;
+use vigie_ingest::{Intake, IntakeConfig};
+use vigie_log::{Wal, WalConfig};
+use vigie_pipeline::{Pipeline, PipelineConfig};
+use vigie_soc::access::Access;
+use vigie_soc::{Role, RuleStatus, StateStore};
+use vigie_web::{AppState, WebConfig};
+
+use super::{Global, open_state};
+use crate::config::VigieConfig;
+
+/// The pipeline's consumer name in the log.
+pub(crate) const DETECT_CONSUMER: &str = "detect";
+
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// Address to listen on; overrides `[server] listen`.
+    #[arg(long)]
+    listen: Option<String>,
+    /// Directory of Sigma rules; overrides `[detection] rules_dir`.
+    #[arg(long)]
+    rules: Option<PathBuf>,
+}
+
+/// A running server, for `serve` and for the benchmark.
+pub(crate) struct Server {
+    pub(crate) addr: SocketAddr,
+    pub(crate) store: Arc<dyn StateStore>,
+    pub(crate) log: Arc<Wal>,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    http: tokio::task::JoinHandle<std::io::Result<()>>,
+    pipeline: tokio::task::JoinHandle<()>,
+}
+
+pub(crate) async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
+    let mut config = global.load_config()?;
+    if let Some(listen) = args.listen {
+        config.server.listen = listen;
+    }
+    if let Some(rules) = args.rules {
+        config.detection.rules_dir = Some(rules);
+    }
+    let problems = config.validate("flags");
+    if !problems.is_empty() {
+        anyhow::bail!("{}", crate::config::Problems(problems));
+    }
+    let metrics = PrometheusBuilder::new()
+        .install_recorder()
+        .context("cannot install the metrics recorder")?;
+    let server = start(&config, Some(metrics)).await?;
+    println!("vigie listening on http://{}", server.addr);
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    server.stop().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Starts every part of the server and returns once it listens.
+pub(crate) async fn start(
+    config: &VigieConfig,
+    metrics: Option<PrometheusHandle>,
+) -> anyhow::Result<Server> {
+    let store = open_state(config).await?;
+    first_start_admin(store.as_ref()).await?;
+    let wal_dir = config.data_dir.join("wal");
+    let log = Arc::new(
+        Wal::open(WalConfig {
+            dir: wal_dir.clone(),
+            segment_bytes: config.log.segment_bytes,
+            max_record_bytes: config.log.max_record_bytes,
+            consumers: vec![DETECT_CONSUMER.to_owned()],
+        })
+        .with_context(|| format!("cannot open the durable log in {}", wal_dir.display()))?,
+    );
+    let stats = vigie_log::Log::stats(log.as_ref());
+    let recovery = &stats.recovery;
+    tracing::info!(
+        end_offset = stats.end_offset,
+        segments = recovery.segments_scanned,
+        records = recovery.records_recovered,
+        truncated_bytes = recovery.truncated_bytes,
+        "durable log opened"
+    );
+    let rules = Arc::new(load_rules(config, store.as_ref()).await?);
+    let access = Access::new(store.clone());
+    let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
+    let pipeline = Pipeline::new(
+        log.clone(),
+        rules,
+        store.clone(),
+        access.operator_scope(),
+        PipelineConfig {
+            consumer: DETECT_CONSUMER.to_owned(),
+            batch_size: usize::try_from(config.pipeline.batch_size).unwrap_or(usize::MAX),
+            ..PipelineConfig::default()
+        },
+    );
+    let pipeline_rx = shutdown_rx.clone();
+    let pipeline = tokio::spawn(async move { pipeline.run(pipeline_rx).await });
+    let intake = Intake::new(
+        log.clone(),
+        IntakeConfig {
+            max_backlog: config.ingest.max_backlog_events,
+            retry_after: Duration::from_secs(config.ingest.retry_after_seconds),
+            consumer: DETECT_CONSUMER.to_owned(),
+        },
+    );
+    let web = WebConfig {
+        max_body_bytes: usize::try_from(config.ingest.max_body_bytes).unwrap_or(usize::MAX),
+        max_decoded_bytes: config.ingest.max_decoded_bytes,
+        max_line_bytes: usize::try_from(config.ingest.max_line_bytes).unwrap_or(usize::MAX),
+    };
+    let app = vigie_web::router(AppState::new(access, store.clone(), intake, metrics, web));
+    let listener = tokio::net::TcpListener::bind(config.listen_addr()?)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+    let addr = listener.local_addr()?;
+    let mut http_rx = shutdown_rx;
+    let http = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = http_rx.wait_for(|stop| *stop).await;
+            })
+            .await
+    });
+    Ok(Server {
+        addr,
+        store,
+        log,
+        shutdown,
+        http,
+        pipeline,
+    })
+}
+
+impl Server {
+    /// Stops the listener, waits for in-flight requests, then stops the pipeline.
+    pub(crate) async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        match self.http.await {
+            Ok(Err(error)) => tracing::error!(%error, "http server ended with an error"),
+            Err(error) => tracing::error!(%error, "http server task failed"),
+            Ok(Ok(())) => {}
+        }
+        let _ = self.pipeline.await;
+    }
+}
+
+/// On an empty state database: creates the platform admin with a random password, printed
+/// once. There is no default password.
+async fn first_start_admin(store: &dyn StateStore) -> anyhow::Result<()> {
+    if store.user_count().await? > 0 {
+        return Ok(());
+    }
+    let password = random_password();
+    store
+        .create_user("admin", &password, Role::PlatformAdmin)
+        .await?;
+    println!("first start: platform admin created");
+    println!("  user:     admin");
+    println!("  password: {password}");
+    println!("  (shown once; store it now. Create API tokens with `vigie token create`.)");
+    Ok(())
+}
+
+fn random_password() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    (0..24)
+        .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// Loads the rules, prints and records the status of every file.
+async fn load_rules(config: &VigieConfig, store: &dyn StateStore) -> anyhow::Result<RuleSet> {
+    let Some(dir) = &config.detection.rules_dir else {
+        tracing::warn!("no rules directory configured: detection runs with no rules (set [detection] rules_dir or --rules)");
+        store.replace_rule_status(&[]).await?;
+        return Ok(RuleSet::from_yaml("", std::path::Path::new("none")).0);
+    };
+    let (rules, report) = RuleSet::load_dir(dir)?;
+    for rejection in &report.rejected {
+        tracing::warn!(%rejection, "rule rejected");
+    }
+    tracing::info!(
+        dir = %dir.display(),
+        files = report.files,
+        loaded = report.loaded.len(),
+        rejected = report.rejected.len(),
+        "rules loaded"
+    );
+    metrics::gauge!("vigie_rules_loaded").set(report.loaded.len() as f64);
+    metrics::gauge!("vigie_rules_rejected").set(report.rejected.len() as f64);
+    let mut statuses: Vec<RuleStatus> = report
+        .loaded
+        .iter()
+        .map(|meta| RuleStatus {
+            path: meta.path.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
+            rule_id: Some(meta.id.clone()),
+            title: Some(meta.title.clone()),
+            severity: Some(meta.level.into()),
+            loaded: true,
+            reason: None,
+        })
+        .collect();
+    statuses.extend(report.rejected.iter().map(|r| RuleStatus {
+        path: r.path.display().to_string(),
+        rule_id: r.rule_id.clone(),
+        title: r.title.clone(),
+        severity: None,
+        loaded: false,
+        reason: Some(r.reason.clone()),
+    }));
+    store.replace_rule_status(&statuses).await?;
+    Ok(rules)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,479 @@
+//! The configuration file: versioned TOML, every option documented where it is declared.
+//!
+//! Loading collects every problem it can find (syntax, unknown keys, wrong types, bad
+//! values), each named with where it is, before failing once; `vigie config check` prints
+//! them all. The example file `config/vigie.example.toml` shows every option with its
+//! default, and a test keeps it loadable.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// The format version this build reads.
+pub(crate) const CONFIG_VERSION: u32 = 1;
+
+/// The whole configuration (`version = 1`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct VigieConfig {
+    /// Format version of the file; this build reads version 1.
+    pub version: u32,
+    /// Directory holding all of vigie's state: the durable log (`wal/`) and the state
+    /// database (`state.sqlite`). Created on first start. Default `./vigie-data`.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// The HTTP listener.
+    #[serde(default)]
+    pub server: ServerConfig,
+    /// Limits of the intake.
+    #[serde(default)]
+    pub ingest: IngestConfig,
+    /// The embedded durable log.
+    #[serde(default)]
+    pub log: LogConfig,
+    /// Detection rules.
+    #[serde(default)]
+    pub detection: DetectionConfig,
+    /// The detection pipeline.
+    #[serde(default)]
+    pub pipeline: PipelineConfig,
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("./vigie-data")
+}
+
+/// `[server]`
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct ServerConfig {
+    /// Address and port of the HTTP API and ingest endpoint. Default `127.0.0.1:8470`.
+    pub listen: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8470".to_owned(),
+        }
+    }
+}
+
+/// `[ingest]`
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct IngestConfig {
+    /// Largest request body accepted as sent, compressed or not. Default 16 MiB.
+    pub max_body_bytes: u64,
+    /// Largest body after gzip decoding; a larger one is refused with 413. Default 64 MiB.
+    pub max_decoded_bytes: u64,
+    /// Largest single NDJSON line; a longer line is rejected by number. Default 1 MiB.
+    pub max_line_bytes: u64,
+    /// When more events than this wait for the pipeline, ingest answers 429 with
+    /// `Retry-After` instead of buffering. Default 500000.
+    pub max_backlog_events: u64,
+    /// Seconds a refused sender is told to wait (`Retry-After`). Default 2.
+    pub retry_after_seconds: u64,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 16 << 20,
+            max_decoded_bytes: 64 << 20,
+            max_line_bytes: 1 << 20,
+            max_backlog_events: 500_000,
+            retry_after_seconds: 2,
+        }
+    }
+}
+
+/// `[log]`
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct LogConfig {
+    /// Size at which a log segment file is closed and a new one begins. Default 64 MiB.
+    pub segment_bytes: u64,
+    /// Largest single record (one event as JSON). Default 4 MiB.
+    pub max_record_bytes: u64,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            segment_bytes: 64 << 20,
+            max_record_bytes: 4 << 20,
+        }
+    }
+}
+
+/// `[detection]`
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct DetectionConfig {
+    /// Directory of Sigma rules (`.yml`/`.yaml`, searched recursively). Without it vigie
+    /// runs with no rules and says so at start. `--rules DIR` overrides it.
+    pub rules_dir: Option<PathBuf>,
+}
+
+/// `[pipeline]`
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct PipelineConfig {
+    /// Most log records handled per detection step. Default 1000.
+    pub batch_size: u64,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        Self { batch_size: 1000 }
+    }
+}
+
+impl Default for VigieConfig {
+    fn default() -> Self {
+        Self {
+            version: CONFIG_VERSION,
+            data_dir: default_data_dir(),
+            server: ServerConfig::default(),
+            ingest: IngestConfig::default(),
+            log: LogConfig::default(),
+            detection: DetectionConfig::default(),
+            pipeline: PipelineConfig::default(),
+        }
+    }
+}
+
+/// One problem in a configuration, with where it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Problem {
+    /// The file and key (e.g. `vigie.toml: [ingest] max_body_bytes`).
+    pub place: String,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.place, self.message)
+    }
+}
+
+/// Every problem of a configuration.
+#[derive(Debug)]
+pub(crate) struct Problems(pub Vec<Problem>);
+
+impl std::fmt::Display for Problems {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{} problem(s) in the configuration:", self.0.len())?;
+        for problem in &self.0 {
+            writeln!(f, "  - {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Problems {}
+
+const SECTIONS: [&str; 5] = ["server", "ingest", "log", "detection", "pipeline"];
+
+impl VigieConfig {
+    /// Reads and validates a file, collecting every problem.
+    pub(crate) fn load(path: &Path) -> Result<Self, Problems> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Problems(vec![Problem {
+                place: path.display().to_string(),
+                message: format!("cannot read the configuration file: {e}"),
+            }])
+        })?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses and validates TOML text; `origin` names it in problems.
+    pub(crate) fn parse(text: &str, origin: &str) -> Result<Self, Problems> {
+        let mut problems = Vec::new();
+        let place = |key: &str| format!("{origin}: {key}");
+        let table: toml::Table = toml::from_str(text).map_err(|e| {
+            Problems(vec![Problem {
+                place: origin.to_owned(),
+                message: format!("not valid TOML: {}", e.to_string().trim()),
+            }])
+        })?;
+        let mut config = VigieConfig::default();
+        match table.get("version") {
+            None => problems.push(Problem {
+                place: place("version"),
+                message: format!("missing; add `version = {CONFIG_VERSION}` at the top"),
+            }),
+            Some(toml::Value::Integer(v)) if *v == i64::from(CONFIG_VERSION) => {}
+            Some(other) => problems.push(Problem {
+                place: place("version"),
+                message: format!(
+                    "this build reads version {CONFIG_VERSION}, the file says {other}"
+                ),
+            }),
+        }
+        for (key, value) in &table {
+            match key.as_str() {
+                "version" => {}
+                "data_dir" => match value {
+                    toml::Value::String(s) => config.data_dir = PathBuf::from(s),
+                    other => problems.push(Problem {
+                        place: place("data_dir"),
+                        message: format!("expected a path string, found {}", other.type_str()),
+                    }),
+                },
+                "server" => section(value, origin, key, &mut problems, &mut config.server),
+                "ingest" => section(value, origin, key, &mut problems, &mut config.ingest),
+                "log" => section(value, origin, key, &mut problems, &mut config.log),
+                "detection" => section(value, origin, key, &mut problems, &mut config.detection),
+                "pipeline" => section(value, origin, key, &mut problems, &mut config.pipeline),
+                other => problems.push(Problem {
+                    place: place(other),
+                    message: format!(
+                        "unknown key; expected version, data_dir or a section [{}]",
+                        SECTIONS.join("], [")
+                    ),
+                }),
+            }
+        }
+        problems.extend(config.validate(origin));
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(Problems(problems))
+        }
+    }
+
+    /// Checks values that parse but make no sense.
+    pub(crate) fn validate(&self, origin: &str) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut bad = |key: &str, message: String| {
+            problems.push(Problem {
+                place: format!("{origin}: {key}"),
+                message,
+            })
+        };
+        if self.server.listen.parse::<SocketAddr>().is_err() {
+            bad(
+                "[server] listen",
+                format!(
+                    "{:?} is not an address:port such as 127.0.0.1:8470",
+                    self.server.listen
+                ),
+            );
+        }
+        let positive = [
+            ("[ingest] max_body_bytes", self.ingest.max_body_bytes),
+            ("[ingest] max_decoded_bytes", self.ingest.max_decoded_bytes),
+            ("[ingest] max_line_bytes", self.ingest.max_line_bytes),
+            ("[log] segment_bytes", self.log.segment_bytes),
+            ("[log] max_record_bytes", self.log.max_record_bytes),
+            ("[pipeline] batch_size", self.pipeline.batch_size),
+        ];
+        for (key, value) in positive {
+            if value == 0 {
+                bad(key, "must be greater than 0".to_owned());
+            }
+        }
+        if self.ingest.max_line_bytes > self.ingest.max_decoded_bytes {
+            bad(
+                "[ingest] max_line_bytes",
+                format!(
+                    "{} is larger than max_decoded_bytes ({})",
+                    self.ingest.max_line_bytes, self.ingest.max_decoded_bytes
+                ),
+            );
+        }
+        // A line becomes one record, plus vigie's metadata (id, tenant, times: < 1 KiB).
+        if self.ingest.max_line_bytes + 1024 > self.log.max_record_bytes {
+            bad(
+                "[log] max_record_bytes",
+                format!(
+                    "{} cannot hold a line of [ingest] max_line_bytes ({}) plus 1024 bytes of metadata",
+                    self.log.max_record_bytes, self.ingest.max_line_bytes
+                ),
+            );
+        }
+        if let Some(dir) = &self.detection.rules_dir {
+            match std::fs::metadata(dir) {
+                Ok(meta) if meta.is_dir() => {}
+                Ok(_) => bad(
+                    "[detection] rules_dir",
+                    format!("{} is not a directory", dir.display()),
+                ),
+                Err(e) => bad(
+                    "[detection] rules_dir",
+                    format!("cannot read {}: {e}", dir.display()),
+                ),
+            }
+        }
+        match std::fs::metadata(&self.data_dir) {
+            Ok(meta) if !meta.is_dir() => bad(
+                "data_dir",
+                format!("{} exists and is not a directory", self.data_dir.display()),
+            ),
+            _ => {}
+        }
+        problems
+    }
+
+    /// The listen address, validated by [`VigieConfig::validate`].
+    pub(crate) fn listen_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.server.listen.parse()?)
+    }
+}
+
+/// Deserialises one section, naming every unknown key and every wrong value: after an
+/// unknown-key error the key is set aside and the section read again, so one run reports
+/// them all.
+fn section<T: DeserializeOwned>(
+    value: &toml::Value,
+    origin: &str,
+    name: &str,
+    problems: &mut Vec<Problem>,
+    out: &mut T,
+) {
+    let toml::Value::Table(table) = value else {
+        problems.push(Problem {
+            place: format!("{origin}: {name}"),
+            message: format!("expected a section [{name}], found {}", value.type_str()),
+        });
+        return;
+    };
+    let mut table = table.clone();
+    loop {
+        match T::deserialize(toml::Value::Table(table.clone())) {
+            Ok(parsed) => {
+                *out = parsed;
+                return;
+            }
+            Err(error) => {
+                let (key, shown) = describe(&error);
+                problems.push(Problem {
+                    place: format!("{origin}: [{name}]"),
+                    message: shown,
+                });
+                match key {
+                    Some(key) if table.remove(&key).is_some() => continue,
+                    // Another kind of error: remove offending keys one at a time is not
+                    // possible without a name, so try each key alone to name the bad ones.
+                    _ => {
+                        name_bad_keys::<T>(&table, origin, name, problems);
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The unknown key an error names, if it is that kind of error, and the message to show.
+fn describe(error: &toml::de::Error) -> (Option<String>, String) {
+    let message = error.message().trim().to_owned();
+    let key = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split('`').next())
+        .map(str::to_owned);
+    match key {
+        Some(key) => (Some(key), message.replacen("unknown field", "unknown key", 1)),
+        None => (None, message),
+    }
+}
+
+/// Tries each key of a section alone (the others at their defaults) to name every key
+/// whose value has the wrong type; the first, unnamed error was already reported.
+fn name_bad_keys<T: DeserializeOwned>(
+    table: &toml::Table,
+    origin: &str,
+    name: &str,
+    problems: &mut Vec<Problem>,
+) {
+    let before = problems.len();
+    for (key, value) in table {
+        let mut single = toml::Table::new();
+        single.insert(key.clone(), value.clone());
+        if let Err(error) = T::deserialize(toml::Value::Table(single)) {
+            let message = match describe(&error) {
+                (Some(_), message) => message,
+                (None, message) => format!("{message} (value {value})"),
+            };
+            problems.push(Problem {
+                place: format!("{origin}: [{name}] {key}"),
+                message,
+            });
+        }
+    }
+    if problems.len() > before {
+        // The per-key messages name the same fault better than the first, unnamed one.
+        problems.remove(before - 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_versioned_file_gives_defaults() {
+        let config = VigieConfig::parse("version = 1\n", "t.toml").unwrap();
+        assert_eq!(config, VigieConfig::default());
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let text = r#"
+            data_dir = 5
+            colour = "blue"
+            [server]
+            listen = "nowhere"
+            port = 80
+            [ingest]
+            max_body_bytes = "big"
+            max_line_bytes = 0
+            typo_key = 1
+            other_typo = 2
+        "#;
+        let problems = VigieConfig::parse(text, "t.toml").unwrap_err().0;
+        let all: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        let joined = all.join("\n");
+        for needle in [
+            "version: missing",
+            "data_dir: expected a path string",
+            "colour: unknown key",
+            "unknown key `port`",
+            "unknown key `typo_key`",
+            "unknown key `other_typo`",
+            "[ingest] max_body_bytes: invalid type",
+        ] {
+            assert!(joined.contains(needle), "{needle:?} not in:\n{joined}");
+        }
+        assert!(!joined.contains("max_line_bytes: must be greater"), "{joined}");
+    }
+
+    #[test]
+    fn semantic_problems_are_named() {
+        let text = "version = 1\n[server]\nlisten = \"nowhere\"\n[ingest]\nmax_line_bytes = 0\n[detection]\nrules_dir = \"/definitely/not/here\"\n";
+        let problems = VigieConfig::parse(text, "t.toml").unwrap_err().0;
+        let joined: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        let joined = joined.join("\n");
+        assert!(joined.contains("[server] listen: \"nowhere\""), "{joined}");
+        assert!(joined.contains("[ingest] max_line_bytes: must be greater than 0"), "{joined}");
+        assert!(joined.contains("[detection] rules_dir: cannot read /definitely/not/here"), "{joined}");
+    }
+
+    #[test]
+    fn wrong_version_is_named() {
+        let problems = VigieConfig::parse("version = 2\n", "t.toml").unwrap_err().0;
+        assert!(problems[0].message.contains("the file says 2"));
+    }
+
+    #[test]
+    fn example_file_loads_and_shows_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/vigie.example.toml");
+        let config = VigieConfig::load(&path).unwrap_or_else(|p| panic!("{p}"));
+        assert_eq!(config, VigieConfig::default());
+    }
+}

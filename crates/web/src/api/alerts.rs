@@ -1,0 +1,91 @@
+//! `GET /api/v1/alerts`: the caller's alerts, newest first, paged.
+//!
+//! Query parameters, all optional: `tenant` (slug; narrows the caller's scope, a tenant
+//! outside it answers 404), `rule` (rule id), `severity` (comma list, exact levels),
+//! `min_severity`, `since` and `until` (RFC 3339 times, on the alert's creation time),
+//! `limit` (1 to 1000, default 100), `cursor` (the `next_cursor` of the previous page).
+
+use axum::Json;
+use axum::extract::{Query, State};
+use jiff::Timestamp;
+use serde::Deserialize;
+use vigie_event::{Severity, TenantSlug};
+use vigie_soc::{AlertFilter, AlertPage, Page, TokenKind};
+
+use crate::AppState;
+use crate::auth::Auth;
+use crate::error::ApiError;
+
+/// Query parameters of `GET /api/v1/alerts`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertQuery {
+    tenant: Option<String>,
+    rule: Option<String>,
+    severity: Option<String>,
+    min_severity: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+fn time(name: &str, value: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
+    value
+        .map(|v| {
+            v.parse::<Timestamp>().map_err(|e| {
+                ApiError::BadRequest(format!(
+                    "query parameter {name}={v:?} is not an RFC 3339 time: {e}"
+                ))
+            })
+        })
+        .transpose()
+}
+
+fn severity(name: &str, value: &str) -> Result<Severity, ApiError> {
+    value
+        .trim()
+        .parse()
+        .map_err(|e| ApiError::BadRequest(format!("query parameter {name}: {e}")))
+}
+
+/// Handler of `GET /api/v1/alerts`.
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    query: Result<Query<AlertQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<AlertPage>, ApiError> {
+    auth.require(&[TokenKind::Read, TokenKind::Admin])?;
+    let Query(query) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let scope = &auth.0.scope;
+    let mut filter = AlertFilter::default();
+    if let Some(slug) = &query.tenant {
+        let slug = TenantSlug::new(slug.as_str())
+            .map_err(|e| ApiError::BadRequest(format!("query parameter tenant: {e}")))?;
+        let tenant = state
+            .store()
+            .find_tenant(scope, &slug)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("no tenant {slug} in your scope")))?;
+        filter.tenant = Some(tenant.id);
+    }
+    filter.rule_id = query.rule;
+    if let Some(list) = &query.severity {
+        filter.severities = list
+            .split(',')
+            .map(|s| severity("severity", s))
+            .collect::<Result<_, _>>()?;
+    }
+    filter.min_severity = query
+        .min_severity
+        .as_deref()
+        .map(|s| severity("min_severity", s))
+        .transpose()?;
+    filter.since = time("since", query.since.as_deref())?;
+    filter.until = time("until", query.until.as_deref())?;
+    let page = Page {
+        limit: query.limit.unwrap_or(100),
+        cursor: query.cursor,
+    };
+    Ok(Json(state.store().list_alerts(scope, &filter, &page).await?))
+}

@@ -1,0 +1,36 @@
+//! `GET /api/v1/rules`: every rule file's load status, with the reason when rejected.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+use vigie_soc::{RuleStatus, TokenKind};
+
+use crate::AppState;
+use crate::auth::Auth;
+use crate::error::ApiError;
+
+/// The rule catalogue's load report.
+#[derive(Serialize)]
+pub struct RulesReply {
+    /// Rules that loaded.
+    pub loaded: usize,
+    /// Rule documents that were rejected.
+    pub rejected: usize,
+    /// Every rule document.
+    pub rules: Vec<RuleStatus>,
+}
+
+/// Handler of `GET /api/v1/rules`.
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Json<RulesReply>, ApiError> {
+    auth.require(&[TokenKind::Read, TokenKind::Admin])?;
+    let rules = state.store().list_rule_status().await?;
+    let loaded = rules.iter().filter(|r| r.loaded).count();
+    Ok(Json(RulesReply {
+        loaded,
+        rejected: rules.len() - loaded,
+        rules,
+    }))
+}

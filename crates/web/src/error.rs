@@ -1,0 +1,91 @@
+//! The one table from error kind to HTTP status.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use vigie_soc::SocError;
+use vigie_soc::access::AuthError;
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No valid credential.
+    #[error(transparent)]
+    Unauthorized(#[from] AuthError),
+    /// A valid credential that may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request is wrong; the message names the offending value.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Nothing by that name in the caller's scope.
+    #[error("{0}")]
+    NotFound(String),
+    /// The body is larger than allowed.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// The pipeline lags; retry after the given time.
+    #[error("{message}")]
+    TooManyRequests {
+        /// What to tell the sender.
+        message: String,
+        /// The `Retry-After` value.
+        retry_after: Duration,
+    },
+    /// A fault inside vigie: logged, answered with a plain message.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl From<SocError> for ApiError {
+    fn from(error: SocError) -> Self {
+        match error {
+            SocError::InvalidCursor(_) => ApiError::BadRequest(error.to_string()),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl ApiError {
+    fn status_and_kind(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "overloaded"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, kind) = self.status_and_kind();
+        if let ApiError::Internal(detail) = &self {
+            tracing::error!(%detail, "request failed inside vigie");
+        }
+        let body = Json(json!({"error": {"kind": kind, "message": self.to_string()}}));
+        let mut response = (status, body).into_response();
+        match &self {
+            ApiError::TooManyRequests { retry_after, .. } => {
+                let secs = retry_after.as_secs().max(1).to_string();
+                if let Ok(value) = HeaderValue::from_str(&secs) {
+                    response.headers_mut().insert(header::RETRY_AFTER, value);
+                }
+            }
+            ApiError::Unauthorized(_) => {
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"vigie\""),
+                );
+            }
+            _ => {}
+        }
+        response
+    }
+}
