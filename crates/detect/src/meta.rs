@@ -107,3 +107,27 @@ pub struct RuleMeta {
     /// Whether `id` was derived because the rule has no `id:`.
     pub derived_id: bool,
 }
+
+impl From<Level> for vigie_event::Severity {
+    fn from(level: Level) -> Self {
+        match level {
+            Level::Informational => vigie_event::Severity::Informational,
+            Level::Low => vigie_event::Severity::Low,
+            Level::Medium => vigie_event::Severity::Medium,
+            Level::High => vigie_event::Severity::High,
+            Level::Critical => vigie_event::Severity::Critical,
+        }
+    }
+}
+
+impl From<vigie_event::Severity> for Level {
+    fn from(severity: vigie_event::Severity) -> Self {
+        match severity {
+            vigie_event::Severity::Informational => Level::Informational,
+            vigie_event::Severity::Low => Level::Low,
+            vigie_event::Severity::Medium => Level::Medium,
+            vigie_event::Severity::High => Level::High,
+            vigie_event::Severity::Critical => Level::Critical,
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! The engine against the public SigmaHQ rule set and regression data in
+//! `/work/shared/fixtures/sigma` (found relative to the crate; skipped when absent).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+use vigie_detect::RuleSet;
+use vigie_event::{Event, TenantId};
+
+fn fixtures() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/sigma");
+    match std::fs::metadata(&dir) {
+        Ok(meta) if meta.is_dir() => Some(dir),
+        _ => {
+            println!("skipped: Sigma fixtures not found at {}", dir.display());
+            None
+        }
+    }
+}
+
+fn event(fields: Value) -> Event {
+    let Value::Object(map) = fields else {
+        panic!("object expected")
+    };
+    Event::new(TenantId(1), jiff::Timestamp::UNIX_EPOCH, "test", map)
+}
+
+/// A rejection reason with rule-specific names (search identifiers, field names, quoted
+/// values) replaced by `…`, to group reasons.
+fn reason_kind(reason: &str) -> String {
+    // Drop a leading "`search_identifier`: ".
+    let reason = match reason.strip_prefix('`').and_then(|r| r.split_once("`: ")) {
+        Some((_, rest)) => rest,
+        None => reason,
+    };
+    let mut out = String::new();
+    for (i, piece) in reason.split('`').enumerate() {
+        let keep = piece.len() <= 16
+            && !out.ends_with("field ")
+            && piece
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == ' ' || c == ':');
+        if i % 2 == 1 {
+            out.push('`');
+            out.push_str(if keep { piece } else { "…" });
+            out.push('`');
+        } else {
+            out.push_str(piece);
+        }
+    }
+    out.split(" (already loaded")
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(120)
+        .collect()
+}
+
+fn load(dir: &Path) -> (RuleSet, vigie_detect::LoadReport) {
+    let (set, report) = RuleSet::load_dir(dir).expect("rule directory readable");
+    // Every file is accounted for: it loaded a rule or has a rejection.
+    let mut seen: BTreeSet<&Path> = BTreeSet::new();
+    for meta in &report.loaded {
+        seen.insert(meta.path.as_deref().expect("loaded rules have a path"));
+    }
+    for rejection in &report.rejected {
+        assert!(!rejection.reason.is_empty());
+        seen.insert(&rejection.path);
+    }
+    assert_eq!(seen.len(), report.files, "every file loaded or rejected");
+    let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+    for rejection in &report.rejected {
+        *kinds.entry(reason_kind(&rejection.reason)).or_default() += 1;
+    }
+    let mut kinds: Vec<(String, usize)> = kinds.into_iter().collect();
+    kinds.sort_by_key(|kind| std::cmp::Reverse(kind.1));
+    println!(
+        "{}: {} files, {} rules loaded, {} documents rejected",
+        dir.display(),
+        report.files,
+        report.loaded.len(),
+        report.rejected.len()
+    );
+    for (kind, count) in kinds.iter().take(12) {
+        println!("  {count:5}  {kind}");
+    }
+    (set, report)
+}
+
+#[test]
+fn sigmahq_main_rule_set_loads() {
+    let Some(root) = fixtures() else { return };
+    let (set, report) = load(&root.join("rules/rules"));
+    for rejection in &report.rejected {
+        println!("  rejected: {rejection}");
+    }
+    assert_eq!(set.len(), report.loaded.len());
+    assert!(report.files >= 3000, "{} files", report.files);
+    // Measured at SigmaHQ commit 8eaafff: 3141 files, 3141 rules loaded (100 %), 0 rejected.
+    let share = report.loaded.len() as f64 / report.files as f64;
+    assert!(
+        share > 0.98,
+        "only {:.1} % of the rules load",
+        share * 100.0
+    );
+}
+
+#[test]
+fn sigmahq_other_folders_are_accounted_for() {
+    let Some(root) = fixtures() else { return };
+    for folder in [
+        "rules/rules-emerging-threats",
+        "rules/rules-threat-hunting",
+        "rules/rules-compliance",
+        "rules/rules-placeholder",
+        "rules/deprecated",
+        "rules/unsupported",
+    ] {
+        let (_, report) = load(&root.join(folder));
+        if folder.ends_with("unsupported") || folder.ends_with("deprecated") {
+            // Retired and unusable rules are reported, not run.
+            assert!(
+                report.loaded.len() * 10 < report.files,
+                "{folder}: {}",
+                report.loaded.len()
+            );
+        }
+        if folder.ends_with("placeholder") {
+            assert!(
+                report
+                    .rejected
+                    .iter()
+                    .any(|r| r.reason.contains("placeholder"))
+            );
+        }
+    }
+}
+
+/// Flattens an evtx_dump record into the native Windows field names rules use.
+fn flatten_evtx(record: &Value) -> Value {
+    let mut fields = Map::new();
+    let event = &record["Event"];
+    for key in ["EventID", "Channel", "Computer", "Provider_Name"] {
+        let value = match key {
+            "Provider_Name" => &event["System"]["Provider"]["#attributes"]["Name"],
+            _ => &event["System"][key],
+        };
+        if !value.is_null() {
+            fields.insert(key.to_owned(), value.clone());
+        }
+    }
+    for section in ["EventData", "UserData"] {
+        if let Some(Value::Object(data)) = event.get(section) {
+            for (key, value) in data {
+                match value {
+                    // UserData wraps its fields in one more element.
+                    Value::Object(inner) if section == "UserData" => {
+                        for (k, v) in inner {
+                            fields.insert(k.clone(), v.clone());
+                        }
+                    }
+                    _ => {
+                        fields.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
+    }
+    Value::Object(fields)
+}
+
+/// The Sysmon event ids of a Windows logsource category (what THOR's mapping selects).
+fn sysmon_ids(category: &str) -> Option<&'static [i64]> {
+    Some(match category {
+        "process_creation" => &[1],
+        "file_event" => &[11],
+        "image_load" => &[7],
+        "process_access" => &[10],
+        "registry_set" => &[13],
+        "registry_delete" => &[12],
+        "registry_event" | "registry_add" => &[12, 13, 14],
+        "network_connection" => &[3],
+        "create_remote_thread" => &[8],
+        "dns_query" => &[22],
+        _ => return None,
+    })
+}
+
+#[test]
+fn sigmahq_regression_data() {
+    let Some(root) = fixtures() else { return };
+    let (set, _) = RuleSet::load_dir(&root.join("rules/rules")).unwrap();
+    let mut cases = Vec::new();
+    let mut stack = vec![root.join("regression_data")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|n| n == "info.yml") {
+                cases.push(path);
+            }
+        }
+    }
+    cases.sort();
+    let (mut passed, mut failures, mut unloaded) = (0, Vec::new(), Vec::new());
+    for info_path in &cases {
+        let info: yaml_serde::Value =
+            yaml_serde::from_str(&std::fs::read_to_string(info_path).unwrap()).unwrap();
+        let rule_id = info["rule_metadata"][0]["id"].as_str().unwrap().to_owned();
+        let expected = info["regression_tests_info"][0]["match_count"].as_u64();
+        let json_path = info_path.with_file_name(format!("{rule_id}.json"));
+        let text = std::fs::read_to_string(&json_path).unwrap();
+        let records: Vec<Value> = serde_json::Deserializer::from_str(&text)
+            .into_iter::<Value>()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let Some(rule) = set.get(&rule_id) else {
+            unloaded.push(rule_id);
+            continue;
+        };
+        // The engine does not route by logsource yet; select records the way THOR's
+        // mapping would for Sysmon categories, otherwise test every record.
+        let category = rule.meta.logsource.category.as_deref().unwrap_or_default();
+        let hits = records
+            .iter()
+            .filter(|record| {
+                let id = record["Event"]["System"]["EventID"]
+                    .as_i64()
+                    .unwrap_or_default();
+                let sysmon = record["Event"]["System"]["Channel"]
+                    .as_str()
+                    .is_some_and(|c| c.contains("Sysmon"));
+                !sysmon || sysmon_ids(category).is_none_or(|ids| ids.contains(&id))
+            })
+            .filter(|record| rule.matches(&event(flatten_evtx(record))))
+            .count();
+        let ok = match expected {
+            Some(n) => hits as u64 >= n,
+            None => hits >= 1,
+        };
+        if ok {
+            passed += 1;
+        } else {
+            failures.push(format!(
+                "{} ({}): {hits} matches, expected {expected:?}",
+                rule.meta.title,
+                info_path.parent().unwrap().display()
+            ));
+        }
+    }
+    println!(
+        "regression: {} cases, {passed} passed, {} failed, {} rules not loaded",
+        cases.len(),
+        failures.len(),
+        unloaded.len()
+    );
+    for failure in &failures {
+        println!("  FAIL {failure}");
+    }
+    for id in &unloaded {
+        println!("  rule not loaded: {id}");
+    }
+    if !cases.is_empty() {
+        assert!(cases.len() >= 100);
+        assert!(
+            failures.is_empty(),
+            "{} regression cases failed",
+            failures.len()
+        );
+    }
+}
+
+/// The `unsupported/` rules judged on their content (their `status: unsupported` line
+/// removed): the engine must still reject what it cannot run, with a reason.
+#[test]
+fn sigmahq_unsupported_rules_on_their_merits() {
+    let Some(root) = fixtures() else { return };
+    let dir = root.join("rules/unsupported");
+    let mut stack = vec![dir.clone()];
+    let mut set = RuleSet::new();
+    let mut report = vigie_detect::LoadReport::default();
+    while let Some(current) = stack.pop() {
+        for entry in std::fs::read_dir(&current).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "yml") {
+                let text = std::fs::read_to_string(&path)
+                    .unwrap()
+                    .replace("status: unsupported", "");
+                report.files += 1;
+                set.add_yaml(&text, path.strip_prefix(&dir).unwrap(), &mut report);
+            }
+        }
+    }
+    let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+    for rejection in &report.rejected {
+        *kinds.entry(reason_kind(&rejection.reason)).or_default() += 1;
+    }
+    println!(
+        "unsupported/ without status: {} files, {} loaded, {} rejected",
+        report.files,
+        report.loaded.len(),
+        report.rejected.len()
+    );
+    for (kind, count) in &kinds {
+        println!("  {count:5}  {kind}");
+    }
+    if report.files > 0 {
+        assert!(
+            report
+                .rejected
+                .iter()
+                .any(|r| r.reason.contains("aggregation"))
+        );
+    }
+}
