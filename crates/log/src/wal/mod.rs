@@ -187,13 +187,20 @@ impl Shared {
                 segments[i].plan(cur, end)
             };
             let before = out.len();
-            bytes += segment::read_records(
-                &plan,
-                cur,
-                max - out.len(),
-                READ_BYTES_LIMIT - bytes,
-                &mut out,
-            )?;
+            let budget = READ_BYTES_LIMIT - bytes;
+            match segment::read_records(&plan, cur, max - out.len(), budget, &mut out)? {
+                Some(read) => bytes += read,
+                // Deleted by retention since the plan was made: plan again from the new
+                // start offset. Missing for any other reason: an error naming the file.
+                None if self.segments_read()[0].base > cur => continue,
+                None => {
+                    return Err(LogError::io(
+                        "opening",
+                        plan.path,
+                        std::io::ErrorKind::NotFound.into(),
+                    ));
+                }
+            }
             if out.len() == before {
                 break;
             }
@@ -617,14 +624,19 @@ impl Writer {
         segment::sync_dir(&self.shared.dir)?;
         self.shared.add_fsyncs(2);
         let read = File::open(&path).map_err(|e| LogError::io("opening", &path, e))?;
-        self.shared.segments_write().push(SegmentMeta {
+        let mut segments = self.shared.segments_write();
+        if let Some(sealed) = segments.last_mut() {
+            sealed.file = None;
+        }
+        segments.push(SegmentMeta {
             base,
             path: path.clone(),
-            file: Arc::new(read),
+            file: Some(Arc::new(read)),
             records: 0,
             size: HEADER_LEN,
             index: Vec::new(),
         });
+        drop(segments);
         self.state = WriterState {
             file,
             path,

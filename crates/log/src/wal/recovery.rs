@@ -112,7 +112,7 @@ pub(crate) fn recover(dir: &Path) -> Result<Recovered, LogError> {
             segments: vec![SegmentMeta {
                 base: 0,
                 path,
-                file: Arc::new(read),
+                file: Some(Arc::new(read)),
                 records: 0,
                 size: HEADER_LEN,
                 index: Vec::new(),
@@ -151,7 +151,7 @@ pub(crate) fn recover(dir: &Path) -> Result<Recovered, LogError> {
             fsyncs += 1;
             report.truncated_bytes = len;
             report.truncated_segment = Some(path.clone());
-            segments.push(open_meta(path, base, 0, HEADER_LEN, Vec::new())?);
+            segments.push(meta(path, base, 0, HEADER_LEN, Vec::new()));
             expected = Some(base);
             continue;
         }
@@ -184,15 +184,12 @@ pub(crate) fn recover(dir: &Path) -> Result<Recovered, LogError> {
         }
         report.records_recovered += scan.records;
         expected = Some(base + scan.records);
-        segments.push(open_meta(
-            path,
-            base,
-            scan.records,
-            scan.valid_end,
-            scan.index,
-        )?);
+        segments.push(meta(path, base, scan.records, scan.valid_end, scan.index));
     }
-    let active_path = &segments.last().expect("at least one segment").path;
+    let last = segments.last_mut().expect("at least one segment");
+    let read = File::open(&last.path).map_err(|e| LogError::io("opening", &last.path, e))?;
+    last.file = Some(Arc::new(read));
+    let active_path = &last.path;
     let active = OpenOptions::new()
         .append(true)
         .open(active_path)
@@ -205,22 +202,15 @@ pub(crate) fn recover(dir: &Path) -> Result<Recovered, LogError> {
     })
 }
 
-fn open_meta(
-    path: PathBuf,
-    base: Offset,
-    records: u64,
-    size: u64,
-    index: Vec<u64>,
-) -> Result<SegmentMeta, LogError> {
-    let file = File::open(&path).map_err(|e| LogError::io("opening", &path, e))?;
-    Ok(SegmentMeta {
+fn meta(path: PathBuf, base: Offset, records: u64, size: u64, index: Vec<u64>) -> SegmentMeta {
+    SegmentMeta {
         base,
         path,
-        file: Arc::new(file),
+        file: None,
         records,
         size,
         index,
-    })
+    }
 }
 
 fn rewrite_header(path: &Path, base: Offset) -> Result<(), LogError> {

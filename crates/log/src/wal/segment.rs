@@ -105,8 +105,10 @@ pub(crate) struct SegmentMeta {
     /// First offset.
     pub(crate) base: Offset,
     pub(crate) path: PathBuf,
-    /// Read handle, shared with in-flight reads (they keep working if the segment is deleted).
-    pub(crate) file: Arc<File>,
+    /// Read handle of the active segment, shared with in-flight reads. Sealed segments hold
+    /// none (reads open them on demand), so a long backlog does not pin one descriptor per
+    /// segment.
+    pub(crate) file: Option<Arc<File>>,
     /// Durable records in the segment.
     pub(crate) records: u64,
     /// Durable bytes (header included).
@@ -118,7 +120,8 @@ pub(crate) struct SegmentMeta {
 /// Where a read starts inside one segment, taken from [`SegmentMeta`] under the lock.
 pub(crate) struct ReadPlan {
     pub(crate) path: PathBuf,
-    pub(crate) file: Arc<File>,
+    /// The shared handle of the active segment, or None: open `path`.
+    pub(crate) file: Option<Arc<File>>,
     /// Offset and position of the indexed record at or before the requested one.
     pub(crate) indexed_offset: Offset,
     pub(crate) position: u64,
@@ -135,7 +138,7 @@ impl SegmentMeta {
         let k = (at - self.base) / INDEX_INTERVAL;
         ReadPlan {
             path: self.path.clone(),
-            file: Arc::clone(&self.file),
+            file: self.file.clone(),
             indexed_offset: self.base + k * INDEX_INTERVAL,
             position: self.index[k as usize],
             size: self.size,
@@ -178,18 +181,27 @@ impl Seek for PositionedReader {
 }
 
 /// Reads records `from..plan.end` (at most `max` of them, stopping once `byte_budget` payload
-/// bytes were read) following `plan`, appending them to `out`. Returns payload bytes read.
+/// bytes were read) following `plan`, appending them to `out`. Returns payload bytes read, or
+/// None if the segment file no longer exists (retention deleted it after the plan was made).
 pub(crate) fn read_records(
     plan: &ReadPlan,
     from: Offset,
     max: usize,
     byte_budget: u64,
     out: &mut Vec<Record>,
-) -> Result<u64, LogError> {
+) -> Result<Option<u64>, LogError> {
+    let file = match &plan.file {
+        Some(file) => Arc::clone(file),
+        None => match File::open(&plan.path) {
+            Ok(file) => Arc::new(file),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(LogError::io("opening", &plan.path, e)),
+        },
+    };
     let mut reader = BufReader::with_capacity(
         64 * 1024,
         PositionedReader {
-            file: Arc::clone(&plan.file),
+            file,
             position: plan.position,
         },
     );
@@ -246,7 +258,7 @@ pub(crate) fn read_records(
         });
         offset += 1;
     }
-    Ok(bytes)
+    Ok(Some(bytes))
 }
 
 #[cfg(test)]

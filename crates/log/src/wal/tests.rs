@@ -664,3 +664,147 @@ fn encoder_writes_the_v1_fixture_bytes() {
     assert_eq!(&fixture[24..28], &[5, 0, 0, 0]);
     assert_eq!(&fixture[32..37], b"alpha");
 }
+
+// ---- Crash test: kill -9 while appending ----------------------------------------------
+
+const CRASH_DIR_ENV: &str = "VIGIE_LOG_CRASH_CHILD_DIR";
+
+/// The child side of `acked_records_survive_kill_9`: appends from 8 tasks until killed,
+/// printing `ACK <first> <count> <task> <seq>` after each acknowledged append.
+#[test]
+#[ignore = "run as a child process by acked_records_survive_kill_9"]
+fn crash_child() {
+    let Ok(dir) = std::env::var(CRASH_DIR_ENV) else {
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let wal = Arc::new(Wal::open(small(Path::new(&dir))).unwrap());
+        let mut tasks = tokio::task::JoinSet::new();
+        for task in 0..8u64 {
+            let wal = Arc::clone(&wal);
+            tasks.spawn(async move {
+                for seq in 0u64.. {
+                    let n = 1 + seq % 4;
+                    let payloads = (0..n).map(|k| crash_payload(task, seq, k)).collect();
+                    let ack = wal.append(payloads).await.unwrap();
+                    println!("ACK {} {} {task} {seq}", ack.first, ack.count);
+                }
+            });
+        }
+        while tasks.join_next().await.is_some() {}
+    });
+}
+
+fn crash_payload(task: u64, seq: u64, k: u64) -> Bytes {
+    let mut v = format!("t{task}-s{seq}-k{k}-").into_bytes();
+    v.resize(40 + ((seq * 7 + k) % 120) as usize, b'.');
+    Bytes::from(v)
+}
+
+#[tokio::test]
+async fn acked_records_survive_kill_9() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut acked: Vec<(u64, Bytes)> = Vec::new();
+    for round in 0..3 {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "wal::tests::crash_child",
+                "--ignored",
+                "--nocapture",
+            ])
+            .env(CRASH_DIR_ENV, dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut lines = Vec::new();
+            for line in BufReader::new(stdout).lines() {
+                lines.push(line.unwrap());
+            }
+            lines
+        });
+        tokio::time::sleep(Duration::from_millis(300 + 150 * round)).await;
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let lines = reader.join().unwrap();
+        let before = acked.len();
+        for line in lines.iter().filter_map(|l| l.strip_prefix("ACK ")) {
+            let f: Vec<u64> = line.split(' ').map(|x| x.parse().unwrap()).collect();
+            let (first, count, task, seq) = (f[0], f[1], f[2], f[3]);
+            for k in 0..count {
+                acked.push((first + k, crash_payload(task, seq, k)));
+            }
+        }
+        assert!(
+            acked.len() > before,
+            "round {round}: the child acknowledged nothing"
+        );
+
+        let wal = Wal::open(small(dir.path())).unwrap();
+        let end = wal.end_offset();
+        println!(
+            "round {round}: {} records acked so far, end {end}, recovery {:?}",
+            acked.len(),
+            wal.stats().recovery
+        );
+        for (offset, payload) in &acked {
+            assert!(
+                *offset < end,
+                "acked offset {offset} lost (end {end}) in round {round}"
+            );
+            let got = wal.read(*offset, 1).await.unwrap();
+            assert_eq!(&got[0].payload, payload, "offset {offset} in round {round}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn sealed_segment_deleted_behind_the_logs_back_is_a_read_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let wal = Wal::open(small(dir.path())).unwrap();
+    wal.append((0..100).map(p).collect()).await.unwrap();
+    let files = segment_files(dir.path());
+    fs::remove_file(&files[0]).unwrap();
+    let err = wal.read(0, 10).await.unwrap_err();
+    assert!(
+        matches!(err, LogError::Io { ref path, .. } if *path == files[0]),
+        "{err:?}"
+    );
+    // Later segments are still readable.
+    assert_eq!(wal.read(90, 10).await.unwrap().len(), 10);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_racing_retention_restart_at_the_new_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let wal = Arc::new(Wal::open(small(dir.path())).unwrap());
+    wal.append((0..2000).map(p).collect()).await.unwrap();
+    let reader = {
+        let wal = Arc::clone(&wal);
+        tokio::spawn(async move {
+            for _ in 0..200 {
+                let got = wal.read(0, 5).await.unwrap();
+                let first = got[0].offset;
+                for (r, o) in got.iter().zip(first..) {
+                    assert_eq!((r.offset, &r.payload), (o, &p(o)));
+                }
+            }
+        })
+    };
+    for at in (0..=1900).step_by(50) {
+        wal.commit(SUITE_CONSUMER, at).await.unwrap();
+    }
+    reader.await.unwrap();
+    assert!(wal.stats().start_offset > 1800);
+}
