@@ -378,7 +378,10 @@ fn describe(error: &toml::de::Error) -> (Option<String>, String) {
         .and_then(|rest| rest.split('`').next())
         .map(str::to_owned);
     match key {
-        Some(key) => (Some(key), message.replacen("unknown field", "unknown key", 1)),
+        Some(key) => (
+            Some(key),
+            message.replacen("unknown field", "unknown key", 1),
+        ),
         None => (None, message),
     }
 }
@@ -450,7 +453,10 @@ mod tests {
         ] {
             assert!(joined.contains(needle), "{needle:?} not in:\n{joined}");
         }
-        assert!(!joined.contains("max_line_bytes: must be greater"), "{joined}");
+        assert!(
+            !joined.contains("max_line_bytes: must be greater"),
+            "{joined}"
+        );
     }
 
     #[test]
@@ -460,8 +466,14 @@ mod tests {
         let joined: Vec<String> = problems.iter().map(ToString::to_string).collect();
         let joined = joined.join("\n");
         assert!(joined.contains("[server] listen: \"nowhere\""), "{joined}");
-        assert!(joined.contains("[ingest] max_line_bytes: must be greater than 0"), "{joined}");
-        assert!(joined.contains("[detection] rules_dir: cannot read /definitely/not/here"), "{joined}");
+        assert!(
+            joined.contains("[ingest] max_line_bytes: must be greater than 0"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("[detection] rules_dir: cannot read /definitely/not/here"),
+            "{joined}"
+        );
     }
 
     #[test]

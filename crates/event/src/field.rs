@@ -46,7 +46,10 @@ mod tests {
         }));
         assert_eq!(lookup(&fields, "Image").unwrap(), "C:\\Windows\\cmd.exe");
         assert_eq!(lookup(&fields, "process.command_line").unwrap(), "whoami");
-        assert_eq!(lookup(&fields, "process.parent.name").unwrap(), "explorer.exe");
+        assert_eq!(
+            lookup(&fields, "process.parent.name").unwrap(),
+            "explorer.exe"
+        );
         assert_eq!(lookup(&fields, "winlog.event_id").unwrap(), 4688);
         assert_eq!(lookup(&fields, "a.b.c").unwrap(), 1);
         assert!(lookup(&fields, "process.missing").is_none());

@@ -179,6 +179,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::disallowed_methods)] // the type's own tests build scopes directly
     fn scope_contains_and_narrows() {
         let one = TenantScope::grant(Grant::Tenant(TenantId(1))).unwrap();
         assert!(one.contains(TenantId(1)));

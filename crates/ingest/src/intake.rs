@@ -91,7 +91,8 @@ impl Intake {
         batch: NdjsonBatch,
     ) -> Result<SubmitAck, IntakeError> {
         let labels = [("tenant", tenant.to_owned()), ("source", source.to_owned())];
-        metrics::counter!("vigie_events_received_total", &labels).increment(batch.received() as u64);
+        metrics::counter!("vigie_events_received_total", &labels)
+            .increment(batch.received() as u64);
         for rejection in &batch.rejected {
             reject(&labels, rejection.reason, 1);
         }

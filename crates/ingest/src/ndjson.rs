@@ -52,10 +52,7 @@ pub fn parse(
             batch.rejected.push(LineRejection {
                 line,
                 reason: "line_too_long",
-                detail: format!(
-                    "line is {} bytes, the limit is {max_line_bytes}",
-                    raw.len()
-                ),
+                detail: format!("line is {} bytes, the limit is {max_line_bytes}", raw.len()),
             });
             continue;
         }
@@ -106,11 +103,7 @@ mod tests {
         assert_eq!(batch.events.len(), 2);
         assert!(batch.events.iter().all(|e| e.tenant == TenantId(3)));
         assert_eq!(batch.events[1].fields["b"], "x");
-        let lines: Vec<_> = batch
-            .rejected
-            .iter()
-            .map(|r| (r.line, r.reason))
-            .collect();
+        let lines: Vec<_> = batch.rejected.iter().map(|r| (r.line, r.reason)).collect();
         assert_eq!(
             lines,
             vec![

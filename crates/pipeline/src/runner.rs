@@ -165,7 +165,8 @@ impl Pipeline {
     async fn count(&self, detected: &Detected, new_alerts: u64) {
         for (tenant, processed) in &detected.per_tenant {
             let label = self.tenant_label(*tenant).await;
-            metrics::counter!("vigie_pipeline_events_total", "tenant" => label).increment(*processed);
+            metrics::counter!("vigie_pipeline_events_total", "tenant" => label)
+                .increment(*processed);
         }
         // Alert counters by tenant and severity; a replayed batch re-counts matches but
         // `new_alerts` tells how many rows were really new.
@@ -187,11 +188,11 @@ impl Pipeline {
 
     async fn tenant_label(&self, tenant: TenantId) -> String {
         let mut labels = self.labels.lock().await;
-        if !labels.contains_key(&tenant) {
-            if let Ok(tenants) = self.store.list_tenants(&self.label_scope).await {
-                for t in tenants {
-                    labels.insert(t.id, t.slug.to_string());
-                }
+        if !labels.contains_key(&tenant)
+            && let Ok(tenants) = self.store.list_tenants(&self.label_scope).await
+        {
+            for t in tenants {
+                labels.insert(t.id, t.slug.to_string());
             }
         }
         labels

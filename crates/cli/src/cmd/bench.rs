@@ -39,10 +39,15 @@ pub(crate) async fn run(command: Command) -> anyhow::Result<ExitCode> {
         senders,
         batch,
     } = command;
-    anyhow::ensure!(senders > 0 && batch > 0, "--senders and --batch must be > 0");
+    anyhow::ensure!(
+        senders > 0 && batch > 0,
+        "--senders and --batch must be > 0"
+    );
     let dir = tempfile::tempdir().context("cannot create a temporary data directory")?;
-    let mut config = VigieConfig::default();
-    config.data_dir = dir.path().to_owned();
+    let mut config = VigieConfig {
+        data_dir: dir.path().to_owned(),
+        ..VigieConfig::default()
+    };
     config.server.listen = "127.0.0.1:0".to_owned();
     // The benchmark measures the intake; keep the backlog limit out of the way.
     config.ingest.max_backlog_events = u64::MAX;

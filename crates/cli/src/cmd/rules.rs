@@ -37,8 +37,15 @@ pub(crate) fn run(command: Command) -> anyhow::Result<ExitCode> {
 pub(crate) fn print_report(report: &LoadReport, verbose: bool) {
     if verbose {
         for rule in &report.loaded {
-            let path = rule.path.as_deref().map(|p| p.display().to_string()).unwrap_or_default();
-            println!("loaded   {path}: {} [{}] {}", rule.id, rule.level, rule.title);
+            let path = rule
+                .path
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            println!(
+                "loaded   {path}: {} [{}] {}",
+                rule.id, rule.level, rule.title
+            );
         }
     }
     for rejection in &report.rejected {

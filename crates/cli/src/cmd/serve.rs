@@ -188,7 +188,9 @@ fn random_password() -> String {
 /// Loads the rules, prints and records the status of every file.
 async fn load_rules(config: &VigieConfig, store: &dyn StateStore) -> anyhow::Result<RuleSet> {
     let Some(dir) = &config.detection.rules_dir else {
-        tracing::warn!("no rules directory configured: detection runs with no rules (set [detection] rules_dir or --rules)");
+        tracing::warn!(
+            "no rules directory configured: detection runs with no rules (set [detection] rules_dir or --rules)"
+        );
         store.replace_rule_status(&[]).await?;
         return Ok(RuleSet::from_yaml("", std::path::Path::new("none")).0);
     };
@@ -209,7 +211,11 @@ async fn load_rules(config: &VigieConfig, store: &dyn StateStore) -> anyhow::Res
         .loaded
         .iter()
         .map(|meta| RuleStatus {
-            path: meta.path.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
+            path: meta
+                .path
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
             rule_id: Some(meta.id.clone()),
             title: Some(meta.title.clone()),
             severity: Some(meta.level.into()),

@@ -32,7 +32,10 @@ pub(crate) async fn run(global: &Global, command: Command) -> anyhow::Result<Exi
         Command::Add { slug, name } => {
             let name = name.unwrap_or_else(|| slug.to_string());
             let tenant = store.create_tenant(&slug, &name).await?;
-            println!("tenant {} added (id {}, name {:?})", tenant.slug, tenant.id, tenant.name);
+            println!(
+                "tenant {} added (id {}, name {:?})",
+                tenant.slug, tenant.id, tenant.name
+            );
         }
         Command::List => {
             let tenants = store.list_tenants(&access.operator_scope()).await?;

@@ -51,16 +51,16 @@ pub(crate) async fn run(global: &Global, command: Command) -> anyhow::Result<Exi
         } => {
             let owner = match &tenant {
                 Some(slug) => {
-                    let found = store
-                        .find_tenant(&scope, slug)
-                        .await?
-                        .with_context(|| format!("no tenant {slug}; add it with `vigie tenant add {slug}`"))?;
+                    let found = store.find_tenant(&scope, slug).await?.with_context(|| {
+                        format!("no tenant {slug}; add it with `vigie tenant add {slug}`")
+                    })?;
                     TokenOwner::Tenant(found.id)
                 }
                 None => TokenOwner::Platform,
             };
             let token = store.create_token(owner, kind, &label).await?;
-            let owner_text = tenant.map_or_else(|| "the platform".to_owned(), |s| format!("tenant {s}"));
+            let owner_text =
+                tenant.map_or_else(|| "the platform".to_owned(), |s| format!("tenant {s}"));
             eprintln!(
                 "token {} created: scope {kind} for {owner_text}. The secret below is shown once; store it now.",
                 token.info.id
@@ -68,7 +68,10 @@ pub(crate) async fn run(global: &Global, command: Command) -> anyhow::Result<Exi
             println!("{}", token.secret);
         }
         Command::List => {
-            println!("{:<6} {:<10} {:<10} {:<8} {:<24} LABEL", "ID", "OWNER", "SCOPE", "REVOKED", "CREATED");
+            println!(
+                "{:<6} {:<10} {:<10} {:<8} {:<24} LABEL",
+                "ID", "OWNER", "SCOPE", "REVOKED", "CREATED"
+            );
             for t in store.list_tokens(&scope).await? {
                 let owner = match t.owner {
                     TokenOwner::Tenant(id) => format!("tenant {id}"),

@@ -87,5 +87,7 @@ pub async fn list(
         limit: query.limit.unwrap_or(100),
         cursor: query.cursor,
     };
-    Ok(Json(state.store().list_alerts(scope, &filter, &page).await?))
+    Ok(Json(
+        state.store().list_alerts(scope, &filter, &page).await?,
+    ))
 }

@@ -34,7 +34,8 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     metrics::gauge!("vigie_log_segments").set(stats.segments as f64);
     metrics::gauge!("vigie_log_bytes_on_disk").set(stats.bytes_on_disk as f64);
     metrics::gauge!("vigie_log_fsyncs").set(stats.fsyncs as f64);
-    metrics::gauge!("vigie_log_recovery_truncated_bytes").set(stats.recovery.truncated_bytes as f64);
+    metrics::gauge!("vigie_log_recovery_truncated_bytes")
+        .set(stats.recovery.truncated_bytes as f64);
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         handle.render(),

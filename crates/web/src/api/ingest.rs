@@ -69,7 +69,13 @@ pub async fn ingest(
     } else {
         &body
     };
-    let batch = ndjson::parse(text, tenant, Timestamp::now(), "http", config.max_line_bytes);
+    let batch = ndjson::parse(
+        text,
+        tenant,
+        Timestamp::now(),
+        "http",
+        config.max_line_bytes,
+    );
     let errors = batch.rejected.clone();
     let any_line = batch.received() > 0;
     let ack = state

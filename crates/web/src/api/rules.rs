@@ -21,10 +21,7 @@ pub struct RulesReply {
 }
 
 /// Handler of `GET /api/v1/rules`.
-pub async fn list(
-    State(state): State<AppState>,
-    auth: Auth,
-) -> Result<Json<RulesReply>, ApiError> {
+pub async fn list(State(state): State<AppState>, auth: Auth) -> Result<Json<RulesReply>, ApiError> {
     auth.require(&[TokenKind::Read, TokenKind::Admin])?;
     let rules = state.store().list_rule_status().await?;
     let loaded = rules.iter().filter(|r| r.loaded).count();
