@@ -14,6 +14,34 @@
 //! - `testsuite` (feature `testsuite`), the conformance suite written against [`Log`] only, run
 //!   on [`Wal`] by `cargo test` and meant to be run by every other backend as well.
 //!
+//! # Example
+//!
+//! ```
+//! use bytes::Bytes;
+//! use vigie_log::{Log, Wal, WalConfig};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), vigie_log::LogError> {
+//! # let tmp = tempfile::tempdir().unwrap();
+//! // `open` is blocking (it runs recovery): call it at startup.
+//! let wal = Wal::open(WalConfig {
+//!     dir: tmp.path().join("wal"),
+//!     consumers: vec!["pipeline".to_owned()],
+//!     ..WalConfig::default()
+//! })?;
+//! // Durable once `append` returns: now the sender may be acknowledged.
+//! let ack = wal.append(vec![Bytes::from_static(b"event 1"), Bytes::from_static(b"event 2")]).await?;
+//! assert_eq!((ack.first, ack.count), (0, 2));
+//!
+//! // The consumer reads, processes, then commits what it is done with.
+//! let records = wal.read(0, 100).await?;
+//! assert_eq!(records[1].payload, Bytes::from_static(b"event 2"));
+//! wal.commit("pipeline", records.last().unwrap().offset + 1).await?;
+//! assert_eq!(wal.committed("pipeline"), Some(2));
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # On-disk format (version 1)
 //!
 //! The directory holds segment files, a consumer-offset file and a lock file:
