@@ -388,4 +388,47 @@ mod tests {
         assert!(matcher.is_match(" \u{2013}enc a-b \u{2015}c"));
         assert!(!matcher.is_match(" -enc a/b /c"));
     }
+
+    /// Reference: a plain backtracking glob over lowercase chars.
+    fn reference(parts: &[Part], hay: &[char]) -> bool {
+        match parts.split_first() {
+            None => hay.is_empty(),
+            Some((Part::Lit(text), rest)) => {
+                let lit: Vec<char> = text.to_ascii_lowercase().chars().collect();
+                hay.len() >= lit.len()
+                    && hay[..lit.len()]
+                        .iter()
+                        .map(char::to_ascii_lowercase)
+                        .eq(lit.iter().copied())
+                    && reference(rest, &hay[lit.len()..])
+            }
+            Some((Part::One, rest)) => !hay.is_empty() && reference(rest, &hay[1..]),
+            Some((Part::Any, rest)) => (0..=hay.len()).any(|i| reference(rest, &hay[i..])),
+            Some((Part::Dash, rest)) => {
+                !hay.is_empty() && WINDASH_CHARS.contains(&hay[0]) && reference(rest, &hay[1..])
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn compiled_matchers_agree_with_a_reference_glob(
+            pattern in "[abAB*?\\\\]{0,8}",
+            hay in "[abAB\\\\]{0,10}",
+        ) {
+            let parsed = Pattern::parse(&pattern);
+            let matcher = StrMatcher::compile(&parsed, false).unwrap();
+            let chars: Vec<char> = hay.chars().collect();
+            proptest::prop_assert_eq!(matcher.is_match(&hay), reference(parsed.parts(), &chars));
+        }
+
+        #[test]
+        fn plain_text_is_its_own_exact_pattern(text in "[^*?\\\\]{0,20}") {
+            let parsed = Pattern::parse(&text);
+            proptest::prop_assert_eq!(parsed.plain(), Some(text.clone()));
+            let matcher = StrMatcher::compile(&parsed, false).unwrap();
+            proptest::prop_assert!(matcher.is_match(&text));
+            proptest::prop_assert!(matcher.is_match(&text.to_uppercase()) || !text.is_ascii());
+        }
+    }
 }

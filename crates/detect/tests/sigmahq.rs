@@ -205,6 +205,7 @@ fn sigmahq_regression_data() {
     }
     cases.sort();
     let (mut passed, mut failures, mut unloaded) = (0, Vec::new(), Vec::new());
+    let (mut exact, mut more) = (0, Vec::new());
     for info_path in &cases {
         let info: yaml_serde::Value =
             yaml_serde::from_str(&std::fs::read_to_string(info_path).unwrap()).unwrap();
@@ -240,6 +241,16 @@ fn sigmahq_regression_data() {
             Some(n) => hits as u64 >= n,
             None => hits >= 1,
         };
+        if let Some(n) = expected
+            && hits as u64 > n
+        {
+            more.push(format!(
+                "{}: {hits} matches, match_count {n}",
+                rule.meta.title
+            ));
+        } else if ok {
+            exact += 1;
+        }
         if ok {
             passed += 1;
         } else {
@@ -256,6 +267,13 @@ fn sigmahq_regression_data() {
         failures.len(),
         unloaded.len()
     );
+    println!(
+        "  {exact} with exactly match_count (or >= 1 without it), {} with more matches",
+        more.len()
+    );
+    for extra in &more {
+        println!("  more: {extra}");
+    }
     for failure in &failures {
         println!("  FAIL {failure}");
     }
@@ -316,4 +334,47 @@ fn sigmahq_unsupported_rules_on_their_merits() {
                 .any(|r| r.reason.contains("aggregation"))
         );
     }
+}
+
+/// Throughput of the whole main rule set over the regression records. Run with
+/// `cargo test --release -p vigie-detect --test sigmahq throughput -- --ignored --nocapture`.
+#[test]
+#[ignore = "timing, run in release mode"]
+fn throughput() {
+    let Some(root) = fixtures() else { return };
+    let (set, _) = RuleSet::load_dir(&root.join("rules/rules")).unwrap();
+    let mut events = Vec::new();
+    let mut stack = vec![root.join("regression_data")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for record in serde_json::Deserializer::from_str(&text).into_iter::<Value>() {
+                    events.push(event(flatten_evtx(&record.unwrap())));
+                }
+            }
+        }
+    }
+    let start = std::time::Instant::now();
+    let mut hits = Vec::new();
+    let rounds = 20;
+    let mut total = 0;
+    for _ in 0..rounds {
+        for event in &events {
+            hits.clear();
+            set.evaluate_into(event, &mut hits);
+            total += hits.len();
+        }
+    }
+    let elapsed = start.elapsed();
+    let n = events.len() * rounds;
+    println!(
+        "{} rules x {n} events in {elapsed:?}: {:.0} events/s, {:.1} us/event, {total} matches",
+        set.len(),
+        n as f64 / elapsed.as_secs_f64(),
+        elapsed.as_secs_f64() * 1e6 / n as f64
+    );
 }
