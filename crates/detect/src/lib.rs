@@ -53,8 +53,9 @@
 //!
 //! Compilation does the work once: literals keep their text and compare ASCII
 //! case-insensitively in place; all `contains` literals of an OR-list share one Aho-Corasick
-//! automaton; a regex is built only for wildcards in the middle of a value, non-ASCII
-//! case-insensitive text, `windash` and `re`. Matching allocates nothing on the common path
+//! automaton; a regex is built only for wildcards in the middle of a value, case-insensitive
+//! text with non-ASCII letters (caseless characters such as emoji stay on the fast path),
+//! `windash` and `re`. Matching allocates nothing on the common path
 //! (numbers compared against non-integer literals, and `fieldref`, format a string).
 //!
 //! # Not supported yet (rejected with a reason, never silently)

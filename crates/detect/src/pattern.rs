@@ -213,7 +213,7 @@ impl StrMatcher {
         let simple = cased
             || parts
                 .iter()
-                .all(|p| !matches!(p, Part::Lit(t) if !t.is_ascii()));
+                .all(|p| !matches!(p, Part::Lit(t) if !ascii_foldable(t)));
         if simple {
             let lit = |text: &String| Lit {
                 text: text.clone(),
@@ -287,9 +287,18 @@ pub(crate) fn contains_automaton(literals: &[&str], cased: bool) -> Result<AhoCo
 /// automaton.
 pub(crate) fn contains_literal(pattern: &Pattern, cased: bool) -> Option<&str> {
     match pattern.parts() {
-        [Part::Any, Part::Lit(text), Part::Any] if cased || text.is_ascii() => Some(text),
+        [Part::Any, Part::Lit(text), Part::Any] if cased || ascii_foldable(text) => Some(text),
         _ => None,
     }
+}
+
+/// Whether ASCII case folding is all the folding `text` needs: every non-ASCII character is
+/// caseless (emoji, CJK, symbols), so byte comparisons and automata stay exact.
+fn ascii_foldable(text: &str) -> bool {
+    text.chars().all(|c| {
+        c.is_ascii()
+            || (c.to_lowercase().eq(std::iter::once(c)) && c.to_uppercase().eq(std::iter::once(c)))
+    })
 }
 
 fn wildcard_regex(parts: &[Part], cased: bool) -> Result<Regex, String> {
@@ -372,6 +381,14 @@ mod tests {
     fn case_insensitive_by_default_also_for_non_ascii() {
         assert!(m("ÉCOLE", "école"));
         assert!(m("*ÉCOLE*", "une école ici"));
+        assert!(
+            m("*\u{1F600}x*", "a \u{1F600}X b"),
+            "caseless non-ASCII stays on the fast path"
+        );
+        assert!(matches!(
+            StrMatcher::compile(&Pattern::parse("*\u{1F600}*"), false).unwrap(),
+            StrMatcher::Contains(_)
+        ));
         assert!(
             !StrMatcher::compile(&Pattern::parse("ABC"), true)
                 .unwrap()

@@ -377,4 +377,23 @@ fn throughput() {
         n as f64 / elapsed.as_secs_f64(),
         elapsed.as_secs_f64() * 1e6 / n as f64
     );
+    // The costliest rules.
+    let mut costs: Vec<(std::time::Duration, &str)> = set
+        .rules()
+        .iter()
+        .map(|rule| {
+            let start = std::time::Instant::now();
+            for event in &events {
+                std::hint::black_box(rule.matches(event));
+            }
+            (start.elapsed(), rule.meta.title.as_str())
+        })
+        .collect();
+    costs.sort_by_key(|cost| std::cmp::Reverse(cost.0));
+    for (cost, title) in costs.iter().take(8) {
+        println!(
+            "  {:8.1} us/event  {title}",
+            cost.as_secs_f64() * 1e6 / events.len() as f64
+        );
+    }
 }
