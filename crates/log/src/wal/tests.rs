@@ -546,7 +546,9 @@ async fn run_model(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let w = Wal::open(config.clone()).unwrap();
                 let report = w.stats().recovery;
                 prop_assert_eq!(report.truncated_bytes, expected_truncated);
-                prop_assert_eq!(report.truncated_segment.is_some(), cut < len);
+                // A cut on a record boundary leaves a valid segment: nothing to report.
+                let repaired = cut < HEADER_LEN || expected_truncated > 0;
+                prop_assert_eq!(report.truncated_segment.is_some(), repaired);
                 wal = Some(w);
             }
             Op::Commit(per_mille) => {
@@ -597,7 +599,11 @@ async fn run_model(ops: Vec<Op>) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    // PROPTEST_CASES raises the case count for a longer run (default 48 keeps `cargo test` fast).
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn model_matches_vec(ops in prop::collection::vec(op(), 1..40)) {
