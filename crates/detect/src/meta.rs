@@ -1,64 +1,14 @@
 //! Rule metadata: everything in a Sigma rule except its detection logic.
 
-use std::fmt;
 use std::path::PathBuf;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// Criticality of a rule (`level:`), ordered from least to most severe.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    /// Enrichment only, no alerting expected.
-    Informational,
-    /// Notable, rarely an incident.
-    Low,
-    /// Should be reviewed manually.
-    Medium,
-    /// Should trigger an internal alert and a prompt review.
-    High,
-    /// Almost certainly an incident.
-    Critical,
-}
-
-impl Level {
-    /// The lowercase Sigma name of the level.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Informational => "informational",
-            Level::Low => "low",
-            Level::Medium => "medium",
-            Level::High => "high",
-            Level::Critical => "critical",
-        }
-    }
-}
-
-impl fmt::Display for Level {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
+/// Criticality of a rule (`level:`): the platform-wide severity scale, so a rule's level
+/// is an alert's severity without conversion.
+pub use vigie_event::Severity as Level;
 /// Why a string is not a [`Level`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid level {0:?}: expected informational, low, medium, high or critical")]
-pub struct LevelError(pub String);
-
-impl FromStr for Level {
-    type Err = LevelError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "informational" => Ok(Level::Informational),
-            "low" => Ok(Level::Low),
-            "medium" => Ok(Level::Medium),
-            "high" => Ok(Level::High),
-            "critical" => Ok(Level::Critical),
-            _ => Err(LevelError(s.to_owned())),
-        }
-    }
-}
+pub use vigie_event::SeverityError as LevelError;
 
 /// The `logsource:` section of a rule. Kept as metadata; rules are not routed by it yet.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,28 +56,4 @@ pub struct RuleMeta {
     pub fields: Vec<String>,
     /// Whether `id` was derived because the rule has no `id:`.
     pub derived_id: bool,
-}
-
-impl From<Level> for vigie_event::Severity {
-    fn from(level: Level) -> Self {
-        match level {
-            Level::Informational => vigie_event::Severity::Informational,
-            Level::Low => vigie_event::Severity::Low,
-            Level::Medium => vigie_event::Severity::Medium,
-            Level::High => vigie_event::Severity::High,
-            Level::Critical => vigie_event::Severity::Critical,
-        }
-    }
-}
-
-impl From<vigie_event::Severity> for Level {
-    fn from(severity: vigie_event::Severity) -> Self {
-        match severity {
-            vigie_event::Severity::Informational => Level::Informational,
-            vigie_event::Severity::Low => Level::Low,
-            vigie_event::Severity::Medium => Level::Medium,
-            vigie_event::Severity::High => Level::High,
-            vigie_event::Severity::Critical => Level::Critical,
-        }
-    }
 }

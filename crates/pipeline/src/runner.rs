@@ -224,7 +224,7 @@ fn detect(rules: &RuleSet, records: &[Record]) -> Detected {
                 tenant: event.tenant,
                 rule_id: rule.meta.id.clone(),
                 rule_title: rule.meta.title.clone(),
-                severity: rule.meta.level.into(),
+                severity: rule.meta.level,
                 event_id: event.id,
                 event_received_at: event.received_at,
                 event: serde_json::Value::Object(event.fields.clone()),

@@ -218,7 +218,7 @@ async fn load_rules(config: &VigieConfig, store: &dyn StateStore) -> anyhow::Res
                 .unwrap_or_default(),
             rule_id: Some(meta.id.clone()),
             title: Some(meta.title.clone()),
-            severity: Some(meta.level.into()),
+            severity: Some(meta.level),
             loaded: true,
             reason: None,
         })
