@@ -30,6 +30,10 @@ pub(crate) enum Command {
         /// Events per request.
         #[arg(long, default_value_t = 100)]
         batch: usize,
+        /// Sigma rules for the pipeline running beside the intake (default: none, to
+        /// measure the intake alone).
+        #[arg(long)]
+        rules: Option<std::path::PathBuf>,
     },
 }
 
@@ -38,6 +42,7 @@ pub(crate) async fn run(command: Command) -> anyhow::Result<ExitCode> {
         events,
         senders,
         batch,
+        rules,
     } = command;
     anyhow::ensure!(
         senders > 0 && batch > 0,
@@ -48,6 +53,7 @@ pub(crate) async fn run(command: Command) -> anyhow::Result<ExitCode> {
         data_dir: dir.path().to_owned(),
         ..VigieConfig::default()
     };
+    config.detection.rules_dir = rules;
     config.server.listen = "127.0.0.1:0".to_owned();
     // The benchmark measures the intake; keep the backlog limit out of the way.
     config.ingest.max_backlog_events = u64::MAX;
