@@ -2,9 +2,7 @@
 //!
 //! Precedence, least to most binding: `or`, `and`, `not`, `x of`, parentheses.
 
-use vigie_event::Event;
-
-use crate::detection::Search;
+use crate::detection::{Ctx, Required, Search, better, union};
 
 /// A compiled condition; leaves index the rule's search identifiers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,7 +18,28 @@ pub(crate) enum Cond {
 }
 
 impl Cond {
-    pub(crate) fn eval(&self, searches: &[Search], event: &Event) -> bool {
+    /// Literals of which one must be present for the condition to hold (`None` when the
+    /// condition gives no such set, e.g. under `not`).
+    pub(crate) fn required(&self, searches: &[Search]) -> Option<Required> {
+        let any =
+            |ids: &mut dyn Iterator<Item = Option<Required>>| ids.fold(Some(Vec::new()), union);
+        match self {
+            Cond::Search(i) => searches[*i].required(),
+            Cond::Not(_) => None,
+            Cond::And(items) => items
+                .iter()
+                .map(|c| c.required(searches))
+                .fold(None, better),
+            Cond::Or(items) => any(&mut items.iter().map(|c| c.required(searches))),
+            Cond::AtLeast(_, ids) => any(&mut ids.iter().map(|i| searches[*i].required())),
+            Cond::All(ids) => ids
+                .iter()
+                .map(|i| searches[*i].required())
+                .fold(None, better),
+        }
+    }
+
+    pub(crate) fn eval(&self, searches: &[Search], event: Ctx<'_>) -> bool {
         match self {
             Cond::Search(i) => searches[*i].matches(event),
             Cond::Not(inner) => !inner.eval(searches, event),

@@ -20,12 +20,109 @@ pub(crate) enum Search {
     One(Check),
 }
 
+/// Where each of a rule's field names is in the events of one route: per field slot, the
+/// event paths to try in order, or `None` when that kind of event cannot carry the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FieldTable {
+    pub(crate) paths: Vec<Option<Box<[String]>>>,
+}
+
+impl FieldTable {
+    /// Every field at the name written in the rule.
+    pub(crate) fn identity(names: &[String]) -> Self {
+        FieldTable {
+            paths: names
+                .iter()
+                .map(|n| Some(vec![n.clone()].into_boxed_slice()))
+                .collect(),
+        }
+    }
+}
+
+/// The event a rule is evaluated on and where its fields are.
+#[derive(Clone, Copy)]
+pub(crate) struct Ctx<'a> {
+    pub(crate) event: &'a Event,
+    pub(crate) table: &'a FieldTable,
+}
+
+impl<'a> Ctx<'a> {
+    /// The value of the field in slot `slot` (the first present of its paths).
+    pub(crate) fn field(&self, slot: u16) -> Option<&'a Json> {
+        let paths = self.table.paths.get(usize::from(slot))?.as_deref()?;
+        lookup_first(self.event, paths)
+    }
+}
+
+/// The first of `paths` present in the event.
+pub(crate) fn lookup_first<'a>(event: &'a Event, paths: &[String]) -> Option<&'a Json> {
+    paths.iter().find_map(|path| event.field(path))
+}
+
+/// Interns the field names of one rule into slots.
+#[derive(Debug, Default)]
+pub(crate) struct FieldNames {
+    pub(crate) names: Vec<String>,
+}
+
+impl FieldNames {
+    pub(crate) fn slot(&mut self, name: &str) -> Result<u16, String> {
+        if let Some(i) = self.names.iter().position(|n| n == name) {
+            return Ok(i as u16);
+        }
+        let slot = u16::try_from(self.names.len()).map_err(|_| "too many fields".to_owned())?;
+        self.names.push(name.to_owned());
+        Ok(slot)
+    }
+}
+
+/// A disjunction of (field slot, literal): when the search holds, one of the literals occurs
+/// (ASCII case-insensitively) in the value of its field.
+pub(crate) type Required = Vec<(u16, String)>;
+
+/// The better of two necessary literal sets: longer shortest literal, then fewer literals.
+pub(crate) fn better(a: Option<Required>, b: Option<Required>) -> Option<Required> {
+    fn score(r: &Required) -> (usize, std::cmp::Reverse<usize>) {
+        (
+            r.iter().map(|(_, l)| l.len()).min().unwrap_or(0),
+            std::cmp::Reverse(r.len()),
+        )
+    }
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if score(&b) > score(&a) { b } else { a }),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+/// The union of necessary sets: `None` when one side has none.
+pub(crate) fn union(a: Option<Required>, b: Option<Required>) -> Option<Required> {
+    let (mut a, b) = (a?, b?);
+    a.extend(b);
+    Some(a)
+}
+
 impl Search {
-    pub(crate) fn matches(&self, event: &Event) -> bool {
+    pub(crate) fn matches(&self, ctx: Ctx<'_>) -> bool {
         match self {
-            Search::All(checks) => checks.iter().all(|check| check.matches(event)),
-            Search::Any(searches) => searches.iter().any(|search| search.matches(event)),
-            Search::One(check) => check.matches(event),
+            Search::All(checks) => checks.iter().all(|check| check.matches(ctx)),
+            Search::Any(searches) => searches.iter().any(|search| search.matches(ctx)),
+            Search::One(check) => check.matches(ctx),
+        }
+    }
+
+    /// Literals of which one must be present for the search to hold.
+    pub(crate) fn required(&self) -> Option<Required> {
+        match self {
+            Search::All(checks) => checks.iter().map(Check::required).fold(None, better),
+            Search::Any(searches) => {
+                let mut all = Some(Vec::new());
+                for search in searches {
+                    all = union(all, search.required());
+                }
+                all
+            }
+            Search::One(check) => check.required(),
         }
     }
 }
@@ -34,10 +131,13 @@ impl Search {
 #[derive(Debug)]
 pub(crate) struct Check {
     /// `None` for keywords: the values are tested against every string in the event.
-    field: Option<String>,
+    field: Option<u16>,
     test: Test,
     /// `neq`: the check holds when the values do not match.
     negate: bool,
+    /// For each value, a literal the field must contain for it to match (`None` when a
+    /// value has none: regular expressions, numbers compared, `null`...).
+    literals: Option<Vec<String>>,
 }
 
 #[derive(Debug)]
@@ -63,7 +163,7 @@ enum ValueMatcher {
     /// `cidr`.
     Cidr(Cidr),
     /// `fieldref`: the value equals that of another field of the event.
-    FieldRef { field: String, cased: bool },
+    FieldRef { field: u16, cased: bool },
 }
 
 #[derive(Copy, Clone, Debug)]
@@ -75,20 +175,39 @@ enum Compare {
 }
 
 impl Check {
-    fn matches(&self, event: &Event) -> bool {
-        let result = match &self.field {
+    fn required(&self) -> Option<Required> {
+        let slot = self.field?;
+        if self.negate {
+            return None;
+        }
+        let literals = self.literals.as_ref()?;
+        match &self.test {
+            Test::Values { all: false, .. } => {
+                Some(literals.iter().map(|l| (slot, l.clone())).collect())
+            }
+            Test::Values { all: true, .. } => literals
+                .iter()
+                .max_by_key(|l| l.len())
+                .map(|l| vec![(slot, l.clone())]),
+            Test::Exists(_) => None,
+        }
+    }
+
+    fn matches(&self, ctx: Ctx<'_>) -> bool {
+        let event = ctx.event;
+        let result = match self.field {
             Some(field) => {
-                let value = event.field(field);
+                let value = ctx.field(field);
                 match &self.test {
                     Test::Exists(expected) => value.is_some() == *expected,
                     Test::Values {
                         matchers,
                         all: false,
-                    } => matchers.iter().any(|m| m.matches(value, event)),
+                    } => matchers.iter().any(|m| m.matches(value, ctx)),
                     Test::Values {
                         matchers,
                         all: true,
-                    } => matchers.iter().all(|m| m.matches(value, event)),
+                    } => matchers.iter().all(|m| m.matches(value, ctx)),
                 }
             }
             None => match &self.test {
@@ -125,18 +244,18 @@ fn any_string(fields: &serde_json::Map<String, Json>, test: &mut dyn FnMut(&str)
 }
 
 impl ValueMatcher {
-    fn matches(&self, value: Option<&Json>, event: &Event) -> bool {
+    fn matches(&self, value: Option<&Json>, ctx: Ctx<'_>) -> bool {
         match (self, value) {
             (ValueMatcher::Null, None | Some(Json::Null)) => true,
             (ValueMatcher::Null, Some(_)) | (_, None) => false,
             (_, Some(Json::Array(items))) => {
-                items.iter().any(|item| self.matches_scalar(item, event))
+                items.iter().any(|item| self.matches_scalar(item, ctx))
             }
-            (_, Some(value)) => self.matches_scalar(value, event),
+            (_, Some(value)) => self.matches_scalar(value, ctx),
         }
     }
 
-    fn matches_scalar(&self, value: &Json, event: &Event) -> bool {
+    fn matches_scalar(&self, value: &Json, ctx: Ctx<'_>) -> bool {
         match self {
             ValueMatcher::Null => value.is_null(),
             ValueMatcher::Str(matcher) => match value {
@@ -163,7 +282,7 @@ impl ValueMatcher {
                 _ => false,
             },
             ValueMatcher::FieldRef { field, cased } => {
-                let Some(other) = event.field(field) else {
+                let Some(other) = ctx.field(*field) else {
                     return false;
                 };
                 match (scalar_text(value), scalar_text(other)) {
@@ -254,21 +373,27 @@ impl Cidr {
 }
 
 /// Compiles one search identifier.
-pub(crate) fn compile_search(name: &str, value: &Yaml) -> Result<Search, String> {
+pub(crate) fn compile_search(
+    name: &str,
+    value: &Yaml,
+    fields: &mut FieldNames,
+) -> Result<Search, String> {
     match value {
-        Yaml::Mapping(map) => compile_map(name, map),
+        Yaml::Mapping(map) => compile_map(name, map, fields),
         Yaml::Sequence(items) if items.is_empty() => {
             Err(format!("search identifier `{name}` is an empty list"))
         }
         Yaml::Sequence(items) if items.iter().all(is_scalar) => {
-            Ok(Search::One(compile_check(name, None, &[], value)?))
+            Ok(Search::One(compile_check(name, None, &[], value, fields)?))
         }
         Yaml::Sequence(items) => {
             let mut searches = Vec::with_capacity(items.len());
             for item in items {
                 searches.push(match item {
-                    Yaml::Mapping(map) => compile_map(name, map)?,
-                    item if is_scalar(item) => Search::One(compile_check(name, None, &[], item)?),
+                    Yaml::Mapping(map) => compile_map(name, map, fields)?,
+                    item if is_scalar(item) => {
+                        Search::One(compile_check(name, None, &[], item, fields)?)
+                    }
                     _ => {
                         return Err(format!(
                             "search identifier `{name}`: nested lists are not valid"
@@ -279,7 +404,7 @@ pub(crate) fn compile_search(name: &str, value: &Yaml) -> Result<Search, String>
             Ok(Search::Any(searches))
         }
         Yaml::String(_) | Yaml::Number(_) | Yaml::Bool(_) => {
-            Ok(Search::One(compile_check(name, None, &[], value)?))
+            Ok(Search::One(compile_check(name, None, &[], value, fields)?))
         }
         Yaml::Null => Err(format!("search identifier `{name}` is empty")),
         Yaml::Tagged(_) => Err(format!(
@@ -295,7 +420,11 @@ fn is_scalar(value: &Yaml) -> bool {
     )
 }
 
-fn compile_map(name: &str, map: &yaml_serde::Mapping) -> Result<Search, String> {
+fn compile_map(
+    name: &str,
+    map: &yaml_serde::Mapping,
+    fields: &mut FieldNames,
+) -> Result<Search, String> {
     if map.is_empty() {
         return Err(format!("search identifier `{name}` is an empty map"));
     }
@@ -315,7 +444,7 @@ fn compile_map(name: &str, map: &yaml_serde::Mapping) -> Result<Search, String> 
         let field = pieces.next().unwrap_or_default().trim();
         let modifiers: Vec<&str> = pieces.map(str::trim).collect();
         let field = (!field.is_empty()).then_some(field);
-        checks.push(compile_check(name, field, &modifiers, value)?);
+        checks.push(compile_check(name, field, &modifiers, value, fields)?);
     }
     Ok(Search::All(checks))
 }
@@ -401,8 +530,10 @@ fn compile_check(
     field: Option<&str>,
     modifiers: &[&str],
     value: &Yaml,
+    fields: &mut FieldNames,
 ) -> Result<Check, String> {
     let label = field.unwrap_or("<keywords>");
+    let slot = field.map(|f| fields.slot(f)).transpose()?;
     let mut chain = parse_chain(label, modifiers).map_err(|e| format!("`{name}`: {e}"))?;
     // Keywords are substring searches over the whole event.
     let position = ["contains", "startswith", "endswith"];
@@ -425,9 +556,10 @@ fn compile_check(
     if chain.kind == Some("exists") {
         return match values.as_slice() {
             [Yaml::Bool(b)] if field.is_some() => Ok(Check {
-                field: field.map(str::to_owned),
+                field: slot,
                 test: Test::Exists(*b),
                 negate: false,
+                literals: None,
             }),
             _ => Err(err(
                 "`exists` takes a single true or false on a named field".into(),
@@ -437,9 +569,10 @@ fn compile_check(
     let mut matchers = Vec::with_capacity(values.len());
     // In an OR-list, every ASCII `contains` literal goes into one automaton.
     let mut merged: Vec<String> = Vec::new();
+    let mut literals = Some(Vec::new());
     for value in values {
         let merge = (!chain.all).then_some(&mut merged);
-        compile_value(&chain, value, &mut matchers, merge).map_err(err)?;
+        compile_value(&chain, value, &mut matchers, merge, &mut literals, fields).map_err(err)?;
     }
     match merged.len() {
         0 => {}
@@ -463,12 +596,13 @@ fn compile_check(
         ));
     }
     Ok(Check {
-        field: field.map(str::to_owned),
+        field: slot,
         test: Test::Values {
             matchers,
             all: chain.all,
         },
         negate: chain.neq,
+        literals,
     })
 }
 
@@ -488,7 +622,12 @@ fn compile_value(
     value: &Yaml,
     out: &mut Vec<ValueMatcher>,
     mut merge: Option<&mut Vec<String>>,
+    literals: &mut Option<Vec<String>>,
+    fields: &mut FieldNames,
 ) -> Result<(), String> {
+    if chain.kind.is_some() || value.is_null() {
+        *literals = None;
+    }
     if value.is_null() {
         if chain.kind.is_some() || !chain.transforms.is_empty() {
             return Err("`null` cannot take modifiers".into());
@@ -527,7 +666,7 @@ fn compile_value(
             out.push(ValueMatcher::Compare(op, bound));
         }
         Some("fieldref") => {
-            let field = scalar_string(value)?;
+            let field = fields.slot(&scalar_string(value)?)?;
             out.push(ValueMatcher::FieldRef {
                 field,
                 cased: chain.cased,
@@ -540,6 +679,10 @@ fn compile_value(
                 other => Pattern::literal(&scalar_string(other)?),
             };
             for pattern in transform(initial, &chain.transforms)? {
+                match (literals.as_mut(), longest_literal(&pattern)) {
+                    (Some(list), Some(lit)) => list.push(lit),
+                    _ => *literals = None,
+                }
                 if let Some(merged) = merge.as_deref_mut()
                     && let Some(literal) = contains_literal(&pattern, chain.cased)
                 {
@@ -554,6 +697,19 @@ fn compile_value(
         }
     }
     Ok(())
+}
+
+/// The longest literal piece of a pattern that ASCII case folding covers exactly.
+fn longest_literal(pattern: &Pattern) -> Option<String> {
+    pattern
+        .parts()
+        .iter()
+        .filter_map(|part| match part {
+            crate::pattern::Part::Lit(text) if crate::pattern::ascii_foldable(text) => Some(text),
+            _ => None,
+        })
+        .max_by_key(|text| text.len())
+        .cloned()
 }
 
 fn describe(value: &Yaml) -> String {

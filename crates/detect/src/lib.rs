@@ -74,15 +74,19 @@
 mod condition;
 mod detection;
 mod error;
+mod index;
+pub mod mapping;
 mod meta;
 mod pattern;
 mod rule;
 mod ruleset;
 
 pub use error::DetectError;
+pub use index::IndexStats;
+pub use mapping::Mapping;
 pub use meta::{Level, LevelError, LogSource, RuleMeta};
 pub use rule::{Rule, derive_rule_id};
-pub use ruleset::{LoadReport, Rejection, RuleSet};
+pub use ruleset::{Explanation, LoadReport, Rejection, RuleSet, Warning};
 
 #[cfg(test)]
 mod tests;

@@ -294,7 +294,7 @@ pub(crate) fn contains_literal(pattern: &Pattern, cased: bool) -> Option<&str> {
 
 /// Whether ASCII case folding is all the folding `text` needs: every non-ASCII character is
 /// caseless (emoji, CJK, symbols), so byte comparisons and automata stay exact.
-fn ascii_foldable(text: &str) -> bool {
+pub(crate) fn ascii_foldable(text: &str) -> bool {
     text.chars().all(|c| {
         c.is_ascii()
             || (c.to_lowercase().eq(std::iter::once(c)) && c.to_uppercase().eq(std::iter::once(c)))

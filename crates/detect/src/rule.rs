@@ -6,7 +6,7 @@ use vigie_event::Event;
 use yaml_serde::Value as Yaml;
 
 use crate::condition::{self, Cond};
-use crate::detection::{Search, compile_search};
+use crate::detection::{Ctx, FieldNames, FieldTable, Search, compile_search};
 use crate::meta::{Level, LogSource, RuleMeta};
 
 /// A Sigma detection rule, ready to match events.
@@ -15,14 +15,49 @@ pub struct Rule {
     /// What the rule says about itself.
     pub meta: RuleMeta,
     searches: Vec<Search>,
+    /// Search identifier names, in detection order (parallel to `searches`).
+    names: Vec<String>,
     condition: Cond,
+    /// The distinct field names the detection uses, by slot.
+    pub(crate) fields: Vec<String>,
+    identity: FieldTable,
+    /// Where the rule runs, one entry per kind of event (filled by the rule set).
+    pub(crate) variants: Vec<crate::ruleset::Variant>,
+    /// Field tables the variants point into.
+    pub(crate) tables: Vec<FieldTable>,
 }
 
 impl Rule {
-    /// Whether the event satisfies the rule's detection (its logsource is not checked, see the
-    /// crate documentation).
+    /// Whether the event satisfies the rule's detection, with field names as written in the
+    /// rule and without looking at the logsource. [`crate::RuleSet::evaluate`] routes events
+    /// and maps fields; this is for tests of the detection logic alone.
     pub fn matches(&self, event: &Event) -> bool {
-        self.condition.eval(&self.searches, event)
+        self.eval(event, &self.identity)
+    }
+
+    pub(crate) fn eval(&self, event: &Event, table: &FieldTable) -> bool {
+        self.condition.eval(&self.searches, Ctx { event, table })
+    }
+
+    /// Each search identifier and whether it holds for the event (fields at the paths of
+    /// `table`).
+    pub(crate) fn explain(&self, event: &Event, table: &FieldTable) -> Vec<(String, bool)> {
+        let ctx = Ctx { event, table };
+        self.names
+            .iter()
+            .zip(&self.searches)
+            .map(|(name, search)| (name.clone(), search.matches(ctx)))
+            .collect()
+    }
+
+    /// Literals of which one must occur in its field for the rule to match.
+    pub(crate) fn required(&self) -> Option<crate::detection::Required> {
+        self.condition.required(&self.searches)
+    }
+
+    /// The field names the detection uses.
+    pub fn field_names(&self) -> &[String] {
+        &self.fields
     }
 }
 
@@ -139,6 +174,7 @@ pub(crate) fn compile_document(doc: &Yaml, path: &Path) -> Result<Rule, DocError
 
     let mut names = Vec::new();
     let mut searches = Vec::new();
+    let mut fields = FieldNames::default();
     let mut condition_value = None;
     for (key, value) in detection {
         let Some(name) = key.as_str() else {
@@ -150,7 +186,7 @@ pub(crate) fn compile_document(doc: &Yaml, path: &Path) -> Result<Rule, DocError
             // condition parser rejects.
             "timeframe" => {}
             _ => {
-                searches.push(compile_search(name, value).map_err(fail)?);
+                searches.push(compile_search(name, value, &mut fields).map_err(fail)?);
                 names.push(name.to_owned());
             }
         }
@@ -201,9 +237,15 @@ pub(crate) fn compile_document(doc: &Yaml, path: &Path) -> Result<Rule, DocError
         fields: list(doc.get("fields")),
         derived_id,
     };
+    let identity = FieldTable::identity(&fields.names);
     Ok(Rule {
         meta,
         searches,
+        names,
         condition,
+        fields: fields.names,
+        identity,
+        variants: Vec::new(),
+        tables: Vec::new(),
     })
 }

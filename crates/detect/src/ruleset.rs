@@ -1,16 +1,102 @@
 //! Loading rules from files and evaluating them together.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
 use vigie_event::Event;
 use yaml_serde::Value as Yaml;
 
+use crate::detection::FieldTable;
 use crate::error::DetectError;
+use crate::index::{Class, Index, IndexStats, classify};
+use crate::mapping::{Mapping, Routing};
 use crate::meta::RuleMeta;
 use crate::rule::{Rule, compile_document};
+
+/// One kind of event a rule runs on, with where its fields are there.
+#[derive(Debug, Clone)]
+pub(crate) struct Variant {
+    /// The mapping source (`None`: events no source claims).
+    pub(crate) source: Option<usize>,
+    /// Channels, lowercase (`None`: every channel of the source).
+    pub(crate) channels: Option<Vec<String>>,
+    /// Event ids (`None`: every id).
+    pub(crate) event_ids: Option<Vec<i64>>,
+    /// Equalities the event must satisfy: event paths and the expected text.
+    pub(crate) guard: Vec<(Box<[String]>, String)>,
+    /// Index into the rule's tables.
+    pub(crate) table: usize,
+    /// For reports: `windows: sysmon 1`, `ecs: security 4688`, `generic`.
+    pub(crate) label: String,
+}
+
+impl Variant {
+    fn accepts(&self, class: &Class, event: &Event) -> bool {
+        self.source == class.source
+            && self.channels.as_ref().is_none_or(|list| {
+                class
+                    .channel
+                    .as_ref()
+                    .is_some_and(|c| list.iter().any(|l| l == c))
+            })
+            && self
+                .event_ids
+                .as_ref()
+                .is_none_or(|ids| class.event_id.is_some_and(|id| ids.contains(&id)))
+            && self.guard_holds(event)
+    }
+
+    fn guard_holds(&self, event: &Event) -> bool {
+        self.guard.iter().all(|(paths, expected)| {
+            crate::detection::lookup_first(event, paths)
+                .and_then(serde_json::Value::as_str)
+                .is_some_and(|v| v.eq_ignore_ascii_case(expected))
+        })
+    }
+}
+
+/// A loaded rule that runs, but not everywhere its logsource says, or never.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Warning {
+    /// The rule's id.
+    pub rule_id: String,
+    /// The rule file.
+    pub path: Option<PathBuf>,
+    /// What is wrong, e.g. the fields a kind of event does not carry.
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = self
+            .path
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        write!(f, "{path} ({}): {}", self.rule_id, self.message)
+    }
+}
+
+/// Why a rule did or did not match one event, for `vigie rules test --explain`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Explanation {
+    /// The rule's id.
+    pub rule_id: String,
+    /// Whether the rule matched.
+    pub matched: bool,
+    /// The route the event took to the rule (`windows: sysmon 1`), or `None` when the rule
+    /// does not run on this kind of event.
+    pub route: Option<String>,
+    /// How the event was classified (`windows channel … id …`, `generic`).
+    pub event_kind: String,
+    /// The routes the rule runs on.
+    pub rule_routes: Vec<String>,
+    /// Each search identifier and whether it held (empty when not routed).
+    pub searches: Vec<(String, bool)>,
+}
 
 /// A document (or file) that did not become a rule, and why.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -54,41 +140,61 @@ pub struct LoadReport {
     pub loaded: Vec<RuleMeta>,
     /// Every document or file that did not load.
     pub rejected: Vec<Rejection>,
+    /// Loaded rules with a problem: a logsource no mapping delivers, fields some kind of
+    /// event does not carry.
+    pub warnings: Vec<Warning>,
 }
 
-/// A set of compiled rules with unique ids.
-#[derive(Debug, Default)]
+/// A set of compiled rules with unique ids, routed by a [`Mapping`].
+#[derive(Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
     by_id: HashMap<String, usize>,
+    mapping: Arc<Mapping>,
+    index: OnceLock<Index>,
+}
+
+impl Default for RuleSet {
+    fn default() -> Self {
+        RuleSet::with_mapping(Arc::new(Mapping::windows()))
+    }
 }
 
 impl RuleSet {
-    /// An empty set.
+    /// An empty set with the shipped Windows mapping.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Loads every `.yml`/`.yaml` file under `dir`, recursively, in path order (symbolic links
-    /// to directories are not followed). Fails only when `dir` itself cannot be read; every
-    /// other problem (unreadable file, YAML error, invalid or unsupported rule, duplicate id)
-    /// becomes a [`Rejection`] in the report. Of two rules with the same id the second is
-    /// rejected.
-    pub fn load_dir(dir: &Path) -> Result<(RuleSet, LoadReport), DetectError> {
+    /// An empty set routed by `mapping`.
+    pub fn with_mapping(mapping: Arc<Mapping>) -> Self {
+        RuleSet {
+            rules: Vec::new(),
+            by_id: HashMap::new(),
+            mapping,
+            index: OnceLock::new(),
+        }
+    }
+
+    /// The mapping routing this set.
+    pub fn mapping(&self) -> &Mapping {
+        &self.mapping
+    }
+
+    /// Loads every rule under `dir` into this set (see [`RuleSet::load_dir`]).
+    pub fn add_dir(&mut self, dir: &Path, report: &mut LoadReport) -> Result<(), DetectError> {
         let read_error = |source| DetectError::ReadDir {
             path: dir.to_path_buf(),
             source,
         };
         std::fs::read_dir(dir).map_err(read_error)?;
         let mut files = Vec::new();
-        let mut report = LoadReport::default();
-        collect_files(dir, dir, &mut files, &mut report);
+        collect_files(dir, dir, &mut files, report);
         files.sort();
-        let mut set = RuleSet::new();
         for relative in files {
             report.files += 1;
             match std::fs::read_to_string(dir.join(&relative)) {
-                Ok(text) => set.add_yaml(&text, &relative, &mut report),
+                Ok(text) => self.add_yaml(&text, &relative, report),
                 Err(error) => report.rejected.push(Rejection {
                     path: relative,
                     document: 0,
@@ -98,6 +204,141 @@ impl RuleSet {
                 }),
             }
         }
+        Ok(())
+    }
+
+    /// Builds the rule index now (it is otherwise built by the first evaluation).
+    pub fn prepare(&self) -> IndexStats {
+        self.index().stats()
+    }
+
+    fn index(&self) -> &Index {
+        self.index
+            .get_or_init(|| Index::build(&self.mapping, &self.rules))
+    }
+
+    /// Resolves where `rule` runs and where its fields are; records warnings.
+    fn route(&self, rule: &mut Rule, warnings: &mut Vec<Warning>) {
+        let mapping = &self.mapping;
+        let ls = rule.meta.logsource.clone();
+        let mut unmapped: BTreeSet<(String, String)> = BTreeSet::new();
+        let mut variants = Vec::new();
+        let mut tables: Vec<FieldTable> = Vec::new();
+        let mut table_of = |table: FieldTable| -> usize {
+            match tables.iter().position(|t| *t == table) {
+                Some(i) => i,
+                None => {
+                    tables.push(table);
+                    tables.len() - 1
+                }
+            }
+        };
+        match mapping.routing(&ls) {
+            Routing::Generic => {
+                let table = table_of(FieldTable::identity(&rule.fields));
+                variants.push(Variant {
+                    source: None,
+                    channels: None,
+                    event_ids: None,
+                    guard: Vec::new(),
+                    table,
+                    label: "generic".into(),
+                });
+            }
+            Routing::Dormant(reason) => warnings.push(Warning {
+                rule_id: rule.meta.id.clone(),
+                path: rule.meta.path.clone(),
+                message: format!("never runs: {reason}"),
+            }),
+            Routing::AllWindows => {
+                for (s, source) in mapping.sources.iter().enumerate() {
+                    let paths = rule
+                        .fields
+                        .iter()
+                        .map(|f| {
+                            mapping
+                                .paths(source, None, &ls, f)
+                                .map(Vec::into_boxed_slice)
+                        })
+                        .collect();
+                    let table = table_of(FieldTable { paths });
+                    variants.push(Variant {
+                        source: Some(s),
+                        channels: None,
+                        event_ids: None,
+                        guard: Vec::new(),
+                        table,
+                        label: format!("{}: any channel", source.name),
+                    });
+                }
+            }
+            Routing::Windows(routes) => {
+                for (s, source) in mapping.sources.iter().enumerate() {
+                    for route in &routes {
+                        let mut paths = Vec::with_capacity(rule.fields.len());
+                        for field in &rule.fields {
+                            let found = mapping.paths(source, route.route, &ls, field);
+                            if found.is_none() {
+                                unmapped.insert((route.label.clone(), field.clone()));
+                            }
+                            paths.push(found.map(Vec::into_boxed_slice));
+                        }
+                        let guard = route
+                            .route
+                            .map(|r| {
+                                r.where_
+                                    .iter()
+                                    .map(|(field, value)| {
+                                        let paths = mapping
+                                            .paths(source, route.route, &ls, field)
+                                            .unwrap_or_default();
+                                        (paths.into_boxed_slice(), value.clone())
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        let table = table_of(FieldTable { paths });
+                        variants.push(Variant {
+                            source: Some(s),
+                            channels: Some(route.channels.clone()),
+                            event_ids: route.event_ids.map(<[i64]>::to_vec),
+                            guard,
+                            table,
+                            label: format!("{}: {}", source.name, route.label),
+                        });
+                    }
+                }
+            }
+        }
+        if !unmapped.is_empty() {
+            let list: Vec<String> = unmapped
+                .iter()
+                .map(|(route, field)| format!("`{field}` on {route}"))
+                .collect();
+            warnings.push(Warning {
+                rule_id: rule.meta.id.clone(),
+                path: rule.meta.path.clone(),
+                message: format!(
+                    "{} field(s) not carried by some events of its logsource, checks on them \
+                     are false there: {}",
+                    unmapped.len(),
+                    list.join(", ")
+                ),
+            });
+        }
+        rule.variants = variants;
+        rule.tables = tables;
+    }
+
+    /// Loads every `.yml`/`.yaml` file under `dir`, recursively, in path order (symbolic links
+    /// to directories are not followed). Fails only when `dir` itself cannot be read; every
+    /// other problem (unreadable file, YAML error, invalid or unsupported rule, duplicate id)
+    /// becomes a [`Rejection`] in the report. Of two rules with the same id the second is
+    /// rejected.
+    pub fn load_dir(dir: &Path) -> Result<(RuleSet, LoadReport), DetectError> {
+        let mut report = LoadReport::default();
+        let mut set = RuleSet::new();
+        set.add_dir(dir, &mut report)?;
         tracing::debug!(
             dir = %dir.display(),
             files = report.files,
@@ -123,6 +364,7 @@ impl RuleSet {
     /// Adds the rule documents of one YAML text to the set (rules whose id is already present
     /// are rejected), recording the outcome in `report` (its `files` count is not changed).
     pub fn add_yaml(&mut self, text: &str, origin: &Path, report: &mut LoadReport) {
+        self.index = OnceLock::new();
         let reject = |document, rule_id, title, reason| Rejection {
             path: origin.to_path_buf(),
             document,
@@ -167,7 +409,7 @@ impl RuleSet {
                 collection = true;
             }
             match compile_document(&value, origin) {
-                Ok(rule) => {
+                Ok(mut rule) => {
                     if let Some(&first) = self.by_id.get(&rule.meta.id) {
                         let first = &self.rules[first].meta;
                         let first_path = first
@@ -185,6 +427,7 @@ impl RuleSet {
                         ));
                         continue;
                     }
+                    self.route(&mut rule, &mut report.warnings);
                     report.loaded.push(rule.meta.clone());
                     self.by_id.insert(rule.meta.id.clone(), self.rules.len());
                     self.rules.push(rule);
@@ -226,7 +469,9 @@ impl RuleSet {
         self.by_id.get(id).map(|&i| &self.rules[i])
     }
 
-    /// Every rule matching the event, in load order. Allocates only when something matches.
+    /// Every rule matching the event, in load order: the rules routed to the event's kind
+    /// (source, channel, event id) whose detection holds with fields mapped for that kind.
+    /// Allocates only when something matches.
     pub fn evaluate<'a>(&'a self, event: &Event) -> Vec<&'a Rule> {
         let mut hits = Vec::new();
         self.evaluate_into(event, &mut hits);
@@ -235,7 +480,53 @@ impl RuleSet {
 
     /// Like [`RuleSet::evaluate`], appending to a buffer the caller reuses.
     pub fn evaluate_into<'a>(&'a self, event: &Event, hits: &mut Vec<&'a Rule>) {
-        hits.extend(self.rules.iter().filter(|rule| rule.matches(event)));
+        let index = self.index();
+        let start = hits.len();
+        index.candidates(&self.mapping, event, &mut |target| {
+            let rule = &self.rules[target.rule as usize];
+            if hits.len() > start && std::ptr::eq(hits[hits.len() - 1], rule) {
+                return;
+            }
+            let variant = &rule.variants[target.variant as usize];
+            if variant.guard_holds(event) && rule.eval(event, &rule.tables[variant.table]) {
+                hits.push(rule);
+            }
+        });
+    }
+
+    /// How many (rule, route) pairs the event's kind has, before the literal prefilter.
+    pub fn routed_count(&self, event: &Event) -> usize {
+        self.index().bucket(&self.mapping, event).size
+    }
+
+    /// Why the rule with index `rule` (in [`RuleSet::rules`] order) did or did not match.
+    pub fn explain(&self, rule: usize, event: &Event) -> Option<Explanation> {
+        let rule = self.rules.get(rule)?;
+        let class = classify(&self.mapping, event);
+        let event_kind = match class.source {
+            None => "generic (no source claims it)".to_owned(),
+            Some(s) => format!(
+                "{}: channel {:?}, event id {}",
+                self.mapping.sources[s].name,
+                class.channel.as_deref().unwrap_or_default(),
+                class
+                    .event_id
+                    .map_or("none".to_owned(), |id| id.to_string())
+            ),
+        };
+        let variant = rule.variants.iter().find(|v| v.accepts(&class, event));
+        let searches = variant
+            .map(|v| rule.explain(event, &rule.tables[v.table]))
+            .unwrap_or_default();
+        let matched = variant.is_some_and(|v| rule.eval(event, &rule.tables[v.table]));
+        Some(Explanation {
+            rule_id: rule.meta.id.clone(),
+            matched,
+            route: variant.map(|v| v.label.clone()),
+            event_kind,
+            rule_routes: rule.variants.iter().map(|v| v.label.clone()).collect(),
+            searches,
+        })
     }
 }
 

@@ -165,6 +165,7 @@ fn whole_set_on_a_malicious_and_a_benign_event() {
     let (set, _) = RuleSet::load_dir(&dir).unwrap();
     let malicious = event(json!({
         "EventID": 1,
+        "Channel": "Microsoft-Windows-Sysmon/Operational",
         "Image": "C:\\Windows\\System32\\whoami.exe",
         "OriginalFileName": "whoami.exe",
         "CommandLine": "whoami /all",
@@ -181,6 +182,7 @@ fn whole_set_on_a_malicious_and_a_benign_event() {
     assert!(hits.contains(&"c248c896-e412-4279-8c15-1c558067b6fa"));
     let benign = event(json!({
         "EventID": 1,
+        "Channel": "Microsoft-Windows-Sysmon/Operational",
         "Image": "C:\\Program Files\\Mozilla Firefox\\firefox.exe",
         "CommandLine": "\"C:\\Program Files\\Mozilla Firefox\\firefox.exe\" -contentproc",
         "ParentImage": "C:\\Program Files\\Mozilla Firefox\\firefox.exe",
@@ -190,11 +192,10 @@ fn whole_set_on_a_malicious_and_a_benign_event() {
         .iter()
         .map(|r| r.meta.title.as_str())
         .collect();
-    // Without logsource routing, rules of the form `not selection` (e.g. the Zeek RDP
-    // listener rule) fire on events of other sources; that is expected until routing lands.
+    // Routed: rules of other logsources (e.g. `not selection` rules for Zeek) stay silent.
     println!(
         "{} rules match a benign firefox start: {hits:?}",
         hits.len()
     );
-    assert!(hits.len() <= 3, "{hits:?}");
+    assert!(hits.is_empty(), "{hits:?}");
 }

@@ -170,23 +170,6 @@ fn flatten_evtx(record: &Value) -> Value {
     Value::Object(fields)
 }
 
-/// The Sysmon event ids of a Windows logsource category (what THOR's mapping selects).
-fn sysmon_ids(category: &str) -> Option<&'static [i64]> {
-    Some(match category {
-        "process_creation" => &[1],
-        "file_event" => &[11],
-        "image_load" => &[7],
-        "process_access" => &[10],
-        "registry_set" => &[13],
-        "registry_delete" => &[12],
-        "registry_event" | "registry_add" => &[12, 13, 14],
-        "network_connection" => &[3],
-        "create_remote_thread" => &[8],
-        "dns_query" => &[22],
-        _ => return None,
-    })
-}
-
 #[test]
 fn sigmahq_regression_data() {
     let Some(root) = fixtures() else { return };
@@ -221,21 +204,14 @@ fn sigmahq_regression_data() {
             unloaded.push(rule_id);
             continue;
         };
-        // The engine does not route by logsource yet; select records the way THOR's
-        // mapping would for Sysmon categories, otherwise test every record.
-        let category = rule.meta.logsource.category.as_deref().unwrap_or_default();
+        // Routed by logsource and fields mapped, exactly as on the live stream.
         let hits = records
             .iter()
             .filter(|record| {
-                let id = record["Event"]["System"]["EventID"]
-                    .as_i64()
-                    .unwrap_or_default();
-                let sysmon = record["Event"]["System"]["Channel"]
-                    .as_str()
-                    .is_some_and(|c| c.contains("Sysmon"));
-                !sysmon || sysmon_ids(category).is_none_or(|ids| ids.contains(&id))
+                set.evaluate(&event(flatten_evtx(record)))
+                    .iter()
+                    .any(|hit| hit.meta.id == rule.meta.id)
             })
-            .filter(|record| rule.matches(&event(flatten_evtx(record))))
             .count();
         let ok = match expected {
             Some(n) => hits as u64 >= n,

@@ -1,0 +1,456 @@
+//! The rule index: which rules an event can match, found without trying the others.
+//!
+//! Two steps narrow the rules down before any detection runs:
+//!
+//! 1. **Routing.** The event is classified once: the first mapping source whose channel field
+//!    it has, its channel (case-insensitive) and event id. Each (source, channel, event id)
+//!    has a precomputed *bucket* holding the (rule, route) pairs that can run there; events
+//!    no source claims go to the generic bucket.
+//! 2. **Required literals.** For most rules the condition implies that one of a few literals
+//!    occurs in one field (`Image|endswith: '\whoami.exe'` and'ed with anything needs
+//!    `\whoami.exe` in the image path). Within a bucket, the literals of all rules keyed on
+//!    the same event path form one Aho-Corasick automaton, run once per event over that
+//!    field; only rules whose literal was found, plus the rules without such a set, are
+//!    evaluated.
+//!
+//! Nothing is allocated per event: the candidate list and the marks live in a per-thread
+//! scratch buffer.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use serde_json::Value as Json;
+use vigie_event::Event;
+
+use crate::detection::lookup_first;
+use crate::mapping::Mapping;
+use crate::rule::Rule;
+
+/// Shortest literal worth prefiltering on; rules whose best required set has a shorter one
+/// are always evaluated.
+const MIN_LITERAL: usize = 3;
+
+/// One way a rule can run: the rule and which of its variants.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Target {
+    pub(crate) rule: u32,
+    pub(crate) variant: u32,
+}
+
+/// The rules that can run on one kind of event.
+#[derive(Debug, Default)]
+pub(crate) struct Bucket {
+    /// Targets evaluated on every event of the bucket.
+    always: Vec<u32>,
+    /// Targets evaluated when a literal is found in a field.
+    keyed: Vec<KeyFilter>,
+    /// Every target of the bucket, for reports.
+    pub(crate) size: usize,
+}
+
+#[derive(Debug)]
+struct KeyFilter {
+    paths: Box<[String]>,
+    automaton: AhoCorasick,
+    /// Targets of pattern `i`: `targets[starts[i]..starts[i + 1]]`.
+    starts: Vec<u32>,
+    targets: Vec<u32>,
+    /// Every target of this filter, deduplicated (for non-string field values).
+    all: Vec<u32>,
+}
+
+#[derive(Debug, Default)]
+struct ChannelIndex {
+    by_id: HashMap<i64, Bucket>,
+    rest: Bucket,
+}
+
+#[derive(Debug, Default)]
+struct SourceIndex {
+    channels: HashMap<Box<[u8]>, ChannelIndex>,
+    other: Bucket,
+}
+
+/// The compiled index of a rule set.
+#[derive(Debug, Default)]
+pub(crate) struct Index {
+    pub(crate) targets: Vec<Target>,
+    sources: Vec<SourceIndex>,
+    generic: Bucket,
+}
+
+/// Figures about the index, for benchmarks and reports.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct IndexStats {
+    /// (rule, route) pairs.
+    pub targets: usize,
+    /// Buckets (kinds of events with their own rule list).
+    pub buckets: usize,
+    /// Targets evaluated on every event of their bucket (summed over buckets).
+    pub unkeyed: usize,
+    /// Targets behind a literal prefilter (summed over buckets).
+    pub keyed: usize,
+    /// Literal automata.
+    pub automata: usize,
+}
+
+#[derive(Default)]
+struct Scratch {
+    marks: Vec<u32>,
+    epoch: u32,
+    candidates: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Where an event goes: the source that claims it (none: generic), its channel and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Class {
+    pub(crate) source: Option<usize>,
+    pub(crate) channel: Option<String>,
+    pub(crate) event_id: Option<i64>,
+}
+
+/// Reads an event id: a JSON integer or a string of digits.
+fn event_id(value: &Json) -> Option<i64> {
+    match value {
+        Json::Number(n) => n.as_i64(),
+        Json::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Classifies an event against the mapping's sources.
+pub(crate) fn classify(mapping: &Mapping, event: &Event) -> Class {
+    for (index, source) in mapping.sources.iter().enumerate() {
+        if let Some(channel) = lookup_first(event, &source.channel).and_then(Json::as_str) {
+            return Class {
+                source: Some(index),
+                channel: Some(channel.to_ascii_lowercase()),
+                event_id: lookup_first(event, &source.event_id).and_then(event_id),
+            };
+        }
+    }
+    Class {
+        source: None,
+        channel: None,
+        event_id: None,
+    }
+}
+
+impl Index {
+    /// Builds the index of `rules` (their variants already resolved).
+    pub(crate) fn build(mapping: &Mapping, rules: &[Rule]) -> Index {
+        let mut index = Index {
+            sources: (0..mapping.sources.len())
+                .map(|_| SourceIndex::default())
+                .collect(),
+            ..Index::default()
+        };
+        let required: Vec<Option<crate::detection::Required>> = rules
+            .iter()
+            .map(|rule| {
+                rule.required().filter(|req| {
+                    req.iter().map(|(_, l)| l.len()).min().unwrap_or(0) >= MIN_LITERAL
+                })
+            })
+            .collect();
+        // Target lists per key, in rule order.
+        type Key = (usize, Option<String>, Option<i64>);
+        let mut keyed: BTreeMap<Key, Vec<u32>> = BTreeMap::new();
+        let mut everywhere: Vec<Vec<u32>> = vec![Vec::new(); mapping.sources.len()];
+        let mut generic = Vec::new();
+        for (r, rule) in rules.iter().enumerate() {
+            for (v, variant) in rule.variants.iter().enumerate() {
+                let id = index.targets.len() as u32;
+                index.targets.push(Target {
+                    rule: r as u32,
+                    variant: v as u32,
+                });
+                match (variant.source, &variant.channels) {
+                    (None, _) => generic.push(id),
+                    (Some(s), None) => everywhere[s].push(id),
+                    (Some(s), Some(channels)) => {
+                        for channel in channels {
+                            match &variant.event_ids {
+                                Some(ids) => {
+                                    for event_id in ids {
+                                        keyed
+                                            .entry((s, Some(channel.clone()), Some(*event_id)))
+                                            .or_default()
+                                            .push(id);
+                                    }
+                                }
+                                None => keyed
+                                    .entry((s, Some(channel.clone()), None))
+                                    .or_default()
+                                    .push(id),
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let targets = &index.targets;
+        let make = |mut ids: Vec<u32>| -> Bucket {
+            ids.sort_unstable();
+            ids.dedup();
+            Bucket::build(ids, targets, rules, &required)
+        };
+        let mut sources: Vec<SourceIndex> = (0..mapping.sources.len())
+            .map(|_| SourceIndex::default())
+            .collect();
+        for (s, source) in sources.iter_mut().enumerate() {
+            source.other = make(everywhere[s].clone());
+        }
+        // Channel-wide targets first, then the per-id buckets that include them.
+        let mut channel_wide: HashMap<(usize, String), Vec<u32>> = HashMap::new();
+        for ((s, channel, id), ids) in &keyed {
+            if id.is_none()
+                && let Some(channel) = channel
+            {
+                channel_wide.insert((*s, channel.clone()), ids.clone());
+            }
+        }
+        for ((s, channel, id), ids) in &keyed {
+            let Some(channel) = channel else { continue };
+            let wide = channel_wide
+                .get(&(*s, channel.clone()))
+                .cloned()
+                .unwrap_or_default();
+            let entry = sources[*s]
+                .channels
+                .entry(channel.as_bytes().into())
+                .or_insert_with(|| ChannelIndex {
+                    by_id: HashMap::new(),
+                    rest: make(wide.iter().chain(&everywhere[*s]).copied().collect()),
+                });
+            if let Some(id) = id {
+                let all: Vec<u32> = ids
+                    .iter()
+                    .chain(&wide)
+                    .chain(&everywhere[*s])
+                    .copied()
+                    .collect();
+                entry.by_id.insert(*id, make(all));
+            }
+        }
+        index.generic = make(generic);
+        index.sources = sources;
+        index
+    }
+
+    /// Figures about the index.
+    pub(crate) fn stats(&self) -> IndexStats {
+        let mut stats = IndexStats {
+            targets: self.targets.len(),
+            ..IndexStats::default()
+        };
+        let mut add = |bucket: &Bucket| {
+            stats.buckets += 1;
+            stats.unkeyed += bucket.always.len();
+            stats.keyed += bucket.size - bucket.always.len();
+            stats.automata += bucket.keyed.len();
+        };
+        add(&self.generic);
+        for source in &self.sources {
+            add(&source.other);
+            for channel in source.channels.values() {
+                add(&channel.rest);
+                channel.by_id.values().for_each(&mut add);
+            }
+        }
+        stats
+    }
+
+    /// The bucket of an event.
+    pub(crate) fn bucket(&self, mapping: &Mapping, event: &Event) -> &Bucket {
+        for (s, source) in mapping.sources.iter().enumerate() {
+            let Some(channel) = lookup_first(event, &source.channel).and_then(Json::as_str) else {
+                continue;
+            };
+            let index = &self.sources[s];
+            let mut buffer = [0u8; 128];
+            let lowered: std::borrow::Cow<'_, [u8]> = if channel.len() <= buffer.len() {
+                let slot = &mut buffer[..channel.len()];
+                slot.copy_from_slice(channel.as_bytes());
+                slot.make_ascii_lowercase();
+                std::borrow::Cow::Borrowed(&buffer[..channel.len()])
+            } else {
+                std::borrow::Cow::Owned(channel.to_ascii_lowercase().into_bytes())
+            };
+            let Some(channel) = index.channels.get(lowered.as_ref()) else {
+                return &index.other;
+            };
+            let id = lookup_first(event, &source.event_id).and_then(event_id);
+            return id
+                .and_then(|id| channel.by_id.get(&id))
+                .unwrap_or(&channel.rest);
+        }
+        &self.generic
+    }
+
+    /// Calls `visit` with each candidate target of the event, in rule order, each once.
+    pub(crate) fn candidates(
+        &self,
+        mapping: &Mapping,
+        event: &Event,
+        visit: &mut dyn FnMut(Target),
+    ) {
+        let bucket = self.bucket(mapping, event);
+        if bucket.keyed.is_empty() {
+            for &t in &bucket.always {
+                visit(self.targets[t as usize]);
+            }
+            return;
+        }
+        SCRATCH.with(|cell| {
+            let mut guard = cell.borrow_mut();
+            let scratch = &mut *guard;
+            if scratch.marks.len() < self.targets.len() {
+                scratch.marks.resize(self.targets.len(), 0);
+            }
+            scratch.epoch = scratch.epoch.wrapping_add(1);
+            if scratch.epoch == 0 {
+                scratch.marks.iter_mut().for_each(|m| *m = 0);
+                scratch.epoch = 1;
+            }
+            scratch.candidates.clear();
+            scratch.candidates.extend_from_slice(&bucket.always);
+            for filter in &bucket.keyed {
+                filter.collect(event, scratch);
+            }
+            let mut candidates = std::mem::take(&mut scratch.candidates);
+            drop(guard);
+            candidates.sort_unstable();
+            candidates.dedup();
+            for &t in &candidates {
+                visit(self.targets[t as usize]);
+            }
+            cell.borrow_mut().candidates = candidates;
+        });
+    }
+}
+
+impl KeyFilter {
+    fn collect(&self, event: &Event, scratch: &mut Scratch) {
+        let Some(value) = lookup_first(event, &self.paths) else {
+            return;
+        };
+        match value {
+            Json::String(text) => self.scan(text, scratch),
+            Json::Array(items) => {
+                for item in items {
+                    match item {
+                        Json::String(text) => self.scan(text, scratch),
+                        Json::Null => {}
+                        _ => self.mark_all(scratch),
+                    }
+                }
+            }
+            Json::Null => {}
+            // Numbers and booleans compare by their text: do not prefilter them.
+            _ => self.mark_all(scratch),
+        }
+    }
+
+    fn scan(&self, text: &str, scratch: &mut Scratch) {
+        for found in self.automaton.find_overlapping_iter(text) {
+            let p = found.pattern().as_usize();
+            let range = self.starts[p] as usize..self.starts[p + 1] as usize;
+            for &t in &self.targets[range] {
+                let mark = &mut scratch.marks[t as usize];
+                if *mark != scratch.epoch {
+                    *mark = scratch.epoch;
+                    scratch.candidates.push(t);
+                }
+            }
+        }
+    }
+
+    fn mark_all(&self, scratch: &mut Scratch) {
+        for &t in &self.all {
+            let mark = &mut scratch.marks[t as usize];
+            if *mark != scratch.epoch {
+                *mark = scratch.epoch;
+                scratch.candidates.push(t);
+            }
+        }
+    }
+}
+
+impl Bucket {
+    fn build(
+        ids: Vec<u32>,
+        targets: &[Target],
+        rules: &[Rule],
+        required: &[Option<crate::detection::Required>],
+    ) -> Bucket {
+        let mut bucket = Bucket {
+            size: ids.len(),
+            ..Bucket::default()
+        };
+        // Event paths → literal (lowercase) → targets.
+        let mut by_path: BTreeMap<Box<[String]>, BTreeMap<String, Vec<u32>>> = BTreeMap::new();
+        for id in ids {
+            let target = targets[id as usize];
+            let rule = &rules[target.rule as usize];
+            let variant = &rule.variants[target.variant as usize];
+            let table = &rule.tables[variant.table];
+            let Some(req) = &required[target.rule as usize] else {
+                bucket.always.push(id);
+                continue;
+            };
+            let mut usable = 0;
+            for (slot, literal) in req {
+                // A literal in a field this kind of event does not carry can never be found.
+                let Some(Some(paths)) = table.paths.get(usize::from(*slot)) else {
+                    continue;
+                };
+                usable += 1;
+                by_path
+                    .entry(paths.clone())
+                    .or_default()
+                    .entry(literal.to_ascii_lowercase())
+                    .or_default()
+                    .push(id);
+            }
+            if usable == 0 {
+                // The rule cannot match this kind of event.
+                bucket.size -= 1;
+            }
+        }
+        for (paths, literals) in by_path {
+            let patterns: Vec<&String> = literals.keys().collect();
+            let mut starts = vec![0u32];
+            let mut list = Vec::new();
+            for ids in literals.values() {
+                list.extend_from_slice(ids);
+                starts.push(list.len() as u32);
+            }
+            let mut all = list.clone();
+            all.sort_unstable();
+            all.dedup();
+            let Ok(automaton) = AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(&patterns)
+            else {
+                // Too large for an automaton: evaluate these rules on every event.
+                bucket.always.extend(all);
+                continue;
+            };
+            bucket.keyed.push(KeyFilter {
+                paths,
+                automaton,
+                starts,
+                targets: list,
+                all,
+            });
+        }
+        bucket
+    }
+}
