@@ -71,10 +71,18 @@ pub struct Event {
     pub id: EventId,
     /// Owner, taken from the credential of the connection or request, never from the body.
     pub tenant: TenantId,
-    /// When vigie accepted it.
+    /// When vigie accepted it (arrival time).
     pub received_at: Timestamp,
+    /// When the event happened, as the sender's own timestamp said (parsed with its zone),
+    /// kept apart from the arrival time. `None` when the event carried no usable time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Timestamp>,
     /// Which intake produced it (e.g. `http`, `syslog`, `import`).
     pub source: String,
+    /// The dataset the sender named (e.g. the index of an Elasticsearch `_bulk` action):
+    /// a label of the data, never its tenant. `None` when the transport names none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<String>,
     /// The original fields.
     pub fields: Map<String, Value>,
 }
@@ -91,9 +99,23 @@ impl Event {
             id: EventId::generate(received_at),
             tenant,
             received_at,
+            timestamp: None,
             source: source.into(),
+            dataset: None,
             fields,
         }
+    }
+
+    /// The same event labelled with the dataset its sender named.
+    pub fn with_dataset(mut self, dataset: Option<String>) -> Self {
+        self.dataset = dataset;
+        self
+    }
+
+    /// The same event with the sender's own time of the event.
+    pub fn with_timestamp(mut self, timestamp: Option<Timestamp>) -> Self {
+        self.timestamp = timestamp;
+        self
     }
 
     /// The durable-log record of this event: its JSON form. This layout is frozen: records
@@ -147,6 +169,20 @@ mod tests {
         assert_eq!(event.tenant, TenantId(3));
         assert_eq!(event.id.to_string(), "0000018c2b7a0e4f1234567890abcdef");
         assert_eq!(event.field("CommandLine").unwrap(), "whoami");
+        assert_eq!(event.timestamp, None);
+        assert_eq!(event.dataset, None);
         assert_eq!(Event::from_record(&event.to_record()).unwrap(), event);
+    }
+
+    #[test]
+    fn event_time_is_kept_apart_and_omitted_when_absent() {
+        let at = Timestamp::from_second(1_700_000_000).unwrap();
+        let plain = Event::new(TenantId(1), Timestamp::now(), "syslog", Map::new());
+        let text = String::from_utf8(plain.to_record()).unwrap();
+        assert!(!text.contains("\"timestamp\""), "{text}");
+        let dated = plain.clone().with_timestamp(Some(at));
+        let back = Event::from_record(&dated.to_record()).unwrap();
+        assert_eq!(back.timestamp, Some(at));
+        assert_ne!(back.received_at, at);
     }
 }

@@ -76,6 +76,17 @@ impl Intake {
         stats.end_offset.saturating_sub(done)
     }
 
+    /// Whether the backlog is over the limit now: a stream transport stops reading until it
+    /// is not (its sender feels TCP backpressure).
+    pub fn over_backlog(&self) -> bool {
+        self.backlog() > self.config.max_backlog
+    }
+
+    /// How long a refused sender is told to wait.
+    pub fn retry_after(&self) -> Duration {
+        self.config.retry_after
+    }
+
     /// The log behind this intake.
     pub fn log(&self) -> &Arc<dyn Log> {
         &self.log

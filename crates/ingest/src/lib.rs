@@ -12,9 +12,13 @@
 //! The durability boundary is this crate's boundary: nothing after [`Intake::submit`]
 //! returns `Ok` may be lost (design invariant 2).
 
+pub mod bulk;
 pub mod decode;
+pub mod file;
 pub mod intake;
 pub mod ndjson;
+pub mod syslog;
+pub mod time;
 
 pub use intake::{Intake, IntakeConfig, IntakeError, SubmitAck};
 pub use ndjson::{LineRejection, NdjsonBatch};

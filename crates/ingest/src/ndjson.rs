@@ -1,7 +1,7 @@
 //! Newline-delimited JSON: one object per line.
 
 use jiff::Timestamp;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use vigie_event::{Event, TenantId};
 
 /// A line that was not accepted, named by its 1-based number.
@@ -48,37 +48,50 @@ pub fn parse(
         if raw.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        if raw.len() > max_line_bytes {
-            batch.rejected.push(LineRejection {
-                line,
-                reason: "line_too_long",
-                detail: format!("line is {} bytes, the limit is {max_line_bytes}", raw.len()),
-            });
-            continue;
-        }
-        match serde_json::from_slice::<Value>(raw) {
-            Ok(Value::Object(fields)) => {
+        match parse_object(raw, max_line_bytes) {
+            Ok(fields) => {
+                let when = crate::time::event_time(&fields);
                 batch
                     .events
-                    .push(Event::new(tenant, received_at, source, fields));
+                    .push(Event::new(tenant, received_at, source, fields).with_timestamp(when));
             }
-            Ok(other) => batch.rejected.push(LineRejection {
+            Err((reason, detail)) => batch.rejected.push(LineRejection {
                 line,
-                reason: "not_an_object",
-                detail: format!("expected a JSON object, found {}", kind_of(&other)),
-            }),
-            Err(error) => batch.rejected.push(LineRejection {
-                line,
-                reason: if std::str::from_utf8(raw).is_err() {
-                    "invalid_utf8"
-                } else {
-                    "invalid_json"
-                },
-                detail: error.to_string(),
+                reason,
+                detail,
             }),
         }
     }
     batch
+}
+
+/// Parses one line as a JSON object, or says why not: `(reason, detail)` where the reason
+/// is one of `line_too_long`, `invalid_utf8`, `invalid_json`, `not_an_object`.
+pub fn parse_object(
+    raw: &[u8],
+    max_line_bytes: usize,
+) -> Result<Map<String, Value>, (&'static str, String)> {
+    if raw.len() > max_line_bytes {
+        return Err((
+            "line_too_long",
+            format!("line is {} bytes, the limit is {max_line_bytes}", raw.len()),
+        ));
+    }
+    match serde_json::from_slice::<Value>(raw) {
+        Ok(Value::Object(fields)) => Ok(fields),
+        Ok(other) => Err((
+            "not_an_object",
+            format!("expected a JSON object, found {}", kind_of(&other)),
+        )),
+        Err(error) => Err((
+            if std::str::from_utf8(raw).is_err() {
+                "invalid_utf8"
+            } else {
+                "invalid_json"
+            },
+            error.to_string(),
+        )),
+    }
 }
 
 fn kind_of(value: &Value) -> &'static str {

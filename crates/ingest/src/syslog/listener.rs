@@ -1,0 +1,427 @@
+//! Syslog listeners: UDP, TCP and TLS sockets feeding [`Intake`].
+//!
+//! Tenant of a connection (or datagram): the client certificate's fingerprint when the
+//! listener maps it, else the most specific configured source network holding the peer
+//! address, else the listener's own tenant. Never anything inside a message. A connection
+//! or datagram with no tenant is refused and counted
+//! (`vigie_syslog_unattributed_total{listener}`).
+//!
+//! Stream listeners read, frame and parse on one task and submit on another, with one
+//! batch in flight between them: while the log is behind (backlog over the limit) or an
+//! fsync is pending, the reader stops reading and the kernel's receive window closes on the
+//! sender. Datagrams cannot be slowed down: refused batches are counted as rejected with
+//! reason `backpressure`.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ipnet::IpNet;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::task::JoinHandle;
+use vigie_event::{Event, TenantId};
+
+use super::framing::Framer;
+use super::{ParseContext, parse};
+use crate::{Intake, IntakeError, NdjsonBatch};
+
+/// The transport of a listener.
+#[derive(Clone)]
+pub enum Protocol {
+    /// One message per datagram.
+    Udp,
+    /// RFC 6587 framing.
+    Tcp,
+    /// RFC 5425: TCP framing inside TLS.
+    Tls(Arc<rustls::ServerConfig>),
+}
+
+impl Protocol {
+    fn name(&self) -> &'static str {
+        match self {
+            Protocol::Udp => "udp",
+            Protocol::Tcp => "tcp",
+            Protocol::Tls(_) => "tls",
+        }
+    }
+}
+
+/// A tenant as the listener knows it: its id for the events, its slug for the counters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TenantRef {
+    /// Owner of the events.
+    pub id: TenantId,
+    /// Label of the counters (the slug).
+    pub label: String,
+}
+
+/// Where a listener's tenants come from.
+#[derive(Clone, Debug, Default)]
+pub struct TenantMap {
+    /// The tenant of anything not matched below.
+    pub default: Option<TenantRef>,
+    /// Source networks; the most specific one holding the peer address wins.
+    pub networks: Vec<(IpNet, TenantRef)>,
+    /// Client certificates by SHA-256 fingerprint (lowercase hex), TLS only.
+    pub certificates: HashMap<String, TenantRef>,
+}
+
+impl TenantMap {
+    /// The tenant of a peer, by certificate, then network, then default.
+    pub fn resolve(&self, peer: IpAddr, certificate: Option<&str>) -> Option<&TenantRef> {
+        if let Some(tenant) = certificate.and_then(|fp| self.certificates.get(fp)) {
+            return Some(tenant);
+        }
+        let peer = match peer {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(peer, IpAddr::V4),
+            v4 => v4,
+        };
+        self.networks
+            .iter()
+            .filter(|(net, _)| net.contains(&peer))
+            .max_by_key(|(net, _)| net.prefix_len())
+            .map(|(_, tenant)| tenant)
+            .or(self.default.as_ref())
+    }
+}
+
+/// One listener.
+#[derive(Clone)]
+pub struct ListenerConfig {
+    /// Its name in logs and counters.
+    pub name: String,
+    /// UDP, TCP or TLS.
+    pub protocol: Protocol,
+    /// Address to bind.
+    pub addr: SocketAddr,
+    /// Where tenants come from.
+    pub tenants: TenantMap,
+    /// Longer messages are cut and flagged `truncated`.
+    pub max_message_bytes: usize,
+    /// Zone of RFC 3164 timestamps.
+    pub timezone: TimeZone,
+    /// Most simultaneous connections (stream listeners); more wait in the accept queue.
+    pub max_connections: usize,
+}
+
+/// A bound listener.
+pub struct RunningListener {
+    /// The bound address (the real port when 0 was asked for).
+    pub addr: SocketAddr,
+    /// Ends after shutdown, once the connections have submitted what they read.
+    pub task: JoinHandle<()>,
+}
+
+/// Binds a listener and serves it until `shutdown` turns true.
+pub async fn start(
+    config: ListenerConfig,
+    intake: Intake,
+    shutdown: watch::Receiver<bool>,
+) -> std::io::Result<RunningListener> {
+    let shared = Arc::new(Shared { config, intake });
+    match shared.config.protocol {
+        Protocol::Udp => {
+            let socket = UdpSocket::bind(shared.config.addr).await?;
+            let addr = socket.local_addr()?;
+            let task = tokio::spawn(serve_udp(socket, shared, shutdown));
+            Ok(RunningListener { addr, task })
+        }
+        Protocol::Tcp | Protocol::Tls(_) => {
+            let listener = TcpListener::bind(shared.config.addr).await?;
+            let addr = listener.local_addr()?;
+            let task = tokio::spawn(serve_tcp(listener, shared, shutdown));
+            Ok(RunningListener { addr, task })
+        }
+    }
+}
+
+struct Shared {
+    config: ListenerConfig,
+    intake: Intake,
+}
+
+impl Shared {
+    fn unattributed(&self, peer: SocketAddr) {
+        metrics::counter!("vigie_syslog_unattributed_total", "listener" => self.config.name.clone())
+            .increment(1);
+        tracing::warn!(listener = %self.config.name, %peer, "syslog peer refused: no tenant for its address or certificate");
+    }
+
+    fn event(
+        &self,
+        tenant: &TenantRef,
+        peer: SocketAddr,
+        raw: &[u8],
+        truncated: bool,
+        now: Timestamp,
+    ) -> Event {
+        let context = ParseContext {
+            timezone: self.config.timezone.clone(),
+            now,
+        };
+        let parsed = parse(raw, truncated, &context);
+        for flag in &parsed.flags {
+            metrics::counter!(
+                "vigie_syslog_flagged_total",
+                "tenant" => tenant.label.clone(),
+                "listener" => self.config.name.clone(),
+                "reason" => flag.name()
+            )
+            .increment(1);
+        }
+        let mut fields = parsed.fields;
+        let source = json!({"address": peer.to_string(), "transport": self.config.protocol.name()});
+        match fields.get_mut("log") {
+            Some(Value::Object(log)) => {
+                log.insert("source".into(), source);
+            }
+            _ => {
+                fields.insert("log".into(), json!({ "source": source }));
+            }
+        }
+        Event::new(tenant.id, now, "syslog", fields).with_timestamp(parsed.timestamp)
+    }
+}
+
+async fn serve_tcp(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let slots = Arc::new(Semaphore::new(shared.config.max_connections.max(1)));
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let permit = tokio::select! {
+            permit = slots.clone().acquire_owned() => match permit { Ok(p) => p, Err(_) => break },
+            _ = shutdown.wait_for(|stop| *stop) => break,
+        };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = shutdown.wait_for(|stop| *stop) => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(pair) => pair,
+            Err(error) => {
+                tracing::warn!(listener = %shared.config.name, %error, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = Arc::clone(&shared);
+        let shutdown = shutdown.clone();
+        connections.spawn(async move {
+            let _permit = permit;
+            match &shared.config.protocol {
+                Protocol::Tls(tls) => {
+                    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::clone(tls));
+                    let stream = match acceptor.accept(stream).await {
+                        Ok(stream) => stream,
+                        Err(error) => {
+                            metrics::counter!("vigie_syslog_tls_handshake_failures_total", "listener" => shared.config.name.clone()).increment(1);
+                            tracing::warn!(listener = %shared.config.name, %peer, %error, "TLS handshake failed");
+                            return;
+                        }
+                    };
+                    let fingerprint = stream
+                        .get_ref()
+                        .1
+                        .peer_certificates()
+                        .and_then(|certs| certs.first())
+                        .map(super::tls::fingerprint);
+                    let tenant = shared.config.tenants.resolve(peer.ip(), fingerprint.as_deref()).cloned();
+                    match tenant {
+                        Some(tenant) => serve_stream(stream, tenant, peer, shared, shutdown).await,
+                        None => shared.unattributed(peer),
+                    }
+                }
+                _ => match shared.config.tenants.resolve(peer.ip(), None).cloned() {
+                    Some(tenant) => serve_stream(stream, tenant, peer, shared, shutdown).await,
+                    None => shared.unattributed(peer),
+                },
+            }
+        });
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    while connections.join_next().await.is_some() {}
+}
+
+/// Reads, frames and parses one stream; submits on a second task with one batch in flight.
+async fn serve_stream<S: AsyncRead + Unpin>(
+    mut stream: S,
+    tenant: TenantRef,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let (tx, mut rx) = mpsc::channel::<Vec<Event>>(1);
+    let submitter = {
+        let shared = Arc::clone(&shared);
+        let tenant = tenant.clone();
+        tokio::spawn(async move {
+            while let Some(events) = rx.recv().await {
+                if !submit_waiting(&shared, &tenant, events).await {
+                    break;
+                }
+            }
+        })
+    };
+    let mut framer = Framer::new(shared.config.max_message_bytes);
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let read = tokio::select! {
+            read = stream.read(&mut buf) => read,
+            _ = shutdown.wait_for(|stop| *stop) => Ok(0),
+        };
+        let n = match read {
+            Ok(n) => n,
+            Err(error) => {
+                tracing::debug!(listener = %shared.config.name, %peer, %error, "syslog stream read failed");
+                0
+            }
+        };
+        let now = Timestamp::now();
+        let mut events = Vec::new();
+        if n == 0 {
+            while let Some(frame) = framer.next_frame() {
+                events.push(shared.event(&tenant, peer, &frame.bytes, frame.truncated, now));
+            }
+            if let Some(frame) = framer.finish() {
+                events.push(shared.event(&tenant, peer, &frame.bytes, frame.truncated, now));
+            }
+            if !events.is_empty() {
+                let _ = tx.send(events).await;
+            }
+            break;
+        }
+        framer.push(&buf[..n]);
+        while let Some(frame) = framer.next_frame() {
+            events.push(shared.event(&tenant, peer, &frame.bytes, frame.truncated, now));
+        }
+        if !events.is_empty() && tx.send(events).await.is_err() {
+            break;
+        }
+    }
+    drop(tx);
+    let _ = submitter.await;
+}
+
+/// Submits a stream's batch, waiting (not reading) while the log is behind. Returns false
+/// when the log failed and the connection should end.
+async fn submit_waiting(shared: &Shared, tenant: &TenantRef, events: Vec<Event>) -> bool {
+    let intake = &shared.intake;
+    loop {
+        while intake.over_backlog() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let batch = NdjsonBatch {
+            events: events.clone(),
+            rejected: Vec::new(),
+        };
+        match intake.submit(&tenant.label, "syslog", batch).await {
+            Ok(_) => return true,
+            Err(IntakeError::Backpressure { .. }) => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(IntakeError::Log(error)) => {
+                tracing::error!(listener = %shared.config.name, %error, "syslog batch not durable; closing the connection");
+                return false;
+            }
+        }
+    }
+}
+
+async fn serve_udp(socket: UdpSocket, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+    let mut buf = vec![0u8; 65_536];
+    loop {
+        let first = tokio::select! {
+            received = socket.recv_from(&mut buf) => received,
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        };
+        let now = Timestamp::now();
+        let mut by_tenant: HashMap<TenantId, (TenantRef, Vec<Event>)> = HashMap::new();
+        let mut take = |n: usize, peer: SocketAddr, buf: &[u8]| {
+            let Some(tenant) = shared.config.tenants.resolve(peer.ip(), None) else {
+                shared.unattributed(peer);
+                return;
+            };
+            let max = shared.config.max_message_bytes;
+            let (bytes, truncated) = if n > max {
+                (&buf[..max], true)
+            } else {
+                (&buf[..n], false)
+            };
+            let event = shared.event(tenant, peer, bytes, truncated, now);
+            by_tenant
+                .entry(tenant.id)
+                .or_insert_with(|| (tenant.clone(), Vec::new()))
+                .1
+                .push(event);
+        };
+        match first {
+            Ok((n, peer)) => take(n, peer, &buf),
+            Err(error) => {
+                tracing::debug!(listener = %shared.config.name, %error, "udp receive failed");
+                continue;
+            }
+        }
+        // Whatever else is already queued, up to one batch.
+        for _ in 0..2000 {
+            match socket.try_recv_from(&mut buf) {
+                Ok((n, peer)) => take(n, peer, &buf),
+                Err(_) => break,
+            }
+        }
+        for (_, (tenant, events)) in by_tenant {
+            let batch = NdjsonBatch {
+                events,
+                rejected: Vec::new(),
+            };
+            // Refusals are counted by the intake (reason backpressure / log_error).
+            let _ = shared.intake.submit(&tenant.label, "syslog", batch).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(id: i64) -> TenantRef {
+        TenantRef {
+            id: TenantId(id),
+            label: format!("t{id}"),
+        }
+    }
+
+    #[test]
+    fn tenant_by_certificate_then_most_specific_network_then_default() {
+        let map = TenantMap {
+            default: Some(t(1)),
+            networks: vec![
+                ("10.0.0.0/8".parse().unwrap(), t(2)),
+                ("10.1.0.0/16".parse().unwrap(), t(3)),
+            ],
+            certificates: HashMap::from([("ab".to_owned(), t(4))]),
+        };
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(map.resolve(ip("10.1.2.3"), None), Some(&t(3)));
+        assert_eq!(map.resolve(ip("10.2.2.3"), None), Some(&t(2)));
+        assert_eq!(map.resolve(ip("::ffff:10.1.2.3"), None), Some(&t(3)));
+        assert_eq!(map.resolve(ip("192.0.2.1"), None), Some(&t(1)));
+        assert_eq!(map.resolve(ip("10.1.2.3"), Some("ab")), Some(&t(4)));
+        assert_eq!(map.resolve(ip("10.1.2.3"), Some("cd")), Some(&t(3)));
+        let strict = TenantMap {
+            default: None,
+            ..map
+        };
+        assert_eq!(strict.resolve(ip("192.0.2.1"), None), None);
+    }
+}
