@@ -12,7 +12,7 @@
 
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
-use vigie_event::{Event, TenantId};
+use vigie_event::{Event, EventId, TenantId};
 
 use crate::LineRejection;
 use crate::ndjson::{self, NdjsonBatch};
@@ -245,19 +245,19 @@ fn parse_action(line: usize, raw: &[u8]) -> Result<(Action, Map<String, Value>),
 }
 
 /// The reply body Elasticsearch clients parse: `took`, `errors` and one item per action.
+/// `ids` are the ids of the batch's events (taken before the batch went to the log);
 /// `first_seq_no` is the log offset of the first accepted event (reported as `_seq_no`).
-pub fn reply(request: &BulkRequest, took_ms: u64, first_seq_no: u64) -> Value {
+pub fn reply(items: &[BulkItem], ids: &[EventId], took_ms: u64, first_seq_no: u64) -> Value {
     let mut errors = false;
-    let items: Vec<Value> = request
-        .items
+    let items: Vec<Value> = items
         .iter()
         .map(|item| {
             let body = match &item.outcome {
                 Outcome::Event(n) => {
-                    let event = &request.batch.events[*n];
+                    let id = ids.get(*n).map(ToString::to_string).unwrap_or_default();
                     json!({
                         "_index": item.index,
-                        "_id": item.id.clone().unwrap_or_else(|| event.id.to_string()),
+                        "_id": item.id.clone().unwrap_or(id),
                         "_version": 1,
                         "result": "created",
                         "_shards": {"total": 1, "successful": 1, "failed": 0},
@@ -293,6 +293,10 @@ pub fn reply(request: &BulkRequest, took_ms: u64, first_seq_no: u64) -> Value {
 mod tests {
     use super::*;
 
+    fn ids(request: &BulkRequest) -> Vec<EventId> {
+        request.batch.events.iter().map(|e| e.id).collect()
+    }
+
     fn parse_ok(body: &str, index: Option<&str>) -> BulkRequest {
         parse(
             body.as_bytes(),
@@ -320,7 +324,7 @@ mod tests {
             first.timestamp,
             Some("2026-11-25T09:00:00Z".parse().unwrap())
         );
-        let reply = reply(&request, 3, 10);
+        let reply = reply(&request.items, &ids(&request), 3, 10);
         assert_eq!(reply["errors"], false);
         assert_eq!(reply["items"][0]["create"]["status"], 201);
         assert_eq!(reply["items"][0]["create"]["_seq_no"], 10);
@@ -355,7 +359,7 @@ mod tests {
             ]
         );
         assert_eq!(request.batch.received(), 7);
-        let reply = reply(&request, 1, 0);
+        let reply = reply(&request.items, &ids(&request), 1, 0);
         assert_eq!(reply["errors"], true);
         assert_eq!(reply["items"][1]["create"]["status"], 400);
         assert!(

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use vigie_event::Event;
 use vigie_log::{Log, LogError, Offset};
 
-use crate::ndjson::NdjsonBatch;
+use crate::ndjson::{LineRejection, NdjsonBatch};
 
 /// Limits of the intake, from the `[ingest]` section of the configuration.
 #[derive(Clone, Debug)]
@@ -101,13 +101,27 @@ impl Intake {
         source: &str,
         batch: NdjsonBatch,
     ) -> Result<SubmitAck, IntakeError> {
+        self.submit_parts(tenant, source, &batch.events, &batch.rejected)
+            .await
+    }
+
+    /// [`Intake::submit`] on borrowed parts, so a stream transport refused with
+    /// [`IntakeError::Backpressure`] can send the same events again later (passing no
+    /// rejections the second time: they were counted with the first attempt).
+    pub async fn submit_parts(
+        &self,
+        tenant: &str,
+        source: &str,
+        events: &[Event],
+        rejected: &[LineRejection],
+    ) -> Result<SubmitAck, IntakeError> {
         let labels = [("tenant", tenant.to_owned()), ("source", source.to_owned())];
         metrics::counter!("vigie_events_received_total", &labels)
-            .increment(batch.received() as u64);
-        for rejection in &batch.rejected {
+            .increment((events.len() + rejected.len()) as u64);
+        for rejection in rejected {
             reject(&labels, rejection.reason, 1);
         }
-        let count = batch.events.len() as u64;
+        let count = events.len() as u64;
         if count == 0 {
             return Ok(SubmitAck {
                 accepted: 0,
@@ -131,7 +145,7 @@ impl Intake {
                 retry_after: self.config.retry_after,
             });
         }
-        let payloads = encode(&batch.events);
+        let payloads = encode(events);
         match self.log.append(payloads).await {
             Ok(ack) => {
                 metrics::counter!("vigie_events_accepted_total", &labels).increment(ack.count);

@@ -8,7 +8,9 @@
 //!   shown to the caller, internal ones are logged and answered with a plain 500.
 //!
 //! Routes: `POST /api/v1/ingest`, `GET /api/v1/alerts`, `GET /api/v1/rules`,
-//! `GET /api/v1/tenants`, `GET /healthz`, `GET /metrics`.
+//! `GET /api/v1/tenants`, `GET /healthz`, `GET /metrics`, `POST /api/v1/import`, and the
+//! Elasticsearch-compatible surface (`POST /_bulk`, `POST /{index}/_bulk` and the probes
+//! shippers send first; see [`api::es`]).
 
 pub mod api;
 pub mod auth;
@@ -26,11 +28,13 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.config().max_body_bytes;
     Router::new()
         .route("/api/v1/ingest", post(api::ingest::ingest))
+        .route("/api/v1/import", post(api::import::import))
         .route("/api/v1/alerts", get(api::alerts::list))
         .route("/api/v1/rules", get(api::rules::list))
         .route("/api/v1/tenants", get(api::tenants::list))
         .route("/healthz", get(api::health::healthz))
         .route("/metrics", get(api::health::metrics))
+        .merge(api::es::routes())
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
 }

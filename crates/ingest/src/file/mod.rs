@@ -165,6 +165,94 @@ pub fn read(
     rx
 }
 
+/// What an import did, for the final summary and the HTTP reply.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct ImportSummary {
+    /// Files read (entirely or until a fault).
+    pub files: u64,
+    /// Records and lines that held something.
+    pub read: u64,
+    /// Events now durable in the log.
+    pub accepted: u64,
+    /// Rejected records and lines by reason.
+    pub rejected: std::collections::BTreeMap<String, u64>,
+    /// Files that could not be read (or not to their end), each with the reason.
+    pub file_errors: Vec<String>,
+    /// The first rejections, each naming its file and line or record.
+    pub examples: Vec<String>,
+}
+
+impl ImportSummary {
+    /// Total rejected.
+    pub fn rejected_total(&self) -> u64 {
+        self.rejected.values().sum()
+    }
+}
+
+/// How many rejections an [`ImportSummary`] shows in full.
+const EXAMPLES: usize = 20;
+
+/// Imports one file through `intake` (the same door, counters and durability as live
+/// events, source `import`), waiting while the pipeline's backlog is over its limit.
+/// `progress` is told the bytes of the file read so far and the events accepted.
+pub async fn import(
+    intake: &crate::Intake,
+    tenant_label: &str,
+    path: &Path,
+    kind: FileKind,
+    options: ReadOptions,
+    summary: &mut ImportSummary,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<(), crate::IntakeError> {
+    summary.files += 1;
+    let mut chunks = read(path.to_owned(), kind, options);
+    while let Some(chunk) = chunks.recv().await {
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(error) => {
+                metrics::counter!("vigie_import_file_errors_total", "tenant" => tenant_label.to_owned())
+                    .increment(1);
+                tracing::warn!(%error, "import: file not read to its end");
+                summary.file_errors.push(error.to_string());
+                continue;
+            }
+        };
+        summary.read += chunk.batch.received() as u64;
+        for rejection in &chunk.batch.rejected {
+            *summary
+                .rejected
+                .entry(rejection.reason.to_owned())
+                .or_default() += 1;
+            if summary.examples.len() < EXAMPLES {
+                summary
+                    .examples
+                    .push(format!("{}: {}", path.display(), rejection.detail));
+            }
+        }
+        let mut rejected = chunk.batch.rejected.as_slice();
+        loop {
+            while intake.over_backlog() {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            match intake
+                .submit_parts(tenant_label, "import", &chunk.batch.events, rejected)
+                .await
+            {
+                Ok(ack) => {
+                    summary.accepted += ack.accepted;
+                    break;
+                }
+                // Raced with the pipeline's lag: wait and send the events again (the
+                // rejected lines were counted with the first attempt).
+                Err(crate::IntakeError::Backpressure { .. }) => rejected = &[],
+                Err(error) => return Err(error),
+            }
+        }
+        progress(chunk.bytes_read, summary.accepted);
+    }
+    Ok(())
+}
+
 /// Sends a chunk; false when the receiver is gone (the import was stopped).
 pub(crate) fn send(
     tx: &mpsc::Sender<Result<Chunk, FileError>>,

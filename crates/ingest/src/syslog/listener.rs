@@ -321,11 +321,10 @@ async fn submit_waiting(shared: &Shared, tenant: &TenantRef, events: Vec<Event>)
         while intake.over_backlog() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let batch = NdjsonBatch {
-            events: events.clone(),
-            rejected: Vec::new(),
-        };
-        match intake.submit(&tenant.label, "syslog", batch).await {
+        match intake
+            .submit_parts(&tenant.label, "syslog", &events, &[])
+            .await
+        {
             Ok(_) => return true,
             Err(IntakeError::Backpressure { .. }) => {
                 tokio::time::sleep(Duration::from_millis(100)).await;

@@ -1,0 +1,135 @@
+//! `POST /_bulk` and `POST /{index}/_bulk`: the Elasticsearch bulk API, NDJSON, optionally
+//! gzip-compressed.
+//!
+//! The reply comes only after the accepted documents are durable in the log, in the format
+//! clients parse: `took`, `errors`, and one item per action with its status (201, or 400
+//! with an error) so they retry only what failed. While the pipeline lags the whole request
+//! is refused with 429, `Retry-After` and nothing accepted (clients retry it whole). The
+//! index of an action is the event's dataset; the tenant is the credential's.
+
+use std::time::Instant;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use bytes::Bytes;
+use jiff::Timestamp;
+use serde_json::Value;
+use vigie_ingest::IntakeError;
+use vigie_ingest::bulk::{self, BulkRequest};
+use vigie_ingest::decode::{DecodeError, gunzip_capped};
+
+use super::es::{EsAuth, EsError};
+use crate::AppState;
+
+/// Handler of `POST /_bulk`.
+pub async fn bulk(
+    State(state): State<AppState>,
+    auth: EsAuth,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, EsError> {
+    handle(state, auth, None, headers, body).await
+}
+
+/// Handler of `POST /{index}/_bulk`.
+pub async fn bulk_index(
+    State(state): State<AppState>,
+    auth: EsAuth,
+    Path(index): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, EsError> {
+    handle(state, auth, Some(index), headers, body).await
+}
+
+async fn handle(
+    state: AppState,
+    auth: EsAuth,
+    index: Option<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, EsError> {
+    let started = Instant::now();
+    let tenant = auth.0.ingest_tenant().ok_or_else(|| {
+        EsError::new(
+            StatusCode::FORBIDDEN,
+            "security_exception",
+            "token carries no tenant",
+        )
+    })?;
+    let label = state
+        .slug(&auth.0.scope, tenant)
+        .await
+        .unwrap_or_else(|| format!("id-{tenant}"));
+    let config = state.config();
+    let gzip = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("gzip"));
+    let decoded;
+    let text: &[u8] = if gzip {
+        decoded = gunzip_capped(&body, config.max_decoded_bytes).map_err(|e| {
+            let (status, reason) = match e {
+                DecodeError::TooLarge { .. } => {
+                    (StatusCode::PAYLOAD_TOO_LARGE, "decoded_too_large")
+                }
+                DecodeError::Gzip(_) => (StatusCode::BAD_REQUEST, "invalid_gzip"),
+            };
+            refused_body(&label, reason);
+            EsError::new(status, "parse_exception", e.to_string())
+        })?;
+        &decoded
+    } else {
+        &body
+    };
+    let request = bulk::parse(
+        text,
+        tenant,
+        Timestamp::now(),
+        index.as_deref(),
+        config.max_line_bytes,
+    )
+    .map_err(|e| {
+        refused_body(&label, "malformed_bulk");
+        EsError::new(
+            StatusCode::BAD_REQUEST,
+            "illegal_argument_exception",
+            e.to_string(),
+        )
+    })?;
+    let BulkRequest { batch, items } = request;
+    let ids: Vec<_> = batch.events.iter().map(|e| e.id).collect();
+    let ack = state
+        .intake()
+        .submit(&label, "bulk", batch)
+        .await
+        .map_err(|error| match error {
+            IntakeError::Backpressure { retry_after, .. } => EsError {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                kind: "es_rejected_execution_exception",
+                reason: error.to_string(),
+                retry_after: Some(retry_after.as_secs()),
+            },
+            IntakeError::Log(e) => {
+                tracing::error!(error = %e, "bulk request failed inside vigie");
+                EsError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "the durable log failed; nothing of this request was accepted",
+                )
+            }
+        })?;
+    let took = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    Ok(Json(bulk::reply(&items, &ids, took, ack.first_offset)))
+}
+
+fn refused_body(tenant: &str, reason: &'static str) {
+    metrics::counter!("vigie_ingest_bodies_refused_total", "tenant" => tenant.to_owned(), "reason" => reason)
+        .increment(1);
+    tracing::warn!(
+        tenant,
+        reason,
+        "bulk body refused before its items could be read"
+    );
+}

@@ -1,0 +1,91 @@
+//! `POST /api/v1/import`: one uploaded file (`.evtx`, JSONL or gzip JSONL), imported like
+//! `vigie import` does: same reader, same intake, same counters (source `import`).
+//!
+//! The kind is told by the file's first bytes (`ElfFile` for EVTX, anything else is JSONL,
+//! gzip or not). The reply, sent once every accepted event is durable, is the import
+//! summary: records read, accepted, rejected by reason, and the first rejections by line or
+//! record number. While the pipeline lags the import waits rather than refusing half a file.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use bytes::Bytes;
+use jiff::Timestamp;
+use vigie_ingest::file::{self, FileKind, ImportSummary, ReadOptions};
+use vigie_soc::TokenKind;
+
+use crate::AppState;
+use crate::auth::Auth;
+use crate::error::ApiError;
+
+/// Handler of `POST /api/v1/import`.
+pub async fn import(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Bytes,
+) -> Result<(StatusCode, Json<ImportSummary>), ApiError> {
+    auth.require(&[TokenKind::Ingest])?;
+    let tenant = auth.0.ingest_tenant().ok_or_else(|| {
+        ApiError::Forbidden(
+            "a platform token carries no tenant; import with a token created with --tenant"
+                .to_owned(),
+        )
+    })?;
+    let label = state
+        .slug(&auth.0.scope, tenant)
+        .await
+        .unwrap_or_else(|| format!("id-{tenant}"));
+    if body.is_empty() {
+        return Err(ApiError::BadRequest("the uploaded file is empty".into()));
+    }
+    let kind = if body.starts_with(b"ElfFile\0") {
+        FileKind::Evtx
+    } else {
+        FileKind::Jsonl
+    };
+    // The readers work on files (EVTX needs to seek): keep the upload in a temporary file
+    // that is removed when this request ends.
+    let upload =
+        tokio::task::spawn_blocking(move || -> std::io::Result<tempfile::NamedTempFile> {
+            let mut upload = tempfile::NamedTempFile::new()?;
+            std::io::Write::write_all(&mut upload, &body)?;
+            Ok(upload)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Internal(format!("cannot keep the upload: {e}")))?;
+    let config = state.config();
+    let options = ReadOptions {
+        tenant,
+        received_at: Timestamp::now(),
+        max_line_bytes: config.max_line_bytes,
+        chunk_events: 1000,
+    };
+    let mut summary = ImportSummary::default();
+    file::import(
+        state.intake(),
+        &label,
+        upload.path(),
+        kind,
+        options,
+        &mut summary,
+        |_, _| {},
+    )
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    // The temporary name means nothing to the sender.
+    let temp = upload.path().display().to_string();
+    for text in summary
+        .examples
+        .iter_mut()
+        .chain(summary.file_errors.iter_mut())
+    {
+        *text = text.replace(&temp, "upload");
+    }
+    let status = if summary.accepted == 0 && (summary.read > 0 || !summary.file_errors.is_empty()) {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(summary)))
+}
