@@ -16,6 +16,8 @@
 //!   on actual and projected values into a verdict with every triggered criterion and every
 //!   missing input.
 //! - [`lifecycle`]: the reporting state machine of §7.3 with its guards.
+//! - [`report`]: report drafts of §8 in FR, NL, DE and EN (Fluent files), as HTML, PDF
+//!   (TLP label on every page) and a schema-versioned JSON snapshot.
 //!
 //! The SOC desk stores incidents and submissions; it calls this crate to compute, never the
 //! other way round.
@@ -24,4 +26,5 @@ pub mod calendar;
 pub mod deadline;
 pub mod lifecycle;
 pub mod model;
+pub mod report;
 pub mod significance;
