@@ -228,6 +228,8 @@ fn detect(rules: &RuleSet, records: &[Record]) -> Detected {
                 event_id: event.id,
                 event_received_at: event.received_at,
                 event: serde_json::Value::Object(event.fields.clone()),
+                // No dedup key yet: each matching event is its own alert.
+                group_key: None,
             });
         }
     }

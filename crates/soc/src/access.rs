@@ -8,12 +8,105 @@
 //! and write the whole database anyway, so [`Access::operator_scope`] gives the local
 //! operator the platform scope. File permissions on the data directory are the boundary.
 
+use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use jiff::Timestamp;
+use subtle::ConstantTimeEq;
 use vigie_event::{Grant, TenantId, TenantScope};
 
-use crate::state::StateStore;
+use crate::audit::AuditRecord;
+use crate::desk::{Actor, User};
+use crate::password;
+use crate::state::{Permission, Role, StateStore};
+use crate::throttle::Throttle;
 use crate::token::{TokenKind, TokenOwner, hash_secret, is_well_formed_secret};
+
+/// The prefix of a session secret (the cookie value).
+pub const SESSION_PREFIX: &str = "vgs_";
+
+/// How long a session lives after login.
+pub const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
+
+/// Who is calling the desk API, with what rights, over which tenants.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    /// As written in the audit log.
+    pub actor: Actor,
+    /// The user id, for a session.
+    pub user_id: Option<i64>,
+    /// The role (tokens map to one, see [`Access::token_principal`]).
+    pub role: Role,
+    /// A read token: may only read.
+    pub read_only: bool,
+    /// What it may see.
+    pub scope: TenantScope,
+    /// The session's CSRF token; `None` for a bearer token (not sent by browsers on their own).
+    csrf: Option<String>,
+}
+
+impl Principal {
+    /// Whether the caller may do `what`.
+    pub fn may(&self, what: Permission) -> bool {
+        if self.read_only && !matches!(what, Permission::ReadDesk | Permission::ReadUsers) {
+            return false;
+        }
+        self.role.may(what)
+    }
+
+    /// Whether a state-changing request carries the right CSRF token. Always true for a
+    /// bearer token; for a session, `presented` must equal the session's token (compared in
+    /// constant time).
+    pub fn csrf_ok(&self, presented: Option<&str>) -> bool {
+        match &self.csrf {
+            None => true,
+            Some(expected) => presented.is_some_and(|p| {
+                p.len() == expected.len() && bool::from(p.as_bytes().ct_eq(expected.as_bytes()))
+            }),
+        }
+    }
+
+    /// Whether this principal came from a session cookie.
+    pub fn is_session(&self) -> bool {
+        self.csrf.is_some()
+    }
+}
+
+/// A successful login: the cookie value and the CSRF token, shown once.
+#[derive(Clone)]
+pub struct NewSession {
+    /// `vgs_` + 64 hex digits; goes into the HttpOnly cookie. Only its SHA-256 is stored.
+    pub secret: String,
+    /// To echo in `X-CSRF-Token` on every state-changing request.
+    pub csrf: String,
+    /// The user.
+    pub user: User,
+    /// When the session ends.
+    pub expires_at: Timestamp,
+}
+
+impl std::fmt::Debug for NewSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSession")
+            .field("user", &self.user.username)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a login failed. Unknown user, wrong password and disabled account are one answer.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Wrong username or password (or disabled account).
+    #[error("invalid username or password")]
+    Invalid,
+    /// Too many attempts for this account or from this address.
+    #[error("too many login attempts; retry in {} s", .0.as_secs().max(1))]
+    Throttled(Duration),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] crate::SocError),
+}
 
 /// A verified caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,6 +155,9 @@ pub enum AuthError {
 #[derive(Clone)]
 pub struct Access {
     store: Arc<dyn StateStore>,
+    throttle: Arc<Throttle>,
+    /// At most two password hashes at once, so a login flood cannot starve ingest of CPU.
+    hashing: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for Access {
@@ -81,7 +177,173 @@ fn scope_of(grant: Grant) -> Option<TenantScope> {
 impl Access {
     /// Authenticates against `store`.
     pub fn new(store: Arc<dyn StateStore>) -> Self {
-        Self { store }
+        Self::with_throttle(store, Throttle::default())
+    }
+
+    /// Authenticates against `store` with a given login throttle.
+    pub fn with_throttle(store: Arc<dyn StateStore>, throttle: Throttle) -> Self {
+        Self {
+            store,
+            throttle: Arc::new(throttle),
+            hashing: Arc::new(tokio::sync::Semaphore::new(2)),
+        }
+    }
+
+    /// The scope of a user: a platform admin's is the platform, anyone else's the tenants
+    /// assigned to them. `None` for a user with no tenant (who may see nothing).
+    pub fn user_scope(user: &User) -> Option<TenantScope> {
+        if user.role == Role::PlatformAdmin {
+            return scope_of(Grant::Platform);
+        }
+        scope_of(Grant::Tenants(user.tenants.iter().copied().collect()))
+    }
+
+    /// Logs a user in: throttle, password check (same work for unknown users), then a fresh
+    /// session (a new secret at every login). Every attempt is one audit entry.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        source: Option<IpAddr>,
+    ) -> Result<NewSession, LoginError> {
+        let src = source.map(|s| s.to_string());
+        let object = format!("user:{username}");
+        if let Err(wait) = self.throttle.admit(username, source, Instant::now()) {
+            self.store
+                .audit(&AuditRecord::new(
+                    "anonymous",
+                    None,
+                    "login.throttled",
+                    &object,
+                    serde_json::json!({"source": src}),
+                ))
+                .await?;
+            return Err(LoginError::Throttled(wait));
+        }
+        let record = self.store.login_record(username).await?;
+        let ok = {
+            let _permit = self.hashing.acquire().await.ok();
+            match &record {
+                Some(r) => password::verify_password(password, &r.password_hash).await?,
+                None => password::verify_unknown_user(password).await?,
+            }
+        };
+        let user = match record {
+            Some(r) if ok && !r.user.disabled && Self::user_scope(&r.user).is_some() => r.user,
+            other => {
+                self.throttle.record(username, false, Instant::now());
+                let tenant = other.and_then(|r| r.user.tenants.first().copied());
+                self.store
+                    .audit(&AuditRecord::new(
+                        "anonymous",
+                        tenant,
+                        "login.failure",
+                        &object,
+                        serde_json::json!({"source": src}),
+                    ))
+                    .await?;
+                return Err(LoginError::Invalid);
+            }
+        };
+        self.throttle.record(username, true, Instant::now());
+        let secret = format!("{SESSION_PREFIX}{}", hex::encode(rand::random::<[u8; 32]>()));
+        let csrf = hex::encode(rand::random::<[u8; 32]>());
+        let expires_at = Timestamp::now()
+            .checked_add(SESSION_TTL)
+            .unwrap_or(Timestamp::MAX);
+        self.store
+            .create_session(&hash_secret(&secret), user.id, &csrf, expires_at)
+            .await?;
+        self.store
+            .audit(&AuditRecord::new(
+                Actor::user(&user.username).0,
+                user.tenants.first().copied(),
+                "login.success",
+                &object,
+                serde_json::json!({"source": src}),
+            ))
+            .await?;
+        Ok(NewSession {
+            secret,
+            csrf,
+            user,
+            expires_at,
+        })
+    }
+
+    /// Ends the session with this secret (logout), audited. Returns whether it was open.
+    pub async fn logout(&self, secret: &str) -> Result<bool, crate::SocError> {
+        let hash = hash_secret(secret);
+        let Some(session) = self.store.session(&hash).await? else {
+            return Ok(false);
+        };
+        let ended = self.store.end_session(&hash).await?;
+        if ended {
+            self.store
+                .audit(&AuditRecord::new(
+                    Actor::user(&session.user.username).0,
+                    session.user.tenants.first().copied(),
+                    "logout",
+                    format!("user:{}", session.user.username),
+                    serde_json::json!({}),
+                ))
+                .await?;
+        }
+        Ok(ended)
+    }
+
+    /// Verifies a session cookie value: it must exist, not be ended or expired, and belong to
+    /// an enabled user with a scope. Fails closed.
+    pub async fn authenticate_session(&self, secret: &str) -> Result<Principal, AuthError> {
+        let well_formed = secret.len() == SESSION_PREFIX.len() + 64
+            && secret.strip_prefix(SESSION_PREFIX).is_some_and(|h| {
+                h.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            });
+        if !well_formed {
+            return Err(AuthError::Malformed);
+        }
+        let session = match self.store.session(&hash_secret(secret)).await {
+            Ok(Some(s)) => s,
+            Ok(None) => return Err(AuthError::Unknown),
+            Err(error) => {
+                tracing::error!(%error, "session lookup failed; refusing the request");
+                return Err(AuthError::Unknown);
+            }
+        };
+        if session.ended || session.user.disabled || session.expires_at <= Timestamp::now() {
+            return Err(AuthError::Revoked);
+        }
+        let scope = Self::user_scope(&session.user).ok_or(AuthError::Unknown)?;
+        Ok(Principal {
+            actor: Actor::user(&session.user.username),
+            user_id: Some(session.user.id),
+            role: session.user.role,
+            read_only: false,
+            scope,
+            csrf: Some(session.csrf),
+        })
+    }
+
+    /// The desk principal of an API token: an admin token acts as a platform admin (platform
+    /// token) or tenant admin (tenant token), a read token as a read-only SOC lead or tenant
+    /// user. An ingest token has none.
+    pub fn token_principal(credential: &Credential) -> Option<Principal> {
+        let (role, read_only) = match (credential.kind, credential.owner) {
+            (TokenKind::Ingest, _) => return None,
+            (TokenKind::Admin, TokenOwner::Platform) => (Role::PlatformAdmin, false),
+            (TokenKind::Admin, TokenOwner::Tenant(_)) => (Role::TenantAdmin, false),
+            (TokenKind::Read, TokenOwner::Platform) => (Role::SocLead, true),
+            (TokenKind::Read, TokenOwner::Tenant(_)) => (Role::TenantUser, true),
+        };
+        Some(Principal {
+            actor: Actor::token(credential.token_id),
+            user_id: None,
+            role,
+            read_only,
+            scope: credential.scope.clone(),
+            csrf: None,
+        })
     }
 
     /// Verifies a bearer token. `bearer` is the token itself or a whole `Authorization`

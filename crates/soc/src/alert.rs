@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use vigie_event::{EventId, Severity, TenantId, TenantSlug};
 
 use crate::SocError;
+use crate::desk::AlertStatus;
 
 /// The identity of the alert that rule `rule_id` raises on event `event_id`: the first 32 hex
 /// digits of SHA-256(`rule_id` + `"\0"` + the event id's 32 hex digits).
@@ -42,6 +43,9 @@ pub struct NewAlert {
     pub event_received_at: Timestamp,
     /// A snapshot of the event's fields, so the alert stands on its own.
     pub event: serde_json::Value,
+    /// Dedup key: alerts of the same tenant, rule and group key whose events arrive within
+    /// the store's dedup window fold into one alert with a count. `None`: no folding.
+    pub group_key: Option<String>,
 }
 
 impl NewAlert {
@@ -72,8 +76,22 @@ pub struct Alert {
     pub event_received_at: Timestamp,
     /// When the alert was first recorded (a replay keeps the first time).
     pub created_at: Timestamp,
-    /// The event snapshot.
+    /// The event snapshot (of the first event folded into it).
     pub event: serde_json::Value,
+    /// Dedup key, if the rule has one.
+    pub group_key: Option<String>,
+    /// How many raised alerts were folded into this one (1 without dedup).
+    pub count: i64,
+    /// Receive time of the first folded event.
+    pub first_seen: Timestamp,
+    /// Receive time of the last folded event.
+    pub last_seen: Timestamp,
+    /// Triage status.
+    pub status: AlertStatus,
+    /// Why (false-positive reason, suppression reason).
+    pub status_reason: Option<String>,
+    /// The incident it was escalated to.
+    pub incident: Option<i64>,
 }
 
 /// Which alerts to list. Every criterion set must hold (AND); the default lists everything in
@@ -93,6 +111,8 @@ pub struct AlertFilter {
     pub since: Option<Timestamp>,
     /// Only alerts created before this time (exclusive), on `created_at`.
     pub until: Option<Timestamp>,
+    /// Only these triage statuses; empty means any.
+    pub statuses: Vec<AlertStatus>,
 }
 
 impl AlertFilter {

@@ -36,6 +36,15 @@ pub enum SocError {
         /// Why.
         reason: &'static str,
     },
+    /// A value that is not acceptable here; the message names it (an unknown RSIT type, a
+    /// lifecycle step that does not exist, a tenant set that does not fit a role).
+    #[error("invalid {what}: {message}")]
+    InvalidValue {
+        /// Which argument.
+        what: &'static str,
+        /// What is wrong with it, naming the value.
+        message: String,
+    },
     /// The database failed while doing `context`.
     #[error("state store: {context}: {source}")]
     Storage {

@@ -28,18 +28,23 @@
 
 pub mod access;
 pub mod alert;
+pub mod audit;
+pub mod desk;
 mod error;
 pub mod password;
+pub mod sla;
 pub mod state;
 pub mod tenant;
+pub mod throttle;
 pub mod token;
 
 #[cfg(any(test, feature = "testsuite"))]
 pub mod testsuite;
 
-pub use access::{Access, AuthError, Credential};
+pub use access::{Access, AuthError, Credential, LoginError, NewSession, Principal};
 pub use alert::{Alert, AlertCursor, AlertFilter, AlertPage, NewAlert, Page, alert_id};
 pub use error::SocError;
-pub use state::{Role, RoleError, RuleStatus, SqliteStore, StateStore};
+pub use desk::Actor;
+pub use state::{Permission, Role, RoleError, RuleStatus, SqliteStore, StateStore};
 pub use tenant::Tenant;
 pub use token::{NewToken, TokenInfo, TokenKind, TokenKindError, TokenOwner};

@@ -79,6 +79,7 @@ pub fn new_alert(tenant: TenantId, rule: &str, severity: Severity, event: u128) 
         event_received_at: Timestamp::from_second(1_700_000_000).expect("valid time")
             + Duration::from_millis(u64::try_from(event % 1_000_000).unwrap_or(0)),
         event: serde_json::json!({ "EventID": 4625, "n": event.to_string(), "tenant": tenant.0 }),
+        group_key: None,
     }
 }
 

@@ -8,11 +8,19 @@
 use std::fmt;
 use std::str::FromStr;
 
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use vigie_event::{Severity, TenantScope, TenantSlug};
+use vigie_event::{Severity, TenantId, TenantScope, TenantSlug};
 
 use crate::SocError;
-use crate::alert::{AlertFilter, AlertPage, NewAlert, Page};
+use crate::alert::{Alert, AlertFilter, AlertPage, NewAlert, Page};
+use crate::audit::{AuditEntry, AuditRecord};
+use crate::desk::{
+    Actor, AlertAction, Incident, IncidentDetail, IncidentFilter, IncidentPage, IncidentPatch,
+    IncidentSort, LoginRecord, NewIncident, NewSuppression, NewUser, RuleStats, SessionRecord,
+    SlaBreach, SlaSummaryRow, Suppression, Task, User,
+};
+use crate::sla::SlaContract;
 use crate::tenant::Tenant;
 use crate::token::{NewToken, TokenInfo, TokenKind, TokenOwner};
 
@@ -20,22 +28,88 @@ mod sqlite;
 
 pub use sqlite::SqliteStore;
 
-/// A user's role. More roles (analyst, SOC lead, tenant user) come with the SOC desk.
+/// A user's role.
+///
+/// The four SOC roles work across the tenants they are assigned to (a platform admin across
+/// all); the two tenant roles belong to exactly one tenant.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Runs the platform: every tenant, every setting.
     PlatformAdmin,
+    /// Leads the SOC: SLAs, workload, suppressions, everything an analyst does.
+    SocLead,
+    /// Triages alerts and works incidents.
+    Analyst,
+    /// Writes and tunes rules: suppressions, false-positive feedback.
+    DetectionEngineer,
+    /// A client's administrator: reads its tenant's desk, comments, sees its users.
+    TenantAdmin,
+    /// A client contact: reads its tenant's incidents and comments on them.
+    TenantUser,
+}
+
+/// What a caller may do; [`Role::may`] is the one table.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// Read alerts, incidents, SLA figures of the scope.
+    ReadDesk,
+    /// Acknowledge, escalate, close alerts as false positives.
+    TriageAlerts,
+    /// Open, change, merge and split incidents; tasks.
+    WorkIncidents,
+    /// Comment on incidents.
+    Comment,
+    /// Create and remove suppressions.
+    ManageSuppressions,
+    /// Set SLA contracts.
+    ManageSla,
+    /// List users of the scope.
+    ReadUsers,
+    /// Create and disable users.
+    ManageUsers,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 1] = [Role::PlatformAdmin];
+    pub const ALL: [Role; 6] = [
+        Role::PlatformAdmin,
+        Role::SocLead,
+        Role::Analyst,
+        Role::DetectionEngineer,
+        Role::TenantAdmin,
+        Role::TenantUser,
+    ];
 
     /// The snake_case name, as stored and shown.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::PlatformAdmin => "platform_admin",
+            Role::SocLead => "soc_lead",
+            Role::Analyst => "analyst",
+            Role::DetectionEngineer => "detection_engineer",
+            Role::TenantAdmin => "tenant_admin",
+            Role::TenantUser => "tenant_user",
+        }
+    }
+
+    /// Whether the role belongs to exactly one tenant.
+    pub fn is_tenant_role(self) -> bool {
+        matches!(self, Role::TenantAdmin | Role::TenantUser)
+    }
+
+    /// Whether the role may do `what` (within its scope).
+    pub fn may(self, what: Permission) -> bool {
+        use Permission::*;
+        use Role::*;
+        match what {
+            ReadDesk | Comment => true,
+            TriageAlerts => matches!(self, PlatformAdmin | SocLead | Analyst | DetectionEngineer),
+            WorkIncidents => matches!(self, PlatformAdmin | SocLead | Analyst),
+            ManageSuppressions => matches!(self, PlatformAdmin | SocLead | DetectionEngineer),
+            ManageSla => matches!(self, PlatformAdmin | SocLead),
+            ReadUsers => matches!(self, PlatformAdmin | SocLead | TenantAdmin),
+            ManageUsers => matches!(self, PlatformAdmin),
         }
     }
 }
@@ -48,7 +122,9 @@ impl fmt::Display for Role {
 
 /// Why a string is not a [`Role`].
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("unknown role {0:?}: expected platform_admin")]
+#[error(
+    "unknown role {0:?}: expected platform_admin, soc_lead, analyst, detection_engineer, tenant_admin or tenant_user"
+)]
 pub struct RoleError(pub String);
 
 impl FromStr for Role {
@@ -155,6 +231,222 @@ pub trait StateStore: Send + Sync + 'static {
 
     /// How many alerts are in `scope`.
     async fn count_alerts(&self, scope: &TenantScope) -> Result<u64, SocError>;
+
+    // ---- Users and sessions -------------------------------------------------------------
+
+    /// Creates a user with roles and tenants (see [`NewUser`]), audited. [`SocError::Invalid`]
+    /// for a bad name, a short password or a tenant set that does not fit the role;
+    /// [`SocError::NotFound`] for a tenant outside `scope`; [`SocError::Conflict`] for a
+    /// taken name.
+    async fn add_user(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        new: &NewUser,
+    ) -> Result<User, SocError>;
+
+    /// Users visible in `scope`: those assigned to one of its tenants (platform admins only in
+    /// the platform scope), by id.
+    async fn list_users(&self, scope: &TenantScope) -> Result<Vec<User>, SocError>;
+
+    /// One user, if visible in `scope`.
+    async fn get_user(&self, scope: &TenantScope, id: i64) -> Result<Option<User>, SocError>;
+
+    /// Disables (or re-enables) a user visible in `scope`; disabling ends its sessions.
+    /// Audited. Returns the user, `None` if not visible.
+    async fn set_user_disabled(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        id: i64,
+        disabled: bool,
+    ) -> Result<Option<User>, SocError>;
+
+    /// The user and password hash for a login, by name. For the access layer only.
+    async fn login_record(&self, username: &str) -> Result<Option<LoginRecord>, SocError>;
+
+    /// Stores a session (only the SHA-256 of its secret).
+    async fn create_session(
+        &self,
+        secret_hash: &[u8; 32],
+        user_id: i64,
+        csrf: &str,
+        expires_at: Timestamp,
+    ) -> Result<(), SocError>;
+
+    /// The session whose secret hashes to `hash`. For the access layer only.
+    async fn session(&self, secret_hash: &[u8; 32]) -> Result<Option<SessionRecord>, SocError>;
+
+    /// Ends one session (logout). Returns whether it was open.
+    async fn end_session(&self, secret_hash: &[u8; 32]) -> Result<bool, SocError>;
+
+    // ---- Audit ---------------------------------------------------------------------------
+
+    /// Appends one entry to the audit chain (for events that change nothing else: logins,
+    /// refused authorisations).
+    async fn audit(&self, record: &AuditRecord) -> Result<(), SocError>;
+
+    /// The chain head `(seq, hash)`; `(0, zeros)` when empty.
+    async fn audit_head(&self) -> Result<(i64, [u8; 32]), SocError>;
+
+    /// Up to `limit` entries with `seq > after`, in order, as stored (for verification).
+    async fn audit_entries(&self, after: i64, limit: u32) -> Result<Vec<AuditEntry>, SocError>;
+
+    // ---- Alerts: triage and suppression ---------------------------------------------------
+
+    /// One alert in `scope`.
+    async fn get_alert(&self, scope: &TenantScope, id: &str) -> Result<Option<Alert>, SocError>;
+
+    /// Applies a triage action to an alert in `scope`, audited; returns the alert after it.
+    /// Escalating creates or extends an incident. `None` if the alert is not in scope.
+    async fn alert_action(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        id: &str,
+        action: &AlertAction,
+    ) -> Result<Option<Alert>, SocError>;
+
+    /// Triage statistics per rule in `scope`.
+    async fn rule_stats(&self, scope: &TenantScope) -> Result<Vec<RuleStats>, SocError>;
+
+    /// Creates a suppression for a tenant in `scope`, audited.
+    async fn add_suppression(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        new: &NewSuppression,
+    ) -> Result<Suppression, SocError>;
+
+    /// Suppressions in `scope` (expired ones included), newest first.
+    async fn list_suppressions(&self, scope: &TenantScope) -> Result<Vec<Suppression>, SocError>;
+
+    /// Ends a suppression now (sets its expiry), audited. `false` if not in scope.
+    async fn end_suppression(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        id: i64,
+    ) -> Result<bool, SocError>;
+
+    // ---- Incidents ----------------------------------------------------------------------
+
+    /// Opens an incident in a tenant of `scope`, from alerts of that tenant or by hand,
+    /// audited; extracts observables from the alerts.
+    async fn create_incident(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        new: &NewIncident,
+    ) -> Result<Incident, SocError>;
+
+    /// One page of incidents in `scope`.
+    async fn list_incidents(
+        &self,
+        scope: &TenantScope,
+        filter: &IncidentFilter,
+        sort: IncidentSort,
+        page: &Page,
+    ) -> Result<IncidentPage, SocError>;
+
+    /// An incident's page, if in `scope`. `now` drives the SLA clocks.
+    async fn incident_detail(
+        &self,
+        scope: &TenantScope,
+        id: i64,
+        now: Timestamp,
+    ) -> Result<Option<IncidentDetail>, SocError>;
+
+    /// Changes an incident in `scope`, audited, one timeline entry per changed field.
+    /// [`SocError::Invalid`] for a step that is not in the lifecycle.
+    async fn update_incident(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        id: i64,
+        patch: &IncidentPatch,
+    ) -> Result<Option<Incident>, SocError>;
+
+    /// Adds a comment, audited. `None` if the incident is not in scope.
+    async fn add_comment(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        incident: i64,
+        body: &str,
+    ) -> Result<Option<i64>, SocError>;
+
+    /// Adds a task, audited.
+    async fn add_task(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        incident: i64,
+        title: &str,
+    ) -> Result<Option<Task>, SocError>;
+
+    /// Marks a task done or not, audited.
+    async fn set_task_done(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        incident: i64,
+        task: i64,
+        done: bool,
+    ) -> Result<bool, SocError>;
+
+    /// Merges incident `from` into `into` (same tenant, both in scope): alerts, observables,
+    /// tasks and comments move; `from` is closed with `merged_into` set. Audited.
+    async fn merge_incidents(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        into: i64,
+        from: i64,
+    ) -> Result<Option<Incident>, SocError>;
+
+    /// Moves `alerts` of incident `id` to a new incident with `title`. Audited.
+    async fn split_incident(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        id: i64,
+        alerts: &[String],
+        title: &str,
+    ) -> Result<Option<Incident>, SocError>;
+
+    // ---- SLA ----------------------------------------------------------------------------
+
+    /// Sets a tenant's SLA contract, audited. [`SocError::NotFound`] outside `scope`.
+    async fn set_sla_contract(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        tenant: TenantId,
+        contract: &SlaContract,
+    ) -> Result<(), SocError>;
+
+    /// A tenant's SLA contract, if in scope and set.
+    async fn sla_contract(
+        &self,
+        scope: &TenantScope,
+        tenant: TenantId,
+    ) -> Result<Option<SlaContract>, SocError>;
+
+    /// Records breaches of open incidents whose clocks ran out by `now`; returns how many
+    /// new ones. Each breach is audited once.
+    async fn record_sla_breaches(&self, now: Timestamp) -> Result<u64, SocError>;
+
+    /// MTTA/MTTR and breach counts per tenant and severity in `scope`, over incidents
+    /// created at or after `since`.
+    async fn sla_summary(
+        &self,
+        scope: &TenantScope,
+        since: Timestamp,
+    ) -> Result<Vec<SlaSummaryRow>, SocError>;
+
+    /// Recorded breaches in `scope`, newest first (at most 1000).
+    async fn sla_breaches(&self, scope: &TenantScope) -> Result<Vec<SlaBreach>, SocError>;
 }
 
 #[cfg(test)]

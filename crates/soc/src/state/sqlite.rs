@@ -40,11 +40,31 @@ struct Migration {
 }
 
 /// Every migration, in order. Append only.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("../../migrations/sqlite/0001_init.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("../../migrations/sqlite/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "desk",
+        sql: include_str!("../../migrations/sqlite/0002_desk.sql"),
+    },
+];
+
+mod desk;
+
+use crate::audit::{AuditEntry, AuditRecord};
+use crate::desk::{
+    Actor, AlertAction, Incident, IncidentDetail, IncidentFilter, IncidentPage, IncidentPatch,
+    IncidentSort, LoginRecord, NewIncident, NewSuppression, NewUser, RuleStats, SessionRecord,
+    SlaBreach, SlaSummaryRow, Suppression, Task, User,
+};
+use crate::sla::SlaContract;
+
+/// Default dedup window: alerts of one rule and group key within 15 minutes fold into one.
+pub(crate) const DEFAULT_DEDUP_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// How long a statement waits for another connection's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -53,6 +73,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    dedup_window_us: i64,
 }
 
 impl SqliteStore {
@@ -74,9 +95,18 @@ impl SqliteStore {
                 path: path.to_owned(),
                 source,
             })?;
-        let store = Self { pool };
+        let store = Self {
+            pool,
+            dedup_window_us: DEFAULT_DEDUP_WINDOW.as_micros() as i64,
+        };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Sets the alert dedup window (see [`NewAlert::group_key`]).
+    pub fn with_dedup_window(mut self, window: Duration) -> Self {
+        self.dedup_window_us = i64::try_from(window.as_micros()).unwrap_or(i64::MAX);
+        self
     }
 
     /// Closes every connection (checkpointing the WAL). Further calls fail.
@@ -159,6 +189,126 @@ impl SqliteStore {
             });
         }
         Ok(())
+    }
+}
+
+impl SqliteStore {
+    /// Records one raised alert: ignored if already recorded (replay), folded into an open
+    /// alert of the same tenant, rule and group key within the dedup window, or inserted
+    /// (as `suppressed` when an active suppression matches). Returns 1 for a new alert row.
+    async fn insert_one_alert(
+        &self,
+        tx: &mut sqlx::SqliteConnection,
+        alert: &NewAlert,
+        created_at: i64,
+    ) -> Result<u64, SocError> {
+        let context = "inserting alerts";
+        let member = alert.id();
+        let seen = sqlx::query("SELECT 1 FROM alert_members WHERE member_id = ?")
+            .bind(&member)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(SocError::storage(context))?;
+        if seen.is_some() {
+            return Ok(0);
+        }
+        let received = alert.event_received_at.as_microsecond();
+        let suppression = sqlx::query(
+            "SELECT id, reason FROM suppressions
+             WHERE tenant_id = ? AND rule_id = ? AND (group_key IS NULL OR group_key = ?)
+               AND expires_at > ?
+             ORDER BY id LIMIT 1",
+        )
+        .bind(alert.tenant.0)
+        .bind(&alert.rule_id)
+        .bind(alert.group_key.as_deref())
+        .bind(created_at)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(SocError::storage(context))?;
+        if let (Some(key), None) = (&alert.group_key, &suppression) {
+            let target = sqlx::query(
+                "SELECT id FROM alerts
+                 WHERE tenant_id = ? AND rule_id = ? AND group_key = ?
+                   AND status IN ('new', 'acknowledged', 'escalated')
+                   AND last_seen >= ? AND first_seen <= ?
+                 ORDER BY last_seen DESC LIMIT 1",
+            )
+            .bind(alert.tenant.0)
+            .bind(&alert.rule_id)
+            .bind(key)
+            .bind(received.saturating_sub(self.dedup_window_us))
+            .bind(received.saturating_add(self.dedup_window_us))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(SocError::storage(context))?;
+            if let Some(row) = target {
+                let target: String = get(&row, "id")?;
+                sqlx::query(
+                    "UPDATE alerts SET count = count + 1, last_seen = MAX(last_seen, ?1),
+                                       first_seen = MIN(first_seen, ?1)
+                     WHERE id = ?2",
+                )
+                .bind(received)
+                .bind(&target)
+                .execute(&mut *tx)
+                .await
+                .map_err(SocError::storage(context))?;
+                sqlx::query("INSERT INTO alert_members (member_id, alert_id) VALUES (?, ?)")
+                    .bind(&member)
+                    .bind(&target)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(SocError::storage(context))?;
+                return Ok(0);
+            }
+        }
+        let (status, reason, suppression_id) = match &suppression {
+            Some(row) => (
+                "suppressed",
+                Some(get::<String>(row, "reason")?),
+                Some(get::<i64>(row, "id")?),
+            ),
+            None => ("new", None, None),
+        };
+        sqlx::query(
+            "INSERT INTO alerts (id, tenant_id, rule_id, rule_title, severity, event_id,
+                                 event_received_at, created_at, event, group_key, count,
+                                 first_seen, last_seen, status, status_reason, suppression_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
+        )
+        .bind(&member)
+        .bind(alert.tenant.0)
+        .bind(&alert.rule_id)
+        .bind(&alert.rule_title)
+        .bind(rank(alert.severity))
+        .bind(alert.event_id.to_string())
+        .bind(received)
+        .bind(created_at)
+        .bind(alert.event.to_string())
+        .bind(alert.group_key.as_deref())
+        .bind(received)
+        .bind(received)
+        .bind(status)
+        .bind(reason)
+        .bind(suppression_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(SocError::storage(context))?;
+        sqlx::query("INSERT INTO alert_members (member_id, alert_id) VALUES (?, ?)")
+            .bind(&member)
+            .bind(&member)
+            .execute(&mut *tx)
+            .await
+            .map_err(SocError::storage(context))?;
+        if let Some(id) = suppression_id {
+            sqlx::query("UPDATE suppressions SET hits = hits + 1 WHERE id = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(SocError::storage(context))?;
+        }
+        Ok(1)
     }
 }
 
@@ -284,6 +434,18 @@ fn alert_from_row(row: &SqliteRow) -> Result<Alert, SocError> {
             what: "alert event",
             detail: e.to_string(),
         })?,
+        group_key: get(row, "group_key")?,
+        count: get(row, "count")?,
+        first_seen: timestamp("alert first_seen", get(row, "first_seen")?)?,
+        last_seen: timestamp("alert last_seen", get(row, "last_seen")?)?,
+        status: get::<String>(row, "status")?
+            .parse()
+            .map_err(|detail| SocError::Corrupt {
+                what: "alert status",
+                detail,
+            })?,
+        status_reason: get(row, "status_reason")?,
+        incident: get(row, "incident_id")?,
     })
 }
 
@@ -329,19 +491,40 @@ impl StateStore for SqliteStore {
             });
         }
         let created_at = now();
+        let context = "creating a tenant";
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(SocError::storage(context))?;
         let result = sqlx::query("INSERT INTO tenants (slug, name, created_at) VALUES (?, ?, ?)")
             .bind(slug.as_str())
             .bind(name)
             .bind(created_at.as_microsecond())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await;
         match result {
-            Ok(done) => Ok(Tenant {
-                id: TenantId(done.last_insert_rowid()),
-                slug: slug.clone(),
-                name: name.to_owned(),
-                created_at,
-            }),
+            Ok(done) => {
+                let id = TenantId(done.last_insert_rowid());
+                desk::append_audit(
+                    &mut tx,
+                    &AuditRecord::new(
+                        Actor::operator().0,
+                        Some(id),
+                        "tenant.create",
+                        format!("tenant:{slug}"),
+                        serde_json::json!({"name": name}),
+                    ),
+                )
+                .await?;
+                tx.commit().await.map_err(SocError::storage(context))?;
+                Ok(Tenant {
+                    id,
+                    slug: slug.clone(),
+                    name: name.to_owned(),
+                    created_at,
+                })
+            }
             Err(e) if is_unique_violation(&e) => Err(SocError::Conflict {
                 what: "tenant",
                 value: slug.to_string(),
@@ -419,6 +602,17 @@ impl StateStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(SocError::storage(context))?;
+        desk::append_audit(
+            &mut tx,
+            &AuditRecord::new(
+                Actor::operator().0,
+                owner.tenant(),
+                "token.create",
+                format!("token:{}", done.last_insert_rowid()),
+                serde_json::json!({"kind": kind.as_str(), "label": label}),
+            ),
+        )
+        .await?;
         tx.commit().await.map_err(SocError::storage(context))?;
         Ok(NewToken {
             info: TokenInfo {
@@ -453,11 +647,31 @@ impl StateStore for SqliteStore {
         qb.push_bind(now_us());
         qb.push(") WHERE id = ").push_bind(id).push(" AND ");
         push_scope(&mut qb, scope, "tenant_id");
+        let context = "revoking a token";
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(SocError::storage(context))?;
         let done = qb
             .build()
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
-            .map_err(SocError::storage("revoking a token"))?;
+            .map_err(SocError::storage(context))?;
+        if done.rows_affected() > 0 {
+            desk::append_audit(
+                &mut tx,
+                &AuditRecord::new(
+                    Actor::operator().0,
+                    None,
+                    "token.revoke",
+                    format!("token:{id}"),
+                    serde_json::json!({}),
+                ),
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(SocError::storage(context))?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -496,6 +710,12 @@ impl StateStore for SqliteStore {
             });
         }
         let phc = password::hash_password(password).await?;
+        let context = "creating a user";
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(SocError::storage(context))?;
         let result = sqlx::query(
             "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
         )
@@ -503,10 +723,25 @@ impl StateStore for SqliteStore {
         .bind(phc)
         .bind(role.as_str())
         .bind(now_us())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await;
         match result {
-            Ok(done) => Ok(done.last_insert_rowid()),
+            Ok(done) => {
+                let id = done.last_insert_rowid();
+                desk::append_audit(
+                    &mut tx,
+                    &AuditRecord::new(
+                        Actor::operator().0,
+                        None,
+                        "user.create",
+                        format!("user:{username}"),
+                        serde_json::json!({"id": id, "role": role}),
+                    ),
+                )
+                .await?;
+                tx.commit().await.map_err(SocError::storage(context))?;
+                Ok(id)
+            }
             Err(e) if is_unique_violation(&e) => Err(SocError::Conflict {
                 what: "user",
                 value: username.to_owned(),
@@ -607,25 +842,7 @@ impl StateStore for SqliteStore {
         }
         let mut inserted = 0;
         for alert in alerts {
-            let done = sqlx::query(
-                "INSERT INTO alerts (id, tenant_id, rule_id, rule_title, severity, event_id,
-                                     event_received_at, created_at, event)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(alert.id())
-            .bind(alert.tenant.0)
-            .bind(&alert.rule_id)
-            .bind(&alert.rule_title)
-            .bind(rank(alert.severity))
-            .bind(alert.event_id.to_string())
-            .bind(alert.event_received_at.as_microsecond())
-            .bind(created_at)
-            .bind(alert.event.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(SocError::storage(context))?;
-            inserted += done.rows_affected();
+            inserted += self.insert_one_alert(&mut tx, alert, created_at).await?;
         }
         tx.commit().await.map_err(SocError::storage(context))?;
         Ok(inserted)
@@ -651,13 +868,19 @@ impl StateStore for SqliteStore {
                 }
             },
         };
-        let mut qb = QueryBuilder::new(
-            "SELECT a.id, a.tenant_id, t.slug, a.rule_id, a.rule_title, a.severity, a.event_id,
-                    a.event_received_at, a.created_at, a.event
-             FROM alerts a JOIN tenants t ON t.id = a.tenant_id
-             WHERE ",
-        );
+        let mut qb = QueryBuilder::new(format!(
+            "SELECT {} FROM alerts a JOIN tenants t ON t.id = a.tenant_id WHERE ",
+            desk::ALERT_COLUMNS
+        ));
         push_scope(&mut qb, &scope, "a.tenant_id");
+        if !filter.statuses.is_empty() {
+            qb.push(" AND a.status IN (");
+            let mut list = qb.separated(", ");
+            for status in &filter.statuses {
+                list.push_bind(status.as_str());
+            }
+            qb.push(")");
+        }
         if let Some(rule_id) = &filter.rule_id {
             qb.push(" AND a.rule_id = ").push_bind(rule_id.clone());
         }
@@ -711,6 +934,234 @@ impl StateStore for SqliteStore {
             alerts,
             next_cursor,
         })
+    }
+
+    async fn add_user(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        new: &NewUser,
+    ) -> Result<User, SocError> {
+        self.desk_add_user(actor, scope, new).await
+    }
+
+    async fn list_users(&self, scope: &TenantScope) -> Result<Vec<User>, SocError> {
+        self.desk_list_users(scope).await
+    }
+
+    async fn get_user(&self, scope: &TenantScope, id: i64) -> Result<Option<User>, SocError> {
+        self.desk_get_user(scope, id).await
+    }
+
+    async fn set_user_disabled(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        id: i64,
+        disabled: bool,
+    ) -> Result<Option<User>, SocError> {
+        self.desk_set_user_disabled(actor, scope, id, disabled).await
+    }
+
+    async fn login_record(&self, username: &str) -> Result<Option<LoginRecord>, SocError> {
+        self.desk_login_record(username).await
+    }
+
+    async fn create_session(
+        &self,
+        secret_hash: &[u8; 32],
+        user_id: i64,
+        csrf: &str,
+        expires_at: Timestamp,
+    ) -> Result<(), SocError> {
+        self.desk_create_session(secret_hash, user_id, csrf, expires_at)
+            .await
+    }
+
+    async fn session(&self, secret_hash: &[u8; 32]) -> Result<Option<SessionRecord>, SocError> {
+        self.desk_session(secret_hash).await
+    }
+
+    async fn end_session(&self, secret_hash: &[u8; 32]) -> Result<bool, SocError> {
+        self.desk_end_session(secret_hash).await
+    }
+
+    async fn audit(&self, record: &AuditRecord) -> Result<(), SocError> {
+        self.desk_audit(record).await
+    }
+
+    async fn audit_head(&self) -> Result<(i64, [u8; 32]), SocError> {
+        self.desk_audit_head().await
+    }
+
+    async fn audit_entries(&self, after: i64, limit: u32) -> Result<Vec<AuditEntry>, SocError> {
+        self.desk_audit_entries(after, limit).await
+    }
+
+    async fn get_alert(&self, scope: &TenantScope, id: &str) -> Result<Option<Alert>, SocError> {
+        self.desk_get_alert(scope, id).await
+    }
+
+    async fn alert_action(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        id: &str,
+        action: &AlertAction,
+    ) -> Result<Option<Alert>, SocError> {
+        self.desk_alert_action(actor, scope, id, action).await
+    }
+
+    async fn rule_stats(&self, scope: &TenantScope) -> Result<Vec<RuleStats>, SocError> {
+        self.desk_rule_stats(scope).await
+    }
+
+    async fn add_suppression(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        new: &NewSuppression,
+    ) -> Result<Suppression, SocError> {
+        self.desk_add_suppression(actor, scope, new).await
+    }
+
+    async fn list_suppressions(&self, scope: &TenantScope) -> Result<Vec<Suppression>, SocError> {
+        self.desk_list_suppressions(scope).await
+    }
+
+    async fn end_suppression(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        id: i64,
+    ) -> Result<bool, SocError> {
+        self.desk_end_suppression(actor, scope, id).await
+    }
+
+    async fn create_incident(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        new: &NewIncident,
+    ) -> Result<Incident, SocError> {
+        self.desk_create_incident(actor, scope, new).await
+    }
+
+    async fn list_incidents(
+        &self,
+        scope: &TenantScope,
+        filter: &IncidentFilter,
+        sort: IncidentSort,
+        page: &Page,
+    ) -> Result<IncidentPage, SocError> {
+        self.desk_list_incidents(scope, filter, sort, page).await
+    }
+
+    async fn incident_detail(
+        &self,
+        scope: &TenantScope,
+        id: i64,
+        now: Timestamp,
+    ) -> Result<Option<IncidentDetail>, SocError> {
+        self.desk_incident_detail(scope, id, now).await
+    }
+
+    async fn update_incident(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        id: i64,
+        patch: &IncidentPatch,
+    ) -> Result<Option<Incident>, SocError> {
+        self.desk_update_incident(actor, scope, id, patch).await
+    }
+
+    async fn add_comment(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        incident: i64,
+        body: &str,
+    ) -> Result<Option<i64>, SocError> {
+        self.desk_add_comment(actor, scope, incident, body).await
+    }
+
+    async fn add_task(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        incident: i64,
+        title: &str,
+    ) -> Result<Option<Task>, SocError> {
+        self.desk_add_task(actor, scope, incident, title).await
+    }
+
+    async fn set_task_done(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        incident: i64,
+        task: i64,
+        done: bool,
+    ) -> Result<bool, SocError> {
+        self.desk_set_task_done(actor, scope, incident, task, done)
+            .await
+    }
+
+    async fn merge_incidents(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        into: i64,
+        from: i64,
+    ) -> Result<Option<Incident>, SocError> {
+        self.desk_merge(actor, scope, into, from).await
+    }
+
+    async fn split_incident(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        id: i64,
+        alerts: &[String],
+        title: &str,
+    ) -> Result<Option<Incident>, SocError> {
+        self.desk_split(actor, scope, id, alerts, title).await
+    }
+
+    async fn set_sla_contract(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        tenant: TenantId,
+        contract: &SlaContract,
+    ) -> Result<(), SocError> {
+        self.desk_set_sla_contract(actor, scope, tenant, contract)
+            .await
+    }
+
+    async fn sla_contract(
+        &self,
+        scope: &TenantScope,
+        tenant: TenantId,
+    ) -> Result<Option<SlaContract>, SocError> {
+        self.desk_sla_contract(scope, tenant).await
+    }
+
+    async fn record_sla_breaches(&self, now: Timestamp) -> Result<u64, SocError> {
+        self.desk_record_breaches(now).await
+    }
+
+    async fn sla_summary(
+        &self,
+        scope: &TenantScope,
+        since: Timestamp,
+    ) -> Result<Vec<SlaSummaryRow>, SocError> {
+        self.desk_sla_summary(scope, since).await
+    }
+
+    async fn sla_breaches(&self, scope: &TenantScope) -> Result<Vec<SlaBreach>, SocError> {
+        self.desk_sla_breaches(scope).await
     }
 
     async fn count_alerts(&self, scope: &TenantScope) -> Result<u64, SocError> {
@@ -798,17 +1249,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = open_in(dir.path()).await;
         let marker = testsuite::persistence_write(Arc::new(store.clone())).await;
-        assert_eq!(store.schema_version().await.unwrap(), 1);
+        assert_eq!(store.schema_version().await.unwrap(), 2);
         store.close().await;
         drop(store);
         let reopened = open_in(dir.path()).await;
-        assert_eq!(reopened.schema_version().await.unwrap(), 1);
+        assert_eq!(reopened.schema_version().await.unwrap(), 2);
         let applied: i64 = sqlx::query("SELECT COUNT(*) FROM schema_version")
             .fetch_one(&reopened.pool)
             .await
             .unwrap()
             .get(0);
-        assert_eq!(applied, 1, "a migration ran twice");
+        assert_eq!(applied, 2, "a migration ran twice");
         testsuite::persistence_check(Arc::new(reopened), &marker).await;
     }
 
@@ -844,7 +1295,7 @@ mod tests {
         match SqliteStore::open(&dir.path().join("state.db")).await {
             Err(SocError::SchemaTooNew {
                 found: 99,
-                known: 1,
+                known: 2,
             }) => {}
             other => panic!("{other:?}"),
         }

@@ -1,0 +1,1943 @@
+//! The SOC desk on SQLite: users, sessions, audit chain, alert triage, suppressions,
+//! incidents and SLA. Every mutation runs in one `BEGIN IMMEDIATE` transaction together with
+//! its audit entry, so the chain has exactly one entry per committed change.
+
+use jiff::Timestamp;
+use serde_json::json;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite, SqliteConnection};
+use vigie_event::{Severity, TenantId, TenantScope, TenantSlug};
+
+use super::{
+    SqliteStore, alert_from_row, get, is_unique_violation, now, now_us, push_scope, rank,
+    severity, timestamp,
+};
+use crate::SocError;
+use crate::alert::{Alert, Page};
+use crate::audit::{AuditEntry, AuditRecord, GENESIS};
+use crate::desk::{
+    Actor, AlertAction, AlertStatus, Comment, Incident, IncidentDetail, IncidentFilter,
+    IncidentPage, IncidentPatch, IncidentSort, IncidentStatus, LoginRecord, NewIncident,
+    NewSuppression, NewUser, Observable, RuleStats, SessionRecord, SlaBreach, SlaSummaryRow,
+    Suppression, Task, TimelineEntry, Tlp, User, check_rsit, extract_observables,
+};
+use crate::password;
+use crate::sla::{self, Pause, SlaContract};
+use crate::state::Role;
+
+/// The alert columns every alert read selects (`a` = alerts, `t` = tenants).
+pub(super) const ALERT_COLUMNS: &str = "a.id, a.tenant_id, t.slug, a.rule_id, a.rule_title, \
+    a.severity, a.event_id, a.event_received_at, a.created_at, a.event, a.group_key, a.count, \
+    a.first_seen, a.last_seen, a.status, a.status_reason, a.incident_id";
+
+const INCIDENT_COLUMNS: &str = "i.id, i.tenant_id, t.slug, i.title, i.status, i.severity, \
+    i.rsit_class, i.rsit_type, i.tlp, i.assignee_id, i.created_at, i.updated_at, \
+    i.acknowledged_at, i.resolved_at, i.closed_at, i.merged_into";
+
+const USER_SELECT: &str = "SELECT u.id, u.username, u.role, u.created_at, u.disabled_at, \
+    u.password_hash, (SELECT group_concat(ut.tenant_id) FROM user_tenants ut \
+    WHERE ut.user_id = u.id) AS tenants FROM users u";
+
+fn corrupt(what: &'static str) -> impl Fn(String) -> SocError {
+    move |detail| SocError::Corrupt { what, detail }
+}
+
+fn invalid(what: &'static str, message: impl Into<String>) -> SocError {
+    SocError::InvalidValue {
+        what,
+        message: message.into(),
+    }
+}
+
+fn not_found(what: &'static str, value: impl ToString) -> SocError {
+    SocError::NotFound {
+        what,
+        value: value.to_string(),
+    }
+}
+
+/// Appends `record` to the audit chain inside the caller's transaction.
+pub(super) async fn append_audit(
+    conn: &mut SqliteConnection,
+    record: &AuditRecord,
+) -> Result<AuditEntry, SocError> {
+    let context = "appending to the audit log";
+    let head = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(SocError::storage(context))?;
+    let prev = match head {
+        Some(row) => {
+            let hash: Vec<u8> = get(&row, "hash")?;
+            let hash: [u8; 32] = hash
+                .try_into()
+                .map_err(|_| corrupt("audit hash")("not 32 bytes".into()))?;
+            (get::<i64>(&row, "seq")?, hash)
+        }
+        None => (0, GENESIS),
+    };
+    let entry = AuditEntry::chain(prev, now_us().max(0), record);
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, tenant_id, action, object, payload,
+                                payload_hash, prev_hash, hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(entry.seq)
+    .bind(entry.at_us)
+    .bind(&entry.actor)
+    .bind(entry.tenant)
+    .bind(&entry.action)
+    .bind(&entry.object)
+    .bind(&entry.payload)
+    .bind(&entry.payload_hash[..])
+    .bind(&entry.prev_hash[..])
+    .bind(&entry.hash[..])
+    .execute(&mut *conn)
+    .await
+    .map_err(SocError::storage(context))?;
+    Ok(entry)
+}
+
+fn audit_from_row(row: &SqliteRow) -> Result<AuditEntry, SocError> {
+    let arr = |v: Vec<u8>| -> [u8; 32] {
+        // A wrong length decodes to zeros so verification reports the entry, not the reader.
+        <[u8; 32]>::try_from(v.as_slice()).unwrap_or([0xff; 32])
+    };
+    Ok(AuditEntry {
+        seq: get(row, "seq")?,
+        at_us: get(row, "at")?,
+        actor: get(row, "actor")?,
+        tenant: get(row, "tenant_id")?,
+        action: get(row, "action")?,
+        object: get(row, "object")?,
+        payload: get(row, "payload")?,
+        payload_hash: arr(get(row, "payload_hash")?),
+        prev_hash: arr(get(row, "prev_hash")?),
+        hash: arr(get(row, "hash")?),
+    })
+}
+
+fn user_from_row(row: &SqliteRow) -> Result<User, SocError> {
+    let role: String = get(row, "role")?;
+    let tenants: Option<String> = get(row, "tenants")?;
+    let mut tenants: Vec<TenantId> = tenants
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<i64>().map(TenantId))
+        .collect::<Result<_, _>>()
+        .map_err(|e| corrupt("user tenants")(e.to_string()))?;
+    tenants.sort();
+    let disabled: Option<i64> = get(row, "disabled_at")?;
+    Ok(User {
+        id: get(row, "id")?,
+        username: get(row, "username")?,
+        role: role
+            .parse()
+            .map_err(|e: crate::state::RoleError| corrupt("user role")(e.to_string()))?,
+        tenants,
+        disabled: disabled.is_some(),
+        created_at: timestamp("user created_at", get(row, "created_at")?)?,
+    })
+}
+
+fn opt_ts(what: &'static str, v: Option<i64>) -> Result<Option<Timestamp>, SocError> {
+    v.map(|v| timestamp(what, v)).transpose()
+}
+
+fn incident_from_row(row: &SqliteRow) -> Result<Incident, SocError> {
+    let slug: String = get(row, "slug")?;
+    let status: String = get(row, "status")?;
+    let tlp: String = get(row, "tlp")?;
+    Ok(Incident {
+        id: get(row, "id")?,
+        tenant: TenantId(get(row, "tenant_id")?),
+        tenant_slug: TenantSlug::new(slug).map_err(|e| corrupt("tenant slug")(e.to_string()))?,
+        title: get(row, "title")?,
+        status: status.parse().map_err(corrupt("incident status"))?,
+        severity: severity("incident severity", get(row, "severity")?)?,
+        rsit_class: get(row, "rsit_class")?,
+        rsit_type: get(row, "rsit_type")?,
+        tlp: tlp.parse().map_err(corrupt("incident tlp"))?,
+        assignee: get(row, "assignee_id")?,
+        created_at: timestamp("incident created_at", get(row, "created_at")?)?,
+        updated_at: timestamp("incident updated_at", get(row, "updated_at")?)?,
+        acknowledged_at: opt_ts("incident acknowledged_at", get(row, "acknowledged_at")?)?,
+        resolved_at: opt_ts("incident resolved_at", get(row, "resolved_at")?)?,
+        closed_at: opt_ts("incident closed_at", get(row, "closed_at")?)?,
+        merged_into: get(row, "merged_into")?,
+    })
+}
+
+fn suppression_from_row(row: &SqliteRow) -> Result<Suppression, SocError> {
+    Ok(Suppression {
+        id: get(row, "id")?,
+        tenant: TenantId(get(row, "tenant_id")?),
+        rule_id: get(row, "rule_id")?,
+        group_key: get(row, "group_key")?,
+        reason: get(row, "reason")?,
+        created_by: get(row, "created_by")?,
+        created_at: timestamp("suppression created_at", get(row, "created_at")?)?,
+        expires_at: timestamp("suppression expires_at", get(row, "expires_at")?)?,
+        hits: get(row, "hits")?,
+    })
+}
+
+fn contract_from_row(row: &SqliteRow) -> Result<SlaContract, SocError> {
+    let calendar: String = get(row, "calendar")?;
+    let targets: String = get(row, "targets")?;
+    Ok(SlaContract {
+        calendar: sla::Calendar::parse(&calendar)
+            .ok_or_else(|| corrupt("sla calendar")(calendar.clone()))?,
+        targets: serde_json::from_str(&targets).map_err(|e| corrupt("sla targets")(e.to_string()))?,
+        warn_ratio: get(row, "warn_ratio")?,
+    })
+}
+
+/// The incident cursor: `(severity, created_at, id)` of the last row, hex of text.
+fn encode_incident_cursor(i: &Incident) -> String {
+    hex::encode(format!(
+        "{}:{}:{}",
+        i.severity.rank(),
+        i.created_at.as_microsecond(),
+        i.id
+    ))
+}
+
+fn decode_incident_cursor(text: &str) -> Result<(i64, i64, i64), SocError> {
+    let bad = || SocError::InvalidCursor(text.to_owned());
+    let plain = String::from_utf8(hex::decode(text).map_err(|_| bad())?).map_err(|_| bad())?;
+    let mut parts = plain.split(':').map(str::parse::<i64>);
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(Ok(s)), Some(Ok(c)), Some(Ok(i)), None) => Ok((s, c, i)),
+        _ => Err(bad()),
+    }
+}
+
+async fn begin(
+    store: &SqliteStore,
+    context: &'static str,
+) -> Result<sqlx::Transaction<'static, Sqlite>, SocError> {
+    store
+        .pool
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(SocError::storage(context))
+}
+
+/// The incident `id` if it is in `scope`, read inside a transaction.
+async fn incident_in(
+    conn: &mut SqliteConnection,
+    scope: &TenantScope,
+    id: i64,
+) -> Result<Option<Incident>, SocError> {
+    let mut qb = QueryBuilder::new(format!(
+        "SELECT {INCIDENT_COLUMNS} FROM incidents i JOIN tenants t ON t.id = i.tenant_id WHERE "
+    ));
+    push_scope(&mut qb, scope, "i.tenant_id");
+    qb.push(" AND i.id = ").push_bind(id);
+    let row = qb
+        .build()
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(SocError::storage("reading an incident"))?;
+    row.as_ref().map(incident_from_row).transpose()
+}
+
+async fn alert_in(
+    conn: &mut SqliteConnection,
+    scope: &TenantScope,
+    id: &str,
+) -> Result<Option<Alert>, SocError> {
+    let mut qb = QueryBuilder::new(format!(
+        "SELECT {ALERT_COLUMNS} FROM alerts a JOIN tenants t ON t.id = a.tenant_id WHERE "
+    ));
+    push_scope(&mut qb, scope, "a.tenant_id");
+    qb.push(" AND a.id = ").push_bind(id.to_owned());
+    let row = qb
+        .build()
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(SocError::storage("reading an alert"))?;
+    row.as_ref().map(alert_from_row).transpose()
+}
+
+async fn tenant_exists_in(
+    conn: &mut SqliteConnection,
+    scope: &TenantScope,
+    tenant: TenantId,
+) -> Result<bool, SocError> {
+    if !scope.contains(tenant) {
+        return Ok(false);
+    }
+    Ok(sqlx::query("SELECT 1 FROM tenants WHERE id = ?")
+        .bind(tenant.0)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(SocError::storage("finding a tenant"))?
+        .is_some())
+}
+
+async fn timeline(
+    conn: &mut SqliteConnection,
+    incident: i64,
+    actor: &Actor,
+    kind: &str,
+    detail: serde_json::Value,
+) -> Result<(), SocError> {
+    sqlx::query("INSERT INTO timeline (incident_id, at, actor, kind, detail) VALUES (?, ?, ?, ?, ?)")
+        .bind(incident)
+        .bind(now_us())
+        .bind(&actor.0)
+        .bind(kind)
+        .bind(detail.to_string())
+        .execute(&mut *conn)
+        .await
+        .map_err(SocError::storage("writing the timeline"))?;
+    Ok(())
+}
+
+async fn bump_rule_stat(
+    conn: &mut SqliteConnection,
+    tenant: TenantId,
+    rule_id: &str,
+    column: &'static str,
+) -> Result<(), SocError> {
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO rule_stats (tenant_id, rule_id, {column}) VALUES (?, ?, 1)
+         ON CONFLICT (tenant_id, rule_id) DO UPDATE SET {column} = {column} + 1"
+    )))
+    .bind(tenant.0)
+    .bind(rule_id)
+    .execute(&mut *conn)
+    .await
+    .map_err(SocError::storage("updating rule statistics"))?;
+    Ok(())
+}
+
+struct IncidentFields<'a> {
+    tenant: TenantId,
+    title: &'a str,
+    severity: Severity,
+    rsit_class: Option<&'a str>,
+    rsit_type: Option<&'a str>,
+    tlp: Tlp,
+}
+
+async fn insert_incident(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    f: &IncidentFields<'_>,
+) -> Result<i64, SocError> {
+    let title = f.title.trim();
+    if title.is_empty() || title.len() > 512 {
+        return Err(invalid("incident title", "must be 1 to 512 bytes"));
+    }
+    check_rsit(f.rsit_class, f.rsit_type).map_err(|m| invalid("RSIT classification", m))?;
+    let at = now_us();
+    let done = sqlx::query(
+        "INSERT INTO incidents (tenant_id, title, status, severity, rsit_class, rsit_type, tlp,
+                                created_at, updated_at)
+         VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(f.tenant.0)
+    .bind(title)
+    .bind(rank(f.severity))
+    .bind(f.rsit_class)
+    .bind(f.rsit_type)
+    .bind(f.tlp.as_str())
+    .bind(at)
+    .bind(at)
+    .execute(&mut *conn)
+    .await
+    .map_err(SocError::storage("creating an incident"))?;
+    let id = done.last_insert_rowid();
+    timeline(
+        conn,
+        id,
+        actor,
+        "created",
+        json!({"title": title, "severity": f.severity, "tlp": f.tlp.as_str()}),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Links an alert (already checked to be of the incident's tenant) and extracts its
+/// observables.
+async fn link_alert(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    incident: i64,
+    alert: &Alert,
+) -> Result<(), SocError> {
+    let context = "linking an alert";
+    sqlx::query("UPDATE alerts SET incident_id = ?, status = 'escalated' WHERE id = ?")
+        .bind(incident)
+        .bind(&alert.id)
+        .execute(&mut *conn)
+        .await
+        .map_err(SocError::storage(context))?;
+    add_observables(conn, incident, &extract_observables(&alert.event)).await?;
+    timeline(
+        conn,
+        incident,
+        actor,
+        "alert_linked",
+        json!({"alert": alert.id, "rule": alert.rule_id}),
+    )
+    .await
+}
+
+async fn add_observables(
+    conn: &mut SqliteConnection,
+    incident: i64,
+    observables: &[Observable],
+) -> Result<(), SocError> {
+    for obs in observables {
+        sqlx::query("INSERT OR IGNORE INTO observables (incident_id, kind, value) VALUES (?, ?, ?)")
+            .bind(incident)
+            .bind(&obs.kind)
+            .bind(&obs.value)
+            .execute(&mut *conn)
+            .await
+            .map_err(SocError::storage("adding observables"))?;
+    }
+    Ok(())
+}
+
+fn check_text(what: &'static str, text: &str, max: usize) -> Result<(), SocError> {
+    if text.trim().is_empty() {
+        return Err(invalid(what, "must not be empty"));
+    }
+    if text.len() > max {
+        return Err(invalid(what, format!("is {} bytes, at most {max}", text.len())));
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    pub(super) async fn desk_add_user(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        new: &NewUser,
+    ) -> Result<User, SocError> {
+        super::check_username(&new.username)?;
+        if new.password.chars().count() < 12 {
+            return Err(invalid("password", "must be at least 12 characters"));
+        }
+        let mut tenants = new.tenants.clone();
+        tenants.sort();
+        tenants.dedup();
+        match (new.role, tenants.len()) {
+            (Role::PlatformAdmin, 0) => {
+                if !scope.is_platform() {
+                    return Err(invalid("role", "only the platform may create a platform_admin"));
+                }
+            }
+            (Role::PlatformAdmin, _) => {
+                return Err(invalid("tenants", "a platform_admin has no tenant list (it sees all)"));
+            }
+            (role, n) if role.is_tenant_role() && n != 1 => {
+                return Err(invalid("tenants", format!("a {role} belongs to exactly one tenant, {n} given")));
+            }
+            (role, 0) => {
+                return Err(invalid("tenants", format!("a {role} needs at least one tenant")));
+            }
+            _ => {}
+        }
+        let phc = password::hash_password(&new.password).await?;
+        let context = "creating a user";
+        let mut tx = begin(self, context).await?;
+        for tenant in &tenants {
+            if !tenant_exists_in(&mut tx, scope, *tenant).await? {
+                return Err(not_found("tenant", tenant));
+            }
+        }
+        let created = now();
+        let result = sqlx::query(
+            "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&new.username)
+        .bind(phc)
+        .bind(new.role.as_str())
+        .bind(created.as_microsecond())
+        .execute(&mut *tx)
+        .await;
+        let id = match result {
+            Ok(done) => done.last_insert_rowid(),
+            Err(e) if is_unique_violation(&e) => {
+                return Err(SocError::Conflict {
+                    what: "user",
+                    value: new.username.clone(),
+                });
+            }
+            Err(e) => return Err(SocError::storage(context)(e)),
+        };
+        for tenant in &tenants {
+            sqlx::query("INSERT INTO user_tenants (user_id, tenant_id) VALUES (?, ?)")
+                .bind(id)
+                .bind(tenant.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(SocError::storage(context))?;
+        }
+        append_audit(
+            &mut tx,
+            &AuditRecord::new(
+                &actor.0,
+                tenants.first().copied(),
+                "user.create",
+                format!("user:{}", new.username),
+                json!({"id": id, "role": new.role, "tenants": tenants}),
+            ),
+        )
+        .await?;
+        tx.commit().await.map_err(SocError::storage(context))?;
+        Ok(User {
+            id,
+            username: new.username.clone(),
+            role: new.role,
+            tenants,
+            disabled: false,
+            created_at: created,
+        })
+    }
+
+    fn users_query(scope: &TenantScope) -> QueryBuilder<Sqlite> {
+        let mut qb = QueryBuilder::new(USER_SELECT);
+        qb.push(" WHERE ");
+        match scope.tenants() {
+            None => {
+                qb.push("1 = 1");
+            }
+            Some(_) => {
+                qb.push("EXISTS (SELECT 1 FROM user_tenants ut WHERE ut.user_id = u.id AND ");
+                push_scope(&mut qb, scope, "ut.tenant_id");
+                qb.push(")");
+            }
+        }
+        qb
+    }
+
+    fn scoped_user(scope: &TenantScope, mut user: User) -> User {
+        // Do not reveal the other tenants of a multi-tenant user.
+        user.tenants.retain(|t| scope.contains(*t));
+        user
+    }
+
+    pub(super) async fn desk_list_users(&self, scope: &TenantScope) -> Result<Vec<User>, SocError> {
+        let mut qb = Self::users_query(scope);
+        qb.push(" ORDER BY u.id");
+        let rows = qb
+            .build()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(SocError::storage("listing users"))?;
+        rows.iter()
+            .map(|r| user_from_row(r).map(|u| Self::scoped_user(scope, u)))
+            .collect()
+    }
+
+    pub(super) async fn desk_get_user(
+        &self,
+        scope: &TenantScope,
+        id: i64,
+    ) -> Result<Option<User>, SocError> {
+        let mut qb = Self::users_query(scope);
+        qb.push(" AND u.id = ").push_bind(id);
+        let row = qb
+            .build()
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(SocError::storage("reading a user"))?;
+        row.as_ref()
+            .map(|r| user_from_row(r).map(|u| Self::scoped_user(scope, u)))
+            .transpose()
+    }
+
+    pub(super) async fn desk_set_user_disabled(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        id: i64,
+        disabled: bool,
+    ) -> Result<Option<User>, SocError> {
+        let context = "disabling a user";
+        let mut tx = begin(self, context).await?;
+        let mut qb = Self::users_query(scope);
+        qb.push(" AND u.id = ").push_bind(id);
+        let Some(row) = qb
+            .build()
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(SocError::storage(context))?
+        else {
+            return Ok(None);
+        };
+        let mut user = user_from_row(&row)?;
+        let at = now_us();
+        sqlx::query("UPDATE users SET disabled_at = ? WHERE id = ?")
+            .bind(disabled.then_some(at))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(SocError::storage(context))?;
+        let mut ended = 0;
+        if disabled {
+            ended = sqlx::query(
+                "UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL",
+            )
+            .bind(at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(SocError::storage(context))?
+            .rows_affected();
+        }
+        append_audit(
+            &mut tx,
+            &AuditRecord::new(
+                &actor.0,
+                user.tenants.first().copied(),
+                if disabled { "user.disable" } else { "user.enable" },
+                format!("user:{}", user.username),
+                json!({"id": id, "sessions_ended": ended}),
+            ),
+        )
+        .await?;
+        tx.commit().await.map_err(SocError::storage(context))?;
+        user.disabled = disabled;
+        Ok(Some(Self::scoped_user(scope, user)))
+    }
+
+    pub(super) async fn desk_login_record(
+        &self,
+        username: &str,
+    ) -> Result<Option<LoginRecord>, SocError> {
+        let row = sqlx::query(AssertSqlSafe(format!("{USER_SELECT} WHERE u.username = ?")))
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(SocError::storage("looking a user up"))?;
+        row.map(|row| {
+            Ok(LoginRecord {
+                user: user_from_row(&row)?,
+                password_hash: get(&row, "password_hash")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub(super) async fn desk_create_session(
+        &self,
+        secret_hash: &[u8; 32],
+        user_id: i64,
+        csrf: &str,
+        expires_at: Timestamp,
+    ) -> Result<(), SocError> {
+        sqlx::query(
+            "INSERT INTO sessions (secret_hash, user_id, csrf, created_at, expires_at)
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&secret_hash[..])
+        .bind(user_id)
+        .bind(csrf)
+        .bind(now_us())
+        .bind(expires_at.as_microsecond())
+        .execute(&self.pool)
+        .await
+        .map_err(SocError::storage("creating a session"))?;
+        Ok(())
+    }
+
+    pub(super) async fn desk_session(
+        &self,
+        secret_hash: &[u8; 32],
+    ) -> Result<Option<SessionRecord>, SocError> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT s.csrf, s.expires_at, s.ended_at, x.* FROM sessions s
+             JOIN ({USER_SELECT}) x ON x.id = s.user_id WHERE s.secret_hash = ?"
+        )))
+        .bind(&secret_hash[..])
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(SocError::storage("looking a session up"))?;
+        row.map(|row| {
+            let ended: Option<i64> = get(&row, "ended_at")?;
+            Ok(SessionRecord {
+                user: user_from_row(&row)?,
+                csrf: get(&row, "csrf")?,
+                expires_at: timestamp("session expires_at", get(&row, "expires_at")?)?,
+                ended: ended.is_some(),
+            })
+        })
+        .transpose()
+    }
+
+    pub(super) async fn desk_end_session(&self, secret_hash: &[u8; 32]) -> Result<bool, SocError> {
+        let done = sqlx::query(
+            "UPDATE sessions SET ended_at = ? WHERE secret_hash = ? AND ended_at IS NULL",
+        )
+        .bind(now_us())
+        .bind(&secret_hash[..])
+        .execute(&self.pool)
+        .await
+        .map_err(SocError::storage("ending a session"))?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub(super) async fn desk_audit(&self, record: &AuditRecord) -> Result<(), SocError> {
+        let context = "writing an audit entry";
+        let mut tx = begin(self, context).await?;
+        append_audit(&mut tx, record).await?;
+        tx.commit().await.map_err(SocError::storage(context))
+    }
+
+    pub(super) async fn desk_audit_head(&self) -> Result<(i64, [u8; 32]), SocError> {
+        let row = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(SocError::storage("reading the audit head"))?;
+        match row {
+            None => Ok((0, GENESIS)),
+            Some(row) => {
+                let hash: Vec<u8> = get(&row, "hash")?;
+                Ok((
+                    get(&row, "seq")?,
+                    hash.try_into()
+                        .map_err(|_| corrupt("audit hash")("not 32 bytes".into()))?,
+                ))
+            }
+        }
+    }
+
+    pub(super) async fn desk_audit_entries(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, SocError> {
+        // By rowid order, not by seq: a reordered or re-numbered entry must show up as such.
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, tenant_id, action, object, payload, payload_hash, prev_hash,
+                    hash
+             FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(after)
+        .bind(i64::from(limit.clamp(1, 100_000)))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(SocError::storage("reading the audit log"))?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
+    pub(super) async fn desk_get_alert(
+        &self,
+        scope: &TenantScope,
+        id: &str,
+    ) -> Result<Option<Alert>, SocError> {
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(SocError::storage("reading an alert"))?;
+        alert_in(&mut conn, scope, id).await
+    }
+
+    pub(super) async fn desk_alert_action(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        id: &str,
+        action: &AlertAction,
+    ) -> Result<Option<Alert>, SocError> {
+        let context = "triaging an alert";
+        let mut tx = begin(self, context).await?;
+        let Some(alert) = alert_in(&mut tx, scope, id).await? else {
+            return Ok(None);
+        };
+        let refuse = |what: &str| {
+            invalid(
+                "alert action",
+                format!("cannot {what} alert {} in status {}", alert.id, alert.status.as_str()),
+            )
+        };
+        let (name, payload) = match action {
+            AlertAction::Acknowledge => {
+                if alert.status != AlertStatus::New {
+                    return Err(refuse("acknowledge"));
+                }
+                sqlx::query("UPDATE alerts SET status = 'acknowledged' WHERE id = ?")
+                    .bind(&alert.id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(SocError::storage(context))?;
+                bump_rule_stat(&mut tx, alert.tenant, &alert.rule_id, "acknowledged").await?;
+                ("alert.acknowledge", json!({}))
+            }
+            AlertAction::CloseFalsePositive { reason } => {
+                check_text("false-positive reason", reason, 4096)?;
+                if matches!(alert.status, AlertStatus::FalsePositive | AlertStatus::Escalated) {
+                    return Err(refuse("close"));
+                }
+                sqlx::query(
+                    "UPDATE alerts SET status = 'false_positive', status_reason = ? WHERE id = ?",
+                )
+                .bind(reason.trim())
+                .bind(&alert.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(SocError::storage(context))?;
+                bump_rule_stat(&mut tx, alert.tenant, &alert.rule_id, "false_positives").await?;
+                ("alert.false_positive", json!({"reason": reason.trim()}))
+            }
+            AlertAction::Escalate { incident } => {
+                if matches!(alert.status, AlertStatus::Escalated | AlertStatus::FalsePositive) {
+                    return Err(refuse("escalate"));
+                }
+                let target = match incident {
+                    Some(id) => {
+                        let found = incident_in(&mut tx, scope, *id).await?;
+                        match found {
+                            Some(i) if i.tenant == alert.tenant && i.merged_into.is_none() => i.id,
+                            _ => return Err(not_found("incident", id)),
+                        }
+                    }
+                    None => {
+                        insert_incident(
+                            &mut tx,
+                            actor,
+                            &IncidentFields {
+                                tenant: alert.tenant,
+                                title: &alert.rule_title,
+                                severity: alert.severity,
+                                rsit_class: None,
+                                rsit_type: None,
+                                tlp: Tlp::Amber,
+                            },
+                        )
+                        .await?
+                    }
+                };
+                link_alert(&mut tx, actor, target, &alert).await?;
+                bump_rule_stat(&mut tx, alert.tenant, &alert.rule_id, "escalated").await?;
+                ("alert.escalate", json!({"incident": target}))
+            }
+        };
+        append_audit(
+            &mut tx,
+            &AuditRecord::new(
+                &actor.0,
+                Some(alert.tenant),
+                name,
+                format!("alert:{}", alert.id),
+                payload,
+            ),
+        )
+        .await?;
+        let after = alert_in(&mut tx, scope, id).await?;
+        tx.commit().await.map_err(SocError::storage(context))?;
+        Ok(after)
+    }
+
+    pub(super) async fn desk_rule_stats(
+        &self,
+        scope: &TenantScope,
+    ) -> Result<Vec<RuleStats>, SocError> {
+        let mut qb = QueryBuilder::new(
+            "SELECT tenant_id, rule_id, acknowledged, escalated, false_positives FROM rule_stats
+             WHERE ",
+        );
+        push_scope(&mut qb, scope, "tenant_id");
+        qb.push(" ORDER BY tenant_id, rule_id");
+        let rows = qb
+            .build()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(SocError::storage("reading rule statistics"))?;
+        rows.iter()
+            .map(|r| {
+                Ok(RuleStats {
+                    tenant: TenantId(get(r, "tenant_id")?),
+                    rule_id: get(r, "rule_id")?,
+                    acknowledged: get(r, "acknowledged")?,
+                    escalated: get(r, "escalated")?,
+                    false_positives: get(r, "false_positives")?,
+                })
+            })
+            .collect()
+    }
+
+    pub(super) async fn desk_add_suppression(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        new: &NewSuppression,
+    ) -> Result<Suppression, SocError> {
+        check_text("suppression rule_id", &new.rule_id, 512)?;
+        check_text("suppression reason", &new.reason, 4096)?;
+        let created = now();
+        if new.expires_at <= created {
+            return Err(invalid(
+                "suppression expires_at",
+                format!("{} is not in the future", new.expires_at),
+            ));
+        }
+        let context = "creating a suppression";
+        let mut tx = begin(self, context).await?;
+        if !tenant_exists_in(&mut tx, scope, new.tenant).await? {
+            return Err(not_found("tenant", new.tenant));
+        }
+        let done = sqlx::query(
+            "INSERT INTO suppressions (tenant_id, rule_id, group_key, reason, created_by,
+                                       created_at, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(new.tenant.0)
+        .bind(&new.rule_id)
+        .bind(new.group_key.as_deref())
+        .bind(new.reason.trim())
+        .bind(&actor.0)
+        .bind(created.as_microsecond())
+        .bind(new.expires_at.as_microsecond())
+        .execute(&mut *tx)
+        .await
+        .map_err(SocError::storage(context))?;
+        let id = done.last_insert_rowid();
+        append_audit(
+            &mut tx,
+            &AuditRecord::new(
+                &actor.0,
+                Some(new.tenant),
+                "suppression.create",
+                format!("suppression:{id}"),
+                json!({"rule_id": new.rule_id, "group_key": new.group_key,
+                       "reason": new.reason.trim(), "expires_at": new.expires_at}),
+            ),
+        )
+        .await?;
+        tx.commit().await.map_err(SocError::storage(context))?;
+        Ok(Suppression {
+            id,
+            tenant: new.tenant,
+            rule_id: new.rule_id.clone(),
+            group_key: new.group_key.clone(),
+            reason: new.reason.trim().to_owned(),
+            created_by: actor.0.clone(),
+            created_at: created,
+            expires_at: Timestamp::from_microsecond(new.expires_at.as_microsecond())
+                .unwrap_or(new.expires_at),
+            hits: 0,
+        })
+    }
+
+    pub(super) async fn desk_list_suppressions(
+        &self,
+        scope: &TenantScope,
+    ) -> Result<Vec<Suppression>, SocError> {
+        let mut qb = QueryBuilder::new("SELECT * FROM suppressions WHERE ");
+        push_scope(&mut qb, scope, "tenant_id");
+        qb.push(" ORDER BY id DESC LIMIT 1000");
+        let rows = qb
+            .build()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(SocError::storage("listing suppressions"))?;
+        rows.iter().map(suppression_from_row).collect()
+    }
+
+    pub(super) async fn desk_end_suppression(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        id: i64,
+    ) -> Result<bool, SocError> {
+        let context = "ending a suppression";
+        let mut tx = begin(self, context).await?;
+        let mut qb = QueryBuilder::new("SELECT * FROM suppressions WHERE ");
+        push_scope(&mut qb, scope, "tenant_id");
+        qb.push(" AND id = ").push_bind(id);
+        let Some(row) = qb
+            .build()
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(SocError::storage(context))?
+        else {
+            return Ok(false);
+        };
+        let sup = suppression_from_row(&row)?;
+        sqlx::query("UPDATE suppressions SET expires_at = MIN(expires_at, ?) WHERE id = ?")
+            .bind(now_us())
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(SocError::storage(context))?;
+        append_audit(
+            &mut tx,
+            &AuditRecord::new(
+                &actor.0,
+                Some(sup.tenant),
+                "suppression.end",
+                format!("suppression:{id}"),
+                json!({"rule_id": sup.rule_id}),
+            ),
+        )
+        .await?;
+        tx.commit().await.map_err(SocError::storage(context))?;
+        Ok(true)
+    }
+
+    pub(super) async fn desk_create_incident(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        new: &NewIncident,
+    ) -> Result<Incident, SocError> {
+        let context = "creating an incident";
+        let mut tx = begin(self, context).await?;
+        if !tenant_exists_in(&mut tx, scope, new.tenant).await? {
+            return Err(not_found("tenant", new.tenant));
+        }
+        let mut alerts = Vec::new();
+        for id in &new.alerts {
+            match alert_in(&mut tx, scope, id).await? {
+                Some(a) if a.tenant == new.tenant => alerts.push(a),
+                _ => return Err(not_found("alert", id)),
+            }
+        }
+        if let Some(a) = alerts.iter().find(|a| a.incident.is_some()) {
+            return Err(invalid(
+                "alerts",
+                format!("alert {} is already in incident {}", a.id, a.incident.unwrap_or(0)),
+            ));
+        }
+        let severity = new
+            .severity
+            .or_else(|| alerts.iter().map(|a| a.severity).max())
+            .unwrap_or(Severity::Medium);
+        let id = insert_incident(
+            &mut tx,
+            actor,
+            &IncidentFields {
+                tenant: new.tenant,
+                title: &new.title,
+                severity,
+                rsit_class: new.rsit_class.as_deref(),
+                rsit_type: new.rsit_type.as_deref(),
+                tlp: new.tlp.unwrap_or(Tlp::Amber),
+            },
+        )
+        .await?;
+        for alert in &alerts {
+            link_alert(&mut tx, actor, id, alert).await?;
+            bump_rule_stat(&mut tx, alert.tenant, &alert.rule_id, "escalated").await?;
+        }
+        append_audit(
+            &mut tx,
+            &AuditRecord::new(
+                &actor.0,
+                Some(new.tenant),
+                "incident.create",
+                format!("incident:{id}"),
+                json!({"title": new.title.trim(), "severity": severity, "alerts": new.alerts}),
+            ),
+        )
+        .await?;
+        let incident = incident_in(&mut tx, scope, id)
+            .await?
+            .ok_or_else(|| not_found("incident", id))?;
+        tx.commit().await.map_err(SocError::storage(context))?;
+        Ok(incident)
+    }
+
+    pub(super) async fn desk_list_incidents(
+        &self,
+        scope: &TenantScope,
+        filter: &IncidentFilter,
+        sort: IncidentSort,
+        page: &Page,
+    ) -> Result<IncidentPage, SocError> {
+        let cursor = page.cursor.as_deref().map(decode_incident_cursor).transpose()?;
+        let limit = page.effective_limit();
+        let scope = match filter.tenant {
+            None => scope.clone(),
+            Some(t) => match scope.narrow(t) {
+                Some(s) => s,
+                None => {
+                    return Ok(IncidentPage {
+                        incidents: Vec::new(),
+                        next_cursor: None,
+                    });
+                }
+            },
+        };
+        let mut qb = QueryBuilder::new(format!(
+            "SELECT {INCIDENT_COLUMNS} FROM incidents i JOIN tenants t ON t.id = i.tenant_id WHERE "
+        ));
+        push_scope(&mut qb, &scope, "i.tenant_id");
+        if !filter.statuses.is_empty() {
+            qb.push(" AND i.status IN (");
+            let mut list = qb.separated(", ");
+            for s in &filter.statuses {
+                list.push_bind(s.as_str());
+            }
+            qb.push(")");
+        }
+        if let Some(min) = filter.min_severity {
+            qb.push(" AND i.severity >= ").push_bind(rank(min));
+        }
+        if let Some(a) = filter.assignee {
+            qb.push(" AND i.assignee_id = ").push_bind(a);
+        }
+        if let Some(c) = &filter.rsit_class {
+            qb.push(" AND i.rsit_class = ").push_bind(c.clone());
+        }
+        match (sort, cursor) {
+            (IncidentSort::Newest, Some((_, c, id))) => {
+                qb.push(" AND (i.created_at < ")
+                    .push_bind(c)
+                    .push(" OR (i.created_at = ")
+                    .push_bind(c)
+                    .push(" AND i.id < ")
+                    .push_bind(id)
+                    .push("))");
+            }
+            (IncidentSort::Severity, Some((s, c, id))) => {
+                qb.push(" AND (i.severity < ")
+                    .push_bind(s)
+                    .push(" OR (i.severity = ")
+                    .push_bind(s)
+                    .push(" AND (i.created_at < ")
+                    .push_bind(c)
+                    .push(" OR (i.created_at = ")
+                    .push_bind(c)
+                    .push(" AND i.id < ")
+                    .push_bind(id)
+                    .push("))))");
+            }
+            _ => {}
+        }
+        qb.push(match sort {
+            IncidentSort::Newest => " ORDER BY i.created_at DESC, i.id DESC LIMIT ",
+            IncidentSort::Severity => {
+                " ORDER BY i.severity DESC, i.created_at DESC, i.id DESC LIMIT "
+            }
+        })
+        .push_bind(i64::from(limit) + 1);
+        let rows = qb
+            .build()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(SocError::storage("listing incidents"))?;
+        let mut incidents = rows
+            .iter()
+            .map(incident_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let more = incidents.len() > limit as usize;
+        incidents.truncate(limit as usize);
+        let next_cursor = if more {
+            incidents.last().map(encode_incident_cursor)
+        } else {
+            None
+        };
+        Ok(IncidentPage {
+            incidents,
+            next_cursor,
+        })
+    }
+
+    pub(super) async fn desk_incident_detail(
+        &self,
+        scope: &TenantScope,
+        id: i64,
+        at: Timestamp,
+    ) -> Result<Option<IncidentDetail>, SocError> {
+        let context = "reading an incident page";
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(SocError::storage(context))?;
+        let Some(incident) = incident_in(&mut conn, scope, id).await? else {
+            return Ok(None);
+        };
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts a JOIN tenants t ON t.id = a.tenant_id
+             WHERE a.incident_id = ? AND a.tenant_id = ? ORDER BY a.created_at DESC LIMIT 200"
+        )))
+        .bind(id)
+        .bind(incident.tenant.0)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(SocError::storage(context))?;
+        let alerts = rows.iter().map(alert_from_row).collect::<Result<Vec<_>, _>>()?;
+        let alert_count: i64 = sqlx::query("SELECT COUNT(*) FROM alerts WHERE incident_id = ?")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await
+            .and_then(|r| r.try_get(0))
+            .map_err(SocError::storage(context))?;
+        let observables = sqlx::query(
+            "SELECT kind, value FROM observables WHERE incident_id = ? ORDER BY kind, value",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(SocError::storage(context))?
+        .iter()
+        .map(|r| {
+            Ok(Observable {
+                kind: get(r, "kind")?,
+                value: get(r, "value")?,
+            })
+        })
+        .collect::<Result<Vec<_>, SocError>>()?;
+        let tasks = sqlx::query(
+            "SELECT id, title, done, created_at FROM tasks WHERE incident_id = ? ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(SocError::storage(context))?
+        .iter()
+        .map(|r| {
+            Ok(Task {
+                id: get(r, "id")?,
+                title: get(r, "title")?,
+                done: get::<i64>(r, "done")? != 0,
+                created_at: timestamp("task created_at", get(r, "created_at")?)?,
+            })
+        })
+        .collect::<Result<Vec<_>, SocError>>()?;
+        let comments = sqlx::query(
+            "SELECT id, author, body, created_at FROM comments WHERE incident_id = ? ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(SocError::storage(context))?
+        .iter()
+        .map(|r| {
+            Ok(Comment {
+                id: get(r, "id")?,
+                author: get(r, "author")?,
+                body: get(r, "body")?,
+                created_at: timestamp("comment created_at", get(r, "created_at")?)?,
+            })
+        })
+        .collect::<Result<Vec<_>, SocError>>()?;
+        let timeline = load_timeline(&mut conn, id).await?;
+        let contract = sqlx::query("SELECT * FROM sla_contracts WHERE tenant_id = ?")
+            .bind(incident.tenant.0)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(SocError::storage(context))?
+            .as_ref()
+            .map(contract_from_row)
+            .transpose()?;
+        let sla = contract
+            .map(|c| clocks(&c, &incident, &timeline, at))
+            .unwrap_or_default();
+        Ok(Some(IncidentDetail {
+            incident,
+            alerts,
+            alert_count,
+            observables,
+            tasks,
+            comments,
+            timeline,
+            sla,
+        }))
+    }
+
+    pub(super) async fn desk_update_incident(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        id: i64,
+        patch: &IncidentPatch,
+    ) -> Result<Option<Incident>, SocError> {
+        let context = "updating an incident";
+        let mut tx = begin(self, context).await?;
+        let Some(before) = incident_in(&mut tx, scope, id).await? else {
+            return Ok(None);
+        };
+        if before.merged_into.is_some() {
+            return Err(invalid(
+                "incident",
+                format!("incident {id} was merged into {}", before.merged_into.unwrap_or(0)),
+            ));
+        }
+        let at = now_us();
+        let mut changes = serde_json::Map::new();
+        let mut qb = QueryBuilder::<Sqlite>::new("UPDATE incidents SET updated_at = ");
+        qb.push_bind(at);
+        if let Some(title) = &patch.title {
+            check_text("incident title", title, 512)?;
+            qb.push(", title = ").push_bind(title.trim().to_owned());
+            changes.insert("title".into(), json!({"from": before.title, "to": title.trim()}));
+        }
+        if let Some(status) = patch.status {
+            if !before.status.may_become(status) {
+                return Err(invalid(
+                    "status",
+                    format!(
+                        "incident {id} cannot go from {} to {}",
+                        before.status.as_str(),
+                        status.as_str()
+                    ),
+                ));
+            }
+            qb.push(", status = ").push_bind(status.as_str());
+            if before.status == IncidentStatus::New {
+                qb.push(", acknowledged_at = COALESCE(acknowledged_at, ")
+                    .push_bind(at)
+                    .push(")");
+            }
+            match status {
+                IncidentStatus::Resolved => {
+                    qb.push(", resolved_at = ").push_bind(at);
+                }
+                IncidentStatus::Closed => {
+                    qb.push(", closed_at = ").push_bind(at);
+                    qb.push(", resolved_at = COALESCE(resolved_at, ")
+                        .push_bind(at)
+                        .push(")");
+                }
+                IncidentStatus::InProgress
+                    if matches!(
+                        before.status,
+                        IncidentStatus::Resolved | IncidentStatus::Closed
+                    ) =>
+                {
+                    qb.push(", resolved_at = NULL, closed_at = NULL");
+                }
+                _ => {}
+            }
+            changes.insert(
+                "status".into(),
+                json!({"from": before.status.as_str(), "to": status.as_str()}),
+            );
+        }
+        if let Some(sev) = patch.severity {
+            qb.push(", severity = ").push_bind(rank(sev));
+            changes.insert("severity".into(), json!({"from": before.severity, "to": sev}));
+        }
+        if let Some(assignee) = patch.assignee {
+            let value = if assignee == 0 {
+                None
+            } else {
+                let row = sqlx::query(AssertSqlSafe(format!("{USER_SELECT} WHERE u.id = ?")))
+                    .bind(assignee)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(SocError::storage(context))?;
+                let user = row.as_ref().map(user_from_row).transpose()?;
+                let fits = user.as_ref().is_some_and(|u| {
+                    !u.disabled
+                        && (u.role == Role::PlatformAdmin || u.tenants.contains(&before.tenant))
+                        && !u.role.is_tenant_role()
+                });
+                if !fits {
+                    return Err(invalid(
+                        "assignee",
+                        format!("user {assignee} does not work for this incident's tenant"),
+                    ));
+                }
+                Some(assignee)
+            };
+            qb.push(", assignee_id = ").push_bind(value);
+            changes.insert("assignee".into(), json!({"from": before.assignee, "to": value}));
+        }
+        if patch.rsit_class.is_some() || patch.rsit_type.is_some() {
+            let class = patch.rsit_class.as_deref().or(before.rsit_class.as_deref());
+            let kind = patch.rsit_type.as_deref().or(if patch.rsit_class.is_some() {
+                None
+            } else {
+                before.rsit_type.as_deref()
+            });
+            check_rsit(class, kind).map_err(|m| invalid("RSIT classification", m))?;
+            qb.push(", rsit_class = ").push_bind(class.map(str::to_owned));
+            qb.push(", rsit_type = ").push_bind(kind.map(str::to_owned));
+            changes.insert(
+                "rsit".into(),
+                json!({"from": [before.rsit_class, before.rsit_type], "to": [class, kind]}),
+            );
+        }
+        if let Some(tlp) = patch.tlp {
+            qb.push(", tlp = ").push_bind(tlp.as_str());
+            changes.insert(
+                "tlp".into(),
+                json!({"from": before.tlp.as_str(), "to": tlp.as_str()}),
+            );
+        }
+        if changes.is_empty() {
+            return Err(invalid("incident change", "nothing to change"));
+        }
+        qb.push(" WHERE id = ").push_bind(id);
+        qb.build()
+            .execute(&mut *tx)
+            .await
+            .map_err(SocError::storage(context))?;
+        for (kind, detail) in &changes {
+            timeline(&mut tx, id, actor, kind, detail.clone()).await?;
+        }
+        append_audit(
+            &mut tx,
+            &AuditRecord::new(
+                &actor.0,
+                Some(before.tenant),
+                "incident.update",
+                format!("incident:{id}"),
+                serde_json::Value::Object(changes),
+            ),
+        )
+        .await?;
+        let after = incident_in(&mut tx, scope, id).await?;
+        tx.commit().await.map_err(SocError::storage(context))?;
+        Ok(after)
+    }
+
+    pub(super) async fn desk_add_comment(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        incident: i64,
+        body: &str,
+    ) -> Result<Option<i64>, SocError> {
+        check_text("comment", body, 65_536)?;
+        let context = "adding a comment";
+        let mut tx = begin(self, context).await?;
+        let Some(inc) = incident_in(&mut tx, scope, incident).await? else {
+            return Ok(None);
+        };
+        let id = sqlx::query(
+            "INSERT INTO comments (incident_id, author, body, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(incident)
+        .bind(&actor.0)
+        .bind(body)
+        .bind(now_us())
+        .execute(&mut *tx)
+        .await
+        .map_err(SocError::storage(context))?
+        .last_insert_rowid();
+        timeline(&mut tx, incident, actor, "comment", json!({"comment": id})).await?;
+        append_audit(
+            &mut tx,
+            &AuditRecord::new(
+                &actor.0,
+                Some(inc.tenant),
+                "incident.comment",
+                format!("incident:{incident}"),
+                json!({"comment": id, "body_sha256": hex::encode(crate::audit::payload_hash(body))}),
+            ),
+        )
+        .await?;
+        tx.commit().await.map_err(SocError::storage(context))?;
+        Ok(Some(id))
+    }
+
+    pub(super) async fn desk_add_task(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        incident: i64,
+        title: &str,
+    ) -> Result<Option<Task>, SocError> {
+        check_text("task title", title, 512)?;
+        let context = "adding a task";
+        let mut tx = begin(self, context).await?;
+        let Some(inc) = incident_in(&mut tx, scope, incident).await? else {
+            return Ok(None);
+        };
+        let created = now();
+        let id = sqlx::query(
+            "INSERT INTO tasks (incident_id, title, created_at) VALUES (?, ?, ?)",
+        )
+        .bind(incident)
+        .bind(title.trim())
+        .bind(created.as_microsecond())
+        .execute(&mut *tx)
+        .await
+        .map_err(SocError::storage(context))?
+        .last_insert_rowid();
+        timeline(&mut tx, incident, actor, "task", json!({"task": id, "title": title.trim()}))
+            .await?;
+        append_audit(
+            &mut tx,
+            &AuditRecord::new(
+                &actor.0,
+                Some(inc.tenant),
+                "incident.task",
+                format!("incident:{incident}"),
+                json!({"task": id, "title": title.trim()}),
+            ),
+        )
+        .await?;
+        tx.commit().await.map_err(SocError::storage(context))?;
+        Ok(Some(Task {
+            id,
+            title: title.trim().to_owned(),
+            done: false,
+            created_at: created,
+        }))
+    }
+
+    pub(super) async fn desk_set_task_done(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        incident: i64,
+        task: i64,
+        done: bool,
+    ) -> Result<bool, SocError> {
+        let context = "updating a task";
+        let mut tx = begin(self, context).await?;
+        let Some(inc) = incident_in(&mut tx, scope, incident).await? else {
+            return Ok(false);
+        };
+        let changed = sqlx::query("UPDATE tasks SET done = ? WHERE id = ? AND incident_id = ?")
+            .bind(i64::from(done))
+            .bind(task)
+            .bind(incident)
+            .execute(&mut *tx)
+            .await
+            .map_err(SocError::storage(context))?
+            .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        timeline(&mut tx, incident, actor, "task_done", json!({"task": task, "done": done}))
+            .await?;
+        append_audit(
+            &mut tx,
+            &AuditRecord::new(
+                &actor.0,
+                Some(inc.tenant),
+                "incident.task_done",
+                format!("incident:{incident}"),
+                json!({"task": task, "done": done}),
+            ),
+        )
+        .await?;
+        tx.commit().await.map_err(SocError::storage(context))?;
+        Ok(true)
+    }
+
+    pub(super) async fn desk_merge(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        into: i64,
+        from: i64,
+    ) -> Result<Option<Incident>, SocError> {
+        let context = "merging incidents";
+        if into == from {
+            return Err(invalid("merge", format!("incident {into} into itself")));
+        }
+        let mut tx = begin(self, context).await?;
+        let (Some(target), Some(source)) = (
+            incident_in(&mut tx, scope, into).await?,
+            incident_in(&mut tx, scope, from).await?,
+        ) else {
+            return Ok(None);
+        };
+        if target.tenant != source.tenant {
+            // Both in scope but of different tenants: never mix tenants' data.
+            return Err(invalid(
+                "merge",
+                format!("incidents {into} and {from} belong to different tenants"),
+            ));
+        }
+        if source.merged_into.is_some() || target.merged_into.is_some() {
+            return Err(invalid("merge", "an incident that was merged cannot be merged again"));
+        }
+        for sql in [
+            "UPDATE alerts SET incident_id = ?1 WHERE incident_id = ?2",
+            "INSERT OR IGNORE INTO observables (incident_id, kind, value)
+             SELECT ?1, kind, value FROM observables WHERE incident_id = ?2",
+            "UPDATE tasks SET incident_id = ?1 WHERE incident_id = ?2",
+            "UPDATE comments SET incident_id = ?1 WHERE incident_id = ?2",
+        ] {
+            sqlx::query(sql)
+                .bind(into)
+                .bind(from)
+                .execute(&mut *tx)
+                .await
+                .map_err(SocError::storage(context))?;
+        }
+        let at = now_us();
+        sqlx::query(
+            "UPDATE incidents SET status = 'closed', merged_into = ?, closed_at = ?,
+                    resolved_at = COALESCE(resolved_at, ?), updated_at = ? WHERE id = ?",
+        )
+        .bind(into)
+        .bind(at)
+        .bind(at)
+        .bind(at)
+        .bind(from)
+        .execute(&mut *tx)
+        .await
+        .map_err(SocError::storage(context))?;
+        sqlx::query("UPDATE incidents SET updated_at = ? WHERE id = ?")
+            .bind(at)
+            .bind(into)
+            .execute(&mut *tx)
+            .await
+            .map_err(SocError::storage(context))?;
+        timeline(&mut tx, into, actor, "merged", json!({"from": from})).await?;
+        timeline(&mut tx, from, actor, "merged_into", json!({"into": into})).await?;
+        append_audit(
+            &mut tx,
+            &AuditRecord::new(
+                &actor.0,
+                Some(target.tenant),
+                "incident.merge",
+                format!("incident:{into}"),
+                json!({"from": from}),
+            ),
+        )
+        .await?;
+        let after = incident_in(&mut tx, scope, into).await?;
+        tx.commit().await.map_err(SocError::storage(context))?;
+        Ok(after)
+    }
+
+    pub(super) async fn desk_split(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        id: i64,
+        alert_ids: &[String],
+        title: &str,
+    ) -> Result<Option<Incident>, SocError> {
+        let context = "splitting an incident";
+        if alert_ids.is_empty() {
+            return Err(invalid("split", "no alert to move"));
+        }
+        let mut tx = begin(self, context).await?;
+        let Some(source) = incident_in(&mut tx, scope, id).await? else {
+            return Ok(None);
+        };
+        let mut alerts = Vec::new();
+        for a in alert_ids {
+            match alert_in(&mut tx, scope, a).await? {
+                Some(alert) if alert.incident == Some(id) => alerts.push(alert),
+                _ => return Err(not_found("alert of this incident", a)),
+            }
+        }
+        let new_id = insert_incident(
+            &mut tx,
+            actor,
+            &IncidentFields {
+                tenant: source.tenant,
+                title,
+                severity: source.severity,
+                rsit_class: source.rsit_class.as_deref(),
+                rsit_type: source.rsit_type.as_deref(),
+                tlp: source.tlp,
+            },
+        )
+        .await?;
+        for alert in &alerts {
+            link_alert(&mut tx, actor, new_id, alert).await?;
+        }
+        timeline(&mut tx, id, actor, "split", json!({"into": new_id, "alerts": alert_ids})).await?;
+        append_audit(
+            &mut tx,
+            &AuditRecord::new(
+                &actor.0,
+                Some(source.tenant),
+                "incident.split",
+                format!("incident:{id}"),
+                json!({"new_incident": new_id, "alerts": alert_ids}),
+            ),
+        )
+        .await?;
+        let after = incident_in(&mut tx, scope, new_id).await?;
+        tx.commit().await.map_err(SocError::storage(context))?;
+        Ok(after)
+    }
+
+    pub(super) async fn desk_set_sla_contract(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        tenant: TenantId,
+        contract: &SlaContract,
+    ) -> Result<(), SocError> {
+        for (sev, t) in &contract.targets {
+            if t.acknowledge_minutes == 0 || t.resolve_minutes < t.acknowledge_minutes {
+                return Err(invalid(
+                    "SLA target",
+                    format!(
+                        "{sev}: acknowledge must be > 0 and resolve >= acknowledge (got {} and {})",
+                        t.acknowledge_minutes, t.resolve_minutes
+                    ),
+                ));
+            }
+        }
+        if !(0.0..=1.0).contains(&contract.warn_ratio) {
+            return Err(invalid(
+                "SLA warn_ratio",
+                format!("{} is not between 0 and 1", contract.warn_ratio),
+            ));
+        }
+        let context = "setting an SLA contract";
+        let mut tx = begin(self, context).await?;
+        if !tenant_exists_in(&mut tx, scope, tenant).await? {
+            return Err(not_found("tenant", tenant));
+        }
+        let targets = serde_json::to_string(&contract.targets)
+            .map_err(|e| invalid("SLA targets", e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO sla_contracts (tenant_id, calendar, targets, warn_ratio, updated_at)
+             VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (tenant_id) DO UPDATE SET calendar = excluded.calendar,
+                targets = excluded.targets, warn_ratio = excluded.warn_ratio,
+                updated_at = excluded.updated_at",
+        )
+        .bind(tenant.0)
+        .bind(contract.calendar.as_str())
+        .bind(&targets)
+        .bind(contract.warn_ratio)
+        .bind(now_us())
+        .execute(&mut *tx)
+        .await
+        .map_err(SocError::storage(context))?;
+        append_audit(
+            &mut tx,
+            &AuditRecord::new(
+                &actor.0,
+                Some(tenant),
+                "sla.contract",
+                format!("tenant:{tenant}"),
+                serde_json::to_value(contract).unwrap_or_default(),
+            ),
+        )
+        .await?;
+        tx.commit().await.map_err(SocError::storage(context))
+    }
+
+    pub(super) async fn desk_sla_contract(
+        &self,
+        scope: &TenantScope,
+        tenant: TenantId,
+    ) -> Result<Option<SlaContract>, SocError> {
+        let mut qb = QueryBuilder::new("SELECT * FROM sla_contracts WHERE ");
+        push_scope(&mut qb, scope, "tenant_id");
+        qb.push(" AND tenant_id = ").push_bind(tenant.0);
+        let row = qb
+            .build()
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(SocError::storage("reading an SLA contract"))?;
+        row.as_ref().map(contract_from_row).transpose()
+    }
+
+    pub(super) async fn desk_record_breaches(&self, at: Timestamp) -> Result<u64, SocError> {
+        let context = "recording SLA breaches";
+        let day_ago = at.as_microsecond() - 86_400_000_000;
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {INCIDENT_COLUMNS}, c.calendar, c.targets, c.warn_ratio
+             FROM incidents i JOIN tenants t ON t.id = i.tenant_id
+             JOIN sla_contracts c ON c.tenant_id = i.tenant_id
+             WHERE i.merged_into IS NULL AND (i.closed_at IS NULL OR i.closed_at > ?)
+               AND (SELECT COUNT(*) FROM sla_breaches b WHERE b.incident_id = i.id) < 2"
+        )))
+        .bind(day_ago)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(SocError::storage(context))?;
+        let mut found = Vec::new();
+        for row in &rows {
+            let incident = incident_from_row(row)?;
+            let contract = contract_from_row(row)?;
+            let mut conn = self.pool.acquire().await.map_err(SocError::storage(context))?;
+            let tl = load_timeline(&mut conn, incident.id).await?;
+            for clock in clocks(&contract, &incident, &tl, at) {
+                if clock.breached {
+                    found.push((incident.id, incident.tenant, clock.kind, clock.due_at));
+                }
+            }
+        }
+        let mut new = 0;
+        for (incident, tenant, kind, due) in found {
+            let mut tx = begin(self, context).await?;
+            let done = sqlx::query(
+                "INSERT OR IGNORE INTO sla_breaches (incident_id, kind, due_at, recorded_at)
+                 VALUES (?, ?, ?, ?)",
+            )
+            .bind(incident)
+            .bind(kind)
+            .bind(due.map_or(0, |d| d.as_microsecond()))
+            .bind(at.as_microsecond())
+            .execute(&mut *tx)
+            .await
+            .map_err(SocError::storage(context))?;
+            if done.rows_affected() > 0 {
+                new += 1;
+                append_audit(
+                    &mut tx,
+                    &AuditRecord::new(
+                        Actor::system().0,
+                        Some(tenant),
+                        "sla.breach",
+                        format!("incident:{incident}"),
+                        json!({"kind": kind, "due_at": due}),
+                    ),
+                )
+                .await?;
+                tx.commit().await.map_err(SocError::storage(context))?;
+            }
+        }
+        Ok(new)
+    }
+
+    pub(super) async fn desk_sla_summary(
+        &self,
+        scope: &TenantScope,
+        since: Timestamp,
+    ) -> Result<Vec<SlaSummaryRow>, SocError> {
+        let mut qb = QueryBuilder::new(
+            "SELECT i.tenant_id, i.severity, COUNT(*) AS n,
+                    AVG(i.acknowledged_at - i.created_at) AS mtta,
+                    AVG(i.resolved_at - i.created_at) AS mttr,
+                    SUM(EXISTS (SELECT 1 FROM sla_breaches b WHERE b.incident_id = i.id
+                                AND b.kind = 'acknowledge')) AS ack_b,
+                    SUM(EXISTS (SELECT 1 FROM sla_breaches b WHERE b.incident_id = i.id
+                                AND b.kind = 'resolve')) AS res_b
+             FROM incidents i WHERE ",
+        );
+        push_scope(&mut qb, scope, "i.tenant_id");
+        qb.push(" AND i.created_at >= ")
+            .push_bind(since.as_microsecond());
+        qb.push(" AND i.merged_into IS NULL GROUP BY i.tenant_id, i.severity ORDER BY i.tenant_id, i.severity DESC");
+        let rows = qb
+            .build()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(SocError::storage("summarising SLAs"))?;
+        rows.iter()
+            .map(|r| {
+                let mtta: Option<f64> = get(r, "mtta")?;
+                let mttr: Option<f64> = get(r, "mttr")?;
+                Ok(SlaSummaryRow {
+                    tenant: TenantId(get(r, "tenant_id")?),
+                    severity: severity("incident severity", get(r, "severity")?)?,
+                    incidents: get(r, "n")?,
+                    mtta_seconds: mtta.map(|us| us / 1e6),
+                    mttr_seconds: mttr.map(|us| us / 1e6),
+                    acknowledge_breaches: get(r, "ack_b")?,
+                    resolve_breaches: get(r, "res_b")?,
+                })
+            })
+            .collect()
+    }
+
+    pub(super) async fn desk_sla_breaches(
+        &self,
+        scope: &TenantScope,
+    ) -> Result<Vec<SlaBreach>, SocError> {
+        let mut qb = QueryBuilder::new(
+            "SELECT b.incident_id, i.tenant_id, b.kind, b.due_at, b.recorded_at
+             FROM sla_breaches b JOIN incidents i ON i.id = b.incident_id WHERE ",
+        );
+        push_scope(&mut qb, scope, "i.tenant_id");
+        qb.push(" ORDER BY b.recorded_at DESC LIMIT 1000");
+        let rows = qb
+            .build()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(SocError::storage("listing SLA breaches"))?;
+        rows.iter()
+            .map(|r| {
+                Ok(SlaBreach {
+                    incident: get(r, "incident_id")?,
+                    tenant: TenantId(get(r, "tenant_id")?),
+                    kind: get(r, "kind")?,
+                    due_at: timestamp("breach due_at", get(r, "due_at")?)?,
+                    recorded_at: timestamp("breach recorded_at", get(r, "recorded_at")?)?,
+                })
+            })
+            .collect()
+    }
+}
+
+async fn load_timeline(
+    conn: &mut SqliteConnection,
+    incident: i64,
+) -> Result<Vec<TimelineEntry>, SocError> {
+    sqlx::query("SELECT at, actor, kind, detail FROM timeline WHERE incident_id = ? ORDER BY id")
+        .bind(incident)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(SocError::storage("reading the timeline"))?
+        .iter()
+        .map(|r| {
+            let detail: String = get(r, "detail")?;
+            Ok(TimelineEntry {
+                at: timestamp("timeline at", get(r, "at")?)?,
+                actor: get(r, "actor")?,
+                kind: get(r, "kind")?,
+                detail: serde_json::from_str(&detail)
+                    .map_err(|e| corrupt("timeline detail")(e.to_string()))?,
+            })
+        })
+        .collect()
+}
+
+/// The on-hold spans of an incident, from its status changes.
+fn pauses(timeline: &[TimelineEntry]) -> Vec<Pause> {
+    let mut out: Vec<Pause> = Vec::new();
+    for entry in timeline.iter().filter(|e| e.kind == "status") {
+        let from = entry.detail.get("from").and_then(|v| v.as_str());
+        let to = entry.detail.get("to").and_then(|v| v.as_str());
+        if to == Some("on_hold") {
+            out.push(Pause {
+                start: entry.at,
+                end: None,
+            });
+        } else if from == Some("on_hold") {
+            if let Some(last) = out.last_mut().filter(|p| p.end.is_none()) {
+                last.end = Some(entry.at);
+            }
+        }
+    }
+    out
+}
+
+/// The SLA clocks of an incident under a contract.
+fn clocks(
+    contract: &SlaContract,
+    incident: &Incident,
+    timeline: &[TimelineEntry],
+    at: Timestamp,
+) -> Vec<sla::ClockState> {
+    let Some(target) = contract.targets.get(&incident.severity) else {
+        return Vec::new();
+    };
+    let pauses = pauses(timeline);
+    vec![
+        sla::clock(
+            contract,
+            "acknowledge",
+            target.acknowledge_minutes,
+            incident.created_at,
+            incident.acknowledged_at,
+            at,
+            &pauses,
+        ),
+        sla::clock(
+            contract,
+            "resolve",
+            target.resolve_minutes,
+            incident.created_at,
+            incident.resolved_at,
+            at,
+            &pauses,
+        ),
+    ]
+}
