@@ -246,7 +246,10 @@ impl Access {
             }
         };
         self.throttle.record(username, true, Instant::now());
-        let secret = format!("{SESSION_PREFIX}{}", hex::encode(rand::random::<[u8; 32]>()));
+        let secret = format!(
+            "{SESSION_PREFIX}{}",
+            hex::encode(rand::random::<[u8; 32]>())
+        );
         let csrf = hex::encode(rand::random::<[u8; 32]>());
         let expires_at = Timestamp::now()
             .checked_add(SESSION_TTL)

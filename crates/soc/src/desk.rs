@@ -317,7 +317,13 @@ pub enum Tlp {
 
 impl Tlp {
     /// Every label.
-    pub const ALL: [Tlp; 5] = [Tlp::Clear, Tlp::Green, Tlp::Amber, Tlp::AmberStrict, Tlp::Red];
+    pub const ALL: [Tlp; 5] = [
+        Tlp::Clear,
+        Tlp::Green,
+        Tlp::Amber,
+        Tlp::AmberStrict,
+        Tlp::Red,
+    ];
     /// The label as written.
     pub fn as_str(self) -> &'static str {
         match self {

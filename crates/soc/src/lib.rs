@@ -43,8 +43,8 @@ pub mod testsuite;
 
 pub use access::{Access, AuthError, Credential, LoginError, NewSession, Principal};
 pub use alert::{Alert, AlertCursor, AlertFilter, AlertPage, NewAlert, Page, alert_id};
-pub use error::SocError;
 pub use desk::Actor;
+pub use error::SocError;
 pub use state::{Permission, Role, RoleError, RuleStatus, SqliteStore, StateStore};
 pub use tenant::Tenant;
 pub use token::{NewToken, TokenInfo, TokenKind, TokenKindError, TokenOwner};

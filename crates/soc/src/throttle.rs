@@ -78,7 +78,12 @@ impl Throttle {
 
     /// Counts an attempt and says whether it may proceed; `Err(retry_after)` if not. A refused
     /// attempt is not a failure of the account (it never reached the password check).
-    pub fn admit(&self, account: &str, source: Option<IpAddr>, now: Instant) -> Result<(), Duration> {
+    pub fn admit(
+        &self,
+        account: &str,
+        source: Option<IpAddr>,
+        now: Instant,
+    ) -> Result<(), Duration> {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(ip) = source {
             let max_entries = self.config.max_entries;
@@ -158,7 +163,10 @@ mod tests {
         let later = start + Duration::from_secs(1);
         assert!(t.admit("alice", None, later).is_ok());
         t.record("alice", false, later);
-        assert!(t.admit("alice", None, later + Duration::from_millis(1500)).is_err());
+        assert!(
+            t.admit("alice", None, later + Duration::from_millis(1500))
+                .is_err()
+        );
         let later = later + Duration::from_secs(2);
         assert!(t.admit("alice", None, later).is_ok());
         t.record("alice", true, later);
@@ -186,7 +194,10 @@ mod tests {
         assert!(failures <= 50, "{failures} failures in a day");
         assert!(failures >= 20, "{failures}");
         // After the longest delay, the real user can try again.
-        assert!(t.admit("victim", None, now + Duration::from_secs(60 * 60)).is_ok());
+        assert!(
+            t.admit("victim", None, now + Duration::from_secs(60 * 60))
+                .is_ok()
+        );
     }
 
     #[test]
@@ -200,6 +211,9 @@ mod tests {
         assert!(t.admit("user-x", Some(ip), now).is_err());
         let other: IpAddr = "127.0.0.10".parse().unwrap();
         assert!(t.admit("user-x", Some(other), now).is_ok());
-        assert!(t.admit("user-x", Some(ip), now + Duration::from_secs(61)).is_ok());
+        assert!(
+            t.admit("user-x", Some(ip), now + Duration::from_secs(61))
+                .is_ok()
+        );
     }
 }

@@ -35,6 +35,21 @@ pub enum ApiError {
         /// The `Retry-After` value.
         retry_after: Duration,
     },
+    /// The request conflicts with what exists (a taken name).
+    #[error("{0}")]
+    Conflict(String),
+    /// A state-changing request with a session cookie but without the session's CSRF token
+    /// (or from a foreign origin).
+    #[error("{0}")]
+    Csrf(String),
+    /// Too many login attempts for the account or from the address.
+    #[error("{message}")]
+    Throttled {
+        /// What to tell the caller.
+        message: String,
+        /// The `Retry-After` value.
+        retry_after: Duration,
+    },
     /// A fault inside vigie: logged, answered with a plain message.
     #[error("internal error")]
     Internal(String),
@@ -43,7 +58,11 @@ pub enum ApiError {
 impl From<SocError> for ApiError {
     fn from(error: SocError) -> Self {
         match error {
-            SocError::InvalidCursor(_) => ApiError::BadRequest(error.to_string()),
+            SocError::InvalidCursor(_)
+            | SocError::Invalid { .. }
+            | SocError::InvalidValue { .. } => ApiError::BadRequest(error.to_string()),
+            SocError::NotFound { .. } => ApiError::NotFound(error.to_string()),
+            SocError::Conflict { .. } => ApiError::Conflict(error.to_string()),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -58,6 +77,9 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "overloaded"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Csrf(_) => (StatusCode::FORBIDDEN, "csrf"),
+            ApiError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "throttled"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -72,7 +94,8 @@ impl IntoResponse for ApiError {
         let body = Json(json!({"error": {"kind": kind, "message": self.to_string()}}));
         let mut response = (status, body).into_response();
         match &self {
-            ApiError::TooManyRequests { retry_after, .. } => {
+            ApiError::TooManyRequests { retry_after, .. }
+            | ApiError::Throttled { retry_after, .. } => {
                 let secs = retry_after.as_secs().max(1).to_string();
                 if let Ok(value) = HeaderValue::from_str(&secs) {
                     response.headers_mut().insert(header::RETRY_AFTER, value);

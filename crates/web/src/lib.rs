@@ -21,7 +21,7 @@ pub use state::{AppState, WebConfig};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, patch, post};
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
@@ -34,7 +34,67 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/tenants", get(api::tenants::list))
         .route("/healthz", get(api::health::healthz))
         .route("/metrics", get(api::health::metrics))
+        // The SOC desk (session cookie or bearer token; see api::session).
+        .route("/api/v1/openapi.json", get(api::openapi::document))
+        .route("/api/v1/auth/login", post(api::login::login))
+        .route("/api/v1/auth/logout", post(api::login::logout))
+        .route("/api/v1/auth/me", get(api::login::me))
+        .route(
+            "/api/v1/users",
+            get(api::users::list).post(api::users::create),
+        )
+        .route("/api/v1/users/{id}", get(api::users::get))
+        .route("/api/v1/users/{id}/disable", post(api::users::disable))
+        .route("/api/v1/users/{id}/enable", post(api::users::enable))
+        .route("/api/v1/alerts/{id}", get(api::alert_actions::get))
+        .route("/api/v1/alerts/{id}/actions", post(api::alert_actions::act))
+        .route("/api/v1/rule-stats", get(api::alert_actions::rule_stats))
+        .route(
+            "/api/v1/suppressions",
+            get(api::suppressions::list).post(api::suppressions::create),
+        )
+        .route("/api/v1/suppressions/{id}", delete(api::suppressions::end))
+        .route(
+            "/api/v1/incidents",
+            get(api::incidents::list).post(api::incidents::create),
+        )
+        .route(
+            "/api/v1/incidents/{id}",
+            get(api::incidents::get).patch(api::incidents::update),
+        )
+        .route(
+            "/api/v1/incidents/{id}/comments",
+            post(api::incidents::comment),
+        )
+        .route(
+            "/api/v1/incidents/{id}/tasks",
+            post(api::incidents::add_task),
+        )
+        .route(
+            "/api/v1/incidents/{id}/tasks/{task}",
+            patch(api::incidents::update_task),
+        )
+        .route("/api/v1/incidents/{id}/merge", post(api::incidents::merge))
+        .route("/api/v1/incidents/{id}/split", post(api::incidents::split))
+        .route(
+            "/api/v1/tenants/{id}/sla",
+            get(api::sla::get_contract).put(api::sla::put_contract),
+        )
+        .route("/api/v1/sla/summary", get(api::sla::summary))
+        .route("/api/v1/sla/breaches", get(api::sla::breaches))
         .merge(api::es::routes())
+        // Hunting on the event store (see api::hunt).
+        .route("/api/v1/hunt", post(api::hunt::hunt))
+        .route("/api/v1/rules/backtest", post(api::hunt::backtest))
+        .route("/api/v1/ioc/hunt", post(api::hunt::ioc))
+        .route("/api/v1/jobs", get(api::hunt::list_jobs))
+        .route(
+            "/api/v1/jobs/{id}",
+            get(api::hunt::get_job).delete(api::hunt::cancel_job),
+        )
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::map_response(
+            api::session::security_headers,
+        ))
         .with_state(state)
 }

@@ -960,7 +960,8 @@ impl StateStore for SqliteStore {
         id: i64,
         disabled: bool,
     ) -> Result<Option<User>, SocError> {
-        self.desk_set_user_disabled(actor, scope, id, disabled).await
+        self.desk_set_user_disabled(actor, scope, id, disabled)
+            .await
     }
 
     async fn login_record(&self, username: &str) -> Result<Option<LoginRecord>, SocError> {

@@ -1,10 +1,18 @@
 //! One file per API resource.
 
+pub mod alert_actions;
 pub mod alerts;
 pub mod bulk;
 pub mod es;
 pub mod health;
 pub mod import;
+pub mod incidents;
 pub mod ingest;
+pub mod login;
+pub mod openapi;
 pub mod rules;
+pub mod session;
+pub mod sla;
+pub mod suppressions;
 pub mod tenants;
+pub mod users;

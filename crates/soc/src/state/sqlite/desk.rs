@@ -9,8 +9,8 @@ use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite, SqliteConnection};
 use vigie_event::{Severity, TenantId, TenantScope, TenantSlug};
 
 use super::{
-    SqliteStore, alert_from_row, get, is_unique_violation, now, now_us, push_scope, rank,
-    severity, timestamp,
+    SqliteStore, alert_from_row, get, is_unique_violation, now, now_us, push_scope, rank, severity,
+    timestamp,
 };
 use crate::SocError;
 use crate::alert::{Alert, Page};
@@ -189,7 +189,8 @@ fn contract_from_row(row: &SqliteRow) -> Result<SlaContract, SocError> {
     Ok(SlaContract {
         calendar: sla::Calendar::parse(&calendar)
             .ok_or_else(|| corrupt("sla calendar")(calendar.clone()))?,
-        targets: serde_json::from_str(&targets).map_err(|e| corrupt("sla targets")(e.to_string()))?,
+        targets: serde_json::from_str(&targets)
+            .map_err(|e| corrupt("sla targets")(e.to_string()))?,
         warn_ratio: get(row, "warn_ratio")?,
     })
 }
@@ -285,15 +286,17 @@ async fn timeline(
     kind: &str,
     detail: serde_json::Value,
 ) -> Result<(), SocError> {
-    sqlx::query("INSERT INTO timeline (incident_id, at, actor, kind, detail) VALUES (?, ?, ?, ?, ?)")
-        .bind(incident)
-        .bind(now_us())
-        .bind(&actor.0)
-        .bind(kind)
-        .bind(detail.to_string())
-        .execute(&mut *conn)
-        .await
-        .map_err(SocError::storage("writing the timeline"))?;
+    sqlx::query(
+        "INSERT INTO timeline (incident_id, at, actor, kind, detail) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(incident)
+    .bind(now_us())
+    .bind(&actor.0)
+    .bind(kind)
+    .bind(detail.to_string())
+    .execute(&mut *conn)
+    .await
+    .map_err(SocError::storage("writing the timeline"))?;
     Ok(())
 }
 
@@ -395,13 +398,15 @@ async fn add_observables(
     observables: &[Observable],
 ) -> Result<(), SocError> {
     for obs in observables {
-        sqlx::query("INSERT OR IGNORE INTO observables (incident_id, kind, value) VALUES (?, ?, ?)")
-            .bind(incident)
-            .bind(&obs.kind)
-            .bind(&obs.value)
-            .execute(&mut *conn)
-            .await
-            .map_err(SocError::storage("adding observables"))?;
+        sqlx::query(
+            "INSERT OR IGNORE INTO observables (incident_id, kind, value) VALUES (?, ?, ?)",
+        )
+        .bind(incident)
+        .bind(&obs.kind)
+        .bind(&obs.value)
+        .execute(&mut *conn)
+        .await
+        .map_err(SocError::storage("adding observables"))?;
     }
     Ok(())
 }
@@ -411,7 +416,10 @@ fn check_text(what: &'static str, text: &str, max: usize) -> Result<(), SocError
         return Err(invalid(what, "must not be empty"));
     }
     if text.len() > max {
-        return Err(invalid(what, format!("is {} bytes, at most {max}", text.len())));
+        return Err(invalid(
+            what,
+            format!("is {} bytes, at most {max}", text.len()),
+        ));
     }
     Ok(())
 }
@@ -433,17 +441,29 @@ impl SqliteStore {
         match (new.role, tenants.len()) {
             (Role::PlatformAdmin, 0) => {
                 if !scope.is_platform() {
-                    return Err(invalid("role", "only the platform may create a platform_admin"));
+                    return Err(invalid(
+                        "role",
+                        "only the platform may create a platform_admin",
+                    ));
                 }
             }
             (Role::PlatformAdmin, _) => {
-                return Err(invalid("tenants", "a platform_admin has no tenant list (it sees all)"));
+                return Err(invalid(
+                    "tenants",
+                    "a platform_admin has no tenant list (it sees all)",
+                ));
             }
             (role, n) if role.is_tenant_role() && n != 1 => {
-                return Err(invalid("tenants", format!("a {role} belongs to exactly one tenant, {n} given")));
+                return Err(invalid(
+                    "tenants",
+                    format!("a {role} belongs to exactly one tenant, {n} given"),
+                ));
             }
             (role, 0) => {
-                return Err(invalid("tenants", format!("a {role} needs at least one tenant")));
+                return Err(invalid(
+                    "tenants",
+                    format!("a {role} needs at least one tenant"),
+                ));
             }
             _ => {}
         }
@@ -601,7 +621,11 @@ impl SqliteStore {
             &AuditRecord::new(
                 &actor.0,
                 user.tenants.first().copied(),
-                if disabled { "user.disable" } else { "user.enable" },
+                if disabled {
+                    "user.disable"
+                } else {
+                    "user.enable"
+                },
                 format!("user:{}", user.username),
                 json!({"id": id, "sessions_ended": ended}),
             ),
@@ -760,7 +784,11 @@ impl SqliteStore {
         let refuse = |what: &str| {
             invalid(
                 "alert action",
-                format!("cannot {what} alert {} in status {}", alert.id, alert.status.as_str()),
+                format!(
+                    "cannot {what} alert {} in status {}",
+                    alert.id,
+                    alert.status.as_str()
+                ),
             )
         };
         let (name, payload) = match action {
@@ -778,7 +806,10 @@ impl SqliteStore {
             }
             AlertAction::CloseFalsePositive { reason } => {
                 check_text("false-positive reason", reason, 4096)?;
-                if matches!(alert.status, AlertStatus::FalsePositive | AlertStatus::Escalated) {
+                if matches!(
+                    alert.status,
+                    AlertStatus::FalsePositive | AlertStatus::Escalated
+                ) {
                     return Err(refuse("close"));
                 }
                 sqlx::query(
@@ -793,7 +824,10 @@ impl SqliteStore {
                 ("alert.false_positive", json!({"reason": reason.trim()}))
             }
             AlertAction::Escalate { incident } => {
-                if matches!(alert.status, AlertStatus::Escalated | AlertStatus::FalsePositive) {
+                if matches!(
+                    alert.status,
+                    AlertStatus::Escalated | AlertStatus::FalsePositive
+                ) {
                     return Err(refuse("escalate"));
                 }
                 let target = match incident {
@@ -1009,7 +1043,11 @@ impl SqliteStore {
         if let Some(a) = alerts.iter().find(|a| a.incident.is_some()) {
             return Err(invalid(
                 "alerts",
-                format!("alert {} is already in incident {}", a.id, a.incident.unwrap_or(0)),
+                format!(
+                    "alert {} is already in incident {}",
+                    a.id,
+                    a.incident.unwrap_or(0)
+                ),
             ));
         }
         let severity = new
@@ -1058,7 +1096,11 @@ impl SqliteStore {
         sort: IncidentSort,
         page: &Page,
     ) -> Result<IncidentPage, SocError> {
-        let cursor = page.cursor.as_deref().map(decode_incident_cursor).transpose()?;
+        let cursor = page
+            .cursor
+            .as_deref()
+            .map(decode_incident_cursor)
+            .transpose()?;
         let limit = page.effective_limit();
         let scope = match filter.tenant {
             None => scope.clone(),
@@ -1171,7 +1213,10 @@ impl SqliteStore {
         .fetch_all(&mut *conn)
         .await
         .map_err(SocError::storage(context))?;
-        let alerts = rows.iter().map(alert_from_row).collect::<Result<Vec<_>, _>>()?;
+        let alerts = rows
+            .iter()
+            .map(alert_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
         let alert_count: i64 = sqlx::query("SELECT COUNT(*) FROM alerts WHERE incident_id = ?")
             .bind(id)
             .fetch_one(&mut *conn)
@@ -1266,7 +1311,10 @@ impl SqliteStore {
         if before.merged_into.is_some() {
             return Err(invalid(
                 "incident",
-                format!("incident {id} was merged into {}", before.merged_into.unwrap_or(0)),
+                format!(
+                    "incident {id} was merged into {}",
+                    before.merged_into.unwrap_or(0)
+                ),
             ));
         }
         let at = now_us();
@@ -1276,7 +1324,10 @@ impl SqliteStore {
         if let Some(title) = &patch.title {
             check_text("incident title", title, 512)?;
             qb.push(", title = ").push_bind(title.trim().to_owned());
-            changes.insert("title".into(), json!({"from": before.title, "to": title.trim()}));
+            changes.insert(
+                "title".into(),
+                json!({"from": before.title, "to": title.trim()}),
+            );
         }
         if let Some(status) = patch.status {
             if !before.status.may_become(status) {
@@ -1322,7 +1373,10 @@ impl SqliteStore {
         }
         if let Some(sev) = patch.severity {
             qb.push(", severity = ").push_bind(rank(sev));
-            changes.insert("severity".into(), json!({"from": before.severity, "to": sev}));
+            changes.insert(
+                "severity".into(),
+                json!({"from": before.severity, "to": sev}),
+            );
         }
         if let Some(assignee) = patch.assignee {
             let value = if assignee == 0 {
@@ -1348,17 +1402,24 @@ impl SqliteStore {
                 Some(assignee)
             };
             qb.push(", assignee_id = ").push_bind(value);
-            changes.insert("assignee".into(), json!({"from": before.assignee, "to": value}));
+            changes.insert(
+                "assignee".into(),
+                json!({"from": before.assignee, "to": value}),
+            );
         }
         if patch.rsit_class.is_some() || patch.rsit_type.is_some() {
             let class = patch.rsit_class.as_deref().or(before.rsit_class.as_deref());
-            let kind = patch.rsit_type.as_deref().or(if patch.rsit_class.is_some() {
-                None
-            } else {
-                before.rsit_type.as_deref()
-            });
+            let kind = patch
+                .rsit_type
+                .as_deref()
+                .or(if patch.rsit_class.is_some() {
+                    None
+                } else {
+                    before.rsit_type.as_deref()
+                });
             check_rsit(class, kind).map_err(|m| invalid("RSIT classification", m))?;
-            qb.push(", rsit_class = ").push_bind(class.map(str::to_owned));
+            qb.push(", rsit_class = ")
+                .push_bind(class.map(str::to_owned));
             qb.push(", rsit_type = ").push_bind(kind.map(str::to_owned));
             changes.insert(
                 "rsit".into(),
@@ -1453,18 +1514,22 @@ impl SqliteStore {
             return Ok(None);
         };
         let created = now();
-        let id = sqlx::query(
-            "INSERT INTO tasks (incident_id, title, created_at) VALUES (?, ?, ?)",
+        let id = sqlx::query("INSERT INTO tasks (incident_id, title, created_at) VALUES (?, ?, ?)")
+            .bind(incident)
+            .bind(title.trim())
+            .bind(created.as_microsecond())
+            .execute(&mut *tx)
+            .await
+            .map_err(SocError::storage(context))?
+            .last_insert_rowid();
+        timeline(
+            &mut tx,
+            incident,
+            actor,
+            "task",
+            json!({"task": id, "title": title.trim()}),
         )
-        .bind(incident)
-        .bind(title.trim())
-        .bind(created.as_microsecond())
-        .execute(&mut *tx)
-        .await
-        .map_err(SocError::storage(context))?
-        .last_insert_rowid();
-        timeline(&mut tx, incident, actor, "task", json!({"task": id, "title": title.trim()}))
-            .await?;
+        .await?;
         append_audit(
             &mut tx,
             &AuditRecord::new(
@@ -1509,8 +1574,14 @@ impl SqliteStore {
         if changed == 0 {
             return Ok(false);
         }
-        timeline(&mut tx, incident, actor, "task_done", json!({"task": task, "done": done}))
-            .await?;
+        timeline(
+            &mut tx,
+            incident,
+            actor,
+            "task_done",
+            json!({"task": task, "done": done}),
+        )
+        .await?;
         append_audit(
             &mut tx,
             &AuditRecord::new(
@@ -1552,7 +1623,10 @@ impl SqliteStore {
             ));
         }
         if source.merged_into.is_some() || target.merged_into.is_some() {
-            return Err(invalid("merge", "an incident that was merged cannot be merged again"));
+            return Err(invalid(
+                "merge",
+                "an incident that was merged cannot be merged again",
+            ));
         }
         for sql in [
             "UPDATE alerts SET incident_id = ?1 WHERE incident_id = ?2",
@@ -1644,7 +1718,14 @@ impl SqliteStore {
         for alert in &alerts {
             link_alert(&mut tx, actor, new_id, alert).await?;
         }
-        timeline(&mut tx, id, actor, "split", json!({"into": new_id, "alerts": alert_ids})).await?;
+        timeline(
+            &mut tx,
+            id,
+            actor,
+            "split",
+            json!({"into": new_id, "alerts": alert_ids}),
+        )
+        .await?;
         append_audit(
             &mut tx,
             &AuditRecord::new(
@@ -1755,7 +1836,11 @@ impl SqliteStore {
         for row in &rows {
             let incident = incident_from_row(row)?;
             let contract = contract_from_row(row)?;
-            let mut conn = self.pool.acquire().await.map_err(SocError::storage(context))?;
+            let mut conn = self
+                .pool
+                .acquire()
+                .await
+                .map_err(SocError::storage(context))?;
             let tl = load_timeline(&mut conn, incident.id).await?;
             for clock in clocks(&contract, &incident, &tl, at) {
                 if clock.breached {

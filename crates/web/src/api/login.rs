@@ -1,0 +1,143 @@
+//! `POST /api/v1/auth/login`, `POST /api/v1/auth/logout`, `GET /api/v1/auth/me`.
+//!
+//! Login answers the user and a CSRF token, and sets the session cookie
+//! (`__Host-vigie_session`, `Secure; HttpOnly; SameSite=Strict; Path=/`). Every login makes
+//! a new session; a session cookie sent with the login request is ended first. Wrong password,
+//! unknown user and disabled account get the same 401; too many attempts get 429 with
+//! `Retry-After`.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use vigie_soc::access::SESSION_TTL;
+use vigie_soc::desk::User;
+use vigie_soc::{LoginError, Role};
+
+use super::session::{Body, Desk, SESSION_COOKIE, session_cookie};
+use crate::AppState;
+use crate::error::ApiError;
+
+/// The login form.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+/// The reply to a login.
+#[derive(Serialize)]
+pub struct LoginReply {
+    /// Who logged in.
+    pub user: User,
+    /// Echo it in `X-CSRF-Token` on every state-changing request.
+    pub csrf_token: String,
+    /// When the session ends.
+    pub expires_at: Timestamp,
+}
+
+/// Handler of `POST /api/v1/auth/login`.
+pub async fn login(
+    State(state): State<AppState>,
+    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Body(form): Body<LoginRequest>,
+) -> Result<Response, ApiError> {
+    if let Some(old) = session_cookie(&headers) {
+        // Session fixation: whatever cookie came in is dead after this login.
+        let _ = state.access().logout(&old).await;
+    }
+    let source = peer.map(|axum::Extension(ConnectInfo(addr))| addr.ip());
+    let session = match state
+        .access()
+        .login(&form.username, &form.password, source)
+        .await
+    {
+        Ok(session) => session,
+        Err(LoginError::Invalid) => return Ok(invalid_login()),
+        Err(e @ LoginError::Throttled(wait)) => {
+            return Err(ApiError::Throttled {
+                message: e.to_string(),
+                retry_after: wait,
+            });
+        }
+        Err(LoginError::Store(e)) => return Err(e.into()),
+    };
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={}",
+        session.secret,
+        SESSION_TTL.as_secs()
+    );
+    let mut response = Json(LoginReply {
+        user: session.user,
+        csrf_token: session.csrf,
+        expires_at: session.expires_at,
+    })
+    .into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(e.to_string()))?,
+    );
+    Ok(response)
+}
+
+/// The one answer to a failed login, whatever the reason.
+fn invalid_login() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        Json(serde_json::json!({"error": {"kind": "unauthorized",
+            "message": "invalid username or password"}})),
+    )
+        .into_response()
+}
+
+/// Handler of `POST /api/v1/auth/logout`: ends the session server-side, clears the cookie.
+pub async fn logout(
+    State(state): State<AppState>,
+    desk: Desk,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Some(cookie) = session_cookie(&headers).filter(|_| desk.0.is_session()) else {
+        return Err(ApiError::BadRequest(
+            "logout ends a session; this request carries a bearer token".into(),
+        ));
+    };
+    state.access().logout(&cookie).await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static(
+            "__Host-vigie_session=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0",
+        ),
+    );
+    Ok(response)
+}
+
+/// Who am I.
+#[derive(Serialize)]
+pub struct Me {
+    /// Actor name.
+    pub actor: String,
+    /// Role.
+    pub role: Role,
+    /// Read-only token.
+    pub read_only: bool,
+    /// Tenant ids in scope; `null` for the whole platform.
+    pub tenants: Option<Vec<i64>>,
+}
+
+/// Handler of `GET /api/v1/auth/me`.
+pub async fn me(desk: Desk) -> Json<Me> {
+    let p = desk.0;
+    Json(Me {
+        actor: p.actor.0.clone(),
+        role: p.role,
+        read_only: p.read_only,
+        tenants: p.scope.tenants().map(|t| t.iter().map(|t| t.0).collect()),
+    })
+}

@@ -1,0 +1,80 @@
+//! SLA: `GET|PUT /api/v1/tenants/{tenant}/sla` (the contract; tenant id), `GET
+//! /api/v1/sla/summary` (MTTA/MTTR and breaches per tenant and severity; `days`, default 30)
+//! and `GET /api/v1/sla/breaches`.
+
+use axum::Json;
+use axum::extract::State;
+use jiff::{SignedDuration, Timestamp};
+use serde::Deserialize;
+use vigie_event::TenantId;
+use vigie_soc::Permission;
+use vigie_soc::desk::{SlaBreach, SlaSummaryRow};
+use vigie_soc::sla::SlaContract;
+
+use super::session::{Body, Desk, Id, Params};
+use crate::AppState;
+use crate::error::ApiError;
+
+/// Handler of `GET /api/v1/tenants/{tenant}/sla`.
+pub async fn get_contract(
+    State(state): State<AppState>,
+    desk: Desk,
+    Id(tenant): Id<i64>,
+) -> Result<Json<SlaContract>, ApiError> {
+    desk.require(&state, Permission::ReadDesk, &format!("tenant:{tenant}"))
+        .await?;
+    state
+        .store()
+        .sla_contract(&desk.0.scope, TenantId(tenant))
+        .await?
+        .map(Json)
+        .ok_or_else(|| {
+            ApiError::NotFound(format!("no SLA contract for tenant {tenant} in your scope"))
+        })
+}
+
+/// Handler of `PUT /api/v1/tenants/{tenant}/sla`.
+pub async fn put_contract(
+    State(state): State<AppState>,
+    desk: Desk,
+    Id(tenant): Id<i64>,
+    Body(contract): Body<SlaContract>,
+) -> Result<Json<SlaContract>, ApiError> {
+    desk.require(&state, Permission::ManageSla, &format!("tenant:{tenant}"))
+        .await?;
+    state
+        .store()
+        .set_sla_contract(&desk.0.actor, &desk.0.scope, TenantId(tenant), &contract)
+        .await?;
+    Ok(Json(contract))
+}
+
+/// Query of the summary.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryQuery {
+    days: Option<u32>,
+}
+
+/// Handler of `GET /api/v1/sla/summary`.
+pub async fn summary(
+    State(state): State<AppState>,
+    desk: Desk,
+    Params(q): Params<SummaryQuery>,
+) -> Result<Json<Vec<SlaSummaryRow>>, ApiError> {
+    desk.require(&state, Permission::ReadDesk, "sla").await?;
+    let days = q.days.unwrap_or(30).clamp(1, 3660);
+    let since = Timestamp::now()
+        .checked_sub(SignedDuration::from_hours(24 * i64::from(days)))
+        .unwrap_or(Timestamp::MIN);
+    Ok(Json(state.store().sla_summary(&desk.0.scope, since).await?))
+}
+
+/// Handler of `GET /api/v1/sla/breaches`.
+pub async fn breaches(
+    State(state): State<AppState>,
+    desk: Desk,
+) -> Result<Json<Vec<SlaBreach>>, ApiError> {
+    desk.require(&state, Permission::ReadDesk, "sla").await?;
+    Ok(Json(state.store().sla_breaches(&desk.0.scope).await?))
+}
