@@ -72,6 +72,7 @@
 //! - Rules with `status: deprecated` or `status: unsupported` are rejected on purpose.
 
 mod condition;
+pub mod correlation;
 mod detection;
 mod error;
 mod index;

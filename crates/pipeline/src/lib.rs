@@ -13,6 +13,9 @@
 //! no alert is duplicated. A record that cannot be decoded is counted
 //! (`vigie_pipeline_undecodable_total`) and logged with its offset, never silently skipped.
 
+pub mod correlate;
+mod indexer;
 mod runner;
 
+pub use indexer::{IndexStep, Indexer, IndexerConfig, IndexerError};
 pub use runner::{Pipeline, PipelineConfig, PipelineError, StepOutcome};

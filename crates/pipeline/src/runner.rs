@@ -4,6 +4,9 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 use vigie_detect::RuleSet;
+use vigie_detect::correlation::{CorrelationSet, Observation};
+
+use crate::correlate::{Snapshot, SnapshotError, alert_of};
 use vigie_event::{Event, TenantId, TenantScope};
 use vigie_log::{Log, LogError, Offset, Record};
 use vigie_soc::{NewAlert, SocError, StateStore};
@@ -68,6 +71,15 @@ pub struct Pipeline {
     label_scope: TenantScope,
     labels: tokio::sync::Mutex<HashMap<TenantId, String>>,
     config: PipelineConfig,
+    correlations: Option<Correlations>,
+}
+
+/// The correlation rules, their state, and where the state is saved.
+struct Correlations {
+    set: Arc<CorrelationSet>,
+    /// `None` only while a step runs on the blocking thread.
+    snapshot: std::sync::Mutex<Option<Snapshot>>,
+    path: Option<std::path::PathBuf>,
 }
 
 struct Detected {
@@ -93,7 +105,27 @@ impl Pipeline {
             label_scope,
             labels: tokio::sync::Mutex::new(HashMap::new()),
             config,
+            correlations: None,
         }
+    }
+
+    /// Adds correlation rules. Their state is read from `state_path` (if any) and saved there
+    /// before every commit of the log position.
+    pub fn with_correlations(
+        mut self,
+        set: Arc<CorrelationSet>,
+        state_path: Option<std::path::PathBuf>,
+    ) -> Result<Self, SnapshotError> {
+        let snapshot = match &state_path {
+            Some(path) => Snapshot::load(path)?,
+            None => Snapshot::default(),
+        };
+        self.correlations = Some(Correlations {
+            set,
+            snapshot: std::sync::Mutex::new(Some(snapshot)),
+            path: state_path,
+        });
+        Ok(self)
     }
 
     /// Runs until `shutdown` turns true, retrying failed steps after a pause.
@@ -148,10 +180,38 @@ impl Pipeline {
         };
         let count = records.len();
         let rules = Arc::clone(&self.rules);
-        let detected = tokio::task::spawn_blocking(move || detect(&rules, &records))
-            .await
-            .map_err(|e| PipelineError::Detection(e.to_string()))?;
+        let correlation = self.correlations.as_ref().map(|c| {
+            let snapshot = c
+                .snapshot
+                .lock()
+                .map(|mut s| s.take().unwrap_or_default())
+                .unwrap_or_default();
+            (Arc::clone(&c.set), snapshot)
+        });
+        let (detected, snapshot) = tokio::task::spawn_blocking(move || {
+            let mut correlation = correlation;
+            let detected = detect(
+                &rules,
+                correlation.as_mut().map(|(set, snap)| (&**set, snap)),
+                &records,
+            );
+            (detected, correlation.map(|(_, snap)| snap))
+        })
+        .await
+        .map_err(|e| PipelineError::Detection(e.to_string()))?;
         let new_alerts = self.store.insert_alerts(&detected.alerts).await?;
+        if let (Some(c), Some(mut snapshot)) = (&self.correlations, snapshot) {
+            snapshot.offset = snapshot.offset.max(last + 1);
+            let saved = match &c.path {
+                Some(path) => snapshot.save(path),
+                None => Ok(()),
+            };
+            export_correlation_counters(&snapshot);
+            if let Ok(mut slot) = c.snapshot.lock() {
+                *slot = Some(snapshot);
+            }
+            saved.map_err(|e| PipelineError::Detection(e.to_string()))?;
+        }
         self.log.commit(&self.config.consumer, last + 1).await?;
         self.count(&detected, new_alerts).await;
         Ok(StepOutcome {
@@ -202,7 +262,27 @@ impl Pipeline {
     }
 }
 
-fn detect(rules: &RuleSet, records: &[Record]) -> Detected {
+fn export_correlation_counters(snapshot: &Snapshot) {
+    let counters = &snapshot.state.counters;
+    metrics::gauge!("vigie_correlation_late_events").set(counters.late_events as f64);
+    metrics::gauge!("vigie_correlation_groups").set(snapshot.state.groups() as f64);
+    for (rule, n) in &counters.missing_group_field {
+        metrics::gauge!("vigie_correlation_missing_group_field", "rule" => rule.clone())
+            .set(*n as f64);
+    }
+    for (rule, n) in &counters.groups_evicted {
+        metrics::gauge!("vigie_correlation_groups_evicted", "rule" => rule.clone()).set(*n as f64);
+    }
+    for (rule, n) in &counters.events_dropped {
+        metrics::gauge!("vigie_correlation_events_dropped", "rule" => rule.clone()).set(*n as f64);
+    }
+}
+
+fn detect(
+    rules: &RuleSet,
+    mut correlation: Option<(&CorrelationSet, &mut Snapshot)>,
+    records: &[Record],
+) -> Detected {
     let mut detected = Detected {
         alerts: Vec::new(),
         matches: 0,
@@ -218,8 +298,28 @@ fn detect(rules: &RuleSet, records: &[Record]) -> Detected {
             }
         };
         *detected.per_tenant.entry(event.tenant).or_default() += 1;
-        for rule in rules.evaluate(&event) {
+        let matched = rules.evaluate(&event);
+        if let Some((set, snapshot)) = correlation.as_mut()
+            && !set.is_empty()
+            && record.offset >= snapshot.offset
+        {
+            // Records below the snapshot's offset were already applied before a restart.
+            let time = event.timestamp.unwrap_or(event.received_at);
+            let ids = matched.iter().map(|r| r.meta.id.clone()).collect();
+            for hit in set.observe(&mut snapshot.state, &Observation::of(&event, time, ids)) {
+                detected.matches += 1;
+                detected.alerts.push(alert_of(&hit, event.received_at));
+            }
+        }
+        for rule in matched {
             detected.matches += 1;
+            if correlation
+                .as_ref()
+                .is_some_and(|(set, _)| set.suppresses(&rule.meta.id))
+            {
+                // `generate: false` (the default): only the correlation raises an alert.
+                continue;
+            }
             detected.alerts.push(NewAlert {
                 tenant: event.tenant,
                 rule_id: rule.meta.id.clone(),

@@ -1,0 +1,208 @@
+//! Correlation rules through the real binary: the engine's state survives kill -9 between
+//! two events of a window, the correlation fires exactly once, base alerts are withheld
+//! (`generate: false`), and two tenants never complete each other's windows.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::Client;
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vigie");
+const CORRELATION: &str = "7a1c0d52-1b7e-4a57-9b1f-2f8e3c4d5e02";
+
+fn rules() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/correlation-rules")
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(data: &Path) -> Server {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--rules"])
+        .arg(rules())
+        .env("VIGIE_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.starts_with("vigie listening on") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("server starts");
+    Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+fn cli(data: &Path, args: &[&str]) -> String {
+    let out = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+fn failed_login(client: &Client, server: &Server, token: &str, user: &str) {
+    let body = format!(
+        "{}\n",
+        json!({"EventID": 4625, "Channel": "Security", "TargetUserName": user, "IpAddress": "198.51.100.4"})
+    );
+    let response = client
+        .post(format!("{}/api/v1/ingest", server.base))
+        .bearer_auth(token)
+        .body(body)
+        .send()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+}
+
+/// Waits until the pipeline has handled everything in the log.
+fn drained(client: &Client, server: &Server) {
+    let started = Instant::now();
+    loop {
+        let health: Value = client
+            .get(format!("{}/healthz", server.base))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        if health["log"]["backlog"] == 0 {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "pipeline stuck: {health}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn alerts(client: &Client, server: &Server, token: &str) -> Vec<Value> {
+    let page: Value = client
+        .get(format!("{}/api/v1/alerts?limit=1000", server.base))
+        .bearer_auth(token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    page["alerts"].as_array().unwrap().clone()
+}
+
+#[test]
+fn correlation_survives_kill_9_mid_window_and_fires_once_per_tenant() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    cli(data, &["tenant", "add", "zone-a"]);
+    cli(data, &["tenant", "add", "zone-b"]);
+    let ingest_a = cli(
+        data,
+        &["token", "create", "--tenant", "zone-a", "--scope", "ingest"],
+    );
+    let ingest_b = cli(
+        data,
+        &["token", "create", "--tenant", "zone-b", "--scope", "ingest"],
+    );
+    let read_a = cli(
+        data,
+        &["token", "create", "--tenant", "zone-a", "--scope", "read"],
+    );
+    let read_b = cli(
+        data,
+        &["token", "create", "--tenant", "zone-b", "--scope", "read"],
+    );
+    let client = Client::new();
+
+    let server = start(data);
+    // Two of three in tenant A, two in tenant B with the same account name.
+    failed_login(&client, &server, &ingest_a, "administrator");
+    failed_login(&client, &server, &ingest_b, "administrator");
+    failed_login(&client, &server, &ingest_a, "administrator");
+    failed_login(&client, &server, &ingest_b, "administrator");
+    drained(&client, &server);
+    assert!(
+        alerts(&client, &server, &read_a).is_empty(),
+        "base alerts are withheld"
+    );
+    // kill -9 between the second and third event of tenant A's window.
+    let mut server = server;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    drop(server);
+
+    let server = start(data);
+    failed_login(&client, &server, &ingest_a, "administrator");
+    drained(&client, &server);
+    let a = alerts(&client, &server, &read_a);
+    assert_eq!(a.len(), 1, "{a:?}");
+    assert_eq!(a[0]["rule_id"], CORRELATION);
+    assert_eq!(a[0]["severity"], "high");
+    let correlation = &a[0]["event"]["correlation"];
+    assert_eq!(correlation["total_events"], 3);
+    assert_eq!(correlation["group"]["TargetUserName"], "administrator");
+    assert_eq!(correlation["events"].as_array().unwrap().len(), 3);
+    // Tenant B's two events did not help tenant A, and B has not fired.
+    assert!(alerts(&client, &server, &read_b).is_empty());
+    // A fourth event starts a new window: no second alert.
+    failed_login(&client, &server, &ingest_a, "administrator");
+    drained(&client, &server);
+    assert_eq!(alerts(&client, &server, &read_a).len(), 1);
+    // Tenant B completes its own window.
+    failed_login(&client, &server, &ingest_b, "administrator");
+    drained(&client, &server);
+    let b = alerts(&client, &server, &read_b);
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0]["tenant_slug"], "zone-b");
+}
+
+#[test]
+fn rules_check_reports_correlations() {
+    let out = Command::new(BIN)
+        .args(["rules", "check"])
+        .arg(rules())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("1 rule(s) loaded, 0 rejected"), "{text}");
+    assert!(
+        text.contains("1 correlation rule(s) loaded, 0 rejected"),
+        "{text}"
+    );
+}

@@ -1,0 +1,269 @@
+//! The indexer: a second consumer of the durable log (named `store`) that writes events to
+//! the event store, after detection and independently of it (design invariant 4: storage may
+//! lag, detection never waits for it).
+//!
+//! Order of a step, and why a crash anywhere converges to exactly the log's events:
+//! 1. read a batch of records after the indexer's own committed offset;
+//! 2. write the decodable events to the store, which returns once they are durable; the
+//!    event id is the store's unique key, so writing an event again replaces it;
+//! 3. commit the offset after the batch.
+//!
+//! A crash between 2 and 3 replays the batch into the store without duplicates. The log
+//! keeps a segment until both consumers (`detect` and `store`) have passed it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use tokio::sync::watch;
+use vigie_event::{Event, TenantId, TenantScope};
+use vigie_log::{Log, LogError, Offset};
+use vigie_soc::StateStore;
+use vigie_store::{EventStore, Limits, RetentionPolicy, StoreError};
+
+/// Settings of the indexer, from the `[store]` section of the configuration.
+#[derive(Clone, Debug)]
+pub struct IndexerConfig {
+    /// Name under which the indexer commits its log position.
+    pub consumer: String,
+    /// Most records written per step.
+    pub batch_size: usize,
+    /// How long to wait for new records before looking again.
+    pub idle_wait: Duration,
+    /// Pause before retrying after a failure.
+    pub retry_wait: Duration,
+    /// Retention applied to tenants without an override.
+    pub retention: Limits,
+    /// Per-tenant retention, by tenant slug.
+    pub tenant_retention: HashMap<String, Limits>,
+    /// How often retention runs and the usage gauges are refreshed.
+    pub housekeeping_every: Duration,
+}
+
+impl Default for IndexerConfig {
+    fn default() -> Self {
+        Self {
+            consumer: "store".to_owned(),
+            batch_size: 5000,
+            idle_wait: Duration::from_millis(500),
+            retry_wait: Duration::from_secs(1),
+            retention: Limits::default(),
+            tenant_retention: HashMap::new(),
+            housekeeping_every: Duration::from_secs(60),
+        }
+    }
+}
+
+/// A step that could not complete; the batch stays uncommitted and is retried.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexerError {
+    /// Reading or committing the log failed.
+    #[error("durable log: {0}")]
+    Log(#[from] LogError),
+    /// Writing to the event store failed.
+    #[error("event store: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// What one step did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IndexStep {
+    /// Records read (including undecodable ones).
+    pub records: usize,
+    /// Events written to the store.
+    pub written: usize,
+    /// Offset committed after the step.
+    pub committed: Offset,
+}
+
+/// Reads the log, writes the store, commits.
+pub struct Indexer {
+    log: Arc<dyn Log>,
+    store: Arc<dyn EventStore>,
+    state: Arc<dyn StateStore>,
+    /// Scope used only to name tenants in metric labels and resolve retention overrides,
+    /// and to read usage for the gauges.
+    operator_scope: TenantScope,
+    config: IndexerConfig,
+    labels: tokio::sync::Mutex<HashMap<TenantId, String>>,
+}
+
+impl Indexer {
+    /// An indexer from `log` into `store`; `state` and `operator_scope` name tenants.
+    pub fn new(
+        log: Arc<dyn Log>,
+        store: Arc<dyn EventStore>,
+        state: Arc<dyn StateStore>,
+        operator_scope: TenantScope,
+        config: IndexerConfig,
+    ) -> Self {
+        Self {
+            log,
+            store,
+            state,
+            operator_scope,
+            config,
+            labels: tokio::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The next offset the indexer will read.
+    pub fn position(&self) -> Offset {
+        let start = self.log.stats().start_offset;
+        self.log
+            .committed(&self.config.consumer)
+            .unwrap_or(start)
+            .max(start)
+    }
+
+    /// Runs until `shutdown` turns true.
+    pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
+        tracing::info!(consumer = %self.config.consumer, from = self.position(), "indexer started");
+        let mut last_housekeeping: Option<Instant> = None;
+        while !*shutdown.borrow() {
+            if last_housekeeping.is_none_or(|t| t.elapsed() >= self.config.housekeeping_every) {
+                self.housekeeping().await;
+                last_housekeeping = Some(Instant::now());
+            }
+            match self.step().await {
+                Ok(step) if step.records > 0 => continue,
+                Ok(_) => {
+                    let from = self.position();
+                    tokio::select! {
+                        _ = self.log.wait_for(from, self.config.idle_wait) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                }
+                Err(error) => {
+                    metrics::counter!("vigie_store_step_errors_total").increment(1);
+                    tracing::error!(%error, "indexer step failed; the batch will be retried");
+                    tokio::select! {
+                        _ = tokio::time::sleep(self.config.retry_wait) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                }
+            }
+        }
+        tracing::info!(at = self.position(), "indexer stopped");
+    }
+
+    /// Indexes one batch, if any is waiting.
+    pub async fn step(&self) -> Result<IndexStep, IndexerError> {
+        let from = self.position();
+        let records = self.log.read(from, self.config.batch_size).await?;
+        let Some(last) = records.last().map(|r| r.offset) else {
+            for gauge in self.labels.lock().await.values() {
+                metrics::gauge!("vigie_store_lag_seconds", "tenant" => gauge.clone()).set(0.0);
+            }
+            metrics::gauge!("vigie_store_lag_events").set(0.0);
+            return Ok(IndexStep {
+                committed: from,
+                ..IndexStep::default()
+            });
+        };
+        let mut events: Vec<Event> = Vec::with_capacity(records.len());
+        for record in &records {
+            match Event::from_record(&record.payload) {
+                Ok(event) => events.push(event),
+                Err(error) => {
+                    metrics::counter!("vigie_store_undecodable_total").increment(1);
+                    tracing::error!(offset = record.offset, %error, "log record is not an event; counted and not stored");
+                }
+            }
+        }
+        let now = Timestamp::now();
+        let mut oldest: HashMap<TenantId, Timestamp> = HashMap::new();
+        let mut per_tenant: HashMap<TenantId, u64> = HashMap::new();
+        for event in &events {
+            let entry = oldest.entry(event.tenant).or_insert(event.received_at);
+            *entry = (*entry).min(event.received_at);
+            *per_tenant.entry(event.tenant).or_default() += 1;
+        }
+        let written = events.len();
+        self.store.write(events).await?;
+        self.log.commit(&self.config.consumer, last + 1).await?;
+        for (tenant, at) in oldest {
+            let label = self.label(tenant).await;
+            let lag = now.duration_since(at).as_secs_f64().max(0.0);
+            metrics::gauge!("vigie_store_lag_seconds", "tenant" => label.clone()).set(lag);
+            metrics::counter!("vigie_store_events_indexed_total", "tenant" => label)
+                .increment(per_tenant.get(&tenant).copied().unwrap_or(0));
+        }
+        let backlog = self.log.end_offset().saturating_sub(last + 1);
+        metrics::gauge!("vigie_store_lag_events").set(backlog as f64);
+        Ok(IndexStep {
+            records: records.len(),
+            written,
+            committed: last + 1,
+        })
+    }
+
+    /// Applies retention and refreshes the usage gauges.
+    pub async fn housekeeping(&self) {
+        let policy = self.policy().await;
+        match self
+            .store
+            .enforce_retention(&policy, Timestamp::now())
+            .await
+        {
+            Ok(dropped) => {
+                for d in dropped {
+                    let label = self.label(d.tenant).await;
+                    metrics::counter!("vigie_store_partitions_dropped_total", "tenant" => label, "reason" => d.reason).increment(1);
+                }
+            }
+            Err(error) => tracing::error!(%error, "retention failed; it will run again"),
+        }
+        match self.store.usage(&self.operator_scope).await {
+            Ok(usage) => {
+                for u in usage {
+                    let label = self.label(u.tenant).await;
+                    metrics::gauge!("vigie_store_disk_bytes", "tenant" => label.clone())
+                        .set(u.bytes as f64);
+                    metrics::gauge!("vigie_store_events", "tenant" => label.clone())
+                        .set(u.events as f64);
+                    metrics::gauge!("vigie_store_partitions", "tenant" => label)
+                        .set(u.partitions as f64);
+                }
+            }
+            Err(error) => tracing::error!(%error, "cannot read the store's usage"),
+        }
+    }
+
+    async fn policy(&self) -> RetentionPolicy {
+        let mut policy = RetentionPolicy {
+            default: self.config.retention,
+            tenants: HashMap::new(),
+        };
+        if self.config.tenant_retention.is_empty() {
+            return policy;
+        }
+        match self.state.list_tenants(&self.operator_scope).await {
+            Ok(tenants) => {
+                for t in tenants {
+                    if let Some(limits) = self.config.tenant_retention.get(t.slug.as_str()) {
+                        policy.tenants.insert(t.id, *limits);
+                    }
+                }
+            }
+            Err(error) => tracing::error!(%error, "cannot list tenants for retention overrides"),
+        }
+        policy
+    }
+
+    async fn label(&self, tenant: TenantId) -> String {
+        let mut labels = self.labels.lock().await;
+        if !labels.contains_key(&tenant)
+            && let Ok(tenants) = self.state.list_tenants(&self.operator_scope).await
+        {
+            for t in tenants {
+                labels.insert(t.id, t.slug.to_string());
+            }
+        }
+        labels
+            .get(&tenant)
+            .cloned()
+            .unwrap_or_else(|| format!("id-{tenant}"))
+    }
+}
