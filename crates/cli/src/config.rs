@@ -39,6 +39,9 @@ pub(crate) struct VigieConfig {
     /// The detection pipeline.
     #[serde(default)]
     pub pipeline: PipelineConfig,
+    /// The audit log's signing key and exported checkpoints.
+    #[serde(default)]
+    pub audit: AuditConfig,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -132,6 +135,50 @@ impl Default for PipelineConfig {
     }
 }
 
+/// `[audit]`: where the audit log's Ed25519 signing key lives and where signed checkpoints
+/// are exported. Put both outside the data directory (another disk, a mount the web tier
+/// cannot write) so a copy of the data directory cannot forge or roll back the log.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct AuditConfig {
+    /// Signing key (hex seed; created with mode 0600 on first start; its public key is
+    /// written beside it as `<key_file>.pub`). Default `<data_dir>/audit/signing.key`.
+    pub key_file: Option<PathBuf>,
+    /// Checkpoint file (one signed JSON line per checkpoint). Default
+    /// `<data_dir>/audit/checkpoints.jsonl`.
+    pub checkpoint_file: Option<PathBuf>,
+    /// Seconds between checkpoints (1 to 60). Default 10.
+    pub checkpoint_seconds: u64,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            key_file: None,
+            checkpoint_file: None,
+            checkpoint_seconds: 10,
+        }
+    }
+}
+
+impl VigieConfig {
+    /// The audit signing key file.
+    pub(crate) fn audit_key_file(&self) -> PathBuf {
+        self.audit
+            .key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit").join("signing.key"))
+    }
+
+    /// The audit checkpoint file.
+    pub(crate) fn audit_checkpoint_file(&self) -> PathBuf {
+        self.audit
+            .checkpoint_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit").join("checkpoints.jsonl"))
+    }
+}
+
 impl Default for VigieConfig {
     fn default() -> Self {
         Self {
@@ -142,6 +189,7 @@ impl Default for VigieConfig {
             log: LogConfig::default(),
             detection: DetectionConfig::default(),
             pipeline: PipelineConfig::default(),
+            audit: AuditConfig::default(),
         }
     }
 }
@@ -177,7 +225,7 @@ impl std::fmt::Display for Problems {
 
 impl std::error::Error for Problems {}
 
-const SECTIONS: [&str; 5] = ["server", "ingest", "log", "detection", "pipeline"];
+const SECTIONS: [&str; 6] = ["server", "ingest", "log", "detection", "pipeline", "audit"];
 
 impl VigieConfig {
     /// Reads and validates a file, collecting every problem.
@@ -230,6 +278,7 @@ impl VigieConfig {
                 "log" => section(value, origin, key, &mut problems, &mut config.log),
                 "detection" => section(value, origin, key, &mut problems, &mut config.detection),
                 "pipeline" => section(value, origin, key, &mut problems, &mut config.pipeline),
+                "audit" => section(value, origin, key, &mut problems, &mut config.audit),
                 other => problems.push(Problem {
                     place: place(other),
                     message: format!(
@@ -256,6 +305,15 @@ impl VigieConfig {
                 message,
             })
         };
+        if !(1..=60).contains(&self.audit.checkpoint_seconds) {
+            bad(
+                "[audit] checkpoint_seconds",
+                format!(
+                    "{} is not between 1 and 60 (the window in which a truncated audit tail goes unnoticed)",
+                    self.audit.checkpoint_seconds
+                ),
+            );
+        }
         if self.server.listen.parse::<SocketAddr>().is_err() {
             bad(
                 "[server] listen",

@@ -39,6 +39,12 @@ enum Command {
     /// Work with Sigma rules.
     #[command(subcommand)]
     Rules(cmd::rules::Command),
+    /// Manage users of the SOC desk.
+    #[command(subcommand)]
+    User(cmd::user::Command),
+    /// Verify or checkpoint the tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(cmd::audit::Command),
     /// Measure vigie on this machine.
     #[command(subcommand)]
     Bench(cmd::bench::Command),
@@ -81,6 +87,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tenant(command) => cmd::tenant::run(&global, command).await,
         Command::Token(command) => cmd::token::run(&global, command).await,
         Command::Rules(command) => cmd::rules::run(command),
+        Command::User(command) => cmd::user::run(&global, command).await,
+        Command::Audit(command) => cmd::audit::run(&global, command).await,
         Command::Bench(command) => cmd::bench::run(command).await,
     }
 }

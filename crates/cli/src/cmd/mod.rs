@@ -1,11 +1,13 @@
 //! One module per command.
 
+pub(crate) mod audit;
 pub(crate) mod bench;
 pub(crate) mod config;
 pub(crate) mod rules;
 pub(crate) mod serve;
 pub(crate) mod tenant;
 pub(crate) mod token;
+pub(crate) mod user;
 
 use std::path::PathBuf;
 use std::sync::Arc;

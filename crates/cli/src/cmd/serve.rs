@@ -45,6 +45,8 @@ pub(crate) struct Server {
     shutdown: tokio::sync::watch::Sender<bool>,
     http: tokio::task::JoinHandle<std::io::Result<()>>,
     pipeline: tokio::task::JoinHandle<()>,
+    /// Audit checkpoints and the SLA breach sweep (`cmd::audit::desk_housekeeping`).
+    desk: tokio::task::JoinHandle<()>,
 }
 
 pub(crate) async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
@@ -130,13 +132,19 @@ pub(crate) async fn start(
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
     let addr = listener.local_addr()?;
+    let desk =
+        super::audit::spawn_desk_housekeeping(config, store.clone(), shutdown_rx.clone())?;
     let mut http_rx = shutdown_rx;
     let http = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = http_rx.wait_for(|stop| *stop).await;
-            })
-            .await
+        // The peer address feeds the per-source login throttle.
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = http_rx.wait_for(|stop| *stop).await;
+        })
+        .await
     });
     Ok(Server {
         addr,
@@ -145,6 +153,7 @@ pub(crate) async fn start(
         shutdown,
         http,
         pipeline,
+        desk,
     })
 }
 
@@ -158,6 +167,7 @@ impl Server {
             Ok(Ok(())) => {}
         }
         let _ = self.pipeline.await;
+        let _ = self.desk.await;
     }
 }
 

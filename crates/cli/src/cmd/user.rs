@@ -1,0 +1,167 @@
+//! `vigie user add|list|disable|enable`: run by the operator on the server's machine, against
+//! the state database of the data directory. Every change is in the audit log (actor
+//! `operator`); disabling a user ends its sessions at once.
+
+use std::io::BufRead;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Subcommand;
+use vigie_event::TenantSlug;
+use vigie_soc::access::Access;
+use vigie_soc::desk::NewUser;
+use vigie_soc::{Actor, Role, StateStore};
+
+use super::{Global, open_state};
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Add a user. Without --password-stdin a random password is generated and shown once.
+    Add {
+        /// Login name.
+        username: String,
+        /// platform_admin, soc_lead, analyst, detection_engineer, tenant_admin or tenant_user.
+        #[arg(long)]
+        role: Role,
+        /// A tenant the user works for (repeat for several; exactly one for tenant roles,
+        /// none for platform_admin).
+        #[arg(long = "tenant")]
+        tenants: Vec<TenantSlug>,
+        /// Read the password from the first line of standard input (at least 12 characters).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List every user.
+    List,
+    /// Disable a user and end its sessions.
+    Disable {
+        /// Login name.
+        username: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        /// Login name.
+        username: String,
+    },
+}
+
+fn random_password() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    (0..24)
+        .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+pub(crate) async fn run(global: &Global, command: Command) -> anyhow::Result<ExitCode> {
+    let config = global.load_config()?;
+    let store = open_state(&config).await?;
+    let scope = Access::new(store.clone()).operator_scope();
+    match command {
+        Command::Add {
+            username,
+            role,
+            tenants,
+            password_stdin,
+        } => {
+            let mut ids = Vec::new();
+            for slug in &tenants {
+                let tenant = store
+                    .find_tenant(&scope, slug)
+                    .await?
+                    .with_context(|| format!("no tenant {slug}; add it with `vigie tenant add`"))?;
+                ids.push(tenant.id);
+            }
+            let (password, generated) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .context("cannot read the password from standard input")?;
+                (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+            } else {
+                (random_password(), true)
+            };
+            let user = store
+                .add_user(
+                    &Actor::operator(),
+                    &scope,
+                    &NewUser {
+                        username,
+                        password: password.clone(),
+                        role,
+                        tenants: ids,
+                    },
+                )
+                .await?;
+            println!(
+                "user {} added (id {}, role {})",
+                user.username, user.id, user.role
+            );
+            if generated {
+                println!("  password: {password}");
+                println!("  (shown once; store it now)");
+            }
+        }
+        Command::List => {
+            let tenants = store.list_tenants(&scope).await?;
+            let slug = |id| {
+                tenants
+                    .iter()
+                    .find(|t| t.id == id)
+                    .map_or_else(|| id.to_string(), |t| t.slug.to_string())
+            };
+            println!(
+                "{:<6} {:<24} {:<20} {:<9} TENANTS",
+                "ID", "USERNAME", "ROLE", "STATE"
+            );
+            for u in store.list_users(&scope).await? {
+                let names: Vec<String> = u.tenants.iter().map(|t| slug(*t)).collect();
+                println!(
+                    "{:<6} {:<24} {:<20} {:<9} {}",
+                    u.id,
+                    u.username,
+                    u.role,
+                    if u.disabled { "disabled" } else { "active" },
+                    if u.role == Role::PlatformAdmin {
+                        "(all)".to_owned()
+                    } else {
+                        names.join(",")
+                    }
+                );
+            }
+        }
+        Command::Disable { username } => {
+            set_disabled(store.as_ref(), &scope, &username, true).await?
+        }
+        Command::Enable { username } => {
+            set_disabled(store.as_ref(), &scope, &username, false).await?
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn set_disabled(
+    store: &dyn StateStore,
+    scope: &vigie_event::TenantScope,
+    username: &str,
+    disabled: bool,
+) -> anyhow::Result<()> {
+    let user = store
+        .login_record(username)
+        .await?
+        .with_context(|| format!("no user {username:?}"))?
+        .user;
+    store
+        .set_user_disabled(&Actor::operator(), scope, user.id, disabled)
+        .await?
+        .with_context(|| format!("no user {username:?}"))?;
+    println!(
+        "user {username} {}",
+        if disabled {
+            "disabled; its sessions are ended"
+        } else {
+            "enabled"
+        }
+    );
+    Ok(())
+}
