@@ -39,6 +39,9 @@ pub(crate) struct VigieConfig {
     /// The detection pipeline.
     #[serde(default)]
     pub pipeline: PipelineConfig,
+    /// Syslog listeners (UDP, TCP, TLS).
+    #[serde(default)]
+    pub syslog: SyslogConfig,
     /// The audit log's signing key and exported checkpoints.
     #[serde(default)]
     pub audit: AuditConfig,
@@ -179,6 +182,224 @@ impl VigieConfig {
     }
 }
 
+/// `[syslog]`: the listeners, each a `[[syslog.listeners]]` table. None by default.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct SyslogConfig {
+    /// The listeners.
+    pub listeners: Vec<SyslogListenerConfig>,
+}
+
+/// `[[syslog.listeners]]`: one socket. The tenant of a connection or datagram comes from
+/// the client certificate (TLS), else the most specific matching `networks` entry, else
+/// `tenant`; a peer matching none is refused and counted. Never from the message.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SyslogListenerConfig {
+    /// Name in logs and counters.
+    pub name: String,
+    /// `udp`, `tcp` (RFC 6587: octet counting or LF) or `tls` (RFC 5425).
+    pub protocol: String,
+    /// Address and port, e.g. `0.0.0.0:6514`.
+    pub listen: String,
+    /// Tenant slug of peers not matched by a network or certificate.
+    #[serde(default)]
+    pub tenant: Option<String>,
+    /// Source networks mapped to tenants: `{ cidr = "10.1.0.0/16", tenant = "cpas-a" }`.
+    #[serde(default)]
+    pub networks: Vec<NetworkTenant>,
+    /// Client certificates mapped to tenants (TLS): `{ sha256 = "hex", tenant = "cpas-a" }`.
+    #[serde(default)]
+    pub client_certificates: Vec<CertificateTenant>,
+    /// Server certificate chain, PEM (TLS).
+    #[serde(default)]
+    pub tls_cert: Option<PathBuf>,
+    /// Server private key, PEM (TLS).
+    #[serde(default)]
+    pub tls_key: Option<PathBuf>,
+    /// CAs that sign client certificates, PEM (TLS; needed when `tls_client_auth` is not
+    /// `none`).
+    #[serde(default)]
+    pub tls_client_ca: Option<PathBuf>,
+    /// `none`, `optional` or `required`. Default `none`.
+    #[serde(default = "default_client_auth")]
+    pub tls_client_auth: String,
+    /// Longer messages are cut and flagged `truncated`. Default 65536.
+    #[serde(default = "default_max_message_bytes")]
+    pub max_message_bytes: u64,
+    /// Zone of RFC 3164 timestamps (which carry none). Default `Europe/Brussels`.
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
+    /// Most simultaneous connections (TCP/TLS). Default 1000.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: u64,
+}
+
+/// A source network of a syslog listener and its tenant.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NetworkTenant {
+    /// e.g. `10.1.0.0/16`.
+    pub cidr: String,
+    /// Tenant slug.
+    pub tenant: String,
+}
+
+/// A client certificate of a TLS syslog listener and its tenant.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CertificateTenant {
+    /// SHA-256 fingerprint of the certificate, hex (colons allowed).
+    pub sha256: String,
+    /// Tenant slug.
+    pub tenant: String,
+}
+
+fn default_client_auth() -> String {
+    "none".to_owned()
+}
+
+fn default_max_message_bytes() -> u64 {
+    65_536
+}
+
+fn default_timezone() -> String {
+    "Europe/Brussels".to_owned()
+}
+
+fn default_max_connections() -> u64 {
+    1000
+}
+
+impl SyslogListenerConfig {
+    /// Every problem of this listener (`at` names it).
+    fn validate(&self, at: &str, bad: &mut dyn FnMut(String, String)) {
+        let key = |k: &str| format!("{at} {k}");
+        if !matches!(self.protocol.as_str(), "udp" | "tcp" | "tls") {
+            bad(
+                key("protocol"),
+                format!("{:?} is not udp, tcp or tls", self.protocol),
+            );
+        }
+        if self.listen.parse::<SocketAddr>().is_err() {
+            bad(
+                key("listen"),
+                format!(
+                    "{:?} is not an address:port such as 0.0.0.0:6514",
+                    self.listen
+                ),
+            );
+        }
+        let slug = |value: &str, k: String, bad: &mut dyn FnMut(String, String)| {
+            if let Err(e) = vigie_event::TenantSlug::new(value) {
+                bad(k, e.to_string());
+            }
+        };
+        if let Some(tenant) = &self.tenant {
+            slug(tenant, key("tenant"), bad);
+        }
+        for (i, net) in self.networks.iter().enumerate() {
+            if net.cidr.parse::<ipnet::IpNet>().is_err() {
+                bad(
+                    key(&format!("networks[{i}].cidr")),
+                    format!("{:?} is not a network such as 10.1.0.0/16", net.cidr),
+                );
+            }
+            slug(&net.tenant, key(&format!("networks[{i}].tenant")), bad);
+        }
+        for (i, cert) in self.client_certificates.iter().enumerate() {
+            let hex: String = cert.sha256.chars().filter(|c| *c != ':').collect();
+            if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                bad(
+                    key(&format!("client_certificates[{i}].sha256")),
+                    format!(
+                        "{:?} is not a SHA-256 fingerprint (64 hex digits)",
+                        cert.sha256
+                    ),
+                );
+            }
+            slug(
+                &cert.tenant,
+                key(&format!("client_certificates[{i}].tenant")),
+                bad,
+            );
+        }
+        if self.tenant.is_none() && self.networks.is_empty() && self.client_certificates.is_empty()
+        {
+            bad(
+                key("tenant"),
+                "no tenant: set tenant, networks or client_certificates".to_owned(),
+            );
+        }
+        if jiff::tz::TimeZone::get(&self.timezone).is_err() {
+            bad(
+                key("timezone"),
+                format!(
+                    "{:?} is not a known time zone such as Europe/Brussels",
+                    self.timezone
+                ),
+            );
+        }
+        if self.max_message_bytes < 480 {
+            bad(
+                key("max_message_bytes"),
+                format!(
+                    "{} is below 480, the least RFC 5424 lets a receiver accept",
+                    self.max_message_bytes
+                ),
+            );
+        }
+        if self.max_connections == 0 {
+            bad(key("max_connections"), "must be greater than 0".to_owned());
+        }
+        if !matches!(
+            self.tls_client_auth.as_str(),
+            "none" | "optional" | "required"
+        ) {
+            bad(
+                key("tls_client_auth"),
+                format!(
+                    "{:?} is not none, optional or required",
+                    self.tls_client_auth
+                ),
+            );
+        }
+        if self.protocol == "tls" {
+            for (name, path) in [("tls_cert", &self.tls_cert), ("tls_key", &self.tls_key)] {
+                match path {
+                    None => bad(key(name), "required for a tls listener".to_owned()),
+                    Some(path) => {
+                        if let Err(e) = std::fs::metadata(path) {
+                            bad(key(name), format!("cannot read {}: {e}", path.display()));
+                        }
+                    }
+                }
+            }
+            if self.tls_client_auth != "none" {
+                match &self.tls_client_ca {
+                    None => bad(
+                        key("tls_client_ca"),
+                        format!("required when tls_client_auth is {}", self.tls_client_auth),
+                    ),
+                    Some(path) => {
+                        if let Err(e) = std::fs::metadata(path) {
+                            bad(
+                                key("tls_client_ca"),
+                                format!("cannot read {}: {e}", path.display()),
+                            );
+                        }
+                    }
+                }
+            }
+        } else if !self.client_certificates.is_empty() {
+            bad(
+                key("client_certificates"),
+                "only a tls listener sees client certificates".to_owned(),
+            );
+        }
+    }
+}
+
 impl Default for VigieConfig {
     fn default() -> Self {
         Self {
@@ -189,6 +410,7 @@ impl Default for VigieConfig {
             log: LogConfig::default(),
             detection: DetectionConfig::default(),
             pipeline: PipelineConfig::default(),
+            syslog: SyslogConfig::default(),
             audit: AuditConfig::default(),
         }
     }
@@ -225,7 +447,15 @@ impl std::fmt::Display for Problems {
 
 impl std::error::Error for Problems {}
 
-const SECTIONS: [&str; 6] = ["server", "ingest", "log", "detection", "pipeline", "audit"];
+const SECTIONS: [&str; 7] = [
+    "server",
+    "ingest",
+    "log",
+    "detection",
+    "pipeline",
+    "audit",
+    "syslog",
+];
 
 impl VigieConfig {
     /// Reads and validates a file, collecting every problem.
@@ -278,6 +508,7 @@ impl VigieConfig {
                 "log" => section(value, origin, key, &mut problems, &mut config.log),
                 "detection" => section(value, origin, key, &mut problems, &mut config.detection),
                 "pipeline" => section(value, origin, key, &mut problems, &mut config.pipeline),
+                "syslog" => section(value, origin, key, &mut problems, &mut config.syslog),
                 "audit" => section(value, origin, key, &mut problems, &mut config.audit),
                 other => problems.push(Problem {
                     place: place(other),
@@ -367,6 +598,14 @@ impl VigieConfig {
                     format!("cannot read {}: {e}", dir.display()),
                 ),
             }
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for (i, listener) in self.syslog.listeners.iter().enumerate() {
+            let at = format!("[[syslog.listeners]] #{} ({})", i + 1, listener.name);
+            if !names.insert(listener.name.clone()) {
+                bad(&at, format!("the name {:?} is used twice", listener.name));
+            }
+            listener.validate(&at, &mut |k, m| bad(&k, m));
         }
         match std::fs::metadata(&self.data_dir) {
             Ok(meta) if !meta.is_dir() => bad(
@@ -532,6 +771,44 @@ mod tests {
             joined.contains("[detection] rules_dir: cannot read /definitely/not/here"),
             "{joined}"
         );
+    }
+
+    #[test]
+    fn syslog_listener_problems_are_all_named() {
+        let text = r#"
+            version = 1
+            [[syslog.listeners]]
+            name = "a"
+            protocol = "quic"
+            listen = "nowhere"
+            timezone = "Mars/Olympus"
+            networks = [{ cidr = "10.0.0.0/33", tenant = "Bad_Slug" }]
+            [[syslog.listeners]]
+            name = "a"
+            protocol = "tls"
+            listen = "127.0.0.1:6514"
+            tenant = "cpas-a"
+            tls_client_auth = "optional"
+        "#;
+        let problems = VigieConfig::parse(text, "t.toml").unwrap_err().0;
+        let joined: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        let joined = joined.join("\n");
+        for needle in [
+            "#1 (a) protocol: \"quic\"",
+            "#1 (a) listen: \"nowhere\"",
+            "#1 (a) timezone",
+            "networks[0].cidr",
+            "networks[0].tenant",
+            "#2 (a): the name \"a\" is used twice",
+            "#2 (a) tls_cert: required",
+            "#2 (a) tls_key: required",
+            "#2 (a) tls_client_ca: required when tls_client_auth is optional",
+        ] {
+            assert!(joined.contains(needle), "{needle:?} not in:\n{joined}");
+        }
+        let good = "version = 1\n[[syslog.listeners]]\nname = \"tcp\"\nprotocol = \"tcp\"\nlisten = \"127.0.0.1:0\"\ntenant = \"cpas-a\"\n";
+        let config = VigieConfig::parse(good, "t.toml").unwrap();
+        assert_eq!(config.syslog.listeners[0].timezone, "Europe/Brussels");
     }
 
     #[test]

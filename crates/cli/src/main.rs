@@ -39,6 +39,8 @@ enum Command {
     /// Work with Sigma rules.
     #[command(subcommand)]
     Rules(cmd::rules::Command),
+    /// Import .evtx, JSONL and gzip JSONL files (or directories) for a tenant.
+    Import(cmd::import::Args),
     /// Manage users of the SOC desk.
     #[command(subcommand)]
     User(cmd::user::Command),
@@ -87,6 +89,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tenant(command) => cmd::tenant::run(&global, command).await,
         Command::Token(command) => cmd::token::run(&global, command).await,
         Command::Rules(command) => cmd::rules::run(command),
+        Command::Import(args) => cmd::import::run(&global, args).await,
         Command::User(command) => cmd::user::run(&global, command).await,
         Command::Audit(command) => cmd::audit::run(&global, command).await,
         Command::Bench(command) => cmd::bench::run(command).await,

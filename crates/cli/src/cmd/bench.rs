@@ -35,15 +35,23 @@ pub(crate) enum Command {
         #[arg(long)]
         rules: Option<std::path::PathBuf>,
     },
+    /// Elasticsearch `_bulk` over loopback: acknowledged events/s and p99 ack latency.
+    Bulk(super::bench_transport::BulkArgs),
+    /// Syslog over TCP on loopback: durable events/s and p99 latency to durable.
+    Syslog(super::bench_transport::SyslogArgs),
 }
 
 pub(crate) async fn run(command: Command) -> anyhow::Result<ExitCode> {
-    let Command::Ingest {
-        events,
-        senders,
-        batch,
-        rules,
-    } = command;
+    let (events, senders, batch, rules) = match command {
+        Command::Ingest {
+            events,
+            senders,
+            batch,
+            rules,
+        } => (events, senders, batch, rules),
+        Command::Bulk(args) => return super::bench_transport::bulk(args).await,
+        Command::Syslog(args) => return super::bench_transport::syslog(args).await,
+    };
     anyhow::ensure!(
         senders > 0 && batch > 0,
         "--senders and --batch must be > 0"

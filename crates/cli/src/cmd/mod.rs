@@ -2,9 +2,12 @@
 
 pub(crate) mod audit;
 pub(crate) mod bench;
+pub(crate) mod bench_transport;
 pub(crate) mod config;
+pub(crate) mod import;
 pub(crate) mod rules;
 pub(crate) mod serve;
+pub(crate) mod syslog;
 pub(crate) mod tenant;
 pub(crate) mod token;
 pub(crate) mod user;
@@ -51,4 +54,32 @@ pub(crate) async fn open_state(config: &VigieConfig) -> anyhow::Result<Arc<Sqlit
         .await
         .with_context(|| format!("cannot open the state database {}", path.display()))?;
     Ok(Arc::new(store))
+}
+
+/// Takes the data directory's writer lock (`vigie.lock`): one process at a time appends to
+/// its durable log. Held until the returned file is dropped.
+pub(crate) fn lock_data_dir(config: &VigieConfig) -> anyhow::Result<std::fs::File> {
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            config.data_dir.display()
+        )
+    })?;
+    let path = config.data_dir.join("vigie.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another vigie process (a running `vigie serve`?) writes to {}; stop it, or send the files to it with POST /api/v1/import",
+            config.data_dir.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
 }

@@ -47,6 +47,10 @@ pub(crate) struct Server {
     pipeline: tokio::task::JoinHandle<()>,
     /// Audit checkpoints and the SLA breach sweep (`cmd::audit::desk_housekeeping`).
     desk: tokio::task::JoinHandle<()>,
+    /// The bound syslog listeners, by name.
+    pub(crate) syslog: super::syslog::Listeners,
+    /// Held while serving: `vigie import` refuses to write the same log meanwhile.
+    _data_lock: std::fs::File,
 }
 
 pub(crate) async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
@@ -78,6 +82,7 @@ pub(crate) async fn start(
     metrics: Option<PrometheusHandle>,
 ) -> anyhow::Result<Server> {
     let store = open_state(config).await?;
+    let data_lock = super::lock_data_dir(config)?;
     first_start_admin(store.as_ref()).await?;
     let wal_dir = config.data_dir.join("wal");
     let log = Arc::new(
@@ -122,6 +127,14 @@ pub(crate) async fn start(
             consumer: DETECT_CONSUMER.to_owned(),
         },
     );
+    let syslog = super::syslog::start_all(
+        config,
+        store.as_ref(),
+        &access.operator_scope(),
+        &intake,
+        shutdown_rx.clone(),
+    )
+    .await?;
     let web = WebConfig {
         max_body_bytes: usize::try_from(config.ingest.max_body_bytes).unwrap_or(usize::MAX),
         max_decoded_bytes: config.ingest.max_decoded_bytes,
@@ -153,6 +166,8 @@ pub(crate) async fn start(
         shutdown,
         http,
         pipeline,
+        syslog,
+        _data_lock: data_lock,
         desk,
     })
 }
@@ -165,6 +180,9 @@ impl Server {
             Ok(Err(error)) => tracing::error!(%error, "http server ended with an error"),
             Err(error) => tracing::error!(%error, "http server task failed"),
             Ok(Ok(())) => {}
+        }
+        for (_, listener) in self.syslog {
+            let _ = listener.task.await;
         }
         let _ = self.pipeline.await;
         let _ = self.desk.await;

@@ -274,7 +274,7 @@ async fn serve_stream<S: AsyncRead + Unpin>(
         })
     };
     let mut framer = Framer::new(shared.config.max_message_bytes);
-    let mut buf = vec![0u8; 256 * 1024];
+    let mut buf = vec![0u8; 64 * 1024];
     loop {
         let read = tokio::select! {
             read = stream.read(&mut buf) => read,

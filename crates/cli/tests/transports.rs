@@ -1,0 +1,892 @@
+//! Standard transports end to end: the real `vigie` binary on 127.0.0.1 in a temporary data
+//! directory, fed by clients no one here wrote: Python's `elasticsearch` client
+//! (`helpers.bulk`), Debian's rsyslog (omfwd over TCP and, with its gnutls driver, TLS with
+//! a client certificate) and util-linux `logger`; plus `vigie import` on real `.evtx`
+//! exports. A client that is not installed makes its test print SKIPPED with the reason
+//! (`scripts/test` installs them).
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::Client;
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vigie");
+
+fn rules() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/transport-rules")
+}
+
+struct Vigie {
+    child: Child,
+    base: String,
+    stdout: Arc<Mutex<Vec<String>>>,
+}
+
+impl Vigie {
+    /// `vigie serve` with `config` (TOML body after `version`/`data_dir`).
+    fn start(data: &Path, config: &str) -> Vigie {
+        let port = free_port();
+        let path = data.join("vigie.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "version = 1\ndata_dir = {:?}\n[server]\nlisten = \"127.0.0.1:{port}\"\n[detection]\nrules_dir = {:?}\n{config}",
+                data.display().to_string(),
+                rules().display().to_string()
+            ),
+        )
+        .unwrap();
+        let mut child = Command::new(BIN)
+            .arg("--config")
+            .arg(&path)
+            .arg("serve")
+            .env("VIGIE_LOG", "error")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start vigie serve");
+        let stdout = child.stdout.take().unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let sink = Arc::clone(&lines);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let ready = line.starts_with("vigie listening on");
+                sink.lock().unwrap().push(line);
+                if ready {
+                    let _ = ready_tx.send(());
+                }
+            }
+        });
+        if ready_rx.recv_timeout(Duration::from_secs(60)).is_err() {
+            let _ = child.kill();
+            panic!("vigie did not start; stdout: {:?}", lines.lock().unwrap());
+        }
+        Vigie {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            stdout: lines,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The port of a syslog listener, from the line `vigie serve` prints for it.
+    fn syslog_port(&self, name: &str) -> u16 {
+        let prefix = format!("vigie syslog listener {name} on ");
+        let lines = self.stdout.lock().unwrap();
+        let line = lines
+            .iter()
+            .find(|l| l.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("no listener {name} in {lines:?}"));
+        line.rsplit(':').next().unwrap().parse().unwrap()
+    }
+
+    /// Counter values from `/metrics`, by their full name with labels.
+    fn metrics(&self) -> BTreeMap<String, f64> {
+        let text = reqwest::blocking::get(self.url("/metrics"))
+            .unwrap()
+            .text()
+            .unwrap();
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| {
+                let (name, value) = l.rsplit_once(' ')?;
+                Some((name.to_owned(), value.parse().ok()?))
+            })
+            .collect()
+    }
+
+    fn counter(&self, name: &str) -> f64 {
+        self.metrics().get(name).copied().unwrap_or(0.0)
+    }
+}
+
+impl Drop for Vigie {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn cli(data: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env("VIGIE_LOG", "error")
+        .output()
+        .expect("run vigie")
+}
+
+fn cli_ok(data: &Path, args: &[&str]) -> String {
+    let out = cli(data, args);
+    assert!(
+        out.status.success(),
+        "vigie {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn token(data: &Path, tenant: &str, scope: &str) -> String {
+    cli_ok(
+        data,
+        &["token", "create", "--tenant", tenant, "--scope", scope],
+    )
+    .trim()
+    .to_owned()
+}
+
+fn wait_until<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+    let started = Instant::now();
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(started.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Every alert a read token sees.
+fn alerts(client: &Client, vigie: &Vigie, token: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let query = match &cursor {
+            Some(c) => format!("limit=1000&cursor={c}"),
+            None => "limit=1000".to_owned(),
+        };
+        let page: Value = client
+            .get(vigie.url(&format!("/api/v1/alerts?{query}")))
+            .bearer_auth(token)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        out.extend(page["alerts"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return out,
+        }
+    }
+}
+
+fn python() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("VIGIE_TEST_PYTHON").map(PathBuf::from),
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/vigie-pyenv/bin/python")),
+    ];
+    candidates.into_iter().flatten().find(|p| {
+        Command::new(p)
+            .args(["-c", "import elasticsearch"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+fn have(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+const PY_BULK: &str = r#"
+import sys
+from elasticsearch import Elasticsearch, helpers
+url, token, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+es = Elasticsearch(url, api_key=("vigie", token), request_timeout=30)
+info = es.info()
+assert info["version"]["number"].startswith("8."), info
+assert es.cluster.health()["status"] in ("green", "yellow")
+docs = ({"_index": "winlogbeat-test", "_op_type": "create" if i % 2 else "index",
+         "EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational",
+         "Image": "C:\\Windows\\System32\\whoami.exe", "CommandLine": "whoami /all",
+         "User": "CORP\\alice", "Computer": f"ws{i}", "@timestamp": "2026-11-25T10:00:00+01:00"}
+        for i in range(count))
+ok, errors = helpers.bulk(es, docs, chunk_size=500, max_retries=5, initial_backoff=1, raise_on_error=False)
+bad = list(helpers.streaming_bulk(es, [{"_index": "x", "_source": "not an object"}], raise_on_error=False))
+print(f"acked {ok} errors {len(errors)} bad {bad[0][0]} {bad[0][1]['index']['status']}")
+"#;
+
+#[test]
+fn bulk_with_the_python_elasticsearch_client_is_detected_per_tenant() {
+    let Some(python) = python() else {
+        println!(
+            "SKIPPED: Python with the elasticsearch package not found (scripts/test installs it)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    cli_ok(data, &["tenant", "add", "cpas-a"]);
+    cli_ok(data, &["tenant", "add", "zone-b"]);
+    let ingest_a = token(data, "cpas-a", "ingest");
+    let read_a = token(data, "cpas-a", "read");
+    let read_b = token(data, "zone-b", "read");
+    let vigie = Vigie::start(data, "");
+    let out = Command::new(&python)
+        .args(["-c", PY_BULK, &vigie.base, &ingest_a, "1200"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "python: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.trim(), "acked 1200 errors 0 bad False 400");
+    let client = Client::new();
+    let seen = wait_until("1200 alerts", Duration::from_secs(60), || {
+        let list = alerts(&client, &vigie, &read_a);
+        (list.len() >= 1200).then_some(list)
+    });
+    assert_eq!(seen.len(), 1200);
+    assert!(seen.iter().all(|a| a["tenant_slug"] == "cpas-a"));
+    assert!(alerts(&client, &vigie, &read_b).is_empty());
+    let m = vigie.metrics();
+    assert_eq!(
+        m["vigie_events_accepted_total{tenant=\"cpas-a\",source=\"bulk\"}"],
+        1200.0
+    );
+    assert_eq!(
+        m["vigie_events_received_total{tenant=\"cpas-a\",source=\"bulk\"}"],
+        1201.0
+    );
+}
+
+#[test]
+fn bulk_probes_auth_items_and_overload_without_loss() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    cli_ok(data, &["tenant", "add", "cpas-a"]);
+    let ingest = token(data, "cpas-a", "ingest");
+    let read = token(data, "cpas-a", "read");
+    // A pipeline that takes one event per step and a backlog limit of 50: it lags at once.
+    let vigie = Vigie::start(
+        data,
+        "[ingest]\nmax_backlog_events = 50\nretry_after_seconds = 1\n[pipeline]\nbatch_size = 1\n",
+    );
+    let client = Client::new();
+    let basic = |user: &str, secret: &str| {
+        client
+            .get(vigie.url("/"))
+            .basic_auth(user, Some(secret))
+            .send()
+            .unwrap()
+    };
+    let info = basic("elastic", &ingest);
+    assert_eq!(info.status().as_u16(), 200);
+    assert_eq!(info.headers()["x-elastic-product"], "Elasticsearch");
+    let denied = basic("elastic", "wrong");
+    assert_eq!(denied.status().as_u16(), 401);
+    let denied: Value = denied.json().unwrap();
+    assert_eq!(denied["error"]["type"], "security_exception");
+    assert_eq!(basic("elastic", &read).status().as_u16(), 403);
+    for (method, path) in [
+        ("GET", "/_license"),
+        ("GET", "/_xpack"),
+        ("GET", "/_cluster/health"),
+        ("HEAD", "/_index_template/filebeat-8.17.0"),
+        ("GET", "/_index_template/logstash"),
+        ("PUT", "/_index_template/logstash"),
+        ("GET", "/_ilm/policy/filebeat"),
+        ("PUT", "/_ilm/policy/filebeat"),
+        ("GET", "/_ingest/pipeline/x"),
+        ("PUT", "/_data_stream/logs-x"),
+    ] {
+        let response = client
+            .request(method.parse().unwrap(), vigie.url(path))
+            .bearer_auth(&ingest)
+            .body("{}")
+            .send()
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{method} {path}");
+    }
+
+    // Per-item outcome: the good items around a bad one are kept.
+    let body = "{\"create\":{}}\n{\"n\":1}\n{\"create\":{}}\n{broken\n{\"index\":{\"_id\":\"k\"}}\n{\"n\":2}\n";
+    let reply: Value = client
+        .post(vigie.url("/logs-x/_bulk"))
+        .bearer_auth(&ingest)
+        .body(body)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(reply["errors"], true);
+    let statuses: Vec<u64> = reply["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            i.as_object().unwrap().values().next().unwrap()["status"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(statuses, [201, 400, 201]);
+    assert_eq!(reply["items"][2]["index"]["_id"], "k");
+    // A broken action line refuses the body, naming the line.
+    let response = client
+        .post(vigie.url("/_bulk"))
+        .bearer_auth(&ingest)
+        .body("{\"create\":{\"_index\":\"a\"}}\n{}\nnope\n")
+        .send()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    assert!(response.text().unwrap().contains("line 3"));
+
+    // Overload: 8 senders at once, retrying refused requests after Retry-After, until every
+    // event is acknowledged. Every acknowledged event must then fire its alert exactly once.
+    let senders = 8;
+    let per_sender = 6;
+    let batch = 100;
+    let results: Vec<(u64, u64)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..senders)
+            .map(|s| {
+                let (client, url, ingest) = (client.clone(), vigie.url("/_bulk"), ingest.clone());
+                scope.spawn(move || {
+                    let (mut acked, mut refused) = (0u64, 0u64);
+                    for r in 0..per_sender {
+                        let mut body = String::new();
+                        for i in 0..batch {
+                            body.push_str("{\"create\":{\"_index\":\"winlogbeat\"}}\n");
+                            body.push_str(&json!({"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational",
+                                "Image": "C:\\Windows\\System32\\whoami.exe", "User": "CORP\\bob",
+                                "Computer": format!("s{s}-r{r}-i{i}")}).to_string());
+                            body.push('\n');
+                        }
+                        loop {
+                            let response = client.post(&url).bearer_auth(&ingest).body(body.clone()).send().unwrap();
+                            if response.status().as_u16() == 429 {
+                                let wait: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+                                refused += 1;
+                                std::thread::sleep(Duration::from_secs(wait));
+                                continue;
+                            }
+                            let reply: Value = response.json().unwrap();
+                            assert_eq!(reply["errors"], false, "{reply}");
+                            acked += reply["items"].as_array().unwrap().len() as u64;
+                            break;
+                        }
+                    }
+                    (acked, refused)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let acked: u64 = results.iter().map(|r| r.0).sum();
+    let refused: u64 = results.iter().map(|r| r.1).sum();
+    assert_eq!(acked, (senders * per_sender * batch) as u64);
+    assert!(
+        refused > 0,
+        "the overload produced no 429: the test proves nothing"
+    );
+    let seen = wait_until(
+        "an alert per acknowledged event",
+        Duration::from_secs(120),
+        || {
+            let list = alerts(&client, &vigie, &read);
+            (list.len() as u64 >= acked).then_some(list)
+        },
+    );
+    let computers: std::collections::BTreeSet<String> = seen
+        .iter()
+        .map(|a| a["event"]["Computer"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        computers.len() as u64,
+        acked,
+        "an acknowledged event is missing or doubled"
+    );
+    let m = vigie.metrics();
+    let refused_events = m
+        .get("vigie_events_rejected_total{tenant=\"cpas-a\",source=\"bulk\",reason=\"backpressure\"}")
+        .copied()
+        .unwrap_or(0.0);
+    assert_eq!(refused_events, (refused * batch as u64) as f64);
+}
+
+/// An rsyslog instance reading `logger` over TCP and forwarding with `action`.
+struct Rsyslog {
+    child: Child,
+    port: u16,
+}
+
+impl Rsyslog {
+    fn start(dir: &Path, global: &str, action: &str) -> Rsyslog {
+        let port = free_port();
+        std::fs::create_dir_all(dir).unwrap();
+        let conf = dir.join("rsyslog.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "global(workDirectory=\"{dir}\" {global})\nmodule(load=\"imtcp\")\ninput(type=\"imtcp\" port=\"{port}\" address=\"127.0.0.1\")\n{action}\n",
+                dir = dir.display()
+            ),
+        )
+        .unwrap();
+        let child = Command::new("rsyslogd")
+            .arg("-n")
+            .arg("-f")
+            .arg(&conf)
+            .arg("-i")
+            .arg(dir.join("rsyslog.pid"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start rsyslogd");
+        wait_until("rsyslog to listen", Duration::from_secs(20), || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).ok()
+        });
+        Rsyslog { child, port }
+    }
+}
+
+impl Drop for Rsyslog {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn logger(args: &[&str], message: &str) {
+    let status = Command::new("logger")
+        .args(args)
+        .arg(message)
+        .status()
+        .expect("run logger");
+    assert!(status.success(), "logger {args:?}");
+}
+
+#[test]
+fn syslog_from_logger_and_rsyslog_over_udp_tcp_and_tls_with_client_certificates() {
+    if !have("logger") {
+        println!("SKIPPED: util-linux logger not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    cli_ok(data, &["tenant", "add", "cpas-a"]);
+    cli_ok(data, &["tenant", "add", "zone-b"]);
+    cli_ok(data, &["tenant", "add", "muni-c"]);
+    let read_a = token(data, "cpas-a", "read");
+    let read_b = token(data, "zone-b", "read");
+
+    // TLS material: a CA, the server's certificate, and a client certificate for zone-b.
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "vigie test CA");
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let server_key = rcgen::KeyPair::generate().unwrap();
+    let server =
+        rcgen::CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+            .unwrap()
+            .signed_by(&server_key, &issuer)
+            .unwrap();
+    let client_key = rcgen::KeyPair::generate().unwrap();
+    let mut client_params =
+        rcgen::CertificateParams::new(vec!["sender.zone-b.example".to_owned()]).unwrap();
+    client_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "sender.zone-b.example");
+    client_params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let client_cert = client_params.signed_by(&client_key, &issuer).unwrap();
+    let fingerprint: String = {
+        use std::fmt::Write;
+        let digest = Command::new("sha256sum")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write as _;
+                child.stdin.take().unwrap().write_all(client_cert.der())?;
+                child.wait_with_output()
+            })
+            .unwrap();
+        let hex = String::from_utf8(digest.stdout).unwrap();
+        let mut out = String::new();
+        write!(out, "{}", hex.split_whitespace().next().unwrap()).unwrap();
+        out
+    };
+    let write = |name: &str, text: String| {
+        let path = data.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    let ca_pem = write("ca.pem", ca.pem());
+    let server_pem = write("server.pem", server.pem());
+    let server_key_pem = write("server.key", server_key.serialize_pem());
+    let client_pem = write("client.pem", client_cert.pem());
+    let client_key_pem = write("client.key", client_key.serialize_pem());
+
+    let config = format!(
+        r#"
+[[syslog.listeners]]
+name = "tcp"
+protocol = "tcp"
+listen = "127.0.0.1:0"
+tenant = "cpas-a"
+
+[[syslog.listeners]]
+name = "udp"
+protocol = "udp"
+listen = "127.0.0.1:0"
+networks = [{{ cidr = "127.0.0.0/8", tenant = "cpas-a" }}]
+
+[[syslog.listeners]]
+name = "tls"
+protocol = "tls"
+listen = "127.0.0.1:0"
+tenant = "muni-c"
+tls_cert = "{server_pem}"
+tls_key = "{server_key_pem}"
+tls_client_auth = "optional"
+tls_client_ca = "{ca_pem}"
+client_certificates = [{{ sha256 = "{fingerprint}", tenant = "zone-b" }}]
+"#
+    );
+    let vigie = Vigie::start(data, &config);
+    let (tcp, udp, tls) = (
+        vigie.syslog_port("tcp").to_string(),
+        vigie.syslog_port("udp").to_string(),
+        vigie.syslog_port("tls").to_string(),
+    );
+    let accepted = |tenant: &str| {
+        vigie.counter(&format!(
+            "vigie_events_accepted_total{{tenant=\"{tenant}\",source=\"syslog\"}}"
+        ))
+    };
+
+    // logger straight to vigie: octet counting, LF framing, UDP.
+    logger(
+        &[
+            "--server",
+            "127.0.0.1",
+            "--port",
+            &tcp,
+            "--tcp",
+            "--octet-count",
+            "--rfc5424",
+            "-t",
+            "app",
+        ],
+        "vigie-transport-marker logger-5424-octet",
+    );
+    logger(
+        &[
+            "--server",
+            "127.0.0.1",
+            "--port",
+            &tcp,
+            "--tcp",
+            "--rfc3164",
+            "-t",
+            "app",
+        ],
+        "vigie-transport-marker logger-3164-lf",
+    );
+    logger(
+        &[
+            "--server",
+            "127.0.0.1",
+            "--port",
+            &udp,
+            "--udp",
+            "--rfc5424",
+            "-t",
+            "app",
+        ],
+        "vigie-transport-marker logger-udp",
+    );
+    wait_until("3 syslog events of cpas-a", Duration::from_secs(20), || {
+        (accepted("cpas-a") >= 3.0).then_some(())
+    });
+
+    let client = Client::new();
+    if have("rsyslogd") {
+        // rsyslog forwarding over TCP, octet-counted, RFC 5424.
+        let forward = Rsyslog::start(
+            &data.join("rsyslog-tcp"),
+            "",
+            &format!(
+                "action(type=\"omfwd\" target=\"127.0.0.1\" port=\"{tcp}\" protocol=\"tcp\" TCP_Framing=\"octet-counted\" template=\"RSYSLOG_SyslogProtocol23Format\")"
+            ),
+        );
+        for i in 0..20 {
+            logger(
+                &[
+                    "--server",
+                    "127.0.0.1",
+                    "--port",
+                    &forward.port.to_string(),
+                    "--tcp",
+                    "-t",
+                    "relay",
+                ],
+                &format!("vigie-transport-marker via-rsyslog-tcp {i}"),
+            );
+        }
+        wait_until(
+            "23 syslog events of cpas-a",
+            Duration::from_secs(30),
+            || (accepted("cpas-a") >= 23.0).then_some(()),
+        );
+        // rsyslog over TLS with the client certificate: attributed to zone-b by it.
+        let gtls = std::process::Command::new("sh")
+            .args([
+                "-c",
+                "ls /usr/lib/*/rsyslog/lmnsd_gtls.so /usr/lib/rsyslog/lmnsd_gtls.so 2>/dev/null",
+            ])
+            .output()
+            .is_ok_and(|o| !o.stdout.is_empty());
+        if gtls {
+            let secure = Rsyslog::start(
+                &data.join("rsyslog-tls"),
+                &format!(
+                    "DefaultNetstreamDriver=\"gtls\" DefaultNetstreamDriverCAFile=\"{ca_pem}\" DefaultNetstreamDriverCertFile=\"{client_pem}\" DefaultNetstreamDriverKeyFile=\"{client_key_pem}\""
+                ),
+                &format!(
+                    "action(type=\"omfwd\" target=\"127.0.0.1\" port=\"{tls}\" protocol=\"tcp\" StreamDriver=\"gtls\" StreamDriverMode=\"1\" StreamDriverAuthMode=\"x509/certvalid\" template=\"RSYSLOG_SyslogProtocol23Format\")"
+                ),
+            );
+            for i in 0..10 {
+                logger(
+                    &[
+                        "--server",
+                        "127.0.0.1",
+                        "--port",
+                        &secure.port.to_string(),
+                        "--tcp",
+                        "-t",
+                        "relay",
+                    ],
+                    &format!("vigie-transport-marker via-rsyslog-tls {i}"),
+                );
+            }
+            wait_until(
+                "10 syslog events of zone-b over TLS",
+                Duration::from_secs(30),
+                || (accepted("zone-b") >= 10.0).then_some(()),
+            );
+        } else {
+            println!("SKIPPED (TLS part): rsyslog-gnutls not installed");
+        }
+    } else {
+        println!("SKIPPED (rsyslog part): rsyslogd not installed");
+    }
+
+    // Every event was detected, in its own tenant only.
+    let expected_a = accepted("cpas-a") as usize;
+    let seen_a = wait_until("alerts of cpas-a", Duration::from_secs(30), || {
+        let list = alerts(&client, &vigie, &read_a);
+        (list.len() >= expected_a).then_some(list)
+    });
+    assert_eq!(seen_a.len(), expected_a);
+    let messages: Vec<&str> = seen_a
+        .iter()
+        .filter_map(|a| a["event"]["message"].as_str())
+        .collect();
+    for needle in ["logger-5424-octet", "logger-3164-lf", "logger-udp"] {
+        assert!(
+            messages.iter().any(|m| m.ends_with(needle)),
+            "{needle} not in {messages:?}"
+        );
+    }
+    let expected_b = accepted("zone-b") as usize;
+    let seen_b = wait_until("alerts of zone-b", Duration::from_secs(30), || {
+        let list = alerts(&client, &vigie, &read_b);
+        (list.len() >= expected_b).then_some(list)
+    });
+    assert_eq!(seen_b.len(), expected_b);
+    assert!(seen_b.iter().all(|a| a["tenant_slug"] == "zone-b"));
+    assert_eq!(
+        accepted("muni-c"),
+        0.0,
+        "the certificate, not the listener default, decides"
+    );
+}
+
+#[test]
+fn syslog_tcp_backpressure_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    cli_ok(data, &["tenant", "add", "cpas-a"]);
+    let vigie = Vigie::start(
+        data,
+        "[ingest]\nmax_backlog_events = 100\n[pipeline]\nbatch_size = 10\n[[syslog.listeners]]\nname = \"tcp\"\nprotocol = \"tcp\"\nlisten = \"127.0.0.1:0\"\ntenant = \"cpas-a\"\n",
+    );
+    let port = vigie.syslog_port("tcp");
+    let total: u32 = 10_000;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut body = Vec::new();
+    for i in 0..total {
+        let msg = format!("<13>1 2026-11-25T10:00:00Z host app - - - vigie-transport-marker {i}");
+        body.extend_from_slice(format!("{} {msg}", msg.len()).as_bytes());
+    }
+    std::io::Write::write_all(&mut stream, &body).unwrap();
+    drop(stream);
+    // While the pipeline drains one event per step, the backlog stays near its limit:
+    // vigie reads only as fast as the log allows, and nothing is refused or lost.
+    let max_backlog = std::cell::Cell::new(0u64);
+    wait_until(
+        "all syslog events durable",
+        Duration::from_secs(120),
+        || {
+            let health: Value = reqwest::blocking::get(vigie.url("/healthz"))
+                .unwrap()
+                .json()
+                .unwrap();
+            max_backlog.set(
+                max_backlog
+                    .get()
+                    .max(health["log"]["backlog"].as_u64().unwrap()),
+            );
+            let accepted =
+                vigie.counter("vigie_events_accepted_total{tenant=\"cpas-a\",source=\"syslog\"}");
+            (accepted >= f64::from(total)).then_some(())
+        },
+    );
+    assert_eq!(
+        vigie.counter("vigie_events_accepted_total{tenant=\"cpas-a\",source=\"syslog\"}"),
+        f64::from(total)
+    );
+    // The backlog limit held: at most one 64 KiB read (under 900 of these messages) is
+    // submitted past it; without backpressure the backlog would reach most of the 10000.
+    assert!(
+        max_backlog.get() < 100 + 2 * 900,
+        "backlog reached {}",
+        max_backlog.get()
+    );
+}
+
+#[test]
+fn import_evtx_and_jsonl_with_a_summary_and_broken_files_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    cli_ok(&data, &["tenant", "add", "cpas-a"]);
+    let files = dir.path().join("files");
+    std::fs::create_dir_all(files.join("nested")).unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/sigma/regression_data/rules/windows/process_creation");
+    let mut evtx = 0;
+    if let Ok(entries) = std::fs::read_dir(&fixtures) {
+        for entry in entries.flatten().take(5) {
+            for file in std::fs::read_dir(entry.path()).unwrap().flatten() {
+                if file.path().extension().is_some_and(|e| e == "evtx") {
+                    evtx += 1;
+                    std::fs::copy(file.path(), files.join("nested").join(file.file_name()))
+                        .unwrap();
+                }
+            }
+        }
+    }
+    if evtx == 0 {
+        println!(
+            "SKIPPED (EVTX part): Sigma regression fixtures not found at {}",
+            fixtures.display()
+        );
+    }
+    std::fs::write(files.join("broken.evtx"), b"ElfFile\0 but nothing else").unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    for i in 0..50 {
+        std::io::Write::write_all(&mut gz, format!("{{\"n\":{i}}}\n").as_bytes()).unwrap();
+    }
+    std::io::Write::write_all(&mut gz, b"not json\n").unwrap();
+    std::fs::write(files.join("events.jsonl.gz"), gz.finish().unwrap()).unwrap();
+    std::fs::write(files.join("notes.txt"), b"skip me").unwrap();
+
+    let out = cli(
+        &data,
+        &[
+            "import",
+            "--tenant",
+            "cpas-a",
+            "--quiet",
+            files.to_str().unwrap(),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(stderr.contains("notes.txt"), "{stderr}");
+    assert!(stdout.contains("rejected invalid_json: 1"), "{stdout}");
+    assert!(
+        stdout.contains("file error:") && stdout.contains("broken.evtx"),
+        "{stdout}"
+    );
+    let accepted: u64 = stdout
+        .split("accepted ")
+        .nth(1)
+        .and_then(|s| s.split(',').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(accepted >= 50 + evtx, "{stdout}");
+
+    // The imported events are in the log: a server started on it detects nothing but
+    // counts them in its backlog, and refuses a concurrent import.
+    let vigie = Vigie::start(&data, "");
+    let health: Value = reqwest::blocking::get(vigie.url("/healthz"))
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(health["log"]["end_offset"].as_u64().unwrap(), accepted);
+    let again = cli(
+        &data,
+        &[
+            "import",
+            "--tenant",
+            "cpas-a",
+            files.join("events.jsonl.gz").to_str().unwrap(),
+        ],
+    );
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("POST /api/v1/import"));
+
+    // The same file through the HTTP upload.
+    let ingest = token(&data, "cpas-a", "ingest");
+    let reply: Value = Client::new()
+        .post(vigie.url("/api/v1/import"))
+        .bearer_auth(&ingest)
+        .body(std::fs::read(files.join("events.jsonl.gz")).unwrap())
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(reply["accepted"], 50, "{reply}");
+    assert_eq!(reply["rejected"]["invalid_json"], 1, "{reply}");
+    assert!(
+        reply["examples"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("upload: line 51"),
+        "{reply}"
+    );
+}
