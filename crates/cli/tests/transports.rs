@@ -204,6 +204,18 @@ fn python() -> Option<PathBuf> {
     })
 }
 
+/// Reports a test (or a part of it) that cannot run here, on stdout and in the file
+/// `scripts/test` reads (`VIGIE_SKIP_LOG`), so it is counted as skipped, not passed.
+fn skipped(test: &str, reason: &str) {
+    println!("SKIPPED {test}: {reason}");
+    if let Some(path) = std::env::var_os("VIGIE_SKIP_LOG") {
+        use std::io::Write;
+        if let Ok(mut file) = std::fs::OpenOptions::new().append(true).open(path) {
+            let _ = writeln!(file, "{test}: {reason}");
+        }
+    }
+}
+
 fn have(program: &str) -> bool {
     Command::new("sh")
         .args(["-c", &format!("command -v {program}")])
@@ -232,8 +244,9 @@ print(f"acked {ok} errors {len(errors)} bad {bad[0][0]} {bad[0][1]['index']['sta
 #[test]
 fn bulk_with_the_python_elasticsearch_client_is_detected_per_tenant() {
     let Some(python) = python() else {
-        println!(
-            "SKIPPED: Python with the elasticsearch package not found (scripts/test installs it)"
+        skipped(
+            "bulk_with_the_python_elasticsearch_client_is_detected_per_tenant",
+            "Python with the elasticsearch package not found (scripts/test installs it)",
         );
         return;
     };
@@ -485,7 +498,10 @@ fn logger(args: &[&str], message: &str) {
 #[test]
 fn syslog_from_logger_and_rsyslog_over_udp_tcp_and_tls_with_client_certificates() {
     if !have("logger") {
-        println!("SKIPPED: util-linux logger not installed");
+        skipped(
+            "syslog_from_logger_and_rsyslog",
+            "util-linux logger not installed",
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -697,10 +713,16 @@ client_certificates = [{{ sha256 = "{fingerprint}", tenant = "zone-b" }}]
                 || (accepted("zone-b") >= 10.0).then_some(()),
             );
         } else {
-            println!("SKIPPED (TLS part): rsyslog-gnutls not installed");
+            skipped(
+                "syslog_from_logger_and_rsyslog (TLS part)",
+                "rsyslog-gnutls not installed",
+            );
         }
     } else {
-        println!("SKIPPED (rsyslog part): rsyslogd not installed");
+        skipped(
+            "syslog_from_logger_and_rsyslog (rsyslog part)",
+            "rsyslogd not installed",
+        );
     }
 
     // Every event was detected, in its own tenant only.
@@ -809,9 +831,12 @@ fn import_evtx_and_jsonl_with_a_summary_and_broken_files_named() {
         }
     }
     if evtx == 0 {
-        println!(
-            "SKIPPED (EVTX part): Sigma regression fixtures not found at {}",
-            fixtures.display()
+        skipped(
+            "import_evtx_and_jsonl (EVTX part)",
+            &format!(
+                "Sigma regression fixtures not found at {}",
+                fixtures.display()
+            ),
         );
     }
     std::fs::write(files.join("broken.evtx"), b"ElfFile\0 but nothing else").unwrap();
