@@ -1,0 +1,295 @@
+//! NIS2 Article 23 on the desk's incidents: the entity profile of each tenant, and for each
+//! incident its awareness, significance (engine proposal and named confirmation), reporting
+//! state, report fields and submissions. The rules themselves (due dates, significance,
+//! state machine, report rendering) are in `vigie-nis2`; this module stores and guards.
+//!
+//! Every change to `aware_at`, a verdict or a submission is an audit entry, in the same
+//! transaction as the change.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use vigie_event::{TenantId, TenantScope, TenantSlug};
+use vigie_nis2::deadline::{ClockInput, Due, IntermediateRequest, Submitted, compute};
+use vigie_nis2::lifecycle::ReportingState;
+use vigie_nis2::model::{EntityProfile, Lang, Stage, Tlp};
+use vigie_nis2::report::IncidentRecord;
+use vigie_nis2::significance::{Assessment, Facts, Verdict};
+
+use crate::SocError;
+
+/// A tenant's entity profile, one version of it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProfileVersion {
+    /// 1, 2, ...
+    pub version: u32,
+    /// The profile.
+    pub profile: EntityProfile,
+    /// Who set it.
+    pub set_by: String,
+    /// When.
+    pub set_at: Timestamp,
+}
+
+/// A submission to the authority, with its frozen content.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Submission {
+    /// Store id.
+    pub id: i64,
+    /// Stages it satisfies (an early warning and a notification may go together).
+    pub stages: Vec<Stage>,
+    /// When it was sent.
+    pub submitted_at: Timestamp,
+    /// `platform`, `email` or `phone` (a phone submission needs a written follow-up).
+    pub channel: String,
+    /// The authority's reference, if given.
+    pub reference: Option<String>,
+    /// Who sent it.
+    pub submitted_by: String,
+    /// Report language.
+    pub language: Lang,
+    /// TLP label.
+    pub tlp: Tlp,
+    /// Why it was late, when it was.
+    pub lateness_reason: Option<String>,
+    /// SHA-256 of the frozen content.
+    pub content_sha256: String,
+}
+
+/// What the case of an incident holds besides its submissions (stored as one JSON value).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaseData {
+    /// Legal anchor, set by a person.
+    pub aware_at: Option<Timestamp>,
+    /// Why that moment.
+    pub aware_reason: Option<String>,
+    /// Who set it.
+    pub aware_set_by: Option<String>,
+    /// The incident affects a trust service of a trust service provider.
+    pub trust_service: bool,
+    /// Handling complete.
+    pub handled_at: Option<Timestamp>,
+    /// Significance withdrawn after reporting began.
+    pub withdrawn_at: Option<Timestamp>,
+    /// Facts for the significance engine.
+    pub facts: Facts,
+    /// The engine's last proposal.
+    pub proposed: Option<Verdict>,
+    /// The verdict confirmed by a named analyst.
+    pub confirmed: Option<Verdict>,
+    /// Who confirmed it.
+    pub confirmed_by: Option<String>,
+    /// When.
+    pub confirmed_at: Option<Timestamp>,
+    /// Reporting state.
+    pub state: Option<ReportingState>,
+    /// Intermediate-report requests of the CSIRT.
+    pub requests: Vec<IntermediateRequest>,
+    /// The fields the reports are filled from.
+    pub record: IncidentRecord,
+}
+
+/// The NIS2 view of one incident.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Nis2Case {
+    /// Incident id.
+    pub incident_id: i64,
+    /// Tenant.
+    pub tenant: TenantId,
+    /// Tenant slug.
+    pub tenant_slug: TenantSlug,
+    /// Incident title.
+    pub title: String,
+    /// First signal: the earliest alert of the incident, else its creation.
+    pub detected_at: Timestamp,
+    /// The stored case.
+    pub data: CaseData,
+    /// Submissions made.
+    pub submissions: Vec<Submission>,
+}
+
+impl Nis2Case {
+    /// The input of the clocks.
+    pub fn clock_input(&self) -> ClockInput {
+        ClockInput {
+            aware_at: self.data.aware_at,
+            trust_service: self.data.trust_service,
+            submissions: self
+                .submissions
+                .iter()
+                .map(|s| Submitted {
+                    stages: s.stages.clone(),
+                    at: s.submitted_at,
+                })
+                .collect(),
+            intermediate_requests: self.data.requests.clone(),
+            handled_at: self.data.handled_at,
+            withdrawn_at: self.data.withdrawn_at,
+        }
+    }
+
+    /// Every due date at `now`.
+    pub fn dues(&self, now: Timestamp) -> Vec<Due> {
+        compute(&self.clock_input(), now)
+    }
+
+    /// The reporting state (Detected before anything happened).
+    pub fn state(&self) -> ReportingState {
+        self.data.state.unwrap_or(ReportingState::Detected)
+    }
+}
+
+/// A submission to record.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewSubmission {
+    /// Stages it satisfies.
+    pub stages: Vec<Stage>,
+    /// When it was sent.
+    pub submitted_at: Timestamp,
+    /// `platform`, `email` or `phone`.
+    pub channel: String,
+    /// The authority's reference.
+    pub reference: Option<String>,
+    /// Report language.
+    pub language: Lang,
+    /// TLP label.
+    pub tlp: Tlp,
+    /// Required when a stage is past its due date.
+    pub lateness_reason: Option<String>,
+}
+
+/// NIS2 storage. Every method takes the caller's scope.
+#[async_trait::async_trait]
+pub trait Nis2Store: Send + Sync + 'static {
+    /// Sets a new version of a tenant's profile; returns its version number.
+    async fn nis2_set_profile(
+        &self,
+        scope: &TenantScope,
+        tenant: TenantId,
+        profile: &EntityProfile,
+        actor: &str,
+    ) -> Result<u32, SocError>;
+    /// The current profile of a tenant.
+    async fn nis2_profile(
+        &self,
+        scope: &TenantScope,
+        tenant: TenantId,
+    ) -> Result<Option<ProfileVersion>, SocError>;
+    /// The case of an incident (an empty case for an incident never touched).
+    async fn nis2_case(
+        &self,
+        scope: &TenantScope,
+        incident: i64,
+    ) -> Result<Option<Nis2Case>, SocError>;
+    /// Sets awareness (§6.2.2: ≥ detected_at, not in the future, with a reason).
+    async fn nis2_set_awareness(
+        &self,
+        scope: &TenantScope,
+        incident: i64,
+        aware_at: Timestamp,
+        reason: &str,
+        actor: &str,
+    ) -> Result<Nis2Case, SocError>;
+    /// Stores facts and the engine's proposal.
+    async fn nis2_assess(
+        &self,
+        scope: &TenantScope,
+        incident: i64,
+        facts: &Facts,
+        assessment: &Assessment,
+        actor: &str,
+    ) -> Result<Nis2Case, SocError>;
+    /// Confirms a verdict (a reason is required when it differs from the proposal).
+    async fn nis2_confirm(
+        &self,
+        scope: &TenantScope,
+        incident: i64,
+        verdict: Verdict,
+        reason: Option<&str>,
+        actor: &str,
+    ) -> Result<Nis2Case, SocError>;
+    /// Replaces the report fields and flags of a case.
+    async fn nis2_update(
+        &self,
+        scope: &TenantScope,
+        incident: i64,
+        update: &CaseUpdate,
+        actor: &str,
+    ) -> Result<Nis2Case, SocError>;
+    /// Records a submission with its frozen content.
+    async fn nis2_submit(
+        &self,
+        scope: &TenantScope,
+        incident: i64,
+        submission: &NewSubmission,
+        content: &serde_json::Value,
+        actor: &str,
+    ) -> Result<Nis2Case, SocError>;
+    /// Every case with a running clock (aware, not closed) in the scope.
+    async fn nis2_open_cases(&self, scope: &TenantScope) -> Result<Vec<Nis2Case>, SocError>;
+}
+
+/// Changes to a case other than awareness, verdicts and submissions.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseUpdate {
+    /// Trust-service incident (24 h notification).
+    pub trust_service: Option<bool>,
+    /// Handling complete.
+    pub handled_at: Option<Timestamp>,
+    /// Withdraw significance now.
+    pub withdraw: Option<bool>,
+    /// A CSIRT request for an intermediate report.
+    pub intermediate_request: Option<IntermediateRequest>,
+    /// Report fields (replaced whole when given).
+    pub record: Option<IncidentRecord>,
+}
+
+/// One open clock on the board.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BoardRow {
+    /// Incident.
+    pub incident_id: i64,
+    /// Tenant.
+    pub tenant_slug: TenantSlug,
+    /// Incident title.
+    pub title: String,
+    /// The due date.
+    pub due: Due,
+    /// Reminder instants (default T-50 %, T-4 h, T-1 h, at due) still ahead.
+    pub next_reminder: Option<Timestamp>,
+}
+
+/// Every open clock of `cases` at `now`, soonest first (the SOC lead's board).
+pub fn board(cases: &[Nis2Case], now: Timestamp) -> Vec<BoardRow> {
+    use vigie_nis2::deadline::{DueStatus, reminders};
+    let lead = [
+        jiff::SignedDuration::from_hours(4),
+        jiff::SignedDuration::from_hours(1),
+    ];
+    let mut rows: Vec<BoardRow> = cases
+        .iter()
+        .flat_map(|case| {
+            case.dues(now).into_iter().filter_map(move |due| {
+                let open = matches!(due.status, DueStatus::Open | DueStatus::Overdue);
+                let at = due.due_at?;
+                if !open {
+                    return None;
+                }
+                let start = case.data.aware_at.unwrap_or(case.detected_at);
+                let next_reminder = reminders(start, at, &[0.5], &lead)
+                    .into_iter()
+                    .find(|t| *t > now);
+                Some(BoardRow {
+                    incident_id: case.incident_id,
+                    tenant_slug: case.tenant_slug.clone(),
+                    title: case.title.clone(),
+                    due,
+                    next_reminder,
+                })
+            })
+        })
+        .collect();
+    rows.sort_by_key(|r| r.due.due_at);
+    rows
+}
