@@ -53,7 +53,11 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+#[cfg(test)]
+mod audit_tamper;
 mod desk;
+#[cfg(test)]
+mod desk_tests;
 
 use crate::audit::{AuditEntry, AuditRecord};
 use crate::desk::{
