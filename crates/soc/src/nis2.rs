@@ -86,6 +86,36 @@ pub struct CaseData {
     pub requests: Vec<IntermediateRequest>,
     /// The fields the reports are filled from.
     pub record: IncidentRecord,
+    /// Reminders already sent.
+    #[serde(default)]
+    pub reminders_sent: Vec<SentReminder>,
+}
+
+/// A reminder that was sent (§6.2.5): to the assignee, the SOC lead and the entity's
+/// approvers, visible on the case and in the audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentReminder {
+    /// The stage whose clock it is about.
+    pub stage: Stage,
+    /// That stage's due date.
+    pub due_at: Timestamp,
+    /// The reminder instant (T-50 %, T-4 h, T-1 h, or the due date itself: breach).
+    pub at: Timestamp,
+    /// Whether this one marks the breach.
+    pub breach: bool,
+}
+
+/// Default reminder points: half the period, 4 h and 1 h before, and at the due date.
+pub fn reminder_points(start: Timestamp, due: Timestamp) -> Vec<Timestamp> {
+    vigie_nis2::deadline::reminders(
+        start,
+        due,
+        &[0.5],
+        &[
+            jiff::SignedDuration::from_hours(4),
+            jiff::SignedDuration::from_hours(1),
+        ],
+    )
 }
 
 /// The NIS2 view of one incident.
@@ -227,6 +257,13 @@ pub trait Nis2Store: Send + Sync + 'static {
     ) -> Result<Nis2Case, SocError>;
     /// Every case with a running clock (aware, not closed) in the scope.
     async fn nis2_open_cases(&self, scope: &TenantScope) -> Result<Vec<Nis2Case>, SocError>;
+    /// Sends every reminder whose time has come at `now` (recorded on the case and audited
+    /// once each); returns them with their incident.
+    async fn nis2_send_reminders(
+        &self,
+        scope: &TenantScope,
+        now: Timestamp,
+    ) -> Result<Vec<(i64, TenantSlug, SentReminder)>, SocError>;
 }
 
 /// Changes to a case other than awareness, verdicts and submissions.
@@ -262,11 +299,7 @@ pub struct BoardRow {
 
 /// Every open clock of `cases` at `now`, soonest first (the SOC lead's board).
 pub fn board(cases: &[Nis2Case], now: Timestamp) -> Vec<BoardRow> {
-    use vigie_nis2::deadline::{DueStatus, reminders};
-    let lead = [
-        jiff::SignedDuration::from_hours(4),
-        jiff::SignedDuration::from_hours(1),
-    ];
+    use vigie_nis2::deadline::DueStatus;
     let mut rows: Vec<BoardRow> = cases
         .iter()
         .flat_map(|case| {
@@ -277,9 +310,7 @@ pub fn board(cases: &[Nis2Case], now: Timestamp) -> Vec<BoardRow> {
                     return None;
                 }
                 let start = case.data.aware_at.unwrap_or(case.detected_at);
-                let next_reminder = reminders(start, at, &[0.5], &lead)
-                    .into_iter()
-                    .find(|t| *t > now);
+                let next_reminder = reminder_points(start, at).into_iter().find(|t| *t > now);
                 Some(BoardRow {
                     incident_id: case.incident_id,
                     tenant_slug: case.tenant_slug.clone(),
@@ -292,4 +323,88 @@ pub fn board(cases: &[Nis2Case], now: Timestamp) -> Vec<BoardRow> {
         .collect();
     rows.sort_by_key(|r| r.due.due_at);
     rows
+}
+
+/// The significance engine run on a case with its tenant's profile (Belgian entities; no
+/// "to confirm" pack activated unless named in `activated`).
+pub fn assess_case(
+    profile: Option<&EntityProfile>,
+    facts: &Facts,
+    activated: &std::collections::BTreeSet<String>,
+) -> Assessment {
+    let default = EntityProfile::default();
+    vigie_nis2::significance::assess(
+        &vigie_nis2::significance::RulePack::embedded(),
+        profile.unwrap_or(&default),
+        true,
+        activated,
+        facts,
+    )
+}
+
+/// What a report of `stage` is drafted from: the case's report fields, completed with the
+/// incident's reference, times, the significance criteria met and the last submission.
+pub fn report_input(
+    case: &Nis2Case,
+    profile: Option<&ProfileVersion>,
+    stage: Stage,
+    language: Lang,
+    tlp: Tlp,
+    now: Timestamp,
+) -> vigie_nis2::report::ReportInput {
+    let mut record = case.data.record.clone();
+    if record.internal_ref.is_empty() {
+        record.internal_ref = format!("{}-INC-{}", case.tenant_slug, case.incident_id);
+    }
+    record.detected_at = Some(case.detected_at);
+    record.aware_at = case.data.aware_at;
+    if record.title.is_none() {
+        record.title = Some(vigie_nis2::report::Text {
+            lang: language,
+            text: case.title.clone(),
+        });
+    }
+    let assessment = assess_case(
+        profile.map(|p| &p.profile),
+        &case.data.facts,
+        &Default::default(),
+    );
+    record.criteria_met = assessment
+        .findings
+        .iter()
+        .filter(|f| !f.advisory && f.result == vigie_nis2::model::TriState::Yes)
+        .map(|f| vigie_nis2::report::CriterionMet {
+            code: format!("{} {}", f.pack, f.code),
+            source: f.source.clone(),
+            text: f.text.clone(),
+        })
+        .collect();
+    if record.authority_ref.is_none() {
+        record.authority_ref = case
+            .submissions
+            .iter()
+            .rev()
+            .find_map(|s| s.reference.clone());
+    }
+    let previous = case
+        .submissions
+        .last()
+        .map(|s| format!("submission {}", s.id));
+    let version = 1 + case
+        .submissions
+        .iter()
+        .filter(|s| s.stages.contains(&stage))
+        .count() as u32;
+    vigie_nis2::report::ReportInput {
+        stage,
+        version,
+        language,
+        tlp,
+        profile: profile.map(|p| p.profile.clone()).unwrap_or_default(),
+        incident: record,
+        previous_report: previous,
+        approved_by: None,
+        submitted_at: None,
+        generated_at: now,
+    }
 }

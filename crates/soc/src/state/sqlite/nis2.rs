@@ -16,7 +16,8 @@ use super::{SqliteStore, get, now, now_us, push_scope, timestamp};
 use crate::SocError;
 use crate::audit::AuditRecord;
 use crate::nis2::{
-    CaseData, CaseUpdate, NewSubmission, Nis2Case, Nis2Store, ProfileVersion, Submission,
+    CaseData, CaseUpdate, NewSubmission, Nis2Case, Nis2Store, ProfileVersion, SentReminder,
+    Submission, reminder_points,
 };
 
 fn invalid(what: &'static str, message: impl Into<String>) -> SocError {
@@ -466,7 +467,9 @@ impl Nis2Store for SqliteStore {
                 // A final report also answers an overdue progress report.
                 let covered = submission.stages.contains(&d.stage)
                     || (d.stage == vigie_nis2::model::Stage::ProgressReport
-                        && submission.stages.contains(&vigie_nis2::model::Stage::FinalReport));
+                        && submission
+                            .stages
+                            .contains(&vigie_nis2::model::Stage::FinalReport));
                 covered && d.status == DueStatus::Overdue
             })
             .map(|d| d.stage.as_str().to_owned())
@@ -583,6 +586,68 @@ impl Nis2Store for SqliteStore {
             }
         }
         Ok(cases)
+    }
+
+    async fn nis2_send_reminders(
+        &self,
+        scope: &TenantScope,
+        now: Timestamp,
+    ) -> Result<Vec<(i64, TenantSlug, SentReminder)>, SocError> {
+        let mut sent = Vec::new();
+        for case in self.nis2_open_cases(scope).await? {
+            let start = case.data.aware_at.unwrap_or(case.detected_at);
+            let mut fresh = Vec::new();
+            for due in case.dues(now) {
+                let (Some(due_at), true) = (
+                    due.due_at,
+                    matches!(due.status, DueStatus::Open | DueStatus::Overdue),
+                ) else {
+                    continue;
+                };
+                // Only the latest point that has passed: no burst of stale reminders.
+                let Some(at) = reminder_points(start, due_at)
+                    .into_iter()
+                    .filter(|t| *t <= now)
+                    .next_back()
+                else {
+                    continue;
+                };
+                let reminder = SentReminder {
+                    stage: due.stage,
+                    due_at,
+                    at,
+                    breach: at == due_at,
+                };
+                if !case.data.reminders_sent.contains(&reminder) {
+                    fresh.push(reminder);
+                }
+            }
+            if fresh.is_empty() {
+                continue;
+            }
+            let for_audit = fresh.clone();
+            change(
+                self,
+                scope,
+                case.incident_id,
+                "system",
+                "nis2.reminder",
+                move |case| {
+                    case.data.reminders_sent.extend(for_audit.iter().cloned());
+                    Ok(json!({
+                        "reminders": for_audit,
+                        "to": ["assignee", "soc_lead", "entity_approvers"],
+                    }))
+                },
+            )
+            .await?;
+            sent.extend(
+                fresh
+                    .into_iter()
+                    .map(|r| (case.incident_id, case.tenant_slug.clone(), r)),
+            );
+        }
+        Ok(sent)
     }
 }
 
@@ -749,6 +814,30 @@ mod tests {
         let scope_b = operator.narrow(TenantId(tenant_a.0 + 1)).unwrap();
         assert!(store.nis2_open_cases(&scope_b).await.unwrap().is_empty());
 
+        // Thirteen hours later the T-50 % reminder of the early warning fires, once.
+        let later = aware.checked_add(SignedDuration::from_hours(13)).unwrap();
+        let sent = store.nis2_send_reminders(&operator, later).await.unwrap();
+        assert!(
+            sent.iter()
+                .any(|(_, _, r)| r.stage == Stage::EarlyWarning && !r.breach),
+            "{sent:?}"
+        );
+        assert!(
+            store
+                .nis2_send_reminders(&operator, later)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Tenant B's scope sends nothing for tenant A.
+        assert!(
+            store
+                .nis2_send_reminders(&scope_b, later)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
         // A joint early warning and notification.
         let submission = NewSubmission {
             stages: vec![Stage::EarlyWarning, Stage::IncidentNotification],
@@ -798,7 +887,10 @@ mod tests {
             .await
             .unwrap_err()
             .to_string();
-        assert!(error.contains("lateness_reason") && error.contains("progress_report"), "{error}");
+        assert!(
+            error.contains("lateness_reason") && error.contains("progress_report"),
+            "{error}"
+        );
         let late = NewSubmission {
             lateness_reason: Some("forensic report delayed by the insurer".into()),
             ..late
