@@ -39,12 +39,15 @@ pub(crate) struct VigieConfig {
     /// The detection pipeline.
     #[serde(default)]
     pub pipeline: PipelineConfig,
-    /// Syslog listeners (UDP, TCP, TLS).
-    #[serde(default)]
-    pub syslog: SyslogConfig,
     /// The audit log's signing key and exported checkpoints.
     #[serde(default)]
     pub audit: AuditConfig,
+    /// Syslog listeners (UDP, TCP, TLS).
+    #[serde(default)]
+    pub syslog: SyslogConfig,
+    /// The event store for hunting.
+    #[serde(default)]
+    pub store: StoreConfig,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -138,47 +141,53 @@ impl Default for PipelineConfig {
     }
 }
 
-/// `[audit]`: where the audit log's Ed25519 signing key lives and where signed checkpoints
-/// are exported. Put both outside the data directory (another disk, a mount the web tier
-/// cannot write) so a copy of the data directory cannot forge or roll back the log.
+/// `[store]`: the embedded event store (hunting, retro-hunt, backtest).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
-pub(crate) struct AuditConfig {
-    /// Signing key (hex seed; created with mode 0600 on first start; its public key is
-    /// written beside it as `<key_file>.pub`). Default `<data_dir>/audit/signing.key`.
-    pub key_file: Option<PathBuf>,
-    /// Checkpoint file (one signed JSON line per checkpoint). Default
-    /// `<data_dir>/audit/checkpoints.jsonl`.
-    pub checkpoint_file: Option<PathBuf>,
-    /// Seconds between checkpoints (1 to 60). Default 10.
-    pub checkpoint_seconds: u64,
+pub(crate) struct StoreConfig {
+    /// Index events for hunting (in `store/` of the data directory). Default true.
+    pub enabled: bool,
+    /// Days of events kept per tenant, by day of reception (today included); older days are
+    /// dropped whole. 0: no limit by age. Default 90.
+    pub retention_days: u32,
+    /// Bytes kept per tenant; the oldest days are dropped until the rest fit (the newest
+    /// day is always kept). 0: no limit by size. Default 0.
+    pub retention_bytes: u64,
+    /// Per-tenant overrides, `[store.tenants.<slug>]` with `retention_days` and/or
+    /// `retention_bytes` (a missing key means the default above).
+    pub tenants: std::collections::BTreeMap<String, StoreTenantConfig>,
+    /// Most log records indexed per step. Default 5000.
+    pub batch_size: u64,
+    /// Indexing memory of one partition writer (at least 15000000). Default 33554432.
+    pub writer_memory_bytes: u64,
+    /// Seconds between retention runs (and refreshes of the disk-usage gauges). Default 300.
+    pub housekeeping_seconds: u64,
+    /// Most event rows a hunt returns without `head`. Default 10000.
+    pub max_rows: u64,
 }
 
-impl Default for AuditConfig {
+/// `[store.tenants.<slug>]`: retention of one tenant.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StoreTenantConfig {
+    /// Days kept (0: no limit by age).
+    pub retention_days: Option<u32>,
+    /// Bytes kept (0: no limit by size).
+    pub retention_bytes: Option<u64>,
+}
+
+impl Default for StoreConfig {
     fn default() -> Self {
         Self {
-            key_file: None,
-            checkpoint_file: None,
-            checkpoint_seconds: 10,
+            enabled: true,
+            retention_days: 90,
+            retention_bytes: 0,
+            tenants: std::collections::BTreeMap::new(),
+            batch_size: 5000,
+            writer_memory_bytes: 32 << 20,
+            housekeeping_seconds: 300,
+            max_rows: 10_000,
         }
-    }
-}
-
-impl VigieConfig {
-    /// The audit signing key file.
-    pub(crate) fn audit_key_file(&self) -> PathBuf {
-        self.audit
-            .key_file
-            .clone()
-            .unwrap_or_else(|| self.data_dir.join("audit").join("signing.key"))
-    }
-
-    /// The audit checkpoint file.
-    pub(crate) fn audit_checkpoint_file(&self) -> PathBuf {
-        self.audit
-            .checkpoint_file
-            .clone()
-            .unwrap_or_else(|| self.data_dir.join("audit").join("checkpoints.jsonl"))
     }
 }
 
@@ -400,6 +409,50 @@ impl SyslogListenerConfig {
     }
 }
 
+/// `[audit]`: where the audit log's Ed25519 signing key lives and where signed checkpoints
+/// are exported. Put both outside the data directory (another disk, a mount the web tier
+/// cannot write) so a copy of the data directory cannot forge or roll back the log.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct AuditConfig {
+    /// Signing key (hex seed; created with mode 0600 on first start; its public key is
+    /// written beside it as `<key_file>.pub`). Default `<data_dir>/audit/signing.key`.
+    pub key_file: Option<PathBuf>,
+    /// Checkpoint file (one signed JSON line per checkpoint). Default
+    /// `<data_dir>/audit/checkpoints.jsonl`.
+    pub checkpoint_file: Option<PathBuf>,
+    /// Seconds between checkpoints (1 to 60). Default 10.
+    pub checkpoint_seconds: u64,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            key_file: None,
+            checkpoint_file: None,
+            checkpoint_seconds: 10,
+        }
+    }
+}
+
+impl VigieConfig {
+    /// The audit signing key file.
+    pub(crate) fn audit_key_file(&self) -> PathBuf {
+        self.audit
+            .key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit").join("signing.key"))
+    }
+
+    /// The audit checkpoint file.
+    pub(crate) fn audit_checkpoint_file(&self) -> PathBuf {
+        self.audit
+            .checkpoint_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit").join("checkpoints.jsonl"))
+    }
+}
+
 impl Default for VigieConfig {
     fn default() -> Self {
         Self {
@@ -410,8 +463,9 @@ impl Default for VigieConfig {
             log: LogConfig::default(),
             detection: DetectionConfig::default(),
             pipeline: PipelineConfig::default(),
-            syslog: SyslogConfig::default(),
             audit: AuditConfig::default(),
+            syslog: SyslogConfig::default(),
+            store: StoreConfig::default(),
         }
     }
 }
@@ -447,14 +501,15 @@ impl std::fmt::Display for Problems {
 
 impl std::error::Error for Problems {}
 
-const SECTIONS: [&str; 7] = [
+const SECTIONS: [&str; 8] = [
     "server",
     "ingest",
     "log",
     "detection",
     "pipeline",
-    "audit",
     "syslog",
+    "store",
+    "audit",
 ];
 
 impl VigieConfig {
@@ -508,8 +563,9 @@ impl VigieConfig {
                 "log" => section(value, origin, key, &mut problems, &mut config.log),
                 "detection" => section(value, origin, key, &mut problems, &mut config.detection),
                 "pipeline" => section(value, origin, key, &mut problems, &mut config.pipeline),
-                "syslog" => section(value, origin, key, &mut problems, &mut config.syslog),
                 "audit" => section(value, origin, key, &mut problems, &mut config.audit),
+                "syslog" => section(value, origin, key, &mut problems, &mut config.syslog),
+                "store" => section(value, origin, key, &mut problems, &mut config.store),
                 other => problems.push(Problem {
                     place: place(other),
                     message: format!(
@@ -561,10 +617,30 @@ impl VigieConfig {
             ("[log] segment_bytes", self.log.segment_bytes),
             ("[log] max_record_bytes", self.log.max_record_bytes),
             ("[pipeline] batch_size", self.pipeline.batch_size),
+            ("[store] batch_size", self.store.batch_size),
+            (
+                "[store] housekeeping_seconds",
+                self.store.housekeeping_seconds,
+            ),
+            ("[store] max_rows", self.store.max_rows),
         ];
         for (key, value) in positive {
             if value == 0 {
                 bad(key, "must be greater than 0".to_owned());
+            }
+        }
+        if self.store.writer_memory_bytes < 15_000_000 {
+            bad(
+                "[store] writer_memory_bytes",
+                format!(
+                    "{} is below 15000000, the least the index writer accepts",
+                    self.store.writer_memory_bytes
+                ),
+            );
+        }
+        for slug in self.store.tenants.keys() {
+            if let Err(e) = vigie_event::TenantSlug::new(slug.as_str()) {
+                bad(&format!("[store.tenants.{slug}]"), e.to_string());
             }
         }
         if self.ingest.max_line_bytes > self.ingest.max_decoded_bytes {

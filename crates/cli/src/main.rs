@@ -50,6 +50,8 @@ enum Command {
     /// Measure vigie on this machine.
     #[command(subcommand)]
     Bench(cmd::bench::Command),
+    /// Search stored events with the hunting language (see docs/hunting.md).
+    Hunt(cmd::hunt::Args),
 }
 
 fn main() -> ExitCode {
@@ -93,5 +95,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(command) => cmd::user::run(&global, command).await,
         Command::Audit(command) => cmd::audit::run(&global, command).await,
         Command::Bench(command) => cmd::bench::run(command).await,
+        Command::Hunt(args) => cmd::hunt::run_command(&global, args).await,
     }
 }

@@ -88,6 +88,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/rules/backtest", post(api::hunt::backtest))
         .route("/api/v1/ioc/hunt", post(api::hunt::ioc))
         .route("/api/v1/jobs", get(api::hunt::list_jobs))
+        .route("/api/v1/jobs/{id}", get(api::hunt::get_job).delete(api::hunt::cancel_job))
+        // Hunting on the event store (see api::hunt).
+        .route("/api/v1/hunt", post(api::hunt::hunt))
+        .route("/api/v1/rules/backtest", post(api::hunt::backtest))
+        .route("/api/v1/ioc/hunt", post(api::hunt::ioc))
+        .route("/api/v1/jobs", get(api::hunt::list_jobs))
         .route(
             "/api/v1/jobs/{id}",
             get(api::hunt::get_job).delete(api::hunt::cancel_job),

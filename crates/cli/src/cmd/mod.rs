@@ -4,6 +4,7 @@ pub(crate) mod audit;
 pub(crate) mod bench;
 pub(crate) mod bench_transport;
 pub(crate) mod config;
+pub(crate) mod hunt;
 pub(crate) mod import;
 pub(crate) mod rules;
 pub(crate) mod serve;

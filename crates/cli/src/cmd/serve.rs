@@ -26,6 +26,8 @@ use crate::config::VigieConfig;
 
 /// The pipeline's consumer name in the log.
 pub(crate) const DETECT_CONSUMER: &str = "detect";
+/// The event-store indexer's consumer name in the log.
+pub(crate) const STORE_CONSUMER: &str = "store";
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -45,6 +47,8 @@ pub(crate) struct Server {
     shutdown: tokio::sync::watch::Sender<bool>,
     http: tokio::task::JoinHandle<std::io::Result<()>>,
     pipeline: tokio::task::JoinHandle<()>,
+    /// The event-store indexer, when the store is enabled.
+    indexer: Option<tokio::task::JoinHandle<()>>,
     /// Audit checkpoints and the SLA breach sweep (`cmd::audit::desk_housekeeping`).
     desk: tokio::task::JoinHandle<()>,
     /// The bound syslog listeners, by name.
@@ -90,7 +94,11 @@ pub(crate) async fn start(
             dir: wal_dir.clone(),
             segment_bytes: config.log.segment_bytes,
             max_record_bytes: config.log.max_record_bytes,
-            consumers: vec![DETECT_CONSUMER.to_owned()],
+            consumers: if config.store.enabled {
+                vec![DETECT_CONSUMER.to_owned(), STORE_CONSUMER.to_owned()]
+            } else {
+                vec![DETECT_CONSUMER.to_owned()]
+            },
         })
         .with_context(|| format!("cannot open the durable log in {}", wal_dir.display()))?,
     );
@@ -104,6 +112,7 @@ pub(crate) async fn start(
         "durable log opened"
     );
     let rules = Arc::new(load_rules(config, store.as_ref()).await?);
+    let rules_for_hunt = rules.clone();
     let access = Access::new(store.clone());
     let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
     let pipeline = Pipeline::new(
@@ -119,6 +128,13 @@ pub(crate) async fn start(
     );
     let pipeline_rx = shutdown_rx.clone();
     let pipeline = tokio::spawn(async move { pipeline.run(pipeline_rx).await });
+    let (event_store, indexer) = super::hunt::start_store(
+        config,
+        log.clone(),
+        store.clone(),
+        access.operator_scope(),
+        shutdown_rx.clone(),
+    )?;
     let intake = Intake::new(
         log.clone(),
         IntakeConfig {
@@ -141,6 +157,14 @@ pub(crate) async fn start(
         max_line_bytes: usize::try_from(config.ingest.max_line_bytes).unwrap_or(usize::MAX),
     };
     let app = vigie_web::router(AppState::new(access, store.clone(), intake, metrics, web));
+    let app = match &event_store {
+        Some(event_store) => app.layer(axum::Extension(vigie_web::api::hunt::Hunting::new(
+            event_store.clone(),
+            rules_for_hunt.clone(),
+            usize::try_from(config.store.max_rows).unwrap_or(usize::MAX),
+        ))),
+        None => app,
+    };
     let listener = tokio::net::TcpListener::bind(config.listen_addr()?)
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
@@ -166,6 +190,7 @@ pub(crate) async fn start(
         shutdown,
         http,
         pipeline,
+        indexer,
         syslog,
         _data_lock: data_lock,
         desk,
@@ -185,6 +210,9 @@ impl Server {
             let _ = listener.task.await;
         }
         let _ = self.pipeline.await;
+        if let Some(indexer) = self.indexer {
+            let _ = indexer.await;
+        }
         let _ = self.desk.await;
     }
 }

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod bulk;
 pub mod es;
 pub mod health;
+pub mod hunt;
 pub mod import;
 pub mod incidents;
 pub mod ingest;

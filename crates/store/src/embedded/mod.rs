@@ -1,0 +1,681 @@
+//! The embedded backend: one tantivy index per tenant and day of reception.
+//!
+//! # Layout
+//!
+//! ```text
+//! <dir>/<tenant id>/<YYYY-MM-DD>/   one partition: a tantivy index (meta.json, segments)
+//! ```
+//!
+//! A partition holds the events of one tenant received on one UTC day. Retention drops
+//! whole partition directories. Each document keeps the event's log record (compressed with
+//! LZ4 in the document store), its id (the unique key: a write first deletes the id, so a
+//! replayed event replaces itself), its event time as a fast field, its fields in a JSON
+//! field indexed by path (flat `a.b` keys and nested objects index alike) and every string
+//! and number in a free-text field. Words are runs of letters and digits, lowercased.
+//!
+//! A write is durable when every partition it touched has committed (tantivy fsyncs its
+//! files and the new `meta.json`); a crash before that loses the uncommitted documents of the
+//! batch, which the caller writes again.
+//!
+//! A scan plans an index query that finds a superset of the matches ([`plan`]), then checks
+//! each candidate with the expression itself, so results are exact.
+
+mod plan;
+mod schema;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use jiff::Timestamp;
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{AllQuery, EnableScoring, Query};
+use tantivy::schema::Value as _;
+use tantivy::{
+    DocId, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument, Term,
+};
+use vigie_event::{Event, TenantId, TenantScope};
+
+use crate::model::{
+    Dropped, Order, RetentionPolicy, ScanBatch, ScanProgress, ScanRequest, ScanStream, StoredEvent,
+    TenantUsage, WriteReport,
+};
+use crate::{EventStore, StoreError};
+use schema::Fields;
+
+#[cfg(test)]
+pub(crate) fn test_schema() -> tantivy::schema::Schema {
+    schema::schema().0
+}
+
+#[cfg(test)]
+pub(crate) fn test_register(index: &Index) {
+    schema::register_tokenizer(index);
+}
+
+/// Settings of the embedded store.
+#[derive(Clone, Debug)]
+pub struct EmbeddedConfig {
+    /// Directory of the partitions (created if missing).
+    pub dir: PathBuf,
+    /// Indexing memory of one partition writer (tantivy needs at least 15 MB).
+    pub writer_memory_bytes: usize,
+    /// Partition writers kept open between writes; older ones are closed.
+    pub max_open_writers: usize,
+    /// Events per batch handed to a scan's consumer.
+    pub scan_batch: usize,
+    /// Open for reading beside a running server (e.g. `vigie hunt`): writes and retention
+    /// are refused and half-created partitions are left alone.
+    pub read_only: bool,
+}
+
+impl Default for EmbeddedConfig {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("store"),
+            writer_memory_bytes: 32 << 20,
+            max_open_writers: 4,
+            scan_batch: 1000,
+            read_only: false,
+        }
+    }
+}
+
+type Key = (TenantId, String);
+
+/// The embedded event store. Cheap to clone.
+#[derive(Clone)]
+pub struct EmbeddedStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: EmbeddedConfig,
+    fields: Fields,
+    schema: tantivy::schema::Schema,
+    /// Every partition on disk, opened on first use.
+    partitions: RwLock<BTreeMap<Key, Arc<Partition>>>,
+    /// Open writers, most recently used last. Held during a whole write.
+    writers: Mutex<Vec<(Key, IndexWriter)>>,
+}
+
+struct Partition {
+    path: PathBuf,
+    opened: Mutex<Option<Opened>>,
+}
+
+#[derive(Clone)]
+struct Opened {
+    index: Index,
+    reader: IndexReader,
+}
+
+impl std::fmt::Debug for EmbeddedStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedStore")
+            .field("dir", &self.inner.config.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+fn day_of(at: Timestamp) -> String {
+    at.to_zoned(jiff::tz::TimeZone::UTC).date().to_string()
+}
+
+fn dir_bytes(path: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|entry| match entry.metadata() {
+            Ok(meta) if meta.is_dir() => dir_bytes(&entry.path()),
+            Ok(meta) => meta.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+impl EmbeddedStore {
+    /// Opens (or creates) the store in `config.dir`. Blocking: lists the partitions.
+    pub fn open(config: EmbeddedConfig) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(&config.dir)
+            .map_err(|e| StoreError::io("cannot create", &config.dir, e))?;
+        let mut partitions = BTreeMap::new();
+        let tenants = std::fs::read_dir(&config.dir)
+            .map_err(|e| StoreError::io("cannot list", &config.dir, e))?;
+        for tenant_dir in tenants.flatten() {
+            let Some(tenant) = tenant_dir
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<i64>().ok())
+            else {
+                continue;
+            };
+            let days = std::fs::read_dir(tenant_dir.path())
+                .map_err(|e| StoreError::io("cannot list", tenant_dir.path(), e))?;
+            for day_dir in days.flatten() {
+                let Some(day) = day_dir.file_name().to_str().map(str::to_owned) else {
+                    continue;
+                };
+                if day.parse::<jiff::civil::Date>().is_err() {
+                    continue;
+                }
+                let path = day_dir.path();
+                // A partition created but never committed holds no meta.json: nothing in it
+                // was ever acknowledged.
+                match std::fs::metadata(path.join("meta.json")) {
+                    Ok(_) => {}
+                    Err(_) => {
+                        if !config.read_only {
+                            let _ = std::fs::remove_dir_all(&path);
+                        }
+                        continue;
+                    }
+                }
+                partitions.insert(
+                    (TenantId(tenant), day),
+                    Arc::new(Partition {
+                        path,
+                        opened: Mutex::new(None),
+                    }),
+                );
+            }
+        }
+        let (schema, fields) = schema::schema();
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config,
+                fields,
+                schema,
+                partitions: RwLock::new(partitions),
+                writers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// The store's directory.
+    pub fn dir(&self) -> &Path {
+        &self.inner.config.dir
+    }
+}
+
+impl Inner {
+    fn partition(&self, key: &Key) -> Option<Arc<Partition>> {
+        self.partitions.read().ok()?.get(key).cloned()
+    }
+
+    fn open_index(&self, path: &Path, create: bool) -> Result<Index, StoreError> {
+        if create {
+            std::fs::create_dir_all(path).map_err(|e| StoreError::io("cannot create", path, e))?;
+        }
+        let directory = MmapDirectory::open(path).map_err(|e| StoreError::index(path, e))?;
+        let index = Index::builder()
+            .schema(self.schema.clone())
+            .settings(IndexSettings {
+                docstore_blocksize: 64 << 10,
+                ..IndexSettings::default()
+            })
+            .open_or_create(directory)
+            .map_err(|e| StoreError::index(path, e))?;
+        schema::register_tokenizer(&index);
+        Ok(index)
+    }
+
+    fn opened(&self, partition: &Partition) -> Result<Opened, StoreError> {
+        let mut slot = partition
+            .opened
+            .lock()
+            .map_err(|_| StoreError::Worker("partition lock poisoned".into()))?;
+        if let Some(opened) = slot.as_ref() {
+            return Ok(opened.clone());
+        }
+        let index = self.open_index(&partition.path, false)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e| StoreError::index(&partition.path, e))?;
+        let opened = Opened { index, reader };
+        *slot = Some(opened.clone());
+        Ok(opened)
+    }
+
+    fn write_blocking(&self, events: Vec<Event>) -> Result<WriteReport, StoreError> {
+        if self.config.read_only {
+            return Err(StoreError::Query("the store was opened read-only".into()));
+        }
+        let count = events.len();
+        let mut groups: BTreeMap<Key, Vec<Event>> = BTreeMap::new();
+        for event in events {
+            groups
+                .entry((event.tenant, day_of(event.received_at)))
+                .or_default()
+                .push(event);
+        }
+        let mut writers = self
+            .writers
+            .lock()
+            .map_err(|_| StoreError::Worker("writer lock poisoned".into()))?;
+        for (key, events) in &groups {
+            let position = writers.iter().position(|(k, _)| k == key);
+            let (key, writer) = match position {
+                Some(i) => writers.remove(i),
+                None => (key.clone(), self.writer(key)?),
+            };
+            for event in events {
+                writer.delete_term(Term::from_field_text(self.fields.id, &event.id.to_string()));
+                writer
+                    .add_document(schema::document(&self.fields, event))
+                    .map_err(|e| StoreError::index(self.path_of(&key), e))?;
+            }
+            writers.push((key, writer));
+        }
+        // Commit every partition touched (each commit fsyncs), then make it visible.
+        for (key, writer) in writers.iter_mut() {
+            if groups.contains_key(key) {
+                writer
+                    .commit()
+                    .map_err(|e| StoreError::index(self.path_of(key), e))?;
+                if let Some(partition) = self.partition(key) {
+                    let opened = self.opened(&partition)?;
+                    opened
+                        .reader
+                        .reload()
+                        .map_err(|e| StoreError::index(&partition.path, e))?;
+                }
+            }
+        }
+        while writers.len() > self.config.max_open_writers.max(1) {
+            let (_, writer) = writers.remove(0);
+            let _ = writer.wait_merging_threads();
+        }
+        Ok(WriteReport {
+            events: count,
+            partitions: groups.len(),
+        })
+    }
+
+    fn path_of(&self, key: &Key) -> PathBuf {
+        self.config.dir.join(key.0.to_string()).join(&key.1)
+    }
+
+    /// Opens the writer of a partition, creating the partition if needed.
+    fn writer(&self, key: &Key) -> Result<IndexWriter, StoreError> {
+        let partition = match self.partition(key) {
+            Some(partition) => partition,
+            None => {
+                let path = self.path_of(key);
+                let index = self.open_index(&path, true)?;
+                // Commit the empty index at once so the partition is valid on disk.
+                let mut writer: IndexWriter = index
+                    .writer_with_num_threads(1, self.config.writer_memory_bytes)
+                    .map_err(|e| StoreError::index(&path, e))?;
+                writer.commit().map_err(|e| StoreError::index(&path, e))?;
+                let reader = index
+                    .reader_builder()
+                    .reload_policy(ReloadPolicy::Manual)
+                    .try_into()
+                    .map_err(|e| StoreError::index(&path, e))?;
+                let partition = Arc::new(Partition {
+                    path,
+                    opened: Mutex::new(Some(Opened { index, reader })),
+                });
+                self.partitions
+                    .write()
+                    .map_err(|_| StoreError::Worker("partition map poisoned".into()))?
+                    .insert(key.clone(), partition);
+                return Ok(writer);
+            }
+        };
+        let opened = self.opened(&partition)?;
+        opened
+            .index
+            .writer_with_num_threads(1, self.config.writer_memory_bytes)
+            .map_err(|e| StoreError::index(&partition.path, e))
+    }
+
+    /// The partitions of tenants inside `scope`.
+    fn in_scope(&self, scope: &TenantScope) -> Vec<(Key, Arc<Partition>)> {
+        let Ok(partitions) = self.partitions.read() else {
+            return Vec::new();
+        };
+        partitions
+            .iter()
+            .filter(|((tenant, _), _)| scope.contains(*tenant))
+            .map(|(k, p)| (k.clone(), Arc::clone(p)))
+            .collect()
+    }
+
+    fn scan_blocking(
+        &self,
+        scope: &TenantScope,
+        request: &ScanRequest,
+        tx: &tokio::sync::mpsc::Sender<Result<ScanBatch, StoreError>>,
+    ) -> Result<(), StoreError> {
+        let mut parts = Vec::new();
+        for (key, partition) in self.in_scope(scope) {
+            let opened = self.opened(&partition)?;
+            let searcher = opened.reader.searcher();
+            // Skip partitions whose event times lie outside the range.
+            let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+            let mut docs = 0u64;
+            for segment in searcher.segment_readers() {
+                docs += u64::from(segment.num_docs());
+                if let Ok(column) = segment.fast_fields().i64("t") {
+                    lo = lo.min(column.min_value());
+                    hi = hi.max(column.max_value());
+                }
+            }
+            if docs == 0 {
+                continue;
+            }
+            let from = request.range.from.map(|t| t.as_microsecond());
+            let to = request.range.to.map(|t| t.as_microsecond());
+            if from.is_some_and(|f| hi < f) || to.is_some_and(|t| lo > t) {
+                continue;
+            }
+            parts.push((key, partition, searcher, hi));
+        }
+        if request.order == Order::NewestFirst {
+            parts.sort_by_key(|p| std::cmp::Reverse(p.3));
+        }
+        let query: Box<dyn Query> =
+            plan::plan(&self.fields, request.filter.as_ref(), &request.range)
+                .unwrap_or_else(|| Box::new(AllQuery));
+        let mut progress = ScanProgress {
+            units_total: parts.len() as u64,
+            ..ScanProgress::default()
+        };
+        let limit = request.limit.unwrap_or(usize::MAX);
+        if limit == 0 {
+            return Ok(());
+        }
+        // Newest first with a limit: gather the newest matches of each partition, merge.
+        let mut newest: Vec<StoredEvent> = Vec::new();
+        let mut batch = Vec::new();
+        let mut sent = 0usize;
+        for (key, partition, searcher, max_time) in parts {
+            if tx.is_closed() {
+                return Err(StoreError::Cancelled);
+            }
+            if request.order == Order::NewestFirst
+                && newest.len() >= limit
+                && newest
+                    .last()
+                    .is_some_and(|e| e.time.as_microsecond() > max_time)
+            {
+                progress.units_done += 1;
+                continue;
+            }
+            let weight = query
+                .weight(EnableScoring::disabled_from_searcher(&searcher))
+                .map_err(|e| StoreError::index(&partition.path, e))?;
+            for segment in searcher.segment_readers() {
+                let mut docs: Vec<DocId> = Vec::new();
+                weight
+                    .for_each_no_score(segment, &mut |chunk| docs.extend_from_slice(chunk))
+                    .map_err(|e| StoreError::index(&partition.path, e))?;
+                if let Some(alive) = segment.alive_bitset() {
+                    docs.retain(|d| alive.is_alive(*d));
+                }
+                if request.order == Order::NewestFirst {
+                    // Read candidates newest first.
+                    let column = segment
+                        .fast_fields()
+                        .i64("t")
+                        .map_err(|e| StoreError::index(&partition.path, e))?;
+                    let mut timed: Vec<(i64, DocId)> = docs
+                        .iter()
+                        .map(|d| (column.first(*d).unwrap_or(i64::MIN), *d))
+                        .collect();
+                    timed.sort_unstable_by(|a, b| b.cmp(a));
+                    docs = timed.into_iter().map(|(_, d)| d).collect();
+                }
+                let store = segment.get_store_reader(4).map_err(|e| {
+                    StoreError::io("cannot read the document store of", &partition.path, e)
+                })?;
+                let mut taken_here = 0usize;
+                for doc in docs {
+                    progress.examined += 1;
+                    let document: TantivyDocument = store
+                        .get(doc)
+                        .map_err(|e| StoreError::index(&partition.path, e))?;
+                    let raw = document
+                        .get_first(self.fields.raw)
+                        .and_then(|v| v.as_bytes())
+                        .ok_or_else(|| StoreError::Corrupt {
+                            path: partition.path.clone(),
+                            message: format!("document {doc} has no record"),
+                        })?;
+                    let event = Event::from_record(raw).map_err(|e| StoreError::Corrupt {
+                        path: partition.path.clone(),
+                        message: e.to_string(),
+                    })?;
+                    if event.tenant != key.0 {
+                        // Never hand out an event filed under another tenant's directory.
+                        return Err(StoreError::Corrupt {
+                            path: partition.path.clone(),
+                            message: format!(
+                                "event {} of tenant {} in a partition of tenant {}",
+                                event.id, event.tenant, key.0
+                            ),
+                        });
+                    }
+                    let stored = StoredEvent::new(event);
+                    if !stored.selected_by(request) {
+                        continue;
+                    }
+                    if request.order == Order::NewestFirst {
+                        newest.push(stored);
+                        taken_here += 1;
+                        if taken_here >= limit {
+                            break;
+                        }
+                    } else {
+                        batch.push(stored);
+                        sent += 1;
+                        if batch.len() >= self.config.scan_batch {
+                            send(tx, std::mem::take(&mut batch), progress)?;
+                        }
+                        if sent >= limit {
+                            progress.units_done += 1;
+                            return send(tx, batch, progress);
+                        }
+                    }
+                }
+                if request.order == Order::NewestFirst {
+                    newest.sort_by(|a, b| b.time.cmp(&a.time).then(b.event.id.cmp(&a.event.id)));
+                    newest.truncate(limit);
+                }
+            }
+            progress.units_done += 1;
+        }
+        if request.order == Order::NewestFirst {
+            for chunk in newest.chunks(self.config.scan_batch.max(1)) {
+                send(tx, chunk.to_vec(), progress)?;
+            }
+            if newest.is_empty() {
+                send(tx, Vec::new(), progress)?;
+            }
+            return Ok(());
+        }
+        send(tx, batch, progress)
+    }
+
+    fn usage_blocking(&self, scope: &TenantScope) -> Result<Vec<TenantUsage>, StoreError> {
+        let mut by_tenant: BTreeMap<TenantId, TenantUsage> = BTreeMap::new();
+        for ((tenant, day), partition) in self.in_scope(scope) {
+            let opened = self.opened(&partition)?;
+            let events = opened.reader.searcher().num_docs();
+            let usage = by_tenant.entry(tenant).or_insert_with(|| TenantUsage {
+                tenant,
+                partitions: 0,
+                events: 0,
+                bytes: 0,
+                oldest_day: None,
+                newest_day: None,
+            });
+            usage.partitions += 1;
+            usage.events += events;
+            usage.bytes += dir_bytes(&partition.path);
+            if usage.oldest_day.as_ref().is_none_or(|d| &day < d) {
+                usage.oldest_day = Some(day.clone());
+            }
+            if usage.newest_day.as_ref().is_none_or(|d| &day > d) {
+                usage.newest_day = Some(day);
+            }
+        }
+        Ok(by_tenant.into_values().collect())
+    }
+
+    fn retention_blocking(
+        &self,
+        policy: &RetentionPolicy,
+        now: Timestamp,
+    ) -> Result<Vec<Dropped>, StoreError> {
+        if self.config.read_only {
+            return Err(StoreError::Query("the store was opened read-only".into()));
+        }
+        let all: Vec<(Key, Arc<Partition>)> = match self.partitions.read() {
+            Ok(map) => map
+                .iter()
+                .map(|(k, p)| (k.clone(), Arc::clone(p)))
+                .collect(),
+            Err(_) => return Err(StoreError::Worker("partition map poisoned".into())),
+        };
+        let mut by_tenant: BTreeMap<TenantId, Vec<(String, Arc<Partition>)>> = BTreeMap::new();
+        for ((tenant, day), partition) in all {
+            by_tenant.entry(tenant).or_default().push((day, partition));
+        }
+        let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+        let mut doomed: Vec<(Key, &'static str)> = Vec::new();
+        for (tenant, mut days) in by_tenant {
+            days.sort_by(|a, b| a.0.cmp(&b.0));
+            let limits = policy.limits(tenant);
+            let mut kept = Vec::new();
+            for (day, partition) in days {
+                let too_old = limits.days.is_some_and(|keep| {
+                    day.parse::<jiff::civil::Date>().is_ok_and(|d| {
+                        today
+                            .checked_sub(jiff::Span::new().days(i64::from(keep)))
+                            .is_ok_and(|oldest_kept| d <= oldest_kept)
+                    })
+                });
+                if too_old {
+                    doomed.push(((tenant, day), "days"));
+                } else {
+                    kept.push((day, partition));
+                }
+            }
+            if let Some(max_bytes) = limits.bytes {
+                let sizes: Vec<u64> = kept.iter().map(|(_, p)| dir_bytes(&p.path)).collect();
+                let mut total: u64 = sizes.iter().sum();
+                for (i, (day, _)) in kept.iter().enumerate() {
+                    if total <= max_bytes || i + 1 == kept.len() {
+                        break;
+                    }
+                    total -= sizes[i];
+                    doomed.push(((tenant, day.clone()), "bytes"));
+                }
+            }
+        }
+        let mut dropped = Vec::new();
+        for (key, reason) in doomed {
+            let mut writers = self
+                .writers
+                .lock()
+                .map_err(|_| StoreError::Worker("writer lock poisoned".into()))?;
+            if let Some(i) = writers.iter().position(|(k, _)| k == &key) {
+                let (_, writer) = writers.remove(i);
+                let _ = writer.wait_merging_threads();
+            }
+            let Some(partition) = self
+                .partitions
+                .write()
+                .map_err(|_| StoreError::Worker("partition map poisoned".into()))?
+                .remove(&key)
+            else {
+                continue;
+            };
+            let events = self
+                .opened(&partition)
+                .map(|o| o.reader.searcher().num_docs())
+                .unwrap_or(0);
+            let bytes = dir_bytes(&partition.path);
+            if let Ok(mut slot) = partition.opened.lock() {
+                *slot = None;
+            }
+            std::fs::remove_dir_all(&partition.path)
+                .map_err(|e| StoreError::io("cannot remove", &partition.path, e))?;
+            drop(writers);
+            tracing::info!(tenant = %key.0, day = %key.1, events, bytes, reason, "retention dropped a partition");
+            dropped.push(Dropped {
+                tenant: key.0,
+                day: key.1,
+                events,
+                bytes,
+                reason,
+            });
+        }
+        Ok(dropped)
+    }
+}
+
+fn send(
+    tx: &tokio::sync::mpsc::Sender<Result<ScanBatch, StoreError>>,
+    events: Vec<StoredEvent>,
+    progress: ScanProgress,
+) -> Result<(), StoreError> {
+    tx.blocking_send(Ok(ScanBatch { events, progress }))
+        .map_err(|_| StoreError::Cancelled)
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::Worker(e.to_string()))?
+}
+
+#[async_trait::async_trait]
+impl EventStore for EmbeddedStore {
+    async fn write(&self, events: Vec<Event>) -> Result<WriteReport, StoreError> {
+        if events.is_empty() {
+            return Ok(WriteReport::default());
+        }
+        let inner = Arc::clone(&self.inner);
+        blocking(move || inner.write_blocking(events)).await
+    }
+
+    fn scan(&self, scope: &TenantScope, request: ScanRequest) -> ScanStream {
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        let inner = Arc::clone(&self.inner);
+        let scope = scope.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Err(error) = inner.scan_blocking(&scope, &request, &tx)
+                && !matches!(error, StoreError::Cancelled)
+            {
+                let _ = tx.blocking_send(Err(error));
+            }
+        });
+        rx
+    }
+
+    async fn usage(&self, scope: &TenantScope) -> Result<Vec<TenantUsage>, StoreError> {
+        let inner = Arc::clone(&self.inner);
+        let scope = scope.clone();
+        blocking(move || inner.usage_blocking(&scope)).await
+    }
+
+    async fn enforce_retention(
+        &self,
+        policy: &RetentionPolicy,
+        now: Timestamp,
+    ) -> Result<Vec<Dropped>, StoreError> {
+        let inner = Arc::clone(&self.inner);
+        let policy = policy.clone();
+        blocking(move || inner.retention_blocking(&policy, now)).await
+    }
+}

@@ -1,0 +1,231 @@
+//! Long hunts as jobs: progress, cancel, and the result kept for later.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::StoreError;
+
+/// Shared between a running job and whoever watches it.
+#[derive(Debug, Default)]
+pub struct JobControl {
+    cancelled: AtomicBool,
+    /// Partitions finished.
+    pub units_done: AtomicU64,
+    /// Partitions to read.
+    pub units_total: AtomicU64,
+    /// Events examined.
+    pub examined: AtomicU64,
+}
+
+impl JobControl {
+    /// Asks the job to stop at its next batch.
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the job was asked to stop.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+}
+
+/// Where a job is.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum JobState {
+    /// Still working.
+    Running,
+    /// Finished; the result.
+    Done {
+        /// The job's result as JSON.
+        result: serde_json::Value,
+    },
+    /// Failed; why.
+    Failed {
+        /// The error.
+        error: String,
+    },
+    /// Stopped by a cancel.
+    Cancelled,
+}
+
+/// What a caller sees of a job.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct JobView {
+    /// Its id.
+    pub id: u64,
+    /// What it does (`backtest`, `ioc`, `hunt`).
+    pub kind: String,
+    /// When it started.
+    pub started_at: Timestamp,
+    /// Partitions done and total, events examined.
+    pub progress: Progress,
+    /// Its state (and result once done).
+    #[serde(flatten)]
+    pub state: JobState,
+}
+
+/// Progress of a job.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+pub struct Progress {
+    /// Partitions finished.
+    pub units_done: u64,
+    /// Partitions to read.
+    pub units_total: u64,
+    /// Events examined.
+    pub examined: u64,
+}
+
+struct Job {
+    id: u64,
+    owner: String,
+    kind: String,
+    started_at: Timestamp,
+    control: Arc<JobControl>,
+    state: Arc<Mutex<JobState>>,
+}
+
+/// The jobs of this process; the oldest finished ones are forgotten past `capacity`.
+#[derive(Clone)]
+pub struct Jobs {
+    inner: Arc<Mutex<(u64, VecDeque<Job>)>>,
+    capacity: usize,
+}
+
+impl std::fmt::Debug for Jobs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Jobs")
+            .field("capacity", &self.capacity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Jobs {
+    /// A registry keeping at most `capacity` jobs.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            inner: Arc::new(Mutex::new((0, VecDeque::new()))),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// Starts `work` as a job of `owner` (only that owner sees it). Returns its id.
+    pub fn spawn<F, Fut>(&self, owner: &str, kind: &str, work: F) -> u64
+    where
+        F: FnOnce(Arc<JobControl>) -> Fut,
+        Fut: Future<Output = Result<serde_json::Value, StoreError>> + Send + 'static,
+    {
+        let control = Arc::new(JobControl::default());
+        let state = Arc::new(Mutex::new(JobState::Running));
+        let future = work(Arc::clone(&control));
+        let id = {
+            let Ok(mut guard) = self.inner.lock() else {
+                return 0;
+            };
+            guard.0 += 1;
+            let id = guard.0;
+            guard.1.push_back(Job {
+                id,
+                owner: owner.to_owned(),
+                kind: kind.to_owned(),
+                started_at: Timestamp::now(),
+                control: Arc::clone(&control),
+                state: Arc::clone(&state),
+            });
+            while guard.1.len() > self.capacity {
+                match guard.1.iter().position(|j| {
+                    !matches!(
+                        *j.state.lock().unwrap_or_else(|e| e.into_inner()),
+                        JobState::Running
+                    )
+                }) {
+                    Some(i) => {
+                        guard.1.remove(i);
+                    }
+                    None => break,
+                }
+            }
+            id
+        };
+        tokio::spawn(async move {
+            let outcome = future.await;
+            let new_state = match outcome {
+                Ok(result) => JobState::Done { result },
+                Err(StoreError::Cancelled) => JobState::Cancelled,
+                Err(error) => JobState::Failed {
+                    error: error.to_string(),
+                },
+            };
+            if let Ok(mut s) = state.lock() {
+                *s = if control.is_cancelled() {
+                    JobState::Cancelled
+                } else {
+                    new_state
+                };
+            }
+        });
+        id
+    }
+
+    /// The job `id` if `owner` started it.
+    pub fn get(&self, owner: &str, id: u64) -> Option<JobView> {
+        let guard = self.inner.lock().ok()?;
+        guard
+            .1
+            .iter()
+            .find(|j| j.id == id && j.owner == owner)
+            .map(view)
+    }
+
+    /// The jobs of `owner`, oldest first.
+    pub fn list(&self, owner: &str) -> Vec<JobView> {
+        let Ok(guard) = self.inner.lock() else {
+            return Vec::new();
+        };
+        guard
+            .1
+            .iter()
+            .filter(|j| j.owner == owner)
+            .map(view)
+            .collect()
+    }
+
+    /// Cancels job `id` of `owner`; false if there is no such job.
+    pub fn cancel(&self, owner: &str, id: u64) -> bool {
+        let Ok(guard) = self.inner.lock() else {
+            return false;
+        };
+        match guard.1.iter().find(|j| j.id == id && j.owner == owner) {
+            Some(job) => {
+                job.control.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+fn view(job: &Job) -> JobView {
+    JobView {
+        id: job.id,
+        kind: job.kind.clone(),
+        started_at: job.started_at,
+        progress: Progress {
+            units_done: job.control.units_done.load(Ordering::Relaxed),
+            units_total: job.control.units_total.load(Ordering::Relaxed),
+            examined: job.control.examined.load(Ordering::Relaxed),
+        },
+        state: job
+            .state
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or(JobState::Failed {
+                error: "job state lost".into(),
+            }),
+    }
+}

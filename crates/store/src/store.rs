@@ -1,0 +1,37 @@
+//! The [`EventStore`] trait.
+
+use jiff::Timestamp;
+use vigie_event::{Event, TenantScope};
+
+use crate::StoreError;
+use crate::model::{Dropped, RetentionPolicy, ScanRequest, ScanStream, TenantUsage, WriteReport};
+
+/// The event store: write events, scan them inside a tenant scope, report usage, enforce
+/// retention.
+///
+/// Implementations: [`crate::EmbeddedStore`] (tantivy, one index per tenant and day). A
+/// ClickHouse backend will implement it too. Every implementation must pass the
+/// conformance suite in `testsuite` (feature `testsuite`).
+#[async_trait::async_trait]
+pub trait EventStore: Send + Sync + 'static {
+    /// Stores the events; durable when it returns. The event id is the unique key: writing
+    /// an event whose id is already stored replaces it, so replaying a batch after a crash
+    /// never duplicates events.
+    async fn write(&self, events: Vec<Event>) -> Result<WriteReport, StoreError>;
+
+    /// The events inside `scope` selected by `request`, in batches. Every event returned
+    /// belongs to a tenant of the scope and satisfies the request's range and filter
+    /// exactly (as [`crate::query::Expr::matches`] defines). Dropping the stream cancels
+    /// the scan.
+    fn scan(&self, scope: &TenantScope, request: ScanRequest) -> ScanStream;
+
+    /// Space and content per tenant, for the tenants inside `scope`.
+    async fn usage(&self, scope: &TenantScope) -> Result<Vec<TenantUsage>, StoreError>;
+
+    /// Drops whole partitions past the policy's limits at `now`; returns what was dropped.
+    async fn enforce_retention(
+        &self,
+        policy: &RetentionPolicy,
+        now: Timestamp,
+    ) -> Result<Vec<Dropped>, StoreError>;
+}
