@@ -39,6 +39,16 @@ impl Cond {
         }
     }
 
+    /// Disjunctions that must all hold for the condition to hold (empty: none known).
+    pub(crate) fn clauses(&self, searches: &[Search]) -> Vec<Required> {
+        match self {
+            Cond::Search(i) => searches[*i].clauses(),
+            Cond::And(items) => items.iter().flat_map(|c| c.clauses(searches)).collect(),
+            Cond::All(ids) => ids.iter().flat_map(|i| searches[*i].clauses()).collect(),
+            _ => self.required(searches).into_iter().collect(),
+        }
+    }
+
     pub(crate) fn eval(&self, searches: &[Search], event: Ctx<'_>) -> bool {
         match self {
             Cond::Search(i) => searches[*i].matches(event),

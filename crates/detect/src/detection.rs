@@ -111,6 +111,15 @@ impl Search {
         }
     }
 
+    /// Sets of literals that must all be satisfied (one literal of each set present) for
+    /// the search to hold: a conjunction of [`Required`] disjunctions.
+    pub(crate) fn clauses(&self) -> Vec<Required> {
+        match self {
+            Search::All(checks) => checks.iter().filter_map(Check::required).collect(),
+            _ => self.required().into_iter().collect(),
+        }
+    }
+
     /// Literals of which one must be present for the search to hold.
     pub(crate) fn required(&self) -> Option<Required> {
         match self {

@@ -53,10 +53,10 @@ pub(crate) struct Bucket {
 struct KeyFilter {
     paths: Box<[String]>,
     automaton: AhoCorasick,
-    /// Targets of pattern `i`: `targets[starts[i]..starts[i + 1]]`.
+    /// Clauses satisfied by pattern `i`: `clauses[starts[i]..starts[i + 1]]`.
     starts: Vec<u32>,
-    targets: Vec<u32>,
-    /// Every target of this filter, deduplicated (for non-string field values).
+    clauses: Vec<u32>,
+    /// Every clause of this filter, deduplicated (for non-string field values).
     all: Vec<u32>,
 }
 
@@ -76,9 +76,19 @@ struct SourceIndex {
 #[derive(Debug, Default)]
 pub(crate) struct Index {
     pub(crate) targets: Vec<Target>,
+    /// Number of literal clauses each target needs satisfied (0: evaluated always).
+    clause_count: Vec<u8>,
+    /// The target of each clause.
+    clause_target: Vec<u32>,
     sources: Vec<SourceIndex>,
     generic: Bucket,
 }
+
+/// Most literal clauses kept per rule (the longest literals first).
+const MAX_CLAUSES: usize = 3;
+
+/// A target's clauses resolved to event paths: (clause id, [(paths, literal)]).
+type Resolved = Vec<(u32, Vec<(Box<[String]>, String)>)>;
 
 /// Figures about the index, for benchmarks and reports.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -97,7 +107,11 @@ pub struct IndexStats {
 
 #[derive(Default)]
 struct Scratch {
-    marks: Vec<u32>,
+    /// Per clause: the epoch it was last satisfied in.
+    clause_marks: Vec<u32>,
+    /// Per target: the epoch of `counts`, and how many clauses are satisfied.
+    target_epoch: Vec<u32>,
+    counts: Vec<u8>,
     epoch: u32,
     candidates: Vec<u32>,
 }
@@ -150,12 +164,17 @@ impl Index {
                 .collect(),
             ..Index::default()
         };
-        let required: Vec<Option<crate::detection::Required>> = rules
+        let clauses: Vec<Vec<crate::detection::Required>> = rules
             .iter()
             .map(|rule| {
-                rule.required().filter(|req| {
-                    req.iter().map(|(_, l)| l.len()).min().unwrap_or(0) >= MIN_LITERAL
-                })
+                let shortest = |c: &crate::detection::Required| {
+                    c.iter().map(|(_, l)| l.len()).min().unwrap_or(0)
+                };
+                let mut list = rule.required();
+                list.retain(|c| shortest(c) >= MIN_LITERAL);
+                list.sort_by_key(|c| std::cmp::Reverse(shortest(c)));
+                list.truncate(MAX_CLAUSES);
+                list
             })
             .collect();
         // Target lists per key, in rule order.
@@ -194,11 +213,38 @@ impl Index {
                 }
             }
         }
-        let targets = &index.targets;
+        // Each target's clauses on the paths of its variant; `None`: it cannot match.
+        let mut resolved: Vec<Option<Resolved>> = Vec::with_capacity(index.targets.len());
+        for (t, target) in index.targets.iter().enumerate() {
+            let rule = &rules[target.rule as usize];
+            let table = &rule.tables[rule.variants[target.variant as usize].table];
+            let mut list = Vec::new();
+            let mut possible = true;
+            for clause in &clauses[target.rule as usize] {
+                let usable: Vec<(Box<[String]>, String)> = clause
+                    .iter()
+                    .filter_map(|(slot, literal)| {
+                        // A literal in a field this kind of event does not carry is never found.
+                        let paths = table.paths.get(usize::from(*slot))?.as_ref()?;
+                        Some((paths.clone(), literal.to_ascii_lowercase()))
+                    })
+                    .collect();
+                if usable.is_empty() {
+                    possible = false;
+                    break;
+                }
+                list.push((index.clause_target.len() as u32, usable));
+                index.clause_target.push(t as u32);
+            }
+            index
+                .clause_count
+                .push(if possible { list.len() as u8 } else { 0 });
+            resolved.push(possible.then_some(list));
+        }
         let make = |mut ids: Vec<u32>| -> Bucket {
             ids.sort_unstable();
             ids.dedup();
-            Bucket::build(ids, targets, rules, &required)
+            Bucket::build(ids, &resolved)
         };
         let mut sources: Vec<SourceIndex> = (0..mapping.sources.len())
             .map(|_| SourceIndex::default())
@@ -310,18 +356,23 @@ impl Index {
         SCRATCH.with(|cell| {
             let mut guard = cell.borrow_mut();
             let scratch = &mut *guard;
-            if scratch.marks.len() < self.targets.len() {
-                scratch.marks.resize(self.targets.len(), 0);
+            if scratch.clause_marks.len() < self.clause_target.len() {
+                scratch.clause_marks.resize(self.clause_target.len(), 0);
+            }
+            if scratch.target_epoch.len() < self.targets.len() {
+                scratch.target_epoch.resize(self.targets.len(), 0);
+                scratch.counts.resize(self.targets.len(), 0);
             }
             scratch.epoch = scratch.epoch.wrapping_add(1);
             if scratch.epoch == 0 {
-                scratch.marks.iter_mut().for_each(|m| *m = 0);
+                scratch.clause_marks.iter_mut().for_each(|m| *m = 0);
+                scratch.target_epoch.iter_mut().for_each(|m| *m = 0);
                 scratch.epoch = 1;
             }
             scratch.candidates.clear();
             scratch.candidates.extend_from_slice(&bucket.always);
             for filter in &bucket.keyed {
-                filter.collect(event, scratch);
+                filter.collect(event, scratch, self);
             }
             let mut candidates = std::mem::take(&mut scratch.candidates);
             drop(guard);
@@ -336,91 +387,115 @@ impl Index {
 }
 
 impl KeyFilter {
-    fn collect(&self, event: &Event, scratch: &mut Scratch) {
+    fn collect(&self, event: &Event, scratch: &mut Scratch, index: &Index) {
         let Some(value) = lookup_first(event, &self.paths) else {
             return;
         };
         match value {
-            Json::String(text) => self.scan(text, scratch),
+            Json::String(text) => self.scan(text, scratch, index),
             Json::Array(items) => {
                 for item in items {
                     match item {
-                        Json::String(text) => self.scan(text, scratch),
+                        Json::String(text) => self.scan(text, scratch, index),
                         Json::Null => {}
-                        _ => self.mark_all(scratch),
+                        _ => self.satisfy_all(scratch, index),
                     }
                 }
             }
             Json::Null => {}
-            // Numbers and booleans compare by their text: do not prefilter them.
-            _ => self.mark_all(scratch),
+            Json::Bool(b) => self.scan(if *b { "true" } else { "false" }, scratch, index),
+            Json::Number(n) => match n.as_i64() {
+                // Integers (event ids, ports) are scanned as their decimal text, formatted
+                // on the stack.
+                Some(i) => {
+                    let mut buffer = [0u8; 24];
+                    self.scan(decimal(i, &mut buffer), scratch, index);
+                }
+                None => self.satisfy_all(scratch, index),
+            },
+            Json::Object(_) => self.satisfy_all(scratch, index),
         }
     }
 
-    fn scan(&self, text: &str, scratch: &mut Scratch) {
+    fn scan(&self, text: &str, scratch: &mut Scratch, index: &Index) {
         for found in self.automaton.find_overlapping_iter(text) {
             let p = found.pattern().as_usize();
             let range = self.starts[p] as usize..self.starts[p + 1] as usize;
-            for &t in &self.targets[range] {
-                let mark = &mut scratch.marks[t as usize];
-                if *mark != scratch.epoch {
-                    *mark = scratch.epoch;
-                    scratch.candidates.push(t);
-                }
+            for &clause in &self.clauses[range] {
+                satisfy(clause, scratch, index);
             }
         }
     }
 
-    fn mark_all(&self, scratch: &mut Scratch) {
-        for &t in &self.all {
-            let mark = &mut scratch.marks[t as usize];
-            if *mark != scratch.epoch {
-                *mark = scratch.epoch;
-                scratch.candidates.push(t);
-            }
+    fn satisfy_all(&self, scratch: &mut Scratch, index: &Index) {
+        for &clause in &self.all {
+            satisfy(clause, scratch, index);
         }
     }
 }
 
+/// The decimal text of `n`, written at the end of `buffer`.
+fn decimal(n: i64, buffer: &mut [u8; 24]) -> &str {
+    let mut at = buffer.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        buffer[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        at -= 1;
+        buffer[at] = b'-';
+    }
+    std::str::from_utf8(&buffer[at..]).unwrap_or_default()
+}
+
+/// Records a satisfied clause; its target becomes a candidate when all its clauses are.
+fn satisfy(clause: u32, scratch: &mut Scratch, index: &Index) {
+    let mark = &mut scratch.clause_marks[clause as usize];
+    if *mark == scratch.epoch {
+        return;
+    }
+    *mark = scratch.epoch;
+    let t = index.clause_target[clause as usize] as usize;
+    if scratch.target_epoch[t] != scratch.epoch {
+        scratch.target_epoch[t] = scratch.epoch;
+        scratch.counts[t] = 0;
+    }
+    scratch.counts[t] += 1;
+    if scratch.counts[t] == index.clause_count[t] {
+        scratch.candidates.push(t as u32);
+    }
+}
+
 impl Bucket {
-    fn build(
-        ids: Vec<u32>,
-        targets: &[Target],
-        rules: &[Rule],
-        required: &[Option<crate::detection::Required>],
-    ) -> Bucket {
+    fn build(ids: Vec<u32>, resolved: &[Option<Resolved>]) -> Bucket {
         let mut bucket = Bucket {
             size: ids.len(),
             ..Bucket::default()
         };
-        // Event paths → literal (lowercase) → targets.
+        // Event paths → literal (lowercase) → clauses.
         let mut by_path: BTreeMap<Box<[String]>, BTreeMap<String, Vec<u32>>> = BTreeMap::new();
         for id in ids {
-            let target = targets[id as usize];
-            let rule = &rules[target.rule as usize];
-            let variant = &rule.variants[target.variant as usize];
-            let table = &rule.tables[variant.table];
-            let Some(req) = &required[target.rule as usize] else {
-                bucket.always.push(id);
-                continue;
-            };
-            let mut usable = 0;
-            for (slot, literal) in req {
-                // A literal in a field this kind of event does not carry can never be found.
-                let Some(Some(paths)) = table.paths.get(usize::from(*slot)) else {
-                    continue;
-                };
-                usable += 1;
-                by_path
-                    .entry(paths.clone())
-                    .or_default()
-                    .entry(literal.to_ascii_lowercase())
-                    .or_default()
-                    .push(id);
-            }
-            if usable == 0 {
+            match &resolved[id as usize] {
                 // The rule cannot match this kind of event.
-                bucket.size -= 1;
+                None => bucket.size -= 1,
+                Some(clauses) if clauses.is_empty() => bucket.always.push(id),
+                Some(clauses) => {
+                    for (clause, literals) in clauses {
+                        for (paths, literal) in literals {
+                            by_path
+                                .entry(paths.clone())
+                                .or_default()
+                                .entry(literal.clone())
+                                .or_default()
+                                .push(*clause);
+                        }
+                    }
+                }
             }
         }
         for (paths, literals) in by_path {
@@ -434,23 +509,34 @@ impl Bucket {
             let mut all = list.clone();
             all.sort_unstable();
             all.dedup();
-            let Ok(automaton) = AhoCorasickBuilder::new()
+            let automaton = match AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
                 .build(&patterns)
-            else {
-                // Too large for an automaton: evaluate these rules on every event.
-                bucket.always.extend(all);
-                continue;
+            {
+                Ok(automaton) => automaton,
+                // Too large for an automaton: a pattern that every text contains.
+                Err(_) => AhoCorasick::new([""]).unwrap_or_else(|_| unreachable!()),
             };
             bucket.keyed.push(KeyFilter {
                 paths,
                 automaton,
                 starts,
-                targets: list,
+                clauses: list,
                 all,
             });
         }
         bucket
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn decimal_text() {
+        let mut buffer = [0u8; 24];
+        for n in [0, 7, 4688, -12, i64::MAX, i64::MIN] {
+            assert_eq!(super::decimal(n, &mut buffer), n.to_string());
+        }
     }
 }

@@ -51,8 +51,8 @@ impl Rule {
     }
 
     /// Literals of which one must occur in its field for the rule to match.
-    pub(crate) fn required(&self) -> Option<crate::detection::Required> {
-        self.condition.required(&self.searches)
+    pub(crate) fn required(&self) -> Vec<crate::detection::Required> {
+        self.condition.clauses(&self.searches)
     }
 
     /// The field names the detection uses.

@@ -499,6 +499,15 @@ impl RuleSet {
         self.index().bucket(&self.mapping, event).size
     }
 
+    /// How many (rule, route) pairs pass the literal prefilter for this event (the
+    /// detections actually evaluated).
+    pub fn candidate_count(&self, event: &Event) -> usize {
+        let mut count = 0;
+        self.index()
+            .candidates(&self.mapping, event, &mut |_| count += 1);
+        count
+    }
+
     /// Why the rule with index `rule` (in [`RuleSet::rules`] order) did or did not match.
     pub fn explain(&self, rule: usize, event: &Event) -> Option<Explanation> {
         let rule = self.rules.get(rule)?;

@@ -35,6 +35,9 @@ pub(crate) enum Command {
         #[arg(long)]
         rules: Option<std::path::PathBuf>,
     },
+    /// Sigma detection on one core: events/s next to JSON parsing alone, rules loaded,
+    /// compile time, matches, peak memory.
+    Detect(super::bench_detect::Args),
     /// Elasticsearch `_bulk` over loopback: acknowledged events/s and p99 ack latency.
     Bulk(super::bench_transport::BulkArgs),
     /// Syslog over TCP on loopback: durable events/s and p99 latency to durable.
@@ -49,6 +52,7 @@ pub(crate) async fn run(command: Command) -> anyhow::Result<ExitCode> {
             batch,
             rules,
         } => (events, senders, batch, rules),
+        Command::Detect(args) => return super::bench_detect::run(args),
         Command::Bulk(args) => return super::bench_transport::bulk(args).await,
         Command::Syslog(args) => return super::bench_transport::syslog(args).await,
     };
