@@ -45,6 +45,6 @@ pub use access::{Access, AuthError, Credential, LoginError, NewSession, Principa
 pub use alert::{Alert, AlertCursor, AlertFilter, AlertPage, NewAlert, Page, alert_id};
 pub use desk::Actor;
 pub use error::SocError;
-pub use state::{Permission, Role, RoleError, RuleStatus, SqliteStore, StateStore};
+pub use state::{BenchFill, Permission, Role, RoleError, RuleStatus, SqliteStore, StateStore};
 pub use tenant::Tenant;
 pub use token::{NewToken, TokenInfo, TokenKind, TokenKindError, TokenOwner};

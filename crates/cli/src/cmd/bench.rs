@@ -38,6 +38,9 @@ pub(crate) enum Command {
     /// Sigma detection on one core: events/s next to JSON parsing alone, rules loaded,
     /// compile time, matches, peak memory.
     Detect(super::bench_detect::Args),
+    /// The SOC desk on a large state database: p50/p95 of the incident list, the incident
+    /// page and the SLA summary.
+    Desk(super::bench_desk::Args),
     /// Elasticsearch `_bulk` over loopback: acknowledged events/s and p99 ack latency.
     Bulk(super::bench_transport::BulkArgs),
     /// Syslog over TCP on loopback: durable events/s and p99 latency to durable.
@@ -53,6 +56,7 @@ pub(crate) async fn run(command: Command) -> anyhow::Result<ExitCode> {
             rules,
         } => (events, senders, batch, rules),
         Command::Detect(args) => return super::bench_detect::run(args),
+        Command::Desk(args) => return super::bench_desk::run(args).await,
         Command::Bulk(args) => return super::bench_transport::bulk(args).await,
         Command::Syslog(args) => return super::bench_transport::syslog(args).await,
     };

@@ -26,7 +26,7 @@ use crate::token::{NewToken, TokenInfo, TokenKind, TokenOwner};
 
 mod sqlite;
 
-pub use sqlite::SqliteStore;
+pub use sqlite::{BenchFill, SqliteStore};
 
 /// A user's role.
 ///

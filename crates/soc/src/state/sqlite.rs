@@ -56,6 +56,7 @@ const MIGRATIONS: &[Migration] = &[
 #[cfg(test)]
 mod audit_tamper;
 mod desk;
+pub use desk::BenchFill;
 #[cfg(test)]
 mod desk_tests;
 

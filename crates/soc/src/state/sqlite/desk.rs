@@ -2026,3 +2026,126 @@ fn clocks(
         ),
     ]
 }
+
+/// Sizes of a synthetic desk for benchmarks.
+#[derive(Clone, Copy, Debug)]
+pub struct BenchFill {
+    /// Tenants to create (slugs `bench-0001` …).
+    pub tenants: u32,
+    /// Incidents, spread evenly over the tenants and over the last 365 days.
+    pub incidents: u64,
+    /// Alerts, spread over the incidents (the first `alerts / incidents` per incident
+    /// linked) and the tenants.
+    pub alerts: u64,
+}
+
+impl SqliteStore {
+    /// Fills an empty store with a synthetic desk, set-based in SQL (for `vigie bench desk`
+    /// only: the rows bypass the audit log). Returns the tenant ids.
+    pub async fn fill_for_benchmark(&self, fill: BenchFill) -> Result<Vec<TenantId>, SocError> {
+        let context = "filling the benchmark store";
+        let now = now_us();
+        let year = 365 * 86_400_000_000i64;
+        let tenants = i64::from(fill.tenants.max(1));
+        let incidents = i64::try_from(fill.incidents.max(1)).unwrap_or(i64::MAX);
+        let alerts = i64::try_from(fill.alerts).unwrap_or(i64::MAX);
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(SocError::storage(context))?;
+        for sql in ["PRAGMA synchronous = OFF", "PRAGMA cache_size = -262144"] {
+            sqlx::query(sql)
+                .execute(&mut *conn)
+                .await
+                .map_err(SocError::storage(context))?;
+        }
+        let steps: Vec<(String, Vec<i64>)> = vec![
+            (
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+                 INSERT INTO tenants (id, slug, name, created_at)
+                 SELECT i, printf('bench-%04d', i), printf('Bench %d', i), ?2 FROM n"
+                    .into(),
+                vec![tenants, now],
+            ),
+            (
+                "INSERT INTO sla_contracts (tenant_id, calendar, targets, warn_ratio, updated_at)
+                 SELECT id, CASE WHEN id % 2 = 0 THEN 'business' ELSE '24x7' END,
+                   '{\"critical\":{\"acknowledge_minutes\":15,\"resolve_minutes\":240},\"high\":{\"acknowledge_minutes\":60,\"resolve_minutes\":1440},\"medium\":{\"acknowledge_minutes\":240,\"resolve_minutes\":4320}}',
+                   0.8, ?1 FROM tenants"
+                    .into(),
+                vec![now],
+            ),
+            (
+                // Status mix: mostly closed (years of history), some open.
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+                 INSERT INTO incidents (id, tenant_id, title, status, severity, rsit_class,
+                                        rsit_type, tlp, created_at, updated_at, acknowledged_at,
+                                        resolved_at, closed_at)
+                 SELECT i, 1 + (i % ?2), printf('Incident %d', i),
+                   CASE WHEN i % 20 = 0 THEN 'new' WHEN i % 20 = 1 THEN 'in_progress'
+                        WHEN i % 20 = 2 THEN 'on_hold' WHEN i % 20 = 3 THEN 'resolved'
+                        ELSE 'closed' END,
+                   1 + (i % 4), 'intrusion-attempts', 'brute-force', 'TLP:AMBER',
+                   ?3 - (?1 - i) * (?4 / ?1), ?3 - (?1 - i) * (?4 / ?1),
+                   CASE WHEN i % 20 = 0 THEN NULL ELSE ?3 - (?1 - i) * (?4 / ?1) + 600000000 END,
+                   CASE WHEN i % 20 >= 3 THEN ?3 - (?1 - i) * (?4 / ?1) + 7200000000 END,
+                   CASE WHEN i % 20 >= 4 THEN ?3 - (?1 - i) * (?4 / ?1) + 7300000000 END
+                 FROM n"
+                    .into(),
+                vec![incidents, tenants, now, year],
+            ),
+            (
+                "INSERT INTO timeline (incident_id, at, actor, kind, detail)
+                 SELECT id, created_at, 'system', 'created', '{\"title\":\"Incident\"}'
+                 FROM incidents"
+                    .into(),
+                vec![],
+            ),
+            (
+                // Alert i belongs to incident ((i - 1) % incidents) + 1 (so to its tenant)
+                // when i <= incidents * 10, else it is unlinked and new.
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+                 INSERT INTO alerts (id, tenant_id, rule_id, rule_title, severity, event_id,
+                                     event_received_at, created_at, event, count, first_seen,
+                                     last_seen, status, incident_id)
+                 SELECT printf('%032x', i), 1 + ((1 + ((i - 1) % ?2)) % ?3), printf('rule-%d', i % 200),
+                   'Bench rule', 1 + (i % 4), printf('%032x', i),
+                   ?4 - (?1 - i) * (?5 / ?1), ?4 - (?1 - i) * (?5 / ?1),
+                   printf('{\"source.ip\":\"10.%d.%d.%d\",\"host.name\":\"ws-%d\"}',
+                          i % 250, (i / 250) % 250, i % 199, i % 5000),
+                   1, ?4 - (?1 - i) * (?5 / ?1), ?4 - (?1 - i) * (?5 / ?1),
+                   CASE WHEN i <= ?2 * 10 THEN 'escalated' ELSE 'new' END,
+                   CASE WHEN i <= ?2 * 10 THEN 1 + ((i - 1) % ?2) END
+                 FROM n"
+                    .into(),
+                vec![alerts, incidents, tenants, now, year],
+            ),
+            (
+                "INSERT INTO alert_members (member_id, alert_id) SELECT id, id FROM alerts".into(),
+                vec![],
+            ),
+            ("ANALYZE".into(), vec![]),
+        ];
+        for (sql, binds) in steps {
+            let started = std::time::Instant::now();
+            let mut q = sqlx::query(AssertSqlSafe(sql.clone()));
+            for b in binds {
+                q = q.bind(b);
+            }
+            q.execute(&mut *conn)
+                .await
+                .map_err(SocError::storage(context))?;
+            tracing::info!(
+                step = sql.split_whitespace().take(8).collect::<Vec<_>>().join(" "),
+                seconds = started.elapsed().as_secs_f64(),
+                "benchmark fill step"
+            );
+        }
+        sqlx::query("PRAGMA synchronous = FULL")
+            .execute(&mut *conn)
+            .await
+            .map_err(SocError::storage(context))?;
+        Ok((1..=tenants).map(TenantId).collect())
+    }
+}
