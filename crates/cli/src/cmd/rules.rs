@@ -1,10 +1,28 @@
-//! `vigie rules check DIR`: loads every rule file and reports each one loaded or rejected.
+//! `vigie rules check DIR`: loads every rule file and reports each one loaded (with its
+//! warnings) or rejected. `vigie rules test RULE... --events FILE...`: runs rules over event
+//! files and shows which events each rule matched and why.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Subcommand;
+use serde_json::{Map, Value};
 use vigie_detect::{LoadReport, RuleSet};
+use vigie_event::{Event, TenantId};
+
+/// Decoded event files larger than this are refused.
+const MAX_EVENTS_FILE: u64 = 4 << 30;
+
+/// Output format of `vigie rules test`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// Lines for a person.
+    Human,
+    /// One JSON document, for scripts and CI.
+    Json,
+}
 
 #[derive(Subcommand)]
 pub(crate) enum Command {
@@ -16,6 +34,24 @@ pub(crate) enum Command {
         /// Also list every loaded rule.
         #[arg(long)]
         verbose: bool,
+    },
+    /// Run rules over event files: each event a rule matches, with the search identifiers
+    /// that were true. Events are routed and fields mapped as on the live stream.
+    Test {
+        /// Rule files or directories.
+        #[arg(required = true)]
+        rules: Vec<PathBuf>,
+        /// Event files: JSON Lines, gzip JSON Lines (`.gz`), or the JSON form of EVTX
+        /// records (`{"Event": {"System": ..., "EventData": ...}}`, one after another).
+        #[arg(long, required = true, num_args = 1..)]
+        events: Vec<PathBuf>,
+        /// Also show, for each event a rule runs on but did not match, which search
+        /// identifiers were true and false.
+        #[arg(long)]
+        explain: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
     },
 }
 
@@ -48,6 +84,12 @@ pub(crate) fn run(command: Command) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
+        Command::Test {
+            rules,
+            events,
+            explain,
+            format,
+        } => run_test(&rules, &events, explain, format),
     }
 }
 
@@ -66,14 +108,18 @@ pub(crate) fn print_report(report: &LoadReport, verbose: bool) {
             );
         }
     }
+    for warning in &report.warnings {
+        println!("warning  {warning}");
+    }
     for rejection in &report.rejected {
         println!("rejected {rejection}");
     }
     println!(
-        "{} file(s): {} rule(s) loaded, {} rejected",
+        "{} file(s): {} rule(s) loaded, {} rejected, {} loaded with warnings",
         report.files,
         report.loaded.len(),
-        report.rejected.len()
+        report.rejected.len(),
+        report.warnings.len()
     );
 }
 
@@ -99,4 +145,204 @@ pub(crate) fn load_correlations(
 /// correlation loader reports on those documents itself).
 pub(crate) fn is_correlation_rejection(rejection: &vigie_detect::Rejection) -> bool {
     rejection.reason.starts_with("correlation rule")
+}
+
+/// One event of an input file and where it came from.
+struct Input {
+    file: PathBuf,
+    /// 1-based position of the event in its file.
+    number: usize,
+    event: Event,
+}
+
+/// Reads events: JSON Lines, gzip, or concatenated EVTX-record JSON.
+fn read_events(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
+    let mut inputs = Vec::new();
+    for path in paths {
+        let raw = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let bytes = if path.extension().is_some_and(|e| e == "gz") {
+            vigie_ingest::decode::gunzip_capped(&raw, MAX_EVENTS_FILE)
+                .with_context(|| format!("cannot decompress {}", path.display()))?
+        } else {
+            raw
+        };
+        let stream = serde_json::Deserializer::from_slice(&bytes).into_iter::<Value>();
+        for (index, value) in stream.enumerate() {
+            let number = index + 1;
+            let value =
+                value.with_context(|| format!("{}: event {number} is not JSON", path.display()))?;
+            let Value::Object(fields) = flatten_evtx(value) else {
+                anyhow::bail!("{}: event {number} is not a JSON object", path.display());
+            };
+            inputs.push(Input {
+                file: path.clone(),
+                number,
+                event: Event::new(TenantId(0), jiff::Timestamp::now(), "rules-test", fields),
+            });
+        }
+    }
+    Ok(inputs)
+}
+
+/// An EVTX record in JSON (`Event.System`, `Event.EventData`/`UserData`) becomes the flat
+/// native Windows shape rules use; anything else is returned unchanged.
+fn flatten_evtx(value: Value) -> Value {
+    let Some(record) = value.get("Event").filter(|e| e.get("System").is_some()) else {
+        return value;
+    };
+    let mut fields = Map::new();
+    let system = &record["System"];
+    for key in ["EventID", "Channel", "Computer"] {
+        let mut field = system[key].clone();
+        // `<EventID Qualifiers="…">4624</EventID>` renders as an object.
+        if let Some(inner) = field.get("#text") {
+            field = inner.clone();
+        }
+        if !field.is_null() {
+            fields.insert(key.to_owned(), field);
+        }
+    }
+    let provider = &system["Provider"]["#attributes"]["Name"];
+    if !provider.is_null() {
+        fields.insert("Provider_Name".to_owned(), provider.clone());
+    }
+    for section in ["EventData", "UserData"] {
+        if let Some(Value::Object(data)) = record.get(section) {
+            for (key, value) in data {
+                match value {
+                    // UserData wraps its fields in one more element.
+                    Value::Object(inner) if section == "UserData" => {
+                        for (k, v) in inner {
+                            fields.insert(k.clone(), v.clone());
+                        }
+                    }
+                    _ => {
+                        fields.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
+    }
+    Value::Object(fields)
+}
+
+/// Loads rule files and directories into one set.
+fn load_paths(paths: &[PathBuf]) -> anyhow::Result<(RuleSet, LoadReport)> {
+    let mut set = RuleSet::new();
+    let mut report = LoadReport::default();
+    for path in paths {
+        let meta = std::fs::metadata(path)
+            .with_context(|| format!("cannot read rule path {}", path.display()))?;
+        if meta.is_dir() {
+            set.add_dir(path, &mut report)?;
+        } else {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read rule file {}", path.display()))?;
+            report.files += 1;
+            set.add_yaml(&text, path, &mut report);
+        }
+    }
+    Ok((set, report))
+}
+
+/// `vigie rules test`.
+fn run_test(
+    rules: &[PathBuf],
+    events: &[PathBuf],
+    explain: bool,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    let (set, mut report) = load_paths(rules)?;
+    report.rejected.retain(|r| !is_correlation_rejection(r));
+    let inputs = read_events(events)?;
+    let place = |input: &Input| format!("{}#{}", input.file.display(), input.number);
+    let mut results = Vec::new();
+    for (index, rule) in set.rules().iter().enumerate() {
+        let mut matched = Vec::new();
+        let mut explained = Vec::new();
+        for input in &inputs {
+            let Some(why) = set.explain(index, &input.event) else {
+                continue;
+            };
+            let searches: BTreeMap<String, bool> = why.searches.iter().cloned().collect();
+            let entry = serde_json::json!({
+                "event": place(input),
+                "route": why.route,
+                "searches": searches,
+            });
+            if why.matched {
+                matched.push(entry);
+            } else if explain && why.route.is_some() {
+                explained.push(entry);
+            }
+        }
+        results.push(serde_json::json!({
+            "id": rule.meta.id,
+            "title": rule.meta.title,
+            "path": rule.meta.path,
+            "matches": matched.len(),
+            "matched": matched,
+            "not_matched": explained,
+        }));
+    }
+    let total: u64 = results
+        .iter()
+        .map(|r| r["matches"].as_u64().unwrap_or(0))
+        .sum();
+    match format {
+        Format::Json => {
+            let document = serde_json::json!({
+                "events": inputs.len(),
+                "rules_loaded": report.loaded.len(),
+                "rejected": report.rejected,
+                "warnings": report.warnings,
+                "matches": total,
+                "rules": results,
+            });
+            println!("{}", serde_json::to_string_pretty(&document)?);
+        }
+        Format::Human => {
+            for rejection in &report.rejected {
+                println!("rejected {rejection}");
+            }
+            for warning in &report.warnings {
+                println!("warning  {warning}");
+            }
+            for result in &results {
+                println!(
+                    "{}: {} match(es) [{}]",
+                    result["title"].as_str().unwrap_or_default(),
+                    result["matches"],
+                    result["id"].as_str().unwrap_or_default(),
+                );
+                for (label, key) in [("matched", "matched"), ("no match", "not_matched")] {
+                    for hit in result[key].as_array().into_iter().flatten() {
+                        let searches: Vec<String> = hit["searches"]
+                            .as_object()
+                            .into_iter()
+                            .flatten()
+                            .map(|(name, held)| format!("{name}={held}"))
+                            .collect();
+                        println!(
+                            "    {label:8} {} via {}: {}",
+                            hit["event"].as_str().unwrap_or_default(),
+                            hit["route"].as_str().unwrap_or_default(),
+                            searches.join(" ")
+                        );
+                    }
+                }
+            }
+            println!(
+                "{} event(s), {} rule(s) loaded, {} rejected, {total} match(es)",
+                inputs.len(),
+                report.loaded.len(),
+                report.rejected.len(),
+            );
+        }
+    }
+    Ok(if report.rejected.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
