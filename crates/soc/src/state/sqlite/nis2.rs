@@ -138,7 +138,7 @@ async fn save(conn: &mut SqliteConnection, case: &Nis2Case) -> Result<(), SocErr
     )
     .bind(case.incident_id)
     .bind(case.tenant.0)
-    .bind(case.data.aware_at.map(|t| t.as_microsecond() as i64))
+    .bind(case.data.aware_at.map(|t| t.as_microsecond()))
     .bind(i64::from(closed))
     .bind(to_json(&case.data)?)
     .bind(now_us())
@@ -496,7 +496,7 @@ impl Nis2Store for SqliteStore {
         .bind(incident)
         .bind(case.tenant.0)
         .bind(to_json(&submission.stages)?)
-        .bind(submission.submitted_at.as_microsecond() as i64)
+        .bind(submission.submitted_at.as_microsecond())
         .bind(&submission.channel)
         .bind(&submission.reference)
         .bind(actor)
@@ -607,8 +607,7 @@ impl Nis2Store for SqliteStore {
                 // Only the latest point that has passed: no burst of stale reminders.
                 let Some(at) = reminder_points(start, due_at)
                     .into_iter()
-                    .filter(|t| *t <= now)
-                    .next_back()
+                    .rfind(|t| *t <= now)
                 else {
                     continue;
                 };
