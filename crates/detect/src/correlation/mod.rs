@@ -187,6 +187,20 @@ impl CorrelationSet {
         &self.rules
     }
 
+    /// Closes every window of every tenant (end of a backtest: no more events will come).
+    pub fn finish(&self, state: &mut CorrelationState) -> Vec<CorrelationHit> {
+        let tenants: Vec<TenantId> = state.tenants.keys().copied().collect();
+        let mut hits = Vec::new();
+        for tenant in tenants {
+            // Far enough ahead that every window has ended, within the timestamp range.
+            let end = Timestamp::MAX
+                .checked_sub(SignedDuration::from_hours(24 * 365))
+                .unwrap_or(Timestamp::MAX);
+            hits.extend(self.advance(state, tenant, end));
+        }
+        hits
+    }
+
     /// Number of loaded correlations.
     pub fn len(&self) -> usize {
         self.rules.len()
@@ -400,23 +414,33 @@ pub fn load_dir(
     let mut files = Vec::new();
     collect(dir, &mut files);
     files.sort();
+    let texts: Vec<(PathBuf, String)> = files
+        .into_iter()
+        // The base loader reports unreadable files.
+        .filter_map(|path| std::fs::read_to_string(&path).ok().map(|text| (path, text)))
+        .collect();
+    from_texts(&texts, known_ids, limits)
+}
+
+/// Like [`load_dir`], over YAML texts already read (e.g. a draft rule in a backtest).
+pub fn from_texts(
+    texts: &[(PathBuf, String)],
+    known_ids: &std::collections::HashSet<String>,
+    limits: CorrelationLimits,
+) -> (CorrelationSet, Vec<CorrelationRejection>, usize) {
     let mut names = HashMap::new();
     let mut parsed = Vec::new();
     let mut rejected = Vec::new();
     let mut found = 0;
     let mut origin: BTreeMap<String, (PathBuf, usize)> = BTreeMap::new();
-    for path in files {
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue; // the base loader reports unreadable files
-        };
-        for (index, document) in yaml_serde::Deserializer::from_str(&text).enumerate() {
+    for (path, text) in texts {
+        for (index, document) in yaml_serde::Deserializer::from_str(text).enumerate() {
             let Ok(doc) = <Value as serde::Deserialize>::deserialize(document) else {
                 break; // the iterator repeats an error forever: stop at the first one
             };
             let number = index + 1;
             let is_correlation = doc.get("correlation").is_some();
-            if let (Some(Value::String(name)), Some(Value::String(id))) =
-                (doc.get("name"), doc.get("id"))
+            if let (Some(Value::String(name)), Some(Value::String(id))) = (doc.get("name"), doc.get("id"))
                 && !is_correlation
             {
                 names.insert(name.clone(), id.clone());

@@ -196,13 +196,43 @@ pub async fn backtest(
         }
         (None, Some(yaml)) => {
             let (set, report) = RuleSet::from_yaml(yaml, Path::new("draft"));
-            if let Some(rejection) = report.rejected.first() {
+            // Correlation documents are for the correlation loader below.
+            if let Some(rejection) = report
+                .rejected
+                .iter()
+                .find(|r| !r.reason.starts_with("correlation rule"))
+            {
                 return Err(ApiError::BadRequest(format!("rule: {rejection}")));
             }
-            if set.is_empty() {
-                return Err(ApiError::BadRequest("rule: the YAML holds no rule".into()));
+            let known: std::collections::HashSet<String> = set
+                .rules()
+                .iter()
+                .chain(hunting.rules.rules())
+                .map(|r| r.meta.id.clone())
+                .collect();
+            let (correlations, rejected, _) = vigie_detect::correlation::from_texts(
+                &[(std::path::PathBuf::from("draft"), yaml.clone())],
+                &known,
+                vigie_detect::correlation::CorrelationLimits::default(),
+            );
+            if let Some(rejection) = rejected.first() {
+                return Err(ApiError::BadRequest(format!(
+                    "correlation rule: {rejection}"
+                )));
             }
-            RuleFilter::Draft(Arc::new(set))
+            if !correlations.is_empty() {
+                // Base rules from the draft when it carries them, else the loaded ones.
+                let base = if set.is_empty() {
+                    Arc::clone(&hunting.rules)
+                } else {
+                    Arc::new(set)
+                };
+                RuleFilter::Correlation(base, Arc::new(correlations))
+            } else if set.is_empty() {
+                return Err(ApiError::BadRequest("rule: the YAML holds no rule".into()));
+            } else {
+                RuleFilter::Draft(Arc::new(set))
+            }
         }
         _ => {
             return Err(ApiError::BadRequest(
@@ -214,6 +244,27 @@ pub async fn backtest(
     let range = range(body.from.as_deref(), body.to.as_deref(), now)?;
     let (scope, names) = scope_and_names(&state, &auth, body.tenant.as_deref()).await?;
     let rules = match rules {
+        RuleFilter::Correlation(base, correlations) => {
+            let max = body.max_matches.unwrap_or(1000);
+            let store = hunting.store.clone();
+            let id = hunting
+                .jobs
+                .spawn(&owner(&auth), "backtest", move |control| async move {
+                    let report = vigie_store::retro::backtest_correlations(
+                        store.as_ref(),
+                        &scope,
+                        base,
+                        correlations,
+                        range,
+                        names,
+                        max,
+                        Some(control),
+                    )
+                    .await?;
+                    Ok(serde_json::to_value(report).unwrap_or_default())
+                });
+            return Ok((StatusCode::ACCEPTED, Json(json!({"job": id}))).into_response());
+        }
         RuleFilter::Draft(set) => set,
         RuleFilter::One(id) => {
             // Re-compile the one rule from its file, through the same engine.
@@ -262,6 +313,8 @@ pub async fn backtest(
 enum RuleFilter {
     One(String),
     Draft(Arc<RuleSet>),
+    /// Correlation rules of a draft, with the base rules they reference.
+    Correlation(Arc<RuleSet>, Arc<vigie_detect::correlation::CorrelationSet>),
 }
 
 /// A set of the documents of `text` keeping only the rule `id` (a file may hold several).
