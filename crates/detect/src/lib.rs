@@ -58,12 +58,21 @@
 //! `windash` and `re`. Matching allocates nothing on the common path
 //! (numbers compared against non-integer literals, and `fieldref`, format a string).
 //!
+//! # Routing, field mapping and the index
+//!
+//! [`RuleSet::evaluate`] runs a rule only on events of its `logsource`, as a declarative
+//! [`Mapping`] says (`mappings/windows.yml`, pySigma's Windows, Sysmon and ECS pipelines):
+//! an event is claimed by the first source whose channel field it has (flat native
+//! `Channel`, or ECS `winlog.channel`), and its channel and event id pick a bucket of
+//! (rule, route) pairs, each with the event paths of the rule's fields for that kind of
+//! event (e.g. `Image` is `NewProcessName` on Security 4688 and `process.executable` in ECS).
+//! A field a kind of event does not carry is named per rule in [`LoadReport::warnings`].
+//! Non-Windows rules run on events no source claims, fields as written. Within a bucket, the
+//! literals each rule needs (see `index.rs`) are matched by one Aho-Corasick automaton per
+//! event field, so only rules whose literals are present are evaluated.
+//!
 //! # Not supported yet (rejected with a reason, never silently)
 //!
-//! - **Logsource routing**: rules are not yet selected by `logsource`, every rule is tested
-//!   against every event, and field names are used as written in the rule (no field mapping,
-//!   e.g. `Image` is not mapped to `NewProcessName` or `process.executable`). The field-mapping
-//!   work will add both; `logsource` is kept in [`RuleMeta::logsource`] for it.
 //! - Correlation rules (`correlation:`) and filters (`filter:` meta-rules).
 //! - Sigma 1.0 leftovers: aggregations in conditions (`| count() by x > 5`), `near`,
 //!   rule collections (`action: global` multi-document files).
