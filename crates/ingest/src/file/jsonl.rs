@@ -125,14 +125,14 @@ pub(crate) fn read(
                 detail: format!("line {number}: {detail}"),
             }),
         }
-        if batch.received() >= options.chunk_events {
-            if !send(
+        if batch.received() >= options.chunk_events
+            && !send(
                 tx,
                 std::mem::take(&mut batch),
                 count.load(Ordering::Relaxed),
-            ) {
-                return Ok(());
-            }
+            )
+        {
+            return Ok(());
         }
     }
     if batch.received() > 0 {

@@ -66,10 +66,13 @@ pub enum FileError {
     },
 }
 
+/// Files to import with their kind, and files of unknown kind found in directories.
+pub type Collected = (Vec<(PathBuf, FileKind)>, Vec<PathBuf>);
+
 /// The files to import under `paths`: files named directly (of a known kind, else an
 /// error naming them) and, in directories, every file of a known kind, recursively, sorted.
 /// Files of unknown kind inside directories are returned in the second list, to be reported.
-pub fn collect(paths: &[PathBuf]) -> Result<(Vec<(PathBuf, FileKind)>, Vec<PathBuf>), FileError> {
+pub fn collect(paths: &[PathBuf]) -> Result<Collected, FileError> {
     let mut files = Vec::new();
     let mut skipped = Vec::new();
     for path in paths {

@@ -63,7 +63,7 @@ impl Framer {
 
     /// The next complete frame, if the buffer holds one.
     pub fn next_frame(&mut self) -> Option<Frame> {
-        loop {
+        {
             match self.skip {
                 Skip::Count(n) => {
                     let take = n.min(self.buffered());
@@ -136,7 +136,7 @@ impl Framer {
                     _ => {}
                 }
             }
-            return match self.find_lf() {
+            match self.find_lf() {
                 Some(lf) if lf - self.start <= self.max => {
                     let bytes = self.buf[self.start..lf].to_vec();
                     self.start = lf + 1;
@@ -157,7 +157,7 @@ impl Framer {
                         truncated: true,
                     })
                 }
-            };
+            }
         }
     }
 
