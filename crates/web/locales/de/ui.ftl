@@ -1,0 +1,253 @@
+# vigie-Webanwendung — Deutsch.
+# Jede Sprache hat genau dieselben Nachrichten-IDs (von einem Test geprüft).
+
+app-name = vigie
+skip-to-content = Zum Inhalt springen
+nav-label = Hauptnavigation
+nav-dashboard = Übersicht
+nav-alerts = Alarmwarteschlange
+nav-incidents = Vorfälle
+nav-detection = Erkennung
+nav-admin = Verwaltung
+nav-my-incidents = Meine Vorfälle
+nav-sla = Service-Level
+language-switch = Sprache
+logout = Abmelden
+back-home = Zurück zur Startseite
+next-page = Nächste Seite
+save = Speichern
+unchanged = (unverändert)
+filters = Filter
+filter-apply = Anwenden
+filter-all-tenants = Alle Kunden
+filter-any-severity = Jeder Schweregrad
+filter-any-status = Jeder Status
+filter-open = Offen
+filter-min-severity = Mindestschweregrad
+filter-rule = Regel-ID
+all-tenants = Alle Kunden
+
+# Datumsangaben: strftime-Muster, Europe/Brussels, mit UTC-Versatz.
+datetime-pattern = %d.%m.%Y %H:%M (UTC%:z)
+duration-hm = { $h } Std. { $m } Min.
+duration-dhm = { $d } T. { $h } Std. { $m } Min.
+
+role-platform_admin = Plattformadministrator
+role-soc_lead = SOC-Leitung
+role-analyst = Analyst
+role-detection_engineer = Detection Engineer
+role-tenant_admin = Kundenadministrator
+role-tenant_user = Kundenkontakt
+
+severity-informational = Information
+severity-low = Niedrig
+severity-medium = Mittel
+severity-high = Hoch
+severity-critical = Kritisch
+
+alert-status-new = Neu
+alert-status-acknowledged = Bestätigt
+alert-status-escalated = Eskaliert
+alert-status-false_positive = Fehlalarm
+alert-status-suppressed = Unterdrückt
+
+incident-status-new = Neu
+incident-status-acknowledged = Bestätigt
+incident-status-in_progress = In Bearbeitung
+incident-status-on_hold = Zurückgestellt
+incident-status-resolved = Behoben
+incident-status-closed = Abgeschlossen
+
+login-title = Anmelden
+login-username = Benutzername
+login-password = Passwort
+login-submit = Anmelden
+login-invalid = Benutzername oder Passwort ist falsch.
+login-throttled = Zu viele Versuche. Bitte in { $seconds ->
+    [one] einer Sekunde
+   *[other] { $seconds } Sekunden
+} erneut versuchen.
+
+error-title = Etwas ist schiefgelaufen
+error-not-found-title = Nicht gefunden
+error-forbidden-title = Nicht erlaubt
+error-bad-request-title = Ungültige Anfrage
+error-not-found = Diese Seite existiert nicht oder ist für Sie nicht sichtbar.
+error-internal = Ein interner Fehler ist aufgetreten; er wurde protokolliert.
+error-csrf = Das Formular ist abgelaufen oder stammt nicht von dieser Website. Laden Sie die Seite neu und versuchen Sie es erneut.
+error-no-alert = Bei Ihren Kunden gibt es keinen Alarm { $id }.
+error-no-incident = Bei Ihren Kunden gibt es keinen Vorfall { $id }.
+error-no-tenant = In Ihrem Bereich gibt es keinen Kunden „{ $tenant }“.
+error-unknown-action = Unbekannte Aktion.
+error-unknown-language = Unbekannte Sprache „{ $tag }“: Wählen Sie FR, NL, DE oder EN.
+error-bad-incident-number = „{ $value }“ ist keine Vorfallsnummer.
+error-bad-field = Ungültiger Wert „{ $value }“ für { $field }.
+
+col-tenant = Kunde
+col-severity = Schweregrad
+col-status = Status
+col-time = Zeit
+col-rule = Regel
+col-count = Anzahl
+col-select = Auswahl
+col-incident = Vorfall
+col-incidents = Vorfälle
+col-title = Titel
+col-tlp = TLP
+col-rsit = Klassifizierung (RSIT)
+col-assignee = Zuständig
+col-created = Erstellt
+col-sla-clock = SLA-Frist
+col-target = Ziel
+col-used = Verbraucht
+col-time-left = Verbleibende Zeit
+col-field = Feld
+col-value = Wert
+col-nis2-stage = NIS2-Phase
+col-nis2-state = Zustand
+col-mtta = Mittlere Zeit bis zur Bestätigung
+col-mttr = Mittlere Zeit bis zur Behebung
+col-ack-breaches = Überschreitungen (Bestätigung)
+col-resolve-breaches = Überschreitungen (Behebung)
+col-file = Datei
+col-load-status = Ladestatus
+col-acknowledged = Bestätigt
+col-escalated = Eskaliert
+col-false-positives = Fehlalarme
+col-fp-rate = Fehlalarmquote
+col-reason = Grund
+col-expires = Läuft ab
+col-hits = Treffer
+col-slug = Kurzname
+col-name = Name
+col-username = Benutzer
+col-role = Rolle
+col-tenants = Kunden
+col-state = Zustand
+col-label = Bezeichnung
+col-owner = Inhaber
+col-kind = Art
+
+dashboard-title = Übersicht
+dashboard-open-incidents = Offene Vorfälle nach Kunde und Schweregrad
+dashboard-none-open = Keine offenen Vorfälle.
+dashboard-capped = Nur die { $count } neuesten offenen Vorfälle werden gezählt.
+dashboard-sla-at-risk = Gefährdete SLA
+dashboard-sla-none = Keine SLA-Frist ist gefährdet.
+
+alerts-title = Alarmwarteschlange
+alerts-count = { $count ->
+    [one] 1 Alarm
+   *[other] { $count } Alarme
+}
+alerts-none = Keine Alarme für diese Filter.
+alerts-select = Alarm „{ $title }“ auswählen
+alerts-acknowledge-selected = Auswahl bestätigen
+
+alert-title = Alarm: { $title }
+alert-first-seen = Zuerst gesehen
+alert-last-seen = Zuletzt gesehen
+alert-event-id = Ereignis-ID
+alert-status-reason = Grund
+alert-rule = Regel
+alert-why = Warum die Regel angeschlagen hat
+alert-why-unavailable = Der geladene Regelsatz steht dieser Seite nicht zur Verfügung; die Regel-ID oben nennt die Regel, die angeschlagen hat.
+alert-why-rule-gone = Diese Regel ist nicht mehr geladen.
+alert-why-route = Das Ereignis wurde als { $kind } gelesen; die Regel lief darauf über { $route }.
+alert-why-held = erfüllt
+alert-why-not-held = nicht erfüllt
+alert-triage = Triage
+alert-acknowledge = Bestätigen
+alert-escalate-into = Nummer eines bestehenden Vorfalls (leer: neuer Vorfall)
+alert-escalate = Zu einem Vorfall eskalieren
+alert-fp-reason = Grund
+alert-false-positive = Als Fehlalarm schließen
+alert-event-fields = Felder des Ereignisses
+
+incidents-title = Vorfälle
+portal-incidents-title = Ihre Vorfälle
+incidents-count = { $count ->
+    [one] 1 Vorfall
+   *[other] { $count } Vorfälle
+}
+incidents-none = Keine Vorfälle für diese Filter.
+incident-title = Vorfall Nr. { $id }: { $title }
+incident-merged-into = Zusammengeführt mit
+incident-sla = Service-Level
+incident-sla-none = Für diesen Vorfall gilt kein SLA-Vertrag.
+incident-nis2 = NIS2-Fristen
+incident-change = Vorfall ändern
+incident-observables = Observables
+incident-tasks = Aufgaben
+incident-comments = Kommentare
+incident-timeline = Verlauf
+rsit-none = Nicht klassifiziert
+assignee-none = Niemand
+assignee-me = { $name } (ich)
+comment-label = Kommentar
+portal-answer-label = Ihre Antwort oder Ihr Kommentar
+comment-submit = Senden
+
+sla-kind-acknowledge = Bestätigung
+sla-kind-resolve = Behebung
+sla-left = noch { $left }
+sla-overdue = { $late } überfällig
+sla-paused = Angehalten (zurückgestellt)
+sla-met = Eingehalten
+sla-met-late = Verspätet eingehalten
+sla-at-risk = Gefährdet
+sla-title = Service-Level
+sla-since = Vorfälle, eröffnet seit { $since }.
+sla-no-figures = Keine Vorfälle in diesem Zeitraum.
+
+nis2-stage-early_warning = Frühwarnung (24 Std.)
+nis2-stage-incident_notification = Meldung des Vorfalls (72 Std.)
+nis2-stage-intermediate_report = Zwischenbericht
+nis2-stage-final_report = Abschlussbericht (ein Monat)
+nis2-stage-progress_report = Fortschrittsbericht
+nis2-stage-voluntary = Freiwillige Meldung
+nis2-due-open = Offen
+nis2-due-overdue = Überfällig
+nis2-due-met = Fristgerecht eingereicht
+nis2-due-met_late = Verspätet eingereicht
+nis2-due-withdrawn = Nicht mehr erforderlich
+nis2-due-ask_authority = Frist bei der Behörde erfragen
+nis2-due-other = Unbekannt
+
+timeline-created = hat den Vorfall eröffnet
+timeline-alert_linked = hat einen Alarm verknüpft
+timeline-comment = hat kommentiert
+timeline-merged = hat einen anderen Vorfall hierher zusammengeführt
+timeline-merged_into = hat diesen Vorfall mit einem anderen zusammengeführt
+timeline-task = hat eine Aufgabe hinzugefügt
+timeline-task_done = hat eine Aufgabe geändert
+timeline-split = hat Alarme in einen neuen Vorfall verschoben
+timeline-title = hat den Titel geändert
+timeline-status = hat den Status geändert
+timeline-severity = hat den Schweregrad geändert
+timeline-assignee = hat die Zuständigkeit geändert
+timeline-rsit = hat die Klassifizierung geändert
+timeline-tlp = hat die TLP-Kennzeichnung geändert
+timeline-other = { $kind }
+
+detection-title = Erkennungsregeln
+rules-summary = { $loaded ->
+    [one] 1 Regel geladen
+   *[other] { $loaded } Regeln geladen
+}, { $rejected ->
+    [one] 1 abgelehnt
+   *[other] { $rejected } abgelehnt
+}.
+rule-loaded = Geladen
+rule-rejected = Abgelehnt
+suppressions-title = Unterdrückungen
+suppressions-none = Keine Unterdrückungen.
+
+admin-title = Verwaltung
+admin-tenants = Kunden
+admin-users = Benutzer
+admin-tokens = Tokens
+user-enabled = Aktiv
+user-disabled = Deaktiviert
+token-active = Aktiv
+token-revoked = Widerrufen

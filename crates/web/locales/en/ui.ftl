@@ -1,0 +1,253 @@
+# vigie web application — English.
+# Every locale has exactly the same message ids (checked by a test).
+
+app-name = vigie
+skip-to-content = Skip to content
+nav-label = Main navigation
+nav-dashboard = Dashboard
+nav-alerts = Alert queue
+nav-incidents = Incidents
+nav-detection = Detection
+nav-admin = Administration
+nav-my-incidents = My incidents
+nav-sla = Service levels
+language-switch = Language
+logout = Log out
+back-home = Back to the start page
+next-page = Next page
+save = Save
+unchanged = (unchanged)
+filters = Filters
+filter-apply = Apply
+filter-all-tenants = All tenants
+filter-any-severity = Any severity
+filter-any-status = Any status
+filter-open = Open
+filter-min-severity = Minimum severity
+filter-rule = Rule id
+all-tenants = All tenants
+
+# Dates: strftime pattern, Europe/Brussels, with the UTC offset.
+datetime-pattern = %Y-%m-%d %H:%M (UTC%:z)
+duration-hm = { $h } h { $m } min
+duration-dhm = { $d } d { $h } h { $m } min
+
+role-platform_admin = platform administrator
+role-soc_lead = SOC lead
+role-analyst = analyst
+role-detection_engineer = detection engineer
+role-tenant_admin = client administrator
+role-tenant_user = client contact
+
+severity-informational = Informational
+severity-low = Low
+severity-medium = Medium
+severity-high = High
+severity-critical = Critical
+
+alert-status-new = New
+alert-status-acknowledged = Acknowledged
+alert-status-escalated = Escalated
+alert-status-false_positive = False positive
+alert-status-suppressed = Suppressed
+
+incident-status-new = New
+incident-status-acknowledged = Acknowledged
+incident-status-in_progress = In progress
+incident-status-on_hold = On hold
+incident-status-resolved = Resolved
+incident-status-closed = Closed
+
+login-title = Sign in
+login-username = User name
+login-password = Password
+login-submit = Sign in
+login-invalid = Invalid user name or password.
+login-throttled = Too many attempts. Try again in { $seconds ->
+    [one] one second
+   *[other] { $seconds } seconds
+}.
+
+error-title = Something went wrong
+error-not-found-title = Not found
+error-forbidden-title = Not allowed
+error-bad-request-title = Invalid request
+error-not-found = This page does not exist or is not yours to see.
+error-internal = An internal error occurred; it has been logged.
+error-csrf = The form has expired or did not come from this site. Reload the page and try again.
+error-no-alert = There is no alert { $id } in your tenants.
+error-no-incident = There is no incident { $id } in your tenants.
+error-no-tenant = There is no tenant “{ $tenant }” in your scope.
+error-unknown-action = Unknown action.
+error-unknown-language = Unknown language “{ $tag }”: choose FR, NL, DE or EN.
+error-bad-incident-number = “{ $value }” is not an incident number.
+error-bad-field = Invalid value “{ $value }” for { $field }.
+
+col-tenant = Tenant
+col-severity = Severity
+col-status = Status
+col-time = Time
+col-rule = Rule
+col-count = Count
+col-select = Select
+col-incident = Incident
+col-incidents = Incidents
+col-title = Title
+col-tlp = TLP
+col-rsit = Classification (RSIT)
+col-assignee = Assignee
+col-created = Created
+col-sla-clock = SLA clock
+col-target = Target
+col-used = Used
+col-time-left = Time left
+col-field = Field
+col-value = Value
+col-nis2-stage = NIS2 stage
+col-nis2-state = State
+col-mtta = Mean time to acknowledge
+col-mttr = Mean time to resolve
+col-ack-breaches = Acknowledge breaches
+col-resolve-breaches = Resolve breaches
+col-file = File
+col-load-status = Load status
+col-acknowledged = Acknowledged
+col-escalated = Escalated
+col-false-positives = False positives
+col-fp-rate = False-positive rate
+col-reason = Reason
+col-expires = Expires
+col-hits = Hits
+col-slug = Short name
+col-name = Name
+col-username = User
+col-role = Role
+col-tenants = Tenants
+col-state = State
+col-label = Label
+col-owner = Owner
+col-kind = Kind
+
+dashboard-title = Dashboard
+dashboard-open-incidents = Open incidents by tenant and severity
+dashboard-none-open = No open incidents.
+dashboard-capped = Only the { $count } most recent open incidents are counted.
+dashboard-sla-at-risk = SLA at risk
+dashboard-sla-none = No SLA clock is at risk.
+
+alerts-title = Alert queue
+alerts-count = { $count ->
+    [one] 1 alert
+   *[other] { $count } alerts
+}
+alerts-none = No alerts match these filters.
+alerts-select = Select alert “{ $title }”
+alerts-acknowledge-selected = Acknowledge selected
+
+alert-title = Alert: { $title }
+alert-first-seen = First seen
+alert-last-seen = Last seen
+alert-event-id = Event id
+alert-status-reason = Reason
+alert-rule = Rule
+alert-why = Why it matched
+alert-why-unavailable = The loaded rule set is not available to this page; the rule id above names the rule that matched.
+alert-why-rule-gone = This rule is no longer loaded.
+alert-why-route = The event was read as { $kind }; the rule ran on it through { $route }.
+alert-why-held = held
+alert-why-not-held = did not hold
+alert-triage = Triage
+alert-acknowledge = Acknowledge
+alert-escalate-into = Existing incident number (empty: new incident)
+alert-escalate = Escalate to an incident
+alert-fp-reason = Reason
+alert-false-positive = Close as false positive
+alert-event-fields = Event fields
+
+incidents-title = Incidents
+portal-incidents-title = Your incidents
+incidents-count = { $count ->
+    [one] 1 incident
+   *[other] { $count } incidents
+}
+incidents-none = No incidents match these filters.
+incident-title = Incident #{ $id }: { $title }
+incident-merged-into = Merged into
+incident-sla = Service level
+incident-sla-none = No SLA contract applies to this incident.
+incident-nis2 = NIS2 deadlines
+incident-change = Change the incident
+incident-observables = Observables
+incident-tasks = Tasks
+incident-comments = Comments
+incident-timeline = Timeline
+rsit-none = Not classified
+assignee-none = Nobody
+assignee-me = { $name } (me)
+comment-label = Comment
+portal-answer-label = Your answer or comment
+comment-submit = Send
+
+sla-kind-acknowledge = Acknowledge
+sla-kind-resolve = Resolve
+sla-left = { $left } left
+sla-overdue = Overdue by { $late }
+sla-paused = Paused (on hold)
+sla-met = Met
+sla-met-late = Met late
+sla-at-risk = At risk
+sla-title = Service levels
+sla-since = Incidents opened since { $since }.
+sla-no-figures = No incidents in this period.
+
+nis2-stage-early_warning = Early warning (24 h)
+nis2-stage-incident_notification = Incident notification (72 h)
+nis2-stage-intermediate_report = Intermediate report
+nis2-stage-final_report = Final report (one month)
+nis2-stage-progress_report = Progress report
+nis2-stage-voluntary = Voluntary notification
+nis2-due-open = Open
+nis2-due-overdue = Overdue
+nis2-due-met = Submitted on time
+nis2-due-met_late = Submitted late
+nis2-due-withdrawn = No longer required
+nis2-due-ask_authority = Ask the authority for a date
+nis2-due-other = Unknown
+
+timeline-created = opened the incident
+timeline-alert_linked = linked an alert
+timeline-comment = commented
+timeline-merged = merged another incident into this one
+timeline-merged_into = merged this incident into another
+timeline-task = added a task
+timeline-task_done = changed a task
+timeline-split = split alerts into a new incident
+timeline-title = changed the title
+timeline-status = changed the status
+timeline-severity = changed the severity
+timeline-assignee = changed the assignee
+timeline-rsit = changed the classification
+timeline-tlp = changed the TLP label
+timeline-other = { $kind }
+
+detection-title = Detection rules
+rules-summary = { $loaded ->
+    [one] 1 rule loaded
+   *[other] { $loaded } rules loaded
+}, { $rejected ->
+    [one] 1 rejected
+   *[other] { $rejected } rejected
+}.
+rule-loaded = Loaded
+rule-rejected = Rejected
+suppressions-title = Suppressions
+suppressions-none = No suppressions.
+
+admin-title = Administration
+admin-tenants = Tenants
+admin-users = Users
+admin-tokens = Tokens
+user-enabled = Active
+user-disabled = Disabled
+token-active = Active
+token-revoked = Revoked

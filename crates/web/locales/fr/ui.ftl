@@ -1,0 +1,253 @@
+# Application web vigie — français.
+# Chaque langue a exactement les mêmes identifiants de message (vérifié par un test).
+
+app-name = vigie
+skip-to-content = Aller au contenu
+nav-label = Navigation principale
+nav-dashboard = Tableau de bord
+nav-alerts = File d’alertes
+nav-incidents = Incidents
+nav-detection = Détection
+nav-admin = Administration
+nav-my-incidents = Mes incidents
+nav-sla = Niveaux de service
+language-switch = Langue
+logout = Se déconnecter
+back-home = Retour à la page d’accueil
+next-page = Page suivante
+save = Enregistrer
+unchanged = (inchangé)
+filters = Filtres
+filter-apply = Appliquer
+filter-all-tenants = Tous les clients
+filter-any-severity = Toute gravité
+filter-any-status = Tout statut
+filter-open = Ouverts
+filter-min-severity = Gravité minimale
+filter-rule = Identifiant de règle
+all-tenants = Tous les clients
+
+# Dates : motif strftime, Europe/Brussels, avec le décalage UTC.
+datetime-pattern = %d/%m/%Y %H:%M (UTC%:z)
+duration-hm = { $h } h { $m } min
+duration-dhm = { $d } j { $h } h { $m } min
+
+role-platform_admin = administrateur de la plateforme
+role-soc_lead = responsable du SOC
+role-analyst = analyste
+role-detection_engineer = ingénieur détection
+role-tenant_admin = administrateur client
+role-tenant_user = contact client
+
+severity-informational = Information
+severity-low = Faible
+severity-medium = Moyenne
+severity-high = Élevée
+severity-critical = Critique
+
+alert-status-new = Nouvelle
+alert-status-acknowledged = Prise en compte
+alert-status-escalated = Escaladée
+alert-status-false_positive = Faux positif
+alert-status-suppressed = Supprimée
+
+incident-status-new = Nouveau
+incident-status-acknowledged = Pris en compte
+incident-status-in_progress = En cours
+incident-status-on_hold = En attente
+incident-status-resolved = Résolu
+incident-status-closed = Clôturé
+
+login-title = Connexion
+login-username = Nom d’utilisateur
+login-password = Mot de passe
+login-submit = Se connecter
+login-invalid = Nom d’utilisateur ou mot de passe incorrect.
+login-throttled = Trop de tentatives. Réessayez dans { $seconds ->
+    [one] une seconde
+   *[other] { $seconds } secondes
+}.
+
+error-title = Une erreur s’est produite
+error-not-found-title = Introuvable
+error-forbidden-title = Non autorisé
+error-bad-request-title = Requête invalide
+error-not-found = Cette page n’existe pas ou ne vous est pas accessible.
+error-internal = Une erreur interne s’est produite ; elle a été journalisée.
+error-csrf = Le formulaire a expiré ou ne provient pas de ce site. Rechargez la page et réessayez.
+error-no-alert = Il n’y a pas d’alerte { $id } chez vos clients.
+error-no-incident = Il n’y a pas d’incident { $id } chez vos clients.
+error-no-tenant = Il n’y a pas de client « { $tenant } » dans votre périmètre.
+error-unknown-action = Action inconnue.
+error-unknown-language = Langue inconnue « { $tag } » : choisissez FR, NL, DE ou EN.
+error-bad-incident-number = « { $value } » n’est pas un numéro d’incident.
+error-bad-field = Valeur « { $value } » invalide pour { $field }.
+
+col-tenant = Client
+col-severity = Gravité
+col-status = Statut
+col-time = Heure
+col-rule = Règle
+col-count = Nombre
+col-select = Sélection
+col-incident = Incident
+col-incidents = Incidents
+col-title = Titre
+col-tlp = TLP
+col-rsit = Classification (RSIT)
+col-assignee = Responsable
+col-created = Créé le
+col-sla-clock = Délai SLA
+col-target = Objectif
+col-used = Écoulé
+col-time-left = Temps restant
+col-field = Champ
+col-value = Valeur
+col-nis2-stage = Étape NIS2
+col-nis2-state = État
+col-mtta = Délai moyen de prise en compte
+col-mttr = Délai moyen de résolution
+col-ack-breaches = Dépassements (prise en compte)
+col-resolve-breaches = Dépassements (résolution)
+col-file = Fichier
+col-load-status = Chargement
+col-acknowledged = Prises en compte
+col-escalated = Escaladées
+col-false-positives = Faux positifs
+col-fp-rate = Taux de faux positifs
+col-reason = Motif
+col-expires = Expire le
+col-hits = Occurrences
+col-slug = Nom court
+col-name = Nom
+col-username = Utilisateur
+col-role = Rôle
+col-tenants = Clients
+col-state = État
+col-label = Libellé
+col-owner = Titulaire
+col-kind = Type
+
+dashboard-title = Tableau de bord
+dashboard-open-incidents = Incidents ouverts par client et par gravité
+dashboard-none-open = Aucun incident ouvert.
+dashboard-capped = Seuls les { $count } incidents ouverts les plus récents sont comptés.
+dashboard-sla-at-risk = SLA menacés
+dashboard-sla-none = Aucun délai SLA n’est menacé.
+
+alerts-title = File d’alertes
+alerts-count = { $count ->
+    [one] 1 alerte
+   *[other] { $count } alertes
+}
+alerts-none = Aucune alerte ne correspond à ces filtres.
+alerts-select = Sélectionner l’alerte « { $title } »
+alerts-acknowledge-selected = Prendre en compte la sélection
+
+alert-title = Alerte : { $title }
+alert-first-seen = Première occurrence
+alert-last-seen = Dernière occurrence
+alert-event-id = Identifiant de l’événement
+alert-status-reason = Motif
+alert-rule = Règle
+alert-why = Pourquoi elle s’est déclenchée
+alert-why-unavailable = Le jeu de règles chargé n’est pas disponible pour cette page ; l’identifiant ci-dessus désigne la règle déclenchée.
+alert-why-rule-gone = Cette règle n’est plus chargée.
+alert-why-route = L’événement a été lu comme { $kind } ; la règle s’y est appliquée via { $route }.
+alert-why-held = vérifiée
+alert-why-not-held = non vérifiée
+alert-triage = Tri
+alert-acknowledge = Prendre en compte
+alert-escalate-into = Numéro d’un incident existant (vide : nouvel incident)
+alert-escalate = Escalader en incident
+alert-fp-reason = Motif
+alert-false-positive = Clôturer comme faux positif
+alert-event-fields = Champs de l’événement
+
+incidents-title = Incidents
+portal-incidents-title = Vos incidents
+incidents-count = { $count ->
+    [one] 1 incident
+   *[other] { $count } incidents
+}
+incidents-none = Aucun incident ne correspond à ces filtres.
+incident-title = Incident n° { $id } : { $title }
+incident-merged-into = Fusionné dans
+incident-sla = Niveau de service
+incident-sla-none = Aucun contrat SLA ne s’applique à cet incident.
+incident-nis2 = Échéances NIS2
+incident-change = Modifier l’incident
+incident-observables = Observables
+incident-tasks = Tâches
+incident-comments = Commentaires
+incident-timeline = Historique
+rsit-none = Non classé
+assignee-none = Personne
+assignee-me = { $name } (moi)
+comment-label = Commentaire
+portal-answer-label = Votre réponse ou commentaire
+comment-submit = Envoyer
+
+sla-kind-acknowledge = Prise en compte
+sla-kind-resolve = Résolution
+sla-left = encore { $left }
+sla-overdue = En retard de { $late }
+sla-paused = Suspendu (en attente)
+sla-met = Respecté
+sla-met-late = Respecté avec retard
+sla-at-risk = Menacé
+sla-title = Niveaux de service
+sla-since = Incidents ouverts depuis le { $since }.
+sla-no-figures = Aucun incident sur cette période.
+
+nis2-stage-early_warning = Alerte précoce (24 h)
+nis2-stage-incident_notification = Notification d’incident (72 h)
+nis2-stage-intermediate_report = Rapport intermédiaire
+nis2-stage-final_report = Rapport final (un mois)
+nis2-stage-progress_report = Rapport d’avancement
+nis2-stage-voluntary = Notification volontaire
+nis2-due-open = En cours
+nis2-due-overdue = En retard
+nis2-due-met = Transmis dans les délais
+nis2-due-met_late = Transmis en retard
+nis2-due-withdrawn = N’est plus requis
+nis2-due-ask_authority = Demander une date à l’autorité
+nis2-due-other = Inconnu
+
+timeline-created = a ouvert l’incident
+timeline-alert_linked = a lié une alerte
+timeline-comment = a commenté
+timeline-merged = a fusionné un autre incident dans celui-ci
+timeline-merged_into = a fusionné cet incident dans un autre
+timeline-task = a ajouté une tâche
+timeline-task_done = a modifié une tâche
+timeline-split = a déplacé des alertes vers un nouvel incident
+timeline-title = a modifié le titre
+timeline-status = a modifié le statut
+timeline-severity = a modifié la gravité
+timeline-assignee = a modifié le responsable
+timeline-rsit = a modifié la classification
+timeline-tlp = a modifié le marquage TLP
+timeline-other = { $kind }
+
+detection-title = Règles de détection
+rules-summary = { $loaded ->
+    [one] 1 règle chargée
+   *[other] { $loaded } règles chargées
+}, { $rejected ->
+    [one] 1 rejetée
+   *[other] { $rejected } rejetées
+}.
+rule-loaded = Chargée
+rule-rejected = Rejetée
+suppressions-title = Suppressions
+suppressions-none = Aucune suppression.
+
+admin-title = Administration
+admin-tenants = Clients
+admin-users = Utilisateurs
+admin-tokens = Jetons
+user-enabled = Actif
+user-disabled = Désactivé
+token-active = Actif
+token-revoked = Révoqué

@@ -1,0 +1,253 @@
+# vigie-webapplicatie — Nederlands.
+# Elke taal heeft precies dezelfde bericht-id's (gecontroleerd door een test).
+
+app-name = vigie
+skip-to-content = Naar de inhoud
+nav-label = Hoofdnavigatie
+nav-dashboard = Overzicht
+nav-alerts = Meldingenwachtrij
+nav-incidents = Incidenten
+nav-detection = Detectie
+nav-admin = Beheer
+nav-my-incidents = Mijn incidenten
+nav-sla = Serviceniveaus
+language-switch = Taal
+logout = Afmelden
+back-home = Terug naar de startpagina
+next-page = Volgende pagina
+save = Opslaan
+unchanged = (ongewijzigd)
+filters = Filters
+filter-apply = Toepassen
+filter-all-tenants = Alle klanten
+filter-any-severity = Elke ernst
+filter-any-status = Elke status
+filter-open = Open
+filter-min-severity = Minimale ernst
+filter-rule = Regel-id
+all-tenants = Alle klanten
+
+# Datums: strftime-patroon, Europe/Brussels, met de UTC-verschuiving.
+datetime-pattern = %d-%m-%Y %H:%M (UTC%:z)
+duration-hm = { $h } u { $m } min
+duration-dhm = { $d } d { $h } u { $m } min
+
+role-platform_admin = platformbeheerder
+role-soc_lead = SOC-verantwoordelijke
+role-analyst = analist
+role-detection_engineer = detectie-engineer
+role-tenant_admin = beheerder bij de klant
+role-tenant_user = contactpersoon bij de klant
+
+severity-informational = Informatief
+severity-low = Laag
+severity-medium = Gemiddeld
+severity-high = Hoog
+severity-critical = Kritiek
+
+alert-status-new = Nieuw
+alert-status-acknowledged = Bevestigd
+alert-status-escalated = Geëscaleerd
+alert-status-false_positive = Vals positief
+alert-status-suppressed = Onderdrukt
+
+incident-status-new = Nieuw
+incident-status-acknowledged = Bevestigd
+incident-status-in_progress = In behandeling
+incident-status-on_hold = In wacht
+incident-status-resolved = Opgelost
+incident-status-closed = Afgesloten
+
+login-title = Aanmelden
+login-username = Gebruikersnaam
+login-password = Wachtwoord
+login-submit = Aanmelden
+login-invalid = Ongeldige gebruikersnaam of ongeldig wachtwoord.
+login-throttled = Te veel pogingen. Probeer het opnieuw over { $seconds ->
+    [one] één seconde
+   *[other] { $seconds } seconden
+}.
+
+error-title = Er ging iets mis
+error-not-found-title = Niet gevonden
+error-forbidden-title = Niet toegestaan
+error-bad-request-title = Ongeldige aanvraag
+error-not-found = Deze pagina bestaat niet of is niet voor u bestemd.
+error-internal = Er trad een interne fout op; ze werd gelogd.
+error-csrf = Het formulier is verlopen of komt niet van deze site. Laad de pagina opnieuw en probeer het nog eens.
+error-no-alert = Er is geen melding { $id } bij uw klanten.
+error-no-incident = Er is geen incident { $id } bij uw klanten.
+error-no-tenant = Er is geen klant „{ $tenant }” binnen uw bereik.
+error-unknown-action = Onbekende actie.
+error-unknown-language = Onbekende taal „{ $tag }”: kies FR, NL, DE of EN.
+error-bad-incident-number = „{ $value }” is geen incidentnummer.
+error-bad-field = Ongeldige waarde „{ $value }” voor { $field }.
+
+col-tenant = Klant
+col-severity = Ernst
+col-status = Status
+col-time = Tijdstip
+col-rule = Regel
+col-count = Aantal
+col-select = Selectie
+col-incident = Incident
+col-incidents = Incidenten
+col-title = Titel
+col-tlp = TLP
+col-rsit = Classificatie (RSIT)
+col-assignee = Behandelaar
+col-created = Aangemaakt
+col-sla-clock = SLA-termijn
+col-target = Doel
+col-used = Verstreken
+col-time-left = Resterende tijd
+col-field = Veld
+col-value = Waarde
+col-nis2-stage = NIS2-fase
+col-nis2-state = Toestand
+col-mtta = Gemiddelde tijd tot bevestiging
+col-mttr = Gemiddelde tijd tot oplossing
+col-ack-breaches = Overschrijdingen (bevestiging)
+col-resolve-breaches = Overschrijdingen (oplossing)
+col-file = Bestand
+col-load-status = Laadstatus
+col-acknowledged = Bevestigd
+col-escalated = Geëscaleerd
+col-false-positives = Vals positieven
+col-fp-rate = Aandeel vals positieven
+col-reason = Reden
+col-expires = Vervalt
+col-hits = Treffers
+col-slug = Korte naam
+col-name = Naam
+col-username = Gebruiker
+col-role = Rol
+col-tenants = Klanten
+col-state = Toestand
+col-label = Omschrijving
+col-owner = Eigenaar
+col-kind = Soort
+
+dashboard-title = Overzicht
+dashboard-open-incidents = Open incidenten per klant en ernst
+dashboard-none-open = Geen open incidenten.
+dashboard-capped = Alleen de { $count } meest recente open incidenten worden geteld.
+dashboard-sla-at-risk = SLA in gevaar
+dashboard-sla-none = Geen enkele SLA-termijn is in gevaar.
+
+alerts-title = Meldingenwachtrij
+alerts-count = { $count ->
+    [one] 1 melding
+   *[other] { $count } meldingen
+}
+alerts-none = Geen meldingen voor deze filters.
+alerts-select = Melding „{ $title }” selecteren
+alerts-acknowledge-selected = Selectie bevestigen
+
+alert-title = Melding: { $title }
+alert-first-seen = Eerst gezien
+alert-last-seen = Laatst gezien
+alert-event-id = Gebeurtenis-id
+alert-status-reason = Reden
+alert-rule = Regel
+alert-why = Waarom de regel afging
+alert-why-unavailable = De geladen regelset is niet beschikbaar voor deze pagina; de regel-id hierboven noemt de regel die afging.
+alert-why-rule-gone = Deze regel is niet meer geladen.
+alert-why-route = De gebeurtenis werd gelezen als { $kind }; de regel liep erop via { $route }.
+alert-why-held = voldaan
+alert-why-not-held = niet voldaan
+alert-triage = Triage
+alert-acknowledge = Bevestigen
+alert-escalate-into = Nummer van een bestaand incident (leeg: nieuw incident)
+alert-escalate = Escaleren naar een incident
+alert-fp-reason = Reden
+alert-false-positive = Afsluiten als vals positief
+alert-event-fields = Velden van de gebeurtenis
+
+incidents-title = Incidenten
+portal-incidents-title = Uw incidenten
+incidents-count = { $count ->
+    [one] 1 incident
+   *[other] { $count } incidenten
+}
+incidents-none = Geen incidenten voor deze filters.
+incident-title = Incident nr. { $id }: { $title }
+incident-merged-into = Samengevoegd met
+incident-sla = Serviceniveau
+incident-sla-none = Op dit incident is geen SLA-contract van toepassing.
+incident-nis2 = NIS2-termijnen
+incident-change = Incident wijzigen
+incident-observables = Observables
+incident-tasks = Taken
+incident-comments = Opmerkingen
+incident-timeline = Tijdlijn
+rsit-none = Niet geclassificeerd
+assignee-none = Niemand
+assignee-me = { $name } (ik)
+comment-label = Opmerking
+portal-answer-label = Uw antwoord of opmerking
+comment-submit = Versturen
+
+sla-kind-acknowledge = Bevestiging
+sla-kind-resolve = Oplossing
+sla-left = nog { $left }
+sla-overdue = { $late } te laat
+sla-paused = Gepauzeerd (in wacht)
+sla-met = Gehaald
+sla-met-late = Te laat gehaald
+sla-at-risk = In gevaar
+sla-title = Serviceniveaus
+sla-since = Incidenten geopend sinds { $since }.
+sla-no-figures = Geen incidenten in deze periode.
+
+nis2-stage-early_warning = Vroegtijdige waarschuwing (24 u)
+nis2-stage-incident_notification = Incidentmelding (72 u)
+nis2-stage-intermediate_report = Tussentijds verslag
+nis2-stage-final_report = Eindverslag (één maand)
+nis2-stage-progress_report = Voortgangsverslag
+nis2-stage-voluntary = Vrijwillige melding
+nis2-due-open = Open
+nis2-due-overdue = Te laat
+nis2-due-met = Tijdig ingediend
+nis2-due-met_late = Te laat ingediend
+nis2-due-withdrawn = Niet langer vereist
+nis2-due-ask_authority = Vraag de overheid om een datum
+nis2-due-other = Onbekend
+
+timeline-created = opende het incident
+timeline-alert_linked = koppelde een melding
+timeline-comment = plaatste een opmerking
+timeline-merged = voegde een ander incident hierin samen
+timeline-merged_into = voegde dit incident samen met een ander
+timeline-task = voegde een taak toe
+timeline-task_done = wijzigde een taak
+timeline-split = verplaatste meldingen naar een nieuw incident
+timeline-title = wijzigde de titel
+timeline-status = wijzigde de status
+timeline-severity = wijzigde de ernst
+timeline-assignee = wijzigde de behandelaar
+timeline-rsit = wijzigde de classificatie
+timeline-tlp = wijzigde het TLP-label
+timeline-other = { $kind }
+
+detection-title = Detectieregels
+rules-summary = { $loaded ->
+    [one] 1 regel geladen
+   *[other] { $loaded } regels geladen
+}, { $rejected ->
+    [one] 1 geweigerd
+   *[other] { $rejected } geweigerd
+}.
+rule-loaded = Geladen
+rule-rejected = Geweigerd
+suppressions-title = Onderdrukkingen
+suppressions-none = Geen onderdrukkingen.
+
+admin-title = Beheer
+admin-tenants = Klanten
+admin-users = Gebruikers
+admin-tokens = Tokens
+user-enabled = Actief
+user-disabled = Uitgeschakeld
+token-active = Actief
+token-revoked = Ingetrokken

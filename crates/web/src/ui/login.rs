@@ -1,0 +1,210 @@
+//! Login form, logout and the language switch.
+//!
+//! The form posts to `/ui/login`, which calls the same [`vigie_soc::Access::login`] as
+//! `POST /api/v1/auth/login` (throttling, audit, a fresh session at every login) and sets the
+//! same session cookie; it also keeps the session's CSRF token in an HttpOnly cookie so the
+//! pages can fill their forms with it.
+
+use std::net::SocketAddr;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use vigie_soc::LoginError;
+use vigie_soc::access::SESSION_TTL;
+
+use super::html::{self, Chrome, esc};
+use super::i18n::{Catalog, Lang};
+use super::{CSRF_COOKIE, Form, LANG_COOKIE, Viewer, query, request_lang, safe_back};
+use crate::AppState;
+use crate::api::session::{SESSION_COOKIE, session_cookie};
+
+fn login_page(cat: &Catalog, next: &str, message: Option<&str>, status: StatusCode) -> Response {
+    let mut body = String::new();
+    if let Some(message) = message {
+        body.push_str(&format!(
+            r#"<p class="error" role="alert" id="login-error">{}</p>"#,
+            esc(message)
+        ));
+    }
+    body.push_str(&format!(
+        r#"<form class="login" method="post" action="/ui/login"{describe}>
+<input type="hidden" name="next" value="{next}">
+<p><label for="username">{user}</label><input id="username" name="username" autocomplete="username" required autofocus></p>
+<p><label for="password">{pass}</label><input id="password" name="password" type="password" autocomplete="current-password" required></p>
+<p><button type="submit">{submit}</button></p>
+</form>"#,
+        describe = if message.is_some() {
+            r#" aria-describedby="login-error""#
+        } else {
+            ""
+        },
+        next = esc(next),
+        user = esc(&cat.t("login-username")),
+        pass = esc(&cat.t("login-password")),
+        submit = esc(&cat.t("login-submit")),
+    ));
+    let here = format!("/ui/login?next={}", html::url_encode(next));
+    let chrome = Chrome {
+        cat,
+        user: None,
+        csrf: None,
+        here: &here,
+        section: "",
+    };
+    (
+        status,
+        Html(html::page(&chrome, &cat.t("login-title"), &body)),
+    )
+        .into_response()
+}
+
+/// `GET /ui/login`.
+pub async fn form(headers: HeaderMap, uri: Uri) -> Response {
+    let q = query(&uri);
+    let next = safe_back(q.get("next").unwrap_or("/ui/"));
+    login_page(
+        Catalog::of(request_lang(&headers)),
+        next,
+        None,
+        StatusCode::OK,
+    )
+}
+
+/// Whether a form post comes from this site (`Origin`, when sent, names the host).
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .is_some_and(|a| !host.is_empty() && a.eq_ignore_ascii_case(host))
+}
+
+/// `POST /ui/login`.
+pub async fn submit(
+    State(state): State<AppState>,
+    peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let cat = Catalog::of(request_lang(&headers));
+    let form = Form::parse(&String::from_utf8_lossy(&body));
+    let next = safe_back(form.get("next").unwrap_or("/ui/")).to_owned();
+    if !same_origin(&headers) {
+        return login_page(cat, &next, Some(&cat.t("error-csrf")), StatusCode::FORBIDDEN);
+    }
+    if let Some(old) = session_cookie(&headers) {
+        // Session fixation: whatever cookie came in is dead after this login.
+        let _ = state.access().logout(&old).await;
+    }
+    let source = peer.map(|axum::Extension(ConnectInfo(addr))| addr.ip());
+    let username = form.get("username").unwrap_or_default();
+    let password = form.get("password").unwrap_or_default();
+    let session = match state.access().login(username, password, source).await {
+        Ok(session) => session,
+        Err(LoginError::Invalid) => {
+            return login_page(
+                cat,
+                &next,
+                Some(&cat.t("login-invalid")),
+                StatusCode::UNAUTHORIZED,
+            );
+        }
+        Err(LoginError::Throttled(wait)) => {
+            let seconds = i64::try_from(wait.as_secs().max(1)).unwrap_or(i64::MAX);
+            let mut response = login_page(
+                cat,
+                &next,
+                Some(&cat.tr("login-throttled", &[("seconds", seconds.into())])),
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+            if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return response;
+        }
+        Err(LoginError::Store(error)) => {
+            tracing::error!(%error, "login failed inside vigie");
+            return login_page(
+                cat,
+                &next,
+                Some(&cat.t("error-internal")),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            );
+        }
+    };
+    let max_age = SESSION_TTL.as_secs();
+    let mut response = Redirect::to(&next).into_response();
+    for value in [
+        format!(
+            "{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={max_age}",
+            session.secret
+        ),
+        format!(
+            "{CSRF_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={max_age}",
+            session.csrf
+        ),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+/// `POST /ui/logout`: ends the session on the server and clears both cookies.
+pub async fn logout(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = Form::parse(&String::from_utf8_lossy(&body));
+    if let Err(refused) = viewer.check_form(&state, &form).await {
+        return refused;
+    }
+    if let Some(secret) = session_cookie(&headers)
+        && let Err(error) = state.access().logout(&secret).await
+    {
+        return viewer.api_error(error);
+    }
+    let mut response = Redirect::to("/ui/login").into_response();
+    for name in [SESSION_COOKIE, CSRF_COOKIE] {
+        let value = format!("{name}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+/// `GET /ui/lang/{tag}?back=PATH`: remembers the language for a year and goes back.
+pub async fn switch_language(headers: HeaderMap, Path(tag): Path<String>, uri: Uri) -> Response {
+    let q = query(&uri);
+    let back = safe_back(q.get("back").unwrap_or("/ui/")).to_owned();
+    let Some(lang) = Lang::from_tag(&tag) else {
+        let cat = Catalog::of(request_lang(&headers));
+        return super::error_page(
+            cat,
+            None,
+            StatusCode::NOT_FOUND,
+            &cat.tr("error-unknown-language", &[("tag", tag.into())]),
+        );
+    };
+    let mut response = Redirect::to(&back).into_response();
+    let value = format!(
+        "{LANG_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000",
+        lang.tag()
+    );
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}

@@ -1,0 +1,438 @@
+//! The web application, rendered on the server in French, Dutch, German and English.
+//!
+//! - [`routes`] adds `/`, `/ui/...` and `/static/...` to the router.
+//! - [`Viewer`] is the signed-in caller of a page: the same session cookie and the same
+//!   [`vigie_soc::Access::authenticate_session`] as the desk API (no second session
+//!   mechanism); its [`vigie_soc::Principal`]'s scope is what every page reads through.
+//!   Without a valid session a page redirects to the login form.
+//! - POST forms carry the session's CSRF token in a hidden field; [`Viewer::check_form`]
+//!   verifies it with [`vigie_soc::Principal::csrf_ok`] and refuses a foreign `Origin`.
+//!   Since the session cookie is HttpOnly and the CSRF token is only known at login, the UI
+//!   login keeps it in a second HttpOnly cookie (`__Host-vigie_csrf`) from which pages fill
+//!   their forms; the token is still checked against the session on the server.
+//! - The language comes from the `vigie_lang` cookie set by the switch in every page, else
+//!   from `Accept-Language`, else English. Every text is in `crates/web/locales/*/ui.ftl`.
+//! - Pages: [`console`] (dashboard, alert queue and alert page), [`incidents`] (list, page,
+//!   comment and change forms, SLA figures), [`detection`] (rule catalogue, triage feedback),
+//!   [`admin`] (tenants, users, tokens), [`login`] (login, logout, language switch).
+//!   Tenant users (client contacts) get the portal: their incidents and SLA figures only.
+//!
+//! Static files (`crates/web/static/`) are compiled into the binary; the JavaScript file only
+//! refreshes the alert queue from a JSON endpoint. There is no inline script or style, so the
+//! Content-Security-Policy forbids them.
+
+pub mod admin;
+pub mod console;
+pub mod detection;
+pub mod html;
+pub mod i18n;
+pub mod incidents;
+pub mod login;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use vigie_soc::audit::AuditRecord;
+use vigie_soc::{Permission, Principal, Role};
+
+use crate::AppState;
+use crate::api::session::{Desk, session_cookie};
+use crate::error::ApiError;
+use html::{Chrome, esc};
+use i18n::{Catalog, Lang};
+
+/// The language cookie set by the switch.
+pub const LANG_COOKIE: &str = "vigie_lang";
+
+/// The cookie holding the session's CSRF token for the pages' forms (HttpOnly: scripts never
+/// read it; pages copy it into their forms).
+pub const CSRF_COOKIE: &str = "__Host-vigie_csrf";
+
+/// The loaded Sigma rules, for the alert page's "why it matched". Optional: `vigie serve`
+/// adds it as an [`axum::Extension`]; without it the page shows the rule without the
+/// explanation.
+#[derive(Clone)]
+pub struct RuleBook(pub Arc<vigie_detect::RuleSet>);
+
+/// The routes of the web application.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/ui/") }))
+        .route("/static/vigie.css", get(static_css))
+        .route("/static/vigie.js", get(static_js))
+        .route("/ui", get(|| async { Redirect::to("/ui/") }))
+        .route("/ui/", get(console::home))
+        .route("/ui/login", get(login::form).post(login::submit))
+        .route("/ui/logout", post(login::logout))
+        .route("/ui/lang/{tag}", get(login::switch_language))
+        .route("/ui/alerts", get(console::queue))
+        .route("/ui/alerts/rows", get(console::queue_rows))
+        .route("/ui/alerts/bulk", post(console::bulk))
+        .route("/ui/alerts/{id}", get(console::alert_page))
+        .route("/ui/alerts/{id}/action", post(console::alert_action))
+        .route("/ui/incidents", get(incidents::list))
+        .route("/ui/incidents/{id}", get(incidents::page))
+        .route("/ui/incidents/{id}/comment", post(incidents::comment))
+        .route("/ui/incidents/{id}/update", post(incidents::update))
+        .route("/ui/sla", get(incidents::sla))
+        .route("/ui/detection", get(detection::catalogue))
+        .route("/ui/admin", get(admin::overview))
+}
+
+async fn static_css() -> Response {
+    static_file(
+        "text/css; charset=utf-8",
+        include_str!("../../static/vigie.css"),
+    )
+}
+
+async fn static_js() -> Response {
+    static_file(
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/vigie.js"),
+    )
+}
+
+fn static_file(content_type: &'static str, body: &'static str) -> Response {
+    let mut response = body.into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    response
+}
+
+/// A cookie value of the request.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value.trim().to_owned())
+}
+
+/// The language of a request: the switch's cookie, else `Accept-Language`, else English.
+pub fn request_lang(headers: &HeaderMap) -> Lang {
+    cookie(headers, LANG_COOKIE)
+        .and_then(|v| Lang::from_tag(&v))
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or(Lang::En)
+}
+
+/// The path and query of a request, for "come back here" links.
+fn here(parts: &Parts) -> String {
+    parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| "/ui/".to_owned(), |p| p.as_str().to_owned())
+}
+
+/// Whether `back` is a path of this application (never another site).
+pub(crate) fn safe_back(back: &str) -> &str {
+    if back.starts_with("/ui") && !back.starts_with("//") && !back.contains('\\') {
+        back
+    } else {
+        "/ui/"
+    }
+}
+
+/// The signed-in caller of a page.
+pub struct Viewer {
+    /// Who, with which role and scope.
+    pub principal: Principal,
+    /// The page language.
+    pub lang: Lang,
+    /// The CSRF token for forms, when the session was opened by the UI login.
+    pub csrf: Option<String>,
+    /// This page's path and query.
+    pub here: String,
+    /// The request's `Origin` and `Host`, for form checks.
+    origin: Option<String>,
+    host: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let lang = request_lang(&parts.headers);
+        let here = here(parts);
+        let to_login = || {
+            Redirect::to(&format!("/ui/login?next={}", html::url_encode(&here))).into_response()
+        };
+        let Some(secret) = session_cookie(&parts.headers) else {
+            return Err(to_login());
+        };
+        let Ok(principal) = state.access().authenticate_session(&secret).await else {
+            return Err(to_login());
+        };
+        let header_text = |name| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        Ok(Viewer {
+            csrf: cookie(&parts.headers, CSRF_COOKIE),
+            origin: header_text(header::ORIGIN),
+            host: header_text(header::HOST),
+            principal,
+            lang,
+            here,
+        })
+    }
+}
+
+impl Viewer {
+    /// The catalogue of the viewer's language.
+    pub fn cat(&self) -> &'static Catalog {
+        Catalog::of(self.lang)
+    }
+
+    /// The user name shown in the header (the actor without its `user:` prefix).
+    pub fn name(&self) -> &str {
+        let actor = self.principal.actor.0.as_str();
+        actor.strip_prefix("user:").unwrap_or(actor)
+    }
+
+    /// Whether the viewer works in the SOC console.
+    pub fn is_soc(&self) -> bool {
+        html::is_soc(self.principal.role)
+    }
+
+    /// A whole page.
+    pub fn page(&self, section: &str, title: &str, body: &str) -> Response {
+        let chrome = Chrome {
+            cat: self.cat(),
+            user: Some((self.name(), self.principal.role)),
+            csrf: self.csrf.as_deref(),
+            here: &self.here,
+            section,
+        };
+        axum::response::Html(html::page(&chrome, title, body)).into_response()
+    }
+
+    /// A hidden CSRF field.
+    pub fn csrf_field(&self) -> String {
+        html::csrf_field(self.csrf.as_deref())
+    }
+
+    /// An error page with the status's title and a message.
+    pub fn error(&self, status: StatusCode, message: &str) -> Response {
+        error_page(self.cat(), Some(self), status, message)
+    }
+
+    /// The error page of a failed store or access call.
+    pub fn api_error(&self, error: impl Into<ApiError>) -> Response {
+        let error = error.into();
+        let (status, message) = match &error {
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m.clone()),
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m.clone()),
+            ApiError::BadRequest(m) | ApiError::Conflict(m) => (StatusCode::BAD_REQUEST, m.clone()),
+            ApiError::Csrf(m) => (StatusCode::FORBIDDEN, m.clone()),
+            ApiError::Internal(detail) => {
+                tracing::error!(%detail, "page failed inside vigie");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    self.cat().t("error-internal"),
+                )
+            }
+            other => (StatusCode::BAD_REQUEST, other.to_string()),
+        };
+        self.error(status, &message)
+    }
+
+    /// Refuses (403, audited like the API) unless the viewer may do `what`.
+    pub async fn require(
+        &self,
+        state: &AppState,
+        what: Permission,
+        object: &str,
+    ) -> Result<(), Response> {
+        Desk(self.principal.clone())
+            .require(state, what, object)
+            .await
+            .map_err(|e| self.api_error(e))
+    }
+
+    /// Refuses (404, as if the page did not exist) unless the viewer works in the SOC: client
+    /// contacts only see the portal.
+    pub fn require_soc(&self) -> Result<(), Response> {
+        if self.is_soc() {
+            Ok(())
+        } else {
+            Err(self.error(StatusCode::NOT_FOUND, &self.cat().t("error-not-found")))
+        }
+    }
+
+    /// Checks a POST form: same origin, and the session's CSRF token in field `csrf`.
+    /// A refusal is audited.
+    pub async fn check_form(&self, state: &AppState, form: &Form) -> Result<(), Response> {
+        let same_origin = match (&self.origin, &self.host) {
+            (None, _) => true,
+            (Some(origin), Some(host)) => origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"))
+                .is_some_and(|authority| authority.eq_ignore_ascii_case(host)),
+            (Some(_), None) => false,
+        };
+        if same_origin && self.principal.csrf_ok(form.get("csrf")) {
+            return Ok(());
+        }
+        let record = AuditRecord::new(
+            &self.principal.actor.0,
+            None,
+            "authz.denied",
+            &self.here,
+            serde_json::json!({"needed": "csrf", "role": self.principal.role}),
+        );
+        if let Err(error) = state.store().audit(&record).await {
+            tracing::error!(%error, "could not audit a refused form");
+        }
+        Err(self.error(StatusCode::FORBIDDEN, &self.cat().t("error-csrf")))
+    }
+}
+
+/// An error page; `viewer` adds the navigation when someone is signed in.
+pub fn error_page(
+    cat: &Catalog,
+    viewer: Option<&Viewer>,
+    status: StatusCode,
+    message: &str,
+) -> Response {
+    let title = match status {
+        StatusCode::NOT_FOUND => cat.t("error-not-found-title"),
+        StatusCode::FORBIDDEN => cat.t("error-forbidden-title"),
+        StatusCode::BAD_REQUEST => cat.t("error-bad-request-title"),
+        _ => cat.t("error-title"),
+    };
+    let body = format!(
+        r#"<p class="error" role="alert">{}</p><p><a href="/ui/">{}</a></p>"#,
+        esc(message),
+        esc(&cat.t("back-home"))
+    );
+    let here = viewer.map_or("/ui/", |v| v.here.as_str());
+    let chrome = Chrome {
+        cat,
+        user: viewer.map(|v| (v.name(), v.principal.role)),
+        csrf: viewer.and_then(|v| v.csrf.as_deref()),
+        here,
+        section: "",
+    };
+    (status, axum::response::Html(html::page(&chrome, &title, &body))).into_response()
+}
+
+/// A decoded `application/x-www-form-urlencoded` body or query string; keys may repeat.
+#[derive(Debug, Default)]
+pub struct Form(pub Vec<(String, String)>);
+
+impl Form {
+    /// Decodes `text` (`+` is a space, `%XX` a byte; invalid UTF-8 is replaced).
+    pub fn parse(text: &str) -> Form {
+        Form(
+            text.split('&')
+                .filter(|p| !p.is_empty())
+                .map(|pair| {
+                    let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                    (decode(k), decode(v))
+                })
+                .collect(),
+        )
+    }
+
+    /// The first value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first non-empty value of `key`.
+    pub fn value(&self, key: &str) -> Option<&str> {
+        self.get(key).map(str::trim).filter(|v| !v.is_empty())
+    }
+
+    /// Every value of `key`.
+    pub fn all(&self, key: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = |c: u8| (c as char).to_digit(16);
+                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push((h * 16 + l) as u8);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The query string of a request as a [`Form`].
+pub fn query(parts: &axum::http::Uri) -> Form {
+    Form::parse(parts.query().unwrap_or_default())
+}
+
+/// A role's name in the viewer's language.
+pub fn role_name(cat: &Catalog, role: Role) -> String {
+    cat.t(&format!("role-{}", role.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_decoding() {
+        let f = Form::parse("a=1&ids=x&ids=y&text=caf%C3%A9+au+lait&bad=%zz&tail=%4");
+        assert_eq!(f.get("a"), Some("1"));
+        assert_eq!(f.all("ids"), vec!["x", "y"]);
+        assert_eq!(f.get("text"), Some("café au lait"));
+        assert_eq!(f.get("bad"), Some("%zz"));
+        assert_eq!(f.get("tail"), Some("%4"));
+        assert_eq!(f.value("missing"), None);
+    }
+
+    #[test]
+    fn back_links_stay_on_the_site() {
+        assert_eq!(safe_back("/ui/incidents/3"), "/ui/incidents/3");
+        assert_eq!(safe_back("//evil.example/ui"), "/ui/");
+        assert_eq!(safe_back("https://evil.example/"), "/ui/");
+        assert_eq!(safe_back("/ui\\..\\x"), "/ui/");
+    }
+}
