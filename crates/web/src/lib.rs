@@ -99,6 +99,10 @@ pub fn router(state: AppState) -> Router {
             get(api::hunt::get_job).delete(api::hunt::cancel_job),
         )
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            api::es::root_probe,
+        ))
         .layer(axum::middleware::map_response(
             api::session::security_headers,
         ))

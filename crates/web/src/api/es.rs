@@ -34,7 +34,6 @@ pub const COMPAT_VERSION: &str = "8.17.0";
 /// Routes of the Elasticsearch-compatible surface, `_bulk` included.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(info).head(head_ok))
         .route("/_license", get(license))
         .route("/_xpack", get(xpack))
         .route("/_cluster/health", get(health))
@@ -78,6 +77,34 @@ pub fn routes() -> Router<AppState> {
             post(super::bulk::bulk_index).put(super::bulk::bulk_index),
         )
         .layer(axum::middleware::map_response(product_header))
+}
+
+/// `GET /` and `HEAD /` from an Elasticsearch client (any request to `/` that does not ask
+/// for HTML): the cluster information shippers probe first, behind the same credentials as
+/// `_bulk`. Browsers (which ask for `text/html`) go on to the web application at `/`.
+/// Installed with `axum::middleware::from_fn_with_state` around the whole router.
+pub async fn root_probe(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let method = request.method();
+    let root = request.uri().path() == "/"
+        && (method == axum::http::Method::GET || method == axum::http::Method::HEAD);
+    let browser = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if !root || browser {
+        return next.run(request).await;
+    }
+    let (mut parts, _body) = request.into_parts();
+    let response = match EsAuth::from_request_parts(&mut parts, &state).await {
+        Ok(auth) => info(auth).await.into_response(),
+        Err(error) => error.into_response(),
+    };
+    product_header(response).await
 }
 
 async fn product_header(mut response: Response) -> Response {
