@@ -23,8 +23,8 @@ pub(crate) struct Args {
     /// Directory of Sigma rules (searched recursively).
     #[arg(long)]
     rules: PathBuf,
-    /// Events: JSON Lines, `.gz` for gzip. Repeat for several files.
-    #[arg(long, required = true)]
+    /// Events: JSON Lines, `.gz` for gzip; several files may follow.
+    #[arg(long, required = true, num_args = 1..)]
     events: Vec<PathBuf>,
     /// Measure each phase for at least this many seconds.
     #[arg(long, default_value_t = 3.0)]
