@@ -283,3 +283,49 @@ fn backtest_of_a_correlation_returns_what_the_live_engine_fired() {
     let live_events = &live[0]["event"]["correlation"]["events"];
     assert_eq!(&hit["events"], live_events);
 }
+
+#[test]
+fn rules_test_shows_which_windows_fired_and_why() {
+    let events = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/correlation-events.jsonl");
+    let out = Command::new(BIN)
+        .args(["rules", "test"])
+        .arg(rules())
+        .arg("--events")
+        .arg(&events)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let report: Value = serde_json::from_str(&text).unwrap();
+    let correlation = &report["correlations"][0];
+    assert_eq!(correlation["id"], CORRELATION);
+    assert_eq!(correlation["matches"], 1, "{correlation}");
+    let fired = &correlation["fired"][0];
+    assert_eq!(fired["group"]["TargetUserName"], "svc-backup");
+    assert_eq!(fired["measure"], 3.0);
+    assert_eq!(fired["window_start"], "2026-11-25T09:00:00Z");
+    assert_eq!(fired["window_end"], "2026-11-25T09:10:00Z");
+    // Events are named by file and line; the out-of-order sixth line is in the window.
+    let named: Vec<&str> = fired["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        named[2].ends_with("correlation-events.jsonl#6"),
+        "{named:?}"
+    );
+    // Human form.
+    let out = Command::new(BIN)
+        .args(["rules", "test"])
+        .arg(rules())
+        .arg("--events")
+        .arg(&events)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("1 window(s) fired"), "{text}");
+    assert!(text.contains("measure 3"), "{text}");
+}

@@ -157,8 +157,7 @@ pub async fn backtest(
 pub async fn backtest_correlations(
     store: &dyn EventStore,
     scope: &TenantScope,
-    rules: Arc<RuleSet>,
-    correlations: Arc<vigie_detect::correlation::CorrelationSet>,
+    (rules, correlations): (Arc<RuleSet>, Arc<vigie_detect::correlation::CorrelationSet>),
     range: TimeRange,
     names: TenantNames,
     max_matches: usize,
@@ -182,11 +181,20 @@ pub async fn backtest_correlations(
             .map(|r| r.meta.id.clone())
             .collect();
         if !matched.is_empty() {
-            sink.1.push((stored.time, stored.event.id.to_string(), stored.event.clone(), matched));
+            sink.1.push((
+                stored.time,
+                stored.event.id.to_string(),
+                stored.event.clone(),
+                matched,
+            ));
         }
     })
     .await?;
-    let (examined, mut events) = std::mem::take(&mut *collected.lock().map_err(|e| StoreError::Worker(e.to_string()))?);
+    let (examined, mut events) = std::mem::take(
+        &mut *collected
+            .lock()
+            .map_err(|e| StoreError::Worker(e.to_string()))?,
+    );
     events.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     let mut state = vigie_detect::correlation::CorrelationState::default();
     let mut hits = Vec::new();
@@ -201,7 +209,11 @@ pub async fn backtest_correlations(
     };
     for hit in hits {
         report.matches_total += 1;
-        let day = hit.window_end.to_zoned(jiff::tz::TimeZone::UTC).date().to_string();
+        let day = hit
+            .window_end
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date()
+            .to_string();
         let tenant = tenant_name(&names, hit.tenant);
         *report.per_day.entry(day).or_default() += 1;
         *report.per_tenant.entry(tenant.clone()).or_default() += 1;

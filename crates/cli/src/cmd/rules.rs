@@ -285,8 +285,10 @@ fn run_test(
             "not_matched": explained,
         }));
     }
+    let (correlations, correlation_rejections) = correlation_test(rules, &set, &inputs)?;
     let total: u64 = results
         .iter()
+        .chain(&correlations)
         .map(|r| r["matches"].as_u64().unwrap_or(0))
         .sum();
     match format {
@@ -298,6 +300,8 @@ fn run_test(
                 "warnings": report.warnings,
                 "matches": total,
                 "rules": results,
+                "correlations": correlations,
+                "correlation_rejected": correlation_rejections.iter().map(ToString::to_string).collect::<Vec<_>>(),
             });
             println!("{}", serde_json::to_string_pretty(&document)?);
         }
@@ -332,6 +336,35 @@ fn run_test(
                     }
                 }
             }
+            for rejection in &correlation_rejections {
+                println!("rejected {rejection}");
+            }
+            for result in &correlations {
+                println!(
+                    "{}: {} window(s) fired [{} {}]",
+                    result["title"].as_str().unwrap_or_default(),
+                    result["matches"],
+                    result["type"].as_str().unwrap_or_default(),
+                    result["id"].as_str().unwrap_or_default(),
+                );
+                for hit in result["fired"].as_array().into_iter().flatten() {
+                    println!(
+                        "    fired    group {} from {} to {}: measure {} ({} event(s): {})",
+                        hit["group"],
+                        hit["window_start"].as_str().unwrap_or_default(),
+                        hit["window_end"].as_str().unwrap_or_default(),
+                        hit["measure"],
+                        hit["total_events"],
+                        hit["events"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(Value::as_str)
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    );
+                }
+            }
             println!(
                 "{} event(s), {} rule(s) loaded, {} rejected, {total} match(es)",
                 inputs.len(),
@@ -340,9 +373,153 @@ fn run_test(
             );
         }
     }
-    Ok(if report.rejected.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(
+        if report.rejected.is_empty() && correlation_rejections.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        },
+    )
+}
+
+/// Every `.yml`/`.yaml` file of the rule paths, read.
+fn rule_texts(paths: &[PathBuf]) -> anyhow::Result<Vec<(PathBuf, String)>> {
+    fn walk(path: &std::path::Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        if std::fs::metadata(path)?.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+                .map(|e| e.map(|e| e.path()))
+                .collect::<Result<_, _>>()?;
+            entries.sort();
+            for entry in entries {
+                if std::fs::metadata(&entry)?.is_dir()
+                    || matches!(
+                        entry.extension().and_then(|e| e.to_str()),
+                        Some("yml" | "yaml")
+                    )
+                {
+                    walk(&entry, out)?;
+                }
+            }
+        } else {
+            out.push(path.to_owned());
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    for path in paths {
+        walk(path, &mut files).with_context(|| format!("cannot read {}", path.display()))?;
+    }
+    files
+        .into_iter()
+        .map(|f| {
+            std::fs::read_to_string(&f)
+                .map(|text| (f.clone(), text))
+                .with_context(|| format!("cannot read rule file {}", f.display()))
+        })
+        .collect()
+}
+
+/// The event time of a test event: `@timestamp`, `UtcTime` (Sysmon, UTC) or `TimeCreated`
+/// when present, else the file order (one millisecond apart) so windows follow the files.
+fn event_time(event: &Event, index: usize) -> jiff::Timestamp {
+    for field in ["@timestamp", "UtcTime", "TimeCreated", "timestamp"] {
+        if let Some(Value::String(text)) = event.field(field) {
+            if let Ok(ts) = text.parse::<jiff::Timestamp>() {
+                return ts;
+            }
+            if let Ok(dt) = text.replace(' ', "T").parse::<jiff::civil::DateTime>()
+                && let Ok(ts) = dt.to_zoned(jiff::tz::TimeZone::UTC)
+            {
+                return ts.timestamp();
+            }
+        }
+    }
+    jiff::Timestamp::UNIX_EPOCH
+        .checked_add(jiff::SignedDuration::from_millis(index as i64))
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+/// Runs the correlation rules of the rule paths over the test events, in event-time order:
+/// which windows fired, with their group, window, measure and contributing events.
+fn correlation_test(
+    paths: &[PathBuf],
+    set: &RuleSet,
+    inputs: &[Input],
+) -> anyhow::Result<(
+    Vec<Value>,
+    Vec<vigie_detect::correlation::CorrelationRejection>,
+)> {
+    let known: std::collections::HashSet<String> =
+        set.rules().iter().map(|r| r.meta.id.clone()).collect();
+    let (correlations, rejected, _) = vigie_detect::correlation::from_texts(
+        &rule_texts(paths)?,
+        &known,
+        vigie_detect::correlation::CorrelationLimits::default(),
+    );
+    if correlations.is_empty() {
+        return Ok((Vec::new(), rejected));
+    }
+    let place: std::collections::HashMap<String, String> = inputs
+        .iter()
+        .map(|i| {
+            (
+                i.event.id.to_string(),
+                format!("{}#{}", i.file.display(), i.number),
+            )
+        })
+        .collect();
+    let mut ordered: Vec<(jiff::Timestamp, &Input)> = inputs
+        .iter()
+        .enumerate()
+        .map(|(index, input)| (event_time(&input.event, index), input))
+        .collect();
+    ordered.sort_by_key(|(time, _)| *time);
+    let mut state = vigie_detect::correlation::CorrelationState::default();
+    let mut hits = Vec::new();
+    for (time, input) in ordered {
+        let matched = set
+            .evaluate(&input.event)
+            .iter()
+            .map(|r| r.meta.id.clone())
+            .collect();
+        let observation = vigie_detect::correlation::Observation::of(&input.event, time, matched);
+        hits.extend(correlations.observe(&mut state, &observation));
+    }
+    hits.extend(correlations.finish(&mut state));
+    let results = correlations
+        .rules()
+        .iter()
+        .map(|rule| {
+            let fired: Vec<Value> = hits
+                .iter()
+                .filter(|h| h.rule_id == rule.id)
+                .map(|h| {
+                    let group: Map<String, Value> = h
+                        .group
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                        .collect();
+                    serde_json::json!({
+                        "group": group,
+                        "window_start": h.window_start.to_string(),
+                        "window_end": h.window_end.to_string(),
+                        "measure": h.measure,
+                        "value": h.value,
+                        "total_events": h.total_events,
+                        "events": h.events.iter().map(|id| place.get(id).cloned().unwrap_or_else(|| id.clone())).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "id": rule.id,
+                "title": rule.title,
+                "type": rule.kind,
+                "condition": rule.condition,
+                "timespan_seconds": rule.timespan.as_secs(),
+                "matches": fired.len(),
+                "fired": fired,
+            })
+        })
+        .collect();
+    Ok((results, rejected))
 }

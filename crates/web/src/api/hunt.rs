@@ -253,8 +253,7 @@ pub async fn backtest(
                     let report = vigie_store::retro::backtest_correlations(
                         store.as_ref(),
                         &scope,
-                        base,
-                        correlations,
+                        (base, correlations),
                         range,
                         names,
                         max,
