@@ -125,6 +125,50 @@ pub(crate) struct DetectionConfig {
     /// Directory of Sigma rules (`.yml`/`.yaml`, searched recursively). Without it vigie
     /// runs with no rules and says so at start. `--rules DIR` overrides it.
     pub rules_dir: Option<PathBuf>,
+    /// Correlation rules on the stream.
+    pub correlation: CorrelationConfig,
+}
+
+/// `[detection.correlation]`
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct CorrelationConfig {
+    /// Seconds an event may arrive behind the tenant's newest event time and still be
+    /// correlated; later ones are counted (`vigie_correlation_late_events`). Default 60.
+    pub allowed_lateness_seconds: u64,
+    /// Most groups kept per tenant and correlation rule; beyond it the least recently seen
+    /// group is evicted and counted. Default 10000.
+    pub max_groups_per_rule: u64,
+    /// Most events kept per group; beyond it the oldest are dropped and counted. Default
+    /// 10000.
+    pub max_events_per_group: u64,
+    /// Most contributing event ids named in a correlation alert (the total is always
+    /// given). Default 50.
+    pub max_listed_events: u64,
+}
+
+impl Default for CorrelationConfig {
+    fn default() -> Self {
+        Self {
+            allowed_lateness_seconds: 60,
+            max_groups_per_rule: 10_000,
+            max_events_per_group: 10_000,
+            max_listed_events: 50,
+        }
+    }
+}
+
+impl CorrelationConfig {
+    /// The engine's limits.
+    pub(crate) fn limits(&self) -> vigie_detect::correlation::CorrelationLimits {
+        let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        vigie_detect::correlation::CorrelationLimits {
+            allowed_lateness: std::time::Duration::from_secs(self.allowed_lateness_seconds),
+            max_groups_per_rule: size(self.max_groups_per_rule),
+            max_events_per_group: size(self.max_events_per_group),
+            max_listed_events: size(self.max_listed_events),
+        }
+    }
 }
 
 /// `[pipeline]`
@@ -617,6 +661,14 @@ impl VigieConfig {
             ("[log] segment_bytes", self.log.segment_bytes),
             ("[log] max_record_bytes", self.log.max_record_bytes),
             ("[pipeline] batch_size", self.pipeline.batch_size),
+            (
+                "[detection.correlation] max_groups_per_rule",
+                self.detection.correlation.max_groups_per_rule,
+            ),
+            (
+                "[detection.correlation] max_events_per_group",
+                self.detection.correlation.max_events_per_group,
+            ),
             ("[store] batch_size", self.store.batch_size),
             (
                 "[store] housekeeping_seconds",

@@ -61,7 +61,11 @@ pub(crate) fn run(command: Command) -> anyhow::Result<ExitCode> {
             let (rules, mut report) = RuleSet::load_dir(&dir)?;
             report.rejected.retain(|r| !is_correlation_rejection(r));
             print_report(&report, verbose);
-            let (correlations, rejected) = load_correlations(&dir, &rules);
+            let (correlations, rejected) = load_correlations(
+                &dir,
+                &rules,
+                vigie_detect::correlation::CorrelationLimits::default(),
+            );
             for rejection in &rejected {
                 println!("rejected {rejection}");
             }
@@ -127,17 +131,14 @@ pub(crate) fn print_report(report: &LoadReport, verbose: bool) {
 pub(crate) fn load_correlations(
     dir: &std::path::Path,
     rules: &RuleSet,
+    limits: vigie_detect::correlation::CorrelationLimits,
 ) -> (
     vigie_detect::correlation::CorrelationSet,
     Vec<vigie_detect::correlation::CorrelationRejection>,
 ) {
     let known: std::collections::HashSet<String> =
         rules.rules().iter().map(|r| r.meta.id.clone()).collect();
-    let (set, rejected, _found) = vigie_detect::correlation::load_dir(
-        dir,
-        &known,
-        vigie_detect::correlation::CorrelationLimits::default(),
-    );
+    let (set, rejected, _found) = vigie_detect::correlation::load_dir(dir, &known, limits);
     (set, rejected)
 }
 

@@ -14,6 +14,7 @@ use std::time::Duration;
 use anyhow::Context;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use vigie_detect::RuleSet;
+use vigie_detect::correlation::CorrelationSet;
 use vigie_ingest::{Intake, IntakeConfig};
 use vigie_log::{Wal, WalConfig};
 use vigie_pipeline::{Pipeline, PipelineConfig};
@@ -47,10 +48,10 @@ pub(crate) struct Server {
     shutdown: tokio::sync::watch::Sender<bool>,
     http: tokio::task::JoinHandle<std::io::Result<()>>,
     pipeline: tokio::task::JoinHandle<()>,
-    /// The event-store indexer, when the store is enabled.
-    indexer: Option<tokio::task::JoinHandle<()>>,
     /// Audit checkpoints and the SLA breach sweep (`cmd::audit::desk_housekeeping`).
     desk: tokio::task::JoinHandle<()>,
+    /// The event-store indexer, when the store is enabled.
+    indexer: Option<tokio::task::JoinHandle<()>>,
     /// The bound syslog listeners, by name.
     pub(crate) syslog: super::syslog::Listeners,
     /// Held while serving: `vigie import` refuses to write the same log meanwhile.
@@ -111,7 +112,8 @@ pub(crate) async fn start(
         truncated_bytes = recovery.truncated_bytes,
         "durable log opened"
     );
-    let rules = Arc::new(load_rules(config, store.as_ref()).await?);
+    let (rules, correlations) = load_rules(config, store.as_ref()).await?;
+    let rules = Arc::new(rules);
     let rules_for_hunt = rules.clone();
     let access = Access::new(store.clone());
     let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
@@ -125,7 +127,11 @@ pub(crate) async fn start(
             batch_size: usize::try_from(config.pipeline.batch_size).unwrap_or(usize::MAX),
             ..PipelineConfig::default()
         },
-    );
+    )
+    .with_correlations(
+        Arc::new(correlations),
+        Some(config.data_dir.join("correlation-state.json")),
+    )?;
     let pipeline_rx = shutdown_rx.clone();
     let pipeline = tokio::spawn(async move { pipeline.run(pipeline_rx).await });
     let (event_store, indexer) = super::hunt::start_store(
@@ -169,8 +175,12 @@ pub(crate) async fn start(
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
     let addr = listener.local_addr()?;
-    let desk =
-        super::audit::spawn_desk_housekeeping(config, store.clone(), shutdown_rx.clone())?;
+    let desk = super::audit::spawn_desk_housekeeping(config, store.clone(), shutdown_rx.clone())?;
+    let _reminders = super::nis2::spawn_reminders(
+        store.clone(),
+        Access::new(store.clone()).operator_scope(),
+        shutdown_rx.clone(),
+    );
     let mut http_rx = shutdown_rx;
     let http = tokio::spawn(async move {
         // The peer address feeds the per-source login throttle.
@@ -190,10 +200,10 @@ pub(crate) async fn start(
         shutdown,
         http,
         pipeline,
+        desk,
         indexer,
         syslog,
         _data_lock: data_lock,
-        desk,
     })
 }
 
@@ -210,10 +220,10 @@ impl Server {
             let _ = listener.task.await;
         }
         let _ = self.pipeline.await;
+        let _ = self.desk.await;
         if let Some(indexer) = self.indexer {
             let _ = indexer.await;
         }
-        let _ = self.desk.await;
     }
 }
 
@@ -242,15 +252,29 @@ fn random_password() -> String {
 }
 
 /// Loads the rules, prints and records the status of every file.
-async fn load_rules(config: &VigieConfig, store: &dyn StateStore) -> anyhow::Result<RuleSet> {
+/// Loads the detection rules and the correlation rules of the rules directory, logs and
+/// records the status of every document.
+async fn load_rules(
+    config: &VigieConfig,
+    store: &dyn StateStore,
+) -> anyhow::Result<(RuleSet, CorrelationSet)> {
     let Some(dir) = &config.detection.rules_dir else {
         tracing::warn!(
             "no rules directory configured: detection runs with no rules (set [detection] rules_dir or --rules)"
         );
         store.replace_rule_status(&[]).await?;
-        return Ok(RuleSet::from_yaml("", std::path::Path::new("none")).0);
+        return Ok((
+            RuleSet::from_yaml("", std::path::Path::new("none")).0,
+            CorrelationSet::default(),
+        ));
     };
-    let (rules, report) = RuleSet::load_dir(dir)?;
+    let (rules, mut report) = RuleSet::load_dir(dir)?;
+    let (correlations, correlation_rejections) =
+        super::rules::load_correlations(dir, &rules, config.detection.correlation.limits());
+    // Correlation documents are loaded by the correlation engine, not the base loader.
+    report
+        .rejected
+        .retain(|r| !super::rules::is_correlation_rejection(r));
     for rejection in &report.rejected {
         tracing::warn!(%rejection, "rule rejected");
     }
@@ -287,8 +311,34 @@ async fn load_rules(config: &VigieConfig, store: &dyn StateStore) -> anyhow::Res
         loaded: false,
         reason: Some(r.reason.clone()),
     }));
+    for rule in correlations.rules() {
+        statuses.push(RuleStatus {
+            path: dir.display().to_string(),
+            rule_id: Some(rule.id.clone()),
+            title: Some(rule.title.clone()),
+            severity: Some(rule.level),
+            loaded: true,
+            reason: None,
+        });
+    }
+    for rejection in &correlation_rejections {
+        tracing::warn!(%rejection, "correlation rule rejected");
+        statuses.push(RuleStatus {
+            path: rejection.path.display().to_string(),
+            rule_id: None,
+            title: rejection.title.clone(),
+            severity: None,
+            loaded: false,
+            reason: Some(rejection.reason.clone()),
+        });
+    }
+    tracing::info!(
+        loaded = correlations.len(),
+        rejected = correlation_rejections.len(),
+        "correlation rules loaded"
+    );
     store.replace_rule_status(&statuses).await?;
-    Ok(rules)
+    Ok((rules, correlations))
 }
 
 async fn shutdown_signal() {
