@@ -66,7 +66,7 @@ pub(crate) async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode>
             dir: wal_dir.clone(),
             segment_bytes: config.log.segment_bytes,
             max_record_bytes: config.log.max_record_bytes,
-            consumers: vec![super::serve::DETECT_CONSUMER.to_owned()],
+            consumers: super::serve::log_consumers(&config),
         })
         .with_context(|| format!("cannot open the durable log in {}", wal_dir.display()))?,
     );

@@ -30,6 +30,16 @@ pub(crate) const DETECT_CONSUMER: &str = "detect";
 /// The event-store indexer's consumer name in the log.
 pub(crate) const STORE_CONSUMER: &str = "store";
 
+/// The log consumers whose position keeps segments on disk: detection, and the event store
+/// when it is enabled. Everything that opens the log (`serve`, `import`) registers the same.
+pub(crate) fn log_consumers(config: &VigieConfig) -> Vec<String> {
+    if config.store.enabled {
+        vec![DETECT_CONSUMER.to_owned(), STORE_CONSUMER.to_owned()]
+    } else {
+        vec![DETECT_CONSUMER.to_owned()]
+    }
+}
+
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// Address to listen on; overrides `[server] listen`.
@@ -95,11 +105,7 @@ pub(crate) async fn start(
             dir: wal_dir.clone(),
             segment_bytes: config.log.segment_bytes,
             max_record_bytes: config.log.max_record_bytes,
-            consumers: if config.store.enabled {
-                vec![DETECT_CONSUMER.to_owned(), STORE_CONSUMER.to_owned()]
-            } else {
-                vec![DETECT_CONSUMER.to_owned()]
-            },
+            consumers: log_consumers(config),
         })
         .with_context(|| format!("cannot open the durable log in {}", wal_dir.display()))?,
     );
