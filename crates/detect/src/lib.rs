@@ -73,7 +73,8 @@
 //!
 //! # Not supported yet (rejected with a reason, never silently)
 //!
-//! - Correlation rules (`correlation:`) and filters (`filter:` meta-rules).
+//! - Filters (`filter:` meta-rules). Correlation documents are set aside by this loader
+//!   and loaded by [`correlation`].
 //! - Sigma 1.0 leftovers: aggregations in conditions (`| count() by x > 5`), `near`,
 //!   rule collections (`action: global` multi-document files).
 //! - `expand` placeholders (the specification requires rejecting such rules) and the time
