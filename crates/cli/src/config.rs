@@ -48,6 +48,9 @@ pub(crate) struct VigieConfig {
     /// The event store for hunting.
     #[serde(default)]
     pub store: StoreConfig,
+    /// NIS2 Article 23 reminders.
+    #[serde(default)]
+    pub nis2: Nis2Config,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -167,6 +170,42 @@ impl CorrelationConfig {
             max_groups_per_rule: size(self.max_groups_per_rule),
             max_events_per_group: size(self.max_events_per_group),
             max_listed_events: size(self.max_listed_events),
+        }
+    }
+}
+
+/// `[nis2]`: when NIS2 reminders go out (§6.2.5), to the assignee, the SOC lead and the
+/// entity's approvers.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct Nis2Config {
+    /// Fractions of each stage's period after which a reminder goes out. Default [0.5].
+    pub reminder_fractions: Vec<f64>,
+    /// Hours before each due date at which a reminder goes out. Default [4, 1].
+    pub reminder_hours_before: Vec<u64>,
+}
+
+impl Default for Nis2Config {
+    fn default() -> Self {
+        Self {
+            reminder_fractions: vec![0.5],
+            reminder_hours_before: vec![4, 1],
+        }
+    }
+}
+
+impl Nis2Config {
+    /// The reminder policy (the due date itself always reminds: breach).
+    pub(crate) fn policy(&self) -> vigie_soc::nis2::ReminderPolicy {
+        vigie_soc::nis2::ReminderPolicy {
+            fractions: self.reminder_fractions.clone(),
+            before: self
+                .reminder_hours_before
+                .iter()
+                .map(|h| {
+                    jiff::SignedDuration::from_hours(i64::try_from(*h).unwrap_or(i64::MAX / 3600))
+                })
+                .collect(),
         }
     }
 }
@@ -510,6 +549,7 @@ impl Default for VigieConfig {
             audit: AuditConfig::default(),
             syslog: SyslogConfig::default(),
             store: StoreConfig::default(),
+            nis2: Nis2Config::default(),
         }
     }
 }
@@ -545,7 +585,7 @@ impl std::fmt::Display for Problems {
 
 impl std::error::Error for Problems {}
 
-const SECTIONS: [&str; 8] = [
+const SECTIONS: [&str; 9] = [
     "server",
     "ingest",
     "log",
@@ -554,6 +594,7 @@ const SECTIONS: [&str; 8] = [
     "syslog",
     "store",
     "audit",
+    "nis2",
 ];
 
 impl VigieConfig {
@@ -610,6 +651,7 @@ impl VigieConfig {
                 "audit" => section(value, origin, key, &mut problems, &mut config.audit),
                 "syslog" => section(value, origin, key, &mut problems, &mut config.syslog),
                 "store" => section(value, origin, key, &mut problems, &mut config.store),
+                "nis2" => section(value, origin, key, &mut problems, &mut config.nis2),
                 other => problems.push(Problem {
                     place: place(other),
                     message: format!(
@@ -693,6 +735,14 @@ impl VigieConfig {
         for slug in self.store.tenants.keys() {
             if let Err(e) = vigie_event::TenantSlug::new(slug.as_str()) {
                 bad(&format!("[store.tenants.{slug}]"), e.to_string());
+            }
+        }
+        for fraction in &self.nis2.reminder_fractions {
+            if !(*fraction > 0.0 && *fraction < 1.0) {
+                bad(
+                    "[nis2] reminder_fractions",
+                    format!("{fraction} is not between 0 and 1 (exclusive)"),
+                );
             }
         }
         if self.ingest.max_line_bytes > self.ingest.max_decoded_bytes {

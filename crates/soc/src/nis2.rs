@@ -105,17 +105,46 @@ pub struct SentReminder {
     pub breach: bool,
 }
 
-/// Default reminder points: half the period, 4 h and 1 h before, and at the due date.
-pub fn reminder_points(start: Timestamp, due: Timestamp) -> Vec<Timestamp> {
-    vigie_nis2::deadline::reminders(
-        start,
-        due,
-        &[0.5],
-        &[
-            jiff::SignedDuration::from_hours(4),
-            jiff::SignedDuration::from_hours(1),
-        ],
-    )
+/// When reminders go out: after each fraction of a stage's period, each duration before its
+/// due date, and at the due date itself (breach). Default: T-50 %, T-4 h, T-1 h, at breach.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReminderPolicy {
+    /// Fractions of the period (0 < f < 1).
+    pub fractions: Vec<f64>,
+    /// Lead times before the due date.
+    pub before: Vec<jiff::SignedDuration>,
+}
+
+impl Default for ReminderPolicy {
+    fn default() -> Self {
+        Self {
+            fractions: vec![0.5],
+            before: vec![
+                jiff::SignedDuration::from_hours(4),
+                jiff::SignedDuration::from_hours(1),
+            ],
+        }
+    }
+}
+
+static CONFIGURED: std::sync::OnceLock<ReminderPolicy> = std::sync::OnceLock::new();
+
+impl ReminderPolicy {
+    /// The reminder instants of a clock running from `start` to `due`.
+    pub fn points(&self, start: Timestamp, due: Timestamp) -> Vec<Timestamp> {
+        vigie_nis2::deadline::reminders(start, due, &self.fractions, &self.before)
+    }
+
+    /// Sets the process's policy from the configuration (first call wins; `vigie serve`
+    /// calls it once at start).
+    pub fn configure(policy: ReminderPolicy) {
+        let _ = CONFIGURED.set(policy);
+    }
+
+    /// The process's policy: the configured one, else the default.
+    pub fn configured() -> ReminderPolicy {
+        CONFIGURED.get().cloned().unwrap_or_default()
+    }
 }
 
 /// The NIS2 view of one incident.
@@ -257,12 +286,13 @@ pub trait Nis2Store: Send + Sync + 'static {
     ) -> Result<Nis2Case, SocError>;
     /// Every case with a running clock (aware, not closed) in the scope.
     async fn nis2_open_cases(&self, scope: &TenantScope) -> Result<Vec<Nis2Case>, SocError>;
-    /// Sends every reminder whose time has come at `now` (recorded on the case and audited
-    /// once each); returns them with their incident.
+    /// Sends every reminder whose time has come at `now` under `policy` (recorded on the
+    /// case and audited once each); returns them with their incident.
     async fn nis2_send_reminders(
         &self,
         scope: &TenantScope,
         now: Timestamp,
+        policy: &ReminderPolicy,
     ) -> Result<Vec<(i64, TenantSlug, SentReminder)>, SocError>;
 }
 
@@ -297,8 +327,9 @@ pub struct BoardRow {
     pub next_reminder: Option<Timestamp>,
 }
 
-/// Every open clock of `cases` at `now`, soonest first (the SOC lead's board).
-pub fn board(cases: &[Nis2Case], now: Timestamp) -> Vec<BoardRow> {
+/// Every open clock of `cases` at `now`, soonest first (the SOC lead's board), with the next
+/// reminder under `policy`.
+pub fn board(cases: &[Nis2Case], now: Timestamp, policy: &ReminderPolicy) -> Vec<BoardRow> {
     use vigie_nis2::deadline::DueStatus;
     let mut rows: Vec<BoardRow> = cases
         .iter()
@@ -310,7 +341,7 @@ pub fn board(cases: &[Nis2Case], now: Timestamp) -> Vec<BoardRow> {
                     return None;
                 }
                 let start = case.data.aware_at.unwrap_or(case.detected_at);
-                let next_reminder = reminder_points(start, at).into_iter().find(|t| *t > now);
+                let next_reminder = policy.points(start, at).into_iter().find(|t| *t > now);
                 Some(BoardRow {
                     incident_id: case.incident_id,
                     tenant_slug: case.tenant_slug.clone(),

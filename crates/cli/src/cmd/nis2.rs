@@ -45,7 +45,7 @@ pub(crate) async fn run(global: &Global, command: Command) -> anyhow::Result<Exi
                     .with_context(|| format!("tenant {slug} is outside the operator scope"))?;
             }
             let cases = store.nis2_open_cases(&scope).await?;
-            let rows = board(&cases, Timestamp::now());
+            let rows = board(&cases, Timestamp::now(), &config.nis2.policy());
             match format.as_str() {
                 "json" => println!("{}", serde_json::to_string_pretty(&rows)?),
                 "table" => {
@@ -74,7 +74,9 @@ pub(crate) async fn run(global: &Global, command: Command) -> anyhow::Result<Exi
             }
         }
         Command::Remind => {
-            let sent = store.nis2_send_reminders(&scope, Timestamp::now()).await?;
+            let sent = store
+                .nis2_send_reminders(&scope, Timestamp::now(), &config.nis2.policy())
+                .await?;
             for (incident, tenant, reminder) in &sent {
                 println!(
                     "incident {incident} ({tenant}): {} due {}{}",
@@ -97,11 +99,15 @@ pub(crate) async fn run(global: &Global, command: Command) -> anyhow::Result<Exi
 pub(crate) fn spawn_reminders(
     store: std::sync::Arc<dyn StateStore>,
     scope: vigie_event::TenantScope,
+    policy: vigie_soc::nis2::ReminderPolicy,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            match store.nis2_send_reminders(&scope, Timestamp::now()).await {
+            match store
+                .nis2_send_reminders(&scope, Timestamp::now(), &policy)
+                .await
+            {
                 Ok(sent) => {
                     for (incident, tenant, reminder) in sent {
                         tracing::warn!(

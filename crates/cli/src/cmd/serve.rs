@@ -182,9 +182,11 @@ pub(crate) async fn start(
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
     let addr = listener.local_addr()?;
     let desk = super::audit::spawn_desk_housekeeping(config, store.clone(), shutdown_rx.clone())?;
+    vigie_soc::nis2::ReminderPolicy::configure(config.nis2.policy());
     let _reminders = super::nis2::spawn_reminders(
         store.clone(),
         Access::new(store.clone()).operator_scope(),
+        config.nis2.policy(),
         shutdown_rx.clone(),
     );
     let mut http_rx = shutdown_rx;

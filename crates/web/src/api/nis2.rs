@@ -391,7 +391,11 @@ pub async fn board_route(
     desk.require(&state, Permission::ReadDesk, "nis2-board")
         .await?;
     let cases = state.store().nis2_open_cases(&desk.0.scope).await?;
-    Ok(Json(board(&cases, Timestamp::now())))
+    Ok(Json(board(
+        &cases,
+        Timestamp::now(),
+        &vigie_soc::nis2::ReminderPolicy::configured(),
+    )))
 }
 
 /// `GET /api/v1/tenants/{tenant}/nis2/profile`

@@ -16,8 +16,8 @@ use super::{SqliteStore, get, now, now_us, push_scope, timestamp};
 use crate::SocError;
 use crate::audit::AuditRecord;
 use crate::nis2::{
-    CaseData, CaseUpdate, NewSubmission, Nis2Case, Nis2Store, ProfileVersion, SentReminder,
-    Submission, reminder_points,
+    CaseData, CaseUpdate, NewSubmission, Nis2Case, Nis2Store, ProfileVersion, ReminderPolicy,
+    SentReminder, Submission,
 };
 
 fn invalid(what: &'static str, message: impl Into<String>) -> SocError {
@@ -592,6 +592,7 @@ impl Nis2Store for SqliteStore {
         &self,
         scope: &TenantScope,
         now: Timestamp,
+        policy: &ReminderPolicy,
     ) -> Result<Vec<(i64, TenantSlug, SentReminder)>, SocError> {
         let mut sent = Vec::new();
         for case in self.nis2_open_cases(scope).await? {
@@ -605,7 +606,8 @@ impl Nis2Store for SqliteStore {
                     continue;
                 };
                 // Only the latest point that has passed: no burst of stale reminders.
-                let Some(at) = reminder_points(start, due_at)
+                let Some(at) = policy
+                    .points(start, due_at)
                     .into_iter()
                     .rfind(|t| *t <= now)
                 else {
@@ -806,7 +808,7 @@ mod tests {
 
         // The board shows the open clocks, soonest first, and a reminder ahead.
         let open = store.nis2_open_cases(&operator).await.unwrap();
-        let rows = crate::nis2::board(&open, aware);
+        let rows = crate::nis2::board(&open, aware, &ReminderPolicy::default());
         assert_eq!(rows[0].due.stage, Stage::EarlyWarning);
         assert!(rows[0].next_reminder.is_some());
         assert!(rows.windows(2).all(|w| w[0].due.due_at <= w[1].due.due_at));
@@ -815,7 +817,10 @@ mod tests {
 
         // Thirteen hours later the T-50 % reminder of the early warning fires, once.
         let later = aware.checked_add(SignedDuration::from_hours(13)).unwrap();
-        let sent = store.nis2_send_reminders(&operator, later).await.unwrap();
+        let sent = store
+            .nis2_send_reminders(&operator, later, &ReminderPolicy::default())
+            .await
+            .unwrap();
         assert!(
             sent.iter()
                 .any(|(_, _, r)| r.stage == Stage::EarlyWarning && !r.breach),
@@ -823,7 +828,7 @@ mod tests {
         );
         assert!(
             store
-                .nis2_send_reminders(&operator, later)
+                .nis2_send_reminders(&operator, later, &ReminderPolicy::default())
                 .await
                 .unwrap()
                 .is_empty()
@@ -831,7 +836,7 @@ mod tests {
         // Tenant B's scope sends nothing for tenant A.
         assert!(
             store
-                .nis2_send_reminders(&scope_b, later)
+                .nis2_send_reminders(&scope_b, later, &ReminderPolicy::default())
                 .await
                 .unwrap()
                 .is_empty()
