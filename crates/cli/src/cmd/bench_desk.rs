@@ -128,7 +128,7 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
             .await?;
         first.push(t.elapsed());
         if let Some(i) = page.incidents.get(n % page.incidents.len().max(1)) {
-            ids.push(i.id);
+            ids.push((n, i.id));
         }
         let mut cursor = page.next_cursor;
         for _ in 0..4 {
@@ -180,8 +180,8 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let mut pages = Vec::new();
     let now = Timestamp::now();
-    for (n, id) in ids.iter().enumerate() {
-        let scope = tenant_scope(n);
+    for (n, id) in &ids {
+        let scope = tenant_scope(*n);
         let t = Instant::now();
         let detail = store.incident_detail(&scope, *id, now).await?;
         pages.push(t.elapsed());

@@ -90,6 +90,8 @@ CREATE TABLE incidents (
 CREATE INDEX incidents_tenant_created ON incidents (tenant_id, created_at, id);
 CREATE INDEX incidents_created ON incidents (created_at, id);
 CREATE INDEX incidents_status ON incidents (tenant_id, status, created_at, id);
+CREATE INDEX incidents_severity ON incidents (severity, created_at, id);
+CREATE INDEX incidents_tenant_severity ON incidents (tenant_id, severity, created_at, id);
 
 CREATE TABLE observables (
     incident_id INTEGER NOT NULL REFERENCES incidents (id),
