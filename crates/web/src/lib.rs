@@ -16,6 +16,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 mod state;
+pub mod ui;
 
 pub use state::{AppState, WebConfig};
 
@@ -83,6 +84,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sla/summary", get(api::sla::summary))
         .route("/api/v1/sla/breaches", get(api::sla::breaches))
         .merge(api::es::routes())
+        // The web application (server-rendered pages, see ui).
+        .merge(ui::routes())
         // Hunting on the event store (see api::hunt).
         .route("/api/v1/hunt", post(api::hunt::hunt))
         .route("/api/v1/rules/backtest", post(api::hunt::backtest))

@@ -62,14 +62,22 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
         let tenants_text = if u.tenants.is_empty() {
             cat.t("all-tenants")
         } else {
-            u.tenants.iter().map(|t| slug(*t)).collect::<Vec<_>>().join(", ")
+            u.tenants
+                .iter()
+                .map(|t| slug(*t))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         body.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&u.username),
             esc(&role_name(cat, u.role)),
             esc(&tenants_text),
-            esc(&cat.t(if u.disabled { "user-disabled" } else { "user-enabled" })),
+            esc(&cat.t(if u.disabled {
+                "user-disabled"
+            } else {
+                "user-enabled"
+            })),
         ));
     }
     body.push_str("</tbody></table>");

@@ -169,7 +169,11 @@ async fn dashboard(state: &AppState, viewer: &Viewer) -> Result<Response, Respon
         else {
             continue;
         };
-        for clock in detail.sla.iter().filter(|c| !c.met && (c.at_risk || c.breached)) {
+        for clock in detail
+            .sla
+            .iter()
+            .filter(|c| !c.met && (c.at_risk || c.breached))
+        {
             risky.push_str(&format!(
                 r#"<tr><td><a href="/ui/incidents/{id}">#{id}</a> {title}</td><td>{tenant}</td><td>{sev}</td><td>{kind}</td><td>{left}</td></tr>"#,
                 id = incident.id,
@@ -214,13 +218,19 @@ impl QueueQuery {
     fn read(q: &Form) -> Result<QueueQuery, String> {
         let min_severity = q
             .value("min_severity")
-            .map(|s| s.parse::<Severity>().map_err(|e| format!("min_severity: {e}")))
+            .map(|s| {
+                s.parse::<Severity>()
+                    .map_err(|e| format!("min_severity: {e}"))
+            })
             .transpose()?;
         let status = match q.get("status") {
             // The queue shows new alerts unless told otherwise; `any` shows every status.
             None => Some(AlertStatus::New),
             Some("" | "any") => None,
-            Some(s) => Some(s.parse::<AlertStatus>().map_err(|e| format!("status: {e}"))?),
+            Some(s) => Some(
+                s.parse::<AlertStatus>()
+                    .map_err(|e| format!("status: {e}"))?,
+            ),
         };
         Ok(QueueQuery {
             tenant: q.value("tenant").map(str::to_owned),
@@ -610,7 +620,11 @@ fn why(cat: &Catalog, rules: Option<&RuleBook>, alert: &Alert) -> String {
     let Some(RuleBook(rules)) = rules else {
         return format!("<p>{}</p>", esc(&cat.t("alert-why-unavailable")));
     };
-    let Some(index) = rules.rules().iter().position(|r| r.meta.id == alert.rule_id) else {
+    let Some(index) = rules
+        .rules()
+        .iter()
+        .position(|r| r.meta.id == alert.rule_id)
+    else {
         return format!("<p>{}</p>", esc(&cat.t("alert-why-rule-gone")));
     };
     let event = Event {
@@ -647,7 +661,11 @@ fn why(cat: &Catalog, rules: Option<&RuleBook>, alert: &Alert) -> String {
             r#"<li class="{}"><code>{}</code>: {}</li>"#,
             if *held { "held" } else { "not-held" },
             esc(name),
-            esc(&cat.t(if *held { "alert-why-held" } else { "alert-why-not-held" }))
+            esc(&cat.t(if *held {
+                "alert-why-held"
+            } else {
+                "alert-why-not-held"
+            }))
         ));
     }
     out.push_str("</ul>");

@@ -76,7 +76,10 @@ pub async fn catalogue(State(state): State<AppState>, viewer: Viewer) -> Respons
         let status = if r.loaded {
             format!(r#"<span class="ok">{}</span>"#, esc(&cat.t("rule-loaded")))
         } else {
-            format!(r#"<span class="late">{}</span>"#, esc(&cat.t("rule-rejected")))
+            format!(
+                r#"<span class="late">{}</span>"#,
+                esc(&cat.t("rule-rejected"))
+            )
         };
         let reason = r
             .reason

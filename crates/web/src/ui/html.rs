@@ -166,7 +166,13 @@ fn lang_switch(cat: &Catalog, here: &str) -> String {
 }
 
 /// A `<select>` with a visible label; `options` are `(value, text)`.
-pub fn select(id: &str, name: &str, label: &str, options: &[(String, String)], current: &str) -> String {
+pub fn select(
+    id: &str,
+    name: &str,
+    label: &str,
+    options: &[(String, String)],
+    current: &str,
+) -> String {
     let mut out = format!(
         r#"<label for="{id}">{}</label><select id="{id}" name="{name}">"#,
         esc(label)
@@ -193,6 +199,9 @@ mod tests {
             esc(r#"<script>alert("x")</script> & 'y'"#),
             "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
         );
-        assert_eq!(url_encode("/ui/alerts?tenant=a b&x"), "%2Fui%2Falerts%3Ftenant%3Da%20b%26x");
+        assert_eq!(
+            url_encode("/ui/alerts?tenant=a b&x"),
+            "%2Fui%2Falerts%3Ftenant%3Da%20b%26x"
+        );
     }
 }

@@ -116,8 +116,8 @@ impl Catalog {
         let mut bundle = FluentBundle::new_concurrent(vec![langid]);
         // Isolation marks around arguments would show in titles and form values.
         bundle.set_use_isolating(false);
-        let resource = FluentResource::try_new(lang.source().to_owned())
-            .unwrap_or_else(|(res, _errors)| res);
+        let resource =
+            FluentResource::try_new(lang.source().to_owned()).unwrap_or_else(|(res, _errors)| res);
         // Duplicate ids are caught by the tests; keep the first.
         let _ = bundle.add_resource(resource);
         Catalog { lang, bundle }
@@ -202,10 +202,17 @@ impl Catalog {
         } else {
             self.tr(
                 "duration-hm",
-                &[("h", Arg::Num(m / 60)), ("m", Arg::Str(format!("{:02}", m % 60)))],
+                &[
+                    ("h", Arg::Num(m / 60)),
+                    ("m", Arg::Str(format!("{:02}", m % 60))),
+                ],
             )
         };
-        if minutes < 0 { format!("-{text}") } else { text }
+        if minutes < 0 {
+            format!("-{text}")
+        } else {
+            text
+        }
     }
 }
 
@@ -258,9 +265,15 @@ mod tests {
     fn files_parse_without_errors_or_duplicates() {
         for lang in Lang::ALL {
             let resource = FluentResource::try_new(lang.source().to_owned());
-            assert!(resource.is_ok(), "{lang:?}: {:?}", resource.err().map(|e| e.1));
+            assert!(
+                resource.is_ok(),
+                "{lang:?}: {:?}",
+                resource.err().map(|e| e.1)
+            );
             let mut bundle = FluentBundle::new_concurrent(vec![
-                lang.tag().parse::<unic_langid::LanguageIdentifier>().unwrap(),
+                lang.tag()
+                    .parse::<unic_langid::LanguageIdentifier>()
+                    .unwrap(),
             ]);
             assert!(
                 bundle.add_resource(resource.unwrap()).is_ok(),
@@ -294,7 +307,10 @@ mod tests {
 
     #[test]
     fn numbers_plurals_and_durations_per_language() {
-        assert_eq!(Catalog::of(Lang::Fr).number(1_234_567), "1\u{202f}234\u{202f}567");
+        assert_eq!(
+            Catalog::of(Lang::Fr).number(1_234_567),
+            "1\u{202f}234\u{202f}567"
+        );
         assert_eq!(Catalog::of(Lang::Nl).number(1_234_567), "1.234.567");
         assert_eq!(Catalog::of(Lang::De).number(-12_345), "-12.345");
         assert_eq!(Catalog::of(Lang::En).number(999), "999");
@@ -317,7 +333,10 @@ mod tests {
         );
         assert_eq!(Lang::from_accept_language("es, it"), None);
         assert_eq!(Lang::from_tag("DE_be"), Some(Lang::De));
-        assert_eq!(Lang::from_accept_language("fr;q=0, de;q=0.1"), Some(Lang::De));
+        assert_eq!(
+            Lang::from_accept_language("fr;q=0, de;q=0.1"),
+            Some(Lang::De)
+        );
     }
 
     /// The sources of the pages, where message ids are asked for.
@@ -363,7 +382,14 @@ mod tests {
         ] {
             ids.insert(format!("nis2-stage-{}", s.as_str()));
         }
-        for s in ["open", "overdue", "met", "met_late", "withdrawn", "ask_authority"] {
+        for s in [
+            "open",
+            "overdue",
+            "met",
+            "met_late",
+            "withdrawn",
+            "ask_authority",
+        ] {
             ids.insert(format!("nis2-due-{s}"));
         }
         // Timeline kinds written by the store (crates/soc/src/state/sqlite/desk.rs).
@@ -409,7 +435,11 @@ mod tests {
                 }
             }
             for piece in source.split(".tr(\n").skip(1) {
-                if let Some(id) = piece.trim_start().strip_prefix('"').and_then(|p| p.split('"').next()) {
+                if let Some(id) = piece
+                    .trim_start()
+                    .strip_prefix('"')
+                    .and_then(|p| p.split('"').next())
+                {
                     out.insert(id.to_owned());
                 }
             }
@@ -433,20 +463,39 @@ mod tests {
         }
         let dynamic = dynamic_ids();
         let asked = asked_ids();
-        assert!(asked.contains("login-title") && asked.contains("alerts-count"), "{asked:?}");
-        let missing: Vec<_> = asked.union(&dynamic).filter(|id| !en.contains(*id)).collect();
-        assert!(missing.is_empty(), "ids asked for but not in the files: {missing:?}");
+        assert!(
+            asked.contains("login-title") && asked.contains("alerts-count"),
+            "{asked:?}"
+        );
+        let missing: Vec<_> = asked
+            .union(&dynamic)
+            .filter(|id| !en.contains(*id))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "ids asked for but not in the files: {missing:?}"
+        );
         let unused: Vec<_> = en
             .iter()
             .filter(|id| !named_in_sources(id) && !dynamic.contains(*id))
             .collect();
-        assert!(unused.is_empty(), "ids in the files that no page asks for: {unused:?}");
+        assert!(
+            unused.is_empty(),
+            "ids in the files that no page asks for: {unused:?}"
+        );
         // The same messages are not left untranslated (a copied English line).
         for lang in [Lang::Fr, Lang::Nl, Lang::De] {
-            let same: Vec<_> = ["login-title", "nav-alerts", "alert-escalate", "incident-comments", "sla-overdue", "error-not-found"]
-                .iter()
-                .filter(|id| Catalog::of(lang).t(id) == Catalog::of(Lang::En).t(id))
-                .collect();
+            let same: Vec<_> = [
+                "login-title",
+                "nav-alerts",
+                "alert-escalate",
+                "incident-comments",
+                "sla-overdue",
+                "error-not-found",
+            ]
+            .iter()
+            .filter(|id| Catalog::of(lang).t(id) == Catalog::of(Lang::En).t(id))
+            .collect();
             assert!(same.is_empty(), "{lang:?}: untranslated {same:?}");
         }
     }

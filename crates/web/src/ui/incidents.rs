@@ -34,7 +34,10 @@ pub fn time_left(cat: &Catalog, due: Option<Timestamp>, now: Timestamp, breached
     let text = if minutes >= 0 && !breached {
         cat.tr("sla-left", &[("left", cat.duration(minutes).into())])
     } else {
-        cat.tr("sla-overdue", &[("late", cat.duration(minutes.abs()).into())])
+        cat.tr(
+            "sla-overdue",
+            &[("late", cat.duration(minutes.abs()).into())],
+        )
     };
     let class = if minutes >= 0 && !breached {
         "ok"
@@ -92,16 +95,17 @@ async fn list_inner(state: &AppState, viewer: &Viewer, uri: &Uri) -> Result<Resp
         "open" => filter.statuses = OPEN.to_vec(),
         "" | "any" => {}
         s => {
-            filter.statuses = vec![s.parse::<IncidentStatus>().map_err(|e| {
-                viewer.error(StatusCode::BAD_REQUEST, &format!("status: {e}"))
-            })?];
+            filter.statuses = vec![
+                s.parse::<IncidentStatus>()
+                    .map_err(|e| viewer.error(StatusCode::BAD_REQUEST, &format!("status: {e}")))?,
+            ];
         }
     }
     if let Some(s) = q.value("min_severity") {
-        filter.min_severity = Some(
-            s.parse::<Severity>()
-                .map_err(|e| viewer.error(StatusCode::BAD_REQUEST, &format!("min_severity: {e}")))?,
-        );
+        filter.min_severity =
+            Some(s.parse::<Severity>().map_err(|e| {
+                viewer.error(StatusCode::BAD_REQUEST, &format!("min_severity: {e}"))
+            })?);
     }
     let tenant = q.value("tenant").map(str::to_owned);
     if let Some(slug) = &tenant {
@@ -314,7 +318,11 @@ async fn page_inner(state: &AppState, viewer: &Viewer, id: &str) -> Result<Respo
             let state_text = if c.met {
                 format!(
                     r#"<span class="ok">{}</span>"#,
-                    esc(&cat.t(if c.breached { "sla-met-late" } else { "sla-met" }))
+                    esc(&cat.t(if c.breached {
+                        "sla-met-late"
+                    } else {
+                        "sla-met"
+                    }))
                 )
             } else {
                 let mut t = time_left(cat, c.due_at, now, c.breached);
@@ -339,10 +347,7 @@ async fn page_inner(state: &AppState, viewer: &Viewer, id: &str) -> Result<Respo
     body.push_str("</section>");
     // NIS2 clocks, when a case is open (awareness set).
     if viewer.is_soc()
-        && let Ok(Some(case)) = state
-            .store()
-            .nis2_case(&viewer.principal.scope, i.id)
-            .await
+        && let Ok(Some(case)) = state.store().nis2_case(&viewer.principal.scope, i.id).await
         && case.data.aware_at.is_some()
     {
         body.push_str(&format!(
@@ -353,7 +358,13 @@ async fn page_inner(state: &AppState, viewer: &Viewer, id: &str) -> Result<Respo
             esc(&cat.t("col-time-left")),
         ));
         for due in case.dues(now) {
-            let state_key = format!("nis2-due-{}", serde_json::to_value(due.status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default());
+            let state_key = format!(
+                "nis2-due-{}",
+                serde_json::to_value(due.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            );
             let left = if due.submitted_at.is_some() {
                 String::new()
             } else {
@@ -362,7 +373,11 @@ async fn page_inner(state: &AppState, viewer: &Viewer, id: &str) -> Result<Respo
             body.push_str(&format!(
                 r#"<tr><th scope="row">{}</th><td>{}</td><td>{}</td></tr>"#,
                 esc(&cat.t(&format!("nis2-stage-{}", due.stage.as_str()))),
-                esc(&if cat.has(&state_key) { cat.t(&state_key) } else { cat.t("nis2-due-other") }),
+                esc(&if cat.has(&state_key) {
+                    cat.t(&state_key)
+                } else {
+                    cat.t("nis2-due-other")
+                }),
                 left
             ));
         }
@@ -531,8 +546,20 @@ fn change_form(cat: &Catalog, viewer: &Viewer, detail: &IncidentDetail, users: &
         id = i.id,
         csrf = viewer.csrf_field(),
         status = select("c-status", "status", &cat.t("col-status"), &statuses, ""),
-        assignee = select("c-assignee", "assignee", &cat.t("col-assignee"), &assignees, ""),
-        severity = select("c-severity", "severity", &cat.t("col-severity"), &severities, i.severity.as_str()),
+        assignee = select(
+            "c-assignee",
+            "assignee",
+            &cat.t("col-assignee"),
+            &assignees,
+            ""
+        ),
+        severity = select(
+            "c-severity",
+            "severity",
+            &cat.t("col-severity"),
+            &severities,
+            i.severity.as_str()
+        ),
         rsit = select("c-rsit", "rsit", &cat.t("col-rsit"), &rsit, &current_rsit),
         tlp = select("c-tlp", "tlp", &cat.t("col-tlp"), &tlps, i.tlp.as_str()),
         save = esc(&cat.t("save")),
@@ -594,7 +621,11 @@ pub async fn update(
         return r;
     }
     if let Err(r) = viewer
-        .require(&state, Permission::WorkIncidents, &format!("incident:{number}"))
+        .require(
+            &state,
+            Permission::WorkIncidents,
+            &format!("incident:{number}"),
+        )
         .await
     {
         return r;
@@ -604,7 +635,10 @@ pub async fn update(
             StatusCode::BAD_REQUEST,
             &viewer.cat().tr(
                 "error-bad-field",
-                &[("field", field.to_owned().into()), ("value", value.to_owned().into())],
+                &[
+                    ("field", field.to_owned().into()),
+                    ("value", value.to_owned().into()),
+                ],
             ),
         )
     };
@@ -721,7 +755,10 @@ pub async fn sla(State(state): State<AppState>, viewer: Viewer) -> Response {
             esc(&cat.t("col-resolve-breaches")),
         ));
         let minutes = |s: Option<f64>| {
-            s.map_or_else(|| "–".to_owned(), |s| cat.duration((s / 60.0).round() as i64))
+            s.map_or_else(
+                || "–".to_owned(),
+                |s| cat.duration((s / 60.0).round() as i64),
+            )
         };
         for r in &rows {
             body.push_str(&format!(

@@ -98,7 +98,12 @@ pub async fn submit(
     let form = Form::parse(&String::from_utf8_lossy(&body));
     let next = safe_back(form.get("next").unwrap_or("/ui/")).to_owned();
     if !same_origin(&headers) {
-        return login_page(cat, &next, Some(&cat.t("error-csrf")), StatusCode::FORBIDDEN);
+        return login_page(
+            cat,
+            &next,
+            Some(&cat.t("error-csrf")),
+            StatusCode::FORBIDDEN,
+        );
     }
     if let Some(old) = session_cookie(&headers) {
         // Session fixation: whatever cookie came in is dead after this login.

@@ -28,6 +28,9 @@ pub mod html;
 pub mod i18n;
 pub mod incidents;
 pub mod login;
+#[cfg(test)]
+#[path = "tests.rs"]
+mod pages_tests;
 
 use std::sync::Arc;
 
@@ -172,9 +175,8 @@ impl FromRequestParts<AppState> for Viewer {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let lang = request_lang(&parts.headers);
         let here = here(parts);
-        let to_login = || {
-            Redirect::to(&format!("/ui/login?next={}", html::url_encode(&here))).into_response()
-        };
+        let to_login =
+            || Redirect::to(&format!("/ui/login?next={}", html::url_encode(&here))).into_response();
         let Some(secret) = session_cookie(&parts.headers) else {
             return Err(to_login());
         };
@@ -335,7 +337,11 @@ pub fn error_page(
         here,
         section: "",
     };
-    (status, axum::response::Html(html::page(&chrome, &title, &body))).into_response()
+    (
+        status,
+        axum::response::Html(html::page(&chrome, &title, &body)),
+    )
+        .into_response()
 }
 
 /// A decoded `application/x-www-form-urlencoded` body or query string; keys may repeat.
