@@ -22,7 +22,7 @@ pub use state::{AppState, WebConfig};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{delete, get, patch, post, put};
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
@@ -81,17 +81,40 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/tenants/{id}/sla",
             get(api::sla::get_contract).put(api::sla::put_contract),
         )
+        .route(
+            "/api/v1/incidents/{id}/nis2",
+            get(api::nis2::get).patch(api::nis2::update),
+        )
+        .route(
+            "/api/v1/incidents/{id}/nis2/awareness",
+            put(api::nis2::awareness),
+        )
+        .route(
+            "/api/v1/incidents/{id}/nis2/assess",
+            post(api::nis2::assess),
+        )
+        .route(
+            "/api/v1/incidents/{id}/nis2/confirm",
+            post(api::nis2::confirm),
+        )
+        .route(
+            "/api/v1/incidents/{id}/nis2/submissions",
+            post(api::nis2::submit),
+        )
+        .route(
+            "/api/v1/incidents/{id}/nis2/reports/{stage}",
+            get(api::nis2::report),
+        )
+        .route("/api/v1/nis2/board", get(api::nis2::board_route))
+        .route(
+            "/api/v1/tenants/{id}/nis2/profile",
+            get(api::nis2::get_profile).put(api::nis2::put_profile),
+        )
         .route("/api/v1/sla/summary", get(api::sla::summary))
         .route("/api/v1/sla/breaches", get(api::sla::breaches))
         .merge(api::es::routes())
         // The web application (server-rendered pages, see ui).
         .merge(ui::routes())
-        // Hunting on the event store (see api::hunt).
-        .route("/api/v1/hunt", post(api::hunt::hunt))
-        .route("/api/v1/rules/backtest", post(api::hunt::backtest))
-        .route("/api/v1/ioc/hunt", post(api::hunt::ioc))
-        .route("/api/v1/jobs", get(api::hunt::list_jobs))
-        .route("/api/v1/jobs/{id}", get(api::hunt::get_job).delete(api::hunt::cancel_job))
         // Hunting on the event store (see api::hunt).
         .route("/api/v1/hunt", post(api::hunt::hunt))
         .route("/api/v1/rules/backtest", post(api::hunt::backtest))

@@ -5,7 +5,7 @@
 //! `POST /api/v1/incidents/{id}/nis2/assess`, `POST /api/v1/incidents/{id}/nis2/confirm`,
 //! `POST /api/v1/incidents/{id}/nis2/submissions`,
 //! `GET /api/v1/incidents/{id}/nis2/reports/{stage}?lang=&format=html|pdf|json&tlp=`,
-//! `GET /api/v1/nis2/board`, `GET|PUT /api/v1/tenants/{tenant}/nis2/profile`.
+//! `GET /api/v1/nis2/board`, `GET|PUT /api/v1/tenants/{id}/nis2/profile` (`{id}`: tenant id or slug).
 //!
 //! Every change and every rendered report is an audit entry (the report with its SHA-256).
 
@@ -398,7 +398,7 @@ pub async fn board_route(
     )))
 }
 
-/// `GET /api/v1/tenants/{tenant}/nis2/profile`
+/// `GET /api/v1/tenants/{id}/nis2/profile`
 pub async fn get_profile(
     State(state): State<AppState>,
     desk: Desk,
@@ -415,7 +415,7 @@ pub async fn get_profile(
         .ok_or_else(|| ApiError::NotFound(format!("tenant {tenant} has no NIS2 profile yet")))
 }
 
-/// `PUT /api/v1/tenants/{tenant}/nis2/profile`: a new version of the profile.
+/// `PUT /api/v1/tenants/{id}/nis2/profile`: a new version of the profile.
 pub async fn put_profile(
     State(state): State<AppState>,
     desk: Desk,
