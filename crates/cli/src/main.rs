@@ -52,6 +52,9 @@ enum Command {
     Bench(cmd::bench::Command),
     /// Search stored events with the hunting language (see docs/hunting.md).
     Hunt(cmd::hunt::Args),
+    /// NIS2 Article 23 clocks and reminders.
+    #[command(subcommand)]
+    Nis2(cmd::nis2::Command),
 }
 
 fn main() -> ExitCode {
@@ -59,7 +62,8 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("VIGIE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                // The evtx crate reports its own start-up at info.
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,evtx=warn")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -96,5 +100,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(command) => cmd::audit::run(&global, command).await,
         Command::Bench(command) => cmd::bench::run(command).await,
         Command::Hunt(args) => cmd::hunt::run_command(&global, args).await,
+        Command::Nis2(command) => cmd::nis2::run(&global, command).await,
     }
 }

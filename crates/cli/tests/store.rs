@@ -21,7 +21,11 @@ struct Vigie {
 
 impl Vigie {
     fn start(data_dir: &Path) -> Vigie {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let mut child = Command::new(BIN)
             .arg("--data-dir")
             .arg(data_dir)
@@ -46,7 +50,10 @@ impl Vigie {
             let _ = child.kill();
             panic!("vigie did not start listening");
         }
-        Vigie { child, base: format!("http://127.0.0.1:{port}") }
+        Vigie {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        }
     }
 
     fn kill9(mut self) {
@@ -63,14 +70,34 @@ impl Drop for Vigie {
 }
 
 fn cli_ok(data_dir: &Path, args: &[&str]) -> String {
-    let out = Command::new(BIN).arg("--data-dir").arg(data_dir).args(args).env("VIGIE_LOG", "warn").output().unwrap();
-    assert!(out.status.success(), "vigie {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("VIGIE_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "vigie {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
 /// `stats count(), dc(@id)` of a tenant through `vigie hunt`.
 fn counts(data: &Path, tenant: &str) -> (u64, u64) {
-    let out = cli_ok(data, &["hunt", "--tenant", tenant, "--format", "json", "@id:* | stats count() as n, dc(@id) as ids"]);
+    let out = cli_ok(
+        data,
+        &[
+            "hunt",
+            "--tenant",
+            tenant,
+            "--format",
+            "json",
+            "@id:* | stats count() as n, dc(@id) as ids",
+        ],
+    );
     let result: Value = serde_json::from_str(&out).unwrap();
     match result["rows"].as_array().and_then(|r| r.first()) {
         Some(row) => (row["n"].as_u64().unwrap(), row["ids"].as_u64().unwrap()),
@@ -84,10 +111,28 @@ fn kill_9_during_indexing_converges_to_the_log_and_hunts_stay_in_scope() {
     let data = dir.path();
     cli_ok(data, &["tenant", "add", "alpha"]);
     cli_ok(data, &["tenant", "add", "beta"]);
-    let alpha = cli_ok(data, &["token", "create", "--tenant", "alpha", "--scope", "ingest"]).trim().to_owned();
-    let beta = cli_ok(data, &["token", "create", "--tenant", "beta", "--scope", "ingest"]).trim().to_owned();
-    let alpha_read = cli_ok(data, &["token", "create", "--tenant", "alpha", "--scope", "read"]).trim().to_owned();
-    let client = Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+    let alpha = cli_ok(
+        data,
+        &["token", "create", "--tenant", "alpha", "--scope", "ingest"],
+    )
+    .trim()
+    .to_owned();
+    let beta = cli_ok(
+        data,
+        &["token", "create", "--tenant", "beta", "--scope", "ingest"],
+    )
+    .trim()
+    .to_owned();
+    let alpha_read = cli_ok(
+        data,
+        &["token", "create", "--tenant", "alpha", "--scope", "read"],
+    )
+    .trim()
+    .to_owned();
+    let client = Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
 
     let vigie = Vigie::start(data);
     let body = |tenant: &str, batch: usize| -> String {
@@ -100,8 +145,17 @@ fn kill_9_during_indexing_converges_to_the_log_and_hunts_stay_in_scope() {
     let started = Instant::now();
     for batch in 0..40 {
         for (k, (name, token)) in [("alpha", &alpha), ("beta", &beta)].iter().enumerate() {
-            let response = client.post(format!("{}/api/v1/ingest", vigie.base)).bearer_auth(token).body(body(name, batch)).send().unwrap();
-            assert!(response.status().is_success(), "{}", response.text().unwrap());
+            let response = client
+                .post(format!("{}/api/v1/ingest", vigie.base))
+                .bearer_auth(token)
+                .body(body(name, batch))
+                .send()
+                .unwrap();
+            assert!(
+                response.status().is_success(),
+                "{}",
+                response.text().unwrap()
+            );
             acked[k] += 500;
         }
     }
@@ -118,9 +172,18 @@ fn kill_9_during_indexing_converges_to_the_log_and_hunts_stay_in_scope() {
             assert_eq!(b.1, b.0, "beta: no duplicate ids");
             break;
         }
-        assert!(a.0 <= acked[0] && b.0 <= acked[1], "more events stored than acknowledged: {a:?} {b:?} vs {acked:?}");
-        assert!(a.0 == a.1 && b.0 == b.1, "duplicates while converging: {a:?} {b:?}");
-        assert!(Instant::now() < deadline, "store did not converge: {a:?} {b:?} vs {acked:?}");
+        assert!(
+            a.0 <= acked[0] && b.0 <= acked[1],
+            "more events stored than acknowledged: {a:?} {b:?} vs {acked:?}"
+        );
+        assert!(
+            a.0 == a.1 && b.0 == b.1,
+            "duplicates while converging: {a:?} {b:?}"
+        );
+        assert!(
+            Instant::now() < deadline,
+            "store did not converge: {a:?} {b:?} vs {acked:?}"
+        );
         std::thread::sleep(Duration::from_millis(500));
     }
 
@@ -130,11 +193,19 @@ fn kill_9_during_indexing_converges_to_the_log_and_hunts_stay_in_scope() {
         if let Some(t) = tenant {
             body["tenant"] = json!(t);
         }
-        let response = client.post(format!("{}/api/v1/hunt", vigie.base)).bearer_auth(&alpha_read).json(&body).send().unwrap();
+        let response = client
+            .post(format!("{}/api/v1/hunt", vigie.base))
+            .bearer_auth(&alpha_read)
+            .json(&body)
+            .send()
+            .unwrap();
         let status = response.status().as_u16();
         (status, response.json::<Value>().unwrap())
     };
-    let (status, result) = hunt("Hostname:beta* OR Hostname:alpha-ws1 | stats count() by @tenant", None);
+    let (status, result) = hunt(
+        "Hostname:beta* OR Hostname:alpha-ws1 | stats count() by @tenant",
+        None,
+    );
     assert_eq!(status, 200, "{result}");
     let rows = result["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 1, "{result}");
@@ -143,8 +214,22 @@ fn kill_9_during_indexing_converges_to_the_log_and_hunts_stay_in_scope() {
     assert_eq!(status, 404, "{result}");
     let (status, result) = hunt("EventID:", None);
     assert_eq!(status, 400);
-    assert!(result["error"]["message"].as_str().unwrap().contains("column 9"), "{result}");
+    assert!(
+        result["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("column 9"),
+        "{result}"
+    );
     // The store's gauges are on /metrics.
-    let metrics = client.get(format!("{}/metrics", vigie.base)).send().unwrap().text().unwrap();
-    assert!(metrics.contains("vigie_store_lag_events"), "lag gauge missing");
+    let metrics = client
+        .get(format!("{}/metrics", vigie.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        metrics.contains("vigie_store_lag_events"),
+        "lag gauge missing"
+    );
 }

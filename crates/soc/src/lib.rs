@@ -31,6 +31,7 @@ pub mod alert;
 pub mod audit;
 pub mod desk;
 mod error;
+pub mod nis2;
 pub mod password;
 pub mod sla;
 pub mod state;

@@ -8,6 +8,7 @@ pub(crate) mod bench_transport;
 pub(crate) mod config;
 pub(crate) mod hunt;
 pub(crate) mod import;
+pub(crate) mod nis2;
 pub(crate) mod rules;
 pub(crate) mod serve;
 pub(crate) mod syslog;

@@ -10,6 +10,7 @@ pub mod import;
 pub mod incidents;
 pub mod ingest;
 pub mod login;
+pub mod nis2;
 pub mod openapi;
 pub mod rules;
 pub mod session;
