@@ -45,6 +45,9 @@ pub(crate) enum Command {
     Bulk(super::bench_transport::BulkArgs),
     /// Syslog over TCP on loopback: durable events/s and p99 latency to durable.
     Syslog(super::bench_transport::SyslogArgs),
+    /// The embedded event store: indexing events/s, disk per event, query and backtest
+    /// latencies.
+    Store(super::bench_store::Args),
 }
 
 pub(crate) async fn run(command: Command) -> anyhow::Result<ExitCode> {
@@ -59,6 +62,7 @@ pub(crate) async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Desk(args) => return super::bench_desk::run(args).await,
         Command::Bulk(args) => return super::bench_transport::bulk(args).await,
         Command::Syslog(args) => return super::bench_transport::syslog(args).await,
+        Command::Store(args) => return super::bench_store::run_bench(args).await,
     };
     anyhow::ensure!(
         senders > 0 && batch > 0,

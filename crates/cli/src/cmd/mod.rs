@@ -4,6 +4,7 @@ pub(crate) mod audit;
 pub(crate) mod bench;
 pub(crate) mod bench_desk;
 pub(crate) mod bench_detect;
+pub(crate) mod bench_store;
 pub(crate) mod bench_transport;
 pub(crate) mod config;
 pub(crate) mod hunt;
