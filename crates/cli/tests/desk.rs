@@ -1,0 +1,366 @@
+//! The SOC desk end to end with the real `vigie` binary: users from the command line, login
+//! over HTTP on 127.0.0.1, an ingested event becomes an alert, the alert an incident; on
+//! shutdown the audit head is signed; `vigie audit verify` passes on the data directory and
+//! fails on a tampered copy of the database file.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::Client;
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vigie");
+
+fn cli(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("VIGIE_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run vigie");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn cli_ok(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
+    let out = cli(data_dir, args, stdin);
+    assert!(
+        out.status.success(),
+        "vigie {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(data: &Path) -> Server {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/rules");
+        let mut child = Command::new(BIN)
+            .arg("--data-dir")
+            .arg(data)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--rules")
+            .arg(rules)
+            .env("VIGIE_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if line.starts_with("vigie listening on") {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        rx.recv_timeout(Duration::from_secs(60))
+            .expect("vigie did not start listening");
+        Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// SIGTERM and wait: the graceful path that signs the last audit checkpoint.
+    fn stop(mut self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let started = Instant::now();
+        while self.child.try_wait().unwrap().is_none() {
+            assert!(started.elapsed() < Duration::from_secs(30), "no clean stop");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+fn login(client: &Client, base: &str, user: &str, password: &str) -> (u16, Option<Session>) {
+    let r = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": user, "password": password}))
+        .send()
+        .unwrap();
+    let status = r.status().as_u16();
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned());
+    let body: Value = r.json().unwrap_or(Value::Null);
+    let session = cookie.map(|cookie| Session {
+        cookie,
+        csrf: body["csrf_token"].as_str().unwrap_or_default().to_owned(),
+    });
+    (status, session)
+}
+
+fn call(
+    client: &Client,
+    s: &Session,
+    method: reqwest::Method,
+    url: String,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = client
+        .request(method, url)
+        .header("cookie", &s.cookie)
+        .header("x-csrf-token", &s.csrf);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let r = req.send().unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().unwrap_or(Value::Null))
+}
+
+fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let started = Instant::now();
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "timed out: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn desk_end_to_end_with_audit_verification() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    cli_ok(&data, &["tenant", "add", "zone-a"], None);
+    cli_ok(&data, &["tenant", "add", "zone-b"], None);
+    let out = cli_ok(
+        &data,
+        &[
+            "user",
+            "add",
+            "ana",
+            "--role",
+            "analyst",
+            "--tenant",
+            "zone-a",
+            "--password-stdin",
+        ],
+        Some("correct horse battery staple\n"),
+    );
+    assert!(out.contains("user ana added"), "{out}");
+    let bad = cli(
+        &data,
+        &[
+            "user",
+            "add",
+            "eve",
+            "--role",
+            "tenant_user",
+            "--password-stdin",
+        ],
+        Some("correct horse battery staple\n"),
+    );
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("exactly one tenant"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    let token = cli_ok(
+        &data,
+        &["token", "create", "--tenant", "zone-a", "--scope", "ingest"],
+        None,
+    );
+    let token = token
+        .split_whitespace()
+        .find(|w| w.starts_with("vgt_"))
+        .unwrap()
+        .to_owned();
+
+    let server = Server::start(&data);
+    let client = Client::new();
+    let base = server.base.clone();
+    let r = client
+        .post(format!("{base}/api/v1/ingest"))
+        .bearer_auth(&token)
+        .body(
+            json!({"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Image": "C:\\Windows\\System32\\whoami.exe", "User": "CORP\\bob",
+                   "Computer": "ws-7", "source.ip": "10.9.8.7"})
+            .to_string(),
+        )
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+
+    let (status, none) = login(&client, &base, "ana", "wrong password");
+    assert_eq!(status, 401);
+    assert!(none.is_none());
+    let (status, ana) = login(&client, &base, "ana", "correct horse battery staple");
+    assert_eq!(status, 200);
+    let ana = ana.unwrap();
+    let read = cli_ok(
+        &data,
+        &["token", "create", "--tenant", "zone-a", "--scope", "read"],
+        None,
+    );
+    let read = read
+        .split_whitespace()
+        .find(|w| w.starts_with("vgt_"))
+        .unwrap()
+        .to_owned();
+    let alert = wait_for("the alert", || {
+        let r = client
+            .get(format!("{base}/api/v1/alerts"))
+            .bearer_auth(&read)
+            .send()
+            .unwrap();
+        let body: Value = r.json().unwrap();
+        body["alerts"][0]["id"].as_str().map(str::to_owned)
+    });
+    let (status, escalated) = call(
+        &client,
+        &ana,
+        reqwest::Method::POST,
+        format!("{base}/api/v1/alerts/{alert}/actions"),
+        Some(json!({"action": "escalate"})),
+    );
+    assert_eq!(status, 200, "{escalated}");
+    let incident = escalated["incident"].as_i64().unwrap();
+    let (status, _) = call(
+        &client,
+        &ana,
+        reqwest::Method::PATCH,
+        format!("{base}/api/v1/incidents/{incident}"),
+        Some(json!({"status": "acknowledged", "tlp": "TLP:RED"})),
+    );
+    assert_eq!(status, 200);
+    let (_, page) = call(
+        &client,
+        &ana,
+        reqwest::Method::GET,
+        format!("{base}/api/v1/incidents/{incident}"),
+        None,
+    );
+    assert_eq!(page["incident"]["tlp"], "TLP:RED");
+    assert!(
+        page["observables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["value"] == "10.9.8.7"),
+        "{page}"
+    );
+    // The OpenAPI document is served.
+    let doc: Value = client
+        .get(format!("{base}/api/v1/openapi.json"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(doc["openapi"], "3.0.3");
+    // Disabling from the command line ends the session while the server runs.
+    cli_ok(&data, &["user", "disable", "ana"], None);
+    let (status, _) = call(
+        &client,
+        &ana,
+        reqwest::Method::GET,
+        format!("{base}/api/v1/auth/me"),
+        None,
+    );
+    assert_eq!(status, 401);
+    server.stop();
+
+    // The server signed the head on the way out; the log verifies.
+    let out = cli_ok(&data, &["audit", "verify"], None);
+    assert!(out.contains("intact"), "{out}");
+    let json_report: Value =
+        serde_json::from_str(&cli_ok(&data, &["audit", "verify", "--json"], None)).unwrap();
+    let entries = json_report["entries"].as_u64().unwrap();
+    assert!(entries >= 10, "{json_report}");
+    assert_eq!(
+        json_report["last_checkpoint_seq"].as_u64(),
+        Some(entries),
+        "the shutdown checkpoint covers every entry"
+    );
+
+    // A copy of the data directory whose database had one audit payload edited, with the
+    // same key and checkpoints: verify fails and names the entry.
+    let copy: PathBuf = dir.path().join("copy");
+    copy_dir(&data, &copy);
+    let db = copy.join("state.sqlite");
+    let mut bytes = std::fs::read(&db).unwrap();
+    let needle = br#""tlp":{"from":"TLP:AMBER","to":"TLP:RED"}"#;
+    let hits: Vec<usize> = bytes
+        .windows(needle.len())
+        .enumerate()
+        .filter(|(_, w)| *w == needle)
+        .map(|(i, _)| i)
+        .collect();
+    assert!(!hits.is_empty(), "audit payload not found in the file");
+    for at in hits {
+        // "TLP:RED" -> "TLP:REE": one flipped bit.
+        let pos = at + needle.len() - 3;
+        bytes[pos] ^= 0x01;
+    }
+    std::fs::write(&db, bytes).unwrap();
+    let out = cli(&copy, &["audit", "verify"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("TAMPERED"), "{text}");
+}
