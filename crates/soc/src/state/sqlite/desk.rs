@@ -439,14 +439,13 @@ impl SqliteStore {
         tenants.sort();
         tenants.dedup();
         match (new.role, tenants.len()) {
-            (Role::PlatformAdmin, 0) => {
-                if !scope.is_platform() {
-                    return Err(invalid(
-                        "role",
-                        "only the platform may create a platform_admin",
-                    ));
-                }
+            (Role::PlatformAdmin, 0) if !scope.is_platform() => {
+                return Err(invalid(
+                    "role",
+                    "only the platform may create a platform_admin",
+                ));
             }
+            (Role::PlatformAdmin, 0) => {}
             (Role::PlatformAdmin, _) => {
                 return Err(invalid(
                     "tenants",
@@ -1985,10 +1984,10 @@ fn pauses(timeline: &[TimelineEntry]) -> Vec<Pause> {
                 start: entry.at,
                 end: None,
             });
-        } else if from == Some("on_hold") {
-            if let Some(last) = out.last_mut().filter(|p| p.end.is_none()) {
-                last.end = Some(entry.at);
-            }
+        } else if from == Some("on_hold")
+            && let Some(last) = out.last_mut().filter(|p| p.end.is_none())
+        {
+            last.end = Some(entry.at);
         }
     }
     out
