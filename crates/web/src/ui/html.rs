@@ -74,6 +74,7 @@ pub fn page(chrome: &Chrome<'_>, title: &str, body: &str) -> String {
         esc(title),
         esc(&cat.t("app-name"))
     ));
+    out.push_str(r#"<link rel="icon" href="/static/vigie.svg" type="image/svg+xml">"#);
     out.push_str(r#"<link rel="stylesheet" href="/static/vigie.css">"#);
     out.push_str(r#"<script src="/static/vigie.js" defer></script>"#);
     out.push_str("</head><body>");

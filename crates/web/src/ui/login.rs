@@ -72,21 +72,6 @@ pub async fn form(headers: HeaderMap, uri: Uri) -> Response {
     )
 }
 
-/// Whether a form post comes from this site (`Origin`, when sent, names the host).
-fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return true;
-    };
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    origin
-        .strip_prefix("https://")
-        .or_else(|| origin.strip_prefix("http://"))
-        .is_some_and(|a| !host.is_empty() && a.eq_ignore_ascii_case(host))
-}
-
 /// `POST /ui/login`.
 pub async fn submit(
     State(state): State<AppState>,
@@ -97,7 +82,7 @@ pub async fn submit(
     let cat = Catalog::of(request_lang(&headers));
     let form = Form::parse(&String::from_utf8_lossy(&body));
     let next = safe_back(form.get("next").unwrap_or("/ui/")).to_owned();
-    if !same_origin(&headers) {
+    if !super::from_this_site(&headers) {
         return login_page(
             cat,
             &next,

@@ -68,6 +68,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(|| async { Redirect::to("/ui/") }))
         .route("/static/vigie.css", get(static_css))
         .route("/static/vigie.js", get(static_js))
+        .route("/static/vigie.svg", get(static_svg))
         .route("/ui", get(|| async { Redirect::to("/ui/") }))
         .route("/ui/", get(console::home))
         .route("/ui/login", get(login::form).post(login::submit))
@@ -99,6 +100,10 @@ async fn static_js() -> Response {
         "text/javascript; charset=utf-8",
         include_str!("../../static/vigie.js"),
     )
+}
+
+async fn static_svg() -> Response {
+    static_file("image/svg+xml", include_str!("../../static/vigie.svg"))
 }
 
 fn static_file(content_type: &'static str, body: &'static str) -> Response {
@@ -145,6 +150,27 @@ fn here(parts: &Parts) -> String {
         .map_or_else(|| "/ui/".to_owned(), |p| p.as_str().to_owned())
 }
 
+/// Whether a request comes from a page of this site. A browser sends `Origin` on a form post,
+/// but as `null` when the page's referrer policy is `no-referrer` (as vigie's is); then the
+/// `Sec-Fetch-Site` header decides (`same-origin`, or `none` for a typed address). A client
+/// that sends neither is not a browser acting for another site.
+pub fn from_this_site(headers: &HeaderMap) -> bool {
+    let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    if let Some(origin) = text(header::ORIGIN)
+        && origin != "null"
+    {
+        let host = text(header::HOST).unwrap_or_default();
+        return origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"))
+            .is_some_and(|authority| !host.is_empty() && authority.eq_ignore_ascii_case(host));
+    }
+    match text(axum::http::HeaderName::from_static("sec-fetch-site")) {
+        Some(site) => site == "same-origin" || site == "none",
+        None => text(header::ORIGIN).is_none(),
+    }
+}
+
 /// Whether `back` is a path of this application (never another site).
 pub(crate) fn safe_back(back: &str) -> &str {
     if back.starts_with("/ui") && !back.starts_with("//") && !back.contains('\\') {
@@ -164,9 +190,8 @@ pub struct Viewer {
     pub csrf: Option<String>,
     /// This page's path and query.
     pub here: String,
-    /// The request's `Origin` and `Host`, for form checks.
-    origin: Option<String>,
-    host: Option<String>,
+    /// Whether the request came from this site (see [`from_this_site`]), for form checks.
+    from_this_site: bool,
 }
 
 impl FromRequestParts<AppState> for Viewer {
@@ -183,17 +208,9 @@ impl FromRequestParts<AppState> for Viewer {
         let Ok(principal) = state.access().authenticate_session(&secret).await else {
             return Err(to_login());
         };
-        let header_text = |name| {
-            parts
-                .headers
-                .get(name)
-                .and_then(|v: &HeaderValue| v.to_str().ok())
-                .map(str::to_owned)
-        };
         Ok(Viewer {
             csrf: cookie(&parts.headers, CSRF_COOKIE),
-            origin: header_text(header::ORIGIN),
-            host: header_text(header::HOST),
+            from_this_site: from_this_site(&parts.headers),
             principal,
             lang,
             here,
@@ -286,15 +303,7 @@ impl Viewer {
     /// Checks a POST form: same origin, and the session's CSRF token in field `csrf`.
     /// A refusal is audited.
     pub async fn check_form(&self, state: &AppState, form: &Form) -> Result<(), Response> {
-        let same_origin = match (&self.origin, &self.host) {
-            (None, _) => true,
-            (Some(origin), Some(host)) => origin
-                .strip_prefix("https://")
-                .or_else(|| origin.strip_prefix("http://"))
-                .is_some_and(|authority| authority.eq_ignore_ascii_case(host)),
-            (Some(_), None) => false,
-        };
-        if same_origin && self.principal.csrf_ok(form.get("csrf")) {
+        if self.from_this_site && self.principal.csrf_ok(form.get("csrf")) {
             return Ok(());
         }
         let record = AuditRecord::new(
@@ -432,6 +441,25 @@ mod tests {
         assert_eq!(f.get("bad"), Some("%zz"));
         assert_eq!(f.get("tail"), Some("%4"));
         assert_eq!(f.value("missing"), None);
+    }
+
+    #[test]
+    fn requests_from_this_site() {
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(*k, HeaderValue::from_static(v));
+            }
+            h
+        };
+        let host = ("host", "127.0.0.1:8470");
+        assert!(from_this_site(&headers(&[host])));
+        assert!(from_this_site(&headers(&[host, ("origin", "http://127.0.0.1:8470")])));
+        assert!(!from_this_site(&headers(&[host, ("origin", "https://evil.example")])));
+        assert!(from_this_site(&headers(&[host, ("origin", "null"), ("sec-fetch-site", "same-origin")])));
+        assert!(!from_this_site(&headers(&[host, ("origin", "null"), ("sec-fetch-site", "cross-site")])));
+        assert!(!from_this_site(&headers(&[host, ("origin", "null")])));
+        assert!(!from_this_site(&headers(&[host, ("sec-fetch-site", "same-site")])));
     }
 
     #[test]

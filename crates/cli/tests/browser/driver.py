@@ -1,0 +1,290 @@
+"""Drives the vigie web application in headless Chromium through Selenium, as an analyst and as
+a client contact would use it. Run by crates/cli/tests/browser.rs, which starts vigie, creates
+the tenants, users and alerts, and passes everything in environment variables:
+
+  VIGIE_BASE         http://127.0.0.1:PORT
+  VIGIE_CHROMIUM     the chromium binary
+  VIGIE_CHROMEDRIVER the chromedriver binary
+  VIGIE_SHOTS        directory for the screenshots
+  VIGIE_PASSWORD     the password of both users (ana: analyst of ville-a and cpas-b;
+                     bert: client contact of cpas-b)
+  VIGIE_INGEST_B     an ingest token of cpas-b, to send an event while the queue is open
+
+Prints one JSON line with what it saw; exits non-zero (with the reason) on the first failed
+check.
+"""
+
+import json
+import os
+import sys
+import time
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.ui import WebDriverWait as _Wait
+
+
+def WebDriverWait(driver, timeout, poll_frequency=0.25):
+    # Pages are replaced by navigation while a condition reads them: retry, do not fail.
+    return _Wait(
+        driver,
+        timeout,
+        poll_frequency=poll_frequency,
+        ignored_exceptions=(StaleElementReferenceException, NoSuchElementException),
+    )
+
+BASE = os.environ["VIGIE_BASE"]
+SHOTS = os.environ["VIGIE_SHOTS"]
+PASSWORD = os.environ["VIGIE_PASSWORD"]
+seen = {}
+
+
+def check(condition, message):
+    if not condition:
+        raise AssertionError(message)
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = os.environ["VIGIE_CHROMIUM"]
+    for flag in [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,900",
+        "--lang=en-US",
+    ]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = Service(executable_path=os.environ["VIGIE_CHROMEDRIVER"])
+    driver = webdriver.Chrome(options=options, service=service)
+    driver.set_page_load_timeout(30)
+    return driver
+
+
+def shot(driver, name):
+    # The whole page, not only the window: size the window to the document first.
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(1280, max(900, min(int(height) + 40, 4000)))
+    path = os.path.join(SHOTS, name + ".png")
+    driver.save_screenshot(path)
+    driver.set_window_size(1280, 900)
+    return path
+
+
+def h1(driver):
+    return driver.find_element(By.TAG_NAME, "h1").text
+
+
+def login(driver, user, next_path):
+    driver.get(BASE + next_path)
+    check("/ui/login" in driver.current_url, "not sent to the login form: " + driver.current_url)
+    driver.find_element(By.ID, "username").send_keys(user)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form.login button[type=submit]").click()
+    WebDriverWait(driver, 15).until(lambda d: "/ui/login" not in d.current_url)
+    check(driver.current_url.endswith(next_path), "login did not come back: " + driver.current_url)
+
+
+def logout(driver):
+    driver.find_element(By.CSS_SELECTOR, "form.user button").click()
+    WebDriverWait(driver, 15).until(lambda d: "/ui/login" in d.current_url)
+
+
+def switch(driver, tag):
+    driver.find_element(By.CSS_SELECTOR, 'nav.langs a[hreflang="%s"]' % tag).click()
+    WebDriverWait(driver, 15).until(
+        lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == tag
+    )
+
+
+def csp_errors(driver):
+    return [
+        entry["message"]
+        for entry in driver.get_log("browser")
+        if "Content Security Policy" in entry["message"] or entry["level"] == "SEVERE"
+    ]
+
+
+def queue_rows(driver, tenant):
+    return [
+        row
+        for row in driver.find_elements(By.CSS_SELECTOR, "#queue-rows tr")
+        if tenant in row.text
+    ]
+
+
+def queue_count(driver, tenant):
+    # Read in one script: the poll may replace the rows between two WebDriver calls.
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#queue-rows tr'))"
+        ".filter(r => r.querySelector('input[name=ids]') && r.textContent.includes(arguments[0]))"
+        ".length",
+        tenant,
+    )
+
+
+def analyst(driver):
+    login(driver, "ana", "/ui/alerts")
+    check(h1(driver) == "Alert queue", "queue title: " + h1(driver))
+    rows_a = queue_rows(driver, "ville-a")
+    check(rows_a, "no alert of ville-a in the queue")
+    check(queue_rows(driver, "cpas-b"), "no alert of cpas-b in the queue")
+    shot(driver, "en-alert-queue")
+
+    # Keyboard: the first Tab reaches the skip link, which moves focus to the content.
+    driver.find_element(By.TAG_NAME, "body").send_keys("\t")
+    focused = driver.switch_to.active_element
+    check(focused.get_attribute("class") == "skip", "first Tab is not the skip link")
+
+    # Alert page: event fields, rule, why.
+    rows_a[0].find_element(By.CSS_SELECTOR, "a").click()
+    check(h1(driver).startswith("Alert: "), "alert title: " + h1(driver))
+    body = driver.find_element(By.TAG_NAME, "main").text
+    check("vigie_test" in body and "marker" in body, "event fields not shown")
+    check("Why it matched" in body, "no why section")
+    shot(driver, "en-alert")
+
+    # Triage into an incident.
+    driver.find_element(By.ID, "escalate").click()
+    WebDriverWait(driver, 15).until(lambda d: "/ui/incidents/" in d.current_url)
+    incident_a = driver.current_url[len(BASE):]
+    seen["incident_a"] = incident_a
+    check(h1(driver).startswith("Incident #"), "incident title: " + h1(driver))
+
+    # Comment and change.
+    comment = "Called the town hall IT desk; workstation isolated."
+    driver.find_element(By.ID, "comment").send_keys(comment)
+    driver.find_element(By.CSS_SELECTOR, 'form[action$="/comment"] button').click()
+    WebDriverWait(driver, 15).until(lambda d: comment in d.find_element(By.TAG_NAME, "main").text)
+    Select(driver.find_element(By.ID, "c-status")).select_by_value("in_progress")
+    Select(driver.find_element(By.ID, "c-rsit")).select_by_value("intrusions/system-compromise")
+    Select(driver.find_element(By.ID, "c-tlp")).select_by_value("TLP:GREEN")
+    driver.find_element(By.CSS_SELECTOR, "form.change button").click()
+    WebDriverWait(driver, 15).until(
+        lambda d: d.find_element(By.ID, "incident-status").text == "In progress"
+    )
+    main = driver.find_element(By.TAG_NAME, "main").text
+    check("intrusions / system-compromise" in main and "TLP:GREEN" in main, "change not shown")
+    check("UTC+01:00" in main or "UTC+02:00" in main, "dates without their Brussels offset")
+    shot(driver, "en-incident")
+
+    # The same page in Dutch, then French and German.
+    switch(driver, "nl")
+    check(driver.current_url.endswith(incident_a), "language switch left the page")
+    main = driver.find_element(By.TAG_NAME, "main").text
+    for word in ["In behandeling", "Opmerkingen", "Tijdlijn", "Serviceniveau", comment]:
+        check(word in main, "Dutch page lacks " + repr(word))
+    check(h1(driver).startswith("Incident nr. "), "Dutch title: " + h1(driver))
+    seen["nl_title"] = h1(driver)
+    shot(driver, "nl-incident")
+    switch(driver, "fr")
+    check("En cours" in driver.find_element(By.TAG_NAME, "main").text, "French status")
+    shot(driver, "fr-incident")
+    switch(driver, "de")
+    check("In Bearbeitung" in driver.find_element(By.TAG_NAME, "main").text, "German status")
+    shot(driver, "de-incident")
+    driver.get(BASE + "/ui/")
+    check(h1(driver) == "Übersicht", "German dashboard: " + h1(driver))
+    shot(driver, "de-dashboard")
+    switch(driver, "en")
+    shot(driver, "en-dashboard")
+    driver.get(BASE + "/ui/detection")
+    shot(driver, "en-detection")
+
+    # Escalate cpas-b's alert too, so its contact has an incident of its own.
+    driver.get(BASE + "/ui/alerts?tenant=cpas-b&status=new")
+    queue_rows(driver, "cpas-b")[0].find_element(By.CSS_SELECTOR, "a").click()
+    driver.find_element(By.ID, "escalate").click()
+    WebDriverWait(driver, 15).until(lambda d: "/ui/incidents/" in d.current_url)
+    seen["incident_b"] = driver.current_url[len(BASE):]
+
+    # Live refresh: an event sent while the queue is open appears without a reload.
+    driver.get(BASE + "/ui/alerts?tenant=cpas-b&status=new")
+    before = queue_count(driver, "cpas-b")
+    driver.execute_script("window.vigieNoReload = 1")
+    request = urllib.request.Request(
+        BASE + "/api/v1/ingest",
+        data=b'{"vigie_test": "marker", "message": "sent while the queue is open"}\n',
+        headers={"Authorization": "Bearer " + os.environ["VIGIE_INGEST_B"]},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        check(reply.status == 200, "ingest answered %d" % reply.status)
+    WebDriverWait(driver, 45, poll_frequency=0.5).until(
+        lambda d: queue_count(d, "cpas-b") > before
+    )
+    check(driver.execute_script("return window.vigieNoReload") == 1, "the page was reloaded")
+    after = queue_count(driver, "cpas-b")
+    seen["live_rows"] = [before, after]
+    shot(driver, "en-alert-queue-refreshed")
+
+    # Bulk acknowledge: tick the new row, acknowledge; it leaves the queue of new alerts.
+    driver.execute_script("document.querySelector('#queue-rows input[name=ids]').click()")
+    driver.find_element(By.CSS_SELECTOR, 'button[value="acknowledge"]').click()
+    WebDriverWait(driver, 15).until(lambda d: queue_count(d, "cpas-b") == after - 1)
+    errors = csp_errors(driver)
+    check(not errors, "browser console errors: %r" % errors)
+    logout(driver)
+
+
+def client(driver):
+    login(driver, "bert", "/ui/incidents?status=any")
+    main = driver.find_element(By.TAG_NAME, "main").text
+    check("cpas-b" in main, "the contact does not see its own incident")
+    check("ville-a" not in main, "the contact sees tenant A in the list")
+    links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "#incident-list a")]
+    check(all(not l.endswith(seen["incident_a"]) for l in links), "A's incident is listed")
+    check(any(l.endswith(seen["incident_b"]) for l in links), "B's incident is not listed")
+    nav = driver.find_element(By.CSS_SELECTOR, "header nav").text
+    check("Alert queue" not in nav, "the portal shows the console's navigation")
+    shot(driver, "en-portal-incidents")
+    # Tenant A's incident by direct URL: not found, nothing of it shown.
+    driver.get(BASE + seen["incident_a"])
+    check(h1(driver) == "Not found", "direct URL of A's incident: " + h1(driver))
+    check("Called the town hall" not in driver.page_source, "A's comment leaked")
+    shot(driver, "en-portal-not-found")
+    switch(driver, "nl")
+    check(h1(driver) == "Niet gevonden", "Dutch not found: " + h1(driver))
+    # Its own incident, answered in Dutch.
+    driver.get(BASE + seen["incident_b"])
+    driver.find_element(By.ID, "comment").send_keys("Wachtwoord van de gebruiker is gewijzigd.")
+    driver.find_element(By.CSS_SELECTOR, 'form[action$="/comment"] button').click()
+    WebDriverWait(driver, 15).until(
+        lambda d: "Wachtwoord van de gebruiker" in d.find_element(By.TAG_NAME, "main").text
+    )
+    check(not driver.find_elements(By.CSS_SELECTOR, "form.change"), "the contact gets the change form")
+    shot(driver, "nl-portal-incident")
+    driver.get(BASE + "/ui/alerts")
+    check(h1(driver) == "Niet gevonden", "the contact reaches the alert queue")
+    logout(driver)
+
+
+def main():
+    driver = browser()
+    try:
+        analyst(driver)
+        client(driver)
+    except Exception as error:  # report which check failed, with where the browser was
+        print("FAILED at %s: %s" % (driver.current_url, error), file=sys.stderr)
+        try:
+            shot(driver, "failure")
+        except Exception:
+            pass
+        driver.quit()
+        sys.exit(1)
+    driver.quit()
+    seen["shots"] = sorted(os.listdir(SHOTS))
+    print(json.dumps(seen))
+
+
+if __name__ == "__main__":
+    main()
