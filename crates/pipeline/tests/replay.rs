@@ -27,7 +27,7 @@ level: medium
 "#;
 
 fn event(tenant: vigie_event::TenantId, command: &str) -> Bytes {
-    let fields = json!({"EventID": 1, "CommandLine": command});
+    let fields = json!({"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "CommandLine": command});
     let serde_json::Value::Object(fields) = fields else {
         unreachable!()
     };
