@@ -173,12 +173,12 @@ pub(crate) async fn run_bench(args: Args) -> anyhow::Result<ExitCode> {
         (
             "term (EventID:4688, 30 days, head 100)",
             "EventID:4688 | head 100",
-            all.clone(),
+            all,
         ),
         (
             "phrase (\"windows filtering platform\", 30 days, head 100)",
             "\"windows filtering platform\" | head 100",
-            all.clone(),
+            all,
         ),
         (
             "stats count() by Channel over one day",
@@ -192,7 +192,7 @@ pub(crate) async fn run_bench(args: Args) -> anyhow::Result<ExitCode> {
         let mut matched = 0;
         for _ in 0..args.repeat.max(1) {
             let started = Instant::now();
-            let result = run(&store, &one_tenant, &query, &options(range.clone())).await?;
+            let result = run(&store, &one_tenant, &query, &options(range)).await?;
             samples.push(started.elapsed());
             matched = result.events_matched;
         }
@@ -215,7 +215,7 @@ pub(crate) async fn run_bench(args: Args) -> anyhow::Result<ExitCode> {
             &store,
             &one_tenant,
             Arc::clone(&rules),
-            all.clone(),
+            all,
             Arc::clone(&names),
             100,
             None,

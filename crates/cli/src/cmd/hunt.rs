@@ -54,6 +54,12 @@ pub(crate) fn store_dir(config: &VigieConfig) -> std::path::PathBuf {
     config.data_dir.join("store")
 }
 
+/// The event store and its indexer task, when the store is enabled.
+pub(crate) type StoreParts = (
+    Option<Arc<dyn EventStore>>,
+    Option<tokio::task::JoinHandle<()>>,
+);
+
 /// Opens the store and starts the indexer, if the store is enabled.
 pub(crate) fn start_store(
     config: &VigieConfig,
@@ -61,10 +67,7 @@ pub(crate) fn start_store(
     state: Arc<dyn StateStore>,
     operator_scope: TenantScope,
     shutdown: tokio::sync::watch::Receiver<bool>,
-) -> anyhow::Result<(
-    Option<Arc<dyn EventStore>>,
-    Option<tokio::task::JoinHandle<()>>,
-)> {
+) -> anyhow::Result<StoreParts> {
     if !config.store.enabled {
         return Ok((None, None));
     }

@@ -168,7 +168,11 @@ pub(crate) async fn start(
         max_decoded_bytes: config.ingest.max_decoded_bytes,
         max_line_bytes: usize::try_from(config.ingest.max_line_bytes).unwrap_or(usize::MAX),
     };
-    let app = vigie_web::router(AppState::new(access, store.clone(), intake, metrics, web));
+    let app = vigie_web::router(AppState::new(access, store.clone(), intake, metrics, web))
+        // The alert page explains matches with the loaded rules.
+        .layer(axum::Extension(vigie_web::ui::RuleBook(
+            rules_for_hunt.clone(),
+        )));
     let app = match &event_store {
         Some(event_store) => app.layer(axum::Extension(vigie_web::api::hunt::Hunting::new(
             event_store.clone(),
