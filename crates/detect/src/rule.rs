@@ -126,7 +126,9 @@ pub(crate) fn compile_document(doc: &Yaml, path: &Path) -> Result<Rule, DocError
     }
     if doc.get("correlation").is_some() {
         // Loaded by `correlation::load_dir` / `from_texts`, which report on it themselves.
-        return Err(fail("correlation rule: handled by the correlation engine".into()));
+        return Err(fail(
+            "correlation rule: handled by the correlation engine".into(),
+        ));
     }
     if doc.get("filter").is_some() && doc.get("detection").is_none() {
         return Err(fail(

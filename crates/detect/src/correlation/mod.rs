@@ -440,7 +440,8 @@ pub fn from_texts(
             };
             let number = index + 1;
             let is_correlation = doc.get("correlation").is_some();
-            if let (Some(Value::String(name)), Some(Value::String(id))) = (doc.get("name"), doc.get("id"))
+            if let (Some(Value::String(name)), Some(Value::String(id))) =
+                (doc.get("name"), doc.get("id"))
                 && !is_correlation
             {
                 names.insert(name.clone(), id.clone());

@@ -1261,11 +1261,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = open_in(dir.path()).await;
         let marker = testsuite::persistence_write(Arc::new(store.clone())).await;
-        assert_eq!(store.schema_version().await.unwrap(), MIGRATIONS.len() as i64);
+        assert_eq!(
+            store.schema_version().await.unwrap(),
+            MIGRATIONS.len() as i64
+        );
         store.close().await;
         drop(store);
         let reopened = open_in(dir.path()).await;
-        assert_eq!(reopened.schema_version().await.unwrap(), MIGRATIONS.len() as i64);
+        assert_eq!(
+            reopened.schema_version().await.unwrap(),
+            MIGRATIONS.len() as i64
+        );
         let applied: i64 = sqlx::query("SELECT COUNT(*) FROM schema_version")
             .fetch_one(&reopened.pool)
             .await
@@ -1305,7 +1311,8 @@ mod tests {
         .unwrap();
         store.close().await;
         match SqliteStore::open(&dir.path().join("state.db")).await {
-            Err(SocError::SchemaTooNew { found: 99, known }) if known == MIGRATIONS.len() as i64 => {}
+            Err(SocError::SchemaTooNew { found: 99, known })
+                if known == MIGRATIONS.len() as i64 => {}
             other => panic!("{other:?}"),
         }
     }
