@@ -87,7 +87,8 @@ CREATE TABLE incidents (
     closed_at       INTEGER,
     merged_into     INTEGER REFERENCES incidents (id)
 );
-CREATE INDEX incidents_tenant_created ON incidents (tenant_id, created_at, id);
+-- status is in the index so a filtered, newest-first list never reads rows it skips.
+CREATE INDEX incidents_tenant_created ON incidents (tenant_id, created_at, id, status);
 CREATE INDEX incidents_created ON incidents (created_at, id);
 CREATE INDEX incidents_status ON incidents (tenant_id, status, created_at, id);
 CREATE INDEX incidents_severity ON incidents (severity, created_at, id);
