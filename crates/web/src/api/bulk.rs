@@ -9,12 +9,11 @@
 
 use std::time::Instant;
 
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use jiff::Timestamp;
-use serde_json::Value;
 use vigie_ingest::IntakeError;
 use vigie_ingest::bulk::{self, BulkRequest};
 use vigie_ingest::decode::{DecodeError, gunzip_capped};
@@ -28,7 +27,7 @@ pub async fn bulk(
     auth: EsAuth,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>, EsError> {
+) -> Result<Response, EsError> {
     handle(state, auth, None, headers, body).await
 }
 
@@ -39,7 +38,7 @@ pub async fn bulk_index(
     Path(index): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>, EsError> {
+) -> Result<Response, EsError> {
     handle(state, auth, Some(index), headers, body).await
 }
 
@@ -49,7 +48,7 @@ async fn handle(
     index: Option<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>, EsError> {
+) -> Result<Response, EsError> {
     let started = Instant::now();
     let tenant = auth.0.ingest_tenant().ok_or_else(|| {
         EsError::new(
@@ -121,7 +120,11 @@ async fn handle(
             }
         })?;
     let took = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    Ok(Json(bulk::reply(&items, &ids, took, ack.first_offset)))
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        bulk::reply_bytes(&items, &ids, took, ack.first_offset),
+    )
+        .into_response())
 }
 
 fn refused_body(tenant: &str, reason: &'static str) {
