@@ -447,7 +447,10 @@ async fn every_state_changing_desk_route_refuses_forged_requests() {
         if !is_desk(&op) || method == Method::GET {
             continue;
         }
-        let uri = path.replace("{id}", "1").replace("{task}", "1");
+        let uri = path
+            .replace("{id}", "1")
+            .replace("{task}", "1")
+            .replace("{stage}", "early_warning");
         let body = op["requestBody"]["content"]["application/json"]["example"].clone();
         let body = (!body.is_null()).then_some(body);
         let no_token = Call {
@@ -536,7 +539,10 @@ async fn openapi_document_matches_the_router() {
         Method::DELETE,
     ];
     for (path, item) in file["paths"].as_object().unwrap() {
-        let uri = path.replace("{id}", "1").replace("{task}", "1");
+        let uri = path
+            .replace("{id}", "1")
+            .replace("{task}", "1")
+            .replace("{stage}", "early_warning");
         for method in &all {
             let documented = item.get(method.as_str().to_lowercase()).is_some();
             let r = send(&d.app, method.clone(), &uri, None, &Call::default()).await;
@@ -931,6 +937,7 @@ fn uri(path: &str, o: &Objects) -> String {
     };
     path.replace("{id}", &id)
         .replace("{task}", &o.task.to_string())
+        .replace("{stage}", "early_warning")
 }
 
 /// What tenant B holds, as the platform sees it (to prove nothing of it changed).
