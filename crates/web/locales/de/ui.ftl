@@ -213,6 +213,10 @@ nis2-due-met_late = Verspätet eingereicht
 nis2-due-withdrawn = Nicht mehr erforderlich
 nis2-due-ask_authority = Frist bei der Behörde erfragen
 nis2-due-other = Unbekannt
+nis2-reminders = { $count ->
+    [one] Eine Erinnerung gesendet
+   *[other] { $count } Erinnerungen gesendet
+} (letzte: { $stage }, { $time })
 
 timeline-created = hat den Vorfall eröffnet
 timeline-alert_linked = hat einen Alarm verknüpft

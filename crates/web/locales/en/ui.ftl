@@ -213,6 +213,10 @@ nis2-due-met_late = Submitted late
 nis2-due-withdrawn = No longer required
 nis2-due-ask_authority = Ask the authority for a date
 nis2-due-other = Unknown
+nis2-reminders = { $count ->
+    [one] One reminder sent
+   *[other] { $count } reminders sent
+} (last: { $stage }, { $time })
 
 timeline-created = opened the incident
 timeline-alert_linked = linked an alert

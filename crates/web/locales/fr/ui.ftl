@@ -213,6 +213,10 @@ nis2-due-met_late = Transmis en retard
 nis2-due-withdrawn = N’est plus requis
 nis2-due-ask_authority = Demander une date à l’autorité
 nis2-due-other = Inconnu
+nis2-reminders = { $count ->
+    [one] Un rappel envoyé
+   *[other] { $count } rappels envoyés
+} (dernier : { $stage }, { $time })
 
 timeline-created = a ouvert l’incident
 timeline-alert_linked = a lié une alerte

@@ -213,6 +213,10 @@ nis2-due-met_late = Te laat ingediend
 nis2-due-withdrawn = Niet langer vereist
 nis2-due-ask_authority = Vraag de overheid om een datum
 nis2-due-other = Onbekend
+nis2-reminders = { $count ->
+    [one] Eén herinnering verstuurd
+   *[other] { $count } herinneringen verstuurd
+} (laatste: { $stage }, { $time })
 
 timeline-created = opende het incident
 timeline-alert_linked = koppelde een melding

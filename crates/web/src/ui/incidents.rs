@@ -345,9 +345,9 @@ async fn page_inner(state: &AppState, viewer: &Viewer, id: &str) -> Result<Respo
         body.push_str("</tbody></table>");
     }
     body.push_str("</section>");
-    // NIS2 clocks, when a case is open (awareness set).
-    if viewer.is_soc()
-        && let Ok(Some(case)) = state.store().nis2_case(&viewer.principal.scope, i.id).await
+    // NIS2 clocks, when a case is open (awareness set): for the SOC and, on its own
+    // incidents, for the client.
+    if let Ok(Some(case)) = state.store().nis2_case(&viewer.principal.scope, i.id).await
         && case.data.aware_at.is_some()
     {
         body.push_str(&format!(
@@ -381,7 +381,25 @@ async fn page_inner(state: &AppState, viewer: &Viewer, id: &str) -> Result<Respo
                 left
             ));
         }
-        body.push_str("</tbody></table></section>");
+        body.push_str("</tbody></table>");
+        let sent = &case.data.reminders_sent;
+        if let Some(last) = sent.last() {
+            body.push_str(&format!(
+                "<p>{}</p>",
+                esc(&cat.tr(
+                    "nis2-reminders",
+                    &[
+                        ("count", Arg::Num(sent.len() as i64)),
+                        (
+                            "stage",
+                            Arg::Str(cat.t(&format!("nis2-stage-{}", last.stage.as_str()))),
+                        ),
+                        ("time", Arg::Str(cat.datetime(last.at))),
+                    ]
+                ))
+            ));
+        }
+        body.push_str("</section>");
     }
     // Change form (SOC).
     if viewer.principal.may(Permission::WorkIncidents) && viewer.is_soc() {

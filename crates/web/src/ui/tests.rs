@@ -602,3 +602,97 @@ async fn static_files_and_language_switch() {
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert!(response.headers().get(header::SET_COOKIE).is_none());
 }
+
+/// NIS2 clocks and reminders show on the incident page, for the SOC and, on its own
+/// incident, for the client contact; another tenant's contact gets 404.
+#[tokio::test]
+async fn nis2_clocks_and_reminders_in_console_and_portal() {
+    use vigie_soc::nis2::{Nis2Store, ReminderPolicy};
+    let s = site().await;
+    let platform = Access::new(s.store.clone()).operator_scope();
+    let incident = s
+        .store
+        .create_incident(
+            &Actor::operator(),
+            &platform,
+            &vigie_soc::desk::NewIncident {
+                tenant: s.b,
+                title: "Ransomware".into(),
+                severity: None,
+                rsit_class: None,
+                rsit_type: None,
+                tlp: None,
+                alerts: Vec::new(),
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let aware = jiff::Timestamp::now();
+    s.store
+        .nis2_set_awareness(&platform, incident, aware, "confirmed", "user:lea")
+        .await
+        .unwrap();
+    let later = aware
+        .checked_add(jiff::SignedDuration::from_hours(13))
+        .unwrap();
+    let sent = s
+        .store
+        .nis2_send_reminders(&platform, later, &ReminderPolicy::default())
+        .await
+        .unwrap();
+    assert!(!sent.is_empty());
+    let (lea, _) = login(&s.app, "lea").await;
+    let page = send(
+        &s.app,
+        Method::GET,
+        &format!("/ui/incidents/{incident}"),
+        &lea,
+        None,
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("NIS2"), "{}", page.text);
+    assert!(page.text.contains("reminder"), "{}", page.text);
+    // The client contact of tenant B sees the same clocks, in Dutch.
+    let (bert, _) = login(&s.app, "bert").await;
+    let page = send(
+        &s.app,
+        Method::GET,
+        &format!("/ui/incidents/{incident}"),
+        &format!("{bert}; vigie_lang=nl"),
+        None,
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.text.contains("herinnering"), "{}", page.text);
+    assert_no_missing_message(&page.text, "portal nis2");
+    // Tenant A's analyst-less view: a contact of another tenant cannot open it.
+    let other = s
+        .store
+        .create_incident(
+            &Actor::operator(),
+            &platform,
+            &vigie_soc::desk::NewIncident {
+                tenant: s.a,
+                title: "Other".into(),
+                severity: None,
+                rsit_class: None,
+                rsit_type: None,
+                tlp: None,
+                alerts: Vec::new(),
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let page = send(
+        &s.app,
+        Method::GET,
+        &format!("/ui/incidents/{other}"),
+        &bert,
+        None,
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+}
