@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Timestamp, ToSpan};
+use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use vigie_event::Severity;
 
@@ -81,44 +81,18 @@ pub const BUSINESS_START_HOUR: i8 = 8;
 pub const BUSINESS_END_HOUR: i8 = 18;
 
 fn brussels() -> TimeZone {
-    // Bundled in the binary (jiff feature tzdb-bundle-always), so this cannot be missing.
-    TimeZone::get("Europe/Brussels").unwrap_or(TimeZone::UTC)
+    vigie_nis2::calendar::brussels()
 }
 
-/// Easter Sunday (Gregorian, anonymous algorithm).
+/// Easter Sunday (one computus for the whole project: `vigie_nis2::calendar`).
 pub fn easter(year: i16) -> Date {
-    let y = i32::from(year);
-    let a = y % 19;
-    let b = y / 100;
-    let c = y % 100;
-    let d = b / 4;
-    let e = b % 4;
-    let f = (b + 8) / 25;
-    let g = (b - f + 1) / 3;
-    let h = (19 * a + b - d - g + 15) % 30;
-    let i = c / 4;
-    let k = c % 4;
-    let l = (32 + 2 * e + 2 * i - h - k) % 7;
-    let m = (a + 11 * h + 22 * l) / 451;
-    let month = (h + l - 7 * m + 114) / 31;
-    let day = (h + l - 7 * m + 114) % 31 + 1;
-    jiff::civil::date(year, month as i8, day as i8)
+    vigie_nis2::calendar::easter(year)
 }
 
 /// Whether `date` is a Belgian legal public holiday (New Year, Easter Monday, Labour Day,
 /// Ascension, Whit Monday, National Day, Assumption, All Saints, Armistice, Christmas).
 pub fn is_belgian_holiday(date: Date) -> bool {
-    let (m, d) = (date.month(), date.day());
-    if matches!(
-        (m, d),
-        (1, 1) | (5, 1) | (7, 21) | (8, 15) | (11, 1) | (11, 11) | (12, 25)
-    ) {
-        return true;
-    }
-    let easter = easter(date.year());
-    [1, 39, 50]
-        .iter()
-        .any(|&n| easter.checked_add(n.days()).ok() == Some(date))
+    vigie_nis2::calendar::belgian_holidays(date.year()).contains(&date)
 }
 
 fn is_business_day(date: Date) -> bool {
