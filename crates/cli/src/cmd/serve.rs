@@ -62,6 +62,10 @@ pub(crate) struct Server {
     desk: tokio::task::JoinHandle<()>,
     /// The event-store indexer, when the store is enabled.
     indexer: Option<tokio::task::JoinHandle<()>>,
+    /// The NIS2 reminder sweep.
+    reminders: tokio::task::JoinHandle<()>,
+    /// The state database, closed last (which checkpoints its WAL into the main file).
+    sqlite: Arc<vigie_soc::SqliteStore>,
     /// The bound syslog listeners, by name.
     pub(crate) syslog: super::syslog::Listeners,
     /// Held while serving: `vigie import` refuses to write the same log meanwhile.
@@ -96,7 +100,8 @@ pub(crate) async fn start(
     config: &VigieConfig,
     metrics: Option<PrometheusHandle>,
 ) -> anyhow::Result<Server> {
-    let store = open_state(config).await?;
+    let sqlite = open_state(config).await?;
+    let store = sqlite.clone();
     let data_lock = super::lock_data_dir(config)?;
     first_start_admin(store.as_ref()).await?;
     let wal_dir = config.data_dir.join("wal");
@@ -187,7 +192,7 @@ pub(crate) async fn start(
     let addr = listener.local_addr()?;
     let desk = super::audit::spawn_desk_housekeeping(config, store.clone(), shutdown_rx.clone())?;
     vigie_soc::nis2::ReminderPolicy::configure(config.nis2.policy());
-    let _reminders = super::nis2::spawn_reminders(
+    let reminders = super::nis2::spawn_reminders(
         store.clone(),
         Access::new(store.clone()).operator_scope(),
         config.nis2.policy(),
@@ -214,6 +219,8 @@ pub(crate) async fn start(
         pipeline,
         desk,
         indexer,
+        reminders,
+        sqlite,
         syslog,
         _data_lock: data_lock,
     })
@@ -232,10 +239,12 @@ impl Server {
             let _ = listener.task.await;
         }
         let _ = self.pipeline.await;
+        let _ = self.reminders.await;
         let _ = self.desk.await;
         if let Some(indexer) = self.indexer {
             let _ = indexer.await;
         }
+        self.sqlite.close().await;
     }
 }
 
