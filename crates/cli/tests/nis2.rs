@@ -137,11 +137,18 @@ fn significant_incident_clocks_reminder_report_submission_and_isolation() {
         "/api/v1/tenants/cpas-a/nis2/profile",
         Some(
             json!({"legal_name": "CPAS A", "enterprise_number": "0212.345.678",
-                    "category": "important", "report_language": "nl"}),
+                    "category": "important", "report_language": "nl",
+                    "contacts": [{"name": "An Peeters", "role": "CISO",
+                                  "phone": "+32 4 000 00 00", "always_reachable": true}],
+                    "approvers": ["An Peeters"]}),
         ),
     );
     assert_eq!(status, 200, "{profile}");
     assert_eq!(profile["version"], 1);
+    assert_eq!(
+        profile["profile"]["contacts"][0]["name"], "An Peeters",
+        "{profile}"
+    );
 
     let (_, tenants) = api.json("GET", &admin, "/api/v1/tenants", None);
     let tenant_a = tenants
@@ -275,6 +282,10 @@ fn significant_incident_clocks_reminder_report_submission_and_isolation() {
         "{html}"
     );
     assert!(html.contains("0212.345.678"));
+    assert!(
+        html.contains("An Peeters, CISO, +32 4 000 00 00"),
+        "the 24/7 contact from the profile: {html}"
+    );
     let (_, nl) = api.call(
         "GET",
         &admin,

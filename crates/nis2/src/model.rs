@@ -187,4 +187,48 @@ pub struct EntityProfile {
     pub annual_turnover_prev_fy_eur: Option<f64>,
     /// Report language by default.
     pub report_language: Option<Lang>,
+    /// Contacts of the entity: the 24/7 reporting contact and its deputies.
+    #[serde(default)]
+    pub contacts: Vec<Contact>,
+    /// Who approves reports before submission (named persons), and receives the reminders.
+    #[serde(default)]
+    pub approvers: Vec<String>,
+}
+
+/// A contact of the entity.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    /// Name.
+    pub name: String,
+    /// Role, e.g. `CISO`, `deputy`.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// Telephone.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// E-mail.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Reachable 24/7.
+    #[serde(default)]
+    pub always_reachable: bool,
+}
+
+impl EntityProfile {
+    /// The first contact reachable 24/7, as one line (name, role, phone, e-mail).
+    pub fn contact_24_7(&self) -> Option<String> {
+        self.contacts.iter().find(|c| c.always_reachable).map(|c| {
+            [
+                Some(c.name.clone()),
+                c.role.clone(),
+                c.phone.clone(),
+                c.email.clone(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ")
+        })
+    }
 }

@@ -373,7 +373,10 @@ pub fn document(input: &ReportInput) -> Document {
         ),
         (
             c.get("header-contact", &[]),
-            inc.contact.clone().unwrap_or_else(|| na.clone()),
+            inc.contact
+                .clone()
+                .or_else(|| profile.contact_24_7())
+                .unwrap_or_else(|| na.clone()),
         ),
         (c.get("header-detected", &[]), time(inc.detected_at)),
         (c.get("header-aware", &[]), time(inc.aware_at)),
