@@ -136,6 +136,20 @@ pub enum Tlp {
 }
 
 impl Tlp {
+    /// Every label, least restrictive first.
+    pub const ALL: [Tlp; 5] = [
+        Tlp::Clear,
+        Tlp::Green,
+        Tlp::Amber,
+        Tlp::AmberStrict,
+        Tlp::Red,
+    ];
+
+    /// The label as written (`TLP:AMBER`); the same as [`Tlp::label`].
+    pub fn as_str(self) -> &'static str {
+        self.label()
+    }
+
     /// The label as written on documents.
     pub fn label(self) -> &'static str {
         match self {
@@ -145,6 +159,16 @@ impl Tlp {
             Tlp::AmberStrict => "TLP:AMBER+STRICT",
             Tlp::Red => "TLP:RED",
         }
+    }
+}
+
+impl std::str::FromStr for Tlp {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| format!("unknown TLP label {s:?}"))
     }
 }
 

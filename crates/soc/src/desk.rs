@@ -295,56 +295,8 @@ impl FromStr for IncidentStatus {
     }
 }
 
-/// TLP 2.0 sharing label.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Tlp {
-    /// TLP:CLEAR.
-    #[serde(rename = "TLP:CLEAR")]
-    Clear,
-    /// TLP:GREEN.
-    #[serde(rename = "TLP:GREEN")]
-    Green,
-    /// TLP:AMBER.
-    #[serde(rename = "TLP:AMBER")]
-    Amber,
-    /// TLP:AMBER+STRICT.
-    #[serde(rename = "TLP:AMBER+STRICT")]
-    AmberStrict,
-    /// TLP:RED.
-    #[serde(rename = "TLP:RED")]
-    Red,
-}
-
-impl Tlp {
-    /// Every label.
-    pub const ALL: [Tlp; 5] = [
-        Tlp::Clear,
-        Tlp::Green,
-        Tlp::Amber,
-        Tlp::AmberStrict,
-        Tlp::Red,
-    ];
-    /// The label as written.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tlp::Clear => "TLP:CLEAR",
-            Tlp::Green => "TLP:GREEN",
-            Tlp::Amber => "TLP:AMBER",
-            Tlp::AmberStrict => "TLP:AMBER+STRICT",
-            Tlp::Red => "TLP:RED",
-        }
-    }
-}
-
-impl FromStr for Tlp {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|x| x.as_str() == s)
-            .ok_or_else(|| format!("unknown TLP label {s:?}"))
-    }
-}
+/// TLP 2.0 sharing label: one type for the desk and the NIS2 reports.
+pub use vigie_nis2::model::Tlp;
 
 /// The RSIT (Reference Security Incident Taxonomy, ENISA) classes and their types.
 pub const RSIT: &[(&str, &[&str])] = &[
