@@ -34,6 +34,12 @@ pub(crate) struct Args {
     /// Runs of each query.
     #[arg(long, default_value_t = 20)]
     repeat: usize,
+    /// Events per write (the indexer's `[store] batch_size`).
+    #[arg(long, default_value_t = 5000)]
+    batch: usize,
+    /// Indexing memory of a partition writer in MiB (`[store] writer_memory_bytes`).
+    #[arg(long, default_value_t = 32)]
+    writer_memory_mib: usize,
 }
 
 const WHOAMI: &str = r"
@@ -100,6 +106,7 @@ pub(crate) async fn run_bench(args: Args) -> anyhow::Result<ExitCode> {
     let store_dir = dir.path().join("store");
     let store = EmbeddedStore::open(EmbeddedConfig {
         dir: store_dir.clone(),
+        writer_memory_bytes: args.writer_memory_mib << 20,
         ..EmbeddedConfig::default()
     })?;
     let end = Timestamp::now();
@@ -107,7 +114,7 @@ pub(crate) async fn run_bench(args: Args) -> anyhow::Result<ExitCode> {
     let start = end.checked_sub(span)?;
     let step = span.as_nanos() / args.events.max(1) as i128;
     let mut raw_bytes = 0u64;
-    let mut batch = Vec::with_capacity(5000);
+    let mut batch = Vec::with_capacity(args.batch);
     let mut indexing = Duration::ZERO;
     for i in 0..args.events {
         let mut fields = sources[i % sources.len()].clone();
@@ -123,7 +130,7 @@ pub(crate) async fn run_bench(args: Args) -> anyhow::Result<ExitCode> {
         raw_bytes += serde_json::to_vec(&fields)?.len() as u64 + 1;
         let tenant = if i % 2 == 0 { a.id } else { b.id };
         batch.push(Event::new(tenant, at, "bench", fields).with_timestamp(Some(at)));
-        if batch.len() == 5000 || i + 1 == args.events {
+        if batch.len() >= args.batch.max(1) || i + 1 == args.events {
             let started = Instant::now();
             store.write(std::mem::take(&mut batch)).await?;
             indexing += started.elapsed();
