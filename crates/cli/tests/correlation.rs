@@ -2,81 +2,20 @@
 //! two events of a window, the correlation fires exactly once, base alerts are withheld
 //! (`generate: false`), and two tenants never complete each other's windows.
 
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_vigie");
+mod support;
+
+use support::{BIN, Server, cli};
 const CORRELATION: &str = "7a1c0d52-1b7e-4a57-9b1f-2f8e3c4d5e02";
 
 fn rules() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/correlation-rules")
-}
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(data: &Path) -> Server {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(data)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--rules"])
-        .arg(rules())
-        .env("VIGIE_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.starts_with("vigie listening on") {
-                let _ = tx.send(());
-            }
-        }
-    });
-    rx.recv_timeout(Duration::from_secs(60))
-        .expect("server starts");
-    Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    }
-}
-
-fn cli(data: &Path, args: &[&str]) -> String {
-    let out = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
 fn failed_login(client: &Client, server: &Server, token: &str, user: &str) {
@@ -149,7 +88,7 @@ fn correlation_survives_kill_9_mid_window_and_fires_once_per_tenant() {
     );
     let client = Client::new();
 
-    let server = start(data);
+    let server = support::start(data, Some(&rules()));
     // Two of three in tenant A, two in tenant B with the same account name.
     failed_login(&client, &server, &ingest_a, "administrator");
     failed_login(&client, &server, &ingest_b, "administrator");
@@ -166,7 +105,7 @@ fn correlation_survives_kill_9_mid_window_and_fires_once_per_tenant() {
     server.child.wait().unwrap();
     drop(server);
 
-    let server = start(data);
+    let server = support::start(data, Some(&rules()));
     failed_login(&client, &server, &ingest_a, "administrator");
     drained(&client, &server);
     let a = alerts(&client, &server, &read_a);
@@ -255,7 +194,7 @@ fn backtest_of_a_correlation_returns_what_the_live_engine_fired() {
         &["token", "create", "--tenant", "region-c", "--scope", "read"],
     );
     let client = Client::new();
-    let server = start(data);
+    let server = support::start(data, Some(&rules()));
     // Three for one account (fires), two for another (does not), one of an unrelated kind.
     for user in ["svc-backup", "jdoe", "svc-backup", "jdoe", "svc-backup"] {
         failed_login(&client, &server, &ingest, user);

@@ -2,78 +2,13 @@
 //! appear, a reminder fires, the early warning renders as PDF in Dutch and as HTML in French,
 //! the submission is recorded, and tenant B's users see none of it.
 
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
 use jiff::{SignedDuration, Timestamp};
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_vigie");
+mod support;
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(data: &Path) -> Server {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(data)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .env("VIGIE_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.starts_with("vigie listening on") {
-                let _ = tx.send(());
-            }
-        }
-    });
-    rx.recv_timeout(Duration::from_secs(60))
-        .expect("server starts");
-    Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    }
-}
-
-fn cli(data: &Path, args: &[&str]) -> String {
-    let out = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .env("VIGIE_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
+use support::{Server, cli};
 
 struct Api<'a> {
     client: Client,
@@ -125,7 +60,7 @@ fn significant_incident_clocks_reminder_report_submission_and_isolation() {
         data,
         &["token", "create", "--tenant", "cpas-a", "--scope", "read"],
     );
-    let server = start(data);
+    let server = support::start(data, None);
     let api = Api {
         client: Client::new(),
         server: &server,
