@@ -77,6 +77,19 @@ fn reply(case: Nis2Case, profile: Option<&ProfileVersion>) -> Json<CaseReply> {
     })
 }
 
+/// The reply for a case just changed: its tenant's profile is read for the assessment.
+async fn reply_with_profile(
+    state: &AppState,
+    desk: &Desk,
+    case: Nis2Case,
+) -> Result<Json<CaseReply>, ApiError> {
+    let profile = state
+        .store()
+        .nis2_profile(&desk.0.scope, case.tenant)
+        .await?;
+    Ok(reply(case, profile.as_ref()))
+}
+
 /// `GET /api/v1/incidents/{id}/nis2`
 pub async fn get(
     State(state): State<AppState>,
@@ -102,11 +115,7 @@ pub async fn update(
         .store()
         .nis2_update(&desk.0.scope, id, &update, &desk.0.actor.0)
         .await?;
-    let profile = state
-        .store()
-        .nis2_profile(&desk.0.scope, case.tenant)
-        .await?;
-    Ok(reply(case, profile.as_ref()))
+    reply_with_profile(&state, &desk, case).await
 }
 
 /// Body of `PUT .../nis2/awareness`.
@@ -136,11 +145,7 @@ pub async fn awareness(
             &desk.0.actor.0,
         )
         .await?;
-    let profile = state
-        .store()
-        .nis2_profile(&desk.0.scope, case.tenant)
-        .await?;
-    Ok(reply(case, profile.as_ref()))
+    reply_with_profile(&state, &desk, case).await
 }
 
 /// A numeric fact: actual and/or projected value.
@@ -261,11 +266,7 @@ pub async fn confirm(
             &desk.0.actor.0,
         )
         .await?;
-    let profile = state
-        .store()
-        .nis2_profile(&desk.0.scope, case.tenant)
-        .await?;
-    Ok(reply(case, profile.as_ref()))
+    reply_with_profile(&state, &desk, case).await
 }
 
 /// `POST /api/v1/incidents/{id}/nis2/submissions`: records a submission; its content is the
@@ -329,15 +330,13 @@ pub async fn report(
         .unwrap_or(Lang::En);
     let tlp = match query.tlp.as_deref() {
         None => Tlp::Amber,
-        Some(text) => serde_json::from_value(serde_json::Value::String(format!(
-            "TLP:{}",
-            text.to_ascii_uppercase()
-        )))
-        .map_err(|_| {
-            ApiError::BadRequest(format!(
-                "tlp {text:?}: expected clear, green, amber, amber+strict or red"
-            ))
-        })?,
+        Some(text) => format!("TLP:{}", text.to_ascii_uppercase())
+            .parse::<Tlp>()
+            .map_err(|_| {
+                ApiError::BadRequest(format!(
+                    "tlp {text:?}: expected clear, green, amber, amber+strict or red"
+                ))
+            })?,
     };
     let input = report_input(
         &case,
