@@ -385,30 +385,12 @@ fn run_test(
 
 /// Every `.yml`/`.yaml` file of the rule paths, read.
 fn rule_texts(paths: &[PathBuf]) -> anyhow::Result<Vec<(PathBuf, String)>> {
-    fn walk(path: &std::path::Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-        if std::fs::metadata(path)?.is_dir() {
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
-                .map(|e| e.map(|e| e.path()))
-                .collect::<Result<_, _>>()?;
-            entries.sort();
-            for entry in entries {
-                if std::fs::metadata(&entry)?.is_dir()
-                    || matches!(
-                        entry.extension().and_then(|e| e.to_str()),
-                        Some("yml" | "yaml")
-                    )
-                {
-                    walk(&entry, out)?;
-                }
-            }
-        } else {
-            out.push(path.to_owned());
-        }
-        Ok(())
-    }
     let mut files = Vec::new();
     for path in paths {
-        walk(path, &mut files).with_context(|| format!("cannot read {}", path.display()))?;
+        files.extend(
+            vigie_detect::correlation::yaml_files(path)
+                .with_context(|| format!("cannot read {}", path.display()))?,
+        );
     }
     files
         .into_iter()

@@ -411,9 +411,8 @@ pub fn load_dir(
     known_ids: &std::collections::HashSet<String>,
     limits: CorrelationLimits,
 ) -> (CorrelationSet, Vec<CorrelationRejection>, usize) {
-    let mut files = Vec::new();
-    collect(dir, &mut files);
-    files.sort();
+    // The base loader reports an unreadable directory.
+    let files = yaml_files(dir).unwrap_or_default();
     let texts: Vec<(PathBuf, String)> = files
         .into_iter()
         // The base loader reports unreadable files.
@@ -478,21 +477,33 @@ pub fn from_texts(
     (set, rejected, found)
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect(&path, out);
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yml" | "yaml")
-        ) {
-            out.push(path);
+/// The rule files of `path`: the file itself, or every `.yml`/`.yaml` file below the
+/// directory, recursively, in sorted order. An unreadable directory is an error.
+pub fn yaml_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    fn walk(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        if !std::fs::metadata(path)?.is_dir() {
+            out.push(path.to_owned());
+            return Ok(());
         }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()?;
+        entries.sort();
+        for entry in entries {
+            if std::fs::metadata(&entry)?.is_dir()
+                || matches!(
+                    entry.extension().and_then(|e| e.to_str()),
+                    Some("yml" | "yaml")
+                )
+            {
+                walk(&entry, out)?;
+            }
+        }
+        Ok(())
     }
+    let mut out = Vec::new();
+    walk(path, &mut out)?;
+    Ok(out)
 }
 
 #[cfg(test)]
