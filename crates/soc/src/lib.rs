@@ -33,6 +33,7 @@ pub mod desk;
 mod error;
 pub mod nis2;
 pub mod password;
+pub mod prefs;
 pub mod sla;
 pub mod state;
 pub mod tenant;

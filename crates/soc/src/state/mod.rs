@@ -160,7 +160,9 @@ pub struct RuleStatus {
 /// Implementations must pass the conformance suite in `crate::testsuite` (feature
 /// `testsuite`).
 #[async_trait::async_trait]
-pub trait StateStore: crate::nis2::Nis2Store + Send + Sync + 'static {
+pub trait StateStore:
+    crate::nis2::Nis2Store + crate::prefs::PrefsStore + Send + Sync + 'static
+{
     /// Onboards a tenant. [`SocError::Conflict`] naming the slug if it is taken.
     async fn create_tenant(&self, slug: &TenantSlug, name: &str) -> Result<Tenant, SocError>;
 
