@@ -117,7 +117,11 @@ pub fn alert_of(hit: &CorrelationHit, received_at: jiff::Timestamp) -> NewAlert 
                 "value": hit.value,
             }
         }),
-        group_key: None,
+        // The group-by values: the same group firing again within the dedup window folds
+        // into this alert (a rule without group-by has no key and never folds).
+        group_key: (!hit.group.is_empty()).then(|| {
+            vigie_soc::alert::group_key_of(hit.group.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        }),
     }
 }
 

@@ -320,6 +320,7 @@ fn detect(
                 // `generate: false` (the default): only the correlation raises an alert.
                 continue;
             }
+            let fields = serde_json::Value::Object(event.fields.clone());
             detected.alerts.push(NewAlert {
                 tenant: event.tenant,
                 rule_id: rule.meta.id.clone(),
@@ -327,9 +328,10 @@ fn detect(
                 severity: rule.meta.level,
                 event_id: event.id,
                 event_received_at: event.received_at,
-                event: serde_json::Value::Object(event.fields.clone()),
-                // No dedup key yet: each matching event is its own alert.
-                group_key: None,
+                // Host and user of the event: repeated hits on one entity fold into one
+                // alert with a count within the store's dedup window.
+                group_key: vigie_soc::alert::default_group_key(&fields),
+                event: fields,
             });
         }
     }

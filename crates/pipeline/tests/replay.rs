@@ -1,6 +1,7 @@
 //! The pipeline on a real WAL and a real SQLite file: alerts appear, the offset is
 //! committed after them, and replaying a batch (a crash between insert and commit) creates
-//! no duplicate.
+//! no duplicate; repeated hits on one host fold into one alert whose count survives a
+//! replay.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -26,8 +27,9 @@ detection:
 level: medium
 "#;
 
-fn event(tenant: vigie_event::TenantId, command: &str) -> Bytes {
-    let fields = json!({"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "CommandLine": command});
+fn event(tenant: vigie_event::TenantId, host: &str, command: &str) -> Bytes {
+    let fields = json!({"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational",
+                        "Computer": host, "CommandLine": command});
     let serde_json::Value::Object(fields) = fields else {
         unreachable!()
     };
@@ -57,9 +59,9 @@ async fn replay_after_uncommitted_step_duplicates_nothing() {
         .await
         .unwrap();
     log.append(vec![
-        event(tenant.id, "net user eve P@ss /add"),
-        event(tenant.id, "net user"),
-        event(tenant.id, "NET  USER bob x /ADD"),
+        event(tenant.id, "ws-1", "net user eve P@ss /add"),
+        event(tenant.id, "ws-1", "net user"),
+        event(tenant.id, "ws-2", "NET  USER bob x /ADD"),
     ])
     .await
     .unwrap();
@@ -115,4 +117,73 @@ async fn replay_after_uncommitted_step_duplicates_nothing() {
     );
     // Nothing more to do.
     assert_eq!(pipeline.step().await.unwrap().records, 0);
+}
+
+#[tokio::test]
+async fn hits_on_one_host_fold_into_one_alert_and_replay_keeps_the_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rules, _) = RuleSet::from_yaml(RULE, Path::new("rule.yml"));
+    let rules = Arc::new(rules);
+    let (log, store) = open(dir.path()).await;
+    let tenant = store
+        .create_tenant(&TenantSlug::new("region-g").unwrap(), "Region G")
+        .await
+        .unwrap();
+    let mut batch: Vec<Bytes> = (0..5)
+        .map(|i| event(tenant.id, "WS-9", &format!("net user u{i} x /add")))
+        .collect();
+    batch.push(event(tenant.id, "ws-10", "net user z x /add"));
+    log.append(batch).await.unwrap();
+    let scope = Access::new(store.clone()).operator_scope();
+    let pipeline = Pipeline::new(
+        log.clone(),
+        rules.clone(),
+        store.clone(),
+        scope.clone(),
+        PipelineConfig::default(),
+    );
+    let outcome = pipeline.step().await.unwrap();
+    assert_eq!((outcome.matches, outcome.new_alerts), (6, 2));
+    let counts = |page: vigie_soc::AlertPage| {
+        let mut v: Vec<(String, i64)> = page
+            .alerts
+            .into_iter()
+            .map(|a| (a.group_key.unwrap_or_default(), a.count))
+            .collect();
+        v.sort();
+        v
+    };
+    let all = store
+        .list_alerts(&scope, &AlertFilter::default(), &Page::first(100))
+        .await
+        .unwrap();
+    let first = all.alerts.iter().find(|a| a.count == 5).unwrap();
+    assert!(first.first_seen <= first.last_seen);
+    assert_eq!(
+        counts(all.clone()),
+        vec![("host=ws-10".to_owned(), 1), ("host=ws-9".to_owned(), 5)]
+    );
+
+    // Replay the whole batch: nothing is counted twice.
+    drop(pipeline);
+    drop(log);
+    std::fs::write(
+        dir.path().join("wal").join("consumers.json"),
+        r#"{"version":1,"consumers":{"detect":0}}"#,
+    )
+    .unwrap();
+    let (log, store) = open(dir.path()).await;
+    let pipeline = Pipeline::new(
+        log,
+        rules,
+        store.clone(),
+        scope.clone(),
+        PipelineConfig::default(),
+    );
+    assert_eq!(pipeline.step().await.unwrap().new_alerts, 0);
+    let again = store
+        .list_alerts(&scope, &AlertFilter::default(), &Page::first(100))
+        .await
+        .unwrap();
+    assert_eq!(counts(again), counts(all));
 }

@@ -48,6 +48,68 @@ pub struct NewAlert {
     pub group_key: Option<String>,
 }
 
+/// The host fields of an event, in order of preference (ECS, then Windows/Sysmon names).
+pub const GROUP_HOST_FIELDS: &[&str] = &["host.name", "host.hostname", "Computer", "Hostname"];
+
+/// The user fields of an event, in order of preference: the account acted upon
+/// (`TargetUserName` of a logon) before the one acting (`SubjectUserName`).
+pub const GROUP_USER_FIELDS: &[&str] = &["user.name", "TargetUserName", "User", "SubjectUserName"];
+
+/// The dedup key of a Sigma alert raised on `event` (the event's fields): the host and the
+/// user it is about, `host=<h>;user=<u>`, each part only when the event has it (the first
+/// non-empty field of [`GROUP_HOST_FIELDS`] and [`GROUP_USER_FIELDS`]), values trimmed and
+/// lowercased (Windows host and account names ignore case). An event with neither has no key
+/// (`None`): with nothing to say two hits are about the same thing, each stays its own alert.
+/// `;`, `=` and `%` in values are percent-escaped so two different entities never give the
+/// same key.
+pub fn default_group_key(event: &serde_json::Value) -> Option<String> {
+    let first = |fields: &[&str]| {
+        fields.iter().find_map(|path| {
+            let value = match crate::desk::lookup(event, path)? {
+                serde_json::Value::String(s) => s.trim().to_lowercase(),
+                serde_json::Value::Number(n) => n.to_string(),
+                _ => return None,
+            };
+            (!value.is_empty() && value != "-").then_some(value)
+        })
+    };
+    let parts = [
+        ("host", first(GROUP_HOST_FIELDS)),
+        ("user", first(GROUP_USER_FIELDS)),
+    ];
+    let key = group_key_of(
+        parts
+            .iter()
+            .filter_map(|(k, v)| v.as_deref().map(|v| (*k, v))),
+    );
+    (!key.is_empty()).then_some(key)
+}
+
+/// A dedup key from `(name, value)` pairs: `name=value` joined by `;`, with `;`, `=` and `%`
+/// percent-escaped in names and values. Correlation alerts use it over their group-by values.
+pub fn group_key_of<'a>(parts: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    fn escape(out: &mut String, text: &str) {
+        for c in text.chars() {
+            match c {
+                ';' => out.push_str("%3B"),
+                '=' => out.push_str("%3D"),
+                '%' => out.push_str("%25"),
+                c => out.push(c),
+            }
+        }
+    }
+    let mut out = String::new();
+    for (i, (name, value)) in parts.into_iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        escape(&mut out, name);
+        out.push('=');
+        escape(&mut out, value);
+    }
+    out
+}
+
 impl NewAlert {
     /// This alert's identity, see [`alert_id`].
     pub fn id(&self) -> String {
@@ -254,6 +316,34 @@ mod tests {
                 other => panic!("{bad:?}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn default_group_key_names_host_and_user() {
+        let key = |v: serde_json::Value| default_group_key(&v).unwrap_or_else(|| "NONE".into());
+        assert_eq!(
+            key(
+                serde_json::json!({"Computer": "WS-7", "User": "CORP\\Bob", "TargetUserName": "alice"})
+            ),
+            "host=ws-7;user=alice"
+        );
+        assert_eq!(
+            key(serde_json::json!({"host": {"name": "srv"}, "SubjectUserName": "-"})),
+            "host=srv"
+        );
+        assert_eq!(key(serde_json::json!({"user.name": " eve "})), "user=eve");
+        assert_eq!(key(serde_json::json!({"Image": "x.exe"})), "NONE");
+        // Separators inside values cannot forge another entity's key.
+        let forged = key(serde_json::json!({"Computer": "a;user=b"}));
+        assert_eq!(forged, "host=a%3Buser%3Db");
+        assert_ne!(
+            forged,
+            key(serde_json::json!({"Computer": "a", "User": "b"}))
+        );
+        assert_eq!(
+            group_key_of([("SourceIp", "10.0.0.1"), ("x%", "=")]),
+            "SourceIp=10.0.0.1;x%25=%3D"
+        );
     }
 
     #[test]
