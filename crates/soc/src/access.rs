@@ -44,6 +44,11 @@ pub struct Principal {
     pub scope: TenantScope,
     /// The session's CSRF token; `None` for a bearer token (not sent by browsers on their own).
     csrf: Option<String>,
+    /// A user token's permissions: the principal may only do these (and what its role
+    /// allows). `None` for a session or a tenant/platform token.
+    permissions: Option<Vec<Permission>>,
+    /// The user token that authenticated, if one did.
+    user_token: Option<i64>,
 }
 
 impl Principal {
@@ -52,7 +57,17 @@ impl Principal {
         if self.read_only && !matches!(what, Permission::ReadDesk | Permission::ReadUsers) {
             return false;
         }
+        if let Some(allowed) = &self.permissions
+            && !allowed.contains(&what)
+        {
+            return false;
+        }
         self.role.may(what)
+    }
+
+    /// The user token that authenticated this principal, if one did.
+    pub fn user_token(&self) -> Option<i64> {
+        self.user_token
     }
 
     /// Whether a state-changing request carries the right CSRF token. Always true for a
@@ -325,6 +340,8 @@ impl Access {
             read_only: false,
             scope,
             csrf: Some(session.csrf),
+            permissions: None,
+            user_token: None,
         })
     }
 
@@ -346,6 +363,61 @@ impl Access {
             read_only,
             scope: credential.scope.clone(),
             csrf: None,
+            permissions: None,
+            user_token: None,
+        })
+    }
+
+    /// Verifies a user's API token (`vgu_…`, or a whole `Authorization` header value) and
+    /// returns the principal it acts as: its user, with the user's role, tenants and enabled
+    /// state as they are now (read at every request), narrowed to the token's permissions
+    /// and tenants. A revoked or expired token, a disabled user, or a token none of whose
+    /// tenants the user still has is refused. Fails closed on a store error.
+    pub async fn authenticate_user_token(&self, bearer: &str) -> Result<Principal, AuthError> {
+        let secret = bearer_secret(bearer)?;
+        if !crate::token::is_well_formed_user_secret(secret) {
+            return Err(AuthError::Malformed);
+        }
+        let (token, user) = match self
+            .store
+            .user_token_by_secret_hash(&hash_secret(secret))
+            .await
+        {
+            Ok(Some(found)) => found,
+            Ok(None) => return Err(AuthError::Unknown),
+            Err(error) => {
+                tracing::error!(%error, "user token lookup failed; refusing the request");
+                return Err(AuthError::Unknown);
+            }
+        };
+        let expired = token.expires_at.is_some_and(|e| e <= Timestamp::now());
+        if token.revoked || expired || user.disabled {
+            return Err(AuthError::Revoked);
+        }
+        let scope = match &token.tenants {
+            None => Self::user_scope(&user),
+            Some(narrow) if user.role == Role::PlatformAdmin => {
+                scope_of(Grant::Tenants(narrow.iter().copied().collect()))
+            }
+            Some(narrow) => scope_of(Grant::Tenants(
+                narrow
+                    .iter()
+                    .copied()
+                    .filter(|t| user.tenants.contains(t))
+                    .collect(),
+            )),
+        }
+        // No tenant left in common: the token allows nothing any more.
+        .ok_or(AuthError::Revoked)?;
+        Ok(Principal {
+            actor: Actor::user_token(&user.username, token.id),
+            user_id: Some(user.id),
+            role: user.role,
+            read_only: false,
+            scope,
+            csrf: None,
+            permissions: Some(token.permissions),
+            user_token: Some(token.id),
         })
     }
 
@@ -355,20 +427,7 @@ impl Access {
     ///
     /// A state store failure is logged and reported as [`AuthError::Unknown`] (fail closed).
     pub async fn authenticate(&self, bearer: Option<&str>) -> Result<Credential, AuthError> {
-        let raw = bearer.map(str::trim).unwrap_or_default();
-        if raw.is_empty() {
-            return Err(AuthError::Missing);
-        }
-        let secret = match raw.split_once(' ') {
-            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
-            Some(_) => return Err(AuthError::Malformed),
-            // "Bearer" with nothing after it (the header value was trimmed).
-            None if raw.eq_ignore_ascii_case("bearer") => "",
-            None => raw,
-        };
-        if secret.is_empty() {
-            return Err(AuthError::Missing);
-        }
+        let secret = bearer_secret(bearer.unwrap_or_default())?;
         if !is_well_formed_secret(secret) {
             return Err(AuthError::Malformed);
         }
@@ -402,6 +461,32 @@ impl Access {
     pub fn operator_scope(&self) -> TenantScope {
         platform_scope()
     }
+}
+
+/// The secret of a bearer token given alone or as a whole `Authorization` header value
+/// (`Bearer …`).
+fn bearer_secret(bearer: &str) -> Result<&str, AuthError> {
+    let raw = bearer.trim();
+    if raw.is_empty() {
+        return Err(AuthError::Missing);
+    }
+    let secret = match raw.split_once(' ') {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
+        Some(_) => return Err(AuthError::Malformed),
+        // "Bearer" with nothing after it (the header value was trimmed).
+        None if raw.eq_ignore_ascii_case("bearer") => "",
+        None => raw,
+    };
+    if secret.is_empty() {
+        return Err(AuthError::Missing);
+    }
+    Ok(secret)
+}
+
+/// Whether a bearer value (alone or `Bearer …`) is a user's API token rather than a tenant
+/// or platform token.
+pub fn is_user_token(bearer: &str) -> bool {
+    bearer_secret(bearer).is_ok_and(|s| s.starts_with(crate::token::USER_SECRET_PREFIX))
 }
 
 fn platform_scope() -> TenantScope {

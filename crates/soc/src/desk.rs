@@ -28,6 +28,10 @@ impl Actor {
     pub fn token(id: i64) -> Self {
         Self(format!("token:{id}"))
     }
+    /// A user's own API token, acting as that user.
+    pub fn user_token(name: &str, id: i64) -> Self {
+        Self(format!("user:{name}/token:{id}"))
+    }
     /// The local command line.
     pub fn operator() -> Self {
         Self("operator".into())
@@ -84,6 +88,58 @@ impl fmt::Debug for NewUser {
             .field("password", &"<redacted>")
             .field("role", &self.role)
             .field("tenants", &self.tenants)
+            .finish()
+    }
+}
+
+/// Over which users a manager has authority ([`StateStore::update_user`](crate::StateStore::update_user)).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum UserAuthority {
+    /// Every user in the scope, any role and tenant set (a platform admin, the local
+    /// operator).
+    All,
+    /// Only tenant admins and tenant users of the scope's tenants: may create them, disable
+    /// them, switch them between the two tenant roles and reset their passwords, and nothing
+    /// else (a tenant admin over its own tenant). Other users answer as not found.
+    TenantRoles,
+}
+
+impl UserAuthority {
+    /// The authority a role gives, if any.
+    pub fn of(role: Role) -> Option<Self> {
+        match role {
+            Role::PlatformAdmin => Some(UserAuthority::All),
+            Role::TenantAdmin => Some(UserAuthority::TenantRoles),
+            _ => None,
+        }
+    }
+}
+
+/// A change to a user; absent fields stay as they are.
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    /// New role (with [`UserAuthority::TenantRoles`]: `tenant_admin` or `tenant_user` only).
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// New tenant set, replacing the old one (not with [`UserAuthority::TenantRoles`]).
+    #[serde(default)]
+    pub tenants: Option<Vec<TenantId>>,
+    /// Disable (ends its sessions) or enable.
+    #[serde(default)]
+    pub disabled: Option<bool>,
+    /// New password (at least 12 characters): ends its sessions and revokes its API tokens.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+impl fmt::Debug for UserPatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserPatch")
+            .field("role", &self.role)
+            .field("tenants", &self.tenants)
+            .field("disabled", &self.disabled)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }

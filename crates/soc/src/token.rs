@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use vigie_event::TenantId;
 
+use crate::state::Permission;
+
 /// The prefix of every token secret.
 pub const SECRET_PREFIX: &str = "vgt_";
 
@@ -142,6 +144,82 @@ pub fn is_well_formed_secret(s: &str) -> bool {
         })
 }
 
+/// The prefix of a user's API token secret (`vgu_` + 64 lowercase hex digits).
+pub const USER_SECRET_PREFIX: &str = "vgu_";
+
+/// Draws a fresh user token secret (`vgu_` + 64 hex digits, 256 bits from the CSPRNG).
+pub fn generate_user_secret() -> String {
+    let bytes: [u8; 32] = rand::random();
+    format!("{USER_SECRET_PREFIX}{}", hex::encode(bytes))
+}
+
+/// Whether `s` has the shape of a user token secret (`vgu_` + 64 lowercase hex digits).
+pub fn is_well_formed_user_secret(s: &str) -> bool {
+    s.len() == USER_SECRET_PREFIX.len() + 64
+        && s.strip_prefix(USER_SECRET_PREFIX).is_some_and(|hex| {
+            hex.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
+}
+
+/// An API token owned by a user. It acts as that user, with only `permissions` (each must
+/// also be allowed by the user's role at the time of the request) and, when `tenants` is set,
+/// only over those of the user's current tenants. Disabling the user, changing their role or
+/// removing a tenant from them takes effect on the token's next request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UserTokenInfo {
+    /// Store id.
+    pub id: i64,
+    /// The owning user.
+    pub user_id: i64,
+    /// Free text to recognise it ("ticketing integration").
+    pub label: String,
+    /// What it may do (never more than the user's role allows).
+    pub permissions: Vec<Permission>,
+    /// The tenants it is narrowed to; `None`: all of the user's tenants.
+    pub tenants: Option<Vec<TenantId>>,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When it stops working, if it expires.
+    pub expires_at: Option<Timestamp>,
+    /// Whether it was revoked.
+    pub revoked: bool,
+}
+
+/// A user token to create (by its user).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserToken {
+    /// Free text, 1 to 200 bytes.
+    pub label: String,
+    /// What it may do; each must be allowed by the user's role. Not empty.
+    pub permissions: Vec<Permission>,
+    /// Narrow it to these of the user's tenants (ids); absent: all of them.
+    #[serde(default)]
+    pub tenants: Option<Vec<TenantId>>,
+    /// When it stops working (in the future); absent: it lasts until revoked.
+    #[serde(default)]
+    pub expires_at: Option<Timestamp>,
+}
+
+/// A user token just created: the only moment its secret is known.
+#[derive(Clone, Serialize)]
+pub struct CreatedUserToken {
+    /// The stored part.
+    pub token: UserTokenInfo,
+    /// `vgu_` + 64 lowercase hex digits. Shown once.
+    pub secret: String,
+}
+
+impl fmt::Debug for CreatedUserToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreatedUserToken")
+            .field("token", &self.token)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +235,15 @@ mod tests {
         assert!(!is_well_formed_secret(&a[..67]));
         assert!(!is_well_formed_secret("vgt_"));
         assert_ne!(hash_secret(&a), hash_secret(&b));
+    }
+
+    #[test]
+    fn user_secret_shape() {
+        let a = generate_user_secret();
+        assert!(is_well_formed_user_secret(&a), "{a}");
+        assert!(!is_well_formed_secret(&a));
+        assert!(!is_well_formed_user_secret(&generate_secret()));
+        assert!(!is_well_formed_user_secret(&a[..67]));
     }
 
     #[test]

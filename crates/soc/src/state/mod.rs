@@ -18,11 +18,13 @@ use crate::audit::{AuditEntry, AuditRecord};
 use crate::desk::{
     Actor, AlertAction, Incident, IncidentDetail, IncidentFilter, IncidentPage, IncidentPatch,
     IncidentSort, LoginRecord, NewIncident, NewSuppression, NewUser, RuleStats, SessionRecord,
-    SlaBreach, SlaSummaryRow, Suppression, Task, User,
+    SlaBreach, SlaSummaryRow, Suppression, Task, User, UserAuthority, UserPatch,
 };
 use crate::sla::SlaContract;
 use crate::tenant::Tenant;
-use crate::token::{NewToken, TokenInfo, TokenKind, TokenOwner};
+use crate::token::{
+    CreatedUserToken, NewToken, NewUserToken, TokenInfo, TokenKind, TokenOwner, UserTokenInfo,
+};
 
 mod sqlite;
 
@@ -43,14 +45,17 @@ pub enum Role {
     Analyst,
     /// Writes and tunes rules: suppressions, false-positive feedback.
     DetectionEngineer,
-    /// A client's administrator: reads its tenant's desk, comments, sees its users.
+    /// A client's administrator: reads its tenant's desk, comments, manages its tenant's
+    /// tenant admins and tenant users.
     TenantAdmin,
     /// A client contact: reads its tenant's incidents and comments on them.
     TenantUser,
 }
 
-/// What a caller may do; [`Role::may`] is the one table.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+/// What a caller may do; [`Role::may`] is the one table. The snake_case names are the
+/// permissions a user's API token is given.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Permission {
     /// Read alerts, incidents, SLA figures of the scope.
     ReadDesk,
@@ -68,6 +73,56 @@ pub enum Permission {
     ReadUsers,
     /// Create and disable users.
     ManageUsers,
+}
+
+impl Permission {
+    /// Every permission.
+    pub const ALL: [Permission; 8] = [
+        Permission::ReadDesk,
+        Permission::TriageAlerts,
+        Permission::WorkIncidents,
+        Permission::Comment,
+        Permission::ManageSuppressions,
+        Permission::ManageSla,
+        Permission::ReadUsers,
+        Permission::ManageUsers,
+    ];
+
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::ReadDesk => "read_desk",
+            Permission::TriageAlerts => "triage_alerts",
+            Permission::WorkIncidents => "work_incidents",
+            Permission::Comment => "comment",
+            Permission::ManageSuppressions => "manage_suppressions",
+            Permission::ManageSla => "manage_sla",
+            Permission::ReadUsers => "read_users",
+            Permission::ManageUsers => "manage_users",
+        }
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl FromStr for Permission {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Permission::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Permission::ALL.iter().map(|p| p.as_str()).collect();
+                format!(
+                    "unknown permission {s:?}: expected one of {}",
+                    names.join(", ")
+                )
+            })
+    }
 }
 
 impl Role {
@@ -109,7 +164,8 @@ impl Role {
             ManageSuppressions => matches!(self, PlatformAdmin | SocLead | DetectionEngineer),
             ManageSla => matches!(self, PlatformAdmin | SocLead),
             ReadUsers => matches!(self, PlatformAdmin | SocLead | TenantAdmin),
-            ManageUsers => matches!(self, PlatformAdmin),
+            // A tenant admin only over the tenant roles of its own tenant (`UserAuthority`).
+            ManageUsers => matches!(self, PlatformAdmin | TenantAdmin),
         }
     }
 }
@@ -263,6 +319,60 @@ pub trait StateStore:
         id: i64,
         disabled: bool,
     ) -> Result<Option<User>, SocError>;
+
+    /// Creates a user under `authority` (see [`UserAuthority`]), audited. As
+    /// [`StateStore::add_user`], which is this with [`UserAuthority::All`]; with
+    /// [`UserAuthority::TenantRoles`] only a tenant role may be given.
+    async fn create_user_as(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        authority: UserAuthority,
+        new: &NewUser,
+    ) -> Result<User, SocError>;
+
+    /// Changes a user visible in `scope` and managed under `authority` (role, tenants,
+    /// disabled, password), audited in one entry. Disabling or a new password ends its
+    /// sessions; a new password also revokes its API tokens. `None` if the user is not
+    /// visible or not this authority's to manage. [`SocError::InvalidValue`] naming what
+    /// the authority may not do or what does not fit the role.
+    async fn update_user(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        authority: UserAuthority,
+        id: i64,
+        patch: &UserPatch,
+    ) -> Result<Option<User>, SocError>;
+
+    /// Creates an API token owned by user `user_id` (the caller itself: the id comes from a
+    /// verified session), audited. Each permission must be allowed by the user's role and
+    /// each tenant be one of the user's. The secret is returned once; only its SHA-256 is
+    /// stored.
+    async fn create_user_token(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        new: &NewUserToken,
+    ) -> Result<CreatedUserToken, SocError>;
+
+    /// The API tokens of user `user_id`, by id (never their secrets).
+    async fn list_user_tokens(&self, user_id: i64) -> Result<Vec<UserTokenInfo>, SocError>;
+
+    /// Revokes token `id` of user `user_id`, audited. `false` if the user has no such token.
+    async fn revoke_user_token(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        id: i64,
+    ) -> Result<bool, SocError>;
+
+    /// The user token whose secret hashes to `hash` and its user as they are now. For the
+    /// access layer only.
+    async fn user_token_by_secret_hash(
+        &self,
+        hash: &[u8; 32],
+    ) -> Result<Option<(UserTokenInfo, User)>, SocError>;
 
     /// The user and password hash for a login, by name. For the access layer only.
     async fn login_record(&self, username: &str) -> Result<Option<LoginRecord>, SocError>;

@@ -57,6 +57,11 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/sqlite/0003_nis2.sql"),
     },
     Migration {
+        version: 4,
+        name: "desk_tokens_sla",
+        sql: include_str!("../../migrations/sqlite/0004_desk_tokens_sla.sql"),
+    },
+    Migration {
         version: 5,
         name: "ui",
         sql: include_str!("../../migrations/sqlite/0005_ui.sql"),
@@ -71,14 +76,18 @@ pub use desk::BenchFill;
 mod desk_tests;
 mod nis2;
 mod ui;
+mod users;
+#[cfg(test)]
+mod users_tests;
 
 use crate::audit::{AuditEntry, AuditRecord};
 use crate::desk::{
     Actor, AlertAction, Incident, IncidentDetail, IncidentFilter, IncidentPage, IncidentPatch,
     IncidentSort, LoginRecord, NewIncident, NewSuppression, NewUser, RuleStats, SessionRecord,
-    SlaBreach, SlaSummaryRow, Suppression, Task, User,
+    SlaBreach, SlaSummaryRow, Suppression, Task, User, UserAuthority, UserPatch,
 };
 use crate::sla::SlaContract;
+use crate::token::{CreatedUserToken, NewUserToken, UserTokenInfo};
 
 /// Default dedup window: alerts of one rule and group key within 15 minutes fold into one.
 pub(crate) const DEFAULT_DEDUP_WINDOW: Duration = Duration::from_secs(15 * 60);
@@ -959,7 +968,58 @@ impl StateStore for SqliteStore {
         scope: &TenantScope,
         new: &NewUser,
     ) -> Result<User, SocError> {
-        self.desk_add_user(actor, scope, new).await
+        self.desk_add_user(actor, scope, UserAuthority::All, new)
+            .await
+    }
+
+    async fn create_user_as(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        authority: UserAuthority,
+        new: &NewUser,
+    ) -> Result<User, SocError> {
+        self.desk_add_user(actor, scope, authority, new).await
+    }
+
+    async fn update_user(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        authority: UserAuthority,
+        id: i64,
+        patch: &UserPatch,
+    ) -> Result<Option<User>, SocError> {
+        self.users_update(actor, scope, authority, id, patch).await
+    }
+
+    async fn create_user_token(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        new: &NewUserToken,
+    ) -> Result<CreatedUserToken, SocError> {
+        self.users_create_token(actor, user_id, new).await
+    }
+
+    async fn list_user_tokens(&self, user_id: i64) -> Result<Vec<UserTokenInfo>, SocError> {
+        self.users_list_tokens(user_id).await
+    }
+
+    async fn revoke_user_token(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        id: i64,
+    ) -> Result<bool, SocError> {
+        self.users_revoke_token(actor, user_id, id).await
+    }
+
+    async fn user_token_by_secret_hash(
+        &self,
+        hash: &[u8; 32],
+    ) -> Result<Option<(UserTokenInfo, User)>, SocError> {
+        self.users_token_by_hash(hash).await
     }
 
     async fn list_users(&self, scope: &TenantScope) -> Result<Vec<User>, SocError> {

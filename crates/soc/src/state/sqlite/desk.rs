@@ -19,7 +19,7 @@ use crate::desk::{
     Actor, AlertAction, AlertStatus, Comment, Incident, IncidentDetail, IncidentFilter,
     IncidentPage, IncidentPatch, IncidentSort, IncidentStatus, LoginRecord, NewIncident,
     NewSuppression, NewUser, Observable, RuleStats, SessionRecord, SlaBreach, SlaSummaryRow,
-    Suppression, Task, TimelineEntry, Tlp, User, check_rsit, extract_observables,
+    Suppression, Task, TimelineEntry, Tlp, User, UserAuthority, check_rsit, extract_observables,
 };
 use crate::password;
 use crate::sla::{self, Pause, SlaContract};
@@ -34,7 +34,7 @@ const INCIDENT_COLUMNS: &str = "i.id, i.tenant_id, t.slug, i.title, i.status, i.
     i.rsit_class, i.rsit_type, i.tlp, i.assignee_id, i.created_at, i.updated_at, \
     i.acknowledged_at, i.resolved_at, i.closed_at, i.merged_into";
 
-const USER_SELECT: &str = "SELECT u.id, u.username, u.role, u.created_at, u.disabled_at, \
+pub(super) const USER_SELECT: &str = "SELECT u.id, u.username, u.role, u.created_at, u.disabled_at, \
     u.password_hash, (SELECT group_concat(ut.tenant_id) FROM user_tenants ut \
     WHERE ut.user_id = u.id) AS tenants FROM users u";
 
@@ -42,14 +42,14 @@ fn corrupt(what: &'static str) -> impl Fn(String) -> SocError {
     move |detail| SocError::Corrupt { what, detail }
 }
 
-fn invalid(what: &'static str, message: impl Into<String>) -> SocError {
+pub(super) fn invalid(what: &'static str, message: impl Into<String>) -> SocError {
     SocError::InvalidValue {
         what,
         message: message.into(),
     }
 }
 
-fn not_found(what: &'static str, value: impl ToString) -> SocError {
+pub(super) fn not_found(what: &'static str, value: impl ToString) -> SocError {
     SocError::NotFound {
         what,
         value: value.to_string(),
@@ -117,7 +117,7 @@ fn audit_from_row(row: &SqliteRow) -> Result<AuditEntry, SocError> {
     })
 }
 
-fn user_from_row(row: &SqliteRow) -> Result<User, SocError> {
+pub(super) fn user_from_row(row: &SqliteRow) -> Result<User, SocError> {
     let role: String = get(row, "role")?;
     let tenants: Option<String> = get(row, "tenants")?;
     let mut tenants: Vec<TenantId> = tenants
@@ -215,7 +215,7 @@ fn decode_incident_cursor(text: &str) -> Result<(i64, i64, i64), SocError> {
     }
 }
 
-async fn begin(
+pub(super) async fn begin(
     store: &SqliteStore,
     context: &'static str,
 ) -> Result<sqlx::Transaction<'static, Sqlite>, SocError> {
@@ -263,7 +263,7 @@ async fn alert_in(
     row.as_ref().map(alert_from_row).transpose()
 }
 
-async fn tenant_exists_in(
+pub(super) async fn tenant_exists_in(
     conn: &mut SqliteConnection,
     scope: &TenantScope,
     tenant: TenantId,
@@ -424,48 +424,68 @@ fn check_text(what: &'static str, text: &str, max: usize) -> Result<(), SocError
     Ok(())
 }
 
+/// A password a user may be given: at least 12 characters.
+pub(super) fn check_password(password: &str) -> Result<(), SocError> {
+    if password.chars().count() < 12 {
+        return Err(invalid("password", "must be at least 12 characters"));
+    }
+    Ok(())
+}
+
+/// Whether `authority` may give `role`.
+pub(super) fn check_role_grant(authority: UserAuthority, role: Role) -> Result<(), SocError> {
+    if authority == UserAuthority::TenantRoles && !role.is_tenant_role() {
+        return Err(invalid(
+            "role",
+            format!("a tenant_admin may only give tenant_admin or tenant_user, not {role}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a (sorted, deduplicated) tenant set fits a role.
+pub(super) fn check_role_tenants(
+    role: Role,
+    tenants: &[TenantId],
+    scope: &TenantScope,
+) -> Result<(), SocError> {
+    match (role, tenants.len()) {
+        (Role::PlatformAdmin, 0) if !scope.is_platform() => Err(invalid(
+            "role",
+            "only the platform may create a platform_admin",
+        )),
+        (Role::PlatformAdmin, 0) => Ok(()),
+        (Role::PlatformAdmin, _) => Err(invalid(
+            "tenants",
+            "a platform_admin has no tenant list (it sees all)",
+        )),
+        (role, n) if role.is_tenant_role() && n != 1 => Err(invalid(
+            "tenants",
+            format!("a {role} belongs to exactly one tenant, {n} given"),
+        )),
+        (role, 0) => Err(invalid(
+            "tenants",
+            format!("a {role} needs at least one tenant"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 impl SqliteStore {
     pub(super) async fn desk_add_user(
         &self,
         actor: &Actor,
         scope: &TenantScope,
+        authority: UserAuthority,
         new: &NewUser,
     ) -> Result<User, SocError> {
         super::check_username(&new.username)?;
-        if new.password.chars().count() < 12 {
-            return Err(invalid("password", "must be at least 12 characters"));
-        }
+        check_password(&new.password)?;
         let mut tenants = new.tenants.clone();
         tenants.sort();
         tenants.dedup();
-        match (new.role, tenants.len()) {
-            (Role::PlatformAdmin, 0) if !scope.is_platform() => {
-                return Err(invalid(
-                    "role",
-                    "only the platform may create a platform_admin",
-                ));
-            }
-            (Role::PlatformAdmin, 0) => {}
-            (Role::PlatformAdmin, _) => {
-                return Err(invalid(
-                    "tenants",
-                    "a platform_admin has no tenant list (it sees all)",
-                ));
-            }
-            (role, n) if role.is_tenant_role() && n != 1 => {
-                return Err(invalid(
-                    "tenants",
-                    format!("a {role} belongs to exactly one tenant, {n} given"),
-                ));
-            }
-            (role, 0) => {
-                return Err(invalid(
-                    "tenants",
-                    format!("a {role} needs at least one tenant"),
-                ));
-            }
-            _ => {}
-        }
+        check_role_grant(authority, new.role)?;
+        check_role_tenants(new.role, &tenants, scope)?;
         let phc = password::hash_password(&new.password).await?;
         let context = "creating a user";
         let mut tx = begin(self, context).await?;
@@ -524,7 +544,7 @@ impl SqliteStore {
         })
     }
 
-    fn users_query(scope: &TenantScope) -> QueryBuilder<Sqlite> {
+    pub(super) fn users_query(scope: &TenantScope) -> QueryBuilder<Sqlite> {
         let mut qb = QueryBuilder::new(USER_SELECT);
         qb.push(" WHERE ");
         match scope.tenants() {
@@ -540,7 +560,7 @@ impl SqliteStore {
         qb
     }
 
-    fn scoped_user(scope: &TenantScope, mut user: User) -> User {
+    pub(super) fn scoped_user(scope: &TenantScope, mut user: User) -> User {
         // Do not reveal the other tenants of a multi-tenant user.
         user.tenants.retain(|t| scope.contains(*t));
         user
