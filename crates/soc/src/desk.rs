@@ -632,19 +632,33 @@ pub struct IncidentPage {
     pub next_cursor: Option<String>,
 }
 
-/// MTTA/MTTR and breaches of one group (tenant, severity).
+/// MTTA/MTTR and breaches of one group (tenant, severity, category).
+///
+/// `mtta_seconds` and `mttr_seconds` are on the SLA clock, the one the deadlines use: for a
+/// business-hours contract only Monday–Friday 08:00–18:00 Brussels time outside Belgian
+/// holidays counts, and time on hold never does. Each incident's clock time is fixed when
+/// it is acknowledged or resolved, on the tenant's calendar at that moment. The `_wall_`
+/// figures are plain elapsed time.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SlaSummaryRow {
     /// Tenant.
     pub tenant: TenantId,
     /// Severity.
     pub severity: Severity,
+    /// Category: the incidents' RSIT class (`None`: not classified yet).
+    pub category: Option<String>,
+    /// The tenant's SLA calendar now (24x7 when it has no contract).
+    pub calendar: crate::sla::Calendar,
     /// Incidents.
     pub incidents: i64,
-    /// Mean time to acknowledge, seconds (wall clock), over acknowledged incidents.
+    /// Mean time to acknowledge on the SLA clock, seconds, over acknowledged incidents.
     pub mtta_seconds: Option<f64>,
-    /// Mean time to resolve, seconds (wall clock), over resolved incidents.
+    /// Mean time to resolve on the SLA clock, seconds, over resolved incidents.
     pub mttr_seconds: Option<f64>,
+    /// Mean time to acknowledge, seconds of wall-clock time.
+    pub mtta_wall_seconds: Option<f64>,
+    /// Mean time to resolve, seconds of wall-clock time.
+    pub mttr_wall_seconds: Option<f64>,
     /// Recorded acknowledge breaches.
     pub acknowledge_breaches: i64,
     /// Recorded resolve breaches.

@@ -286,11 +286,22 @@ async fn timeline(
     kind: &str,
     detail: serde_json::Value,
 ) -> Result<(), SocError> {
+    timeline_at(conn, incident, actor, kind, detail, now_us()).await
+}
+
+async fn timeline_at(
+    conn: &mut SqliteConnection,
+    incident: i64,
+    actor: &Actor,
+    kind: &str,
+    detail: serde_json::Value,
+    at_us: i64,
+) -> Result<(), SocError> {
     sqlx::query(
         "INSERT INTO timeline (incident_id, at, actor, kind, detail) VALUES (?, ?, ?, ?, ?)",
     )
     .bind(incident)
-    .bind(now_us())
+    .bind(at_us)
     .bind(&actor.0)
     .bind(kind)
     .bind(detail.to_string())
@@ -1322,6 +1333,20 @@ impl SqliteStore {
         id: i64,
         patch: &IncidentPatch,
     ) -> Result<Option<Incident>, SocError> {
+        self.desk_update_incident_at(actor, scope, id, patch, now_us())
+            .await
+    }
+
+    /// [`Self::desk_update_incident`] as if it happened at `at` (microseconds): tests drive
+    /// the SLA clock across DST changes and holidays with it.
+    pub(super) async fn desk_update_incident_at(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        id: i64,
+        patch: &IncidentPatch,
+        at: i64,
+    ) -> Result<Option<Incident>, SocError> {
         let context = "updating an incident";
         let mut tx = begin(self, context).await?;
         let Some(before) = incident_in(&mut tx, scope, id).await? else {
@@ -1336,7 +1361,6 @@ impl SqliteStore {
                 ),
             ));
         }
-        let at = now_us();
         let mut changes = serde_json::Map::new();
         let mut qb = QueryBuilder::<Sqlite>::new("UPDATE incidents SET updated_at = ");
         qb.push_bind(at);
@@ -1360,19 +1384,29 @@ impl SqliteStore {
                 ));
             }
             qb.push(", status = ").push_bind(status.as_str());
+            // Time on the SLA clock until now (the tenant's calendar, on-hold spans left
+            // out): what MTTA/MTTR average.
+            let on_clock = sla_clock_until(&mut tx, &before, at).await?;
             if before.status == IncidentStatus::New {
                 qb.push(", acknowledged_at = COALESCE(acknowledged_at, ")
                     .push_bind(at)
+                    .push(")");
+                qb.push(", ack_clock_us = COALESCE(ack_clock_us, ")
+                    .push_bind(on_clock)
                     .push(")");
             }
             match status {
                 IncidentStatus::Resolved => {
                     qb.push(", resolved_at = ").push_bind(at);
+                    qb.push(", resolve_clock_us = ").push_bind(on_clock);
                 }
                 IncidentStatus::Closed => {
                     qb.push(", closed_at = ").push_bind(at);
                     qb.push(", resolved_at = COALESCE(resolved_at, ")
                         .push_bind(at)
+                        .push(")");
+                    qb.push(", resolve_clock_us = COALESCE(resolve_clock_us, ")
+                        .push_bind(on_clock)
                         .push(")");
                 }
                 IncidentStatus::InProgress
@@ -1381,7 +1415,7 @@ impl SqliteStore {
                         IncidentStatus::Resolved | IncidentStatus::Closed
                     ) =>
                 {
-                    qb.push(", resolved_at = NULL, closed_at = NULL");
+                    qb.push(", resolved_at = NULL, closed_at = NULL, resolve_clock_us = NULL");
                 }
                 _ => {}
             }
@@ -1461,7 +1495,7 @@ impl SqliteStore {
             .await
             .map_err(SocError::storage(context))?;
         for (kind, detail) in &changes {
-            timeline(&mut tx, id, actor, kind, detail.clone()).await?;
+            timeline_at(&mut tx, id, actor, kind, detail.clone(), at).await?;
         }
         append_audit(
             &mut tx,
@@ -1908,28 +1942,33 @@ impl SqliteStore {
         // Two queries: the means over a covering index, and the breaches (few) joined to
         // their incidents starting from the breach table.
         let mut qb = QueryBuilder::new(
-            "SELECT i.tenant_id, i.severity, COUNT(*) AS n,
-                    AVG(i.acknowledged_at - i.created_at) AS mtta,
-                    AVG(i.resolved_at - i.created_at) AS mttr
+            "SELECT i.tenant_id, i.severity, i.rsit_class, COUNT(*) AS n,
+                    AVG(i.acknowledged_at - i.created_at) AS mtta_wall,
+                    AVG(i.resolved_at - i.created_at) AS mttr_wall,
+                    AVG(i.ack_clock_us) AS mtta, AVG(i.resolve_clock_us) AS mttr,
+                    (SELECT c.calendar FROM sla_contracts c WHERE c.tenant_id = i.tenant_id)
+                        AS calendar
              FROM incidents i INDEXED BY incidents_sla WHERE ",
         );
         push_scope(&mut qb, scope, "i.tenant_id");
         qb.push(" AND i.created_at >= ")
             .push_bind(since.as_microsecond());
-        qb.push(" AND i.merged_into IS NULL GROUP BY i.tenant_id, i.severity");
+        qb.push(" AND i.merged_into IS NULL GROUP BY i.tenant_id, i.severity, i.rsit_class");
         let rows = qb
             .build()
             .fetch_all(&self.pool)
             .await
             .map_err(SocError::storage("summarising SLAs"))?;
         let mut qb = QueryBuilder::new(
-            "SELECT i.tenant_id, i.severity, b.kind, COUNT(*) AS n
+            "SELECT i.tenant_id, i.severity, i.rsit_class, b.kind, COUNT(*) AS n
              FROM sla_breaches b CROSS JOIN incidents i ON i.id = b.incident_id WHERE ",
         );
         push_scope(&mut qb, scope, "i.tenant_id");
         qb.push(" AND i.created_at >= ")
             .push_bind(since.as_microsecond());
-        qb.push(" AND i.merged_into IS NULL GROUP BY i.tenant_id, i.severity, b.kind");
+        qb.push(
+            " AND i.merged_into IS NULL GROUP BY i.tenant_id, i.severity, i.rsit_class, b.kind",
+        );
         let breaches = qb
             .build()
             .fetch_all(&self.pool)
@@ -1937,8 +1976,12 @@ impl SqliteStore {
             .map_err(SocError::storage("summarising SLA breaches"))?;
         let mut counts = std::collections::HashMap::new();
         for r in &breaches {
-            let key: (i64, i64, String) =
-                (get(r, "tenant_id")?, get(r, "severity")?, get(r, "kind")?);
+            let key: (i64, i64, Option<String>, String) = (
+                get(r, "tenant_id")?,
+                get(r, "severity")?,
+                get(r, "rsit_class")?,
+                get(r, "kind")?,
+            );
             counts.insert(key, get::<i64>(r, "n")?);
         }
         let mut out = rows
@@ -1946,26 +1989,41 @@ impl SqliteStore {
             .map(|r| {
                 let tenant: i64 = get(r, "tenant_id")?;
                 let rank: i64 = get(r, "severity")?;
-                let mtta: Option<f64> = get(r, "mtta")?;
-                let mttr: Option<f64> = get(r, "mttr")?;
+                let category: Option<String> = get(r, "rsit_class")?;
+                let seconds = |column: &'static str| -> Result<Option<f64>, SocError> {
+                    Ok(get::<Option<f64>>(r, column)?.map(|us| us / 1e6))
+                };
                 let count = |kind: &str| {
                     counts
-                        .get(&(tenant, rank, kind.to_owned()))
+                        .get(&(tenant, rank, category.clone(), kind.to_owned()))
                         .copied()
                         .unwrap_or(0)
                 };
+                let calendar: Option<String> = get(r, "calendar")?;
                 Ok(SlaSummaryRow {
                     tenant: TenantId(tenant),
                     severity: severity("incident severity", rank)?,
+                    category: category.clone(),
+                    calendar: calendar
+                        .as_deref()
+                        .and_then(sla::Calendar::parse)
+                        .unwrap_or(sla::Calendar::TwentyFourSeven),
                     incidents: get(r, "n")?,
-                    mtta_seconds: mtta.map(|us| us / 1e6),
-                    mttr_seconds: mttr.map(|us| us / 1e6),
+                    mtta_seconds: seconds("mtta")?,
+                    mttr_seconds: seconds("mttr")?,
+                    mtta_wall_seconds: seconds("mtta_wall")?,
+                    mttr_wall_seconds: seconds("mttr_wall")?,
                     acknowledge_breaches: count("acknowledge"),
                     resolve_breaches: count("resolve"),
                 })
             })
             .collect::<Result<Vec<_>, SocError>>()?;
-        out.sort_by(|a, b| a.tenant.cmp(&b.tenant).then(b.severity.cmp(&a.severity)));
+        out.sort_by(|a, b| {
+            a.tenant
+                .cmp(&b.tenant)
+                .then(b.severity.cmp(&a.severity))
+                .then(a.category.cmp(&b.category))
+        });
         Ok(out)
     }
 
@@ -2019,6 +2077,29 @@ async fn load_timeline(
             })
         })
         .collect()
+}
+
+/// The time on an incident's SLA clock from its creation to `at_us`, in microseconds: on its
+/// tenant's contract calendar (24x7 without a contract), on-hold spans left out. The same
+/// clock as the SLA deadlines, so MTTA/MTTR and breaches agree.
+async fn sla_clock_until(
+    conn: &mut SqliteConnection,
+    incident: &Incident,
+    at_us: i64,
+) -> Result<i64, SocError> {
+    let calendar = sqlx::query("SELECT calendar FROM sla_contracts WHERE tenant_id = ?")
+        .bind(incident.tenant.0)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(SocError::storage("reading an SLA contract"))?
+        .map(|row| get::<String>(&row, "calendar"))
+        .transpose()?
+        .and_then(|c| sla::Calendar::parse(&c))
+        .unwrap_or(sla::Calendar::TwentyFourSeven);
+    let timeline = load_timeline(conn, incident.id).await?;
+    let at = timestamp("SLA clock time", at_us)?;
+    let used = sla::elapsed(calendar, incident.created_at, at, &pauses(&timeline));
+    Ok(i64::try_from(used.as_micros()).unwrap_or(i64::MAX))
 }
 
 /// The on-hold spans of an incident, from its status changes.
@@ -2170,6 +2251,13 @@ impl SqliteStore {
             ),
             (
                 "INSERT INTO alert_members (member_id, alert_id) SELECT id, id FROM alerts".into(),
+                vec![],
+            ),
+            (
+                // Synthetic SLA-clock times (wall-clock differences) for MTTA/MTTR.
+                "UPDATE incidents SET ack_clock_us = acknowledged_at - created_at,
+                                      resolve_clock_us = resolved_at - created_at"
+                    .into(),
                 vec![],
             ),
             ("ANALYZE".into(), vec![]),

@@ -342,3 +342,179 @@ async fn breaches_are_recorded_once_and_summarised() {
     assert!(summary[0].mttr_seconds.is_some());
     assert_eq!(s.sla_breaches(&all).await.unwrap().len(), 2);
 }
+
+/// MTTA/MTTR on the SLA clock: business hours across the autumn DST change and the
+/// Armistice holiday (11 November), 24x7 minus time on hold; one row per tenant, severity and
+/// category.
+#[tokio::test]
+async fn mtta_mttr_run_on_the_sla_clock_across_dst_and_a_holiday() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, a, b) = store(dir.path()).await;
+    let all = Access::new(s.clone()).operator_scope();
+    let op = Actor::operator();
+    let contract = |calendar| SlaContract {
+        calendar,
+        targets: [(
+            Severity::High,
+            Target {
+                acknowledge_minutes: 60,
+                resolve_minutes: 600,
+            },
+        )]
+        .into(),
+        warn_ratio: 0.8,
+    };
+    s.set_sla_contract(&op, &all, a, &contract(Calendar::Business))
+        .await
+        .unwrap();
+    s.set_sla_contract(&op, &all, b, &contract(Calendar::TwentyFourSeven))
+        .await
+        .unwrap();
+    let utc = |text: &str| text.parse::<jiff::Timestamp>().unwrap().as_microsecond();
+    // Opens an incident as if at `created`, then walks its statuses at the given times.
+    let run =
+        |tenant: TenantId, class: &'static str, created: i64, steps: Vec<(IncidentStatus, i64)>| {
+            let s = s.clone();
+            let all = all.clone();
+            async move {
+                let op = Actor::operator();
+                let incident = s
+                    .create_incident(
+                        &op,
+                        &all,
+                        &NewIncident {
+                            tenant,
+                            title: class.into(),
+                            severity: Some(Severity::High),
+                            rsit_class: Some(class.into()),
+                            rsit_type: None,
+                            tlp: None,
+                            alerts: vec![],
+                        },
+                    )
+                    .await
+                    .unwrap();
+                sqlx::query("UPDATE incidents SET created_at = ? WHERE id = ?")
+                    .bind(created)
+                    .bind(incident.id)
+                    .execute(&s.pool)
+                    .await
+                    .unwrap();
+                for (status, at) in steps {
+                    s.desk_update_incident_at(
+                        &op,
+                        &all,
+                        incident.id,
+                        &IncidentPatch {
+                            status: Some(status),
+                            ..IncidentPatch::default()
+                        },
+                        at,
+                    )
+                    .await
+                    .unwrap()
+                    .unwrap();
+                }
+            }
+        };
+    use IncidentStatus::*;
+    // Friday 23 October 2026 17:00 CEST → Monday 26 October 09:00 CET (clocks went back on
+    // Sunday): 1 h on Friday + 1 h on Monday. Resolved Monday 11:00 CET: 4 h.
+    run(
+        a,
+        "intrusions",
+        utc("2026-10-23T15:00:00Z"),
+        vec![
+            (Acknowledged, utc("2026-10-26T08:00:00Z")),
+            (Resolved, utc("2026-10-26T10:00:00Z")),
+        ],
+    )
+    .await;
+    // Tuesday 10 November 17:30 CET, acknowledged 17:45, resolved Thursday 12 November
+    // 08:30: Wednesday 11 November (Armistice) does not count: 30 + 30 minutes.
+    run(
+        a,
+        "malicious-code",
+        utc("2026-11-10T16:30:00Z"),
+        vec![
+            (Acknowledged, utc("2026-11-10T16:45:00Z")),
+            (Resolved, utc("2026-11-12T07:30:00Z")),
+        ],
+    )
+    .await;
+    // 24x7: on hold (which acknowledges) after 1 h, back after 2 h on hold, resolved 1 h
+    // later: 2 h on the clock, 4 h on the wall.
+    run(
+        b,
+        "intrusions",
+        utc("2026-11-10T10:00:00Z"),
+        vec![
+            (OnHold, utc("2026-11-10T11:00:00Z")),
+            (InProgress, utc("2026-11-10T13:00:00Z")),
+            (Resolved, utc("2026-11-10T14:00:00Z")),
+        ],
+    )
+    .await;
+
+    let rows = s
+        .sla_summary(&all, jiff::Timestamp::UNIX_EPOCH)
+        .await
+        .unwrap();
+    let figures: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.tenant,
+                r.category.as_deref().unwrap_or("-"),
+                r.calendar,
+                r.incidents,
+                r.mtta_seconds,
+                r.mttr_seconds,
+                r.mtta_wall_seconds,
+                r.mttr_wall_seconds,
+            )
+        })
+        .collect();
+    assert_eq!(
+        figures,
+        vec![
+            (
+                a,
+                "intrusions",
+                Calendar::Business,
+                1,
+                Some(7200.0),
+                Some(14_400.0),
+                Some(65.0 * 3600.0),
+                Some(67.0 * 3600.0)
+            ),
+            (
+                a,
+                "malicious-code",
+                Calendar::Business,
+                1,
+                Some(900.0),
+                Some(3600.0),
+                Some(900.0),
+                Some(39.0 * 3600.0)
+            ),
+            (
+                b,
+                "intrusions",
+                Calendar::TwentyFourSeven,
+                1,
+                Some(3600.0),
+                Some(7200.0),
+                Some(3600.0),
+                Some(4.0 * 3600.0)
+            ),
+        ]
+    );
+    // The scope holds: tenant B's figures are not in tenant A's summary.
+    let only_a = crate::access::test_scope(Grant::Tenant(a)).unwrap();
+    let rows = s
+        .sla_summary(&only_a, jiff::Timestamp::UNIX_EPOCH)
+        .await
+        .unwrap();
+    assert!(rows.iter().all(|r| r.tenant == a) && rows.len() == 2);
+}
