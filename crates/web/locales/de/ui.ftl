@@ -255,3 +255,108 @@ user-enabled = Aktiv
 user-disabled = Deaktiviert
 token-active = Aktiv
 token-revoked = Widerrufen
+
+nav-hunt = Suche
+col-actions = Aktionen
+col-group-key = Gruppierungsschlüssel
+
+# Diagramme. Daten auf einer Tagesachse: strftime-Muster ohne Jahr.
+chart-day-pattern = %d.%m.
+chart-other = Sonstige
+chart-no-data = Keine Daten in diesem Zeitraum.
+chart-figures = Zahlen
+dashboard-alerts-per-hour = Alarme pro Stunde
+dashboard-alerts-per-hour-desc = { $count ->
+    [one] Ein Alarm
+   *[other] { $count } Alarme
+} in den letzten 24 Stunden, pro Stunde.
+
+views-title = Gespeicherte Ansichten
+views-none = Noch keine gespeicherten Ansichten. Wählen Sie Filter, benennen Sie sie und speichern Sie sie hier.
+views-name = Name dieser Ansicht
+views-save = Ansicht speichern
+views-delete = Löschen
+views-delete-named = Die Ansicht „{ $name }“ löschen
+
+hunt-title = Bedrohungssuche
+hunt-query = Abfrage
+hunt-help = Beispiel: EventID:4625 AND user.name:adm* | timechart span=1h count() by @tenant. Zeit: RFC 3339, ein Datum oder -24h / -7d.
+hunt-from = Von
+hunt-to = Bis
+hunt-run = Ausführen
+hunt-no-store = Der Ereignisspeicher ist auf diesem Server nicht aktiviert; es gibt nichts zu durchsuchen.
+hunt-bad-query = Ungültige Abfrage: { $error }
+hunt-summary = { $rows ->
+    [one] 1 Zeile
+   *[other] { $rows } Zeilen
+} ({ $matched ->
+    [one] 1 passendes Ereignis
+   *[other] { $matched } passende Ereignisse
+}).
+hunt-truncated = Nur die ersten { $max } Zeilen werden angezeigt; schränken Sie die Abfrage oder den Zeitraum ein.
+hunt-chart = Zeitdiagramm
+hunt-chart-desc = Passende Ereignisse pro { $span }.
+hunt-results = Ergebnisse
+hunt-none = Keine passenden Ereignisse.
+span-days = { $n ->
+    [one] Tag
+   *[other] { $n } Tage
+}
+span-hours = { $n ->
+    [one] Stunde
+   *[other] { $n } Stunden
+}
+span-minutes = { $n ->
+    [one] Minute
+   *[other] { $n } Minuten
+}
+span-seconds = { $n ->
+    [one] Sekunde
+   *[other] { $n } Sekunden
+}
+
+suppression-new = Neue Unterdrückung
+suppression-days = Gültig für (Tage)
+suppression-group-help = Leer: alle Alarme der Regel für diesen Mandanten.
+suppression-end = Jetzt beenden
+suppression-end-named = Die Unterdrückung von { $rule } für { $tenant } beenden
+suppression-ended = Beendet
+
+admin-create = Anlegen
+admin-back = Zurück zur Verwaltung
+admin-new-tenant = Neuer Mandant
+admin-slug-help = Kurzname: 2 bis 63 Kleinbuchstaben, Ziffern oder Bindestriche, verwendet in Adressen und auf der Kommandozeile.
+admin-new-user = Neuer Benutzer
+admin-password-help = Mindestens 12 Zeichen.
+admin-tenants-help = Ein Plattformadministrator hat keinen (alle Mandanten); eine Kundenrolle genau einen; die anderen Rollen mindestens einen.
+admin-enable = Aktivieren
+admin-disable = Deaktivieren
+admin-enable-named = { $name } aktivieren
+admin-disable-named = { $name } deaktivieren
+admin-new-token = Neues Token
+admin-token-platform = Plattform (alle Mandanten)
+admin-revoke = Widerrufen
+admin-revoke-named = Das Token „{ $label }“ widerrufen
+admin-token-created = Token Nr. { $id } „{ $label }“ angelegt.
+admin-token-secret = Geheimnis
+admin-token-once = Kopieren Sie es jetzt: Es wird nur dieses eine Mal angezeigt und kann nicht wiederhergestellt werden. Gespeichert wird nur sein Fingerabdruck.
+token-kind-ingest = Ereignisse senden
+token-kind-read = lesen
+token-kind-admin = verwalten
+error-not-platform = Nur ein Plattformadministrator, der alle Mandanten sieht, darf dies tun.
+admin-sla-contract = SLA-Vertrag
+admin-sla-none = Keiner
+admin-sla-summary = { $calendar }, { $targets ->
+    [one] 1 Schweregrad mit Zielen
+   *[other] { $targets } Schweregrade mit Zielen
+}
+admin-sla-edit = Den Vertrag von { $tenant } bearbeiten
+admin-sla-title = SLA-Vertrag von { $tenant }
+admin-sla-calendar = Kalender
+calendar-always = Rund um die Uhr (24x7)
+calendar-business = Geschäftszeiten (Mo–Fr 08:00–18:00, belgische Feiertage frei)
+admin-sla-warn = Gefährdet nach
+admin-sla-help = Ziele in Minuten des Kalenders. Lassen Sie beide leer für einen Schweregrad ohne SLA.
+admin-sla-ack-minutes = Bestätigen innerhalb (Minuten)
+admin-sla-resolve-minutes = Lösen innerhalb (Minuten)
+admin-sla-pair = { $severity }: Geben Sie beide Ziele an, Bestätigen ({ $ack }) nicht länger als Lösen ({ $resolve }).

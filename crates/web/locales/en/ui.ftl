@@ -255,3 +255,108 @@ user-enabled = Active
 user-disabled = Disabled
 token-active = Active
 token-revoked = Revoked
+
+nav-hunt = Hunt
+col-actions = Actions
+col-group-key = Group key
+
+# Charts. Dates on a day axis: strftime pattern without the year.
+chart-day-pattern = %m-%d
+chart-other = Other
+chart-no-data = No data in this period.
+chart-figures = Figures
+dashboard-alerts-per-hour = Alerts per hour
+dashboard-alerts-per-hour-desc = { $count ->
+    [one] One alert
+   *[other] { $count } alerts
+} in the last 24 hours, per hour.
+
+views-title = Saved views
+views-none = No saved views yet. Choose filters, name them and save them here.
+views-name = Name of this view
+views-save = Save view
+views-delete = Delete
+views-delete-named = Delete the view “{ $name }”
+
+hunt-title = Hunt
+hunt-query = Query
+hunt-help = Example: EventID:4625 AND user.name:adm* | timechart span=1h count() by @tenant. Time: RFC 3339, a date, or -24h / -7d.
+hunt-from = From
+hunt-to = To
+hunt-run = Run
+hunt-no-store = The event store is not enabled on this server, so there is nothing to hunt in.
+hunt-bad-query = Invalid query: { $error }
+hunt-summary = { $rows ->
+    [one] 1 row
+   *[other] { $rows } rows
+} ({ $matched ->
+    [one] 1 event matched
+   *[other] { $matched } events matched
+}).
+hunt-truncated = Only the first { $max } rows are shown; narrow the query or the time range.
+hunt-chart = Time chart
+hunt-chart-desc = Matching events per { $span }.
+hunt-results = Results
+hunt-none = No events match.
+span-days = { $n ->
+    [one] day
+   *[other] { $n } days
+}
+span-hours = { $n ->
+    [one] hour
+   *[other] { $n } hours
+}
+span-minutes = { $n ->
+    [one] minute
+   *[other] { $n } minutes
+}
+span-seconds = { $n ->
+    [one] second
+   *[other] { $n } seconds
+}
+
+suppression-new = New suppression
+suppression-days = Days in force
+suppression-group-help = Empty: every alert of the rule in this tenant.
+suppression-end = End now
+suppression-end-named = End the suppression of { $rule } for { $tenant }
+suppression-ended = Ended
+
+admin-create = Create
+admin-back = Back to administration
+admin-new-tenant = New tenant
+admin-slug-help = Short name: 2 to 63 lowercase letters, digits or hyphens, used in URLs and on the command line.
+admin-new-user = New user
+admin-password-help = At least 12 characters.
+admin-tenants-help = A platform administrator has none (all tenants); a client role exactly one; the other roles at least one.
+admin-enable = Enable
+admin-disable = Disable
+admin-enable-named = Enable { $name }
+admin-disable-named = Disable { $name }
+admin-new-token = New token
+admin-token-platform = Platform (all tenants)
+admin-revoke = Revoke
+admin-revoke-named = Revoke the token “{ $label }”
+admin-token-created = Token #{ $id } “{ $label }” created.
+admin-token-secret = Secret
+admin-token-once = Copy it now: it is shown only this once and cannot be recovered. Only its fingerprint is stored.
+token-kind-ingest = send events
+token-kind-read = read
+token-kind-admin = administer
+error-not-platform = Only a platform administrator who sees every tenant may do this.
+admin-sla-contract = SLA contract
+admin-sla-none = None
+admin-sla-summary = { $calendar }, { $targets ->
+    [one] 1 severity with targets
+   *[other] { $targets } severities with targets
+}
+admin-sla-edit = Edit the contract of { $tenant }
+admin-sla-title = SLA contract of { $tenant }
+admin-sla-calendar = Calendar
+calendar-always = Around the clock (24x7)
+calendar-business = Business hours (Mon–Fri 08:00–18:00, Belgian holidays off)
+admin-sla-warn = At risk after
+admin-sla-help = Targets in minutes of the calendar. Leave both empty for a severity without SLA.
+admin-sla-ack-minutes = Acknowledge within (minutes)
+admin-sla-resolve-minutes = Resolve within (minutes)
+admin-sla-pair = { $severity }: give both targets, acknowledge ({ $ack }) not longer than resolve ({ $resolve }).

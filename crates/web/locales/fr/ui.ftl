@@ -255,3 +255,108 @@ user-enabled = Actif
 user-disabled = Désactivé
 token-active = Actif
 token-revoked = Révoqué
+
+nav-hunt = Chasse
+col-actions = Actions
+col-group-key = Clé de regroupement
+
+# Graphiques. Dates sur un axe en jours : motif strftime sans l'année.
+chart-day-pattern = %d/%m
+chart-other = Autres
+chart-no-data = Aucune donnée sur cette période.
+chart-figures = Chiffres
+dashboard-alerts-per-hour = Alertes par heure
+dashboard-alerts-per-hour-desc = { $count ->
+    [one] Une alerte
+   *[other] { $count } alertes
+} ces dernières 24 heures, par heure.
+
+views-title = Vues enregistrées
+views-none = Aucune vue enregistrée. Choisissez des filtres, nommez-les et enregistrez-les ici.
+views-name = Nom de cette vue
+views-save = Enregistrer la vue
+views-delete = Supprimer
+views-delete-named = Supprimer la vue « { $name } »
+
+hunt-title = Chasse aux menaces
+hunt-query = Requête
+hunt-help = Exemple : EventID:4625 AND user.name:adm* | timechart span=1h count() by @tenant. Heure : RFC 3339, une date, ou -24h / -7d.
+hunt-from = Du
+hunt-to = Au
+hunt-run = Lancer
+hunt-no-store = Le stockage des événements n'est pas activé sur ce serveur : il n'y a rien à chercher.
+hunt-bad-query = Requête invalide : { $error }
+hunt-summary = { $rows ->
+    [one] 1 ligne
+   *[other] { $rows } lignes
+} ({ $matched ->
+    [one] 1 événement correspondant
+   *[other] { $matched } événements correspondants
+}).
+hunt-truncated = Seules les { $max } premières lignes sont affichées ; affinez la requête ou la période.
+hunt-chart = Chronologie
+hunt-chart-desc = Événements correspondants par { $span }.
+hunt-results = Résultats
+hunt-none = Aucun événement ne correspond.
+span-days = { $n ->
+    [one] jour
+   *[other] { $n } jours
+}
+span-hours = { $n ->
+    [one] heure
+   *[other] { $n } heures
+}
+span-minutes = { $n ->
+    [one] minute
+   *[other] { $n } minutes
+}
+span-seconds = { $n ->
+    [one] seconde
+   *[other] { $n } secondes
+}
+
+suppression-new = Nouvelle suppression
+suppression-days = Durée (jours)
+suppression-group-help = Vide : toutes les alertes de la règle pour ce client.
+suppression-end = Terminer maintenant
+suppression-end-named = Terminer la suppression de { $rule } pour { $tenant }
+suppression-ended = Terminée
+
+admin-create = Créer
+admin-back = Retour à l'administration
+admin-new-tenant = Nouveau client
+admin-slug-help = Nom court : 2 à 63 lettres minuscules, chiffres ou traits d'union, utilisé dans les adresses et en ligne de commande.
+admin-new-user = Nouvel utilisateur
+admin-password-help = Au moins 12 caractères.
+admin-tenants-help = Un administrateur de plateforme n'en a aucun (tous les clients) ; un rôle client exactement un ; les autres rôles au moins un.
+admin-enable = Activer
+admin-disable = Désactiver
+admin-enable-named = Activer { $name }
+admin-disable-named = Désactiver { $name }
+admin-new-token = Nouveau jeton
+admin-token-platform = Plateforme (tous les clients)
+admin-revoke = Révoquer
+admin-revoke-named = Révoquer le jeton « { $label } »
+admin-token-created = Jeton n° { $id } « { $label } » créé.
+admin-token-secret = Secret
+admin-token-once = Copiez-le maintenant : il n'est affiché qu'une seule fois et ne peut pas être retrouvé. Seule son empreinte est conservée.
+token-kind-ingest = envoi d'événements
+token-kind-read = lecture
+token-kind-admin = administration
+error-not-platform = Seul un administrateur de plateforme qui voit tous les clients peut faire ceci.
+admin-sla-contract = Contrat SLA
+admin-sla-none = Aucun
+admin-sla-summary = { $calendar }, { $targets ->
+    [one] 1 gravité avec objectifs
+   *[other] { $targets } gravités avec objectifs
+}
+admin-sla-edit = Modifier le contrat de { $tenant }
+admin-sla-title = Contrat SLA de { $tenant }
+admin-sla-calendar = Calendrier
+calendar-always = En continu (24x7)
+calendar-business = Heures de bureau (lun.–ven. 08:00–18:00, jours fériés belges exclus)
+admin-sla-warn = À risque après
+admin-sla-help = Objectifs en minutes du calendrier. Laissez les deux vides pour une gravité sans SLA.
+admin-sla-ack-minutes = Prise en charge sous (minutes)
+admin-sla-resolve-minutes = Résolution sous (minutes)
+admin-sla-pair = { $severity } : donnez les deux objectifs, la prise en charge ({ $ack }) pas plus longue que la résolution ({ $resolve }).

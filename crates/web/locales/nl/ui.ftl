@@ -255,3 +255,108 @@ user-enabled = Actief
 user-disabled = Uitgeschakeld
 token-active = Actief
 token-revoked = Ingetrokken
+
+nav-hunt = Zoeken
+col-actions = Acties
+col-group-key = Groeperingssleutel
+
+# Grafieken. Data op een dagas: strftime-patroon zonder jaar.
+chart-day-pattern = %d-%m
+chart-other = Overige
+chart-no-data = Geen gegevens in deze periode.
+chart-figures = Cijfers
+dashboard-alerts-per-hour = Meldingen per uur
+dashboard-alerts-per-hour-desc = { $count ->
+    [one] Eén melding
+   *[other] { $count } meldingen
+} in de afgelopen 24 uur, per uur.
+
+views-title = Opgeslagen weergaven
+views-none = Nog geen opgeslagen weergaven. Kies filters, geef ze een naam en sla ze hier op.
+views-name = Naam van deze weergave
+views-save = Weergave opslaan
+views-delete = Verwijderen
+views-delete-named = De weergave ‘{ $name }’ verwijderen
+
+hunt-title = Dreigingsjacht
+hunt-query = Zoekopdracht
+hunt-help = Voorbeeld: EventID:4625 AND user.name:adm* | timechart span=1h count() by @tenant. Tijd: RFC 3339, een datum, of -24h / -7d.
+hunt-from = Van
+hunt-to = Tot
+hunt-run = Uitvoeren
+hunt-no-store = De gebeurtenisopslag is op deze server niet ingeschakeld: er valt niets te doorzoeken.
+hunt-bad-query = Ongeldige zoekopdracht: { $error }
+hunt-summary = { $rows ->
+    [one] 1 rij
+   *[other] { $rows } rijen
+} ({ $matched ->
+    [one] 1 overeenkomende gebeurtenis
+   *[other] { $matched } overeenkomende gebeurtenissen
+}).
+hunt-truncated = Alleen de eerste { $max } rijen worden getoond; verfijn de zoekopdracht of de periode.
+hunt-chart = Tijdlijngrafiek
+hunt-chart-desc = Overeenkomende gebeurtenissen per { $span }.
+hunt-results = Resultaten
+hunt-none = Geen overeenkomende gebeurtenissen.
+span-days = { $n ->
+    [one] dag
+   *[other] { $n } dagen
+}
+span-hours = { $n ->
+    [one] uur
+   *[other] { $n } uur
+}
+span-minutes = { $n ->
+    [one] minuut
+   *[other] { $n } minuten
+}
+span-seconds = { $n ->
+    [one] seconde
+   *[other] { $n } seconden
+}
+
+suppression-new = Nieuwe onderdrukking
+suppression-days = Geldig gedurende (dagen)
+suppression-group-help = Leeg: alle meldingen van de regel voor deze klant.
+suppression-end = Nu beëindigen
+suppression-end-named = De onderdrukking van { $rule } voor { $tenant } beëindigen
+suppression-ended = Beëindigd
+
+admin-create = Aanmaken
+admin-back = Terug naar beheer
+admin-new-tenant = Nieuwe klant
+admin-slug-help = Korte naam: 2 tot 63 kleine letters, cijfers of koppeltekens, gebruikt in adressen en op de opdrachtregel.
+admin-new-user = Nieuwe gebruiker
+admin-password-help = Minstens 12 tekens.
+admin-tenants-help = Een platformbeheerder heeft er geen (alle klanten); een klantrol precies één; de andere rollen minstens één.
+admin-enable = Activeren
+admin-disable = Deactiveren
+admin-enable-named = { $name } activeren
+admin-disable-named = { $name } deactiveren
+admin-new-token = Nieuw token
+admin-token-platform = Platform (alle klanten)
+admin-revoke = Intrekken
+admin-revoke-named = Het token ‘{ $label }’ intrekken
+admin-token-created = Token nr. { $id } ‘{ $label }’ aangemaakt.
+admin-token-secret = Geheim
+admin-token-once = Kopieer het nu: het wordt maar één keer getoond en kan niet worden teruggehaald. Alleen de vingerafdruk wordt bewaard.
+token-kind-ingest = gebeurtenissen verzenden
+token-kind-read = lezen
+token-kind-admin = beheren
+error-not-platform = Alleen een platformbeheerder die alle klanten ziet, mag dit doen.
+admin-sla-contract = SLA-contract
+admin-sla-none = Geen
+admin-sla-summary = { $calendar }, { $targets ->
+    [one] 1 ernst met doelen
+   *[other] { $targets } ernstniveaus met doelen
+}
+admin-sla-edit = Het contract van { $tenant } wijzigen
+admin-sla-title = SLA-contract van { $tenant }
+admin-sla-calendar = Kalender
+calendar-always = Dag en nacht (24x7)
+calendar-business = Kantooruren (ma–vr 08:00–18:00, Belgische feestdagen vrij)
+admin-sla-warn = Risico na
+admin-sla-help = Doelen in minuten van de kalender. Laat beide leeg voor een ernst zonder SLA.
+admin-sla-ack-minutes = Bevestigen binnen (minuten)
+admin-sla-resolve-minutes = Oplossen binnen (minuten)
+admin-sla-pair = { $severity }: geef beide doelen, bevestigen ({ $ack }) niet langer dan oplossen ({ $resolve }).

@@ -1,19 +1,96 @@
-//! Administration overview for platform admins and SOC leads: the tenants, users and tokens
-//! of the viewer's scope (token secrets are never shown: only their labels and state).
+//! Administration for platform admins and SOC leads: tenants, users and roles, tokens and
+//! SLA contracts of the viewer's scope.
+//!
+//! Every form is a POST checked like the API's writes: same origin and the session's CSRF
+//! token ([`Viewer::check_form`]), the permission of the role ([`Viewer::require`], refusals
+//! audited), the tenant inside the viewer's scope (else 404). Changes go through the same
+//! store functions as the API and are audited as it does: users and SLA contracts by the
+//! store in the same transaction; tenants and tokens (which the store creates without an
+//! actor, for the command line) by an audit entry written right after.
+//!
+//! A token's secret is shown once, on the page that answers its creation (never cached);
+//! afterwards only its label and state are shown.
 
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::Response;
-use vigie_soc::{Permission, Role, TokenOwner};
+use std::collections::BTreeMap;
 
-use super::html::esc;
-use super::{Viewer, role_name};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use vigie_event::{Severity, TenantId, TenantSlug};
+use vigie_soc::audit::AuditRecord;
+use vigie_soc::desk::NewUser;
+use vigie_soc::sla::{Calendar, SlaContract, Target};
+use vigie_soc::{Permission, Role, Tenant, TokenKind, TokenOwner};
+
+use super::console::{severity_name, tenant_in_scope};
+use super::html::{esc, select, url_encode};
+use super::{Form, Viewer, role_name};
 use crate::AppState;
+
+/// Longest SLA target accepted by the form, in minutes (one year).
+const MAX_TARGET_MINUTES: u32 = 525_600;
+
+fn is_admin_page_role(role: Role) -> bool {
+    matches!(role, Role::PlatformAdmin | Role::SocLead)
+}
+
+/// Whether the viewer sees every tenant (only then may it create tenants and platform tokens).
+fn platform_wide(viewer: &Viewer) -> bool {
+    viewer.principal.scope.tenants().is_none()
+}
+
+/// Appends an audit entry for a change the store does not audit itself.
+async fn audit(
+    state: &AppState,
+    viewer: &Viewer,
+    tenant: Option<TenantId>,
+    action: &str,
+    object: &str,
+    payload: serde_json::Value,
+) -> Result<(), Response> {
+    let record = AuditRecord::new(&viewer.principal.actor.0, tenant, action, object, payload);
+    state
+        .store()
+        .audit(&record)
+        .await
+        .map_err(|e| viewer.api_error(e))
+}
+
+/// Parses a POST body and runs the checks every admin form shares.
+async fn admin_form(
+    state: &AppState,
+    viewer: &Viewer,
+    body: &Bytes,
+    what: Permission,
+    object: &str,
+) -> Result<Form, Response> {
+    let form = Form::parse(&String::from_utf8_lossy(body));
+    viewer.check_form(state, &form).await?;
+    if !is_admin_page_role(viewer.principal.role) {
+        return Err(viewer.error(StatusCode::NOT_FOUND, &viewer.cat().t("error-not-found")));
+    }
+    viewer.require(state, what, object).await?;
+    Ok(form)
+}
+
+fn bad(viewer: &Viewer, field: &str, value: &str) -> Response {
+    viewer.error(
+        StatusCode::BAD_REQUEST,
+        &viewer.cat().tr(
+            "error-bad-field",
+            &[
+                ("value", value.to_owned().into()),
+                ("field", field.to_owned().into()),
+            ],
+        ),
+    )
+}
 
 /// `GET /ui/admin`.
 pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response {
     let cat = viewer.cat();
-    if !matches!(viewer.principal.role, Role::PlatformAdmin | Role::SocLead) {
+    if !is_admin_page_role(viewer.principal.role) {
         return viewer.error(StatusCode::NOT_FOUND, &cat.t("error-not-found"));
     }
     if let Err(r) = viewer.require(&state, Permission::ReadUsers, "admin").await {
@@ -28,35 +105,84 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
         (Ok(t), Ok(u), Ok(k)) => (t, u, k),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return viewer.api_error(e),
     };
+    let manage_users = viewer.principal.may(Permission::ManageUsers);
+    let manage_sla = viewer.principal.may(Permission::ManageSla);
+    let csrf = viewer.csrf_field();
     let slug = |id| {
         tenants
             .iter()
             .find(|t| t.id == id)
             .map_or_else(|| format!("#{id:?}"), |t| t.slug.to_string())
     };
+    // Tenants, with their SLA contract.
     let mut body = format!(
-        r#"<h2 id="tenants-h">{}</h2><table class="grid" aria-labelledby="tenants-h"><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
+        r#"<section aria-labelledby="tenants-h"><h2 id="tenants-h">{}</h2><table class="grid"><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
         esc(&cat.t("admin-tenants")),
         esc(&cat.t("col-slug")),
         esc(&cat.t("col-name")),
         esc(&cat.t("col-created")),
+        esc(&cat.t("admin-sla-contract")),
     );
     for t in &tenants {
+        let contract = match state.store().sla_contract(scope, t.id).await {
+            Ok(c) => c,
+            Err(e) => return viewer.api_error(e),
+        };
+        let summary = contract.as_ref().map_or_else(
+            || cat.t("admin-sla-none"),
+            |c| {
+                cat.tr(
+                    "admin-sla-summary",
+                    &[
+                        ("calendar", cat.t(&calendar_key(c.calendar)).into()),
+                        ("targets", (c.targets.len() as i64).into()),
+                    ],
+                )
+            },
+        );
+        let edit = if manage_sla {
+            format!(
+                r#" <a href="/ui/admin/sla/{}">{}</a>"#,
+                url_encode(t.slug.as_str()),
+                esc(&cat.tr("admin-sla-edit", &[("tenant", t.slug.to_string().into())]))
+            )
+        } else {
+            String::new()
+        };
         body.push_str(&format!(
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}{edit}</td></tr>",
             esc(t.slug.as_str()),
             esc(&t.name),
-            esc(&cat.datetime(t.created_at))
+            esc(&cat.datetime(t.created_at)),
+            esc(&summary),
         ));
     }
     body.push_str("</tbody></table>");
+    if manage_users && platform_wide(&viewer) {
+        body.push_str(&format!(
+            r#"<h3 id="new-tenant-h">{title}</h3><form method="post" action="/ui/admin/tenants" class="inline" aria-labelledby="new-tenant-h">{csrf}<label for="t-slug">{slug}</label><input id="t-slug" name="slug" required pattern="[a-z0-9][a-z0-9-]{{1,62}}" aria-describedby="t-slug-help"><label for="t-name">{name}</label><input id="t-name" name="name" required><button type="submit">{create}</button></form><p id="t-slug-help" class="note">{help}</p>"#,
+            title = esc(&cat.t("admin-new-tenant")),
+            slug = esc(&cat.t("col-slug")),
+            name = esc(&cat.t("col-name")),
+            create = esc(&cat.t("admin-create")),
+            help = esc(&cat.t("admin-slug-help")),
+        ));
+    }
+    body.push_str("</section>");
+
+    // Users.
     body.push_str(&format!(
-        r#"<h2 id="users-h">{}</h2><table class="grid" aria-labelledby="users-h"><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
+        r#"<section aria-labelledby="users-h"><h2 id="users-h">{}</h2><table class="grid"><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th>{}</tr></thead><tbody>"#,
         esc(&cat.t("admin-users")),
         esc(&cat.t("col-username")),
         esc(&cat.t("col-role")),
         esc(&cat.t("col-tenants")),
         esc(&cat.t("col-state")),
+        if manage_users {
+            format!(r#"<th scope="col">{}</th>"#, esc(&cat.t("col-actions")))
+        } else {
+            String::new()
+        },
     ));
     for u in &users {
         let tenants_text = if u.tenants.is_empty() {
@@ -68,8 +194,25 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        let action = if !manage_users {
+            String::new()
+        } else if viewer.principal.user_id == Some(u.id) {
+            "<td></td>".to_owned()
+        } else {
+            let (verb, key, named) = if u.disabled {
+                ("enable", "admin-enable", "admin-enable-named")
+            } else {
+                ("disable", "admin-disable", "admin-disable-named")
+            };
+            format!(
+                r#"<td><form method="post" action="/ui/admin/users/{id}/{verb}" class="inline">{csrf}<button type="submit" aria-label="{label}">{text}</button></form></td>"#,
+                id = u.id,
+                label = esc(&cat.tr(named, &[("name", u.username.clone().into())])),
+                text = esc(&cat.t(key)),
+            )
+        };
         body.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{action}</tr>",
             esc(&u.username),
             esc(&role_name(cat, u.role)),
             esc(&tenants_text),
@@ -81,22 +224,71 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
         ));
     }
     body.push_str("</tbody></table>");
+    if manage_users {
+        let roles: Vec<(String, String)> = Role::ALL
+            .iter()
+            .map(|r| (r.as_str().to_owned(), role_name(cat, *r)))
+            .collect();
+        let mut boxes = String::new();
+        for t in &tenants {
+            boxes.push_str(&format!(
+                r#"<label class="check"><input type="checkbox" name="tenants" value="{v}"> {v}</label>"#,
+                v = esc(t.slug.as_str())
+            ));
+        }
+        body.push_str(&format!(
+            r#"<h3 id="new-user-h">{title}</h3><form method="post" action="/ui/admin/users" class="change" aria-labelledby="new-user-h">{csrf}
+<p><label for="u-name">{user}</label><input id="u-name" name="username" required autocomplete="off"></p>
+<p><label for="u-pass">{pass}</label><input id="u-pass" name="password" type="password" required minlength="12" autocomplete="new-password" aria-describedby="u-pass-help"><small id="u-pass-help">{pass_help}</small></p>
+<p>{role}</p>
+<fieldset><legend>{tenants}</legend><p class="note">{tenants_help}</p>{boxes}</fieldset>
+<p><button type="submit">{create}</button></p></form>"#,
+            title = esc(&cat.t("admin-new-user")),
+            user = esc(&cat.t("col-username")),
+            pass = esc(&cat.t("login-password")),
+            pass_help = esc(&cat.t("admin-password-help")),
+            role = select("u-role", "role", &cat.t("col-role"), &roles, "analyst"),
+            tenants = esc(&cat.t("col-tenants")),
+            tenants_help = esc(&cat.t("admin-tenants-help")),
+            create = esc(&cat.t("admin-create")),
+        ));
+    }
+    body.push_str("</section>");
+
+    // Tokens.
     body.push_str(&format!(
-        r#"<h2 id="tokens-h">{}</h2><table class="grid" aria-labelledby="tokens-h"><thead><tr><th scope="col">#</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
+        r#"<section aria-labelledby="tokens-h"><h2 id="tokens-h">{}</h2><table class="grid"><thead><tr><th scope="col">#</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th>{}</tr></thead><tbody>"#,
         esc(&cat.t("admin-tokens")),
         esc(&cat.t("col-label")),
         esc(&cat.t("col-owner")),
         esc(&cat.t("col-kind")),
         esc(&cat.t("col-created")),
         esc(&cat.t("col-state")),
+        if manage_users {
+            format!(r#"<th scope="col">{}</th>"#, esc(&cat.t("col-actions")))
+        } else {
+            String::new()
+        },
     ));
     for k in &tokens {
         let owner = match k.owner {
             TokenOwner::Platform => cat.t("all-tenants"),
             TokenOwner::Tenant(id) => slug(id),
         };
+        let action = if !manage_users {
+            String::new()
+        } else if k.revoked {
+            "<td></td>".to_owned()
+        } else {
+            format!(
+                r#"<td><form method="post" action="/ui/admin/tokens/{id}/revoke" class="inline">{csrf}<button type="submit" aria-label="{label}">{text}</button></form></td>"#,
+                id = k.id,
+                label = esc(&cat.tr("admin-revoke-named", &[("label", k.label.clone().into())])),
+                text = esc(&cat.t("admin-revoke")),
+            )
+        };
         body.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td>{action}</tr>",
             k.id,
             esc(&k.label),
             esc(&owner),
@@ -106,5 +298,473 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
         ));
     }
     body.push_str("</tbody></table>");
+    if manage_users {
+        let mut owners: Vec<(String, String)> = Vec::new();
+        if platform_wide(&viewer) {
+            owners.push((String::new(), cat.t("admin-token-platform")));
+        }
+        owners.extend(
+            tenants
+                .iter()
+                .map(|t| (t.slug.to_string(), format!("{} ({})", t.name, t.slug))),
+        );
+        let kinds: Vec<(String, String)> = TokenKind::ALL
+            .iter()
+            .map(|k| {
+                (
+                    k.as_str().to_owned(),
+                    cat.t(&format!("token-kind-{}", k.as_str())),
+                )
+            })
+            .collect();
+        body.push_str(&format!(
+            r#"<h3 id="new-token-h">{title}</h3><form method="post" action="/ui/admin/tokens" class="inline" aria-labelledby="new-token-h">{csrf}<label for="k-label">{label}</label><input id="k-label" name="label" required maxlength="200">{owner}{kind}<button type="submit">{create}</button></form>"#,
+            title = esc(&cat.t("admin-new-token")),
+            label = esc(&cat.t("col-label")),
+            owner = select("k-owner", "tenant", &cat.t("col-owner"), &owners, ""),
+            kind = select("k-kind", "kind", &cat.t("col-kind"), &kinds, "ingest"),
+            create = esc(&cat.t("admin-create")),
+        ));
+    }
+    body.push_str("</section>");
     viewer.page("admin", &cat.t("admin-title"), &body)
+}
+
+fn calendar_key(calendar: Calendar) -> String {
+    format!("calendar-{}", calendar.as_str().replace("24x7", "always"))
+}
+
+/// `POST /ui/admin/tenants`: onboards a tenant (platform admins seeing every tenant).
+pub async fn create_tenant(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Response {
+    let form = match admin_form(&state, &viewer, &body, Permission::ManageUsers, "tenants").await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    if !platform_wide(&viewer) {
+        return viewer.error(StatusCode::FORBIDDEN, &viewer.cat().t("error-not-platform"));
+    }
+    let raw = form.get("slug").unwrap_or_default().trim();
+    let slug = match TenantSlug::new(raw) {
+        Ok(s) => s,
+        Err(e) => return viewer.error(StatusCode::BAD_REQUEST, &e.to_string()),
+    };
+    let Some(name) = form.value("name") else {
+        return bad(&viewer, &viewer.cat().t("col-name"), "");
+    };
+    let tenant = match state.store().create_tenant(&slug, name).await {
+        Ok(t) => t,
+        Err(e) => return viewer.api_error(e),
+    };
+    if let Err(r) = audit(
+        &state,
+        &viewer,
+        Some(tenant.id),
+        "tenant.create",
+        &format!("tenant:{}", tenant.id.0),
+        serde_json::json!({"slug": tenant.slug, "name": tenant.name}),
+    )
+    .await
+    {
+        return r;
+    }
+    Redirect::to("/ui/admin").into_response()
+}
+
+/// The tenant ids of the slugs a form names, all inside the viewer's scope (404 otherwise).
+async fn tenant_ids(
+    state: &AppState,
+    viewer: &Viewer,
+    slugs: &[&str],
+) -> Result<Vec<TenantId>, Response> {
+    let mut ids = Vec::new();
+    for slug in slugs {
+        ids.push(tenant_in_scope(state, viewer, slug).await?);
+    }
+    Ok(ids)
+}
+
+/// `POST /ui/admin/users`: creates a user with a role and tenants (platform admins).
+pub async fn create_user(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Response {
+    let form = match admin_form(&state, &viewer, &body, Permission::ManageUsers, "users").await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let cat = viewer.cat();
+    let role_text = form.get("role").unwrap_or_default();
+    let Ok(role) = role_text.parse::<Role>() else {
+        return bad(&viewer, &cat.t("col-role"), role_text);
+    };
+    let tenants = match tenant_ids(&state, &viewer, &form.all("tenants")).await {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let new = NewUser {
+        username: form.get("username").unwrap_or_default().trim().to_owned(),
+        password: form.get("password").unwrap_or_default().to_owned(),
+        role,
+        tenants,
+    };
+    match state
+        .store()
+        .add_user(&viewer.principal.actor, &viewer.principal.scope, &new)
+        .await
+    {
+        Ok(_) => Redirect::to("/ui/admin").into_response(),
+        Err(e) => viewer.api_error(e),
+    }
+}
+
+/// `POST /ui/admin/users/{id}/disable` and `/enable`.
+pub async fn set_user_state(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, verb)): Path<(i64, String)>,
+    body: Bytes,
+) -> Response {
+    let disabled = match verb.as_str() {
+        "disable" => true,
+        "enable" => false,
+        _ => return viewer.error(StatusCode::NOT_FOUND, &viewer.cat().t("error-not-found")),
+    };
+    if let Err(r) = admin_form(
+        &state,
+        &viewer,
+        &body,
+        Permission::ManageUsers,
+        &format!("user:{id}"),
+    )
+    .await
+    {
+        return r;
+    }
+    match state
+        .store()
+        .set_user_disabled(
+            &viewer.principal.actor,
+            &viewer.principal.scope,
+            id,
+            disabled,
+        )
+        .await
+    {
+        Ok(Some(_)) => Redirect::to("/ui/admin").into_response(),
+        Ok(None) => viewer.error(StatusCode::NOT_FOUND, &viewer.cat().t("error-not-found")),
+        Err(e) => viewer.api_error(e),
+    }
+}
+
+/// `POST /ui/admin/tokens`: creates a token and shows its secret once.
+pub async fn create_token(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Response {
+    let form = match admin_form(&state, &viewer, &body, Permission::ManageUsers, "tokens").await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let cat = viewer.cat();
+    let kind_text = form.get("kind").unwrap_or_default();
+    let Ok(kind) = kind_text.parse::<TokenKind>() else {
+        return bad(&viewer, &cat.t("col-kind"), kind_text);
+    };
+    let Some(label) = form.value("label") else {
+        return bad(&viewer, &cat.t("col-label"), "");
+    };
+    let owner = match form.value("tenant") {
+        Some(slug) => match tenant_in_scope(&state, &viewer, slug).await {
+            Ok(id) => TokenOwner::Tenant(id),
+            Err(r) => return r,
+        },
+        None if platform_wide(&viewer) => TokenOwner::Platform,
+        None => return viewer.error(StatusCode::FORBIDDEN, &cat.t("error-not-platform")),
+    };
+    let token = match state.store().create_token(owner, kind, label).await {
+        Ok(t) => t,
+        Err(e) => return viewer.api_error(e),
+    };
+    if let Err(r) = audit(
+        &state,
+        &viewer,
+        owner.tenant(),
+        "token.create",
+        &format!("token:{}", token.info.id),
+        serde_json::json!({"kind": kind.as_str(), "label": label}),
+    )
+    .await
+    {
+        return r;
+    }
+    let body = format!(
+        r#"<p role="status">{created}</p><p><label for="secret">{secret_label}</label></p><p><input id="secret" class="secret" readonly value="{secret}" size="72" aria-describedby="secret-help"></p><p id="secret-help" class="note">{help}</p><p><a href="/ui/admin">{back}</a></p>"#,
+        created = esc(&cat.tr(
+            "admin-token-created",
+            &[
+                ("label", label.to_owned().into()),
+                ("id", token.info.id.into())
+            ]
+        )),
+        secret_label = esc(&cat.t("admin-token-secret")),
+        secret = esc(&token.secret),
+        help = esc(&cat.t("admin-token-once")),
+        back = esc(&cat.t("admin-back")),
+    );
+    let mut response = viewer.page("admin", &cat.t("admin-new-token"), &body);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// `POST /ui/admin/tokens/{id}/revoke`.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = admin_form(
+        &state,
+        &viewer,
+        &body,
+        Permission::ManageUsers,
+        &format!("token:{id}"),
+    )
+    .await
+    {
+        return r;
+    }
+    let scope = &viewer.principal.scope;
+    let tenant = match state.store().list_tokens(scope).await {
+        Ok(tokens) => match tokens.iter().find(|t| t.id == id) {
+            Some(t) => t.owner.tenant(),
+            None => {
+                return viewer.error(StatusCode::NOT_FOUND, &viewer.cat().t("error-not-found"));
+            }
+        },
+        Err(e) => return viewer.api_error(e),
+    };
+    match state.store().revoke_token(scope, id).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return viewer.error(StatusCode::NOT_FOUND, &viewer.cat().t("error-not-found"));
+        }
+        Err(e) => return viewer.api_error(e),
+    }
+    if let Err(r) = audit(
+        &state,
+        &viewer,
+        tenant,
+        "token.revoke",
+        &format!("token:{id}"),
+        serde_json::json!({}),
+    )
+    .await
+    {
+        return r;
+    }
+    Redirect::to("/ui/admin").into_response()
+}
+
+async fn sla_tenant(state: &AppState, viewer: &Viewer, slug: &str) -> Result<Tenant, Response> {
+    let id = tenant_in_scope(state, viewer, slug).await?;
+    let tenants = state
+        .store()
+        .list_tenants(&viewer.principal.scope)
+        .await
+        .map_err(|e| viewer.api_error(e))?;
+    tenants
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| viewer.error(StatusCode::NOT_FOUND, &viewer.cat().t("error-not-found")))
+}
+
+/// `GET /ui/admin/sla/{tenant}`: the SLA contract form of one tenant.
+pub async fn sla_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+) -> Response {
+    let cat = viewer.cat();
+    if !is_admin_page_role(viewer.principal.role) {
+        return viewer.error(StatusCode::NOT_FOUND, &cat.t("error-not-found"));
+    }
+    if let Err(r) = viewer
+        .require(&state, Permission::ManageSla, &format!("tenant:{slug}"))
+        .await
+    {
+        return r;
+    }
+    let tenant = match sla_tenant(&state, &viewer, &slug).await {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let contract = match state
+        .store()
+        .sla_contract(&viewer.principal.scope, tenant.id)
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => return viewer.api_error(e),
+    };
+    let calendar = contract
+        .as_ref()
+        .map_or(Calendar::TwentyFourSeven, |c| c.calendar);
+    let warn = contract.as_ref().map_or(0.8, |c| c.warn_ratio);
+    let calendars: Vec<(String, String)> = [Calendar::TwentyFourSeven, Calendar::Business]
+        .iter()
+        .map(|c| (c.as_str().to_owned(), cat.t(&calendar_key(*c))))
+        .collect();
+    let mut rows = String::new();
+    for s in Severity::ALL.iter().rev() {
+        let target = contract.as_ref().and_then(|c| c.targets.get(s));
+        let value = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
+        rows.push_str(&format!(
+            r#"<tr><th scope="row" id="sev-{s}">{name}</th><td><input name="ack_{s}" value="{ack}" inputmode="numeric" pattern="[0-9]*" size="7" aria-labelledby="sev-{s} col-ack"></td><td><input name="resolve_{s}" value="{res}" inputmode="numeric" pattern="[0-9]*" size="7" aria-labelledby="sev-{s} col-res"></td></tr>"#,
+            s = s.as_str(),
+            name = esc(&severity_name(cat, *s)),
+            ack = value(target.map(|t| t.acknowledge_minutes)),
+            res = value(target.map(|t| t.resolve_minutes)),
+        ));
+    }
+    let body = format!(
+        r#"<form method="post" action="/ui/admin/sla/{slug}" class="change">{csrf}
+<p>{calendar}</p>
+<p><label for="warn">{warn_label}</label><input id="warn" name="warn_percent" value="{warn}" inputmode="numeric" pattern="[0-9]*" size="4"> %</p>
+<p class="note">{help}</p>
+<table class="grid"><thead><tr><th scope="col">{sev}</th><th scope="col" id="col-ack">{ack}</th><th scope="col" id="col-res">{res}</th></tr></thead><tbody>{rows}</tbody></table>
+<p><button type="submit">{save}</button> <a href="/ui/admin">{back}</a></p></form>"#,
+        slug = url_encode(tenant.slug.as_str()),
+        csrf = viewer.csrf_field(),
+        calendar = select(
+            "calendar",
+            "calendar",
+            &cat.t("admin-sla-calendar"),
+            &calendars,
+            calendar.as_str()
+        ),
+        warn_label = esc(&cat.t("admin-sla-warn")),
+        warn = (warn * 100.0).round() as i64,
+        help = esc(&cat.t("admin-sla-help")),
+        sev = esc(&cat.t("col-severity")),
+        ack = esc(&cat.t("admin-sla-ack-minutes")),
+        res = esc(&cat.t("admin-sla-resolve-minutes")),
+        save = esc(&cat.t("save")),
+        back = esc(&cat.t("admin-back")),
+    );
+    viewer.page(
+        "admin",
+        &cat.tr("admin-sla-title", &[("tenant", tenant.name.clone().into())]),
+        &body,
+    )
+}
+
+/// Reads the SLA form; the error names the field and its value.
+fn read_contract(viewer: &Viewer, form: &Form) -> Result<SlaContract, Response> {
+    let cat = viewer.cat();
+    let calendar_text = form.get("calendar").unwrap_or_default();
+    let calendar = Calendar::parse(calendar_text)
+        .ok_or_else(|| bad(viewer, &cat.t("admin-sla-calendar"), calendar_text))?;
+    let warn_text = form.get("warn_percent").unwrap_or("80").trim();
+    let warn = warn_text
+        .parse::<u8>()
+        .ok()
+        .filter(|w| (1..=100).contains(w))
+        .ok_or_else(|| bad(viewer, &cat.t("admin-sla-warn"), warn_text))?;
+    let mut targets = BTreeMap::new();
+    for s in Severity::ALL {
+        let minutes = |prefix: &str, label: &str| -> Result<Option<u32>, Response> {
+            let text = form
+                .get(&format!("{prefix}_{}", s.as_str()))
+                .unwrap_or_default()
+                .trim();
+            if text.is_empty() {
+                return Ok(None);
+            }
+            text.parse::<u32>()
+                .ok()
+                .filter(|m| (1..=MAX_TARGET_MINUTES).contains(m))
+                .map(Some)
+                .ok_or_else(|| {
+                    bad(
+                        viewer,
+                        &format!("{} ({})", cat.t(label), severity_name(cat, s)),
+                        text,
+                    )
+                })
+        };
+        let ack = minutes("ack", "admin-sla-ack-minutes")?;
+        let resolve = minutes("resolve", "admin-sla-resolve-minutes")?;
+        match (ack, resolve) {
+            (None, None) => {}
+            (Some(a), Some(r)) if a <= r => {
+                targets.insert(
+                    s,
+                    Target {
+                        acknowledge_minutes: a,
+                        resolve_minutes: r,
+                    },
+                );
+            }
+            (a, r) => {
+                return Err(viewer.error(
+                    StatusCode::BAD_REQUEST,
+                    &cat.tr(
+                        "admin-sla-pair",
+                        &[
+                            ("severity", severity_name(cat, s).into()),
+                            ("ack", a.map(|v| v.to_string()).unwrap_or_default().into()),
+                            (
+                                "resolve",
+                                r.map(|v| v.to_string()).unwrap_or_default().into(),
+                            ),
+                        ],
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(SlaContract {
+        calendar,
+        targets,
+        warn_ratio: f64::from(warn) / 100.0,
+    })
+}
+
+/// `POST /ui/admin/sla/{tenant}`: sets the tenant's SLA contract (audited by the store).
+pub async fn sla_save(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    body: Bytes,
+) -> Response {
+    let form = match admin_form(
+        &state,
+        &viewer,
+        &body,
+        Permission::ManageSla,
+        &format!("tenant:{slug}"),
+    )
+    .await
+    {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let tenant = match sla_tenant(&state, &viewer, &slug).await {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let contract = match read_contract(&viewer, &form) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match state
+        .store()
+        .set_sla_contract(
+            &viewer.principal.actor,
+            &viewer.principal.scope,
+            tenant.id,
+            &contract,
+        )
+        .await
+    {
+        Ok(()) => Redirect::to("/ui/admin").into_response(),
+        Err(e) => viewer.api_error(e),
+    }
 }

@@ -18,6 +18,7 @@ use vigie_event::{Event, Severity, TenantId};
 use vigie_soc::desk::{AlertAction, AlertStatus, IncidentFilter, IncidentSort, IncidentStatus};
 use vigie_soc::{Alert, AlertFilter, Page, Permission};
 
+use super::chart::{Series, TimeChart};
 use super::html::{esc, select, url_encode};
 use super::i18n::{Arg, Catalog};
 use super::{Form, RuleBook, Viewer, query, safe_back};
@@ -154,6 +155,7 @@ async fn dashboard(state: &AppState, viewer: &Viewer) -> Result<Response, Respon
         }
     }
     body.push_str("</section>");
+    body.push_str(&alerts_per_hour(state, viewer).await?);
     // SLA at risk: the most severe open incidents' clocks.
     let now = Timestamp::now();
     let worst = store
@@ -203,6 +205,42 @@ async fn dashboard(state: &AppState, viewer: &Viewer) -> Result<Response, Respon
     }
     body.push_str("</section>");
     Ok(viewer.page("dashboard", &cat.t("dashboard-title"), &body))
+}
+
+/// The dashboard's chart: alerts created per hour over the last 24 hours, in the scope.
+async fn alerts_per_hour(state: &AppState, viewer: &Viewer) -> Result<String, Response> {
+    let cat = viewer.cat();
+    let now = Timestamp::now();
+    let since = now - jiff::SignedDuration::from_hours(23);
+    let hours = state
+        .store()
+        .alerts_per_hour(&viewer.principal.scope, since)
+        .await
+        .map_err(|e| viewer.api_error(e))?;
+    let total: i64 = hours.iter().map(|h| h.alerts).sum();
+    let title = cat.t("dashboard-alerts-per-hour");
+    let desc = cat.tr(
+        "dashboard-alerts-per-hour-desc",
+        &[("count", Arg::Num(total))],
+    );
+    let chart = TimeChart {
+        id: "alerts-hour",
+        title: &title,
+        desc: &desc,
+        span_seconds: 3600,
+        from: Some(since),
+        to: Some(now),
+        series: vec![Series {
+            name: String::new(),
+            points: hours.iter().map(|h| (h.hour, h.alerts as f64)).collect(),
+        }],
+    };
+    Ok(format!(
+        r#"<section aria-labelledby="hour-h"><h2 id="hour-h">{}</h2><p>{}</p>{}</section>"#,
+        esc(&title),
+        esc(&desc),
+        chart.render(cat)
+    ))
 }
 
 /// The alert queue's filters, read from the query string.
@@ -390,6 +428,10 @@ pub async fn queue(State(state): State<AppState>, viewer: Viewer, uri: Uri) -> R
         apply = esc(&cat.t("filter-apply")),
     ));
     let qs = q.query_string();
+    match saved_views(&state, &viewer, &qs).await {
+        Ok(views) => body.push_str(&views),
+        Err(r) => return r,
+    }
     body.push_str(&format!(
         r#"<form method="post" action="/ui/alerts/bulk">{csrf}<input type="hidden" name="back" value="{back}">
 <p class="toolbar"><button type="submit" name="action" value="acknowledge">{ack}</button> <span id="queue-count" aria-live="polite">{count}</span></p>
@@ -418,6 +460,109 @@ pub async fn queue(State(state): State<AppState>, viewer: Viewer, uri: Uri) -> R
         ));
     }
     viewer.page("alerts", &cat.t("alerts-title"), &body)
+}
+
+/// The viewer's saved views (links, each with a delete button) and the form that saves the
+/// current filters as a view.
+async fn saved_views(state: &AppState, viewer: &Viewer, qs: &str) -> Result<String, Response> {
+    let Some(user) = viewer.principal.user_id else {
+        return Ok(String::new());
+    };
+    let cat = viewer.cat();
+    let views = state
+        .store()
+        .saved_views(user)
+        .await
+        .map_err(|e| viewer.api_error(e))?;
+    let mut out = format!(
+        r#"<section class="views" aria-labelledby="views-h"><h2 id="views-h">{}</h2>"#,
+        esc(&cat.t("views-title"))
+    );
+    if views.is_empty() {
+        out.push_str(&format!("<p>{}</p>", esc(&cat.t("views-none"))));
+    } else {
+        out.push_str(r#"<ul class="views">"#);
+        for v in &views {
+            let current = if v.query == qs {
+                r#" aria-current="true""#
+            } else {
+                ""
+            };
+            out.push_str(&format!(
+                r#"<li><a href="/ui/alerts?{query}"{current}>{name}</a> <form method="post" action="/ui/alerts/views/{id}/delete" class="inline">{csrf}<button type="submit" class="quiet" aria-label="{label}">{delete}</button></form></li>"#,
+                query = esc(&v.query),
+                name = esc(&v.name),
+                id = v.id,
+                csrf = viewer.csrf_field(),
+                label = esc(&cat.tr("views-delete-named", &[("name", v.name.clone().into())])),
+                delete = esc(&cat.t("views-delete")),
+            ));
+        }
+        out.push_str("</ul>");
+    }
+    out.push_str(&format!(
+        r#"<form method="post" action="/ui/alerts/views" class="inline">{csrf}<input type="hidden" name="query" value="{qs}"><label for="view-name">{label}</label><input id="view-name" name="name" required maxlength="{max}"><button type="submit">{save}</button></form></section>"#,
+        csrf = viewer.csrf_field(),
+        qs = esc(qs),
+        label = esc(&cat.t("views-name")),
+        max = vigie_soc::prefs::VIEW_NAME_MAX,
+        save = esc(&cat.t("views-save")),
+    ));
+    Ok(out)
+}
+
+/// `POST /ui/alerts/views`: saves the filters in `query` as the viewer's view `name`.
+pub async fn save_view(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Response {
+    let form = Form::parse(&String::from_utf8_lossy(&body));
+    if let Err(r) = viewer.check_form(&state, &form).await {
+        return r;
+    }
+    if let Err(r) = viewer.require_soc() {
+        return r;
+    }
+    if let Err(r) = viewer.require(&state, Permission::ReadDesk, "views").await {
+        return r;
+    }
+    let Some(user) = viewer.principal.user_id else {
+        return viewer.error(StatusCode::NOT_FOUND, &viewer.cat().t("error-not-found"));
+    };
+    let raw = form.get("query").unwrap_or_default();
+    // Only filters the queue understands are kept, in their normal form.
+    let q = match QueueQuery::read(&Form::parse(raw)) {
+        Ok(q) => q,
+        Err(message) => return viewer.error(StatusCode::BAD_REQUEST, &message),
+    };
+    let query = q.query_string();
+    match state
+        .store()
+        .save_view(user, form.get("name").unwrap_or_default(), &query)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/ui/alerts?{query}")).into_response(),
+        Err(e) => viewer.api_error(e),
+    }
+}
+
+/// `POST /ui/alerts/views/{id}/delete`: deletes one of the viewer's views (another user's
+/// view is not found).
+pub async fn delete_view(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    let form = Form::parse(&String::from_utf8_lossy(&body));
+    if let Err(r) = viewer.check_form(&state, &form).await {
+        return r;
+    }
+    let Some(user) = viewer.principal.user_id else {
+        return viewer.error(StatusCode::NOT_FOUND, &viewer.cat().t("error-not-found"));
+    };
+    match state.store().delete_view(user, id).await {
+        Ok(true) => Redirect::to("/ui/alerts").into_response(),
+        Ok(false) => viewer.error(StatusCode::NOT_FOUND, &viewer.cat().t("error-not-found")),
+        Err(e) => viewer.api_error(e),
+    }
 }
 
 /// `GET /ui/alerts/rows`: the queue's rows as JSON (`rows`: HTML escaped on the server,

@@ -98,6 +98,7 @@ pub fn page(chrome: &Chrome<'_>, title: &str, body: &str) -> String {
                 ("alerts", "/ui/alerts", "nav-alerts"),
                 ("incidents", "/ui/incidents", "nav-incidents"),
                 ("detection", "/ui/detection", "nav-detection"),
+                ("hunt", "/ui/hunt", "nav-hunt"),
             ];
             if matches!(role, Role::PlatformAdmin | Role::SocLead) {
                 e.push(("admin", "/ui/admin", "nav-admin"));

@@ -340,7 +340,9 @@ mod tests {
     }
 
     /// The sources of the pages, where message ids are asked for.
-    const SOURCES: [&str; 8] = [
+    const SOURCES: [&str; 10] = [
+        include_str!("chart.rs"),
+        include_str!("hunt.rs"),
         include_str!("mod.rs"),
         include_str!("html.rs"),
         include_str!("login.rs"),
@@ -370,6 +372,12 @@ mod tests {
         }
         for k in ["acknowledge", "resolve"] {
             ids.insert(format!("sla-kind-{k}"));
+        }
+        for k in vigie_soc::TokenKind::ALL {
+            ids.insert(format!("token-kind-{}", k.as_str()));
+        }
+        for c in ["always", "business"] {
+            ids.insert(format!("calendar-{c}"));
         }
         use vigie_nis2::model::Stage;
         for s in [

@@ -132,6 +132,18 @@ pub async fn submit(
     };
     let max_age = SESSION_TTL.as_secs();
     let mut response = Redirect::to(&next).into_response();
+    // The language the user chose last, kept on the server, comes back with the login.
+    match state.store().user_language(session.user.id).await {
+        Ok(Some(tag)) => {
+            if let Some(lang) = Lang::from_tag(&tag)
+                && let Ok(v) = HeaderValue::from_str(&lang_cookie(lang))
+            {
+                response.headers_mut().append(header::SET_COOKIE, v);
+            }
+        }
+        Ok(None) => {}
+        Err(error) => tracing::warn!(%error, "could not read the user's language"),
+    }
     for value in [
         format!(
             "{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={max_age}",
@@ -175,8 +187,24 @@ pub async fn logout(
     response
 }
 
-/// `GET /ui/lang/{tag}?back=PATH`: remembers the language for a year and goes back.
-pub async fn switch_language(headers: HeaderMap, Path(tag): Path<String>, uri: Uri) -> Response {
+/// The language cookie's `Set-Cookie` value (a year).
+fn lang_cookie(lang: Lang) -> String {
+    format!(
+        "{LANG_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000",
+        lang.tag()
+    )
+}
+
+/// `GET /ui/lang/{tag}?back=PATH`: remembers the language for a year in the browser and, for
+/// a signed-in user, on the server (restored at the next login, on any browser). The session
+/// cookie is `SameSite=Strict`, so a link from another site never reaches a session here and
+/// cannot change a user's preference.
+pub async fn switch_language(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(tag): Path<String>,
+    uri: Uri,
+) -> Response {
     let q = query(&uri);
     let back = safe_back(q.get("back").unwrap_or("/ui/")).to_owned();
     let Some(lang) = Lang::from_tag(&tag) else {
@@ -188,12 +216,15 @@ pub async fn switch_language(headers: HeaderMap, Path(tag): Path<String>, uri: U
             &cat.tr("error-unknown-language", &[("tag", tag.into())]),
         );
     };
+    if let Some(secret) = session_cookie(&headers)
+        && let Ok(principal) = state.access().authenticate_session(&secret).await
+        && let Some(user) = principal.user_id
+        && let Err(error) = state.store().set_user_language(user, lang.tag()).await
+    {
+        tracing::warn!(%error, "could not save the user's language");
+    }
     let mut response = Redirect::to(&back).into_response();
-    let value = format!(
-        "{LANG_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000",
-        lang.tag()
-    );
-    if let Ok(v) = HeaderValue::from_str(&value) {
+    if let Ok(v) = HeaderValue::from_str(&lang_cookie(lang)) {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
     response

@@ -12,9 +12,14 @@
 //!   their forms; the token is still checked against the session on the server.
 //! - The language comes from the `vigie_lang` cookie set by the switch in every page, else
 //!   from `Accept-Language`, else English. Every text is in `crates/web/locales/*/ui.ftl`.
-//! - Pages: [`console`] (dashboard, alert queue and alert page), [`incidents`] (list, page,
-//!   comment and change forms, SLA figures), [`detection`] (rule catalogue, triage feedback),
-//!   [`admin`] (tenants, users, tokens), [`login`] (login, logout, language switch).
+//! - The language comes back at login from the user's saved preference (the switch saves it
+//!   on the server for a signed-in user, [`vigie_soc::prefs::PrefsStore`]).
+//! - Pages: [`console`] (dashboard with the alerts-per-hour chart, alert queue with saved
+//!   views, alert page), [`incidents`] (list, page, comment and change forms, SLA figures),
+//!   [`detection`] (rule catalogue, triage feedback, suppression forms), [`hunt`] (query box,
+//!   results, time chart), [`admin`] (tenants, users and roles, tokens, SLA contracts: forms),
+//!   [`login`] (login, logout, language switch). Charts are SVG drawn on the server
+//!   ([`chart`]).
 //!   Tenant users (client contacts) get the portal: their incidents and SLA figures only.
 //!
 //! Static files (`crates/web/static/`) are compiled into the binary; the JavaScript file only
@@ -25,9 +30,11 @@
 #![allow(clippy::result_large_err)]
 
 pub mod admin;
+pub mod chart;
 pub mod console;
 pub mod detection;
 pub mod html;
+pub mod hunt;
 pub mod i18n;
 pub mod incidents;
 pub mod login;
@@ -51,6 +58,8 @@ use crate::api::session::{Desk, session_cookie};
 use crate::error::ApiError;
 use html::{Chrome, esc};
 use i18n::{Catalog, Lang};
+
+pub use hunt::EventBook;
 
 /// The language cookie set by the switch.
 pub const LANG_COOKIE: &str = "vigie_lang";
@@ -80,6 +89,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/alerts", get(console::queue))
         .route("/ui/alerts/rows", get(console::queue_rows))
         .route("/ui/alerts/bulk", post(console::bulk))
+        .route("/ui/alerts/views", post(console::save_view))
+        .route("/ui/alerts/views/{id}/delete", post(console::delete_view))
         .route("/ui/alerts/{id}", get(console::alert_page))
         .route("/ui/alerts/{id}/action", post(console::alert_action))
         .route("/ui/incidents", get(incidents::list))
@@ -88,7 +99,25 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/incidents/{id}/update", post(incidents::update))
         .route("/ui/sla", get(incidents::sla))
         .route("/ui/detection", get(detection::catalogue))
+        .route(
+            "/ui/detection/suppressions",
+            post(detection::add_suppression),
+        )
+        .route(
+            "/ui/detection/suppressions/{id}/end",
+            post(detection::end_suppression),
+        )
+        .route("/ui/hunt", get(hunt::page))
         .route("/ui/admin", get(admin::overview))
+        .route("/ui/admin/tenants", post(admin::create_tenant))
+        .route("/ui/admin/users", post(admin::create_user))
+        .route("/ui/admin/users/{id}/{verb}", post(admin::set_user_state))
+        .route("/ui/admin/tokens", post(admin::create_token))
+        .route("/ui/admin/tokens/{id}/revoke", post(admin::revoke_token))
+        .route(
+            "/ui/admin/sla/{tenant}",
+            get(admin::sla_form).post(admin::sla_save),
+        )
 }
 
 async fn static_css() -> Response {

@@ -14,6 +14,7 @@ use vigie_ingest::{Intake, IntakeConfig};
 use vigie_log::{Wal, WalConfig};
 use vigie_soc::access::Access;
 use vigie_soc::desk::NewUser;
+use vigie_soc::prefs::PrefsStore;
 use vigie_soc::{Actor, NewAlert, Role, SqliteStore, StateStore};
 
 use crate::{AppState, WebConfig, router};
@@ -695,4 +696,626 @@ async fn nis2_clocks_and_reminders_in_console_and_portal() {
     )
     .await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
+}
+
+/// The platform admin `pat` (every tenant), created beside the others of [`site`].
+async fn platform_admin(site: &Site) {
+    let platform = Access::new(site.store.clone()).operator_scope();
+    site.store
+        .add_user(
+            &Actor::operator(),
+            &platform,
+            &NewUser {
+                username: "pat".to_owned(),
+                password: PASSWORD.to_owned(),
+                role: Role::PlatformAdmin,
+                tenants: vec![],
+            },
+        )
+        .await
+        .unwrap();
+}
+
+/// The audit actions recorded so far.
+async fn audit_actions(site: &Site) -> Vec<String> {
+    site.store
+        .audit_entries(0, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect()
+}
+
+#[tokio::test]
+async fn admin_forms_change_through_the_store_checked_and_audited() {
+    let site = site().await;
+    platform_admin(&site).await;
+    let (pat, csrf) = login(&site.app, "pat").await;
+    for lang in ["fr", "nl", "de", "en"] {
+        let r = send(
+            &site.app,
+            Method::GET,
+            "/ui/admin",
+            &format!("{pat}; vigie_lang={lang}"),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_no_missing_message(&r.text, &format!("admin {lang}"));
+        assert!(r.text.contains(r#"action="/ui/admin/tenants""#));
+        let r = send(
+            &site.app,
+            Method::GET,
+            "/ui/admin/sla/ville-a",
+            &format!("{pat}; vigie_lang={lang}"),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_no_missing_message(&r.text, &format!("sla form {lang}"));
+    }
+    // Every form refuses a post without the CSRF token, and from another site.
+    for (uri, form) in [
+        ("/ui/admin/tenants", "slug=zone-c&name=Zone+C"),
+        ("/ui/admin/tokens", "label=x&kind=ingest&tenant=ville-a"),
+        ("/ui/admin/sla/ville-a", "calendar=24x7"),
+    ] {
+        let r = send(&site.app, Method::POST, uri, &pat, Some(form)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{uri}");
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(header::HOST, "127.0.0.1:8470")
+            .header(header::COOKIE, &pat)
+            .header(header::ORIGIN, "https://evil.example")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("{form}&csrf={csrf}")))
+            .unwrap();
+        let response = site.app.clone().oneshot(req).await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{uri}");
+    }
+    // A tenant, named back when the slug is wrong.
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/admin/tenants",
+        &pat,
+        Some(&format!("csrf={csrf}&slug=Zone+C!&name=Zone+C")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text.contains("Zone C!"), "{}", r.text);
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/admin/tenants",
+        &pat,
+        Some(&format!("csrf={csrf}&slug=zone-c&name=Zone+C")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/admin/tenants",
+        &pat,
+        Some(&format!("csrf={csrf}&slug=zone-c&name=Again")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text.contains("zone-c"));
+    // A user with a role and tenants; a wrong tenant set is refused with the store's reason.
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/admin/users",
+        &pat,
+        Some(&format!(
+            "csrf={csrf}&username=cleo&password=a+long+enough+password&role=tenant_user&tenants=ville-a&tenants=zone-c"
+        )),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/admin/users",
+        &pat,
+        Some(&format!(
+            "csrf={csrf}&username=cleo&password=a+long+enough+password&role=tenant_user&tenants=zone-c"
+        )),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let platform = Access::new(site.store.clone()).operator_scope();
+    let cleo = site
+        .store
+        .list_users(&platform)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.username == "cleo")
+        .unwrap();
+    assert_eq!(cleo.role, Role::TenantUser);
+    assert_eq!(cleo.tenants.len(), 1);
+    let (cleo_cookies, _) = login(&site.app, "cleo").await;
+    // Disabling ends her session at once.
+    let r = send(
+        &site.app,
+        Method::POST,
+        &format!("/ui/admin/users/{}/disable", cleo.id),
+        &pat,
+        Some(&format!("csrf={csrf}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = send(&site.app, Method::GET, "/ui/incidents", &cleo_cookies, None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // A token: its secret on the creation page only, never cached, never on the overview.
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/admin/tokens",
+        &pat,
+        Some(&format!(
+            "csrf={csrf}&label=Firewall+%3Cb%3Erelay%3C%2Fb%3E&kind=ingest&tenant=ville-a"
+        )),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.headers[header::CACHE_CONTROL], "no-store");
+    let secret: String = r
+        .text
+        .split(r#"value="vgt_"#)
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take(64)
+        .collect();
+    let secret = format!("vgt_{secret}");
+    assert!(r.text.contains("Firewall &lt;b&gt;relay"));
+    let token = site
+        .store
+        .token_by_secret_hash(&vigie_soc::token::hash_secret(&secret))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(token.owner, vigie_soc::TokenOwner::Tenant(site.a));
+    let r = send(&site.app, Method::GET, "/ui/admin", &pat, None).await;
+    assert!(!r.text.contains(&secret));
+    assert!(
+        r.text
+            .contains(&format!("/ui/admin/tokens/{}/revoke", token.id))
+    );
+    let r = send(
+        &site.app,
+        Method::POST,
+        &format!("/ui/admin/tokens/{}/revoke", token.id),
+        &pat,
+        Some(&format!("csrf={csrf}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let token = site
+        .store
+        .token_by_secret_hash(&vigie_soc::token::hash_secret(&secret))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(token.revoked);
+    // An SLA contract; an impossible pair is refused naming both values.
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/admin/sla/ville-a",
+        &pat,
+        Some(&format!(
+            "csrf={csrf}&calendar=business&warn_percent=75&ack_critical=240&resolve_critical=15"
+        )),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.text.contains("240") && r.text.contains("15"),
+        "{}",
+        r.text
+    );
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/admin/sla/ville-a",
+        &pat,
+        Some(&format!(
+            "csrf={csrf}&calendar=business&warn_percent=75&ack_critical=15&resolve_critical=240&ack_high=60&resolve_high=480"
+        )),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let contract = site
+        .store
+        .sla_contract(&platform, site.a)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(contract.calendar, vigie_soc::sla::Calendar::Business);
+    assert_eq!(contract.targets.len(), 2);
+    assert_eq!(contract.warn_ratio, 0.75);
+    let r = send(&site.app, Method::GET, "/ui/admin/sla/ville-a", &pat, None).await;
+    assert!(
+        r.text.contains(r#"name="ack_critical" value="15""#),
+        "{}",
+        r.text
+    );
+    let actions = audit_actions(&site).await;
+    for action in ["tenant.create", "token.create", "token.revoke"] {
+        assert!(actions.iter().any(|a| a == action), "{action}: {actions:?}");
+    }
+    assert!(actions.iter().any(|a| a.contains("sla")), "{actions:?}");
+
+    // A SOC lead of A and B: reads users, sets SLA, but creates neither users nor tokens,
+    // and has no SLA form for a tenant outside its scope.
+    let (lea, lea_csrf) = login(&site.app, "lea").await;
+    let r = send(&site.app, Method::GET, "/ui/admin", &lea, None).await;
+    assert!(!r.text.contains(r#"action="/ui/admin/users""#));
+    assert!(!r.text.contains(r#"action="/ui/admin/tenants""#));
+    assert!(r.text.contains("/ui/admin/sla/cpas-b"));
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/admin/users",
+        &lea,
+        Some(&format!(
+            "csrf={lea_csrf}&username=mallory&password=another+long+password&role=analyst&tenants=ville-a"
+        )),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = send(&site.app, Method::GET, "/ui/admin/sla/zone-c", &lea, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/admin/sla/zone-c",
+        &lea,
+        Some(&format!("csrf={lea_csrf}&calendar=24x7")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // An analyst gets no admin form handler at all.
+    let (ana, ana_csrf) = login(&site.app, "ana").await;
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/admin/tokens",
+        &ana,
+        Some(&format!("csrf={ana_csrf}&label=x&kind=read&tenant=ville-a")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn suppressions_views_and_language_per_user() {
+    let site = site().await;
+    let (lea, csrf) = login(&site.app, "lea").await;
+    // A suppression for tenant A from the detection page, then ended.
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/detection/suppressions",
+        &lea,
+        Some(&format!(
+            "csrf={csrf}&tenant=ville-a&rule_id=rule-1&reason=Backup+job&days=7"
+        )),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/detection/suppressions",
+        &lea,
+        Some(&format!(
+            "csrf={csrf}&tenant=ville-a&rule_id=rule-1&reason=x&days=9999"
+        )),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text.contains("9999"));
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/detection/suppressions",
+        &lea,
+        Some(&format!(
+            "csrf={csrf}&tenant=no-such&rule_id=rule-1&reason=x&days=1"
+        )),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let platform = Access::new(site.store.clone()).operator_scope();
+    let list = site.store.list_suppressions(&platform).await.unwrap();
+    assert_eq!(list.len(), 1);
+    let id = list[0].id;
+    for lang in ["fr", "nl", "de", "en"] {
+        let r = send(
+            &site.app,
+            Method::GET,
+            "/ui/detection",
+            &format!("{lea}; vigie_lang={lang}"),
+            None,
+        )
+        .await;
+        assert!(
+            r.text
+                .contains(&format!("/ui/detection/suppressions/{id}/end"))
+        );
+        assert_no_missing_message(&r.text, lang);
+    }
+    // The analyst may not manage suppressions: no form, and the post is refused.
+    let (ana, ana_csrf) = login(&site.app, "ana").await;
+    let r = send(&site.app, Method::GET, "/ui/detection", &ana, None).await;
+    assert!(!r.text.contains(r#"action="/ui/detection/suppressions""#));
+    let r = send(
+        &site.app,
+        Method::POST,
+        &format!("/ui/detection/suppressions/{id}/end"),
+        &ana,
+        Some(&format!("csrf={ana_csrf}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = send(
+        &site.app,
+        Method::POST,
+        &format!("/ui/detection/suppressions/{id}/end"),
+        &lea,
+        Some(&format!("csrf={csrf}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let list = site.store.list_suppressions(&platform).await.unwrap();
+    assert!(list[0].expires_at <= jiff::Timestamp::now());
+    let actions = audit_actions(&site).await;
+    assert!(
+        actions.iter().filter(|a| a.contains("suppression")).count() >= 2,
+        "{actions:?}"
+    );
+
+    // Saved views: one user's views are not another's.
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/alerts/views",
+        &ana,
+        Some(&format!(
+            "csrf={ana_csrf}&name=High+on+A&query=status%3Dany%26tenant%3Dville-a%26min_severity%3Dhigh"
+        )),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(
+        r.location(),
+        "/ui/alerts?status=any&tenant=ville-a&min_severity=high"
+    );
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/alerts/views",
+        &ana,
+        Some(&format!(
+            "csrf={ana_csrf}&name=Bad&query=min_severity%3Dhuge"
+        )),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text.contains("huge"));
+    let r = send(&site.app, Method::GET, "/ui/alerts", &ana, None).await;
+    assert!(r.text.contains("High on A"), "{}", r.text);
+    assert!(
+        r.text
+            .contains(r#"href="/ui/alerts?status=any&amp;tenant=ville-a&amp;min_severity=high""#)
+    );
+    let r = send(&site.app, Method::GET, "/ui/alerts", &lea, None).await;
+    assert!(!r.text.contains("High on A"));
+    let ana_id = site
+        .store
+        .list_users(&platform)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.username == "ana")
+        .unwrap()
+        .id;
+    let view = site.store.saved_views(ana_id).await.unwrap()[0].id;
+    let r = send(
+        &site.app,
+        Method::POST,
+        &format!("/ui/alerts/views/{view}/delete"),
+        &lea,
+        Some(&format!("csrf={csrf}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = send(
+        &site.app,
+        Method::POST,
+        &format!("/ui/alerts/views/{view}/delete"),
+        &ana,
+        Some(&format!("csrf={ana_csrf}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(site.store.saved_views(ana_id).await.unwrap().is_empty());
+
+    // The language switch saves the choice for the user; the next login brings it back.
+    let r = send(
+        &site.app,
+        Method::GET,
+        "/ui/lang/nl?back=%2Fui%2Falerts",
+        &ana,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        site.store.user_language(ana_id).await.unwrap().as_deref(),
+        Some("nl")
+    );
+    // Without a session the switch only sets the browser's cookie.
+    let r = send(&site.app, Method::GET, "/ui/lang/de", "", None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/login",
+        "vigie_lang=fr",
+        Some("username=ana&password=a+long+enough+password&next=%2Fui%2F"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let cookies: Vec<_> = r
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        cookies.iter().any(|c| c.starts_with("vigie_lang=nl;")),
+        "{cookies:?}"
+    );
+    // A user who never chose keeps the browser's language.
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/login",
+        "vigie_lang=fr",
+        Some("username=lea&password=a+long+enough+password&next=%2Fui%2F"),
+    )
+    .await;
+    assert!(
+        !r.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|v| v.to_str().unwrap().starts_with("vigie_lang="))
+    );
+}
+
+#[tokio::test]
+async fn dashboard_chart_and_hunt_page_in_scope() {
+    use vigie_store::{EmbeddedConfig, EmbeddedStore, EventStore};
+    let site = site().await;
+    site.alert(site.a, 1, "One").await;
+    site.alert(site.a, 2, "Two").await;
+    site.alert(site.b, 3, "Three").await;
+    let (ana, _) = login(&site.app, "ana").await;
+    for lang in ["fr", "nl", "de", "en"] {
+        let r = send(
+            &site.app,
+            Method::GET,
+            "/ui/",
+            &format!("{ana}; vigie_lang={lang}"),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(
+            r.text
+                .contains(r#"aria-labelledby="alerts-hour-title alerts-hour-desc""#)
+        );
+        assert_no_missing_message(&r.text, lang);
+        // Without the event store, the hunt page says so.
+        let r = send(
+            &site.app,
+            Method::GET,
+            "/ui/hunt?q=*",
+            &format!("{ana}; vigie_lang={lang}"),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_no_missing_message(&r.text, lang);
+    }
+    let r = send(&site.app, Method::GET, "/ui/", &ana, None).await;
+    assert!(
+        r.text.contains("3 alerts in the last 24 hours"),
+        "{}",
+        r.text
+    );
+
+    // The hunt page on a real embedded store holding events of both tenants.
+    let dir = tempfile::tempdir().unwrap();
+    let events = Arc::new(
+        EmbeddedStore::open(EmbeddedConfig {
+            dir: dir.path().join("store"),
+            ..EmbeddedConfig::default()
+        })
+        .unwrap(),
+    );
+    let now = jiff::Timestamp::now();
+    let mut batch = Vec::new();
+    for (n, tenant) in [(0, site.a), (1, site.a), (2, site.b)] {
+        let mut fields = serde_json::Map::new();
+        fields.insert("EventID".into(), 4625.into());
+        fields.insert(
+            "user".into(),
+            serde_json::json!({"name": format!("<i>user{n}</i>")}),
+        );
+        batch.push(vigie_store::model::LoggedEvent::new(
+            n as u64,
+            vigie_event::Event::new(
+                tenant,
+                now - jiff::SignedDuration::from_mins(10 * n),
+                "http",
+                fields,
+            ),
+        ));
+    }
+    events.write(batch).await.unwrap();
+    let app = site
+        .app
+        .clone()
+        .layer(axum::Extension(crate::ui::EventBook::new(events, 1000)));
+    let r = send(&app, Method::GET, "/ui/hunt?q=EventID%3A4625", &ana, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("3 rows"), "{}", r.text);
+    assert!(r.text.contains("&lt;i&gt;user0"));
+    assert!(
+        r.text
+            .contains(r#"aria-labelledby="hunt-chart-title hunt-chart-desc""#)
+    );
+    let r = send(
+        &app,
+        Method::GET,
+        "/ui/hunt?q=EventID%3A4625+%7C+timechart+span%3D1h+count()+by+%40tenant&from=-2h",
+        &ana,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains(r#"<ul class="legend">"#) && r.text.contains("cpas-b"));
+    // Narrowed to one tenant of the scope; another tenant is not found.
+    let r = send(&app, Method::GET, "/ui/hunt?q=*&tenant=cpas-b", &ana, None).await;
+    assert!(r.text.contains("1 row"), "{}", r.text);
+    let r = send(&app, Method::GET, "/ui/hunt?q=*&tenant=zone-z", &ana, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // A bad query is named, and kept in the box.
+    let r = send(&app, Method::GET, "/ui/hunt?q=EventID%3A%28", &ana, None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text.contains(r#"id="hunt-error""#) && r.text.contains("EventID:("));
+    let r = send(
+        &app,
+        Method::GET,
+        "/ui/hunt?q=*&from=yesterdayish",
+        &ana,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text.contains("yesterdayish"));
+    // A client contact has no hunt page.
+    let (bert, _) = login(&site.app, "bert").await;
+    let r = send(&app, Method::GET, "/ui/hunt?q=*", &bert, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
