@@ -246,7 +246,8 @@ impl Access {
         let user = match record {
             Some(r) if ok && !r.user.disabled && Self::user_scope(&r.user).is_some() => r.user,
             other => {
-                self.throttle.record(username, false, Instant::now());
+                self.throttle
+                    .record(username, source, false, Instant::now());
                 let tenant = other.and_then(|r| r.user.tenants.first().copied());
                 self.store
                     .audit(&AuditRecord::new(
@@ -260,7 +261,7 @@ impl Access {
                 return Err(LoginError::Invalid);
             }
         };
-        self.throttle.record(username, true, Instant::now());
+        self.throttle.record(username, source, true, Instant::now());
         let secret = format!(
             "{SESSION_PREFIX}{}",
             hex::encode(rand::random::<[u8; 32]>())
@@ -287,6 +288,12 @@ impl Access {
             user,
             expires_at,
         })
+    }
+
+    /// Forgets the failed logins of `username`, after an administrator reset its password
+    /// (this lifts the hard cap of the login throttle).
+    pub fn forget_failures(&self, username: &str) {
+        self.throttle.clear(username);
     }
 
     /// Ends the session with this secret (logout), audited. Returns whether it was open.
