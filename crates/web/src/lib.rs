@@ -41,10 +41,18 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/auth/logout", post(api::login::logout))
         .route("/api/v1/auth/me", get(api::login::me))
         .route(
+            "/api/v1/auth/tokens",
+            get(api::user_tokens::list).post(api::user_tokens::create),
+        )
+        .route("/api/v1/auth/tokens/{id}", delete(api::user_tokens::revoke))
+        .route(
             "/api/v1/users",
             get(api::users::list).post(api::users::create),
         )
-        .route("/api/v1/users/{id}", get(api::users::get))
+        .route(
+            "/api/v1/users/{id}",
+            get(api::users::get).patch(api::users::update),
+        )
         .route("/api/v1/users/{id}/disable", post(api::users::disable))
         .route("/api/v1/users/{id}/enable", post(api::users::enable))
         .route("/api/v1/alerts/{id}", get(api::alert_actions::get))

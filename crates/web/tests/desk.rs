@@ -824,6 +824,8 @@ struct Objects {
     user: i64,
     suppression: i64,
     task: i64,
+    /// An API token of the tenant's member (someone else's token for every caller).
+    token: i64,
 }
 
 async fn objects(d: &Desk, tenant: TenantId, base: u128) -> Objects {
@@ -881,6 +883,22 @@ async fn objects(d: &Desk, tenant: TenantId, base: u128) -> Objects {
     let user = d
         .user(&format!("member-{}", tenant.0), Role::TenantUser, &[tenant])
         .await;
+    let token = d
+        .store
+        .create_user_token(
+            &Actor::user("member"),
+            user,
+            &vigie_soc::token::NewUserToken {
+                label: "seed".into(),
+                permissions: vec![vigie_soc::Permission::ReadDesk],
+                tenants: None,
+                expires_at: None,
+            },
+        )
+        .await
+        .unwrap()
+        .token
+        .id;
     Objects {
         tenant: tenant.0,
         incident,
@@ -890,6 +908,7 @@ async fn objects(d: &Desk, tenant: TenantId, base: u128) -> Objects {
         user,
         suppression,
         task,
+        token,
     }
 }
 
@@ -903,6 +922,7 @@ fn unknown() -> Objects {
         user: 999_999,
         suppression: 999_999,
         task: 999_999,
+        token: 999_999,
     }
 }
 
@@ -928,6 +948,8 @@ fn uri(path: &str, o: &Objects) -> String {
         o.alert.clone()
     } else if path.starts_with("/api/v1/users/") {
         o.user.to_string()
+    } else if path.starts_with("/api/v1/auth/tokens/") {
+        o.token.to_string()
     } else if path.starts_with("/api/v1/suppressions/") {
         o.suppression.to_string()
     } else if path.starts_with("/api/v1/tenants/") {
@@ -1111,4 +1133,302 @@ async fn tokens_reach_the_desk_with_their_scope() {
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+// ---- A user's own API tokens and tenant admins ----------------------------------------------
+
+#[tokio::test]
+async fn user_tokens_act_as_their_user_and_follow_changes_on_the_next_request() {
+    let d = desk().await;
+    let own = objects(&d, d.a, 100).await;
+    let other = objects(&d, d.b, 200).await;
+    let ana_id = d.user("ana", Role::Analyst, &[d.a, d.b]).await;
+    d.user("root", Role::PlatformAdmin, &[]).await;
+    let ana = session(&d.app, "ana").await;
+    let root = session(&d.app, "root").await;
+
+    let r = send(
+        &d.app,
+        Method::POST,
+        "/api/v1/auth/tokens",
+        Some(json!({"label": "ci", "permissions": ["read_desk", "comment"]})),
+        &ana,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let secret = r.body["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("vgu_") && secret.len() == 68);
+    let token_id = r.body["token"]["id"].as_i64().unwrap();
+    let tok = Call {
+        bearer: Some(secret.clone()),
+        ..Call::default()
+    };
+    // A permission the role lacks is refused by name.
+    let r = send(
+        &d.app,
+        Method::POST,
+        "/api/v1/auth/tokens",
+        Some(json!({"label": "x", "permissions": ["manage_sla"]})),
+        &ana,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.to_string().contains("manage_sla"), "{}", r.body);
+    // Tokens are made from a session, not from a token.
+    let r = send(
+        &d.app,
+        Method::POST,
+        "/api/v1/auth/tokens",
+        Some(json!({"label": "y", "permissions": ["read_desk"]})),
+        &tok,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    let me = send(&d.app, Method::GET, "/api/v1/auth/me", None, &tok).await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.body["actor"], format!("user:ana/token:{token_id}"));
+    let get = |id: i64| format!("/api/v1/incidents/{id}");
+    assert_eq!(
+        send(&d.app, Method::GET, &get(other.incident), None, &tok)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // The role may work incidents, the token may not.
+    let r = send(
+        &d.app,
+        Method::PATCH,
+        &get(own.incident),
+        Some(json!({"title": "renamed"})),
+        &tok,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = send(
+        &d.app,
+        Method::PATCH,
+        &get(own.incident),
+        Some(json!({"title": "renamed"})),
+        &ana,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "the session still may");
+
+    // Tenant B taken from ana: the token no longer reaches it, on the next request.
+    let r = send(
+        &d.app,
+        Method::PATCH,
+        &format!("/api/v1/users/{ana_id}"),
+        Some(json!({"tenants": [d.a.0]})),
+        &root,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        send(&d.app, Method::GET, &get(other.incident), None, &tok)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        send(&d.app, Method::GET, &get(own.incident), None, &tok)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    // Disabled: refused at once; enabled: works again.
+    let path = |what: &str| format!("/api/v1/users/{ana_id}/{what}");
+    assert_eq!(
+        send(&d.app, Method::POST, &path("disable"), None, &root)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&d.app, Method::GET, "/api/v1/auth/me", None, &tok)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        send(&d.app, Method::POST, &path("enable"), None, &root)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&d.app, Method::GET, "/api/v1/auth/me", None, &tok)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    // Revoked by its owner (a new session: disabling ended the old one).
+    let ana = session(&d.app, "ana").await;
+    let list = send(&d.app, Method::GET, "/api/v1/auth/tokens", None, &ana).await;
+    assert_eq!(list.body.as_array().unwrap().len(), 1);
+    assert!(
+        !list.body.to_string().contains("vgu_"),
+        "no secret in the list"
+    );
+    let root_revoke = send(
+        &d.app,
+        Method::DELETE,
+        &format!("/api/v1/auth/tokens/{token_id}"),
+        None,
+        &root,
+    )
+    .await;
+    assert_eq!(
+        root_revoke.status,
+        StatusCode::NOT_FOUND,
+        "only the owner revokes"
+    );
+    let r = send(
+        &d.app,
+        Method::DELETE,
+        &format!("/api/v1/auth/tokens/{token_id}"),
+        None,
+        &ana,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        send(&d.app, Method::GET, "/api/v1/auth/me", None, &tok)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // A tenant token has no user and so no tokens of its own.
+    let read_a = d
+        .store
+        .create_token(TokenOwner::Tenant(d.a), TokenKind::Read, "r")
+        .await
+        .unwrap()
+        .secret;
+    let r = send(
+        &d.app,
+        Method::GET,
+        "/api/v1/auth/tokens",
+        None,
+        &Call {
+            bearer: Some(read_a),
+            ..Call::default()
+        },
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let actions: Vec<String> = d
+        .store
+        .audit_entries(0, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for action in [
+        "user_token.create",
+        "user_token.revoke",
+        "user.update",
+        "user.disable",
+        "user.enable",
+    ] {
+        assert!(actions.iter().any(|a| a == action), "{action} not audited");
+    }
+}
+
+#[tokio::test]
+async fn tenant_admin_manages_its_tenant_users_and_nobody_else() {
+    let d = desk().await;
+    d.user("boss", Role::TenantAdmin, &[d.a]).await;
+    let ana = d.user("ana", Role::Analyst, &[d.a]).await;
+    let member_b = d.user("bea", Role::TenantUser, &[d.b]).await;
+    let boss = session(&d.app, "boss").await;
+
+    let r = send(
+        &d.app,
+        Method::POST,
+        "/api/v1/users",
+        Some(json!({"username": "carl", "password": PASSWORD, "role": "tenant_user", "tenants": [d.a.0]})),
+        &boss,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let carl = r.body["id"].as_i64().unwrap();
+    let r = send(
+        &d.app,
+        Method::POST,
+        "/api/v1/users",
+        Some(
+            json!({"username": "dan", "password": PASSWORD, "role": "analyst", "tenants": [d.a.0]}),
+        ),
+        &boss,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.to_string().contains("analyst"), "{}", r.body);
+
+    // Password reset ends carl's session; the new password works.
+    let carl_session = session(&d.app, "carl").await;
+    let r = send(
+        &d.app,
+        Method::PATCH,
+        &format!("/api/v1/users/{carl}"),
+        Some(json!({"password": "a brand new password", "role": "tenant_admin"})),
+        &boss,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["role"], "tenant_admin");
+    assert_eq!(
+        send(&d.app, Method::GET, "/api/v1/auth/me", None, &carl_session)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(
+        d.store
+            .verify_user_password("carl", "a brand new password")
+            .await
+            .unwrap()
+    );
+
+    // The analyst working for the tenant and the other tenant's user are not its to manage.
+    for id in [ana, member_b] {
+        for (method, path, body) in [
+            (
+                Method::PATCH,
+                format!("/api/v1/users/{id}"),
+                Some(json!({"disabled": true})),
+            ),
+            (Method::POST, format!("/api/v1/users/{id}/disable"), None),
+        ] {
+            let r = send(&d.app, method, &path, body, &boss).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.body);
+        }
+    }
+    let r = send(
+        &d.app,
+        Method::PATCH,
+        &format!("/api/v1/users/{carl}"),
+        Some(json!({"role": "soc_lead"})),
+        &boss,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = send(
+        &d.app,
+        Method::POST,
+        &format!("/api/v1/users/{carl}/disable"),
+        None,
+        &boss,
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.body["disabled"].as_bool()),
+        (StatusCode::OK, Some(true))
+    );
 }

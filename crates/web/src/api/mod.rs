@@ -17,4 +17,5 @@ pub mod session;
 pub mod sla;
 pub mod suppressions;
 pub mod tenants;
+pub mod user_tokens;
 pub mod users;

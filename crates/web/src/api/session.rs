@@ -1,5 +1,6 @@
-//! The desk caller: a session cookie (browser) or a bearer token (API client), turned into a
-//! [`Principal`] by the access layer; CSRF and origin checks on state-changing requests;
+//! The desk caller: a session cookie (browser), a user's own API token (`vgu_…`, acting as
+//! that user within the token's permissions) or a tenant/platform token (API client), turned
+//! into a [`Principal`] by the access layer; CSRF and origin checks on state-changing requests;
 //! permission checks that write refusals to the audit log; security headers on every reply.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
@@ -60,7 +61,10 @@ impl FromRequestParts<AppState> for Desk {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
-        let principal = if let Some(bearer) = bearer {
+        let principal = if let Some(bearer) = bearer.filter(|b| vigie_soc::access::is_user_token(b))
+        {
+            state.access().authenticate_user_token(bearer).await?
+        } else if let Some(bearer) = bearer {
             let credential = state.access().authenticate(Some(bearer)).await?;
             vigie_soc::Access::token_principal(&credential).ok_or_else(|| {
                 ApiError::Forbidden("an ingest token may not use the desk API".into())

@@ -1,15 +1,18 @@
-//! `GET /api/v1/users`, `POST /api/v1/users`, `GET /api/v1/users/{id}`,
+//! `GET /api/v1/users`, `POST /api/v1/users`, `GET|PATCH /api/v1/users/{id}`,
 //! `POST /api/v1/users/{id}/disable`, `POST /api/v1/users/{id}/enable`.
 //!
 //! Users are listed within the caller's scope (a multi-tenant user shows only the tenants the
-//! caller shares). Only a platform admin creates and disables users; disabling ends the
-//! user's sessions at once.
+//! caller shares). A platform admin manages every user; a tenant admin manages the tenant
+//! admins and tenant users of its own tenant and nothing else: it creates them, disables and
+//! enables them, switches them between the two tenant roles and resets their passwords
+//! (`PATCH` with `role`, `disabled`, `password`); any other user answers 404. Disabling ends
+//! the user's sessions at once; a new password also revokes the user's API tokens.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use vigie_soc::Permission;
-use vigie_soc::desk::{NewUser, User};
+use vigie_soc::desk::{NewUser, User, UserAuthority, UserPatch};
 
 use super::session::{Body, Desk, Id};
 use crate::AppState;
@@ -31,9 +34,44 @@ pub async fn create(
         .await?;
     let user = state
         .store()
-        .add_user(&desk.0.actor, &desk.0.scope, &new)
+        .create_user_as(&desk.0.actor, &desk.0.scope, authority(&desk)?, &new)
         .await?;
     Ok((StatusCode::CREATED, Json(user)))
+}
+
+/// The caller's authority over users (it passed the `ManageUsers` check).
+fn authority(desk: &Desk) -> Result<UserAuthority, ApiError> {
+    UserAuthority::of(desk.0.role)
+        .ok_or_else(|| ApiError::Forbidden(format!("a {} manages no users", desk.0.role)))
+}
+
+async fn change(
+    state: AppState,
+    desk: Desk,
+    id: i64,
+    patch: UserPatch,
+) -> Result<Json<User>, ApiError> {
+    desk.require(&state, Permission::ManageUsers, &format!("user:{id}"))
+        .await?;
+    let user = state
+        .store()
+        .update_user(&desk.0.actor, &desk.0.scope, authority(&desk)?, id, &patch)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no user {id} that you manage")))?;
+    if patch.password.is_some() {
+        state.access().forget_failures(&user.username);
+    }
+    Ok(Json(user))
+}
+
+/// Handler of `PATCH /api/v1/users/{id}`: role, tenants, disabled, password.
+pub async fn update(
+    State(state): State<AppState>,
+    desk: Desk,
+    Id(id): Id<i64>,
+    Body(patch): Body<UserPatch>,
+) -> Result<Json<User>, ApiError> {
+    change(state, desk, id, patch).await
 }
 
 /// Handler of `GET /api/v1/users/{id}`.
@@ -52,29 +90,17 @@ pub async fn get(
         .ok_or_else(|| ApiError::NotFound(format!("no user {id} in your scope")))
 }
 
-async fn set_disabled(
-    state: AppState,
-    desk: Desk,
-    id: i64,
-    disabled: bool,
-) -> Result<Json<User>, ApiError> {
-    desk.require(&state, Permission::ManageUsers, &format!("user:{id}"))
-        .await?;
-    state
-        .store()
-        .set_user_disabled(&desk.0.actor, &desk.0.scope, id, disabled)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("no user {id} in your scope")))
-}
-
 /// Handler of `POST /api/v1/users/{id}/disable`.
 pub async fn disable(
     State(state): State<AppState>,
     desk: Desk,
     Id(id): Id<i64>,
 ) -> Result<Json<User>, ApiError> {
-    set_disabled(state, desk, id, true).await
+    let patch = UserPatch {
+        disabled: Some(true),
+        ..UserPatch::default()
+    };
+    change(state, desk, id, patch).await
 }
 
 /// Handler of `POST /api/v1/users/{id}/enable`.
@@ -83,5 +109,9 @@ pub async fn enable(
     desk: Desk,
     Id(id): Id<i64>,
 ) -> Result<Json<User>, ApiError> {
-    set_disabled(state, desk, id, false).await
+    let patch = UserPatch {
+        disabled: Some(false),
+        ..UserPatch::default()
+    };
+    change(state, desk, id, patch).await
 }
