@@ -364,3 +364,83 @@ fn desk_end_to_end_with_audit_verification() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("TAMPERED"), "{text}");
 }
+
+fn create_token(data: &Path, tenant: &str, scope: &str) -> String {
+    cli_ok(
+        data,
+        &["token", "create", "--tenant", tenant, "--scope", scope],
+        None,
+    )
+    .split_whitespace()
+    .find(|w| w.starts_with("vgt_"))
+    .unwrap()
+    .to_owned()
+}
+
+fn whoami_on(host: &str, n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "{}\n",
+                json!({"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational",
+                       "Image": "C:\\Windows\\System32\\whoami.exe", "User": "CORP\\bob",
+                       "Computer": host, "n": i})
+            )
+        })
+        .collect()
+}
+
+/// Live dedup through the binary: N matching events on one host and user become one alert
+/// with count N (first and last seen set), a second host its own alert, and a later batch on
+/// the first host within the window extends the same alert.
+#[test]
+fn repeated_hits_fold_into_one_alert_with_a_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    cli_ok(&data, &["tenant", "add", "zone-a"], None);
+    let ingest = create_token(&data, "zone-a", "ingest");
+    let read = create_token(&data, "zone-a", "read");
+    let server = Server::start(&data);
+    let client = Client::new();
+    let base = server.base.clone();
+    let send = |body: String| {
+        let r = client
+            .post(format!("{base}/api/v1/ingest"))
+            .bearer_auth(&ingest)
+            .body(body)
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+    };
+    let alerts = || -> Vec<Value> {
+        let body: Value = client
+            .get(format!("{base}/api/v1/alerts?limit=1000"))
+            .bearer_auth(&read)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        body["alerts"].as_array().unwrap().clone()
+    };
+    let count_of = |list: &[Value], key: &str| {
+        list.iter()
+            .find(|a| a["group_key"] == key)
+            .map(|a| a["count"].as_i64().unwrap())
+    };
+    send(whoami_on("WS-7", 25) + &whoami_on("ws-8", 1));
+    let list = wait_for("folded alerts", || {
+        let list = alerts();
+        (count_of(&list, "host=ws-7;user=corp\\bob") == Some(25)
+            && count_of(&list, "host=ws-8;user=corp\\bob") == Some(1))
+        .then_some(list)
+    });
+    assert_eq!(list.len(), 2, "{list:?}");
+    let folded = list.iter().find(|a| a["count"] == 25).unwrap();
+    assert!(folded["first_seen"].as_str().unwrap() <= folded["last_seen"].as_str().unwrap());
+    send(whoami_on("ws-7", 5));
+    wait_for("the same alert extended", || {
+        let list = alerts();
+        (list.len() == 2 && count_of(&list, "host=ws-7;user=corp\\bob") == Some(30)).then_some(())
+    });
+    server.stop();
+}
