@@ -1,4 +1,4 @@
-//! `vigie user add|list|disable|enable`: run by the operator on the server's machine, against
+//! `vigie user add|list|disable|enable|update`: run by the operator on the server's machine, against
 //! the state database of the data directory. Every change is in the audit log (actor
 //! `operator`); disabling a user ends its sessions at once.
 
@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::Subcommand;
 use vigie_event::TenantSlug;
 use vigie_soc::access::Access;
-use vigie_soc::desk::NewUser;
+use vigie_soc::desk::{NewUser, UserAuthority, UserPatch};
 use vigie_soc::{Actor, Role, StateStore};
 
 use super::{Global, open_state};
@@ -43,6 +43,31 @@ pub(crate) enum Command {
         /// Login name.
         username: String,
     },
+    /// Change a user's role, tenants or password. Takes effect on the user's next request
+    /// (sessions and API tokens included); a new password ends its sessions and revokes its
+    /// API tokens.
+    Update {
+        /// Login name.
+        username: String,
+        /// The new role.
+        #[arg(long)]
+        role: Option<Role>,
+        /// The new tenant set, replacing the old one (repeat for several).
+        #[arg(long = "tenant")]
+        tenants: Vec<TenantSlug>,
+        /// Read a new password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 fn random_password() -> String {
@@ -72,12 +97,7 @@ pub(crate) async fn run(global: &Global, command: Command) -> anyhow::Result<Exi
                 ids.push(tenant.id);
             }
             let (password, generated) = if password_stdin {
-                let mut line = String::new();
-                std::io::stdin()
-                    .lock()
-                    .read_line(&mut line)
-                    .context("cannot read the password from standard input")?;
-                (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+                (read_password()?, false)
             } else {
                 (random_password(), true)
             };
@@ -129,6 +149,53 @@ pub(crate) async fn run(global: &Global, command: Command) -> anyhow::Result<Exi
                     }
                 );
             }
+        }
+        Command::Update {
+            username,
+            role,
+            tenants,
+            password_stdin,
+        } => {
+            let user = store
+                .login_record(&username)
+                .await?
+                .with_context(|| format!("no user {username:?}"))?
+                .user;
+            let mut ids = Vec::new();
+            for slug in &tenants {
+                let tenant = store
+                    .find_tenant(&scope, slug)
+                    .await?
+                    .with_context(|| format!("no tenant {slug}; add it with `vigie tenant add`"))?;
+                ids.push(tenant.id);
+            }
+            let password = if password_stdin {
+                Some(read_password()?)
+            } else {
+                None
+            };
+            let patch = UserPatch {
+                role,
+                tenants: (!tenants.is_empty()).then_some(ids),
+                disabled: None,
+                password,
+            };
+            let after = store
+                .update_user(
+                    &Actor::operator(),
+                    &scope,
+                    UserAuthority::All,
+                    user.id,
+                    &patch,
+                )
+                .await?
+                .with_context(|| format!("no user {username:?}"))?;
+            println!(
+                "user {} updated: role {}, {} tenant(s)",
+                after.username,
+                after.role,
+                after.tenants.len()
+            );
         }
         Command::Disable { username } => {
             set_disabled(store.as_ref(), &scope, &username, true).await?
