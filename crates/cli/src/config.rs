@@ -88,6 +88,11 @@ pub(crate) struct IngestConfig {
     pub max_backlog_events: u64,
     /// Seconds a refused sender is told to wait (`Retry-After`). Default 2.
     pub retry_after_seconds: u64,
+    /// Bytes of HTTP request bodies (`/api/v1/ingest`, `_bulk`, `/api/v1/import`) handled
+    /// at once, reserved by their declared length before they are read; a request waits
+    /// (its body unread) for room, then gets 429. Bounds ingest memory whatever the number
+    /// of senders. 0: no bound. Default 64 MiB.
+    pub max_inflight_bytes: u64,
 }
 
 impl Default for IngestConfig {
@@ -98,6 +103,7 @@ impl Default for IngestConfig {
             max_line_bytes: 1 << 20,
             max_backlog_events: 500_000,
             retry_after_seconds: 2,
+            max_inflight_bytes: 64 << 20,
         }
     }
 }
@@ -325,6 +331,11 @@ pub(crate) struct SyslogListenerConfig {
     /// Most simultaneous connections (TCP/TLS). Default 1000.
     #[serde(default = "default_max_connections")]
     pub max_connections: u64,
+    /// Receive buffer of a UDP socket (`SO_RCVBUF`, bytes; the kernel doubles it and caps
+    /// it at `net.core.rmem_max`). Unset: the system default. Datagrams that overflow it are
+    /// counted in `vigie_syslog_udp_kernel_drops_total`.
+    #[serde(default)]
+    pub receive_buffer_bytes: Option<u64>,
 }
 
 /// A source network of a syslog listener and its tenant.
@@ -443,6 +454,12 @@ impl SyslogListenerConfig {
         }
         if self.max_connections == 0 {
             bad(key("max_connections"), "must be greater than 0".to_owned());
+        }
+        if self.receive_buffer_bytes.is_some() && self.protocol != "udp" {
+            bad(
+                key("receive_buffer_bytes"),
+                format!("applies to udp listeners only, this one is {}", self.protocol),
+            );
         }
         if !matches!(
             self.tls_client_auth.as_str(),
@@ -744,6 +761,17 @@ impl VigieConfig {
                     format!("{fraction} is not between 0 and 1 (exclusive)"),
                 );
             }
+        }
+        if self.ingest.max_inflight_bytes != 0
+            && self.ingest.max_inflight_bytes < self.ingest.max_body_bytes
+        {
+            bad(
+                "[ingest] max_inflight_bytes",
+                format!(
+                    "{} is smaller than max_body_bytes ({}): a body of the largest size could never be read; use 0 for no bound",
+                    self.ingest.max_inflight_bytes, self.ingest.max_body_bytes
+                ),
+            );
         }
         if self.ingest.max_line_bytes > self.ingest.max_decoded_bytes {
             bad(

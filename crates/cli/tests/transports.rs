@@ -31,7 +31,11 @@ struct Vigie {
 impl Vigie {
     /// `vigie serve` with `config` (TOML body after `version`/`data_dir`).
     fn start(data: &Path, config: &str) -> Vigie {
-        let port = free_port();
+        Vigie::start_on(data, config, free_port())
+    }
+
+    /// [`Vigie::start`] with its HTTP server on `port`.
+    fn start_on(data: &Path, config: &str, port: u16) -> Vigie {
         let path = data.join("vigie.toml");
         std::fs::write(
             &path,
@@ -327,6 +331,13 @@ fn bulk_probes_auth_items_and_overload_without_loss() {
         ("PUT", "/_ilm/policy/filebeat"),
         ("GET", "/_ingest/pipeline/x"),
         ("PUT", "/_data_stream/logs-x"),
+        ("GET", "/_cat/health"),
+        ("GET", "/_nodes"),
+        ("GET", "/_nodes/http"),
+        ("GET", "/_nodes/_local/http"),
+        ("HEAD", "/_alias/logstash"),
+        ("GET", "/_template/logstash"),
+        ("PUT", "/_component_template/logs-x@custom"),
     ] {
         let response = client
             .request(method.parse().unwrap(), vigie.url(path))
@@ -336,6 +347,49 @@ fn bulk_probes_auth_items_and_overload_without_loss() {
             .unwrap();
         assert_eq!(response.status().as_u16(), 200, "{method} {path}");
     }
+    // What the shippers read in those answers (Beats and Logstash: the version and the
+    // license; Beats: X-Pack ILM; Vector and others: health; sniffing clients: nodes).
+    let probe = |path: &str| -> Value {
+        client
+            .get(vigie.url(path))
+            .bearer_auth(&ingest)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    };
+    let root = probe("/");
+    assert!(
+        root["version"]["number"]
+            .as_str()
+            .unwrap()
+            .starts_with("8.")
+    );
+    assert_eq!(root["tagline"], "You Know, for Search");
+    let license = probe("/_license");
+    assert_eq!(license["license"]["status"], "active");
+    assert_eq!(license["license"]["type"], "basic");
+    assert_eq!(probe("/_xpack")["features"]["ilm"]["enabled"], true);
+    assert_eq!(probe("/_cluster/health")["status"], "green");
+    assert!(probe("/_ilm/policy/filebeat")["filebeat"]["policy"].is_object());
+    assert_eq!(
+        probe("/_index_template/filebeat-8.17.0")["index_templates"][0]["name"],
+        "filebeat-8.17.0"
+    );
+    let nodes = probe("/_nodes/http");
+    let node = nodes["nodes"].as_object().unwrap().values().next().unwrap();
+    assert_eq!(
+        node["http"]["publish_address"],
+        vigie.base.trim_start_matches("http://")
+    );
+    let cat = client
+        .get(vigie.url("/_cat/health"))
+        .bearer_auth(&ingest)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(cat.contains(" vigie green "), "{cat}");
 
     // Per-item outcome: the good items around a bad one are kept.
     let body = "{\"create\":{}}\n{\"n\":1}\n{\"create\":{}}\n{broken\n{\"index\":{\"_id\":\"k\"}}\n{\"n\":2}\n";
@@ -440,6 +494,393 @@ fn bulk_probes_auth_items_and_overload_without_loss() {
         .copied()
         .unwrap_or(0.0);
     assert_eq!(refused_events, (refused * batch as u64) as f64);
+}
+
+/// rsyslog's `omelasticsearch` (Debian `rsyslog-elasticsearch`) in bulk mode with a JSON
+/// template and basic auth (the password is an ingest token of zone-b). It starts while
+/// vigie is down: its first `_bulk` fails, the action suspends, probes `_cat/health` until
+/// vigie answers, then sends what it queued. Every line arrives once, is detected, and
+/// belongs to zone-b only.
+#[test]
+fn omelasticsearch_from_rsyslog_is_delivered_after_an_outage_and_detected_per_tenant() {
+    let test = "omelasticsearch_from_rsyslog_is_delivered_after_an_outage_and_detected_per_tenant";
+    if !have("rsyslogd") || !have("logger") {
+        skipped(test, "rsyslogd or logger not installed");
+        return;
+    }
+    let module = Command::new("sh")
+        .args([
+            "-c",
+            "ls /usr/lib/*/rsyslog/omelasticsearch.so /usr/lib/rsyslog/omelasticsearch.so 2>/dev/null",
+        ])
+        .output()
+        .is_ok_and(|o| !o.stdout.is_empty());
+    if !module {
+        skipped(
+            test,
+            "rsyslog-elasticsearch (omelasticsearch) not installed",
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    cli_ok(data, &["tenant", "add", "cpas-a"]);
+    cli_ok(data, &["tenant", "add", "zone-b"]);
+    let ingest_b = token(data, "zone-b", "ingest");
+    let read_a = token(data, "cpas-a", "read");
+    let read_b = token(data, "zone-b", "read");
+    let port = free_port();
+    let errors = data.join("rsyslog-es").join("errors.json");
+    let rsyslog = Rsyslog::start(
+        &data.join("rsyslog-es"),
+        "",
+        &format!(
+            r#"module(load="omelasticsearch")
+template(name="vigie-json" type="list" option.jsonf="on") {{
+  property(outname="@timestamp" name="timereported" dateFormat="rfc3339" format="jsonf")
+  property(outname="log.syslog.hostname" name="hostname" format="jsonf")
+  property(outname="log.syslog.appname" name="programname" format="jsonf")
+  property(outname="message" name="msg" format="jsonf")
+}}
+action(type="omelasticsearch" server="127.0.0.1" serverport="{port}" template="vigie-json"
+       searchIndex="rsyslog-relay" bulkmode="on" uid="rsyslog" pwd="{ingest_b}"
+       errorfile="{errors}" action.resumeInterval="1" action.resumeRetryCount="-1")"#,
+            errors = errors.display()
+        ),
+    );
+    let send = |from: usize, to: usize| {
+        for i in from..to {
+            logger(
+                &[
+                    "--server",
+                    "127.0.0.1",
+                    "--port",
+                    &rsyslog.port.to_string(),
+                    "--tcp",
+                    "-t",
+                    "relay",
+                ],
+                &format!("vigie-transport-marker via-omelasticsearch {i}"),
+            );
+        }
+    };
+    // vigie is not running yet: rsyslog keeps these.
+    send(0, 20);
+    std::thread::sleep(Duration::from_secs(2));
+    let vigie = Vigie::start_on(data, "", port);
+    send(20, 50);
+    let accepted =
+        || vigie.counter("vigie_events_accepted_total{tenant=\"zone-b\",source=\"bulk\"}");
+    wait_until(
+        "50 events from omelasticsearch",
+        Duration::from_secs(60),
+        || (accepted() >= 50.0).then_some(()),
+    );
+    let client = Client::new();
+    let seen = wait_until("50 alerts of zone-b", Duration::from_secs(60), || {
+        let list = alerts(&client, &vigie, &read_b);
+        (list.len() >= 50).then_some(list)
+    });
+    let mut numbers: Vec<usize> = seen
+        .iter()
+        .map(|a| {
+            assert_eq!(a["tenant_slug"], "zone-b");
+            assert_eq!(a["event"]["log.syslog.appname"], "relay", "{a}");
+            let message = a["event"]["message"].as_str().unwrap();
+            message
+                .rsplit(' ')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap_or_else(|_| panic!("{message}"))
+        })
+        .collect();
+    numbers.sort_unstable();
+    assert_eq!(
+        numbers,
+        (0..50).collect::<Vec<_>>(),
+        "each line exactly once"
+    );
+    assert!(alerts(&client, &vigie, &read_a).is_empty());
+    assert_eq!(accepted(), 50.0);
+    assert!(
+        !errors.exists(),
+        "omelasticsearch wrote refused items: {}",
+        std::fs::read_to_string(&errors).unwrap_or_default()
+    );
+}
+
+/// Datagrams the kernel drops (receive buffer full) are counted per listener at /metrics:
+/// a flood at a listener with a 4 KiB receive buffer, then every datagram sent is either
+/// accepted, refused by the intake, or counted as a kernel drop.
+#[test]
+fn udp_flood_every_datagram_is_accepted_or_counted_as_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    cli_ok(data, &["tenant", "add", "cpas-a"]);
+    let vigie = Vigie::start(
+        data,
+        "[[syslog.listeners]]\nname = \"udp\"\nprotocol = \"udp\"\nlisten = \"127.0.0.1:0\"\ntenant = \"cpas-a\"\nreceive_buffer_bytes = 4096\n",
+    );
+    let port = vigie.syslog_port("udp");
+    let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let sent: u64 = 20_000;
+    for i in 0..sent {
+        let message = format!("<13>1 2026-11-25T10:00:00Z host app - - - flood {i}");
+        sender
+            .send_to(message.as_bytes(), ("127.0.0.1", port))
+            .unwrap();
+    }
+    let accounted = || {
+        let m = vigie.metrics();
+        let get = |k: &str| m.get(k).copied().unwrap_or(0.0) as u64;
+        (
+            get("vigie_events_accepted_total{tenant=\"cpas-a\",source=\"syslog\"}"),
+            get(
+                "vigie_events_rejected_total{tenant=\"cpas-a\",source=\"syslog\",reason=\"backpressure\"}",
+            ),
+            get("vigie_syslog_udp_kernel_drops_total{listener=\"udp\"}"),
+        )
+    };
+    // The drop counter is refreshed once a second.
+    let (accepted, refused, dropped) = wait_until(
+        "sent = accepted + refused + dropped",
+        Duration::from_secs(30),
+        || {
+            let (a, r, d) = accounted();
+            (a + r + d == sent).then_some((a, r, d))
+        },
+    );
+    println!(
+        "udp flood: sent {sent}, accepted {accepted}, refused {refused}, kernel drops {dropped}"
+    );
+    assert!(
+        dropped > 0,
+        "a 4 KiB buffer absorbed the whole flood: the test proves nothing"
+    );
+    assert!(accepted > 0);
+    let health: Value = reqwest::blocking::get(vigie.url("/healthz"))
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(health["log"]["end_offset"].as_u64().unwrap(), accepted);
+}
+
+/// Peak and current resident memory of a process, in bytes (`VmHWM`, `VmRSS`).
+fn memory_of(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kib = |key: &str| -> u64 {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or_else(|| panic!("no {key} in /proc/{pid}/status"))
+            * 1024
+    };
+    (kib("VmHWM:"), kib("VmRSS:"))
+}
+
+/// Overload through the real binary: `_bulk` senders and syslog TCP connections pushing as
+/// fast as they can, many times what the detection pipeline drains. Bulk senders get 429
+/// + `Retry-After` (backlog) or wait with their body unread (in-flight budget); syslog
+/// senders are slowed by TCP. vigie's peak resident memory stays within the bound the
+/// configuration sets (docs/transports.md), and every acknowledged event fires its alert
+/// exactly once.
+#[test]
+fn overload_of_bulk_and_syslog_tcp_stays_within_the_memory_bound_and_loses_nothing() {
+    if !Path::new("/proc/self/status").exists() {
+        skipped(
+            "overload_of_bulk_and_syslog_tcp_stays_within_the_memory_bound_and_loses_nothing",
+            "no /proc/PID/status to read the peak memory from",
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    cli_ok(data, &["tenant", "add", "cpas-a"]);
+    let ingest = token(data, "cpas-a", "ingest");
+    let read = token(data, "cpas-a", "read");
+    let inflight: u64 = 2 << 20;
+    let max_backlog: u64 = 2_000;
+    let vigie = Vigie::start(
+        data,
+        &format!(
+            "[ingest]\nmax_body_bytes = 1048576\nmax_inflight_bytes = {inflight}\nmax_backlog_events = {max_backlog}\nretry_after_seconds = 1\n\
+             [pipeline]\nbatch_size = 200\n[store]\nenabled = false\n\
+             [[syslog.listeners]]\nname = \"tcp\"\nprotocol = \"tcp\"\nlisten = \"127.0.0.1:0\"\ntenant = \"cpas-a\"\n"
+        ),
+    );
+    let pid = vigie.child.id();
+    let (_, idle) = memory_of(pid);
+    let port = vigie.syslog_port("tcp");
+    let (bulk_senders, requests, per_request) = (8usize, 2usize, 2_000usize);
+    let (syslog_senders, per_connection) = (4usize, 3_000usize);
+    let client = Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let max_backlog_seen = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let started = Instant::now();
+    let (bulk, offered) = std::thread::scope(|scope| {
+        // Watch the backlog while the senders run.
+        {
+            let (seen, done, url) = (
+                Arc::clone(&max_backlog_seen),
+                Arc::clone(&done),
+                vigie.url("/healthz"),
+            );
+            scope.spawn(move || {
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    if let Ok(h) = reqwest::blocking::get(&url).and_then(|r| r.json::<Value>()) {
+                        let backlog = h["log"]["backlog"].as_u64().unwrap_or(0);
+                        seen.fetch_max(backlog, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            });
+        }
+        let syslog: Vec<_> = (0..syslog_senders)
+            .map(|c| {
+                scope.spawn(move || {
+                    let mut body = Vec::new();
+                    for i in 0..per_connection {
+                        let msg = format!(
+                            "<13>1 2026-11-25T10:00:00Z host app - - - vigie-transport-marker overload s{c}-{i} {}",
+                            "x".repeat(150)
+                        );
+                        body.extend_from_slice(format!("{} {msg}", msg.len()).as_bytes());
+                    }
+                    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+                    std::io::Write::write_all(&mut stream, &body).unwrap();
+                })
+            })
+            .collect();
+        let senders: Vec<_> = (0..bulk_senders)
+            .map(|s| {
+                let (client, url, ingest) = (client.clone(), vigie.url("/_bulk"), ingest.clone());
+                scope.spawn(move || {
+                    let (mut acked, mut refused, mut offered) = (Vec::new(), 0u64, 0u64);
+                    for r in 0..requests {
+                        let mut body = String::new();
+                        for i in 0..per_request {
+                            body.push_str("{\"create\":{\"_index\":\"winlogbeat\"}}\n");
+                            body.push_str(&json!({"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational",
+                                "Image": "C:\\Windows\\System32\\whoami.exe", "User": "CORP\\bob",
+                                "CommandLine": "whoami /all /fo list", "Computer": format!("b{s}-{r}-{i}")}).to_string());
+                            body.push('\n');
+                        }
+                        loop {
+                            offered += per_request as u64;
+                            let response = client.post(&url).bearer_auth(&ingest).body(body.clone()).send().unwrap();
+                            if response.status().as_u16() == 429 {
+                                let wait: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+                                refused += 1;
+                                std::thread::sleep(Duration::from_secs(wait));
+                                continue;
+                            }
+                            assert_eq!(response.status().as_u16(), 200);
+                            let reply: Value = response.json().unwrap();
+                            assert_eq!(reply["errors"], false);
+                            for (i, item) in reply["items"].as_array().unwrap().iter().enumerate() {
+                                assert_eq!(item["create"]["status"], 201);
+                                acked.push(format!("b{s}-{r}-{i}"));
+                            }
+                            break;
+                        }
+                    }
+                    (acked, refused, offered)
+                })
+            })
+            .collect();
+        let results: Vec<_> = senders.into_iter().map(|h| h.join().unwrap()).collect();
+        for h in syslog {
+            h.join().unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        let offered: u64 = results.iter().map(|r| r.2).sum();
+        (results, offered)
+    });
+    let acked: Vec<String> = bulk.iter().flat_map(|r| r.0.iter().cloned()).collect();
+    let refused: u64 = bulk.iter().map(|r| r.1).sum();
+    let syslog_total = (syslog_senders * per_connection) as u64;
+    assert_eq!(acked.len(), bulk_senders * requests * per_request);
+    assert!(refused > 0, "no 429: the overload was not one");
+    wait_until(
+        "every syslog message durable",
+        Duration::from_secs(120),
+        || {
+            (vigie.counter("vigie_events_accepted_total{tenant=\"cpas-a\",source=\"syslog\"}")
+                >= syslog_total as f64)
+                .then_some(())
+        },
+    );
+    let send_seconds = started.elapsed().as_secs_f64();
+    // Every acknowledged event fired its alert exactly once.
+    let expected = acked.len() + syslog_total as usize;
+    let seen = wait_until(
+        "an alert per acknowledged event",
+        Duration::from_secs(300),
+        || {
+            let list = alerts(&client, &vigie, &read);
+            (list.len() >= expected).then_some(list)
+        },
+    );
+    let drained_seconds = started.elapsed().as_secs_f64();
+    let mut keys: Vec<String> = seen
+        .iter()
+        .map(|a| match a["event"]["Computer"].as_str() {
+            Some(computer) => computer.to_owned(),
+            None => a["event"]["message"]
+                .as_str()
+                .unwrap()
+                .split(' ')
+                .nth(2)
+                .unwrap()
+                .to_owned(),
+        })
+        .collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(
+        keys.len(),
+        expected,
+        "an acknowledged event is missing or doubled"
+    );
+    let (peak, _) = memory_of(pid);
+    let waits = vigie.counter("vigie_ingest_inflight_waits_total");
+    assert!(
+        waits > 0.0,
+        "no request waited for the in-flight budget: it was not tested"
+    );
+    // The bound documented in docs/transports.md: idle memory, plus 8 times the in-flight
+    // budget (bodies, their events and records), plus 1 MiB per syslog connection, plus
+    // 48 MiB for the pipeline's batches, the state database and the runtime.
+    let bound = idle + 8 * inflight + syslog_senders as u64 * (1 << 20) + (48 << 20);
+    let mib = |b: u64| b as f64 / 1048576.0;
+    println!(
+        "overload: offered {offered} bulk events ({refused} requests refused with 429) and {syslog_total} syslog in {send_seconds:.1}s; \
+         all {expected} detected after {drained_seconds:.1}s; max backlog {}; {waits} waits for in-flight room; memory idle {:.1} MiB, peak {:.1} MiB, bound {:.1} MiB",
+        max_backlog_seen.load(std::sync::atomic::Ordering::Relaxed),
+        mib(idle),
+        mib(peak),
+        mib(bound)
+    );
+    assert!(
+        peak <= bound,
+        "peak RSS {:.1} MiB over the bound {:.1} MiB",
+        mib(peak),
+        mib(bound)
+    );
+    // The backlog stayed near its limit: beyond it by at most what was in flight (the
+    // in-flight budget's worth of bulk events, one 64 KiB read per syslog connection).
+    assert!(
+        max_backlog_seen.load(std::sync::atomic::Ordering::Relaxed)
+            < max_backlog + (inflight / 100) + syslog_senders as u64 * 400,
+        "backlog reached {}",
+        max_backlog_seen.load(std::sync::atomic::Ordering::Relaxed)
+    );
 }
 
 /// An rsyslog instance reading `logger` over TCP and forwarding with `action`.

@@ -12,11 +12,10 @@
 
 use jiff::Timestamp;
 use serde_json::{Map, Value};
-use vigie_event::{Event, EventId, TenantId};
+use vigie_event::{EventId, TenantId};
 
 use crate::LineRejection;
-use crate::ndjson::{self, NdjsonBatch};
-use crate::time::event_time;
+use crate::record::{self, Encoded, EncodedBatch};
 
 /// The action an item asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,8 +84,9 @@ pub struct BulkItem {
 /// A parsed body.
 #[derive(Debug, Default)]
 pub struct BulkRequest {
-    /// Events and per-line rejections, ready for [`crate::Intake::submit`].
-    pub batch: NdjsonBatch,
+    /// Events (already log records, see [`crate::record`]) and per-line rejections, ready
+    /// for [`crate::Intake::submit_encoded`].
+    pub batch: EncodedBatch,
     /// One item per action, in body order.
     pub items: Vec<BulkItem>,
 }
@@ -188,19 +188,28 @@ pub fn parse(
             );
             continue;
         }
-        match ndjson::parse_object(doc, max_line_bytes) {
-            Ok(fields) => {
-                let when = event_time(&fields);
-                let event = Event::new(tenant, received_at, "bulk", fields)
-                    .with_timestamp(when)
-                    .with_dataset(Some(index.clone()));
+        match record::scan_object(doc, max_line_bytes) {
+            Ok(when) => {
+                let event_id = EventId::generate(received_at);
+                let bytes = record::record(
+                    event_id,
+                    tenant,
+                    received_at,
+                    when,
+                    "bulk",
+                    Some(&index),
+                    doc,
+                );
                 out.items.push(BulkItem {
                     action,
                     index,
                     id,
                     outcome: Outcome::Event(out.batch.events.len()),
                 });
-                out.batch.events.push(event);
+                out.batch.events.push(Encoded {
+                    id: event_id,
+                    record: bytes.into(),
+                });
             }
             Err((_, detail)) => reject(
                 400,
@@ -261,6 +270,65 @@ pub fn reply_bytes(
 ) -> Vec<u8> {
     // Serialising strings, numbers and booleans into a Vec cannot fail.
     serde_json::to_vec(&Reply::new(items, ids, took_ms, first_seq_no)).unwrap_or_default()
+}
+
+/// The body of a whole-request 429 (the pipeline lags; nothing was accepted): the error
+/// Elasticsearch gives for a refused request (`error`, `status`), plus `errors` and one
+/// item per action, each 429 `es_rejected_execution_exception` (or its own 400 when it was
+/// malformed anyway). Clients that retry the whole request on 429 (Beats, Logstash, the
+/// language clients) ignore the items; rsyslog's `omelasticsearch`, which reads only the
+/// items, then sees each one refused and, with `retryfailures`, retries it.
+pub fn refused_reply_bytes(items: &[BulkItem], took_ms: u64, reason: &str) -> Vec<u8> {
+    #[derive(serde::Serialize)]
+    struct Refused<'a> {
+        error: RefusedError<'a>,
+        status: u16,
+        took: u64,
+        errors: bool,
+        items: Vec<ReplyItem<'a>>,
+    }
+    #[derive(serde::Serialize)]
+    struct RefusedError<'a> {
+        root_cause: [ItemError<'a>; 1],
+        #[serde(rename = "type")]
+        kind: &'a str,
+        reason: &'a str,
+    }
+    const KIND: &str = "es_rejected_execution_exception";
+    let items = items
+        .iter()
+        .map(|item| {
+            let (status, kind, why) = match &item.outcome {
+                Outcome::Rejected {
+                    status,
+                    error_type,
+                    reason,
+                } => (*status, *error_type, reason.as_str()),
+                Outcome::Event(_) => (429, KIND, reason),
+            };
+            ReplyItem {
+                action: item.action.name(),
+                body: ItemBody::Rejected {
+                    _index: &item.index,
+                    status,
+                    error: ItemError { kind, reason: why },
+                    _id: item.id.as_deref(),
+                },
+            }
+        })
+        .collect();
+    serde_json::to_vec(&Refused {
+        error: RefusedError {
+            root_cause: [ItemError { kind: KIND, reason }],
+            kind: KIND,
+            reason,
+        },
+        status: 429,
+        took: took_ms,
+        errors: true,
+        items,
+    })
+    .unwrap_or_default()
 }
 
 #[derive(serde::Serialize)]
@@ -403,7 +471,10 @@ mod tests {
         assert_eq!(request.items[0].index, "winlogbeat");
         assert_eq!(request.items[1].index, "logs");
         assert_eq!(request.items[1].id.as_deref(), Some("abc"));
-        let first = &request.batch.events[0];
+        let first = vigie_event::Event::from_record(&request.batch.events[0].record).unwrap();
+        assert_eq!(first.id, request.batch.events[0].id);
+        assert_eq!(first.fields["EventID"], 1);
+        assert_eq!(first.source, "bulk");
         assert_eq!(first.tenant, TenantId(4));
         assert_eq!(first.dataset.as_deref(), Some("winlogbeat"));
         assert_eq!(
@@ -470,6 +541,22 @@ mod tests {
                 .to_string();
             assert!(error.contains(needle), "{error}");
         }
+    }
+
+    #[test]
+    fn refused_reply_has_the_error_and_one_429_item_per_action() {
+        let request = parse_ok(
+            "{\"create\":{}}\n{\"a\":1}\n{\"index\":{\"_id\":\"k\"}}\nbroken\n",
+            Some("x"),
+        );
+        let body = refused_reply_bytes(&request.items, 2, "backlog over the limit");
+        let reply: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(reply["status"], 429);
+        assert_eq!(reply["error"]["type"], "es_rejected_execution_exception");
+        assert_eq!(reply["errors"], true);
+        assert_eq!(reply["items"][0]["create"]["status"], 429);
+        assert_eq!(reply["items"][1]["index"]["status"], 400);
+        assert_eq!(reply["items"][1]["index"]["_id"], "k");
     }
 
     #[test]

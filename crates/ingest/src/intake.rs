@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use vigie_event::Event;
 use vigie_log::{Log, LogError, Offset};
 
@@ -57,12 +58,98 @@ pub struct SubmitAck {
 pub struct Intake {
     log: Arc<dyn Log>,
     config: IntakeConfig,
+    inflight: Option<Inflight>,
+}
+
+/// The budget of request bytes being handled at once (in KiB permits).
+#[derive(Clone)]
+struct Inflight {
+    permits: Arc<Semaphore>,
+    total_kib: u32,
+}
+
+/// A share of the in-flight budget, held while one request body is read, decoded, parsed
+/// and made durable; returned on drop.
+#[derive(Debug)]
+pub struct InflightPermit {
+    permit: Option<OwnedSemaphorePermit>,
+    bytes: u64,
+}
+
+impl Drop for InflightPermit {
+    fn drop(&mut self) {
+        if self.permit.is_some() {
+            metrics::gauge!("vigie_ingest_inflight_bytes").decrement(self.bytes as f64);
+        }
+    }
 }
 
 impl Intake {
-    /// An intake in front of `log`.
+    /// An intake in front of `log`, with no in-flight budget (see
+    /// [`Intake::with_inflight_limit`]).
     pub fn new(log: Arc<dyn Log>, config: IntakeConfig) -> Self {
-        Self { log, config }
+        Self {
+            log,
+            config,
+            inflight: None,
+        }
+    }
+
+    /// Bounds the bytes of request bodies handled at once (`[ingest] max_inflight_bytes`):
+    /// a request reserves its declared size with [`Intake::reserve`] before its body is
+    /// read, so the memory that bodies, their decoded form and their events take is bounded
+    /// whatever the number of senders. 0 means no bound.
+    pub fn with_inflight_limit(mut self, max_bytes: u64) -> Self {
+        self.inflight = (max_bytes > 0).then(|| {
+            let total_kib = u32::try_from(max_bytes.div_ceil(1024)).unwrap_or(u32::MAX);
+            Inflight {
+                permits: Arc::new(Semaphore::new(total_kib as usize)),
+                total_kib,
+            }
+        });
+        self
+    }
+
+    /// Reserves `bytes` of the in-flight budget (a request larger than the whole budget
+    /// reserves all of it), waiting at most `wait` for earlier requests to finish (counted in
+    /// `vigie_ingest_inflight_waits_total`). `None` when the budget stayed full that long
+    /// (`vigie_ingest_inflight_refused_total`): the caller answers 429. Without a budget
+    /// the permit is free.
+    pub async fn reserve(&self, bytes: u64, wait: Duration) -> Option<InflightPermit> {
+        let Some(inflight) = &self.inflight else {
+            return Some(InflightPermit {
+                permit: None,
+                bytes,
+            });
+        };
+        let kib = u32::try_from(bytes.div_ceil(1024))
+            .unwrap_or(u32::MAX)
+            .clamp(1, inflight.total_kib.max(1));
+        let immediate = Arc::clone(&inflight.permits)
+            .try_acquire_many_owned(kib)
+            .ok();
+        let acquired = match immediate {
+            Some(permit) => Ok(Ok(permit)),
+            None => {
+                metrics::counter!("vigie_ingest_inflight_waits_total").increment(1);
+                let acquire = Arc::clone(&inflight.permits).acquire_many_owned(kib);
+                tokio::time::timeout(wait, acquire).await
+            }
+        };
+        match acquired {
+            Ok(Ok(permit)) => {
+                let bytes = u64::from(kib) * 1024;
+                metrics::gauge!("vigie_ingest_inflight_bytes").increment(bytes as f64);
+                Some(InflightPermit {
+                    permit: Some(permit),
+                    bytes,
+                })
+            }
+            _ => {
+                metrics::counter!("vigie_ingest_inflight_refused_total").increment(1);
+                None
+            }
+        }
     }
 
     /// Records in the log not yet processed by the pipeline.
@@ -105,6 +192,20 @@ impl Intake {
             .await
     }
 
+    /// [`Intake::submit`] for events already in their record form ([`crate::record`]).
+    pub async fn submit_encoded(
+        &self,
+        tenant: &str,
+        source: &str,
+        batch: crate::record::EncodedBatch,
+    ) -> Result<SubmitAck, IntakeError> {
+        let count = batch.events.len();
+        self.submit_payloads(tenant, source, count, &batch.rejected, || {
+            batch.events.into_iter().map(|e| e.record).collect()
+        })
+        .await
+    }
+
     /// [`Intake::submit`] on borrowed parts, so a stream transport refused with
     /// [`IntakeError::Backpressure`] can send the same events again later (passing no
     /// rejections the second time: they were counted with the first attempt).
@@ -115,13 +216,26 @@ impl Intake {
         events: &[Event],
         rejected: &[LineRejection],
     ) -> Result<SubmitAck, IntakeError> {
+        self.submit_payloads(tenant, source, events.len(), rejected, || encode(events))
+            .await
+    }
+
+    /// Counts, applies the backlog rule, then appends the `count` payloads `encode` makes.
+    async fn submit_payloads(
+        &self,
+        tenant: &str,
+        source: &str,
+        count: usize,
+        rejected: &[LineRejection],
+        encode: impl FnOnce() -> Vec<Bytes>,
+    ) -> Result<SubmitAck, IntakeError> {
         let labels = [("tenant", tenant.to_owned()), ("source", source.to_owned())];
         metrics::counter!("vigie_events_received_total", &labels)
-            .increment((events.len() + rejected.len()) as u64);
+            .increment((count + rejected.len()) as u64);
         for rejection in rejected {
             reject(&labels, rejection.reason, 1);
         }
-        let count = events.len() as u64;
+        let count = count as u64;
         if count == 0 {
             return Ok(SubmitAck {
                 accepted: 0,
@@ -145,8 +259,7 @@ impl Intake {
                 retry_after: self.config.retry_after,
             });
         }
-        let payloads = encode(events);
-        match self.log.append(payloads).await {
+        match self.log.append(encode()).await {
             Ok(ack) => {
                 metrics::counter!("vigie_events_accepted_total", &labels).increment(ack.count);
                 Ok(SubmitAck {

@@ -17,6 +17,7 @@ pub mod decode;
 pub mod file;
 pub mod intake;
 pub mod ndjson;
+pub mod record;
 pub mod syslog;
 pub mod time;
 

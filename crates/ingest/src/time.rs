@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 /// Fields that carry the time of an event, in the order they are tried: ECS `@timestamp`,
 /// a plain `timestamp`, the Windows `SystemTime` of an exported record, and Sysmon's
 /// `UtcTime`.
-const TIME_FIELDS: [&str; 4] = ["@timestamp", "timestamp", "SystemTime", "UtcTime"];
+pub(crate) const TIME_FIELDS: [&str; 4] = ["@timestamp", "timestamp", "SystemTime", "UtcTime"];
 
 /// The event's own time, if one of [`TIME_FIELDS`] holds a time: an RFC 3339 string with
 /// its offset, a civil `YYYY-MM-DD HH:MM:SS[.fff]` (taken as UTC, as Windows writes it) or a
@@ -22,17 +22,20 @@ pub fn event_time(fields: &Map<String, Value>) -> Option<Timestamp> {
 /// Parses one time value (see [`event_time`]).
 pub fn parse_time(value: &Value) -> Option<Timestamp> {
     match value {
-        Value::String(text) => {
-            let text = text.trim();
-            if let Ok(at) = text.parse::<Timestamp>() {
-                return Some(at);
-            }
-            let civil: DateTime = text.parse().ok()?;
-            civil.to_zoned(TimeZone::UTC).ok().map(|z| z.timestamp())
-        }
+        Value::String(text) => parse_time_text(text),
         Value::Number(n) => Timestamp::from_millisecond(n.as_i64()?).ok(),
         _ => None,
     }
+}
+
+/// Parses a time written as text (see [`event_time`]).
+pub(crate) fn parse_time_text(text: &str) -> Option<Timestamp> {
+    let text = text.trim();
+    if let Ok(at) = text.parse::<Timestamp>() {
+        return Some(at);
+    }
+    let civil: DateTime = text.parse().ok()?;
+    civil.to_zoned(TimeZone::UTC).ok().map(|z| z.timestamp())
 }
 
 #[cfg(test)]

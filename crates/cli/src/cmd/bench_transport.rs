@@ -199,6 +199,7 @@ pub(crate) async fn syslog(args: SyslogArgs) -> anyhow::Result<ExitCode> {
         max_message_bytes: 65_536,
         timezone: "Europe/Brussels".into(),
         max_connections: 1000,
+        receive_buffer_bytes: None,
     });
     let server = super::serve::start(&config, None).await?;
     let addr = server.syslog[0].1.addr;

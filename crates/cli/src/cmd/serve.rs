@@ -159,7 +159,8 @@ pub(crate) async fn start(
             retry_after: Duration::from_secs(config.ingest.retry_after_seconds),
             consumer: DETECT_CONSUMER.to_owned(),
         },
-    );
+    )
+    .with_inflight_limit(config.ingest.max_inflight_bytes);
     let syslog = super::syslog::start_all(
         config,
         store.as_ref(),

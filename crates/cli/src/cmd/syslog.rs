@@ -107,6 +107,9 @@ async fn listener_config(
         max_message_bytes: usize::try_from(listener.max_message_bytes).unwrap_or(usize::MAX),
         timezone: jiff::tz::TimeZone::get(&listener.timezone)?,
         max_connections: usize::try_from(listener.max_connections).unwrap_or(usize::MAX),
+        receive_buffer_bytes: listener
+            .receive_buffer_bytes
+            .map(|b| usize::try_from(b).unwrap_or(usize::MAX)),
     })
 }
 

@@ -10,7 +10,9 @@
 //! batch in flight between them: while the log is behind (backlog over the limit) or an
 //! fsync is pending, the reader stops reading and the kernel's receive window closes on the
 //! sender. Datagrams cannot be slowed down: refused batches are counted as rejected with
-//! reason `backpressure`.
+//! reason `backpressure`, and datagrams the kernel dropped because the socket's receive
+//! buffer was full are read from the `drops` column of `/proc/net/udp` (Linux) once a
+//! second and published as `vigie_syslog_udp_kernel_drops_total{listener}`.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -108,6 +110,9 @@ pub struct ListenerConfig {
     pub timezone: TimeZone,
     /// Most simultaneous connections (stream listeners); more wait in the accept queue.
     pub max_connections: usize,
+    /// `SO_RCVBUF` of a UDP socket (the kernel doubles it and applies its own bounds);
+    /// `None` keeps the system default.
+    pub receive_buffer_bytes: Option<usize>,
 }
 
 /// A bound listener.
@@ -127,8 +132,14 @@ pub async fn start(
     let shared = Arc::new(Shared { config, intake });
     match shared.config.protocol {
         Protocol::Udp => {
-            let socket = UdpSocket::bind(shared.config.addr).await?;
+            let socket = bind_udp(shared.config.addr, shared.config.receive_buffer_bytes)?;
             let addr = socket.local_addr()?;
+            let drops = UdpDrops::of(&socket);
+            tokio::spawn(publish_udp_drops(
+                drops,
+                shared.config.name.clone(),
+                shutdown.clone(),
+            ));
             let task = tokio::spawn(serve_udp(socket, shared, shutdown));
             Ok(RunningListener { addr, task })
         }
@@ -337,6 +348,86 @@ async fn submit_waiting(shared: &Shared, tenant: &TenantRef, events: Vec<Event>)
     }
 }
 
+/// A UDP socket bound to `addr`, with `SO_RCVBUF` set when asked.
+fn bind_udp(addr: SocketAddr, receive_buffer: Option<usize>) -> std::io::Result<UdpSocket> {
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::DGRAM,
+        Some(socket2::Protocol::UDP),
+    )?;
+    if let Some(bytes) = receive_buffer {
+        socket.set_recv_buffer_size(bytes)?;
+    }
+    socket.bind(&addr.into())?;
+    socket.set_nonblocking(true)?;
+    UdpSocket::from_std(socket.into())
+}
+
+/// Where the kernel counts the datagrams it dropped for one UDP socket: the socket's inode
+/// in `/proc/net/udp` and `/proc/net/udp6` (Linux).
+#[derive(Clone, Debug)]
+pub struct UdpDrops {
+    inode: Option<u64>,
+}
+
+impl UdpDrops {
+    /// The counter of `socket` (none where `/proc` does not tell the socket's inode).
+    pub fn of(socket: &impl std::os::fd::AsRawFd) -> Self {
+        let link = std::fs::read_link(format!("/proc/self/fd/{}", socket.as_raw_fd()));
+        let inode = link.ok().and_then(|target| {
+            target
+                .to_str()?
+                .strip_prefix("socket:[")?
+                .strip_suffix(']')?
+                .parse()
+                .ok()
+        });
+        Self { inode }
+    }
+
+    /// Datagrams the kernel dropped for this socket since it was opened (receive buffer
+    /// full, or checksum errors), or `None` where the kernel does not say.
+    pub fn read(&self) -> Option<u64> {
+        let inode = self.inode?;
+        ["/proc/net/udp", "/proc/net/udp6"].iter().find_map(|path| {
+            let table = std::fs::read_to_string(path).ok()?;
+            drops_in(&table, inode)
+        })
+    }
+}
+
+/// The `drops` column of the row of `inode` in a `/proc/net/udp` table.
+fn drops_in(table: &str, inode: u64) -> Option<u64> {
+    // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops
+    table.lines().skip(1).find_map(|line| {
+        let columns: Vec<&str> = line.split_whitespace().collect();
+        (columns.get(9)?.parse::<u64>().ok()? == inode)
+            .then(|| columns.get(12)?.parse().ok())
+            .flatten()
+    })
+}
+
+/// Publishes the kernel's drop count of a UDP listener once a second until shutdown.
+async fn publish_udp_drops(drops: UdpDrops, listener: String, mut shutdown: watch::Receiver<bool>) {
+    if drops.inode.is_none() {
+        tracing::info!(
+            listener,
+            "UDP kernel drops cannot be read on this system; not counted"
+        );
+        return;
+    }
+    let counter = metrics::counter!("vigie_syslog_udp_kernel_drops_total", "listener" => listener);
+    loop {
+        if let Some(count) = drops.read() {
+            counter.absolute(count);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        }
+    }
+}
+
 async fn serve_udp(socket: UdpSocket, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
     let mut buf = vec![0u8; 65_536];
     loop {
@@ -392,6 +483,63 @@ async fn serve_udp(socket: UdpSocket, shared: Arc<Shared>, mut shutdown: watch::
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn drops_column_of_the_socket_row() {
+        let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n\
+             1090: 0100007F:A5E1 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 4242 2 0000000000000000 17\n\
+             1091: 0100007F:A5E2 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 4343 2 0000000000000000 0\n";
+        assert_eq!(drops_in(table, 4242), Some(17));
+        assert_eq!(drops_in(table, 4343), Some(0));
+        assert_eq!(drops_in(table, 1), None);
+    }
+
+    /// A real socket with a small receive buffer that nobody reads: every datagram sent to
+    /// it is either still queued or counted by the kernel as dropped, and the count read
+    /// from `/proc` says exactly how many.
+    #[test]
+    fn kernel_drops_of_a_flooded_socket_add_up() {
+        let socket = bind_udp_std("127.0.0.1:0".parse().unwrap(), Some(4096));
+        let drops = UdpDrops::of(&socket);
+        let Some(before) = drops.read() else {
+            println!("SKIPPED kernel_drops_of_a_flooded_socket_add_up: no /proc/net/udp here");
+            return;
+        };
+        assert_eq!(before, 0);
+        let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let sent = 500u64;
+        for i in 0..sent {
+            sender
+                .send_to(
+                    format!("<13>datagram {i:04} {}", "x".repeat(200)).as_bytes(),
+                    socket.local_addr().unwrap(),
+                )
+                .unwrap();
+        }
+        socket.set_nonblocking(true).unwrap();
+        let mut queued = 0u64;
+        let mut buf = [0u8; 2048];
+        while socket.recv_from(&mut buf).is_ok() {
+            queued += 1;
+        }
+        let dropped = drops.read().unwrap();
+        assert!(dropped > 0, "a 4 KiB buffer held all {sent} datagrams");
+        assert_eq!(queued + dropped, sent);
+    }
+
+    fn bind_udp_std(addr: SocketAddr, receive_buffer: Option<usize>) -> std::net::UdpSocket {
+        let socket = socket2::Socket::new(
+            socket2::Domain::for_address(addr),
+            socket2::Type::DGRAM,
+            Some(socket2::Protocol::UDP),
+        )
+        .unwrap();
+        if let Some(bytes) = receive_buffer {
+            socket.set_recv_buffer_size(bytes).unwrap();
+        }
+        socket.bind(&addr.into()).unwrap();
+        socket.into()
+    }
 
     fn t(id: i64) -> TenantRef {
         TenantRef {

@@ -4,21 +4,24 @@
 //! The reply comes only after the accepted documents are durable in the log, in the format
 //! clients parse: `took`, `errors`, and one item per action with its status (201, or 400
 //! with an error) so they retry only what failed. While the pipeline lags the whole request
-//! is refused with 429, `Retry-After` and nothing accepted (clients retry it whole). The
+//! is refused with 429, `Retry-After` and nothing accepted (clients retry it whole; the
+//! body also lists every item as 429 for clients that read only items). The body is read
+//! through [`super::ingest::read_body`] (in-flight budget). The
 //! index of an action is the event's dataset; the tenant is the credential's.
 
 use std::time::Instant;
 
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use jiff::Timestamp;
 use vigie_ingest::IntakeError;
 use vigie_ingest::bulk::{self, BulkRequest};
 use vigie_ingest::decode::{DecodeError, gunzip_capped};
 
 use super::es::{EsAuth, EsError};
+use super::ingest::{BodyError, busy_message, read_body};
 use crate::AppState;
 
 /// Handler of `POST /_bulk`.
@@ -26,7 +29,7 @@ pub async fn bulk(
     State(state): State<AppState>,
     auth: EsAuth,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, EsError> {
     handle(state, auth, None, headers, body).await
 }
@@ -37,7 +40,7 @@ pub async fn bulk_index(
     auth: EsAuth,
     Path(index): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, EsError> {
     handle(state, auth, Some(index), headers, body).await
 }
@@ -47,7 +50,7 @@ async fn handle(
     auth: EsAuth,
     index: Option<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, EsError> {
     let started = Instant::now();
     let tenant = auth.0.ingest_tenant().ok_or_else(|| {
@@ -61,6 +64,22 @@ async fn handle(
         .slug(&auth.0.scope, tenant)
         .await
         .unwrap_or_else(|| format!("id-{tenant}"));
+    let (body, _permit) = read_body(&state, &label, &headers, body)
+        .await
+        .map_err(|error| match error {
+            BodyError::TooLarge(m) => EsError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "content_too_long_exception",
+                m,
+            ),
+            BodyError::Busy => EsError {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                kind: "es_rejected_execution_exception",
+                reason: busy_message(),
+                retry_after: Some(1),
+            },
+            BodyError::Read(m) => EsError::new(StatusCode::BAD_REQUEST, "parse_exception", m),
+        })?;
     let config = state.config();
     let gzip = headers
         .get(header::CONTENT_ENCODING)
@@ -99,26 +118,30 @@ async fn handle(
     })?;
     let BulkRequest { batch, items } = request;
     let ids: Vec<_> = batch.events.iter().map(|e| e.id).collect();
-    let ack = state
-        .intake()
-        .submit(&label, "bulk", batch)
-        .await
-        .map_err(|error| match error {
-            IntakeError::Backpressure { retry_after, .. } => EsError {
-                status: StatusCode::TOO_MANY_REQUESTS,
-                kind: "es_rejected_execution_exception",
-                reason: error.to_string(),
-                retry_after: Some(retry_after.as_secs()),
-            },
-            IntakeError::Log(e) => {
-                tracing::error!(error = %e, "bulk request failed inside vigie");
-                EsError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_error",
-                    "the durable log failed; nothing of this request was accepted",
-                )
-            }
-        })?;
+    let ack = match state.intake().submit_encoded(&label, "bulk", batch).await {
+        Ok(ack) => ack,
+        Err(error @ IntakeError::Backpressure { retry_after, .. }) => {
+            let took = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            let retry = retry_after.as_secs().max(1).to_string();
+            return Ok((
+                StatusCode::TOO_MANY_REQUESTS,
+                [
+                    (header::CONTENT_TYPE, "application/json".to_owned()),
+                    (header::RETRY_AFTER, retry),
+                ],
+                bulk::refused_reply_bytes(&items, took, &error.to_string()),
+            )
+                .into_response());
+        }
+        Err(IntakeError::Log(e)) => {
+            tracing::error!(error = %e, "bulk request failed inside vigie");
+            return Err(EsError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "the durable log failed; nothing of this request was accepted",
+            ));
+        }
+    };
     let took = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     Ok((
         [(header::CONTENT_TYPE, "application/json")],

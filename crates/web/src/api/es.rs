@@ -1,6 +1,7 @@
 //! The Elasticsearch-compatible surface: what shippers probe before they send (`GET /`,
 //! license, X-Pack features, index and component templates, ILM policies, ingest
-//! pipelines, data streams, `_cluster/health`) and the credentials they send.
+//! pipelines, data streams, `_cluster/health`, `_cat/health`, `_nodes`, aliases) and the
+//! credentials they send.
 //!
 //! Beats, Logstash, Fluent Bit and the language clients only need these answers to start
 //! sending `_bulk`; vigie keeps no indices, so templates and policies are acknowledged and
@@ -38,6 +39,11 @@ pub fn routes() -> Router<AppState> {
         .route("/_xpack", get(xpack))
         .route("/_cluster/health", get(health))
         .route("/_cluster/health/{index}", get(health))
+        .route("/_cat/health", get(cat_health))
+        .route("/_nodes", get(nodes))
+        .route("/_nodes/{filter}", get(nodes))
+        .route("/_nodes/{node}/{metric}", get(nodes))
+        .route("/_alias/{name}", get(alias).head(head_ok))
         .route(
             "/_index_template/{name}",
             get(index_template)
@@ -297,6 +303,50 @@ async fn health(_auth: EsAuth, State(state): State<AppState>) -> Json<Value> {
         "task_max_waiting_in_queue_millis": 0,
         "active_shards_percent_as_number": 100.0,
     }))
+}
+
+/// `GET /_cat/health`: the one-line text form, which rsyslog's `omelasticsearch` requests
+/// before it resumes sending after a failure.
+async fn cat_health(_auth: EsAuth, State(state): State<AppState>) -> Response {
+    let now = jiff::Timestamp::now();
+    let status = if state.intake().over_backlog() {
+        "yellow"
+    } else {
+        "green"
+    };
+    let line = format!(
+        "{} {} vigie {status} 1 1 1 1 0 0 0 {} - 100.0%\n",
+        now.as_second(),
+        now.strftime("%H:%M:%S"),
+        state.intake().backlog(),
+    );
+    ([(header::CONTENT_TYPE, "text/plain; charset=UTF-8")], line).into_response()
+}
+
+/// `GET /_nodes[/…]`: one node, this vigie, with its HTTP address as the client reached it
+/// (sniffing clients such as Logstash with `sniffing => true` read `http.publish_address`).
+async fn nodes(_auth: EsAuth, headers: axum::http::HeaderMap) -> Json<Value> {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1:8470")
+        .to_owned();
+    Json(json!({
+        "_nodes": {"total": 1, "successful": 1, "failed": 0},
+        "cluster_name": "vigie",
+        "nodes": {"vigie": {
+            "name": "vigie",
+            "version": COMPAT_VERSION,
+            "roles": ["data", "ingest", "master"],
+            "http": {"publish_address": host, "bound_address": [host]},
+        }},
+    }))
+}
+
+/// `GET /_alias/{name}`: the alias is reported present on an index of the same name, so
+/// shippers that manage rollover aliases (Logstash with ILM) do not try to create one.
+async fn alias(_auth: EsAuth, Path(name): Path<String>) -> Json<Value> {
+    Json(json!({ format!("{name}-000001"): {"aliases": { name: {"is_write_index": true} }} }))
 }
 
 async fn index_template(_auth: EsAuth, Path(name): Path<String>) -> Json<Value> {

@@ -7,9 +7,9 @@
 //! record number. While the pipeline lags the import waits rather than refusing half a file.
 
 use axum::Json;
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::StatusCode;
-use bytes::Bytes;
+use axum::http::{HeaderMap, StatusCode};
 use jiff::Timestamp;
 use vigie_ingest::file::{self, FileKind, ImportSummary, ReadOptions};
 use vigie_soc::TokenKind;
@@ -22,7 +22,8 @@ use crate::error::ApiError;
 pub async fn import(
     State(state): State<AppState>,
     auth: Auth,
-    body: Bytes,
+    headers: HeaderMap,
+    body: Body,
 ) -> Result<(StatusCode, Json<ImportSummary>), ApiError> {
     auth.require(&[TokenKind::Ingest])?;
     let tenant = auth.0.ingest_tenant().ok_or_else(|| {
@@ -35,6 +36,7 @@ pub async fn import(
         .slug(&auth.0.scope, tenant)
         .await
         .unwrap_or_else(|| format!("id-{tenant}"));
+    let (body, _permit) = super::ingest::read_body(&state, &label, &headers, body).await?;
     if body.is_empty() {
         return Err(ApiError::BadRequest("the uploaded file is empty".into()));
     }

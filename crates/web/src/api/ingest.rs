@@ -3,15 +3,26 @@
 //! The reply comes only after the accepted events are durable in the log. It names every
 //! rejected line; the good lines of the same body are kept. Status: 200 when at least one
 //! line was accepted or the body was empty, 400 when every line was rejected, 413 for a
-//! body over the limits, 429 with `Retry-After` while the pipeline lags (nothing accepted).
+//! body over the limits, 429 with `Retry-After` while the pipeline lags (nothing accepted)
+//! or while the in-flight budget stays full for [`INFLIGHT_WAIT`] (the body is not read).
+//!
+//! [`read_body`] is how every ingest route (`/api/v1/ingest`, `_bulk`, `/api/v1/import`)
+//! reads its body: after authentication, it reserves the declared length in the intake's
+//! in-flight budget (`[ingest] max_inflight_bytes`), waiting with the body unread (the
+//! sender's TCP window closes) while the budget is full, and holds the reservation until
+//! the reply is ready.
+
+use std::time::Duration;
 
 use axum::Json;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use bytes::Bytes;
 use jiff::Timestamp;
 use serde::Serialize;
 use vigie_ingest::decode::{DecodeError, gunzip_capped};
+use vigie_ingest::intake::InflightPermit;
 use vigie_ingest::{IntakeError, LineRejection, ndjson};
 use vigie_soc::TokenKind;
 
@@ -30,12 +41,95 @@ pub struct IngestReply {
     pub errors: Vec<LineRejection>,
 }
 
+/// Longest a request waits for room in the in-flight budget before it is answered 429.
+pub const INFLIGHT_WAIT: Duration = Duration::from_secs(5);
+
+/// Why a body could not be read.
+#[derive(Debug)]
+pub enum BodyError {
+    /// Over `[ingest] max_body_bytes` (413).
+    TooLarge(String),
+    /// The in-flight budget stayed full for [`INFLIGHT_WAIT`] (429); nothing was read.
+    Busy,
+    /// The connection failed while the body was read.
+    Read(String),
+}
+
+impl From<BodyError> for ApiError {
+    fn from(error: BodyError) -> Self {
+        match error {
+            BodyError::TooLarge(m) => ApiError::PayloadTooLarge(m),
+            BodyError::Busy => ApiError::TooManyRequests {
+                message: busy_message(),
+                retry_after: Duration::from_secs(1),
+            },
+            BodyError::Read(m) => ApiError::BadRequest(m),
+        }
+    }
+}
+
+/// What a sender refused for lack of in-flight room is told.
+pub fn busy_message() -> String {
+    format!(
+        "vigie is handling as many request bytes as [ingest] max_inflight_bytes allows and none finished within {}s; retry",
+        INFLIGHT_WAIT.as_secs()
+    )
+}
+
+/// Reserves the body's declared size (`Content-Length`, else `max_body_bytes`) in the
+/// intake's in-flight budget, then reads it. Keep the permit until the reply is built.
+/// `tenant` labels the refusal counter (`vigie_ingest_bodies_refused_total`).
+pub async fn read_body(
+    state: &AppState,
+    tenant: &str,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Bytes, InflightPermit), BodyError> {
+    let max = state.config().max_body_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let too_large = || {
+        count_refused_body(tenant, "body_too_large");
+        BodyError::TooLarge(format!(
+            "the body is larger than [ingest] max_body_bytes ({max} bytes)"
+        ))
+    };
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(too_large());
+    }
+    let Some(permit) = state
+        .intake()
+        .reserve(declared.unwrap_or(max as u64), INFLIGHT_WAIT)
+        .await
+    else {
+        count_refused_body(tenant, "inflight_full");
+        return Err(BodyError::Busy);
+    };
+    match axum::body::to_bytes(body, max).await {
+        Ok(bytes) => Ok((bytes, permit)),
+        Err(error) => {
+            let mut source: Option<&dyn std::error::Error> = Some(&error);
+            while let Some(e) = source {
+                if e.to_string().contains("length limit") {
+                    return Err(too_large());
+                }
+                source = e.source();
+            }
+            Err(BodyError::Read(format!(
+                "the body could not be read: {error}"
+            )))
+        }
+    }
+}
+
 /// Handler of `POST /api/v1/ingest`.
 pub async fn ingest(
     State(state): State<AppState>,
     auth: Auth,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<(StatusCode, Json<IngestReply>), ApiError> {
     auth.require(&[TokenKind::Ingest])?;
     let tenant = auth.0.ingest_tenant().ok_or_else(|| {
@@ -48,6 +142,7 @@ pub async fn ingest(
         .slug(&auth.0.scope, tenant)
         .await
         .unwrap_or_else(|| format!("id-{tenant}"));
+    let (body, _permit) = read_body(&state, &label, &headers, body).await?;
     let config = state.config();
     let gzip = headers
         .get(header::CONTENT_ENCODING)

@@ -1,0 +1,414 @@
+//! Events written straight from the sender's JSON line to their log-record form.
+//!
+//! The general path parses a line into a [`serde_json::Map`], builds an [`Event`] and
+//! serialises it again for the log. For `_bulk`, where every request carries hundreds of
+//! documents, that costs an allocation per field and a second pass over every byte. Here a
+//! line is checked by the same parser without building anything ([`scan_object`]: it still
+//! reads every number and string, so it refuses exactly what the general path refuses), the
+//! event's own time is read on the way, and the record is written as vigie's metadata
+//! followed by the line itself as `fields` ([`record`]). [`Event::from_record`] reads it as
+//! the event the general path would have written (tested below, byte for byte when the
+//! line is already in serde_json's compact, sorted form).
+//!
+//! [`Event`]: vigie_event::Event
+//! [`Event::from_record`]: vigie_event::Event::from_record
+
+use std::fmt;
+
+use bytes::Bytes;
+use jiff::Timestamp;
+use serde::Deserializer;
+use serde::de::{self, Deserialize, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use vigie_event::{EventId, TenantId};
+
+use crate::LineRejection;
+use crate::time::{TIME_FIELDS, parse_time_text};
+
+/// An event already in its log-record form.
+#[derive(Clone, Debug)]
+pub struct Encoded {
+    /// Its id (also inside the record).
+    pub id: EventId,
+    /// The record [`vigie_event::Event::from_record`] reads.
+    pub record: Bytes,
+}
+
+/// Encoded events and the lines that were not accepted.
+#[derive(Debug, Default)]
+pub struct EncodedBatch {
+    /// The events, in body order.
+    pub events: Vec<Encoded>,
+    /// Every bad line.
+    pub rejected: Vec<LineRejection>,
+}
+
+impl EncodedBatch {
+    /// Lines that held something.
+    pub fn received(&self) -> usize {
+        self.events.len() + self.rejected.len()
+    }
+}
+
+/// Checks that `raw` is one JSON object (the general path's rules and reasons:
+/// `line_too_long`, `invalid_utf8`, `invalid_json`, `not_an_object`) and returns the
+/// event's own time read from its top-level time fields, as
+/// [`crate::time::event_time`] would.
+pub fn scan_object(
+    raw: &[u8],
+    max_line_bytes: usize,
+) -> Result<Option<Timestamp>, (&'static str, String)> {
+    if raw.len() > max_line_bytes {
+        return Err((
+            "line_too_long",
+            format!("line is {} bytes, the limit is {max_line_bytes}", raw.len()),
+        ));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(raw);
+    let outcome = deserializer
+        .deserialize_any(TopVisitor)
+        .and_then(|outcome| deserializer.end().map(|()| outcome));
+    match outcome {
+        Ok(Top::Object(times)) => Ok(times.into_iter().flatten().next()),
+        Ok(Top::Other(kind)) => Err((
+            "not_an_object",
+            format!("expected a JSON object, found {kind}"),
+        )),
+        Err(error) => Err((
+            if std::str::from_utf8(raw).is_err() {
+                "invalid_utf8"
+            } else {
+                "invalid_json"
+            },
+            error.to_string(),
+        )),
+    }
+}
+
+/// The log record of an event whose fields are the JSON object `raw` (checked with
+/// [`scan_object`]): vigie's metadata in [`vigie_event::Event`]'s layout, then `raw` as its
+/// `fields`, not serialised again.
+pub fn record(
+    id: EventId,
+    tenant: TenantId,
+    received_at: Timestamp,
+    timestamp: Option<Timestamp>,
+    source: &str,
+    dataset: Option<&str>,
+    raw: &[u8],
+) -> Vec<u8> {
+    #[derive(serde::Serialize)]
+    struct Head<'a> {
+        id: EventId,
+        tenant: TenantId,
+        received_at: Timestamp,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        timestamp: Option<Timestamp>,
+        source: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        dataset: Option<&'a str>,
+    }
+    let mut out = Vec::with_capacity(raw.len() + 160);
+    // Serialising ids, numbers, times and strings into a Vec cannot fail.
+    let _ = serde_json::to_writer(
+        &mut out,
+        &Head {
+            id,
+            tenant,
+            received_at,
+            timestamp,
+            source,
+            dataset,
+        },
+    );
+    out.pop(); // the closing brace
+    out.extend_from_slice(b",\"fields\":");
+    out.extend_from_slice(raw.trim_ascii());
+    out.push(b'}');
+    out
+}
+
+/// The top level of a line: an object with its time fields (by [`TIME_FIELDS`] order), or
+/// what else it was.
+enum Top {
+    Object([Option<Timestamp>; TIME_FIELDS.len()]),
+    Other(&'static str),
+}
+
+struct TopVisitor;
+
+impl<'de> Visitor<'de> for TopVisitor {
+    type Value = Top;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Top, A::Error> {
+        let mut times = [None; TIME_FIELDS.len()];
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            match key {
+                // The last of duplicate keys wins, as in a parsed map.
+                Some(slot) => times[slot] = map.next_value_seed(TimeSeed)?,
+                None => {
+                    map.next_value::<Skip>()?;
+                }
+            }
+        }
+        Ok(Top::Object(times))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Top, A::Error> {
+        while seq.next_element::<Skip>()?.is_some() {}
+        Ok(Top::Other("an array"))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Top, E> {
+        Ok(Top::Other("a string"))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Top, E> {
+        Ok(Top::Other("a boolean"))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Top, E> {
+        Ok(Top::Other("a number"))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Top, E> {
+        Ok(Top::Other("a number"))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Top, E> {
+        Ok(Top::Other("a number"))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Top, E> {
+        Ok(Top::Other("null"))
+    }
+}
+
+/// A key: which of [`TIME_FIELDS`] it is, if any.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Option<usize>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<usize>, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Option<usize>, E> {
+        Ok(TIME_FIELDS.iter().position(|name| *name == key))
+    }
+}
+
+/// The value of a time field: a time when it holds one ([`crate::time::parse_time`]'s
+/// rules), else nothing; the value is read whole either way.
+struct TimeSeed;
+
+impl<'de> DeserializeSeed<'de> for TimeSeed {
+    type Value = Option<Timestamp>;
+
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Option<Timestamp>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TimeSeed {
+    type Value = Option<Timestamp>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a time")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Option<Timestamp>, E> {
+        Ok(parse_time_text(text))
+    }
+
+    fn visit_i64<E: de::Error>(self, millis: i64) -> Result<Option<Timestamp>, E> {
+        Ok(Timestamp::from_millisecond(millis).ok())
+    }
+
+    fn visit_u64<E: de::Error>(self, millis: u64) -> Result<Option<Timestamp>, E> {
+        Ok(i64::try_from(millis)
+            .ok()
+            .and_then(|m| Timestamp::from_millisecond(m).ok()))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Option<Timestamp>, E> {
+        Ok(None)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Option<Timestamp>, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Option<Timestamp>, E> {
+        Ok(None)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Option<Timestamp>, A::Error> {
+        Skip.visit_seq(seq).map(|_| None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Timestamp>, A::Error> {
+        Skip.visit_map(map).map(|_| None)
+    }
+}
+
+/// Any JSON value, read whole (numbers and strings checked as a parsed value would be)
+/// and kept nowhere. Unlike [`IgnoredAny`] it goes through `deserialize_any`, so a number
+/// out of range or a lone surrogate escape is refused here as in a parsed map.
+struct Skip;
+
+impl<'de> Deserialize<'de> for Skip {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Skip, D::Error> {
+        deserializer.deserialize_any(Skip)
+    }
+}
+
+impl<'de> Visitor<'de> for Skip {
+    type Value = Skip;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Skip, A::Error> {
+        while seq.next_element::<Skip>()?.is_some() {}
+        Ok(Skip)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skip, A::Error> {
+        while map.next_key::<IgnoredAny>()?.is_some() {
+            map.next_value::<Skip>()?;
+        }
+        Ok(Skip)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ndjson::parse_object;
+    use crate::time::event_time;
+    use vigie_event::Event;
+
+    const LINES: [&str; 8] = [
+        r#"{"@timestamp":"2026-11-25T10:00:00+01:00","a":1,"b":{"c":[1,2.5,"x",null,true]}}"#,
+        r#"{"z":"\u00e9t\u00e9 \"quoted\" \\ back","timestamp":1764061200000}"#,
+        r#"  {"UtcTime":"2025-12-11 06:17:19.636", "SystemTime": 5, "n": -12345678901234}  "#,
+        r#"{"@timestamp":"not a time","timestamp":"2026-01-01T00:00:00Z"}"#,
+        r#"{"dup":1,"dup":2,"@timestamp":"2020-01-01T00:00:00Z","@timestamp":"2021-01-01T00:00:00Z"}"#,
+        r#"{}"#,
+        r#"{"big":18446744073709551615,"f":1e300,"emoji":"\ud83d\ude00"}"#,
+        r#"{"@timestamp":{"nested":"2026-11-25T10:00:00Z"},"timestamp":[1]}"#,
+    ];
+
+    /// The record written from the raw line reads back as the event the general path
+    /// builds, and is the same bytes when the line is compact and sorted.
+    #[test]
+    fn records_from_raw_lines_read_as_the_parsed_event() {
+        let received = Timestamp::from_second(1_764_000_000).unwrap();
+        for (i, line) in LINES.iter().enumerate() {
+            let fields = parse_object(line.as_bytes(), 1 << 20).unwrap();
+            let when = scan_object(line.as_bytes(), 1 << 20).unwrap();
+            assert_eq!(when, event_time(&fields), "{line}");
+            let dataset = (i % 2 == 0).then_some("winlogbeat");
+            let expected = Event::new(TenantId(7), received, "bulk", fields)
+                .with_timestamp(when)
+                .with_dataset(dataset.map(str::to_owned));
+            let bytes = record(
+                expected.id,
+                TenantId(7),
+                received,
+                when,
+                "bulk",
+                dataset,
+                line.as_bytes(),
+            );
+            assert_eq!(Event::from_record(&bytes).unwrap(), expected, "{line}");
+            let compact = serde_json::to_vec(&expected.fields).unwrap();
+            let same = record(
+                expected.id,
+                TenantId(7),
+                received,
+                when,
+                "bulk",
+                dataset,
+                &compact,
+            );
+            assert_eq!(same, expected.to_record(), "{line}");
+        }
+    }
+
+    /// Every line the general path refuses is refused here with the same reason.
+    #[test]
+    fn refuses_what_the_general_path_refuses() {
+        let bad: [&[u8]; 12] = [
+            b"not json",
+            b"[1,2]",
+            b"\"str\"",
+            b"12",
+            b"null",
+            b"{\"c\":",
+            b"{\"a\":1} trailing",
+            b"{\"a\":\"\xff\"}",
+            b"{\"a\":1e400}",
+            b"{\"a\":\"\\ud800\"}",
+            b"{\"a\":[1,}",
+            b"{\"a\":\"\\x\"}",
+        ];
+        for line in bad {
+            let general = parse_object(line, 1 << 20).unwrap_err();
+            let fast = scan_object(line, 1 << 20).unwrap_err();
+            assert_eq!(fast.0, general.0, "{}", String::from_utf8_lossy(line));
+            assert_eq!(fast.1, general.1, "{}", String::from_utf8_lossy(line));
+        }
+        let long = format!("{{\"a\":\"{}\"}}", "x".repeat(100));
+        assert_eq!(
+            scan_object(long.as_bytes(), 50).unwrap_err().0,
+            "line_too_long"
+        );
+        let deep = format!("{}{}", "{\"a\":".repeat(200), "}".repeat(200));
+        assert_eq!(
+            scan_object(deep.as_bytes(), 1 << 20).unwrap_err().0,
+            parse_object(deep.as_bytes(), 1 << 20).unwrap_err().0
+        );
+    }
+}
