@@ -5,11 +5,14 @@
 //!
 //! Preferences and views belong to one user (by id) and never to a tenant: they hold no
 //! tenant data, so they need no scope; a view's filter is applied through the viewer's scope
-//! when it is opened. The hourly counts are tenant data and take the caller's scope.
+//! when it is opened. The dashboard's figures (alerts per hour, open incidents per tenant and
+//! severity) are tenant data and take the caller's scope.
 
 use jiff::Timestamp;
 use serde::Serialize;
-use vigie_event::TenantScope;
+use vigie_event::{Severity, TenantId, TenantScope};
+
+use crate::desk::IncidentStatus;
 
 use crate::SocError;
 
@@ -42,6 +45,17 @@ pub struct HourCount {
     pub hour: Timestamp,
     /// Alerts created in it.
     pub alerts: i64,
+}
+
+/// Incidents of one tenant and severity (the dashboard's table).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IncidentCount {
+    /// The tenant.
+    pub tenant: TenantId,
+    /// The severity.
+    pub severity: Severity,
+    /// How many incidents.
+    pub incidents: i64,
 }
 
 /// Checks a view's name and query; the error names the offending value.
@@ -89,6 +103,13 @@ pub trait PrefsStore: Send + Sync + 'static {
     /// Deletes view `id` of user `user_id`. Returns whether it existed (another user's view
     /// does not, for this user).
     async fn delete_view(&self, user_id: i64, id: i64) -> Result<bool, SocError>;
+
+    /// Incidents in `scope` with one of `statuses`, counted per tenant and severity.
+    async fn incident_counts(
+        &self,
+        scope: &TenantScope,
+        statuses: &[IncidentStatus],
+    ) -> Result<Vec<IncidentCount>, SocError>;
 
     /// Alerts created per hour in `scope` from `since` (rounded down to the hour) to now,
     /// oldest first; hours without alerts are left out.

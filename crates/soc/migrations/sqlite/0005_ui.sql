@@ -16,3 +16,10 @@ CREATE TABLE saved_views (
     created_at INTEGER NOT NULL,
     UNIQUE (user_id, name)
 );
+
+-- The alert queue opens on the newest alerts of one status ("new"): without this index a
+-- queue with few alerts of that status walks the whole alerts table by time.
+CREATE INDEX alerts_status_created ON alerts (status, created_at, id);
+
+-- The dashboard counts open incidents per tenant and severity from this index alone.
+CREATE INDEX incidents_status_severity ON incidents (status, tenant_id, severity);

@@ -131,7 +131,6 @@ col-kind = Art
 dashboard-title = Übersicht
 dashboard-open-incidents = Offene Vorfälle nach Kunde und Schweregrad
 dashboard-none-open = Keine offenen Vorfälle.
-dashboard-capped = Nur die { $count } neuesten offenen Vorfälle werden gezählt.
 dashboard-sla-at-risk = Gefährdete SLA
 dashboard-sla-none = Keine SLA-Frist ist gefährdet.
 

@@ -131,7 +131,6 @@ col-kind = Kind
 dashboard-title = Dashboard
 dashboard-open-incidents = Open incidents by tenant and severity
 dashboard-none-open = No open incidents.
-dashboard-capped = Only the { $count } most recent open incidents are counted.
 dashboard-sla-at-risk = SLA at risk
 dashboard-sla-none = No SLA clock is at risk.
 

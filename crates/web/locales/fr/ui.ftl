@@ -131,7 +131,6 @@ col-kind = Type
 dashboard-title = Tableau de bord
 dashboard-open-incidents = Incidents ouverts par client et par gravité
 dashboard-none-open = Aucun incident ouvert.
-dashboard-capped = Seuls les { $count } incidents ouverts les plus récents sont comptés.
 dashboard-sla-at-risk = SLA menacés
 dashboard-sla-none = Aucun délai SLA n’est menacé.
 

@@ -131,7 +131,6 @@ col-kind = Soort
 dashboard-title = Overzicht
 dashboard-open-incidents = Open incidenten per klant en ernst
 dashboard-none-open = Geen open incidenten.
-dashboard-capped = Alleen de { $count } meest recente open incidenten worden geteld.
 dashboard-sla-at-risk = SLA in gevaar
 dashboard-sla-none = Geen enkele SLA-termijn is in gevaar.
 

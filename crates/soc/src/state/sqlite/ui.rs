@@ -3,11 +3,14 @@
 
 use jiff::Timestamp;
 use sqlx::{QueryBuilder, Sqlite};
-use vigie_event::TenantScope;
+use vigie_event::{TenantId, TenantScope};
 
-use super::{SqliteStore, get, is_unique_violation, now_us, push_scope, timestamp};
+use super::{SqliteStore, get, is_unique_violation, now_us, push_scope, severity, timestamp};
 use crate::SocError;
-use crate::prefs::{HourCount, PrefsStore, SavedView, VIEWS_PER_USER_MAX, check_view};
+use crate::desk::IncidentStatus;
+use crate::prefs::{
+    HourCount, IncidentCount, PrefsStore, SavedView, VIEWS_PER_USER_MAX, check_view,
+};
 
 const HOUR_US: i64 = 3_600_000_000;
 
@@ -150,6 +153,40 @@ impl PrefsStore for SqliteStore {
             .await
             .map_err(SocError::storage("deleting a saved view"))?;
         Ok(result.rows_affected() > 0)
+    }
+
+    async fn incident_counts(
+        &self,
+        scope: &TenantScope,
+        statuses: &[IncidentStatus],
+    ) -> Result<Vec<IncidentCount>, SocError> {
+        if statuses.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT tenant_id, severity, COUNT(*) AS n FROM incidents WHERE status IN (",
+        );
+        let mut list = qb.separated(", ");
+        for s in statuses {
+            list.push_bind(s.as_str());
+        }
+        qb.push(") AND ");
+        push_scope(&mut qb, scope, "tenant_id");
+        qb.push(" GROUP BY tenant_id, severity ORDER BY tenant_id, severity");
+        let rows = qb
+            .build()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(SocError::storage("counting incidents"))?;
+        rows.iter()
+            .map(|row| {
+                Ok(IncidentCount {
+                    tenant: TenantId(get(row, "tenant_id")?),
+                    severity: severity("incident severity", get(row, "severity")?)?,
+                    incidents: get(row, "n")?,
+                })
+            })
+            .collect()
     }
 
     async fn alerts_per_hour(
@@ -315,6 +352,40 @@ mod tests {
             .unwrap();
         assert_eq!(only_a.iter().map(|h| h.alerts).sum::<i64>(), 2);
         assert_eq!(only_a[0].hour.as_second() % 3600, 0);
+        // Open incidents per tenant and severity, in scope.
+        for id in [alert(a, 1).id(), alert(b, 3).id()] {
+            store
+                .alert_action(
+                    &Actor::operator(),
+                    &platform,
+                    &id,
+                    &crate::desk::AlertAction::Escalate { incident: None },
+                )
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        let open = [IncidentStatus::New, IncidentStatus::Acknowledged];
+        let counts = store.incident_counts(&platform, &open).await.unwrap();
+        assert_eq!(counts.len(), 2, "{counts:?}");
+        assert!(
+            counts
+                .iter()
+                .all(|c| c.incidents == 1 && c.severity == Severity::Low)
+        );
+        let only_b = store
+            .incident_counts(&platform.narrow(b).unwrap(), &open)
+            .await
+            .unwrap();
+        assert_eq!(only_b.len(), 1);
+        assert_eq!(only_b[0].tenant, b);
+        assert!(
+            store
+                .incident_counts(&platform, &[IncidentStatus::Closed])
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let later = Timestamp::now() + jiff::SignedDuration::from_hours(2);
         assert!(
             store
