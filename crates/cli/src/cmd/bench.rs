@@ -41,6 +41,9 @@ pub(crate) enum Command {
     /// The SOC desk on a large state database: p50/p95 of the incident list, the incident
     /// page and the SLA summary.
     Desk(super::bench_desk::Args),
+    /// The web application on a large state database: p50/p95 render time of each main
+    /// page on the server.
+    Ui(super::bench_ui::Args),
     /// Elasticsearch `_bulk` over loopback: acknowledged events/s and p99 ack latency.
     Bulk(super::bench_transport::BulkArgs),
     /// Syslog over TCP on loopback: durable events/s and p99 latency to durable.
@@ -60,6 +63,7 @@ pub(crate) async fn run(command: Command) -> anyhow::Result<ExitCode> {
         } => (events, senders, batch, rules),
         Command::Detect(args) => return super::bench_detect::run(args),
         Command::Desk(args) => return super::bench_desk::run(args).await,
+        Command::Ui(args) => return super::bench_ui::run(args).await,
         Command::Bulk(args) => return super::bench_transport::bulk(args).await,
         Command::Syslog(args) => return super::bench_transport::syslog(args).await,
         Command::Store(args) => return super::bench_store::run_bench(args).await,

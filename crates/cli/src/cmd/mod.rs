@@ -6,6 +6,7 @@ pub(crate) mod bench_desk;
 pub(crate) mod bench_detect;
 pub(crate) mod bench_store;
 pub(crate) mod bench_transport;
+pub(crate) mod bench_ui;
 pub(crate) mod config;
 pub(crate) mod hunt;
 pub(crate) mod import;

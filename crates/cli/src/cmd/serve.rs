@@ -180,11 +180,17 @@ pub(crate) async fn start(
             rules_for_hunt.clone(),
         )));
     let app = match &event_store {
-        Some(event_store) => app.layer(axum::Extension(vigie_web::api::hunt::Hunting::new(
-            event_store.clone(),
-            rules_for_hunt.clone(),
-            usize::try_from(config.store.max_rows).unwrap_or(usize::MAX),
-        ))),
+        Some(event_store) => app
+            .layer(axum::Extension(vigie_web::api::hunt::Hunting::new(
+                event_store.clone(),
+                rules_for_hunt.clone(),
+                usize::try_from(config.store.max_rows).unwrap_or(usize::MAX),
+            )))
+            // The hunt page of the web application reads the same store.
+            .layer(axum::Extension(vigie_web::ui::EventBook::new(
+                event_store.clone(),
+                usize::try_from(config.store.max_rows).unwrap_or(usize::MAX),
+            ))),
         None => app,
     };
     let listener = tokio::net::TcpListener::bind(config.listen_addr()?)
