@@ -70,15 +70,23 @@ impl FieldNames {
         if let Some(i) = self.names.iter().position(|n| n == name) {
             return Ok(i as u16);
         }
-        let slot = u16::try_from(self.names.len()).map_err(|_| "too many fields".to_owned())?;
+        let slot = u16::try_from(self.names.len())
+            .ok()
+            .filter(|slot| *slot != KEYWORDS)
+            .ok_or_else(|| "too many fields".to_owned())?;
         self.names.push(name.to_owned());
         Ok(slot)
     }
 }
 
 /// A disjunction of (field slot, literal): when the search holds, one of the literals occurs
-/// (ASCII case-insensitively) in the value of its field.
+/// (ASCII case-insensitively) in the value of its field ([`KEYWORDS`]: in some string value
+/// of the event).
 pub(crate) type Required = Vec<(u16, String)>;
+
+/// The slot of keyword searches in a [`Required`] set: the literal occurs in some string value
+/// of the event, wherever it is.
+pub(crate) const KEYWORDS: u16 = u16::MAX;
 
 /// The better of two necessary literal sets: longer shortest literal, then fewer literals.
 pub(crate) fn better(a: Option<Required>, b: Option<Required>) -> Option<Required> {
@@ -185,7 +193,7 @@ enum Compare {
 
 impl Check {
     fn required(&self) -> Option<Required> {
-        let slot = self.field?;
+        let slot = self.field.unwrap_or(KEYWORDS);
         if self.negate {
             return None;
         }
@@ -240,7 +248,10 @@ impl Check {
 }
 
 /// Whether `test` holds for some string value anywhere in the event (keys excluded).
-fn any_string(fields: &serde_json::Map<String, Json>, test: &mut dyn FnMut(&str) -> bool) -> bool {
+pub(crate) fn any_string(
+    fields: &serde_json::Map<String, Json>,
+    test: &mut dyn FnMut(&str) -> bool,
+) -> bool {
     fn walk(value: &Json, test: &mut dyn FnMut(&str) -> bool) -> bool {
         match value {
             Json::String(s) => test(s),

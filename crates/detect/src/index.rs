@@ -23,7 +23,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde_json::Value as Json;
 use vigie_event::Event;
 
-use crate::detection::lookup_first;
+use crate::detection::{KEYWORDS, any_string, lookup_first};
 use crate::mapping::Mapping;
 use crate::rule::Rule;
 
@@ -51,8 +51,12 @@ pub(crate) struct Bucket {
 
 #[derive(Debug)]
 struct KeyFilter {
+    /// The event paths of the field scanned; empty for keyword literals (every string).
     paths: Box<[String]>,
     automaton: AhoCorasick,
+    /// A SIMD searcher over the same literals (when they are few enough), asked first
+    /// whether any of them occurs: most texts contain none and skip the full scan.
+    quick: Option<aho_corasick::packed::Searcher>,
     /// Clauses satisfied by pattern `i`: `clauses[starts[i]..starts[i + 1]]`.
     starts: Vec<u32>,
     clauses: Vec<u32>,
@@ -114,6 +118,9 @@ struct Scratch {
     counts: Vec<u8>,
     epoch: u32,
     candidates: Vec<u32>,
+    /// The text being scanned, ASCII-lowercased (the automata are case-sensitive over
+    /// lowercase literals, which lets them use their SIMD prefilters).
+    lower: Vec<u8>,
 }
 
 thread_local! {
@@ -224,6 +231,10 @@ impl Index {
                 let usable: Vec<(Box<[String]>, String)> = clause
                     .iter()
                     .filter_map(|(slot, literal)| {
+                        // Keywords: no path, every string of the event is scanned.
+                        if *slot == KEYWORDS {
+                            return Some((Box::default(), literal.to_ascii_lowercase()));
+                        }
                         // A literal in a field this kind of event does not carry is never found.
                         let paths = table.paths.get(usize::from(*slot))?.as_ref()?;
                         Some((paths.clone(), literal.to_ascii_lowercase()))
@@ -388,6 +399,23 @@ impl Index {
 
 impl KeyFilter {
     fn collect(&self, event: &Event, scratch: &mut Scratch, index: &Index) {
+        if self.paths.is_empty() {
+            // Keyword literals: every string value of the event, as keyword searches see it,
+            // lowercased into one buffer and scanned once. Strings are separated by 0xFF,
+            // a byte that UTF-8 text (and so no literal) contains: no match spans two.
+            let mut lower = std::mem::take(&mut scratch.lower);
+            lower.clear();
+            any_string(&event.fields, &mut |text| {
+                let start = lower.len();
+                lower.extend_from_slice(text.as_bytes());
+                lower[start..].make_ascii_lowercase();
+                lower.push(0xFF);
+                false
+            });
+            self.scan_lowercase(&lower, scratch, index);
+            scratch.lower = lower;
+            return;
+        }
         let Some(value) = lookup_first(event, &self.paths) else {
             return;
         };
@@ -418,7 +446,24 @@ impl KeyFilter {
     }
 
     fn scan(&self, text: &str, scratch: &mut Scratch, index: &Index) {
-        for found in self.automaton.find_overlapping_iter(text) {
+        let mut lower = std::mem::take(&mut scratch.lower);
+        lower.clear();
+        lower.extend_from_slice(text.as_bytes());
+        lower.make_ascii_lowercase();
+        self.scan_lowercase(&lower, scratch, index);
+        scratch.lower = lower;
+    }
+
+    /// Satisfies the clauses of every literal found in `lower` (ASCII-lowercased text).
+    fn scan_lowercase(&self, lower: &[u8], scratch: &mut Scratch, index: &Index) {
+        if self
+            .quick
+            .as_ref()
+            .is_some_and(|quick| quick.find(lower).is_none())
+        {
+            return;
+        }
+        for found in self.automaton.find_overlapping_iter(lower) {
             let p = found.pattern().as_usize();
             let range = self.starts[p] as usize..self.starts[p + 1] as usize;
             for &clause in &self.clauses[range] {
@@ -509,8 +554,8 @@ impl Bucket {
             let mut all = list.clone();
             all.sort_unstable();
             all.dedup();
+            // Literals are lowercase and texts are lowercased before the scan.
             let automaton = match AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
                 .build(&patterns)
             {
@@ -520,6 +565,7 @@ impl Bucket {
             };
             bucket.keyed.push(KeyFilter {
                 paths,
+                quick: aho_corasick::packed::Searcher::new(&patterns),
                 automaton,
                 starts,
                 clauses: list,

@@ -494,6 +494,22 @@ impl RuleSet {
         });
     }
 
+    /// Every matching rule found the slow way: each rule tried on the event through the
+    /// first of its routes that accepts it, without the index or its literal prefilter. The
+    /// reference [`RuleSet::evaluate`] is tested against; far slower.
+    pub fn evaluate_unindexed(&self, event: &Event) -> Vec<&Rule> {
+        let class = classify(&self.mapping, event);
+        self.rules
+            .iter()
+            .filter(|rule| {
+                rule.variants
+                    .iter()
+                    .filter(|v| v.accepts(&class, event))
+                    .any(|v| rule.eval(event, &rule.tables[v.table]))
+            })
+            .collect()
+    }
+
     /// How many (rule, route) pairs the event's kind has, before the literal prefilter.
     pub fn routed_count(&self, event: &Event) -> usize {
         self.index().bucket(&self.mapping, event).size

@@ -189,3 +189,52 @@ fn windows_rules_stay_silent_on_other_sources_and_unknown_channels() {
         "{hits:?}"
     );
 }
+
+/// The index (routing buckets, literal prefilter, keyword scan) finds exactly the rules that
+/// trying every rule finds, on native and ECS events.
+#[test]
+fn index_finds_what_trying_every_rule_finds() {
+    let Some((otrf, rules)) = fixtures() else {
+        return;
+    };
+    let (set, _) = RuleSet::load_dir(&rules).unwrap();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&otrf)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".jsonl.gz"))
+        .collect();
+    files.sort();
+    let (mut checked, mut matched) = (0, 0);
+    for path in files {
+        // Every 10th event keeps the debug-build test short; matching events are all kept.
+        for (i, native) in read_gz(&path).into_iter().enumerate() {
+            let ecs = to_ecs(&native);
+            for fields in [native, ecs] {
+                let event = event(fields);
+                let fast: Vec<&str> = set
+                    .evaluate(&event)
+                    .iter()
+                    .map(|r| r.meta.id.as_str())
+                    .collect();
+                if fast.is_empty() && i % 10 != 0 {
+                    continue;
+                }
+                let slow: Vec<&str> = set
+                    .evaluate_unindexed(&event)
+                    .iter()
+                    .map(|r| r.meta.id.as_str())
+                    .collect();
+                assert_eq!(
+                    fast,
+                    slow,
+                    "{}",
+                    serde_json::to_string(&event.fields).unwrap()
+                );
+                checked += 1;
+                matched += usize::from(!fast.is_empty());
+            }
+        }
+    }
+    println!("{checked} events checked, {matched} with matches");
+    assert!(checked > 5_000 && matched > 100, "{checked} {matched}");
+}
