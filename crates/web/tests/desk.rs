@@ -1185,6 +1185,28 @@ async fn user_tokens_act_as_their_user_and_follow_changes_on_the_next_request() 
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
+    // The alert list takes the token, the session and a status filter.
+    for caller in [&tok, &ana] {
+        let r = send(
+            &d.app,
+            Method::GET,
+            "/api/v1/alerts?status=new,escalated",
+            None,
+            caller,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.to_string().contains(&own.alert), "{}", r.body);
+    }
+    let r = send(
+        &d.app,
+        Method::GET,
+        "/api/v1/alerts?status=open",
+        None,
+        &tok,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let me = send(&d.app, Method::GET, "/api/v1/auth/me", None, &tok).await;
     assert_eq!(me.status, StatusCode::OK);
     assert_eq!(me.body["actor"], format!("user:ana/token:{token_id}"));

@@ -1,19 +1,25 @@
 //! `GET /api/v1/alerts`: the caller's alerts, newest first, paged.
 //!
-//! Query parameters, all optional: `tenant` (slug; narrows the caller's scope, a tenant
-//! outside it answers 404), `rule` (rule id), `severity` (comma list, exact levels),
-//! `min_severity`, `since` and `until` (RFC 3339 times, on the alert's creation time),
-//! `limit` (1 to 1000, default 100), `cursor` (the `next_cursor` of the previous page).
+//! Any desk caller may list: a read or admin token, a session, a user's own token (with
+//! `read_desk`); an ingest token may not.
+//!
+//! Query parameters, all optional: `tenant` (slug or id; narrows the caller's scope, a
+//! tenant outside it answers 404), `rule` (rule id), `severity` (comma list, exact levels),
+//! `min_severity`, `status` (comma list of triage statuses: `new`, `acknowledged`,
+//! `escalated`, `false_positive`, `suppressed`), `since` and `until` (RFC 3339 times, on the
+//! alert's creation time), `limit` (1 to 1000, default 100), `cursor` (the `next_cursor` of
+//! the previous page).
 
 use axum::Json;
 use axum::extract::{Query, State};
 use jiff::Timestamp;
 use serde::Deserialize;
-use vigie_event::{Severity, TenantSlug};
-use vigie_soc::{AlertFilter, AlertPage, Page, TokenKind};
+use vigie_event::{Severity, TenantId, TenantSlug};
+use vigie_soc::desk::AlertStatus;
+use vigie_soc::{AlertFilter, AlertPage, Page, Permission};
 
+use super::session::Desk;
 use crate::AppState;
-use crate::auth::Auth;
 use crate::error::ApiError;
 
 /// Query parameters of `GET /api/v1/alerts`.
@@ -24,6 +30,7 @@ pub struct AlertQuery {
     rule: Option<String>,
     severity: Option<String>,
     min_severity: Option<String>,
+    status: Option<String>,
     since: Option<String>,
     until: Option<String>,
     limit: Option<u32>,
@@ -52,22 +59,40 @@ fn severity(name: &str, value: &str) -> Result<Severity, ApiError> {
 /// Handler of `GET /api/v1/alerts`.
 pub async fn list(
     State(state): State<AppState>,
-    auth: Auth,
+    desk: Desk,
     query: Result<Query<AlertQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<AlertPage>, ApiError> {
-    auth.require(&[TokenKind::Read, TokenKind::Admin])?;
+    desk.require(&state, Permission::ReadDesk, "alerts").await?;
     let Query(query) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let scope = &auth.0.scope;
+    let scope = &desk.0.scope;
     let mut filter = AlertFilter::default();
-    if let Some(slug) = &query.tenant {
-        let slug = TenantSlug::new(slug.as_str())
-            .map_err(|e| ApiError::BadRequest(format!("query parameter tenant: {e}")))?;
-        let tenant = state
-            .store()
-            .find_tenant(scope, &slug)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("no tenant {slug} in your scope")))?;
-        filter.tenant = Some(tenant.id);
+    if let Some(tenant) = &query.tenant {
+        let found = match tenant.parse::<i64>() {
+            Ok(id) => state
+                .store()
+                .list_tenants(scope)
+                .await?
+                .into_iter()
+                .find(|t| t.id == TenantId(id)),
+            Err(_) => {
+                let slug = TenantSlug::new(tenant.as_str())
+                    .map_err(|e| ApiError::BadRequest(format!("query parameter tenant: {e}")))?;
+                state.store().find_tenant(scope, &slug).await?
+            }
+        };
+        let found =
+            found.ok_or_else(|| ApiError::NotFound(format!("no tenant {tenant} in your scope")))?;
+        filter.tenant = Some(found.id);
+    }
+    if let Some(list) = &query.status {
+        filter.statuses = list
+            .split(',')
+            .map(|s| {
+                s.trim()
+                    .parse::<AlertStatus>()
+                    .map_err(|e| ApiError::BadRequest(format!("query parameter status: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
     }
     filter.rule_id = query.rule;
     if let Some(list) = &query.severity {
