@@ -359,3 +359,7 @@ admin-sla-help = Ziele in Minuten des Kalenders. Lassen Sie beide leer für eine
 admin-sla-ack-minutes = Bestätigen innerhalb (Minuten)
 admin-sla-resolve-minutes = Lösen innerhalb (Minuten)
 admin-sla-pair = { $severity }: Geben Sie beide Ziele an, Bestätigen ({ $ack }) nicht länger als Lösen ({ $resolve }).
+nav-users = Benutzer
+admin-edit = Ändern
+admin-edit-named = Rolle oder Mandanten von { $name } ändern
+admin-user-title = Benutzer { $name }

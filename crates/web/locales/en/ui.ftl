@@ -359,3 +359,7 @@ admin-sla-help = Targets in minutes of the calendar. Leave both empty for a seve
 admin-sla-ack-minutes = Acknowledge within (minutes)
 admin-sla-resolve-minutes = Resolve within (minutes)
 admin-sla-pair = { $severity }: give both targets, acknowledge ({ $ack }) not longer than resolve ({ $resolve }).
+nav-users = Users
+admin-edit = Change
+admin-edit-named = Change the role or tenants of { $name }
+admin-user-title = User { $name }

@@ -359,3 +359,7 @@ admin-sla-help = Objectifs en minutes du calendrier. Laissez les deux vides pour
 admin-sla-ack-minutes = Prise en charge sous (minutes)
 admin-sla-resolve-minutes = Résolution sous (minutes)
 admin-sla-pair = { $severity } : donnez les deux objectifs, la prise en charge ({ $ack }) pas plus longue que la résolution ({ $resolve }).
+nav-users = Utilisateurs
+admin-edit = Modifier
+admin-edit-named = Modifier le rôle ou les clients de { $name }
+admin-user-title = Utilisateur { $name }

@@ -359,3 +359,7 @@ admin-sla-help = Doelen in minuten van de kalender. Laat beide leeg voor een ern
 admin-sla-ack-minutes = Bevestigen binnen (minuten)
 admin-sla-resolve-minutes = Oplossen binnen (minuten)
 admin-sla-pair = { $severity }: geef beide doelen, bevestigen ({ $ack }) niet langer dan oplossen ({ $resolve }).
+nav-users = Gebruikers
+admin-edit = Wijzigen
+admin-edit-named = De rol of klanten van { $name } wijzigen
+admin-user-title = Gebruiker { $name }

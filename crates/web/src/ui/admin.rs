@@ -1,5 +1,7 @@
-//! Administration for platform admins and SOC leads: tenants, users and roles, tokens and
-//! SLA contracts of the viewer's scope.
+//! Administration: tenants, users and roles, tokens and SLA contracts of the viewer's scope.
+//! A platform admin manages all of them; a SOC lead reads users and sets SLA contracts; a
+//! tenant admin (client portal) manages the client contacts and client admins of its own
+//! tenant ([`UserAuthority::TenantRoles`]) and nothing else.
 //!
 //! Every form is a POST checked like the API's writes: same origin and the session's CSRF
 //! token ([`Viewer::check_form`]), the permission of the role ([`Viewer::require`], refusals
@@ -19,7 +21,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use vigie_event::{Severity, TenantId, TenantSlug};
 use vigie_soc::audit::AuditRecord;
-use vigie_soc::desk::NewUser;
+use vigie_soc::desk::{NewUser, User, UserAuthority, UserPatch};
 use vigie_soc::sla::{Calendar, SlaContract, Target};
 use vigie_soc::{Permission, Role, Tenant, TokenKind, TokenOwner};
 
@@ -32,7 +34,29 @@ use crate::AppState;
 const MAX_TARGET_MINUTES: u32 = 525_600;
 
 fn is_admin_page_role(role: Role) -> bool {
-    matches!(role, Role::PlatformAdmin | Role::SocLead)
+    matches!(
+        role,
+        Role::PlatformAdmin | Role::SocLead | Role::TenantAdmin
+    )
+}
+
+/// The viewer's authority over users, if it manages any (platform admin: all users of its
+/// scope; tenant admin: the tenant roles of its tenant).
+fn authority(viewer: &Viewer) -> Option<UserAuthority> {
+    if viewer.principal.may(Permission::ManageUsers) {
+        UserAuthority::of(viewer.principal.role)
+    } else {
+        None
+    }
+}
+
+/// Tenants and tokens are the platform's: only a platform administrator manages them.
+fn require_platform_admin(viewer: &Viewer) -> Result<(), Response> {
+    if viewer.principal.role == Role::PlatformAdmin {
+        Ok(())
+    } else {
+        Err(viewer.error(StatusCode::FORBIDDEN, &viewer.cat().t("error-not-platform")))
+    }
 }
 
 /// Whether the viewer sees every tenant (only then may it create tenants and platform tokens).
@@ -105,7 +129,9 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
         (Ok(t), Ok(u), Ok(k)) => (t, u, k),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return viewer.api_error(e),
     };
-    let manage_users = viewer.principal.may(Permission::ManageUsers);
+    let authority = authority(&viewer);
+    let manage_users = authority.is_some();
+    let platform_admin = viewer.principal.role == Role::PlatformAdmin;
     let manage_sla = viewer.principal.may(Permission::ManageSla);
     let csrf = viewer.csrf_field();
     let slug = |id| {
@@ -158,7 +184,7 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
         ));
     }
     body.push_str("</tbody></table>");
-    if manage_users && platform_wide(&viewer) {
+    if platform_admin && platform_wide(&viewer) {
         body.push_str(&format!(
             r#"<h3 id="new-tenant-h">{title}</h3><form method="post" action="/ui/admin/tenants" class="inline" aria-labelledby="new-tenant-h">{csrf}<label for="t-slug">{slug}</label><input id="t-slug" name="slug" required pattern="[a-z0-9][a-z0-9-]{{1,62}}" aria-describedby="t-slug-help"><label for="t-name">{name}</label><input id="t-name" name="name" required><button type="submit">{create}</button></form><p id="t-slug-help" class="note">{help}</p>"#,
             title = esc(&cat.t("admin-new-tenant")),
@@ -196,7 +222,7 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
         };
         let action = if !manage_users {
             String::new()
-        } else if viewer.principal.user_id == Some(u.id) {
+        } else if viewer.principal.user_id == Some(u.id) || !manages(authority, u) {
             "<td></td>".to_owned()
         } else {
             let (verb, key, named) = if u.disabled {
@@ -205,8 +231,11 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
                 ("disable", "admin-disable", "admin-disable-named")
             };
             format!(
-                r#"<td><form method="post" action="/ui/admin/users/{id}/{verb}" class="inline">{csrf}<button type="submit" aria-label="{label}">{text}</button></form></td>"#,
+                r#"<td><a href="/ui/admin/users/{id}" aria-label="{edit_label}">{edit}</a> <form method="post" action="/ui/admin/users/{id}/{verb}" class="inline">{csrf}<button type="submit" aria-label="{label}">{text}</button></form></td>"#,
                 id = u.id,
+                edit_label =
+                    esc(&cat.tr("admin-edit-named", &[("name", u.username.clone().into())])),
+                edit = esc(&cat.t("admin-edit")),
                 label = esc(&cat.tr(named, &[("name", u.username.clone().into())])),
                 text = esc(&cat.t(key)),
             )
@@ -224,18 +253,9 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
         ));
     }
     body.push_str("</tbody></table>");
-    if manage_users {
-        let roles: Vec<(String, String)> = Role::ALL
-            .iter()
-            .map(|r| (r.as_str().to_owned(), role_name(cat, *r)))
-            .collect();
-        let mut boxes = String::new();
-        for t in &tenants {
-            boxes.push_str(&format!(
-                r#"<label class="check"><input type="checkbox" name="tenants" value="{v}"> {v}</label>"#,
-                v = esc(t.slug.as_str())
-            ));
-        }
+    if let Some(authority) = authority {
+        let roles = role_options(cat, authority);
+        let boxes = tenant_boxes(&tenants, &[]);
         body.push_str(&format!(
             r#"<h3 id="new-user-h">{title}</h3><form method="post" action="/ui/admin/users" class="change" aria-labelledby="new-user-h">{csrf}
 <p><label for="u-name">{user}</label><input id="u-name" name="username" required autocomplete="off"></p>
@@ -247,7 +267,7 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
             user = esc(&cat.t("col-username")),
             pass = esc(&cat.t("login-password")),
             pass_help = esc(&cat.t("admin-password-help")),
-            role = select("u-role", "role", &cat.t("col-role"), &roles, "analyst"),
+            role = select("u-role", "role", &cat.t("col-role"), &roles, &roles[0].0),
             tenants = esc(&cat.t("col-tenants")),
             tenants_help = esc(&cat.t("admin-tenants-help")),
             create = esc(&cat.t("admin-create")),
@@ -255,6 +275,9 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
     }
     body.push_str("</section>");
 
+    if !platform_admin {
+        return viewer.page("admin", &cat.t("admin-title"), &body);
+    }
     // Tokens.
     body.push_str(&format!(
         r#"<section aria-labelledby="tokens-h"><h2 id="tokens-h">{}</h2><table class="grid"><thead><tr><th scope="col">#</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th>{}</tr></thead><tbody>"#,
@@ -340,6 +363,9 @@ pub async fn create_tenant(State(state): State<AppState>, viewer: Viewer, body: 
         Ok(f) => f,
         Err(r) => return r,
     };
+    if let Err(r) = require_platform_admin(&viewer) {
+        return r;
+    }
     if !platform_wide(&viewer) {
         return viewer.error(StatusCode::FORBIDDEN, &viewer.cat().t("error-not-platform"));
     }
@@ -404,9 +430,17 @@ pub async fn create_user(State(state): State<AppState>, viewer: Viewer, body: By
         role,
         tenants,
     };
+    let Some(authority) = authority(&viewer) else {
+        return viewer.error(StatusCode::FORBIDDEN, &cat.t("error-forbidden-title"));
+    };
     match state
         .store()
-        .add_user(&viewer.principal.actor, &viewer.principal.scope, &new)
+        .create_user_as(
+            &viewer.principal.actor,
+            &viewer.principal.scope,
+            authority,
+            &new,
+        )
         .await
     {
         Ok(_) => Redirect::to("/ui/admin").into_response(),
@@ -437,13 +471,30 @@ pub async fn set_user_state(
     {
         return r;
     }
+    let patch = UserPatch {
+        disabled: Some(disabled),
+        ..UserPatch::default()
+    };
+    change_user(&state, &viewer, id, &patch).await
+}
+
+/// Applies `patch` to user `id` under the viewer's authority (audited by the store); a user
+/// the viewer does not manage is not found.
+async fn change_user(state: &AppState, viewer: &Viewer, id: i64, patch: &UserPatch) -> Response {
+    let Some(authority) = authority(viewer) else {
+        return viewer.error(
+            StatusCode::FORBIDDEN,
+            &viewer.cat().t("error-forbidden-title"),
+        );
+    };
     match state
         .store()
-        .set_user_disabled(
+        .update_user(
             &viewer.principal.actor,
             &viewer.principal.scope,
+            authority,
             id,
-            disabled,
+            patch,
         )
         .await
     {
@@ -453,12 +504,148 @@ pub async fn set_user_state(
     }
 }
 
+/// Whether `authority` covers user `u` (a tenant admin manages only tenant roles).
+fn manages(authority: Option<UserAuthority>, u: &User) -> bool {
+    match authority {
+        Some(UserAuthority::All) => true,
+        Some(UserAuthority::TenantRoles) => u.role.is_tenant_role(),
+        None => false,
+    }
+}
+
+/// The roles the viewer may give.
+fn role_options(cat: &super::i18n::Catalog, authority: UserAuthority) -> Vec<(String, String)> {
+    Role::ALL
+        .iter()
+        .filter(|r| authority == UserAuthority::All || r.is_tenant_role())
+        .map(|r| (r.as_str().to_owned(), role_name(cat, *r)))
+        .collect()
+}
+
+/// One checkbox per tenant, `checked` ticked.
+fn tenant_boxes(tenants: &[Tenant], checked: &[TenantId]) -> String {
+    let mut boxes = String::new();
+    for t in tenants {
+        boxes.push_str(&format!(
+            r#"<label class="check"><input type="checkbox" name="tenants" value="{v}"{c}> {v}</label>"#,
+            v = esc(t.slug.as_str()),
+            c = if checked.contains(&t.id) { " checked" } else { "" },
+        ));
+    }
+    boxes
+}
+
+/// `GET /ui/admin/users/{id}`: the form that changes a user's role and tenants.
+pub async fn user_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Response {
+    let cat = viewer.cat();
+    let Some(authority) = authority(&viewer) else {
+        return viewer.error(StatusCode::NOT_FOUND, &cat.t("error-not-found"));
+    };
+    if let Err(r) = viewer
+        .require(&state, Permission::ManageUsers, &format!("user:{id}"))
+        .await
+    {
+        return r;
+    }
+    let scope = &viewer.principal.scope;
+    let user = match state.store().get_user(scope, id).await {
+        Ok(Some(u)) if manages(Some(authority), &u) => u,
+        Ok(_) => return viewer.error(StatusCode::NOT_FOUND, &cat.t("error-not-found")),
+        Err(e) => return viewer.api_error(e),
+    };
+    let tenants = match state.store().list_tenants(scope).await {
+        Ok(t) => t,
+        Err(e) => return viewer.api_error(e),
+    };
+    let roles = role_options(cat, authority);
+    let tenant_part = if authority == UserAuthority::All {
+        format!(
+            r#"<fieldset><legend>{}</legend><p class="note">{}</p>{}</fieldset>"#,
+            esc(&cat.t("col-tenants")),
+            esc(&cat.t("admin-tenants-help")),
+            tenant_boxes(&tenants, &user.tenants)
+        )
+    } else {
+        String::new()
+    };
+    let body = format!(
+        r#"<form method="post" action="/ui/admin/users/{id}" class="change">{csrf}
+<p>{role}</p>{tenant_part}
+<p><button type="submit">{save}</button> <a href="/ui/admin">{back}</a></p></form>"#,
+        csrf = viewer.csrf_field(),
+        role = select(
+            "e-role",
+            "role",
+            &cat.t("col-role"),
+            &roles,
+            user.role.as_str()
+        ),
+        save = esc(&cat.t("save")),
+        back = esc(&cat.t("admin-back")),
+    );
+    viewer.page(
+        "admin",
+        &cat.tr(
+            "admin-user-title",
+            &[("name", user.username.clone().into())],
+        ),
+        &body,
+    )
+}
+
+/// `POST /ui/admin/users/{id}`: changes the user's role and (platform admins) tenants.
+pub async fn user_save(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    let form = match admin_form(
+        &state,
+        &viewer,
+        &body,
+        Permission::ManageUsers,
+        &format!("user:{id}"),
+    )
+    .await
+    {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let cat = viewer.cat();
+    let role_text = form.get("role").unwrap_or_default();
+    let Ok(role) = role_text.parse::<Role>() else {
+        return bad(&viewer, &cat.t("col-role"), role_text);
+    };
+    let tenants = if authority(&viewer) == Some(UserAuthority::All) {
+        match tenant_ids(&state, &viewer, &form.all("tenants")).await {
+            Ok(t) => Some(t),
+            Err(r) => return r,
+        }
+    } else {
+        None
+    };
+    let patch = UserPatch {
+        role: Some(role),
+        tenants,
+        ..UserPatch::default()
+    };
+    change_user(&state, &viewer, id, &patch).await
+}
+
 /// `POST /ui/admin/tokens`: creates a token and shows its secret once.
 pub async fn create_token(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Response {
     let form = match admin_form(&state, &viewer, &body, Permission::ManageUsers, "tokens").await {
         Ok(f) => f,
         Err(r) => return r,
     };
+    if let Err(r) = require_platform_admin(&viewer) {
+        return r;
+    }
     let cat = viewer.cat();
     let kind_text = form.get("kind").unwrap_or_default();
     let Ok(kind) = kind_text.parse::<TokenKind>() else {
@@ -528,6 +715,9 @@ pub async fn revoke_token(
     )
     .await
     {
+        return r;
+    }
+    if let Err(r) = require_platform_admin(&viewer) {
         return r;
     }
     let scope = &viewer.principal.scope;

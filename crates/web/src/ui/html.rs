@@ -105,10 +105,14 @@ pub fn page(chrome: &Chrome<'_>, title: &str, body: &str) -> String {
             }
             e
         } else {
-            vec![
+            let mut e = vec![
                 ("incidents", "/ui/incidents", "nav-my-incidents"),
                 ("sla", "/ui/sla", "nav-sla"),
-            ]
+            ];
+            if role == Role::TenantAdmin {
+                e.push(("admin", "/ui/admin", "nav-users"));
+            }
+            e
         };
         for (id, href, key) in entries {
             let current = if id == chrome.section {

@@ -111,6 +111,10 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/admin", get(admin::overview))
         .route("/ui/admin/tenants", post(admin::create_tenant))
         .route("/ui/admin/users", post(admin::create_user))
+        .route(
+            "/ui/admin/users/{id}",
+            get(admin::user_form).post(admin::user_save),
+        )
         .route("/ui/admin/users/{id}/{verb}", post(admin::set_user_state))
         .route("/ui/admin/tokens", post(admin::create_token))
         .route("/ui/admin/tokens/{id}/revoke", post(admin::revoke_token))

@@ -838,13 +838,101 @@ async fn admin_forms_change_through_the_store_checked_and_audited() {
         .find(|u| u.username == "cleo")
         .unwrap();
     assert_eq!(cleo.role, Role::TenantUser);
+    let cleo_id = cleo.id;
     assert_eq!(cleo.tenants.len(), 1);
+    // Her role changed by the edit form (re-enabled first below).
+    let r = send(
+        &site.app,
+        Method::GET,
+        &format!("/ui/admin/users/{}", cleo.id),
+        &format!("{pat}; vigie_lang=nl"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_no_missing_message(&r.text, "user form");
+    assert!(r.text.contains(r#"value="zone-c" checked"#), "{}", r.text);
+    let r = send(
+        &site.app,
+        Method::POST,
+        &format!("/ui/admin/users/{}", cleo.id),
+        &pat,
+        Some(&format!("csrf={csrf}&role=tenant_admin&tenants=zone-c")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let cleo = site
+        .store
+        .get_user(&platform, cleo.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(cleo.role, Role::TenantAdmin);
+    let (cleo_cookies, cleo_csrf) = login(&site.app, "cleo").await;
+    // As a tenant admin she manages the client roles of her own tenant only: no tokens, no
+    // tenants, no SOC users.
+    let r = send(&site.app, Method::GET, "/ui/admin", &cleo_cookies, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains(r#"href="/ui/admin""#), "nav entry");
+    assert!(!r.text.contains("/ui/admin/tokens") && !r.text.contains("/ui/admin/tenants"));
+    assert!(!r.text.contains(r#"<option value="analyst""#));
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/admin/users",
+        &cleo_cookies,
+        Some(&format!(
+            "csrf={cleo_csrf}&username=dora&password=a+long+enough+password&role=tenant_user&tenants=zone-c"
+        )),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/admin/users",
+        &cleo_cookies,
+        Some(&format!(
+            "csrf={cleo_csrf}&username=eve&password=a+long+enough+password&role=analyst&tenants=zone-c"
+        )),
+    )
+    .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    let ana_id = site
+        .store
+        .list_users(&platform)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.username == "ana")
+        .unwrap()
+        .id;
+    let r = send(
+        &site.app,
+        Method::POST,
+        &format!("/ui/admin/users/{ana_id}/disable"),
+        &cleo_cookies,
+        Some(&format!("csrf={cleo_csrf}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/admin/tokens",
+        &cleo_cookies,
+        Some(&format!(
+            "csrf={cleo_csrf}&label=x&kind=ingest&tenant=zone-c"
+        )),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
     let (cleo_cookies, _) = login(&site.app, "cleo").await;
     // Disabling ends her session at once.
     let r = send(
         &site.app,
         Method::POST,
-        &format!("/ui/admin/users/{}/disable", cleo.id),
+        &format!("/ui/admin/users/{cleo_id}/disable"),
         &pat,
         Some(&format!("csrf={csrf}")),
     )
