@@ -48,6 +48,9 @@ pub(crate) struct SyslogArgs {
     /// Messages per write.
     #[arg(long, default_value_t = 500)]
     chunk: usize,
+    /// Run without the event store (no indexing alongside the intake).
+    #[arg(long)]
+    no_store: bool,
 }
 
 fn bench_config(dir: &std::path::Path) -> VigieConfig {
@@ -207,6 +210,7 @@ pub(crate) async fn syslog(args: SyslogArgs) -> anyhow::Result<ExitCode> {
     );
     let dir = tempfile::tempdir().context("cannot create a temporary data directory")?;
     let mut config = bench_config(dir.path());
+    config.store.enabled = !args.no_store;
     {
         let store = super::open_state(&config).await?;
         store
@@ -301,6 +305,14 @@ pub(crate) async fn syslog(args: SyslogArgs) -> anyhow::Result<ExitCode> {
     latencies.sort_unstable();
     println!(
         "vigie bench syslog: RFC 5424 over TCP (octet counting) on loopback, fsync before counting"
+    );
+    println!(
+        "  detection pipeline running alongside; event store {}",
+        if args.no_store {
+            "off (--no-store)"
+        } else {
+            "indexing alongside"
+        }
     );
     println!(
         "  connections {}, messages/write {}, events {total}",

@@ -164,7 +164,7 @@ pub async fn ingest(
     } else {
         &body
     };
-    let batch = ndjson::parse(
+    let batch = ndjson::parse_encoded(
         text,
         tenant,
         Timestamp::now(),
@@ -175,7 +175,7 @@ pub async fn ingest(
     let any_line = batch.received() > 0;
     let ack = state
         .intake()
-        .submit(&label, "http", batch)
+        .submit_encoded(&label, "http", batch)
         .await
         .map_err(|error| match error {
             IntakeError::Backpressure { retry_after, .. } => ApiError::TooManyRequests {
