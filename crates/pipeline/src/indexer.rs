@@ -4,11 +4,13 @@
 //!
 //! Order of a step, and why a crash anywhere converges to exactly the log's events:
 //! 1. read a batch of records after the indexer's own committed offset;
-//! 2. write the decodable events to the store, which returns once they are durable; the
-//!    event id is the store's unique key, so writing an event again replaces it;
+//! 2. write the decodable events, each with its log offset and record, to the store, which
+//!    returns once they are durable; the store keeps per partition the offset after the
+//!    last event it holds and skips events before it;
 //! 3. commit the offset after the batch.
 //!
-//! A crash between 2 and 3 replays the batch into the store without duplicates. The log
+//! A crash between 2 and 3 replays the batch into the store without duplicates (the
+//! replayed events are skipped and counted in `vigie_store_replayed_skipped_total`). The log
 //! keeps a segment until both consumers (`detect` and `store`) have passed it.
 
 use std::collections::HashMap;
@@ -20,7 +22,7 @@ use tokio::sync::watch;
 use vigie_event::{Event, TenantId, TenantScope};
 use vigie_log::{Log, LogError, Offset};
 use vigie_soc::StateStore;
-use vigie_store::{EventStore, Limits, RetentionPolicy, StoreError};
+use vigie_store::{EventStore, Limits, LoggedEvent, RetentionPolicy, StoreError};
 
 /// Settings of the indexer, from the `[store]` section of the configuration.
 #[derive(Clone, Debug)]
@@ -162,10 +164,14 @@ impl Indexer {
                 ..IndexStep::default()
             });
         };
-        let mut events: Vec<Event> = Vec::with_capacity(records.len());
+        let mut events: Vec<LoggedEvent> = Vec::with_capacity(records.len());
         for record in &records {
             match Event::from_record(&record.payload) {
-                Ok(event) => events.push(event),
+                Ok(event) => events.push(LoggedEvent {
+                    offset: record.offset,
+                    record: record.payload.to_vec(),
+                    event,
+                }),
                 Err(error) => {
                     metrics::counter!("vigie_store_undecodable_total").increment(1);
                     tracing::error!(offset = record.offset, %error, "log record is not an event; counted and not stored");
@@ -175,13 +181,22 @@ impl Indexer {
         let now = Timestamp::now();
         let mut oldest: HashMap<TenantId, Timestamp> = HashMap::new();
         let mut per_tenant: HashMap<TenantId, u64> = HashMap::new();
-        for event in &events {
+        for LoggedEvent { event, .. } in &events {
             let entry = oldest.entry(event.tenant).or_insert(event.received_at);
             *entry = (*entry).min(event.received_at);
             *per_tenant.entry(event.tenant).or_default() += 1;
         }
-        let written = events.len();
-        self.store.write(events).await?;
+        let report = self.store.write(events).await?;
+        if report.skipped > 0 {
+            metrics::counter!("vigie_store_replayed_skipped_total")
+                .increment(report.skipped as u64);
+            tracing::warn!(
+                skipped = report.skipped,
+                from,
+                "events already in the store were skipped (a replay after a crash)"
+            );
+        }
+        let written = report.events;
         self.log.commit(&self.config.consumer, last + 1).await?;
         for (tenant, at) in oldest {
             let label = self.label(tenant).await;

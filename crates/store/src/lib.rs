@@ -4,13 +4,13 @@
 //! (`vigie_pipeline::Indexer`); storage may lag, detection never waits for it. The crate has
 //! these parts:
 //!
-//! - [`EventStore`], the narrow trait every backend implements: durable idempotent
-//!   [`EventStore::write`] (the event id is the unique key), [`EventStore::scan`] inside a
+//! - [`EventStore`], the narrow trait every backend implements: durable
+//!   [`EventStore::write`] of events with their log offsets (a replay writes nothing twice), [`EventStore::scan`] inside a
 //!   [`vigie_event::TenantScope`] (every read takes one), [`EventStore::usage`] and
 //!   [`EventStore::enforce_retention`] (drops whole partitions). Its values are in [`model`].
 //! - [`EmbeddedStore`] (module [`embedded`]): one tantivy index per tenant and day of
 //!   reception in the data directory, LZ4-compressed, with the event fields indexed by path
-//!   and as free text.
+//!   (free text searches every path).
 //! - [`query`]: the hunting language (parser with column-precise errors, the reference
 //!   semantics [`query::Expr::matches`], pipe stages `where`, `stats`, `timechart`, `sort`,
 //!   `head`, `fields`) and [`query::run`].
@@ -36,8 +36,8 @@ pub mod testsuite;
 pub use embedded::{EmbeddedConfig, EmbeddedStore};
 pub use error::StoreError;
 pub use model::{
-    Dropped, Limits, Order, RetentionPolicy, ScanRequest, StoredEvent, TenantUsage, TimeRange,
-    WriteReport, event_time,
+    Dropped, Limits, LoggedEvent, Order, RetentionPolicy, ScanRequest, StoredEvent, TenantUsage,
+    TimeRange, WriteReport, event_time,
 };
 pub use store::EventStore;
 

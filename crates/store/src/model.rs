@@ -159,11 +159,38 @@ pub struct ScanBatch {
 /// The events of a scan, in batches. Dropping the receiver cancels the scan.
 pub type ScanStream = tokio::sync::mpsc::Receiver<Result<ScanBatch, StoreError>>;
 
+/// An event to store, with its place in the durable log.
+#[derive(Clone, Debug)]
+pub struct LoggedEvent {
+    /// Position of the event's record in the log. The store keeps, per partition, the
+    /// position after the last event it holds, and skips events before it: that is what
+    /// makes a replay after a crash write nothing twice.
+    pub offset: u64,
+    /// The record as the log holds it ([`Event::to_record`]): what the store keeps and a
+    /// scan decodes.
+    pub record: Vec<u8>,
+    /// The event decoded from the record.
+    pub event: Event,
+}
+
+impl LoggedEvent {
+    /// An event at `offset`, its record rebuilt with [`Event::to_record`].
+    pub fn new(offset: u64, event: Event) -> Self {
+        Self {
+            offset,
+            record: event.to_record(),
+            event,
+        }
+    }
+}
+
 /// What a write did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WriteReport {
-    /// Events written (an event already stored counts, and replaces itself).
+    /// Events written.
     pub events: usize,
+    /// Events skipped because their partition already held their log position (a replay).
+    pub skipped: usize,
     /// Partitions touched.
     pub partitions: usize,
 }

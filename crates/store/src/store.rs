@@ -1,10 +1,12 @@
 //! The [`EventStore`] trait.
 
 use jiff::Timestamp;
-use vigie_event::{Event, TenantScope};
+use vigie_event::TenantScope;
 
 use crate::StoreError;
-use crate::model::{Dropped, RetentionPolicy, ScanRequest, ScanStream, TenantUsage, WriteReport};
+use crate::model::{
+    Dropped, LoggedEvent, RetentionPolicy, ScanRequest, ScanStream, TenantUsage, WriteReport,
+};
 
 /// The event store: write events, scan them inside a tenant scope, report usage, enforce
 /// retention.
@@ -14,10 +16,12 @@ use crate::model::{Dropped, RetentionPolicy, ScanRequest, ScanStream, TenantUsag
 /// conformance suite in `testsuite` (feature `testsuite`).
 #[async_trait::async_trait]
 pub trait EventStore: Send + Sync + 'static {
-    /// Stores the events; durable when it returns. The event id is the unique key: writing
-    /// an event whose id is already stored replaces it, so replaying a batch after a crash
+    /// Stores the events; durable when it returns. Events come in log order: their offsets
+    /// increase within a call and from one call to the next, except when the caller writes
+    /// again, after a crash, events it wrote before. An event whose partition already holds
+    /// its offset is skipped (and counted in [`WriteReport::skipped`]), so replaying the log
     /// never duplicates events.
-    async fn write(&self, events: Vec<Event>) -> Result<WriteReport, StoreError>;
+    async fn write(&self, events: Vec<LoggedEvent>) -> Result<WriteReport, StoreError>;
 
     /// The events inside `scope` selected by `request`, in batches. Every event returned
     /// belongs to a tenant of the scope and satisfies the request's range and filter

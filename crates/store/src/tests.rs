@@ -113,8 +113,11 @@ async fn otrf_queries_match_a_scan_and_stay_in_their_tenant() {
     let store = open(dir.path());
     let events = fixture_events();
     assert!(events.len() > 19_000, "fixtures loaded: {}", events.len());
-    for chunk in events.chunks(5000) {
-        store.write(chunk.to_vec()).await.unwrap();
+    for (i, chunk) in events.chunks(5000).enumerate() {
+        store
+            .write(crate::testsuite::logged(chunk, (i * 5000) as u64))
+            .await
+            .unwrap();
     }
     let stored: Vec<StoredEvent> = events.iter().cloned().map(StoredEvent::new).collect();
     let now: Timestamp = "2026-12-01T00:00:00Z".parse().unwrap();

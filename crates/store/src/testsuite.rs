@@ -15,7 +15,9 @@ use serde_json::{Map, Value, json};
 use vigie_event::{Event, Grant, TenantId, TenantScope};
 
 use crate::EventStore;
-use crate::model::{Limits, Order, RetentionPolicy, ScanRequest, StoredEvent, TimeRange};
+use crate::model::{
+    Limits, LoggedEvent, Order, RetentionPolicy, ScanRequest, StoredEvent, TimeRange,
+};
 use crate::query::parse;
 
 /// A scope as the access layer would grant it.
@@ -49,6 +51,15 @@ pub fn event(tenant: i64, received: &str, fields: Value) -> Event {
     Event::new(TenantId(tenant), at(received), "test", map)
 }
 
+/// `events` at consecutive log offsets from `first`.
+pub fn logged(events: &[Event], first: u64) -> Vec<LoggedEvent> {
+    events
+        .iter()
+        .zip(first..)
+        .map(|(e, offset)| LoggedEvent::new(offset, e.clone()))
+        .collect()
+}
+
 /// Every event of a scan.
 pub async fn collect<S: EventStore + ?Sized>(
     store: &S,
@@ -80,7 +91,7 @@ pub async fn scoped_reads<S: EventStore>(make: &impl Fn(&Path) -> S) {
             json!({"n": i, "Hostname": format!("h{i}")}),
         ));
     }
-    store.write(written.clone()).await.expect("write");
+    store.write(logged(&written, 0)).await.expect("write");
     for tenant in 1..=3 {
         let got = collect(
             &store,
@@ -122,8 +133,8 @@ pub async fn scoped_reads<S: EventStore>(make: &impl Fn(&Path) -> S) {
     assert!(usage.iter().all(|u| u.bytes > 0));
 }
 
-/// Writing the same events again (a replay after a crash) stores them once; writes survive
-/// reopening.
+/// Writing the same log positions again (a replay after a crash) stores them once; writes
+/// survive reopening.
 pub async fn idempotent_and_durable<S: EventStore>(make: &impl Fn(&Path) -> S) {
     let dir = temp_dir();
     let batch: Vec<Event> = (0..50)
@@ -131,21 +142,29 @@ pub async fn idempotent_and_durable<S: EventStore>(make: &impl Fn(&Path) -> S) {
         .collect();
     {
         let store = make(dir.path());
-        store.write(batch[..30].to_vec()).await.expect("write");
-        store
-            .write(batch[20..].to_vec())
+        let report = store.write(logged(&batch[..30], 0)).await.expect("write");
+        assert_eq!((report.events, report.skipped), (30, 0));
+        let report = store
+            .write(logged(&batch[20..], 20))
             .await
             .expect("write overlapping");
-        store
-            .write(batch[..10].to_vec())
+        assert_eq!((report.events, report.skipped), (20, 10));
+        let report = store
+            .write(logged(&batch[..10], 0))
             .await
             .expect("write again");
+        assert_eq!((report.events, report.skipped), (0, 10));
     }
     let store = make(dir.path());
-    store
-        .write(batch[40..].to_vec())
+    let report = store
+        .write(logged(&batch[40..], 40))
         .await
         .expect("write after reopen");
+    assert_eq!(
+        (report.events, report.skipped),
+        (0, 10),
+        "positions survive reopening"
+    );
     let got = collect(&store, &scope(Grant::Platform), ScanRequest::default()).await;
     assert_eq!(got.len(), 50, "every event once");
     assert_eq!(ids(&got), batch.iter().map(|e| e.id.to_string()).collect());
@@ -156,6 +175,24 @@ pub async fn idempotent_and_durable<S: EventStore>(make: &impl Fn(&Path) -> S) {
     for e in &batch {
         assert_eq!(back[&e.id.to_string()], e, "event read back unchanged");
     }
+    // Events of a later day go to a new partition, offsets still count.
+    let later: Vec<Event> = (0..5)
+        .map(|i| event(1, "2026-11-26T10:00:00Z", json!({"later": i})))
+        .collect();
+    let report = store.write(logged(&later, 50)).await.expect("write later");
+    assert_eq!((report.events, report.skipped), (5, 0));
+    let later_got = collect(
+        &store,
+        &scope(Grant::Platform),
+        ScanRequest {
+            filter: parse("later:*", at("2026-12-01T00:00:00Z"))
+                .expect("parse")
+                .search,
+            ..ScanRequest::default()
+        },
+    )
+    .await;
+    assert_eq!(later_got.len(), 5);
 }
 
 fn reference_events() -> Vec<Event> {
@@ -230,7 +267,7 @@ pub async fn filters_match_reference<S: EventStore>(make: &impl Fn(&Path) -> S) 
     let dir = temp_dir();
     let store = make(dir.path());
     let events = reference_events();
-    store.write(events.clone()).await.expect("write");
+    store.write(logged(&events, 0)).await.expect("write");
     let scopes = [
         scope(Grant::Tenant(TenantId(1))),
         scope(Grant::Tenant(TenantId(2))),
@@ -285,7 +322,7 @@ pub async fn newest_first_with_limit<S: EventStore>(make: &impl Fn(&Path) -> S) 
         ));
         events.push(e);
     }
-    store.write(events.clone()).await.expect("write");
+    store.write(logged(&events, 0)).await.expect("write");
     let got = collect(
         &store,
         &scope(Grant::Tenant(TenantId(1))),
@@ -320,7 +357,7 @@ pub async fn retention_drops_only_past_limits<S: EventStore>(make: &impl Fn(&Pat
             }
         }
     }
-    store.write(events).await.expect("write");
+    store.write(logged(&events, 0)).await.expect("write");
     let now = at("2026-11-10T18:00:00Z");
     let policy = RetentionPolicy {
         default: Limits {

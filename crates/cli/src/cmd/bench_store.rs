@@ -1,6 +1,7 @@
 //! `vigie bench store`: the embedded event store at scale. Loads N events (real events from
 //! JSON Lines files, replicated with shifted times and host names across two tenants and
-//! 30 days), then prints indexing events/s, bytes on disk per event next to the raw NDJSON
+//! 30 days) through the durable log, indexed by the pipeline's indexer while the
+//! pipeline's detection consumes the same log, then prints indexing events/s, CPU time, bytes on disk per event next to the raw NDJSON
 //! size, and p50/p95 of a term query, a phrase query, a `stats count() by` over one day and
 //! a Sigma backtest over the whole range. Figures are printed, never asserted.
 
@@ -15,6 +16,8 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::{Map, Value};
 use vigie_detect::RuleSet;
 use vigie_event::{Event, TenantId, TenantSlug};
+use vigie_log::{Log, Wal, WalConfig};
+use vigie_pipeline::{Indexer, IndexerConfig, Pipeline, PipelineConfig};
 use vigie_soc::StateStore;
 use vigie_soc::access::Access;
 use vigie_store::query::{HuntOptions, parse, run};
@@ -28,18 +31,39 @@ pub(crate) struct Args {
     /// JSON Lines files (`.gz` accepted) whose events are replicated.
     #[arg(long, required = true, num_args = 1..)]
     source: Vec<PathBuf>,
-    /// Sigma rules for the backtest (default: a single whoami rule).
+    /// Sigma rules for the detection running beside indexing and for the backtest
+    /// (default: a single whoami rule).
     #[arg(long)]
     rules: Option<PathBuf>,
     /// Runs of each query.
     #[arg(long, default_value_t = 20)]
     repeat: usize,
-    /// Events per write (the indexer's `[store] batch_size`).
+    /// Records per indexer step (the indexer's `[store] batch_size`).
     #[arg(long, default_value_t = 5000)]
     batch: usize,
+    /// Index without detection beside it (to see what indexing alone costs).
+    #[arg(long)]
+    without_detection: bool,
+    /// Events appended to the log before each timed round of detection and indexing.
+    #[arg(long, default_value_t = 200_000)]
+    round: usize,
     /// Indexing memory of a partition writer in MiB (`[store] writer_memory_bytes`).
     #[arg(long, default_value_t = 32)]
     writer_memory_mib: usize,
+    /// Indexing threads of a partition writer.
+    #[arg(long, default_value_t = 1)]
+    writer_threads: usize,
+}
+
+/// CPU time (user + system) this process has used so far, from `/proc/self/stat`.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which ends with the last ')'): utime and stime are the
+    // 12th and 13th, in clock ticks of 1/100 s on Linux.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
 }
 
 const WHOAMI: &str = r"
@@ -107,33 +131,105 @@ pub(crate) async fn run_bench(args: Args) -> anyhow::Result<ExitCode> {
     let store = EmbeddedStore::open(EmbeddedConfig {
         dir: store_dir.clone(),
         writer_memory_bytes: args.writer_memory_mib << 20,
+        writer_threads: args.writer_threads,
         ..EmbeddedConfig::default()
     })?;
+    let rules = match &args.rules {
+        Some(dir) => RuleSet::load_dir(dir)?.0,
+        None => RuleSet::from_yaml(WHOAMI, std::path::Path::new("bench")).0,
+    };
+    let rules = Arc::new(rules);
+    // The durable log with both consumers, as `vigie serve` runs them.
+    let log: Arc<dyn Log> = Arc::new(Wal::open(WalConfig {
+        dir: dir.path().join("wal"),
+        consumers: vec!["detect".to_owned(), "store".to_owned()],
+        ..WalConfig::default()
+    })?);
+    let pipeline = Arc::new(Pipeline::new(
+        Arc::clone(&log),
+        Arc::clone(&rules),
+        state.clone(),
+        scope.clone(),
+        PipelineConfig {
+            consumer: "detect".to_owned(),
+            ..PipelineConfig::default()
+        },
+    ));
+    let event_store: Arc<dyn EventStore> = Arc::new(store.clone());
+    let indexer = Arc::new(Indexer::new(
+        Arc::clone(&log),
+        event_store,
+        state.clone(),
+        scope.clone(),
+        IndexerConfig {
+            batch_size: args.batch.max(1),
+            ..IndexerConfig::default()
+        },
+    ));
     let end = Timestamp::now();
     let span = SignedDuration::from_hours(24 * 30);
     let start = end.checked_sub(span)?;
     let step = span.as_nanos() / args.events.max(1) as i128;
     let mut raw_bytes = 0u64;
-    let mut batch = Vec::with_capacity(args.batch);
     let mut indexing = Duration::ZERO;
-    for i in 0..args.events {
-        let mut fields = sources[i % sources.len()].clone();
-        let round = i / sources.len();
-        for host in ["Hostname", "Computer"] {
-            if let Some(Value::String(name)) = fields.get_mut(host) {
-                name.push_str(&format!("-{}", round % 500));
+    let mut detecting = Duration::ZERO;
+    let mut cpu = Duration::ZERO;
+    let mut alerts = 0u64;
+    let mut produced = 0usize;
+    // Rounds: append a round of events to the log (not timed), then run detection and
+    // indexing side by side until both have consumed it (timed).
+    while produced < args.events {
+        let round_end = (produced + args.round.max(1)).min(args.events);
+        let mut payloads = Vec::with_capacity(5000);
+        for i in produced..round_end {
+            let mut fields = sources[i % sources.len()].clone();
+            let copy = i / sources.len();
+            for host in ["Hostname", "Computer"] {
+                if let Some(Value::String(name)) = fields.get_mut(host) {
+                    name.push_str(&format!("-{}", copy % 500));
+                }
+            }
+            let at = start.checked_add(SignedDuration::from_nanos(
+                i64::try_from(step * i as i128).unwrap_or(i64::MAX),
+            ))?;
+            raw_bytes += serde_json::to_vec(&fields)?.len() as u64 + 1;
+            let tenant = if i % 2 == 0 { a.id } else { b.id };
+            let event = Event::new(tenant, at, "bench", fields).with_timestamp(Some(at));
+            payloads.push(bytes::Bytes::from(event.to_record()));
+            if payloads.len() >= 5000 || i + 1 == round_end {
+                log.append(std::mem::take(&mut payloads)).await?;
             }
         }
-        let at = start.checked_add(SignedDuration::from_nanos(
-            i64::try_from(step * i as i128).unwrap_or(i64::MAX),
-        ))?;
-        raw_bytes += serde_json::to_vec(&fields)?.len() as u64 + 1;
-        let tenant = if i % 2 == 0 { a.id } else { b.id };
-        batch.push(Event::new(tenant, at, "bench", fields).with_timestamp(Some(at)));
-        if batch.len() >= args.batch.max(1) || i + 1 == args.events {
-            let started = Instant::now();
-            store.write(std::mem::take(&mut batch)).await?;
-            indexing += started.elapsed();
+        produced = round_end;
+        let target = log.end_offset();
+        let cpu_before = cpu_time();
+        let started = Instant::now();
+        let detect = {
+            let pipeline = Arc::clone(&pipeline);
+            let without_detection = args.without_detection;
+            tokio::spawn(async move {
+                let mut alerts = 0u64;
+                while !without_detection && pipeline.position() < target {
+                    alerts += pipeline.step().await?.new_alerts;
+                }
+                anyhow::Ok((started.elapsed(), alerts))
+            })
+        };
+        let index = {
+            let indexer = Arc::clone(&indexer);
+            tokio::spawn(async move {
+                while indexer.position() < target {
+                    indexer.step().await?;
+                }
+                anyhow::Ok(started.elapsed())
+            })
+        };
+        let (detect_time, round_alerts) = detect.await??;
+        indexing += index.await??;
+        detecting += detect_time;
+        alerts += round_alerts;
+        if let (Some(before), Some(after)) = (cpu_before, cpu_time()) {
+            cpu += after.saturating_sub(before);
         }
     }
     let disk = dir_bytes(&store_dir);
@@ -142,9 +238,21 @@ pub(crate) async fn run_bench(args: Args) -> anyhow::Result<ExitCode> {
         args.events
     );
     println!(
-        "  indexing       {:.0} events/s ({:.1} s)",
+        "  indexing       {:.0} events/s ({:.1} s), from the log, with detection running beside it",
         args.events as f64 / indexing.as_secs_f64(),
         indexing.as_secs_f64()
+    );
+    println!(
+        "  detection      {:.0} events/s ({:.1} s), {} rules, {alerts} alerts",
+        args.events as f64 / detecting.as_secs_f64(),
+        detecting.as_secs_f64(),
+        rules.len()
+    );
+    println!(
+        "  CPU time       {:.1} s for both: {:.1} µs per event (2 cores: {:.0} events/s at most)",
+        cpu.as_secs_f64(),
+        cpu.as_secs_f64() * 1e6 / args.events as f64,
+        2.0 * args.events as f64 / cpu.as_secs_f64().max(1e-9)
     );
     println!(
         "  disk           {:.1} MiB, {:.0} bytes/event; raw NDJSON {:.1} MiB: {:.1} %",
@@ -209,11 +317,6 @@ pub(crate) async fn run_bench(args: Args) -> anyhow::Result<ExitCode> {
             percentile(&mut samples, 0.95)
         );
     }
-    let rules = match &args.rules {
-        Some(dir) => RuleSet::load_dir(dir)?.0,
-        None => RuleSet::from_yaml(WHOAMI, std::path::Path::new("bench")).0,
-    };
-    let rules = Arc::new(rules);
     let mut samples = Vec::new();
     let mut matches = 0;
     for _ in 0..args.repeat.clamp(1, 3) {

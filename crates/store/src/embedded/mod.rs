@@ -8,14 +8,20 @@
 //!
 //! A partition holds the events of one tenant received on one UTC day. Retention drops
 //! whole partition directories. Each document keeps the event's log record (compressed with
-//! LZ4 in the document store), its id (the unique key: a write first deletes the id, so a
-//! replayed event replaces itself), its event time as a fast field, its fields in a JSON
-//! field indexed by path (flat `a.b` keys and nested objects index alike) and every string
-//! and number in a free-text field. Words are runs of letters and digits, lowercased.
+//! LZ4 in the document store), its id and event time as fast columns, and its fields in a
+//! JSON field where every value is tokenized under its path (flat `a.b` keys and nested
+//! objects index alike); free text looks for a word under every path ([`schema`]). Words are
+//! runs of letters and digits, lowercased.
 //!
 //! A write is durable when every partition it touched has committed (tantivy fsyncs its
 //! files and the new `meta.json`); a crash before that loses the uncommitted documents of the
 //! batch, which the caller writes again.
+//!
+//! Exactly once without a unique key: each commit of a partition carries, in its
+//! `meta.json` payload, the log offset after the last event it holds (`{"next_offset":N}`).
+//! Events of a partition arrive in log order, so a write skips the events whose offset is
+//! below it: a batch replayed after a crash adds only what its partitions had not committed.
+//! Documents are added without any delete, which keeps indexing to one pass per event.
 //!
 //! A scan plans an index query that finds a superset of the matches ([`plan`]), then checks
 //! each candidate with the expression itself, so results are exact.
@@ -32,16 +38,16 @@ use tantivy::directory::MmapDirectory;
 use tantivy::query::{AllQuery, EnableScoring, Query};
 use tantivy::schema::Value as _;
 use tantivy::{
-    DocId, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument, Term,
+    DocId, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument,
 };
 use vigie_event::{Event, TenantId, TenantScope};
 
 use crate::model::{
-    Dropped, Order, RetentionPolicy, ScanBatch, ScanProgress, ScanRequest, ScanStream, StoredEvent,
-    TenantUsage, WriteReport,
+    Dropped, LoggedEvent, Order, RetentionPolicy, ScanBatch, ScanProgress, ScanRequest, ScanStream,
+    StoredEvent, TenantUsage, WriteReport,
 };
 use crate::{EventStore, StoreError};
-use schema::Fields;
+use schema::{Fields, IndexDoc};
 
 #[cfg(test)]
 pub(crate) fn test_schema() -> tantivy::schema::Schema {
@@ -58,8 +64,10 @@ pub(crate) fn test_register(index: &Index) {
 pub struct EmbeddedConfig {
     /// Directory of the partitions (created if missing).
     pub dir: PathBuf,
-    /// Indexing memory of one partition writer (tantivy needs at least 15 MB).
+    /// Indexing memory of one partition writer (tantivy needs at least 15 MB per thread).
     pub writer_memory_bytes: usize,
+    /// Indexing threads of one partition writer.
+    pub writer_threads: usize,
     /// Partition writers kept open between writes; older ones are closed.
     pub max_open_writers: usize,
     /// Events per batch handed to a scan's consumer.
@@ -74,6 +82,7 @@ impl Default for EmbeddedConfig {
         Self {
             dir: PathBuf::from("store"),
             writer_memory_bytes: 32 << 20,
+            writer_threads: 1,
             max_open_writers: 4,
             scan_batch: 1000,
             read_only: false,
@@ -96,7 +105,21 @@ struct Inner {
     /// Every partition on disk, opened on first use.
     partitions: RwLock<BTreeMap<Key, Arc<Partition>>>,
     /// Open writers, most recently used last. Held during a whole write.
-    writers: Mutex<Vec<(Key, IndexWriter)>>,
+    writers: Mutex<Vec<(Key, Writer)>>,
+    /// The JSON paths of each segment seen by a scan (segments never change).
+    paths: Mutex<std::collections::HashMap<tantivy::index::SegmentId, Arc<Vec<Vec<u8>>>>>,
+}
+
+/// An open partition writer and the log offset after the last event its partition holds.
+struct Writer {
+    writer: IndexWriter<IndexDoc>,
+    next_offset: u64,
+}
+
+/// The payload of a partition's commit.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CommitPayload {
+    next_offset: u64,
 }
 
 struct Partition {
@@ -190,6 +213,7 @@ impl EmbeddedStore {
                 schema,
                 partitions: RwLock::new(partitions),
                 writers: Mutex::new(Vec::new()),
+                paths: Mutex::new(std::collections::HashMap::new()),
             }),
         })
     }
@@ -241,77 +265,142 @@ impl Inner {
         Ok(opened)
     }
 
-    fn write_blocking(&self, events: Vec<Event>) -> Result<WriteReport, StoreError> {
+    fn write_blocking(&self, events: Vec<LoggedEvent>) -> Result<WriteReport, StoreError> {
         if self.config.read_only {
             return Err(StoreError::Query("the store was opened read-only".into()));
         }
-        let count = events.len();
-        let mut groups: BTreeMap<Key, Vec<Event>> = BTreeMap::new();
-        for event in events {
+        let mut groups: BTreeMap<Key, Vec<LoggedEvent>> = BTreeMap::new();
+        for logged in events {
             groups
-                .entry((event.tenant, day_of(event.received_at)))
+                .entry((logged.event.tenant, day_of(logged.event.received_at)))
                 .or_default()
-                .push(event);
+                .push(logged);
         }
         let mut writers = self
             .writers
             .lock()
             .map_err(|_| StoreError::Worker("writer lock poisoned".into()))?;
-        for (key, events) in &groups {
-            let position = writers.iter().position(|(k, _)| k == key);
+        let mut report = WriteReport {
+            partitions: groups.len(),
+            ..WriteReport::default()
+        };
+        let result = self.add_and_commit(&mut writers, groups, &mut report);
+        if result.is_err() {
+            // Uncommitted documents must not survive into a later commit: the caller writes
+            // the batch again. Dropping a writer discards what it did not commit.
+            writers.clear();
+        }
+        while writers.len() > self.config.max_open_writers.max(1) {
+            let (_, writer) = writers.remove(0);
+            let _ = writer.writer.wait_merging_threads();
+        }
+        result.map(|()| report)
+    }
+
+    fn add_and_commit(
+        &self,
+        writers: &mut Vec<(Key, Writer)>,
+        groups: BTreeMap<Key, Vec<LoggedEvent>>,
+        report: &mut WriteReport,
+    ) -> Result<(), StoreError> {
+        let mut touched = Vec::new();
+        for (key, events) in groups {
+            let position = writers.iter().position(|(k, _)| k == &key);
             let (key, writer) = match position {
                 Some(i) => writers.remove(i),
-                None => (key.clone(), self.writer(key)?),
+                None => {
+                    let writer = self.writer(&key)?;
+                    (key, writer)
+                }
             };
-            for event in events {
-                writer.delete_term(Term::from_field_text(self.fields.id, &event.id.to_string()));
-                writer
-                    .add_document(schema::document(&self.fields, event))
-                    .map_err(|e| StoreError::index(self.path_of(&key), e))?;
+            let mut next = writer.next_offset;
+            let mut added = 0usize;
+            for logged in events {
+                if logged.offset < writer.next_offset {
+                    report.skipped += 1;
+                    continue;
+                }
+                next = next.max(logged.offset + 1);
+                let doc = IndexDoc::new(&self.fields, logged.event, logged.record);
+                if let Err(e) = writer.writer.add_document(doc) {
+                    writers.push((key.clone(), writer));
+                    return Err(StoreError::index(self.path_of(&key), e));
+                }
+                added += 1;
+            }
+            report.events += added;
+            if added > 0 {
+                touched.push((key.clone(), next));
             }
             writers.push((key, writer));
         }
         // Commit every partition touched (each commit fsyncs), then make it visible.
-        for (key, writer) in writers.iter_mut() {
-            if groups.contains_key(key) {
-                writer
-                    .commit()
-                    .map_err(|e| StoreError::index(self.path_of(key), e))?;
-                if let Some(partition) = self.partition(key) {
-                    let opened = self.opened(&partition)?;
-                    opened
-                        .reader
-                        .reload()
-                        .map_err(|e| StoreError::index(&partition.path, e))?;
-                }
+        for (key, next) in touched {
+            let Some((_, writer)) = writers.iter_mut().find(|(k, _)| k == &key) else {
+                continue;
+            };
+            let payload = serde_json::to_string(&CommitPayload { next_offset: next })
+                .map_err(|e| StoreError::Worker(e.to_string()))?;
+            let mut prepared = writer
+                .writer
+                .prepare_commit()
+                .map_err(|e| StoreError::index(self.path_of(&key), e))?;
+            prepared.set_payload(&payload);
+            prepared
+                .commit()
+                .map_err(|e| StoreError::index(self.path_of(&key), e))?;
+            writer.next_offset = next;
+            if let Some(partition) = self.partition(&key) {
+                let opened = self.opened(&partition)?;
+                opened
+                    .reader
+                    .reload()
+                    .map_err(|e| StoreError::index(&partition.path, e))?;
             }
         }
-        while writers.len() > self.config.max_open_writers.max(1) {
-            let (_, writer) = writers.remove(0);
-            let _ = writer.wait_merging_threads();
-        }
-        Ok(WriteReport {
-            events: count,
-            partitions: groups.len(),
-        })
+        Ok(())
     }
 
     fn path_of(&self, key: &Key) -> PathBuf {
         self.config.dir.join(key.0.to_string()).join(&key.1)
     }
 
+    fn new_writer(&self, index: &Index, path: &Path) -> Result<Writer, StoreError> {
+        let threads = self.config.writer_threads.max(1);
+        let writer = index
+            .writer_with_num_threads(threads, self.config.writer_memory_bytes * threads)
+            .map_err(|e| StoreError::index(path, e))?;
+        let metas = index.load_metas().map_err(|e| StoreError::index(path, e))?;
+        let next_offset = match metas.payload.as_deref() {
+            None => 0,
+            Some(text) => {
+                serde_json::from_str::<CommitPayload>(text)
+                    .map_err(|e| StoreError::Corrupt {
+                        path: path.to_owned(),
+                        message: format!("commit payload {text:?}: {e}"),
+                    })?
+                    .next_offset
+            }
+        };
+        Ok(Writer {
+            writer,
+            next_offset,
+        })
+    }
+
     /// Opens the writer of a partition, creating the partition if needed.
-    fn writer(&self, key: &Key) -> Result<IndexWriter, StoreError> {
+    fn writer(&self, key: &Key) -> Result<Writer, StoreError> {
         let partition = match self.partition(key) {
             Some(partition) => partition,
             None => {
                 let path = self.path_of(key);
                 let index = self.open_index(&path, true)?;
                 // Commit the empty index at once so the partition is valid on disk.
-                let mut writer: IndexWriter = index
-                    .writer_with_num_threads(1, self.config.writer_memory_bytes)
+                let mut writer = self.new_writer(&index, &path)?;
+                writer
+                    .writer
+                    .commit()
                     .map_err(|e| StoreError::index(&path, e))?;
-                writer.commit().map_err(|e| StoreError::index(&path, e))?;
                 let reader = index
                     .reader_builder()
                     .reload_policy(ReloadPolicy::Manual)
@@ -329,10 +418,7 @@ impl Inner {
             }
         };
         let opened = self.opened(&partition)?;
-        opened
-            .index
-            .writer_with_num_threads(1, self.config.writer_memory_bytes)
-            .map_err(|e| StoreError::index(&partition.path, e))
+        self.new_writer(&opened.index, &partition.path)
     }
 
     /// The partitions of tenants inside `scope`.
@@ -380,9 +466,6 @@ impl Inner {
         if request.order == Order::NewestFirst {
             parts.sort_by_key(|p| std::cmp::Reverse(p.3));
         }
-        let query: Box<dyn Query> =
-            plan::plan(&self.fields, request.filter.as_ref(), &request.range)
-                .unwrap_or_else(|| Box::new(AllQuery));
         let mut progress = ScanProgress {
             units_total: parts.len() as u64,
             ..ScanProgress::default()
@@ -408,6 +491,17 @@ impl Inner {
                 progress.units_done += 1;
                 continue;
             }
+            let paths = match &request.filter {
+                Some(filter) if plan::needs_paths(filter) => self.paths_of(&searcher)?,
+                _ => Vec::new(),
+            };
+            let query: Box<dyn Query> = plan::plan(
+                &self.fields,
+                request.filter.as_ref(),
+                &request.range,
+                &paths,
+            )
+            .unwrap_or_else(|| Box::new(AllQuery));
             let weight = query
                 .weight(EnableScoring::disabled_from_searcher(&searcher))
                 .map_err(|e| StoreError::index(&partition.path, e))?;
@@ -503,6 +597,40 @@ impl Inner {
         send(tx, batch, progress)
     }
 
+    /// The JSON paths (with their end byte) of a partition's segments.
+    fn paths_of(&self, searcher: &tantivy::Searcher) -> Result<Vec<Vec<u8>>, StoreError> {
+        let mut all = std::collections::BTreeSet::new();
+        for segment in searcher.segment_readers() {
+            let id = segment.segment_id();
+            let cached = self
+                .paths
+                .lock()
+                .map_err(|_| StoreError::Worker("path cache poisoned".into()))?
+                .get(&id)
+                .cloned();
+            let paths = match cached {
+                Some(paths) => paths,
+                None => {
+                    let paths =
+                        Arc::new(segment_paths(segment, self.fields.json).map_err(|e| {
+                            StoreError::Worker(format!("cannot list the paths of a segment: {e}"))
+                        })?);
+                    let mut cache = self
+                        .paths
+                        .lock()
+                        .map_err(|_| StoreError::Worker("path cache poisoned".into()))?;
+                    if cache.len() >= 100_000 {
+                        cache.clear();
+                    }
+                    cache.insert(id, Arc::clone(&paths));
+                    paths
+                }
+            };
+            all.extend(paths.iter().cloned());
+        }
+        Ok(all.into_iter().collect())
+    }
+
     fn usage_blocking(&self, scope: &TenantScope) -> Result<Vec<TenantUsage>, StoreError> {
         let mut by_tenant: BTreeMap<TenantId, TenantUsage> = BTreeMap::new();
         for ((tenant, day), partition) in self.in_scope(scope) {
@@ -588,7 +716,7 @@ impl Inner {
                 .map_err(|_| StoreError::Worker("writer lock poisoned".into()))?;
             if let Some(i) = writers.iter().position(|(k, _)| k == &key) {
                 let (_, writer) = writers.remove(i);
-                let _ = writer.wait_merging_threads();
+                let _ = writer.writer.wait_merging_threads();
             }
             let Some(partition) = self
                 .partitions
@@ -622,6 +750,35 @@ impl Inner {
     }
 }
 
+/// The distinct JSON paths of a segment's term dictionary, each with its end byte: one seek
+/// per path, past all the words under it.
+fn segment_paths(
+    segment: &tantivy::SegmentReader,
+    field: tantivy::schema::Field,
+) -> tantivy::Result<Vec<Vec<u8>>> {
+    let inverted = segment.inverted_index(field)?;
+    let dictionary = inverted.terms();
+    let mut paths = Vec::new();
+    let mut from: Vec<u8> = Vec::new();
+    loop {
+        let mut stream = dictionary.range().ge(&from).into_stream()?;
+        if !stream.advance() {
+            break;
+        }
+        let key = stream.key();
+        // A key is the path, its end byte (0), a type code and the value.
+        let Some(end) = key.iter().position(|b| *b == 0) else {
+            break;
+        };
+        let path = key[..=end].to_vec();
+        from.clear();
+        from.extend_from_slice(&path);
+        from.push(0xff);
+        paths.push(path);
+    }
+    Ok(paths)
+}
+
 fn send(
     tx: &tokio::sync::mpsc::Sender<Result<ScanBatch, StoreError>>,
     events: Vec<StoredEvent>,
@@ -641,7 +798,7 @@ async fn blocking<T: Send + 'static>(
 
 #[async_trait::async_trait]
 impl EventStore for EmbeddedStore {
-    async fn write(&self, events: Vec<Event>) -> Result<WriteReport, StoreError> {
+    async fn write(&self, events: Vec<LoggedEvent>) -> Result<WriteReport, StoreError> {
         if events.is_empty() {
             return Ok(WriteReport::default());
         }

@@ -3,24 +3,44 @@
 //! The index narrows the candidates; every candidate is then checked with
 //! [`Expr::matches`], so a plan only has to never miss a match. `None` means "no
 //! narrowing": every event of the partition is a candidate.
+//!
+//! Every value is indexed as text under its path in one JSON field ([`super::schema`]), so a
+//! field test looks for words under one path, and free text looks for them under any of the
+//! partition's paths (the paths come from the term dictionaries, see [`super::paths`]).
 
 use std::ops::Bound as RangeBound;
 
 use tantivy::Term;
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, RegexQuery, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::schema::IndexRecordOption;
 
-use super::schema::{Fields, MAX_TOKEN_BYTES};
+use super::schema::{Fields, MAX_TOKEN_BYTES, id_value};
 use crate::TimeRange;
 use crate::query::{Bound, Cmp, Expr, Pattern, Test, tokens};
 
-/// The index query for `expr` within `range`, or `None` for every event.
+/// Free text in a plan needs the partition's paths: most plans do not.
+pub(crate) fn needs_paths(expr: &Expr) -> bool {
+    match expr {
+        Expr::And(a, b) | Expr::Or(a, b) => needs_paths(a) || needs_paths(b),
+        Expr::Text(_) => true,
+        Expr::Not(_) | Expr::TextCidr(_) | Expr::TextPattern(_) | Expr::Field { .. } => false,
+    }
+}
+
+/// Free text is planned over at most this many paths; beyond, it does not narrow.
+const MAX_TEXT_PATHS: usize = 4096;
+
+/// The index query for `expr` within `range`, or `None` for every event. `paths` are the
+/// JSON paths of the partition (each ending with its end-of-path byte), needed only when
+/// [`needs_paths`] says so.
 pub(crate) fn plan(
     fields: &Fields,
     expr: Option<&Expr>,
     range: &TimeRange,
+    paths: &[Vec<u8>],
 ) -> Option<Box<dyn Query>> {
-    let filter = expr.and_then(|e| plan_expr(fields, e));
+    let context = Context { fields, paths };
+    let filter = expr.and_then(|e| plan_expr(&context, e));
     let lower = range.from.map(micros_floor);
     let upper = range.to.map(micros_ceil);
     let time = time_range(
@@ -96,26 +116,50 @@ fn all_terms(terms: Vec<Term>) -> Option<Box<dyn Query>> {
     })
 }
 
-fn plan_expr(fields: &Fields, expr: &Expr) -> Option<Box<dyn Query>> {
+struct Context<'a> {
+    fields: &'a Fields,
+    paths: &'a [Vec<u8>],
+}
+
+fn plan_expr(cx: &Context<'_>, expr: &Expr) -> Option<Box<dyn Query>> {
     match expr {
-        Expr::And(a, b) => and(plan_expr(fields, a), plan_expr(fields, b)),
-        Expr::Or(a, b) => or(plan_expr(fields, a), plan_expr(fields, b)),
+        Expr::And(a, b) => and(plan_expr(cx, a), plan_expr(cx, b)),
+        Expr::Or(a, b) => or(plan_expr(cx, a), plan_expr(cx, b)),
         Expr::Not(_) | Expr::TextCidr(_) => None,
-        Expr::Text(words) => all_terms(
+        Expr::Text(words) => {
+            if cx.paths.len() > MAX_TEXT_PATHS {
+                return None;
+            }
             words
                 .iter()
                 .filter(|w| w.len() < MAX_TOKEN_BYTES)
-                .map(|w| Term::from_field_text(fields.text, w))
-                .collect(),
-        ),
-        Expr::TextPattern(pattern) => token_pattern(fields.text, pattern),
-        Expr::Field { field, test } => plan_field(fields, field, test),
+                .fold(None, |acc, word| and(acc, Some(any_path(cx, word))))
+        }
+        Expr::TextPattern(pattern) => token_pattern(cx.fields, pattern),
+        Expr::Field { field, test } => plan_field(cx.fields, field, test),
     }
 }
 
-/// A regex over the term dictionary of the free-text field, for a one-word pattern.
-fn token_pattern(field: Field, pattern: &Pattern) -> Option<Box<dyn Query>> {
-    let mut re = String::new();
+/// `word` under any of the partition's paths.
+fn any_path(cx: &Context<'_>, word: &str) -> Box<dyn Query> {
+    let clauses: Vec<(Occur, Box<dyn Query>)> = cx
+        .paths
+        .iter()
+        .map(|path| {
+            let mut term = Term::from_field_json_path(cx.fields.json, "", true);
+            term.set_bytes(path);
+            term.append_type_and_str(word);
+            let query: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+            (Occur::Should, query)
+        })
+        .collect();
+    Box::new(BooleanQuery::new(clauses))
+}
+
+/// A regex over the words of every path, for a one-word pattern.
+fn token_pattern(fields: &Fields, pattern: &Pattern) -> Option<Box<dyn Query>> {
+    // Any path, its end byte, the text type code, then the word.
+    let mut re = String::from("[^\\x00]*\\x00s");
     for c in pattern.text.to_lowercase().chars() {
         match c {
             '*' => re.push_str(".*"),
@@ -123,7 +167,7 @@ fn token_pattern(field: Field, pattern: &Pattern) -> Option<Box<dyn Query>> {
             c => re.push_str(&regex::escape(&c.to_string())),
         }
     }
-    RegexQuery::from_pattern(&re, field)
+    RegexQuery::from_pattern(&re, fields.json)
         .ok()
         .map(|q| Box::new(q) as Box<dyn Query>)
 }
@@ -141,10 +185,13 @@ fn plan_field(fields: &Fields, field: &str, test: &Test) -> Option<Box<dyn Query
         return None;
     }
     if field == "@id" {
-        if let Test::Equals(id) = test {
-            return Some(Box::new(TermQuery::new(
-                Term::from_field_text(fields.id, &id.trim().to_ascii_lowercase()),
-                IndexRecordOption::Basic,
+        if let Test::Equals(id) = test
+            && let Ok(id) = id.trim().parse::<vigie_event::EventId>()
+        {
+            let term = Term::from_field_ip_addr(fields.id, id_value(id.0));
+            return Some(Box::new(RangeQuery::new(
+                RangeBound::Included(term.clone()),
+                RangeBound::Included(term),
             )));
         }
         return None;
@@ -167,20 +214,20 @@ fn plan_field(fields: &Fields, field: &str, test: &Test) -> Option<Box<dyn Query
     };
     match test {
         Test::Equals(value) => {
+            // A string equal to the value holds its words; a number equal to it holds the
+            // words of the number's own rendering.
             let words = tokens(value);
-            let text = if words.is_empty() {
+            let as_text = if words.is_empty() {
                 None
             } else {
                 text_terms(&words)
             };
-            let typed = typed_term(fields, field, value.trim());
-            match (text, typed) {
-                (Some(text), Some(typed)) => or(Some(text), Some(typed)),
-                // A value with no words: only a typed value can narrow, and only if the
-                // value is nothing else.
-                (None, Some(typed)) if words.is_empty() => Some(typed),
-                (Some(text), None) => Some(text),
-                _ => None,
+            match number_words(value.trim()) {
+                NumberWords::NotANumber => as_text,
+                NumberWords::Words(number) if !number.is_empty() => {
+                    or(as_text, text_terms(&number))
+                }
+                NumberWords::Words(_) | NumberWords::Unknown => None,
             }
         }
         Test::Phrase(words) => text_terms(words),
@@ -196,26 +243,36 @@ fn plan_field(fields: &Fields, field: &str, test: &Test) -> Option<Box<dyn Query
     }
 }
 
-/// The term of a number or boolean JSON value equal to `value`, if it reads as one.
-fn typed_term(fields: &Fields, field: &str, value: &str) -> Option<Box<dyn Query>> {
-    let mut term = Term::from_field_json_path(fields.json, field, true);
-    if let Ok(n) = value.parse::<i64>() {
-        term.append_type_and_fast_value(n);
-    } else if let Ok(f) = value.parse::<f64>() {
-        if !f.is_finite() {
-            return None;
-        }
-        if f.fract() == 0.0 && f.abs() < 9.0e15 {
-            term.append_type_and_fast_value(f as i64);
-        } else {
-            term.append_type_and_fast_value(f);
-        }
-    } else if value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false") {
-        term.append_type_and_fast_value(value.eq_ignore_ascii_case("true"));
-    } else {
-        return None;
+/// Which words a number equal to a value holds, as the evaluator compares numbers.
+enum NumberWords {
+    /// The value is no number: no number equals it.
+    NotANumber,
+    /// Every number equal to the value holds these words.
+    Words(Vec<String>),
+    /// Numbers equal to it may be written in ways not worked out here.
+    Unknown,
+}
+
+fn number_words(value: &str) -> NumberWords {
+    let Ok(f) = value.parse::<f64>() else {
+        return NumberWords::NotANumber;
+    };
+    if !f.is_finite() {
+        // No JSON number is infinite or NaN.
+        return NumberWords::NotANumber;
     }
-    Some(Box::new(TermQuery::new(term, IndexRecordOption::Basic)))
+    if f.fract() == 0.0 && f.abs() < 1.0e15 {
+        // An integer is written as itself, an integral float as itself plus ".0".
+        NumberWords::Words(tokens(&format!("{}", f as i64)))
+    } else if f.fract() != 0.0 {
+        // A float with a fraction is written the one shortest way.
+        match serde_json::Number::from_f64(f) {
+            Some(n) => NumberWords::Words(tokens(&n.to_string())),
+            None => NumberWords::Unknown,
+        }
+    } else {
+        NumberWords::Unknown
+    }
 }
 
 /// Words of a wildcard pattern that every matching value must hold whole: words of the
@@ -262,7 +319,33 @@ fn complete_words(pattern: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::complete_words;
+    use super::{NumberWords, complete_words, number_words};
+
+    #[test]
+    fn numbers_are_found_by_the_words_of_their_rendering() {
+        let words = |v: &str| match number_words(v) {
+            NumberWords::Words(w) => Some(w),
+            NumberWords::NotANumber | NumberWords::Unknown => None,
+        };
+        assert_eq!(words("4688"), Some(vec!["4688".to_owned()]));
+        assert_eq!(words("4688.0"), Some(vec!["4688".to_owned()]));
+        assert_eq!(words("-12"), Some(vec!["12".to_owned()]));
+        assert_eq!(words("3.50"), Some(vec!["3".to_owned(), "5".to_owned()]));
+        assert!(matches!(number_words("whoami"), NumberWords::NotANumber));
+        assert!(matches!(number_words("NaN"), NumberWords::NotANumber));
+        assert!(matches!(
+            number_words("-9214364837600034816"),
+            NumberWords::Unknown
+        ));
+        // The renderings the plan relies on.
+        for (n, text) in [
+            (4688.0, "4688.0"),
+            (1.0e14, "100000000000000.0"),
+            (3.5, "3.5"),
+        ] {
+            assert_eq!(serde_json::Number::from_f64(n).unwrap().to_string(), text);
+        }
+    }
 
     #[test]
     fn complete_words_skip_partial_ones() {

@@ -1,12 +1,22 @@
 //! The index schema of one partition and how an event becomes a document.
+//!
+//! One pass over the event's fields indexes them: every string, number and boolean is a
+//! text value tokenized under its path in one JSON field (flat `a.b` keys and nested
+//! objects index alike). Free text is planned over that same field, as any path holding
+//! the word ([`super::plan`]), so no word is indexed twice. Numbers are indexed as the text
+//! [`crate::query`] compares them with (`serde_json`'s rendering). The event id and event
+//! time are fast columns only (one value per document, no term in the dictionary); the
+//! log record is the one stored field.
 
-use serde_json::Value;
+use std::net::Ipv6Addr;
+
+use serde_json::Value as Json;
+use tantivy::schema::document::{ReferenceValue, ReferenceValueLeaf, Value};
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, JsonObjectOptions, STORED, STRING, Schema,
-    TextFieldIndexing, TextOptions,
+    FAST, Field, IndexRecordOption, JsonObjectOptions, STORED, Schema, TextFieldIndexing,
 };
 use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
-use tantivy::{Index, TantivyDocument};
+use tantivy::{Document, Index};
 use vigie_event::Event;
 
 use crate::model::event_time;
@@ -16,37 +26,40 @@ use crate::model::event_time;
 pub(crate) const TOKENIZER: &str = "vigie";
 /// Words this long or longer are not indexed (plans leave them out too).
 pub(crate) const MAX_TOKEN_BYTES: usize = 256;
+/// Name of the JSON field holding the event's fields.
+pub(crate) const JSON_FIELD: &str = "f";
+/// Name of the event-time column.
+pub(crate) const TIME_FIELD: &str = "t";
 
 /// The fields of a partition's schema.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Fields {
-    /// Event id (32 hex digits), the unique key.
+    /// Event id as a 128-bit fast column (tantivy's 128-bit column is its IP address
+    /// type): `@id:` lookups are a range on it.
     pub(crate) id: Field,
-    /// Event time, microseconds since the epoch (fast field for ranges and sorting).
+    /// Event time, microseconds since the epoch (fast column for ranges and sorting).
     pub(crate) time: Field,
     /// The event's log record, stored compressed: what a scan returns.
     pub(crate) raw: Field,
-    /// The original fields, indexed by path (flat and nested dotted names index alike).
+    /// The original fields, every value tokenized under its path.
     pub(crate) json: Field,
-    /// Every string and number of the event, for free text.
-    pub(crate) text: Field,
 }
 
 pub(crate) fn schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
-    let id = builder.add_text_field("id", STRING);
-    let time = builder.add_i64_field("t", INDEXED | FAST);
+    let id = builder.add_ip_addr_field("id", FAST);
+    let time = builder.add_i64_field(TIME_FIELD, FAST);
     let raw = builder.add_bytes_field("raw", STORED);
     let indexing = TextFieldIndexing::default()
         .set_tokenizer(TOKENIZER)
-        .set_index_option(IndexRecordOption::Basic);
+        .set_index_option(IndexRecordOption::Basic)
+        .set_fieldnorms(false);
     let json = builder.add_json_field(
-        "f",
+        JSON_FIELD,
         JsonObjectOptions::default()
-            .set_indexing_options(indexing.clone())
+            .set_indexing_options(indexing)
             .set_expand_dots_enabled(),
     );
-    let text = builder.add_text_field("x", TextOptions::default().set_indexing_options(indexing));
     (
         builder.build(),
         Fields {
@@ -54,7 +67,6 @@ pub(crate) fn schema() -> (Schema, Fields) {
             time,
             raw,
             json,
-            text,
         },
     )
 }
@@ -68,32 +80,111 @@ pub(crate) fn register_tokenizer(index: &Index) {
     index.tokenizers().register(TOKENIZER, analyzer);
 }
 
-/// The document of an event.
-pub(crate) fn document(fields: &Fields, event: &Event) -> TantivyDocument {
-    let mut doc = TantivyDocument::default();
-    doc.add_text(fields.id, event.id.to_string());
-    doc.add_i64(fields.time, event_time(event).as_microsecond());
-    doc.add_bytes(fields.raw, &event.to_record());
-    let object = Value::Object(event.fields.clone());
-    doc.add_field_value(fields.json, &object);
-    let mut text = String::new();
-    collect_text(&object, &mut text);
-    doc.add_text(fields.text, text);
-    doc
+/// The event id as the value of the id column.
+pub(crate) fn id_value(id: u128) -> Ipv6Addr {
+    Ipv6Addr::from(id)
 }
 
-fn collect_text(value: &Value, out: &mut String) {
+/// One event ready for the index writer. It owns what it indexes, so building it moves the
+/// event's fields instead of copying them.
+#[derive(Debug)]
+pub(crate) struct IndexDoc {
+    fields: Fields,
+    id: Ipv6Addr,
+    time: i64,
+    raw: Vec<u8>,
+    json: Json,
+}
+
+impl IndexDoc {
+    /// The document of `event`, whose log record is `record`.
+    pub(crate) fn new(fields: &Fields, event: Event, record: Vec<u8>) -> Self {
+        let time = event_time(&event).as_microsecond();
+        let mut json = Json::Object(event.fields);
+        numbers_as_text(&mut json);
+        Self {
+            fields: *fields,
+            id: id_value(event.id.0),
+            time,
+            raw: record,
+            json,
+        }
+    }
+}
+
+/// Replaces every number with its text, so it is tokenized like the evaluator reads it.
+fn numbers_as_text(value: &mut Json) {
     match value {
-        Value::String(s) => {
-            out.push_str(s);
-            out.push('\n');
+        Json::Number(n) => *value = Json::String(n.to_string()),
+        Json::Array(items) => items.iter_mut().for_each(numbers_as_text),
+        Json::Object(map) => map.values_mut().for_each(numbers_as_text),
+        Json::String(_) | Json::Null | Json::Bool(_) => {}
+    }
+}
+
+impl Document for IndexDoc {
+    type Value<'a> = DocValue<'a>;
+    type FieldsValuesIter<'a> = std::array::IntoIter<(Field, DocValue<'a>), 4>;
+
+    fn iter_fields_and_values(&self) -> Self::FieldsValuesIter<'_> {
+        [
+            (self.fields.id, DocValue::Ip(self.id)),
+            (self.fields.time, DocValue::I64(self.time)),
+            (self.fields.raw, DocValue::Bytes(&self.raw)),
+            (self.fields.json, DocValue::Json(&self.json)),
+        ]
+        .into_iter()
+    }
+}
+
+/// A value of an [`IndexDoc`], borrowed from it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum DocValue<'a> {
+    Ip(Ipv6Addr),
+    I64(i64),
+    Bytes(&'a [u8]),
+    /// A JSON value; scalars other than strings are presented as text.
+    Json(&'a Json),
+}
+
+/// The elements of a JSON array as document values.
+pub(crate) struct ArrayIter<'a>(std::slice::Iter<'a, Json>);
+
+impl<'a> Iterator for ArrayIter<'a> {
+    type Item = DocValue<'a>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(DocValue::Json)
+    }
+}
+
+/// The members of a JSON object as document values.
+pub(crate) struct ObjectIter<'a>(serde_json::map::Iter<'a>);
+
+impl<'a> Iterator for ObjectIter<'a> {
+    type Item = (&'a str, DocValue<'a>);
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|(k, v)| (k.as_str(), DocValue::Json(v)))
+    }
+}
+
+impl<'a> Value<'a> for DocValue<'a> {
+    type ArrayIter = ArrayIter<'a>;
+    type ObjectIter = ObjectIter<'a>;
+
+    fn as_value(&self) -> ReferenceValue<'a, Self> {
+        match *self {
+            DocValue::Ip(ip) => ReferenceValueLeaf::IpAddr(ip).into(),
+            DocValue::I64(v) => ReferenceValueLeaf::I64(v).into(),
+            DocValue::Bytes(bytes) => ReferenceValueLeaf::Bytes(bytes).into(),
+            DocValue::Json(json) => match json {
+                Json::String(text) => ReferenceValueLeaf::Str(text).into(),
+                Json::Bool(true) => ReferenceValueLeaf::Str("true").into(),
+                Json::Bool(false) => ReferenceValueLeaf::Str("false").into(),
+                // Numbers were turned into text when the document was built.
+                Json::Null | Json::Number(_) => ReferenceValueLeaf::Null.into(),
+                Json::Array(items) => ReferenceValue::Array(ArrayIter(items.iter())),
+                Json::Object(map) => ReferenceValue::Object(ObjectIter(map.iter())),
+            },
         }
-        Value::Number(n) => {
-            out.push_str(&n.to_string());
-            out.push('\n');
-        }
-        Value::Array(items) => items.iter().for_each(|v| collect_text(v, out)),
-        Value::Object(map) => map.values().for_each(|v| collect_text(v, out)),
-        Value::Null | Value::Bool(_) => {}
     }
 }
