@@ -82,6 +82,8 @@ pub async fn run(
         });
         rest = tail;
     }
+    // Native Windows and ECS names of a field find each other's events.
+    let filter = filter.map(|f| super::FieldAliases::windows().expand(&f));
     let mut result = HuntResult::default();
     let max_rows = if options.max_rows == 0 {
         10_000

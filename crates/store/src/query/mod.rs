@@ -1,12 +1,15 @@
 //! The hunting query language: parsing ([`parse`]), meaning ([`Expr::matches`]) and the
-//! pipe stages run over matching events ([`run`]). The language is documented for users
-//! in `docs/hunting.md`.
+//! pipe stages run over matching events ([`run`]), with field names in both native Windows
+//! and ECS naming ([`FieldAliases`]). The language is documented for users in
+//! `docs/hunting.md`.
 
+mod alias;
 mod ast;
 mod eval;
 mod exec;
 mod parse;
 
+pub use alias::FieldAliases;
 pub use ast::{Agg, AggFunc, Bound, Cmp, Expr, Pattern, Query, Stage, Test};
 pub use eval::Subject;
 pub use exec::{HuntOptions, HuntResult, TenantNames, event_row, run};
