@@ -41,6 +41,9 @@ pub(crate) struct Args {
     /// Directory for the database (default: a temporary directory, removed afterwards).
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Render on the database a previous run left in `--dir` instead of filling a new one.
+    #[arg(long, requires = "dir")]
+    reuse: bool,
 }
 
 const PASSWORD: &str = "benchmark password 1";
@@ -82,32 +85,54 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     std::fs::create_dir_all(&dir)?;
     let path = dir.join("bench-ui.sqlite");
+    let exists = std::fs::metadata(&path).is_ok();
     anyhow::ensure!(
-        std::fs::metadata(&path).is_err(),
-        "{} exists; give an empty --dir",
+        args.reuse || !exists,
+        "{} exists; give an empty --dir, or --reuse to render on it",
+        path.display()
+    );
+    anyhow::ensure!(
+        !args.reuse || exists,
+        "--reuse: no {} from a previous run",
         path.display()
     );
     let alerts = args.alerts.unwrap_or(args.incidents.saturating_mul(10));
     let store = Arc::new(SqliteStore::open(&path).await?);
-    println!(
-        "filling {} tenants, {} incidents, {} alerts in {} ...",
-        args.tenants,
-        args.incidents,
-        alerts,
-        path.display()
-    );
-    let started = Instant::now();
-    let tenants = store
-        .fill_for_benchmark(BenchFill {
-            tenants: args.tenants,
-            incidents: args.incidents,
-            alerts,
-        })
-        .await?;
-    println!("filled in {:.1} s", started.elapsed().as_secs_f64());
-
     let access = Access::new(store.clone());
     let platform = access.operator_scope();
+    if args.reuse {
+        println!("reusing {}", path.display());
+    } else {
+        println!(
+            "filling {} tenants, {} incidents, {} alerts in {} ...",
+            args.tenants,
+            args.incidents,
+            alerts,
+            path.display()
+        );
+        let started = Instant::now();
+        store
+            .fill_for_benchmark(BenchFill {
+                tenants: args.tenants,
+                incidents: args.incidents,
+                alerts,
+            })
+            .await?;
+        println!("filled in {:.1} s", started.elapsed().as_secs_f64());
+    }
+    let tenants: Vec<_> = store
+        .list_tenants(&platform)
+        .await?
+        .into_iter()
+        .filter(|t| t.slug.as_str().starts_with("bench-"))
+        .map(|t| t.id)
+        .collect();
+    anyhow::ensure!(
+        !tenants.is_empty(),
+        "no benchmark tenants in {}",
+        path.display()
+    );
+    let fresh = store.list_users(&platform).await?.is_empty();
     for (name, role, assigned) in [
         ("bench-admin", Role::PlatformAdmin, vec![]),
         (
@@ -117,6 +142,9 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
         ),
         ("bench-client", Role::TenantUser, vec![tenants[0]]),
     ] {
+        if !fresh {
+            break;
+        }
         store
             .add_user(
                 &Actor::operator(),
@@ -217,7 +245,11 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
         ("administration", "/ui/admin".into(), 0),
         ("SLA contract form", format!("/ui/admin/sla/{slug}"), 0),
         ("portal: incident list (client)", "/ui/incidents".into(), 2),
-        ("portal: incident page (client)", format!("/ui/incidents/{incident}"), 2),
+        (
+            "portal: incident page (client)",
+            format!("/ui/incidents/{incident}"),
+            2,
+        ),
         ("portal: SLA figures (client)", "/ui/sla".into(), 2),
     ];
     let samples = args.samples.max(1);

@@ -363,3 +363,4 @@ nav-users = Benutzer
 admin-edit = Ändern
 admin-edit-named = Rolle oder Mandanten von { $name } ändern
 admin-user-title = Benutzer { $name }
+sla-period = Zeitraum

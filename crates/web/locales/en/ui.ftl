@@ -363,3 +363,4 @@ nav-users = Users
 admin-edit = Change
 admin-edit-named = Change the role or tenants of { $name }
 admin-user-title = User { $name }
+sla-period = Period

@@ -363,3 +363,4 @@ nav-users = Utilisateurs
 admin-edit = Modifier
 admin-edit-named = Modifier le rôle ou les clients de { $name }
 admin-user-title = Utilisateur { $name }
+sla-period = Période

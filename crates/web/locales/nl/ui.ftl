@@ -363,3 +363,4 @@ nav-users = Gebruikers
 admin-edit = Wijzigen
 admin-edit-named = De rol of klanten van { $name } wijzigen
 admin-user-title = Gebruiker { $name }
+sla-period = Periode

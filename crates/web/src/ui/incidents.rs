@@ -726,15 +726,37 @@ pub async fn update(
     }
 }
 
-/// `GET /ui/sla`: MTTA/MTTR and breaches per tenant and severity over 90 days, for the
-/// viewer's tenants (a client contact sees its own figures).
-pub async fn sla(State(state): State<AppState>, viewer: Viewer) -> Response {
+/// The periods the SLA page offers, in days; the first is the default.
+const SLA_PERIODS: [i64; 4] = [30, 7, 90, 365];
+
+/// `GET /ui/sla?days=N`: MTTA/MTTR and breaches per tenant and severity over the last 30
+/// days (or 7, 90, 365), for the viewer's tenants (a client contact sees its own figures).
+pub async fn sla(State(state): State<AppState>, viewer: Viewer, uri: Uri) -> Response {
     if let Err(r) = viewer.require(&state, Permission::ReadDesk, "sla").await {
         return r;
     }
     let cat = viewer.cat();
+    let q = query(&uri);
+    let days = match q.value("days") {
+        None => SLA_PERIODS[0],
+        Some(text) => match text.parse::<i64>().ok().filter(|d| SLA_PERIODS.contains(d)) {
+            Some(d) => d,
+            None => {
+                return viewer.error(
+                    StatusCode::BAD_REQUEST,
+                    &cat.tr(
+                        "error-bad-field",
+                        &[
+                            ("value", text.to_owned().into()),
+                            ("field", cat.t("sla-period").into()),
+                        ],
+                    ),
+                );
+            }
+        },
+    };
     let since = Timestamp::now()
-        .checked_sub(SignedDuration::from_hours(24 * 90))
+        .checked_sub(SignedDuration::from_hours(24 * days))
         .unwrap_or(Timestamp::UNIX_EPOCH);
     let rows = match state
         .store()
@@ -755,8 +777,20 @@ pub async fn sla(State(state): State<AppState>, viewer: Viewer) -> Response {
             .find(|t| t.id == id)
             .map_or_else(|| format!("#{}", id.0), |t| t.slug.to_string())
     };
+    let periods: Vec<(String, String)> = SLA_PERIODS
+        .iter()
+        .map(|d| (d.to_string(), cat.tr("span-days", &[("n", (*d).into())])))
+        .collect();
     let mut body = format!(
-        "<p>{}</p>",
+        r#"<form class="filters" method="get" action="/ui/sla">{}<button type="submit">{}</button></form><p>{}</p>"#,
+        select(
+            "sla-days",
+            "days",
+            &cat.t("sla-period"),
+            &periods,
+            &days.to_string()
+        ),
+        esc(&cat.t("filter-apply")),
         esc(&cat.tr("sla-since", &[("since", cat.datetime(since).into())]))
     );
     if rows.is_empty() {
