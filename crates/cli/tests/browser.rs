@@ -3,8 +3,12 @@
 //! `tests/browser/driver.py`. An analyst logs in, triages an alert into an incident, comments,
 //! changes it, switches to Dutch, French and German; the queue refreshes without a reload;
 //! a client contact of another tenant sees only its own incidents and gets "not found" for
-//! the other one's URL. Screenshots of the main pages in each language are kept in
-//! `$CARGO_TARGET_TMPDIR/browser-screenshots/`.
+//! the other one's URL. A platform administrator creates a tenant, a token (secret shown
+//! once), an SLA contract and a suppression, saves a queue view, hunts, and gets its language
+//! back at the next login on a browser without cookies; the session cookies are HttpOnly,
+//! Secure and SameSite=Strict as the browser stores them, and a form posted by another site
+//! or another origin changes nothing. Screenshots of the main pages in each language are
+//! kept in `$CARGO_TARGET_TMPDIR/browser-screenshots/`.
 //!
 //! When Chromium, its driver or Selenium cannot be found or installed, the test writes
 //! `name: reason` to the file named by `VIGIE_SKIP_LOG` and returns (reported as skipped by
@@ -225,6 +229,18 @@ fn analyst_and_client_contact_in_chromium() {
         ],
         Some(&password_line),
     );
+    cli(
+        data,
+        &[
+            "user",
+            "add",
+            "pat",
+            "--role",
+            "platform_admin",
+            "--password-stdin",
+        ],
+        Some(&password_line),
+    );
     let token = |owner: &[&str], scope: &str| {
         let mut args = vec!["token", "create", "--scope", scope];
         args.extend_from_slice(owner);
@@ -304,6 +320,13 @@ fn analyst_and_client_contact_in_chromium() {
         "{seen}"
     );
     assert_ne!(seen["incident_a"], seen["incident_b"]);
+    assert_eq!(
+        seen["session_cookie"],
+        serde_json::json!({"httpOnly": true, "secure": true, "sameSite": "Strict"}),
+        "{seen}"
+    );
+    assert_eq!(seen["restored_lang"], "de", "{seen}");
+    assert!(seen["hunt_rows"].as_u64().unwrap() >= 2, "{seen}");
     for name in [
         "en-alert-queue",
         "en-alert",
@@ -317,7 +340,23 @@ fn analyst_and_client_contact_in_chromium() {
         "en-portal-incidents",
         "en-portal-not-found",
         "nl-portal-incident",
-    ] {
+        "en-cross-origin-refused",
+        "en-admin-token-created",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .chain(["fr", "nl", "de", "en"].into_iter().flat_map(|lang| {
+        [
+            "dashboard",
+            "alert-queue-views",
+            "hunt",
+            "hunt-timechart",
+            "detection",
+            "admin",
+            "sla-contract",
+        ]
+        .map(|page| format!("{lang}-{page}"))
+    })) {
         let png = std::fs::read(shots.join(format!("{name}.png"))).unwrap();
         assert!(
             png.starts_with(b"\x89PNG") && png.len() > 10_000,

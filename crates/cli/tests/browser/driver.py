@@ -6,17 +6,20 @@ the tenants, users and alerts, and passes everything in environment variables:
   VIGIE_CHROMIUM     the chromium binary
   VIGIE_CHROMEDRIVER the chromedriver binary
   VIGIE_SHOTS        directory for the screenshots
-  VIGIE_PASSWORD     the password of both users (ana: analyst of ville-a and cpas-b;
-                     bert: client contact of cpas-b)
+  VIGIE_PASSWORD     the password of every user (ana: analyst of ville-a and cpas-b;
+                     bert: client contact of cpas-b; pat: platform administrator)
   VIGIE_INGEST_B     an ingest token of cpas-b, to send an event while the queue is open
 
 Prints one JSON line with what it saw; exits non-zero (with the reason) on the first failed
 check.
 """
 
+import http.server
 import json
 import os
 import sys
+import tempfile
+import threading
 import time
 import urllib.request
 
@@ -268,11 +271,180 @@ def client(driver):
     logout(driver)
 
 
+def session_cookie_attributes(driver):
+    # As the browser stores them: HttpOnly (no script reads them), Secure, SameSite=Strict.
+    cookies = {c["name"]: c for c in driver.get_cookies()}
+    for name in ["__Host-vigie_session", "__Host-vigie_csrf"]:
+        check(name in cookies, "no %s cookie: %r" % (name, sorted(cookies)))
+        c = cookies[name]
+        check(c.get("httpOnly") is True, name + " is not HttpOnly")
+        check(c.get("secure") is True, name + " is not Secure")
+        check(c.get("sameSite") == "Strict", name + " SameSite is %r" % c.get("sameSite"))
+        check(c.get("path") == "/", name + " path is %r" % c.get("path"))
+    visible = driver.execute_script("return document.cookie")
+    check("vigie_session" not in visible and "vigie_csrf" not in visible,
+          "a script can read the session: %r" % visible)
+    seen["session_cookie"] = {
+        k: cookies["__Host-vigie_session"].get(k) for k in ["httpOnly", "secure", "sameSite"]
+    }
+    return cookies["__Host-vigie_csrf"]["value"]
+
+
+class OtherSite:
+    """A page of another origin that posts a form to vigie as soon as it loads."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp()
+        handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(
+            *a, directory=self.dir, **k
+        )
+        http.server.SimpleHTTPRequestHandler.log_message = lambda *a: None
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def page(self, name, action, fields):
+        inputs = "".join(
+            '<input type="hidden" name="%s" value="%s">' % (k, v) for k, v in fields.items()
+        )
+        with open(os.path.join(self.dir, name), "w") as f:
+            f.write(
+                '<!doctype html><form id="f" method="post" action="%s">%s</form>'
+                "<script>document.getElementById('f').submit()</script>" % (action, inputs)
+            )
+
+    def stop(self):
+        self.server.shutdown()
+
+
+def cross_site_posts(driver, csrf):
+    # Another site posts the tenant-creation form with the right CSRF token (as if it had
+    # leaked): from localhost (another site) the Strict cookie is not sent, so the post meets
+    # the login form; from 127.0.0.1 on another port (same site, another origin) the cookie is
+    # sent but the Origin check refuses it. The tenant is never created.
+    other = OtherSite()
+    try:
+        action = BASE + "/ui/admin/tenants"
+        fields = {"csrf": csrf, "slug": "forged-x", "name": "Forged"}
+        other.page("cross-site.html", action, fields)
+        driver.get("http://localhost:%d/cross-site.html" % other.port)
+        WebDriverWait(driver, 15).until(lambda d: BASE in d.current_url)
+        seen["cross_site_landed"] = driver.current_url[len(BASE):]
+        check("/ui/login" in driver.current_url or h1(driver) == "Not allowed",
+              "cross-site post reached: " + driver.current_url + " " + h1(driver))
+        other.page("same-site.html", action, fields)
+        driver.get("http://127.0.0.1:%d/same-site.html" % other.port)
+        WebDriverWait(driver, 15).until(lambda d: BASE in d.current_url)
+        check(h1(driver) == "Not allowed", "other-origin post: " + h1(driver))
+        shot(driver, "en-cross-origin-refused")
+    finally:
+        other.stop()
+    driver.get(BASE + "/ui/admin")
+    check("forged-x" not in driver.page_source, "a forged post created a tenant")
+
+
+def new_pages(driver):
+    driver.get_log("browser")  # the client's expected "not found" answers
+    login(driver, "pat", "/ui/admin")
+    switch(driver, "en")  # the browser kept the Dutch of the previous user
+    csrf = session_cookie_attributes(driver)
+    cross_site_posts(driver, csrf)
+    driver.get_log("browser")  # the refused post's expected 403
+
+    # A tenant, a token (its secret shown once), an SLA contract, a suppression.
+    driver.get(BASE + "/ui/admin")
+    driver.find_element(By.ID, "t-slug").send_keys("zone-c")
+    driver.find_element(By.ID, "t-name").send_keys("Zone de police C")
+    driver.find_element(By.CSS_SELECTOR, 'form[action="/ui/admin/tenants"] button').click()
+    WebDriverWait(driver, 15).until(lambda d: "zone-c" in d.find_element(By.TAG_NAME, "main").text)
+    driver.find_element(By.ID, "k-label").send_keys("Firewall relay")
+    Select(driver.find_element(By.ID, "k-owner")).select_by_value("zone-c")
+    driver.find_element(By.CSS_SELECTOR, 'form[action="/ui/admin/tokens"] button').click()
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "secret"))
+    secret = driver.find_element(By.ID, "secret").get_attribute("value")
+    check(secret.startswith("vgt_") and len(secret) == 68, "token secret shown: %r" % secret)
+    shot(driver, "en-admin-token-created")
+    driver.get(BASE + "/ui/admin")
+    check(secret not in driver.page_source, "the secret is shown again")
+    driver.get(BASE + "/ui/admin/sla/ville-a")
+    Select(driver.find_element(By.ID, "calendar")).select_by_value("business")
+    driver.find_element(By.NAME, "ack_critical").send_keys("15")
+    driver.find_element(By.NAME, "resolve_critical").send_keys("240")
+    driver.find_element(By.CSS_SELECTOR, "form.change button").click()
+    WebDriverWait(driver, 15).until(lambda d: d.current_url.endswith("/ui/admin"))
+    check("Business hours" in driver.find_element(By.TAG_NAME, "main").text, "SLA not shown")
+    driver.get(BASE + "/ui/detection")
+    Select(driver.find_element(By.ID, "s-tenant")).select_by_value("ville-a")
+    driver.find_element(By.ID, "s-rule").send_keys("5f1f2b50-3d0f-4c34-9d8b-7c1a0f0e1a01")
+    driver.find_element(By.ID, "s-reason").send_keys("Nightly backup job")
+    driver.find_element(By.CSS_SELECTOR, 'form[action="/ui/detection/suppressions"] button').click()
+    WebDriverWait(driver, 15).until(
+        lambda d: "Nightly backup job" in d.find_element(By.TAG_NAME, "main").text
+    )
+    # A saved view of the queue.
+    driver.get(BASE + "/ui/alerts?status=any&tenant=ville-a")
+    driver.find_element(By.ID, "view-name").send_keys("Ville A, everything")
+    driver.find_element(By.CSS_SELECTOR, 'form[action="/ui/alerts/views"] button').click()
+    WebDriverWait(driver, 15).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "ul.views a[aria-current]")
+    )
+
+    # The store indexes the log on its own and may lag: wait until the hunt finds the events.
+    def hunted(d):
+        d.get(BASE + "/ui/hunt?q=vigie_test%3Amarker&from=-24h")
+        return len(d.find_elements(By.CSS_SELECTOR, "table.hunt-rows tbody tr")) >= 2
+    WebDriverWait(driver, 45, poll_frequency=1).until(hunted)
+
+    # The new pages in each language; the charts are SVG with their accessible names.
+    pages = [
+        ("dashboard", "/ui/"),
+        ("alert-queue-views", "/ui/alerts?status=any"),
+        ("hunt", "/ui/hunt?q=vigie_test%3Amarker&from=-24h"),
+        ("hunt-timechart", "/ui/hunt?q=vigie_test%3Amarker+%7C+timechart+span%3D15m+count()+by+%40tenant&from=-6h"),
+        ("detection", "/ui/detection"),
+        ("admin", "/ui/admin"),
+        ("sla-contract", "/ui/admin/sla/ville-a"),
+    ]
+    for tag in ["fr", "nl", "de", "en"]:
+        switch(driver, tag)
+        for name, path in pages:
+            driver.get(BASE + path)
+            check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == tag,
+                  "%s in %s" % (path, tag))
+            check("{" + "hunt-" not in driver.page_source, "missing message on " + path)
+            shot(driver, "%s-%s" % (tag, name))
+        driver.get(BASE + "/ui/")
+        svg = driver.find_element(By.CSS_SELECTOR, "svg.chart")
+        check(svg.get_attribute("role") == "img", "dashboard chart role")
+        check(driver.find_element(By.ID, "alerts-hour-title").get_attribute("textContent"),
+              "dashboard chart without a title")
+    driver.get(BASE + "/ui/hunt?q=vigie_test%3Amarker&from=-24h")
+    rows = driver.find_elements(By.CSS_SELECTOR, "table.hunt-rows tbody tr")
+    check(len(rows) >= 2, "hunt rows: %d" % len(rows))
+    check(driver.find_elements(By.CSS_SELECTOR, "#hunt-chart-title"), "hunt chart missing")
+    seen["hunt_rows"] = len(rows)
+
+    # The language is kept per user: chosen here, restored at the next login on a browser
+    # that has no cookie at all.
+    switch(driver, "de")
+    logout(driver)
+    driver.delete_all_cookies()
+    login(driver, "pat", "/ui/")
+    check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "de",
+          "the language did not come back at login")
+    seen["restored_lang"] = "de"
+    switch(driver, "en")
+    errors = csp_errors(driver)
+    check(not errors, "browser console errors: %r" % errors)
+    logout(driver)
+
+
 def main():
     driver = browser()
     try:
         analyst(driver)
         client(driver)
+        new_pages(driver)
     except Exception as error:  # report which check failed, with where the browser was
         print("FAILED at %s: %s" % (driver.current_url, error), file=sys.stderr)
         try:

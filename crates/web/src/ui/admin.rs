@@ -186,7 +186,7 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
     body.push_str("</tbody></table>");
     if platform_admin && platform_wide(&viewer) {
         body.push_str(&format!(
-            r#"<h3 id="new-tenant-h">{title}</h3><form method="post" action="/ui/admin/tenants" class="inline" aria-labelledby="new-tenant-h">{csrf}<label for="t-slug">{slug}</label><input id="t-slug" name="slug" required pattern="[a-z0-9][a-z0-9-]{{1,62}}" aria-describedby="t-slug-help"><label for="t-name">{name}</label><input id="t-name" name="name" required><button type="submit">{create}</button></form><p id="t-slug-help" class="note">{help}</p>"#,
+            r#"<h3 id="new-tenant-h">{title}</h3><form method="post" action="/ui/admin/tenants" class="inline" aria-labelledby="new-tenant-h">{csrf}<label for="t-slug">{slug}</label><input id="t-slug" name="slug" required pattern="[a-z0-9][a-z0-9\-]{{1,62}}" aria-describedby="t-slug-help"><label for="t-name">{name}</label><input id="t-name" name="name" required><button type="submit">{create}</button></form><p id="t-slug-help" class="note">{help}</p>"#,
             title = esc(&cat.t("admin-new-tenant")),
             slug = esc(&cat.t("col-slug")),
             name = esc(&cat.t("col-name")),
