@@ -195,17 +195,18 @@ impl Jobs {
             .collect()
     }
 
-    /// Cancels job `id` of `owner`; false if there is no such job.
-    pub fn cancel(&self, owner: &str, id: u64) -> bool {
-        let Ok(guard) = self.inner.lock() else {
-            return false;
-        };
-        match guard.1.iter().find(|j| j.id == id && j.owner == owner) {
-            Some(job) => {
-                job.control.cancel();
-                true
-            }
-            None => false,
+    /// Cancels job `id` of `owner`: `None` if there is no such job, `Some(false)` if it had
+    /// already ended (its state stays), `Some(true)` if it was running and will stop at its
+    /// next batch.
+    pub fn cancel(&self, owner: &str, id: u64) -> Option<bool> {
+        let guard = self.inner.lock().ok()?;
+        let job = guard.1.iter().find(|j| j.id == id && j.owner == owner)?;
+        let state = job.state.lock().unwrap_or_else(|e| e.into_inner());
+        if *state == JobState::Running {
+            job.control.cancel();
+            Some(true)
+        } else {
+            Some(false)
         }
     }
 }

@@ -406,7 +406,8 @@ pub async fn get_job(
     Ok(Json(job).into_response())
 }
 
-/// Handler of `DELETE /api/v1/jobs/{id}`: cancels a running job.
+/// Handler of `DELETE /api/v1/jobs/{id}`: cancels a running job (`202`); a job that has
+/// already ended answers `409` and keeps its state.
 pub async fn cancel_job(
     ext: MaybeHunting,
     auth: Auth,
@@ -414,9 +415,11 @@ pub async fn cancel_job(
 ) -> Result<Response, ApiError> {
     let hunting = hunting(ext)?;
     auth.require(&[TokenKind::Read, TokenKind::Admin])?;
-    if hunting.jobs.cancel(&owner(&auth), id) {
-        Ok(StatusCode::ACCEPTED.into_response())
-    } else {
-        Err(ApiError::NotFound(format!("no job {id} of yours")))
+    match hunting.jobs.cancel(&owner(&auth), id) {
+        Some(true) => Ok(StatusCode::ACCEPTED.into_response()),
+        Some(false) => Err(ApiError::Conflict(format!(
+            "job {id} has already ended; its state and result stay"
+        ))),
+        None => Err(ApiError::NotFound(format!("no job {id} of yours"))),
     }
 }
