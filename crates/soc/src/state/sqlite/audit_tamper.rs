@@ -17,10 +17,11 @@ use crate::access::Access;
 use crate::audit::{self, AuditEntry, AuditRecord, Checkpoint, VerifyReport};
 use crate::desk::{
     Actor, AlertAction, IncidentPatch, IncidentStatus, NewIncident, NewSuppression, NewUser,
+    UserAuthority, UserPatch,
 };
 use crate::sla::{Calendar, SlaContract, Target};
-use crate::state::{Role, StateStore};
-use crate::token::{TokenKind, TokenOwner};
+use crate::state::{Permission, Role, StateStore};
+use crate::token::{NewUserToken, TokenKind, TokenOwner};
 
 const PASSWORD: &str = "a long enough password";
 
@@ -187,6 +188,38 @@ async fn populated(dir: &Path) -> (PathBuf, SigningKey, Vec<Checkpoint>, BTreeSe
         )
         .await
         .unwrap();
+    // A user's own token, created and revoked; a role change and a password reset.
+    let own = store
+        .create_user_token(
+            &ana,
+            user.id,
+            &NewUserToken {
+                label: "ci".into(),
+                permissions: vec![Permission::ReadDesk],
+                tenants: None,
+                expires_at: None,
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .revoke_user_token(&ana, user.id, own.token.id)
+        .await
+        .unwrap();
+    store
+        .update_user(
+            &op,
+            &all,
+            UserAuthority::All,
+            user.id,
+            &UserPatch {
+                role: Some(Role::SocLead),
+                password: Some("another long password".into()),
+                ..UserPatch::default()
+            },
+        )
+        .await
+        .unwrap();
     store
         .set_user_disabled(&op, &all, user.id, true)
         .await
@@ -253,6 +286,9 @@ async fn every_mutation_class_is_detected_on_a_copy_of_the_file() {
         "token.revoke",
         "user.create",
         "user.disable",
+        "user.update",
+        "user_token.create",
+        "user_token.revoke",
         "login.success",
         "login.failure",
         "suppression.create",
