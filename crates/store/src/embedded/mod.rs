@@ -241,7 +241,16 @@ impl Inner {
                 ..IndexSettings::default()
             })
             .open_or_create(directory)
-            .map_err(|e| StoreError::index(path, e))?;
+            .map_err(|e| match e {
+                tantivy::TantivyError::SchemaError(_) => StoreError::Corrupt {
+                    path: path.to_owned(),
+                    message: "this partition was written by an earlier vigie in a format \
+                              this one cannot read; move it out of the store directory (its \
+                              events can no longer be searched here)"
+                        .to_owned(),
+                },
+                e => StoreError::index(path, e),
+            })?;
         schema::register_tokenizer(&index);
         Ok(index)
     }
