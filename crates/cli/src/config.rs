@@ -222,11 +222,17 @@ impl Nis2Config {
 pub(crate) struct PipelineConfig {
     /// Most log records handled per detection step. Default 1000.
     pub batch_size: u64,
+    /// Alerts of one tenant, rule and group key whose events arrive within this many seconds
+    /// of the last one fold into one alert with a count (sliding). 1 to 86400, default 900.
+    pub dedup_window_seconds: u64,
 }
 
 impl Default for PipelineConfig {
     fn default() -> Self {
-        Self { batch_size: 1000 }
+        Self {
+            batch_size: 1000,
+            dedup_window_seconds: 900,
+        }
     }
 }
 
@@ -701,6 +707,15 @@ impl VigieConfig {
                 format!(
                     "{} is not between 1 and 60 (the window in which a truncated audit tail goes unnoticed)",
                     self.audit.checkpoint_seconds
+                ),
+            );
+        }
+        if !(1..=86_400).contains(&self.pipeline.dedup_window_seconds) {
+            bad(
+                "[pipeline] dedup_window_seconds",
+                format!(
+                    "{} is not between 1 and 86400",
+                    self.pipeline.dedup_window_seconds
                 ),
             );
         }

@@ -55,6 +55,11 @@ struct Server {
 
 impl Server {
     fn start(data: &Path) -> Server {
+        Self::start_with(data, &[])
+    }
+
+    /// Starts `vigie` with extra global arguments (e.g. `--config FILE`).
+    fn start_with(data: &Path, extra: &[&str]) -> Server {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -64,6 +69,7 @@ impl Server {
         let mut child = Command::new(BIN)
             .arg("--data-dir")
             .arg(data)
+            .args(extra)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .arg("--rules")
             .arg(rules)
@@ -584,4 +590,69 @@ fn user_tokens_and_tenant_admins_through_the_binary() {
     server.stop();
     let out = cli_ok(&data, &["audit", "verify"], None);
     assert!(out.contains("intact"), "{out}");
+}
+
+/// `[pipeline] dedup_window_seconds`: checked by `config check`, and applied: hits more than
+/// the window apart are separate alerts.
+#[test]
+fn the_dedup_window_is_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = dir.path().join("vigie.toml");
+    std::fs::write(
+        &config,
+        "version = 1\n[pipeline]\ndedup_window_seconds = 0\n",
+    )
+    .unwrap();
+    let config_arg = config.to_str().unwrap();
+    let out = cli(&data, &["--config", config_arg, "config", "check"], None);
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("[pipeline] dedup_window_seconds"), "{text}");
+    std::fs::write(
+        &config,
+        "version = 1\n[pipeline]\ndedup_window_seconds = 1\n",
+    )
+    .unwrap();
+    cli_ok(&data, &["--config", config_arg, "config", "check"], None);
+    cli_ok(&data, &["tenant", "add", "zone-a"], None);
+    let ingest = create_token(&data, "zone-a", "ingest");
+    let read = create_token(&data, "zone-a", "read");
+    let server = Server::start_with(&data, &["--config", config_arg]);
+    let client = Client::new();
+    let base = server.base.clone();
+    let send = |body: String| {
+        let r = client
+            .post(format!("{base}/api/v1/ingest"))
+            .bearer_auth(&ingest)
+            .body(body)
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+    };
+    let counts = || -> Vec<i64> {
+        let body: Value = client
+            .get(format!("{base}/api/v1/alerts"))
+            .bearer_auth(&read)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let mut v: Vec<i64> = body["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["count"].as_i64().unwrap())
+            .collect();
+        v.sort();
+        v
+    };
+    send(whoami_on("ws-1", 2));
+    wait_for("the first alert", || (counts() == vec![2]).then_some(()));
+    std::thread::sleep(Duration::from_millis(2200));
+    send(whoami_on("ws-1", 1));
+    wait_for("a second alert after the window", || {
+        (counts() == vec![1, 2]).then_some(())
+    });
+    server.stop();
 }

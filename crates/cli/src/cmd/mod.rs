@@ -58,7 +58,10 @@ pub(crate) async fn open_state(config: &VigieConfig) -> anyhow::Result<Arc<Sqlit
     let path = config.data_dir.join("state.sqlite");
     let store = SqliteStore::open(&path)
         .await
-        .with_context(|| format!("cannot open the state database {}", path.display()))?;
+        .with_context(|| format!("cannot open the state database {}", path.display()))?
+        .with_dedup_window(std::time::Duration::from_secs(
+            config.pipeline.dedup_window_seconds,
+        ));
     Ok(Arc::new(store))
 }
 
