@@ -16,9 +16,11 @@ use std::time::Duration;
 use jiff::Timestamp;
 use vigie_event::{EventId, Severity, TenantId, TenantScope, TenantSlug};
 
+use crate::desk::{Actor, NewUser, User, UserAuthority, UserPatch};
+use crate::token::{self, NewUserToken};
 use crate::{
-    Access, AlertFilter, AuthError, NewAlert, Page, Role, RuleStatus, SocError, StateStore, Tenant,
-    TokenKind, TokenOwner, alert_id,
+    Access, AlertFilter, AuthError, NewAlert, Page, Permission, Role, RuleStatus, SocError,
+    StateStore, Tenant, TokenKind, TokenOwner, alert_id,
 };
 
 /// A shared store, as the suite uses it.
@@ -40,6 +42,8 @@ where
     alerts_filters(fresh().await).await;
     alerts_pagination(fresh().await).await;
     invalid_cursor(fresh().await).await;
+    user_tokens(fresh().await).await;
+    user_authority(fresh().await).await;
     let store = fresh().await;
     let marker = persistence_write(store.clone()).await;
     persistence_check(store, &marker).await;
@@ -740,4 +744,379 @@ pub async fn persistence_check(store: Store, marker: &PersistMarker) {
         .map(|n| new_alert(marker.tenant.id, "persisted", Severity::High, n))
         .collect();
     assert_eq!(store.insert_alerts(&replay).await.unwrap(), 0);
+}
+
+// ---- Users: a user's own tokens, management authority ------------------------------------
+
+const USER_PASSWORD: &str = "a long enough password";
+
+async fn two_tenants(s: &Store) -> (TenantId, TenantId) {
+    let a = s.create_tenant(&slug("ta"), "A").await.unwrap().id;
+    let b = s.create_tenant(&slug("tb"), "B").await.unwrap().id;
+    (a, b)
+}
+
+async fn user(s: &Store, name: &str, role: Role, tenants: Vec<TenantId>) -> User {
+    s.add_user(
+        &Actor::operator(),
+        &platform(s),
+        &NewUser {
+            username: name.into(),
+            password: USER_PASSWORD.into(),
+            role,
+            tenants,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+fn token_request(permissions: &[Permission], tenants: Option<Vec<TenantId>>) -> NewUserToken {
+    NewUserToken {
+        label: "ticketing".into(),
+        permissions: permissions.to_vec(),
+        tenants,
+        expires_at: None,
+    }
+}
+
+async fn actions(s: &Store) -> Vec<String> {
+    s.audit_entries(0, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect()
+}
+
+/// A user's own API token acts within the intersection of its permissions and the user's
+/// current role and tenants; changes apply on the next request; only the owner revokes.
+pub async fn user_tokens(s: Store) {
+    let (a, b) = two_tenants(&s).await;
+    let access = Access::new(s.clone());
+    let all = platform(&s);
+    let ana = user(&s, "ana", Role::Analyst, vec![a, b]).await;
+    let me = Actor::user("ana");
+
+    // Refusals name what is wrong.
+    let err = s
+        .create_user_token(
+            &me,
+            ana.id,
+            &token_request(&[Permission::ManageUsers], None),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("manage_users"), "{err}");
+    let err = s
+        .create_user_token(&me, ana.id, &token_request(&[], None))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("permission"), "{err}");
+    let err = s
+        .create_user_token(
+            &me,
+            ana.id,
+            &token_request(&[Permission::ReadDesk], Some(vec![TenantId(999)])),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SocError::NotFound { .. }), "{err}");
+    let mut expired = token_request(&[Permission::ReadDesk], None);
+    expired.expires_at = Some(jiff::Timestamp::now() - Duration::from_secs(1));
+    assert!(s.create_user_token(&me, ana.id, &expired).await.is_err());
+
+    // A token narrowed to tenant B with read and comment only.
+    let narrow = s
+        .create_user_token(
+            &me,
+            ana.id,
+            &token_request(&[Permission::ReadDesk, Permission::Comment], Some(vec![b])),
+        )
+        .await
+        .unwrap();
+    assert!(token::is_well_formed_user_secret(&narrow.secret));
+    let p = access
+        .authenticate_user_token(&format!("Bearer {}", narrow.secret))
+        .await
+        .unwrap();
+    assert_eq!((p.role, p.user_id), (Role::Analyst, Some(ana.id)));
+    assert!(p.scope.contains(b) && !p.scope.contains(a));
+    assert!(p.may(Permission::ReadDesk) && p.may(Permission::Comment));
+    // The role allows triage, the token does not.
+    assert!(!p.may(Permission::TriageAlerts));
+    assert_eq!(p.actor.0, format!("user:ana/token:{}", narrow.token.id));
+    assert_eq!(p.user_token(), Some(narrow.token.id));
+
+    // A broad token: every tenant of the user, read and triage.
+    let broad = s
+        .create_user_token(
+            &me,
+            ana.id,
+            &token_request(&[Permission::ReadDesk, Permission::TriageAlerts], None),
+        )
+        .await
+        .unwrap();
+    let p = access.authenticate_user_token(&broad.secret).await.unwrap();
+    assert!(p.scope.contains(a) && p.scope.contains(b));
+    assert!(p.may(Permission::TriageAlerts));
+
+    // Tenant B is taken from ana: the narrow token allows nothing any more, the broad one
+    // sees A only, on the very next request.
+    s.update_user(
+        &Actor::operator(),
+        &all,
+        UserAuthority::All,
+        ana.id,
+        &UserPatch {
+            tenants: Some(vec![a]),
+            ..UserPatch::default()
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        access
+            .authenticate_user_token(&narrow.secret)
+            .await
+            .unwrap_err(),
+        AuthError::Revoked
+    );
+    let p = access.authenticate_user_token(&broad.secret).await.unwrap();
+    assert!(p.scope.contains(a) && !p.scope.contains(b));
+
+    // A role without triage: the token loses it too.
+    s.update_user(
+        &Actor::operator(),
+        &all,
+        UserAuthority::All,
+        ana.id,
+        &UserPatch {
+            role: Some(Role::TenantUser),
+            ..UserPatch::default()
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let p = access.authenticate_user_token(&broad.secret).await.unwrap();
+    assert_eq!(p.role, Role::TenantUser);
+    assert!(p.may(Permission::ReadDesk) && !p.may(Permission::TriageAlerts));
+
+    // Disabled: refused; enabled again: back.
+    for (disabled, ok) in [(true, false), (false, true)] {
+        s.update_user(
+            &Actor::operator(),
+            &all,
+            UserAuthority::All,
+            ana.id,
+            &UserPatch {
+                disabled: Some(disabled),
+                ..UserPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            access.authenticate_user_token(&broad.secret).await.is_ok(),
+            ok
+        );
+    }
+
+    // Only the owner revokes; a revoked token is refused; the list shows it revoked.
+    let bob = user(&s, "bob", Role::Analyst, vec![a]).await;
+    assert!(
+        !s.revoke_user_token(&Actor::user("bob"), bob.id, broad.token.id)
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.revoke_user_token(&me, ana.id, broad.token.id)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        access
+            .authenticate_user_token(&broad.secret)
+            .await
+            .unwrap_err(),
+        AuthError::Revoked
+    );
+    let listed = s.list_user_tokens(ana.id).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert!(
+        listed
+            .iter()
+            .find(|t| t.id == broad.token.id)
+            .unwrap()
+            .revoked
+    );
+    assert!(s.list_user_tokens(bob.id).await.unwrap().is_empty());
+    // A tenant token secret is not a user token, and the reverse.
+    assert_eq!(
+        access
+            .authenticate_user_token(&token::generate_secret())
+            .await
+            .unwrap_err(),
+        AuthError::Malformed
+    );
+    assert_eq!(
+        access
+            .authenticate_user_token(&token::generate_user_secret())
+            .await
+            .unwrap_err(),
+        AuthError::Unknown
+    );
+
+    let log = actions(&s).await;
+    assert_eq!(log.iter().filter(|a| *a == "user_token.create").count(), 2);
+    assert_eq!(log.iter().filter(|a| *a == "user_token.revoke").count(), 1);
+}
+
+/// A tenant admin's authority: only the tenant roles of its own tenant.
+pub async fn user_authority(s: Store) {
+    let (a, b) = two_tenants(&s).await;
+    let scope_a = tenant_scope(&s, a).await;
+    let boss = Actor::user("admin-a");
+    let ta = UserAuthority::TenantRoles;
+    let analyst = user(&s, "ana", Role::Analyst, vec![a]).await;
+    let other = user(&s, "bea", Role::TenantUser, vec![b]).await;
+
+    // Create: a tenant role in its tenant only.
+    let carl = s
+        .create_user_as(
+            &boss,
+            &scope_a,
+            ta,
+            &NewUser {
+                username: "carl".into(),
+                password: USER_PASSWORD.into(),
+                role: Role::TenantUser,
+                tenants: vec![a],
+            },
+        )
+        .await
+        .unwrap();
+    for (role, tenant, needle) in [
+        (Role::Analyst, a, "analyst"),
+        (Role::PlatformAdmin, a, "platform_admin"),
+        (Role::TenantUser, b, "tenant"),
+    ] {
+        let err = s
+            .create_user_as(
+                &boss,
+                &scope_a,
+                ta,
+                &NewUser {
+                    username: format!("x-{role}"),
+                    password: USER_PASSWORD.into(),
+                    role,
+                    tenants: vec![tenant],
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains(needle), "{role}: {err}");
+    }
+
+    // SOC staff working for the tenant and users of another tenant are not its to manage.
+    let disable = UserPatch {
+        disabled: Some(true),
+        ..UserPatch::default()
+    };
+    for id in [analyst.id, other.id, 9999] {
+        assert!(
+            s.update_user(&boss, &scope_a, ta, id, &disable)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+    assert!(
+        !s.get_user(&scope_a, analyst.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .disabled
+    );
+
+    // Its own tenant's user: role switch among the tenant roles, not beyond, no move.
+    let up = s
+        .update_user(
+            &boss,
+            &scope_a,
+            ta,
+            carl.id,
+            &UserPatch {
+                role: Some(Role::TenantAdmin),
+                ..UserPatch::default()
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(up.role, Role::TenantAdmin);
+    for patch in [
+        UserPatch {
+            role: Some(Role::SocLead),
+            ..UserPatch::default()
+        },
+        UserPatch {
+            tenants: Some(vec![b]),
+            ..UserPatch::default()
+        },
+        UserPatch {
+            password: Some("short".into()),
+            ..UserPatch::default()
+        },
+    ] {
+        let err = s
+            .update_user(&boss, &scope_a, ta, carl.id, &patch)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, SocError::InvalidValue { .. }), "{err}");
+    }
+
+    // Password reset: the new one works, the old one not, open sessions end.
+    s.create_session(
+        &[7; 32],
+        carl.id,
+        "csrf",
+        jiff::Timestamp::now() + Duration::from_secs(60),
+    )
+    .await
+    .unwrap();
+    s.update_user(
+        &boss,
+        &scope_a,
+        ta,
+        carl.id,
+        &UserPatch {
+            password: Some("another long password".into()),
+            ..UserPatch::default()
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(s.session(&[7; 32]).await.unwrap().unwrap().ended);
+    assert!(
+        s.verify_user_password("carl", "another long password")
+            .await
+            .unwrap()
+    );
+    assert!(!s.verify_user_password("carl", USER_PASSWORD).await.unwrap());
+
+    // Disable.
+    let off = s
+        .update_user(&boss, &scope_a, ta, carl.id, &disable)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(off.disabled);
+    let log = actions(&s).await;
+    for action in ["user.create", "user.update", "user.disable"] {
+        assert!(log.iter().any(|a| a == action), "{action} not in {log:?}");
+    }
 }

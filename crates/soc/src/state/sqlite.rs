@@ -77,8 +77,6 @@ mod desk_tests;
 mod nis2;
 mod ui;
 mod users;
-#[cfg(test)]
-mod users_tests;
 
 use crate::audit::{AuditEntry, AuditRecord};
 use crate::desk::{
