@@ -7,7 +7,7 @@ use serde_json::Value as Json;
 use vigie_event::Event;
 use yaml_serde::Value as Yaml;
 
-use crate::pattern::{Pattern, StrMatcher, contains_automaton, contains_literal};
+use crate::pattern::{AnyOf, Pattern, StrMatcher, contains_literal};
 
 /// One search identifier of the `detection:` section.
 #[derive(Debug)]
@@ -111,6 +111,15 @@ pub(crate) fn union(a: Option<Required>, b: Option<Required>) -> Option<Required
 }
 
 impl Search {
+    /// Builds now the matchers otherwise built on first use.
+    pub(crate) fn build_lazy(&self) {
+        match self {
+            Search::All(checks) => checks.iter().for_each(Check::build_lazy),
+            Search::Any(searches) => searches.iter().for_each(Search::build_lazy),
+            Search::One(check) => check.build_lazy(),
+        }
+    }
+
     pub(crate) fn matches(&self, ctx: Ctx<'_>) -> bool {
         match self {
             Search::All(checks) => checks.iter().all(|check| check.matches(ctx)),
@@ -192,6 +201,16 @@ enum Compare {
 }
 
 impl Check {
+    fn build_lazy(&self) {
+        if let Test::Values { matchers, .. } = &self.test {
+            for matcher in matchers {
+                if let ValueMatcher::Str(matcher) = matcher {
+                    matcher.build_lazy();
+                }
+            }
+        }
+    }
+
     fn required(&self) -> Option<Required> {
         let slot = self.field.unwrap_or(KEYWORDS);
         if self.negate {
@@ -605,9 +624,10 @@ fn compile_check(
             ));
         }
         _ => {
-            let literals: Vec<&str> = merged.iter().map(String::as_str).collect();
-            let automaton = contains_automaton(&literals, chain.cased).map_err(err)?;
-            matchers.push(ValueMatcher::Str(StrMatcher::Contains(automaton)));
+            matchers.push(ValueMatcher::Str(StrMatcher::Contains(AnyOf::new(
+                merged,
+                chain.cased,
+            ))));
         }
     }
     if field.is_none() && matchers.iter().any(|m| !matches!(m, ValueMatcher::Str(_))) {

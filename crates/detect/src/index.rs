@@ -18,6 +18,7 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, OnceLock};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde_json::Value as Json;
@@ -53,10 +54,8 @@ pub(crate) struct Bucket {
 struct KeyFilter {
     /// The event paths of the field scanned; empty for keyword literals (every string).
     paths: Box<[String]>,
-    automaton: AhoCorasick,
-    /// A SIMD searcher over the same literals (when they are few enough), asked first
-    /// whether any of them occurs: most texts contain none and skip the full scan.
-    quick: Option<aho_corasick::packed::Searcher>,
+    /// The literals' automata, shared by every bucket with the same literal list.
+    matcher: Arc<Literals>,
     /// Clauses satisfied by pattern `i`: `clauses[starts[i]..starts[i + 1]]`.
     starts: Vec<u32>,
     clauses: Vec<u32>,
@@ -86,6 +85,8 @@ pub(crate) struct Index {
     clause_target: Vec<u32>,
     sources: Vec<SourceIndex>,
     generic: Bucket,
+    /// Every distinct literal list of the buckets (their automata are built on first use).
+    literal_sets: Vec<Arc<Literals>>,
 }
 
 /// Most literal clauses kept per rule (the longest literals first).
@@ -105,9 +106,55 @@ pub struct IndexStats {
     pub unkeyed: usize,
     /// Targets behind a literal prefilter (summed over buckets).
     pub keyed: usize,
-    /// Literal automata.
+    /// Literal automata (one per bucket and field).
     pub automata: usize,
+    /// Distinct literal lists among them (buckets share the automata of equal lists).
+    pub distinct_automata: usize,
 }
+
+/// A list of lowercase literals and their automata, built on first use (an index has
+/// hundreds; a stream usually reaches a few kinds of events).
+#[derive(Debug)]
+struct Literals {
+    patterns: Vec<String>,
+    built: OnceLock<Automata>,
+}
+
+/// The automata finding a list of lowercase literals.
+#[derive(Debug)]
+struct Automata {
+    automaton: AhoCorasick,
+    /// A SIMD searcher over the same literals (when they are few enough), asked first
+    /// whether any of them occurs: most texts contain none and skip the full scan.
+    quick: Option<aho_corasick::packed::Searcher>,
+}
+
+impl Literals {
+    fn automata(&self) -> &Automata {
+        self.built.get_or_init(|| Automata::new(&self.patterns))
+    }
+}
+
+impl Automata {
+    fn new(patterns: &[String]) -> Automata {
+        // Literals are lowercase and texts are lowercased before the scan.
+        let automaton = match AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(patterns)
+        {
+            Ok(automaton) => automaton,
+            // Too large for an automaton: a pattern that every text contains.
+            Err(_) => AhoCorasick::new([""]).unwrap_or_else(|_| unreachable!()),
+        };
+        Automata {
+            automaton,
+            quick: aho_corasick::packed::Searcher::new(patterns),
+        }
+    }
+}
+
+/// Literal lists already compiled while building an index.
+type LiteralCache = HashMap<Vec<String>, Arc<Literals>>;
 
 #[derive(Default)]
 struct Scratch {
@@ -252,10 +299,11 @@ impl Index {
                 .push(if possible { list.len() as u8 } else { 0 });
             resolved.push(possible.then_some(list));
         }
-        let make = |mut ids: Vec<u32>| -> Bucket {
+        let mut cache = LiteralCache::new();
+        let mut make = |mut ids: Vec<u32>| -> Bucket {
             ids.sort_unstable();
             ids.dedup();
-            Bucket::build(ids, &resolved)
+            Bucket::build(ids, &resolved, &mut cache)
         };
         let mut sources: Vec<SourceIndex> = (0..mapping.sources.len())
             .map(|_| SourceIndex::default())
@@ -297,13 +345,22 @@ impl Index {
         }
         index.generic = make(generic);
         index.sources = sources;
+        index.literal_sets = cache.into_values().collect();
         index
+    }
+
+    /// Builds every literal automaton now rather than on first use.
+    pub(crate) fn build_automata(&self) {
+        for set in &self.literal_sets {
+            set.automata();
+        }
     }
 
     /// Figures about the index.
     pub(crate) fn stats(&self) -> IndexStats {
         let mut stats = IndexStats {
             targets: self.targets.len(),
+            distinct_automata: self.literal_sets.len(),
             ..IndexStats::default()
         };
         let mut add = |bucket: &Bucket| {
@@ -456,14 +513,15 @@ impl KeyFilter {
 
     /// Satisfies the clauses of every literal found in `lower` (ASCII-lowercased text).
     fn scan_lowercase(&self, lower: &[u8], scratch: &mut Scratch, index: &Index) {
-        if self
+        let automata = self.matcher.automata();
+        if automata
             .quick
             .as_ref()
             .is_some_and(|quick| quick.find(lower).is_none())
         {
             return;
         }
-        for found in self.automaton.find_overlapping_iter(lower) {
+        for found in automata.automaton.find_overlapping_iter(lower) {
             let p = found.pattern().as_usize();
             let range = self.starts[p] as usize..self.starts[p + 1] as usize;
             for &clause in &self.clauses[range] {
@@ -517,7 +575,7 @@ fn satisfy(clause: u32, scratch: &mut Scratch, index: &Index) {
 }
 
 impl Bucket {
-    fn build(ids: Vec<u32>, resolved: &[Option<Resolved>]) -> Bucket {
+    fn build(ids: Vec<u32>, resolved: &[Option<Resolved>], cache: &mut LiteralCache) -> Bucket {
         let mut bucket = Bucket {
             size: ids.len(),
             ..Bucket::default()
@@ -554,19 +612,16 @@ impl Bucket {
             let mut all = list.clone();
             all.sort_unstable();
             all.dedup();
-            // Literals are lowercase and texts are lowercased before the scan.
-            let automaton = match AhoCorasickBuilder::new()
-                .match_kind(MatchKind::Standard)
-                .build(&patterns)
-            {
-                Ok(automaton) => automaton,
-                // Too large for an automaton: a pattern that every text contains.
-                Err(_) => AhoCorasick::new([""]).unwrap_or_else(|_| unreachable!()),
-            };
+            let patterns: Vec<String> = patterns.into_iter().cloned().collect();
+            let matcher = Arc::clone(cache.entry(patterns.clone()).or_insert_with(|| {
+                Arc::new(Literals {
+                    patterns,
+                    built: OnceLock::new(),
+                })
+            }));
             bucket.keyed.push(KeyFilter {
                 paths,
-                quick: aho_corasick::packed::Searcher::new(&patterns),
-                automaton,
+                matcher,
                 starts,
                 clauses: list,
                 all,

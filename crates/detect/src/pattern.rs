@@ -1,5 +1,7 @@
 //! Sigma string values: wildcards, escaping, and their compiled matchers.
 
+use std::sync::OnceLock;
+
 use aho_corasick::AhoCorasick;
 use regex::Regex;
 
@@ -168,7 +170,7 @@ pub(crate) enum StrMatcher {
     /// Ends with the literal.
     Suffix(Lit),
     /// Contains one of the literals (one automaton for a whole OR-list of `contains`).
-    Contains(AhoCorasick),
+    Contains(AnyOf),
     /// Anything else: wildcards in the middle, non-ASCII case-insensitive text, `re`.
     Regex(Regex),
 }
@@ -226,7 +228,7 @@ impl StrMatcher {
                 [Part::Lit(text), Part::Any] => return Ok(StrMatcher::Prefix(lit(text))),
                 [Part::Any, Part::Lit(text)] => return Ok(StrMatcher::Suffix(lit(text))),
                 [Part::Any, Part::Lit(text), Part::Any] => {
-                    return contains_automaton(&[text.as_str()], cased).map(StrMatcher::Contains);
+                    return Ok(StrMatcher::Contains(AnyOf::new(vec![text.clone()], cased)));
                 }
                 _ => {}
             }
@@ -242,6 +244,13 @@ impl StrMatcher {
                 cased,
             },
             number,
+        }
+    }
+
+    /// Builds now what is otherwise built on first use.
+    pub(crate) fn build_lazy(&self) {
+        if let StrMatcher::Contains(any) = self {
+            any.automaton();
         }
     }
 
@@ -272,6 +281,52 @@ impl StrMatcher {
             }
         }
         self.is_match(&number.to_string())
+    }
+}
+
+/// Substring literals (ASCII case-insensitive unless `cased`), found by one automaton built
+/// on first use: most rules are never evaluated (the index prefilters them out), so most
+/// automata are never built and loading stays fast.
+#[derive(Clone, Debug)]
+pub(crate) struct AnyOf {
+    literals: Vec<String>,
+    cased: bool,
+    /// `None` when the automaton cannot be built (too large): literals are tried one by one.
+    automaton: OnceLock<Option<AhoCorasick>>,
+}
+
+impl AnyOf {
+    pub(crate) fn new(literals: Vec<String>, cased: bool) -> Self {
+        AnyOf {
+            literals,
+            cased,
+            automaton: OnceLock::new(),
+        }
+    }
+
+    /// The automaton, built now if it was not.
+    fn automaton(&self) -> &Option<AhoCorasick> {
+        self.automaton.get_or_init(|| {
+            let literals: Vec<&str> = self.literals.iter().map(String::as_str).collect();
+            contains_automaton(&literals, self.cased).ok()
+        })
+    }
+
+    fn is_match(&self, hay: &str) -> bool {
+        match self.automaton() {
+            Some(automaton) => automaton.is_match(hay),
+            None => self.literals.iter().any(|literal| {
+                let (hay, literal) = (hay.as_bytes(), literal.as_bytes());
+                literal.is_empty()
+                    || hay.windows(literal.len()).any(|window| {
+                        if self.cased {
+                            window == literal
+                        } else {
+                            window.eq_ignore_ascii_case(literal)
+                        }
+                    })
+            }),
+        }
     }
 }
 

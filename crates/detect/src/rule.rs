@@ -55,6 +55,11 @@ impl Rule {
         self.condition.clauses(&self.searches)
     }
 
+    /// Builds now the matchers otherwise built on first use.
+    pub(crate) fn build_lazy(&self) {
+        self.searches.iter().for_each(Search::build_lazy);
+    }
+
     /// The field names the detection uses.
     pub fn field_names(&self) -> &[String] {
         &self.fields

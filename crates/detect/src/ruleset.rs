@@ -207,9 +207,21 @@ impl RuleSet {
         Ok(())
     }
 
-    /// Builds the rule index now (it is otherwise built by the first evaluation).
+    /// Builds the rule index now (it is otherwise built by the first evaluation). Its literal
+    /// automata, and the substring automata of each rule, are still built on first use:
+    /// see [`RuleSet::compile_all`].
     pub fn prepare(&self) -> IndexStats {
         self.index().stats()
+    }
+
+    /// Builds everything that is otherwise built on first use: the index, every literal
+    /// automaton in it and every rule's substring automata (for predictable latency on the
+    /// first events, and to measure the whole compilation).
+    pub fn compile_all(&self) -> IndexStats {
+        let index = self.index();
+        index.build_automata();
+        self.rules.iter().for_each(Rule::build_lazy);
+        index.stats()
     }
 
     fn index(&self) -> &Index {
