@@ -206,6 +206,22 @@ impl Intake {
         .await
     }
 
+    /// [`Intake::submit_encoded`] on borrowed events, so a stream transport refused with
+    /// [`IntakeError::Backpressure`] can send the same events again later (passing no
+    /// rejections the second time).
+    pub async fn submit_encoded_parts(
+        &self,
+        tenant: &str,
+        source: &str,
+        events: &[crate::record::Encoded],
+        rejected: &[LineRejection],
+    ) -> Result<SubmitAck, IntakeError> {
+        self.submit_payloads(tenant, source, events.len(), rejected, || {
+            events.iter().map(|e| e.record.clone()).collect()
+        })
+        .await
+    }
+
     /// [`Intake::submit`] on borrowed parts, so a stream transport refused with
     /// [`IntakeError::Backpressure`] can send the same events again later (passing no
     /// rejections the second time: they were counted with the first attempt).

@@ -22,16 +22,16 @@ use std::time::Duration;
 use ipnet::IpNet;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinHandle;
-use vigie_event::{Event, TenantId};
+use vigie_event::{EventId, TenantId};
 
 use super::framing::Framer;
-use super::{ParseContext, parse};
-use crate::{Intake, IntakeError, NdjsonBatch};
+use super::{ParseContext, Source, write_fields};
+use crate::record::{Encoded, EncodedBatch};
+use crate::{Intake, IntakeError};
 
 /// The transport of a listener.
 #[derive(Clone)]
@@ -164,20 +164,28 @@ impl Shared {
         tracing::warn!(listener = %self.config.name, %peer, "syslog peer refused: no tenant for its address or certificate");
     }
 
+    /// One message as a log record: its fields written straight from the text
+    /// ([`write_fields`]), `address` being the peer's.
     fn event(
         &self,
         tenant: &TenantRef,
-        peer: SocketAddr,
+        address: &str,
         raw: &[u8],
         truncated: bool,
         now: Timestamp,
-    ) -> Event {
+        scratch: &mut Vec<u8>,
+    ) -> Encoded {
         let context = ParseContext {
             timezone: self.config.timezone.clone(),
             now,
         };
-        let parsed = parse(raw, truncated, &context);
-        for flag in &parsed.flags {
+        scratch.clear();
+        let source = Source {
+            address,
+            transport: self.config.protocol.name(),
+        };
+        let written = write_fields(raw, truncated, &context, Some(source), scratch);
+        for flag in &written.flags {
             metrics::counter!(
                 "vigie_syslog_flagged_total",
                 "tenant" => tenant.label.clone(),
@@ -186,17 +194,20 @@ impl Shared {
             )
             .increment(1);
         }
-        let mut fields = parsed.fields;
-        let source = json!({"address": peer.to_string(), "transport": self.config.protocol.name()});
-        match fields.get_mut("log") {
-            Some(Value::Object(log)) => {
-                log.insert("source".into(), source);
-            }
-            _ => {
-                fields.insert("log".into(), json!({ "source": source }));
-            }
+        let id = EventId::generate(now);
+        let record = crate::record::record(
+            id,
+            tenant.id,
+            now,
+            written.timestamp,
+            "syslog",
+            None,
+            scratch,
+        );
+        Encoded {
+            id,
+            record: record.into(),
         }
-        Event::new(tenant.id, now, "syslog", fields).with_timestamp(parsed.timestamp)
     }
 }
 
@@ -272,7 +283,7 @@ async fn serve_stream<S: AsyncRead + Unpin>(
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let (tx, mut rx) = mpsc::channel::<Vec<Event>>(1);
+    let (tx, mut rx) = mpsc::channel::<Vec<Encoded>>(1);
     let submitter = {
         let shared = Arc::clone(&shared);
         let tenant = tenant.clone();
@@ -286,6 +297,8 @@ async fn serve_stream<S: AsyncRead + Unpin>(
     };
     let mut framer = Framer::new(shared.config.max_message_bytes);
     let mut buf = vec![0u8; 64 * 1024];
+    let address = peer.to_string();
+    let mut scratch = Vec::new();
     loop {
         let read = tokio::select! {
             read = stream.read(&mut buf) => read,
@@ -302,10 +315,24 @@ async fn serve_stream<S: AsyncRead + Unpin>(
         let mut events = Vec::new();
         if n == 0 {
             while let Some(frame) = framer.next_frame() {
-                events.push(shared.event(&tenant, peer, &frame.bytes, frame.truncated, now));
+                events.push(shared.event(
+                    &tenant,
+                    &address,
+                    &frame.bytes,
+                    frame.truncated,
+                    now,
+                    &mut scratch,
+                ));
             }
             if let Some(frame) = framer.finish() {
-                events.push(shared.event(&tenant, peer, &frame.bytes, frame.truncated, now));
+                events.push(shared.event(
+                    &tenant,
+                    &address,
+                    &frame.bytes,
+                    frame.truncated,
+                    now,
+                    &mut scratch,
+                ));
             }
             if !events.is_empty() {
                 let _ = tx.send(events).await;
@@ -314,7 +341,14 @@ async fn serve_stream<S: AsyncRead + Unpin>(
         }
         framer.push(&buf[..n]);
         while let Some(frame) = framer.next_frame() {
-            events.push(shared.event(&tenant, peer, &frame.bytes, frame.truncated, now));
+            events.push(shared.event(
+                &tenant,
+                &address,
+                &frame.bytes,
+                frame.truncated,
+                now,
+                &mut scratch,
+            ));
         }
         if !events.is_empty() && tx.send(events).await.is_err() {
             break;
@@ -326,14 +360,14 @@ async fn serve_stream<S: AsyncRead + Unpin>(
 
 /// Submits a stream's batch, waiting (not reading) while the log is behind. Returns false
 /// when the log failed and the connection should end.
-async fn submit_waiting(shared: &Shared, tenant: &TenantRef, events: Vec<Event>) -> bool {
+async fn submit_waiting(shared: &Shared, tenant: &TenantRef, events: Vec<Encoded>) -> bool {
     let intake = &shared.intake;
     loop {
         while intake.over_backlog() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         match intake
-            .submit_parts(&tenant.label, "syslog", &events, &[])
+            .submit_encoded_parts(&tenant.label, "syslog", &events, &[])
             .await
         {
             Ok(_) => return true,
@@ -436,7 +470,8 @@ async fn serve_udp(socket: UdpSocket, shared: Arc<Shared>, mut shutdown: watch::
             _ = shutdown.wait_for(|stop| *stop) => return,
         };
         let now = Timestamp::now();
-        let mut by_tenant: HashMap<TenantId, (TenantRef, Vec<Event>)> = HashMap::new();
+        let mut by_tenant: HashMap<TenantId, (TenantRef, Vec<Encoded>)> = HashMap::new();
+        let mut scratch = Vec::new();
         let mut take = |n: usize, peer: SocketAddr, buf: &[u8]| {
             let Some(tenant) = shared.config.tenants.resolve(peer.ip(), None) else {
                 shared.unattributed(peer);
@@ -448,7 +483,14 @@ async fn serve_udp(socket: UdpSocket, shared: Arc<Shared>, mut shutdown: watch::
             } else {
                 (&buf[..n], false)
             };
-            let event = shared.event(tenant, peer, bytes, truncated, now);
+            let event = shared.event(
+                tenant,
+                &peer.to_string(),
+                bytes,
+                truncated,
+                now,
+                &mut scratch,
+            );
             by_tenant
                 .entry(tenant.id)
                 .or_insert_with(|| (tenant.clone(), Vec::new()))
@@ -470,12 +512,15 @@ async fn serve_udp(socket: UdpSocket, shared: Arc<Shared>, mut shutdown: watch::
             }
         }
         for (_, (tenant, events)) in by_tenant {
-            let batch = NdjsonBatch {
+            let batch = EncodedBatch {
                 events,
                 rejected: Vec::new(),
             };
             // Refusals are counted by the intake (reason backpressure / log_error).
-            let _ = shared.intake.submit(&tenant.label, "syslog", batch).await;
+            let _ = shared
+                .intake
+                .submit_encoded(&tenant.label, "syslog", batch)
+                .await;
         }
     }
 }

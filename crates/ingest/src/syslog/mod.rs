@@ -19,7 +19,7 @@ pub mod tls;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 pub use listener::{ListenerConfig, Protocol, TenantMap, TenantRef, start};
 
@@ -124,8 +124,49 @@ pub(crate) struct Header<'a> {
     pub(crate) bad_header: Option<String>,
 }
 
-/// Parses one message. `truncated` says the framing cut it at the size limit.
+/// Where a message came from, written as `log.source` (the listener adds it).
+#[derive(Clone, Copy, Debug)]
+pub struct Source<'a> {
+    /// The peer, `ip:port`.
+    pub address: &'a str,
+    /// `udp`, `tcp` or `tls`.
+    pub transport: &'a str,
+}
+
+/// What [`write_fields`] read besides the fields.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Written {
+    /// The time the message says it happened.
+    pub timestamp: Option<Timestamp>,
+    /// What was wrong but kept.
+    pub flags: Vec<Flag>,
+}
+
+/// Parses one message into a map of its fields (see [`write_fields`], of which this is
+/// the parsed form). `truncated` says the framing cut it at the size limit.
 pub fn parse(raw: &[u8], truncated: bool, context: &ParseContext) -> Parsed {
+    let mut out = Vec::new();
+    let written = write_fields(raw, truncated, context, None, &mut out);
+    // The bytes were just written by serde_json from strings, numbers and maps.
+    let fields = serde_json::from_slice(&out).unwrap_or_default();
+    Parsed {
+        fields,
+        timestamp: written.timestamp,
+        flags: written.flags,
+    }
+}
+
+/// Parses one message and writes its fields as one JSON object to `out`: `message`,
+/// `log.syslog.*` (ECS names), `log.source` when given, and for a flagged message
+/// `event.original`, `tags` and `error.message`. Written straight from the message text,
+/// without building a map: this is the form the listeners put in the log.
+pub fn write_fields(
+    raw: &[u8],
+    truncated: bool,
+    context: &ParseContext,
+    source: Option<Source<'_>>,
+    out: &mut Vec<u8>,
+) -> Written {
     let mut flags = Vec::new();
     if truncated {
         flags.push(Flag::Truncated);
@@ -158,60 +199,172 @@ pub fn parse(raw: &[u8], truncated: bool, context: &ParseContext) -> Parsed {
         flags.push(Flag::BadHeader);
         error.get_or_insert_with(|| reason.clone());
     }
-    let mut syslog = Map::new();
-    if let Some(pri) = header.priority {
-        let (facility, severity) = (pri >> 3, pri & 7);
-        syslog.insert("priority".into(), json!(pri));
-        syslog.insert(
-            "facility".into(),
-            json!({"code": facility, "name": FACILITIES.get(usize::from(facility)).copied().unwrap_or("unknown")}),
-        );
-        syslog.insert(
-            "severity".into(),
-            json!({"code": severity, "name": SEVERITIES[usize::from(severity)]}),
-        );
-    }
-    let strings = [
-        ("hostname", header.hostname),
-        ("appname", header.appname),
-        ("procid", header.procid),
-        ("msgid", header.msgid),
-    ];
-    for (key, value) in strings {
-        if let Some(value) = value {
-            syslog.insert(key.into(), Value::String(value.to_owned()));
-        }
-    }
-    if let Some(version) = header.version {
-        syslog.insert("version".into(), json!(version));
-    }
-    if let Some(sd) = header.structured_data {
-        syslog.insert("structured_data".into(), Value::Object(sd));
-    }
-    let mut fields = Map::new();
-    fields.insert("message".into(), Value::String(header.message.to_owned()));
-    if !syslog.is_empty() {
-        fields.insert("log".into(), json!({ "syslog": syslog }));
-    }
-    if !flags.is_empty() {
-        fields.insert("event".into(), json!({"original": text}));
-        fields.insert(
-            "tags".into(),
-            flags.iter().map(|f| Value::from(f.name())).collect(),
-        );
-        let detail = error.unwrap_or_else(|| {
+    let detail = (!flags.is_empty()).then(|| {
+        error.unwrap_or_else(|| {
             flags
                 .iter()
                 .map(|f| f.name())
                 .collect::<Vec<_>>()
                 .join(", ")
-        });
-        fields.insert("error".into(), json!({"message": detail}));
-    }
-    Parsed {
-        fields,
+        })
+    });
+    let fields = Fields {
+        header: &header,
+        source,
+        text,
+        flags: &flags,
+        detail: detail.as_deref(),
+    };
+    // Serialising strings, numbers and maps into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, &fields);
+    Written {
         timestamp: header.timestamp,
         flags,
+    }
+}
+
+/// The fields of one message, serialised in this order: `message`, `log` (`syslog`,
+/// `source`), `event`, `tags`, `error`.
+struct Fields<'a> {
+    header: &'a Header<'a>,
+    source: Option<Source<'a>>,
+    text: &'a str,
+    flags: &'a [Flag],
+    detail: Option<&'a str>,
+}
+
+impl serde::Serialize for Fields<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("message", self.header.message)?;
+        let syslog = SyslogFields(self.header);
+        match (syslog.is_empty(), self.source) {
+            (true, None) => {}
+            (false, None) => map.serialize_entry(
+                "log",
+                &Log {
+                    syslog: Some(&syslog),
+                    source: None,
+                },
+            )?,
+            (empty, Some(source)) => map.serialize_entry(
+                "log",
+                &Log {
+                    syslog: (!empty).then_some(&syslog),
+                    source: Some(source),
+                },
+            )?,
+        }
+        if let Some(detail) = self.detail {
+            map.serialize_entry(
+                "event",
+                &Original {
+                    original: self.text,
+                },
+            )?;
+            let tags: Vec<&str> = self.flags.iter().map(|f| f.name()).collect();
+            map.serialize_entry("tags", &tags)?;
+            map.serialize_entry("error", &ErrorMessage { message: detail })?;
+        }
+        map.end()
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Log<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    syslog: Option<&'a SyslogFields<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<Source<'a>>,
+}
+
+impl serde::Serialize for Source<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("address", self.address)?;
+        map.serialize_entry("transport", self.transport)?;
+        map.end()
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Original<'a> {
+    original: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct ErrorMessage<'a> {
+    message: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct CodeName {
+    code: u8,
+    name: &'static str,
+}
+
+/// `log.syslog`: priority, facility, severity, hostname, appname, procid, msgid, version,
+/// structured_data (each when the message has it).
+struct SyslogFields<'a>(&'a Header<'a>);
+
+impl SyslogFields<'_> {
+    fn is_empty(&self) -> bool {
+        let h = self.0;
+        h.priority.is_none()
+            && h.hostname.is_none()
+            && h.appname.is_none()
+            && h.procid.is_none()
+            && h.msgid.is_none()
+            && h.version.is_none()
+            && h.structured_data.is_none()
+    }
+}
+
+impl serde::Serialize for SyslogFields<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let h = self.0;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(pri) = h.priority {
+            let (facility, severity) = (pri >> 3, pri & 7);
+            map.serialize_entry("priority", &pri)?;
+            map.serialize_entry(
+                "facility",
+                &CodeName {
+                    code: facility,
+                    name: FACILITIES
+                        .get(usize::from(facility))
+                        .copied()
+                        .unwrap_or("unknown"),
+                },
+            )?;
+            map.serialize_entry(
+                "severity",
+                &CodeName {
+                    code: severity,
+                    name: SEVERITIES[usize::from(severity)],
+                },
+            )?;
+        }
+        for (key, value) in [
+            ("hostname", h.hostname),
+            ("appname", h.appname),
+            ("procid", h.procid),
+            ("msgid", h.msgid),
+        ] {
+            if let Some(value) = value {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        if let Some(version) = h.version {
+            map.serialize_entry("version", &version)?;
+        }
+        if let Some(sd) = &h.structured_data {
+            map.serialize_entry("structured_data", sd)?;
+        }
+        map.end()
     }
 }
 
@@ -230,12 +383,71 @@ pub(crate) fn priority(text: &str) -> Option<(u8, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     pub(crate) fn context() -> ParseContext {
         ParseContext {
             timezone: TimeZone::get("Europe/Brussels").unwrap(),
             now: "2026-11-25T12:00:00Z".parse().unwrap(),
         }
+    }
+
+    /// The fields as the listeners write them to the log, byte for byte, and the same
+    /// object through [`parse`].
+    #[test]
+    fn fields_are_written_in_their_log_form() {
+        let source = Source {
+            address: "192.0.2.1:601",
+            transport: "tls",
+        };
+        let mut out = Vec::new();
+        let written = write_fields(
+            b"<34>1 2003-10-11T22:14:15.003Z mymachine su - ID47 - 'su root' failed\n",
+            false,
+            &context(),
+            Some(source),
+            &mut out,
+        );
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"message":"'su root' failed","log":{"syslog":{"priority":34,"facility":{"code":4,"name":"auth"},"severity":{"code":2,"name":"critical"},"hostname":"mymachine","appname":"su","msgid":"ID47","version":1},"source":{"address":"192.0.2.1:601","transport":"tls"}}}"#
+        );
+        assert_eq!(written.flags, []);
+        assert_eq!(
+            written.timestamp,
+            Some("2003-10-11T22:14:15.003Z".parse().unwrap())
+        );
+        let mut out = Vec::new();
+        let written = write_fields(
+            b"no header at all",
+            false,
+            &context(),
+            Some(source),
+            &mut out,
+        );
+        let fields: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(written.flags, [Flag::Unparsed]);
+        assert_eq!(fields["message"], "no header at all");
+        assert_eq!(
+            fields["log"],
+            json!({"source": {"address": "192.0.2.1:601", "transport": "tls"}})
+        );
+        assert_eq!(fields["event"]["original"], "no header at all");
+        assert_eq!(fields["tags"], json!(["unparsed"]));
+        assert!(fields["error"]["message"].is_string());
+        let parsed = parse(b"no header at all", false, &context());
+        assert!(parsed.fields.get("log").is_none());
+        assert_eq!(parsed.fields["tags"], fields["tags"]);
+        let sd = parse(
+            br#"<165>1 2003-10-11T22:14:15.003-07:00 host evntslog - ID47 [exampleSDID@32473 iut="3"] msg"#,
+            false,
+            &context(),
+        );
+        assert_eq!(
+            sd.fields["log"]["syslog"]["structured_data"]["exampleSDID@32473"]["iut"],
+            "3"
+        );
+        assert_eq!(sd.fields["log"]["syslog"]["facility"]["name"], "local4");
     }
 
     #[test]
