@@ -1,5 +1,6 @@
 //! SLA: `GET|PUT /api/v1/tenants/{tenant}/sla` (the contract; tenant id), `GET
-//! /api/v1/sla/summary` (MTTA/MTTR and breaches per tenant and severity; `days`, default 30)
+//! /api/v1/sla/summary` (MTTA/MTTR on the SLA clock, wall-clock means and breaches per tenant,
+//! severity and category; `days`, default 30)
 //! and `GET /api/v1/sla/breaches`.
 
 use axum::Json;
