@@ -164,6 +164,11 @@ pub enum AuthError {
     /// The token was revoked.
     #[error("revoked bearer token")]
     Revoked,
+    /// A user's own token (`vgu_…`) on a route that takes tenant or platform tokens only.
+    #[error(
+        "a user's own token (vgu_…) works on the desk routes only; this route takes a tenant or platform token (vgt_…)"
+    )]
+    UserTokenNotAccepted,
 }
 
 /// Authenticates callers against the state store.
@@ -435,6 +440,9 @@ impl Access {
     /// A state store failure is logged and reported as [`AuthError::Unknown`] (fail closed).
     pub async fn authenticate(&self, bearer: Option<&str>) -> Result<Credential, AuthError> {
         let secret = bearer_secret(bearer.unwrap_or_default())?;
+        if crate::token::is_well_formed_user_secret(secret) {
+            return Err(AuthError::UserTokenNotAccepted);
+        }
         if !is_well_formed_secret(secret) {
             return Err(AuthError::Malformed);
         }
@@ -540,6 +548,10 @@ mod tests {
             access.authenticate(Some("Basic dXNlcjpwYXNz")).await,
             Err(AuthError::Malformed)
         );
+        let user_token = crate::token::generate_user_secret();
+        let err = access.authenticate(Some(&user_token)).await.unwrap_err();
+        assert_eq!(err, AuthError::UserTokenNotAccepted);
+        assert!(!err.to_string().contains(&user_token));
         let unknown = crate::token::generate_secret();
         assert_eq!(
             access.authenticate(Some(&unknown)).await,
