@@ -136,6 +136,12 @@ pub(crate) struct DetectionConfig {
     pub rules_dir: Option<PathBuf>,
     /// Correlation rules on the stream.
     pub correlation: CorrelationConfig,
+    /// Values of Sigma `expand` placeholders, per tenant slug: `[detection.placeholders.SLUG]`
+    /// maps a placeholder name (without `%`) to its values. A rule value naming a placeholder
+    /// its tenant does not give matches nothing for that tenant's events.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub placeholders:
+        std::collections::BTreeMap<String, std::collections::BTreeMap<String, Vec<String>>>,
 }
 
 /// `[detection.correlation]`

@@ -39,11 +39,91 @@ impl FieldTable {
     }
 }
 
-/// The event a rule is evaluated on and where its fields are.
+/// The event a rule is evaluated on, where its fields are, and the rule's `expand`
+/// placeholders as the event's tenant resolves them (by placeholder id; empty: none).
 #[derive(Clone, Copy)]
 pub(crate) struct Ctx<'a> {
     pub(crate) event: &'a Event,
     pub(crate) table: &'a FieldTable,
+    pub(crate) expanded: &'a [Expanded],
+}
+
+/// The values one `expand` placeholder value became for a tenant; `None` when the tenant's
+/// configuration does not give every placeholder it names (the value then matches nothing).
+pub(crate) type Expanded = Option<Vec<ValueMatcher>>;
+
+/// A rule value with `expand`: the text with its `%placeholders%` and what follows in the
+/// modifier chain, resolved per tenant by [`Expand::resolve`].
+#[derive(Debug, Clone)]
+pub(crate) struct Expand {
+    text: String,
+    transforms: Vec<String>,
+    cased: bool,
+}
+
+impl Expand {
+    /// The placeholder names of the value (`%name%`), in order, without duplicates.
+    pub(crate) fn names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        let mut rest = self.text.as_str();
+        while let Some(start) = rest.find('%') {
+            let Some(len) = rest[start + 1..].find('%') else {
+                break;
+            };
+            let name = &rest[start + 1..start + 1 + len];
+            if !name.is_empty() && !names.iter().any(|n| n == name) {
+                names.push(name.to_owned());
+            }
+            rest = &rest[start + 2 + len..];
+        }
+        names
+    }
+
+    /// The matchers of the value with every placeholder replaced by each of its values
+    /// (several placeholders: every combination), each then read as a Sigma string
+    /// (wildcards) and put through the rest of the chain. `Err`: the placeholders `values`
+    /// does not give.
+    pub(crate) fn resolve(
+        &self,
+        values: &std::collections::BTreeMap<String, Vec<String>>,
+    ) -> Result<Vec<ValueMatcher>, Vec<String>> {
+        let names = self.names();
+        let missing: Vec<String> = names
+            .iter()
+            .filter(|n| !values.contains_key(n.as_str()))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            return Err(missing);
+        }
+        let mut texts = vec![self.text.clone()];
+        for name in &names {
+            let token = format!("%{name}%");
+            let token = token.as_str();
+            texts = texts
+                .iter()
+                .flat_map(|t| {
+                    values[name.as_str()]
+                        .iter()
+                        .map(move |v| t.replace(token, v))
+                })
+                .collect();
+        }
+        let transforms: Vec<&str> = self.transforms.iter().map(String::as_str).collect();
+        let mut matchers = Vec::new();
+        for text in texts {
+            // A value that cannot be encoded as the chain asks is skipped, not fatal.
+            let Ok(patterns) = transform(Pattern::parse(&text), &transforms) else {
+                continue;
+            };
+            for pattern in patterns {
+                if let Ok(matcher) = StrMatcher::compile(&pattern, self.cased) {
+                    matchers.push(ValueMatcher::Str(matcher));
+                }
+            }
+        }
+        Ok(matchers)
+    }
 }
 
 impl<'a> Ctx<'a> {
@@ -59,10 +139,12 @@ pub(crate) fn lookup_first<'a>(event: &'a Event, paths: &[String]) -> Option<&'a
     paths.iter().find_map(|path| event.field(path))
 }
 
-/// Interns the field names of one rule into slots.
+/// Interns the field names of one rule into slots, and collects its `expand` values.
 #[derive(Debug, Default)]
 pub(crate) struct FieldNames {
     pub(crate) names: Vec<String>,
+    /// The rule's `expand` values, by placeholder id.
+    pub(crate) expands: Vec<Expand>,
 }
 
 impl FieldNames {
@@ -179,7 +261,9 @@ enum Test {
 
 /// A compiled rule value.
 #[derive(Debug)]
-enum ValueMatcher {
+pub(crate) enum ValueMatcher {
+    /// An `expand` value: the matchers its tenant's placeholders give (by placeholder id).
+    Placeholder(u16),
     /// `null`: the field is missing or null.
     Null,
     /// A string test (plain, wildcard, `contains`, ..., `re`).
@@ -193,7 +277,7 @@ enum ValueMatcher {
 }
 
 #[derive(Copy, Clone, Debug)]
-enum Compare {
+pub(crate) enum Compare {
     Gt,
     Gte,
     Lt,
@@ -285,6 +369,10 @@ pub(crate) fn any_string(
 impl ValueMatcher {
     fn matches(&self, value: Option<&Json>, ctx: Ctx<'_>) -> bool {
         match (self, value) {
+            (ValueMatcher::Placeholder(id), value) => match ctx.expanded.get(usize::from(*id)) {
+                Some(Some(matchers)) => matchers.iter().any(|m| m.matches(value, ctx)),
+                _ => false,
+            },
             (ValueMatcher::Null, None | Some(Json::Null)) => true,
             (ValueMatcher::Null, Some(_)) | (_, None) => false,
             (_, Some(Json::Array(items))) => {
@@ -296,6 +384,7 @@ impl ValueMatcher {
 
     fn matches_scalar(&self, value: &Json, ctx: Ctx<'_>) -> bool {
         match self {
+            ValueMatcher::Placeholder(_) => self.matches(Some(value), ctx),
             ValueMatcher::Null => value.is_null(),
             ValueMatcher::Str(matcher) => match value {
                 Json::String(s) => matcher.is_match(s),
@@ -353,7 +442,7 @@ fn scalar_text(value: &Json) -> Option<std::borrow::Cow<'_, str>> {
 
 /// An IPv4 or IPv6 network.
 #[derive(Debug, Clone, Copy)]
-struct Cidr {
+pub(crate) struct Cidr {
     v6: bool,
     network: u128,
     mask: u128,
@@ -497,6 +586,8 @@ struct Chain<'a> {
     all: bool,
     cased: bool,
     neq: bool,
+    /// `expand`: the value names `%placeholders%` resolved per tenant.
+    expand: bool,
     /// The modifier deciding the value type (`re`, `cidr`, `gt`, `exists`, `fieldref`...).
     kind: Option<&'a str>,
     /// `re` sub-modifiers.
@@ -546,15 +637,18 @@ fn parse_chain<'a>(field: &str, modifiers: &[&'a str]) -> Result<Chain<'a>, Stri
                 }
                 chain.kind = Some(modifier);
             }
-            "expand" => {
-                return Err(bad(
-                    "placeholders are not supported yet (the spec requires rejecting the rule)",
-                ));
-            }
+            "expand" => chain.expand = true,
             m if NOT_YET.contains(&m) => return Err(bad("time modifiers are not supported yet")),
             "" => return Err(format!("empty modifier on field `{field}`")),
             _ => return Err(format!("unknown modifier `{modifier}` on field `{field}`")),
         }
+    }
+    if chain.expand
+        && let Some(kind) = chain.kind
+    {
+        return Err(format!(
+            "modifier `expand` on field `{field}` cannot be combined with `{kind}`"
+        ));
     }
     if chain.kind == Some("exists") && (chain.all || chain.neq || chain.cased) {
         return Err(format!(
@@ -665,8 +759,25 @@ fn compile_value(
     literals: &mut Option<Vec<String>>,
     fields: &mut FieldNames,
 ) -> Result<(), String> {
-    if chain.kind.is_some() || value.is_null() {
+    if chain.kind.is_some() || value.is_null() || chain.expand {
         *literals = None;
+    }
+    if chain.expand {
+        let Yaml::String(text) = value else {
+            return Err("`expand` needs a string naming `%placeholders%`".into());
+        };
+        let expand = Expand {
+            text: text.clone(),
+            transforms: chain.transforms.iter().map(|t| (*t).to_owned()).collect(),
+            cased: chain.cased,
+        };
+        if expand.names().is_empty() {
+            return Err(format!("`expand` value {text:?} names no `%placeholder%`"));
+        }
+        let id = u16::try_from(fields.expands.len()).map_err(|_| "too many `expand` values")?;
+        fields.expands.push(expand);
+        out.push(ValueMatcher::Placeholder(id));
+        return Ok(());
     }
     if value.is_null() {
         if chain.kind.is_some() || !chain.transforms.is_empty() {

@@ -97,7 +97,7 @@ pub use index::IndexStats;
 pub use mapping::Mapping;
 pub use meta::{Level, LevelError, LogSource, RuleMeta};
 pub use rule::{Rule, derive_rule_id};
-pub use ruleset::{Explanation, LoadReport, Rejection, RuleSet, Warning};
+pub use ruleset::{Explanation, FILTERS_DIR, FilterMeta, LoadReport, Rejection, RuleSet, Warning};
 
 #[cfg(test)]
 mod tests;

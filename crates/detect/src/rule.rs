@@ -6,7 +6,7 @@ use vigie_event::Event;
 use yaml_serde::Value as Yaml;
 
 use crate::condition::{self, Cond};
-use crate::detection::{Ctx, FieldNames, FieldTable, Search, compile_search};
+use crate::detection::{Ctx, Expand, Expanded, FieldNames, FieldTable, Search, compile_search};
 use crate::meta::{Level, LogSource, RuleMeta};
 
 /// A Sigma detection rule, ready to match events.
@@ -20,6 +20,8 @@ pub struct Rule {
     condition: Cond,
     /// The distinct field names the detection uses, by slot.
     pub(crate) fields: Vec<String>,
+    /// The `expand` values, by placeholder id (resolved per tenant by the rule set).
+    pub(crate) expands: Vec<Expand>,
     identity: FieldTable,
     /// Where the rule runs, one entry per kind of event (filled by the rule set).
     pub(crate) variants: Vec<crate::ruleset::Variant>,
@@ -31,18 +33,35 @@ impl Rule {
     /// Whether the event satisfies the rule's detection, with field names as written in the
     /// rule and without looking at the logsource. [`crate::RuleSet::evaluate`] routes events
     /// and maps fields; this is for tests of the detection logic alone.
+    /// `expand` values match nothing here (no tenant resolves them).
     pub fn matches(&self, event: &Event) -> bool {
-        self.eval(event, &self.identity)
+        self.eval(event, &self.identity, &[])
     }
 
-    pub(crate) fn eval(&self, event: &Event, table: &FieldTable) -> bool {
-        self.condition.eval(&self.searches, Ctx { event, table })
+    pub(crate) fn eval(&self, event: &Event, table: &FieldTable, expanded: &[Expanded]) -> bool {
+        self.condition.eval(
+            &self.searches,
+            Ctx {
+                event,
+                table,
+                expanded,
+            },
+        )
     }
 
     /// Each search identifier and whether it holds for the event (fields at the paths of
     /// `table`).
-    pub(crate) fn explain(&self, event: &Event, table: &FieldTable) -> Vec<(String, bool)> {
-        let ctx = Ctx { event, table };
+    pub(crate) fn explain(
+        &self,
+        event: &Event,
+        table: &FieldTable,
+        expanded: &[Expanded],
+    ) -> Vec<(String, bool)> {
+        let ctx = Ctx {
+            event,
+            table,
+            expanded,
+        };
         self.names
             .iter()
             .zip(&self.searches)
@@ -137,7 +156,9 @@ pub(crate) fn compile_document(doc: &Yaml, path: &Path) -> Result<Rule, DocError
     }
     if doc.get("filter").is_some() && doc.get("detection").is_none() {
         return Err(fail(
-            "filter (meta-rule) document: not supported yet".into(),
+            "Sigma filter (meta-rule): filters tune rules per tenant and are loaded from \
+             `filters/<tenant-slug>/` of the rules directory, not with the rules"
+                .into(),
         ));
     }
     let Some(title_text) = title.clone() else {
@@ -252,6 +273,7 @@ pub(crate) fn compile_document(doc: &Yaml, path: &Path) -> Result<Rule, DocError
         names,
         condition,
         fields: fields.names,
+        expands: fields.expands,
         identity,
         variants: Vec::new(),
         tables: Vec::new(),

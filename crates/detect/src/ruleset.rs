@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
-use vigie_event::Event;
+use vigie_event::{Event, TenantId};
 use yaml_serde::Value as Yaml;
 
-use crate::detection::FieldTable;
+use crate::detection::{Expanded, FieldTable};
 use crate::error::DetectError;
 use crate::index::{Class, Index, IndexStats, classify};
 use crate::mapping::{Mapping, Routing};
@@ -141,8 +141,34 @@ pub struct LoadReport {
     /// Every document or file that did not load.
     pub rejected: Vec<Rejection>,
     /// Loaded rules with a problem: a logsource no mapping delivers, fields some kind of
-    /// event does not carry.
+    /// event does not carry, `expand` placeholders; filters naming no loaded rule.
     pub warnings: Vec<Warning>,
+    /// Sigma filters loaded for tenants ([`RuleSet::add_tenant_filters`]).
+    pub filters: Vec<FilterMeta>,
+}
+
+/// A Sigma filter (meta-rule) loaded for one tenant.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FilterMeta {
+    /// The tenant whose alerts it tunes.
+    pub tenant: TenantId,
+    /// `id:`, or a derived id.
+    pub id: String,
+    /// `title:`.
+    pub title: String,
+    /// The filter file, as given by the loader.
+    pub path: Option<PathBuf>,
+    /// `filter: rules:`, the rules it adds its exclusion to.
+    pub rules: Vec<String>,
+}
+
+/// What one tenant changes in the shared rules: filters and `expand` placeholders.
+#[derive(Debug, Default)]
+struct Tuning {
+    /// Rule index → indexes into [`RuleSet::filters`] of the filters excluding from it.
+    filters: HashMap<usize, Vec<usize>>,
+    /// Rule index → its `expand` values resolved with this tenant's placeholders.
+    expanded: HashMap<usize, Vec<Expanded>>,
 }
 
 /// A set of compiled rules with unique ids, routed by a [`Mapping`].
@@ -152,6 +178,10 @@ pub struct RuleSet {
     by_id: HashMap<String, usize>,
     mapping: Arc<Mapping>,
     index: OnceLock<Index>,
+    /// Compiled filter detections (routed like rules), for every tenant.
+    filters: Vec<Rule>,
+    /// Per tenant: its filters and placeholders. A tenant never sees another's.
+    tenants: HashMap<TenantId, Tuning>,
 }
 
 impl Default for RuleSet {
@@ -173,6 +203,8 @@ impl RuleSet {
             by_id: HashMap::new(),
             mapping,
             index: OnceLock::new(),
+            filters: Vec::new(),
+            tenants: HashMap::new(),
         }
     }
 
@@ -190,6 +222,8 @@ impl RuleSet {
         std::fs::read_dir(dir).map_err(read_error)?;
         let mut files = Vec::new();
         collect_files(dir, dir, &mut files, report);
+        // `filters/` at the top holds per-tenant filters, loaded by the caller.
+        files.retain(|f| !f.starts_with(FILTERS_DIR));
         files.sort();
         for relative in files {
             report.files += 1;
@@ -440,6 +474,24 @@ impl RuleSet {
                         continue;
                     }
                     self.route(&mut rule, &mut report.warnings);
+                    let placeholders: BTreeSet<String> =
+                        rule.expands.iter().flat_map(|e| e.names()).collect();
+                    if !placeholders.is_empty() {
+                        report.warnings.push(Warning {
+                            rule_id: rule.meta.id.clone(),
+                            path: rule.meta.path.clone(),
+                            message: format!(
+                                "uses placeholder(s) {}: resolved per tenant from its \
+                                 configuration; those checks are false for tenants that give \
+                                 no value",
+                                placeholders
+                                    .iter()
+                                    .map(|n| format!("%{n}%"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        });
+                    }
                     report.loaded.push(rule.meta.clone());
                     self.by_id.insert(rule.meta.id.clone(), self.rules.len());
                     self.rules.push(rule);
@@ -494,16 +546,206 @@ impl RuleSet {
     pub fn evaluate_into<'a>(&'a self, event: &Event, hits: &mut Vec<&'a Rule>) {
         let index = self.index();
         let start = hits.len();
+        let tuning = self.tuning(event);
         index.candidates(&self.mapping, event, &mut |target| {
-            let rule = &self.rules[target.rule as usize];
+            let r = target.rule as usize;
+            let rule = &self.rules[r];
             if hits.len() > start && std::ptr::eq(hits[hits.len() - 1], rule) {
                 return;
             }
             let variant = &rule.variants[target.variant as usize];
-            if variant.guard_holds(event) && rule.eval(event, &rule.tables[variant.table]) {
+            if variant.guard_holds(event)
+                && rule.eval(event, &rule.tables[variant.table], expanded(tuning, r))
+                && !self.filtered(tuning, r, event)
+            {
                 hits.push(rule);
             }
         });
+    }
+
+    /// The tuning of the event's tenant, if it has any.
+    fn tuning(&self, event: &Event) -> Option<&Tuning> {
+        if self.tenants.is_empty() {
+            return None;
+        }
+        self.tenants.get(&event.tenant)
+    }
+
+    /// Whether one of the tenant's filters for rule `r` holds on the event.
+    fn filtered(&self, tuning: Option<&Tuning>, r: usize, event: &Event) -> bool {
+        let Some(filters) = tuning.and_then(|t| t.filters.get(&r)) else {
+            return false;
+        };
+        let class = classify(&self.mapping, event);
+        filters.iter().any(|&f| {
+            let filter = &self.filters[f];
+            filter
+                .variants
+                .iter()
+                .filter(|v| v.accepts(&class, event))
+                .any(|v| filter.eval(event, &filter.tables[v.table], &[]))
+        })
+    }
+
+    /// Loads the Sigma filters (meta-rules) of one YAML text for `tenant`: each is compiled
+    /// with its `logsource` routed and mapped like a rule's, and excludes the events where
+    /// its condition holds from the rules its `filter: rules:` names (by id), for events of
+    /// that tenant only. A filter naming a rule not loaded is a warning; a document that is
+    /// not a valid filter is a rejection. `origin` names the file in the report.
+    pub fn add_tenant_filters(
+        &mut self,
+        tenant: TenantId,
+        text: &str,
+        origin: &Path,
+        report: &mut LoadReport,
+    ) {
+        let reject = |document, rule_id, title, reason| Rejection {
+            path: origin.to_path_buf(),
+            document,
+            rule_id,
+            title,
+            reason,
+        };
+        for (index, deserializer) in yaml_serde::Deserializer::from_str(text).enumerate() {
+            let document = index + 1;
+            let value = match Yaml::deserialize(deserializer) {
+                Ok(value) => value,
+                Err(error) => {
+                    report.rejected.push(reject(
+                        document,
+                        None,
+                        None,
+                        format!("invalid YAML: {error}"),
+                    ));
+                    break;
+                }
+            };
+            if value.is_null() {
+                continue;
+            }
+            let id = value.get("id").and_then(Yaml::as_str).map(str::to_owned);
+            let title = value.get("title").and_then(Yaml::as_str).map(str::to_owned);
+            let fail = |reason: String| reject(document, id.clone(), title.clone(), reason);
+            let Some(Yaml::Mapping(filter)) = value.get("filter") else {
+                report
+                    .rejected
+                    .push(fail("not a Sigma filter: no `filter:` map".into()));
+                continue;
+            };
+            let targets: Vec<String> = match filter.get("rules") {
+                Some(Yaml::Sequence(items)) if !items.is_empty() => items
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_owned))
+                    .collect(),
+                Some(Yaml::String(one)) => vec![one.clone()],
+                _ => {
+                    report.rejected.push(fail(
+                        "`filter: rules:` must list the ids of the rules to tune".into(),
+                    ));
+                    continue;
+                }
+            };
+            // The filter's detection is a rule detection without `rules`.
+            let mut detection = filter.clone();
+            detection.remove("rules");
+            let mut doc = yaml_serde::Mapping::new();
+            for key in [
+                "title",
+                "id",
+                "logsource",
+                "description",
+                "date",
+                "modified",
+            ] {
+                if let Some(v) = value.get(key) {
+                    doc.insert(Yaml::String(key.into()), v.clone());
+                }
+            }
+            doc.insert(Yaml::String("detection".into()), Yaml::Mapping(detection));
+            let mut compiled = match compile_document(&Yaml::Mapping(doc), origin) {
+                Ok(rule) => rule,
+                Err(error) => {
+                    report.rejected.push(fail(error.reason));
+                    continue;
+                }
+            };
+            self.route(&mut compiled, &mut report.warnings);
+            let f = self.filters.len();
+            let tuning = self.tenants.entry(tenant).or_default();
+            let mut unknown = Vec::new();
+            for target in &targets {
+                match self.by_id.get(target) {
+                    Some(&r) => tuning.filters.entry(r).or_default().push(f),
+                    None => unknown.push(target.clone()),
+                }
+            }
+            if !unknown.is_empty() {
+                report.warnings.push(Warning {
+                    rule_id: compiled.meta.id.clone(),
+                    path: Some(origin.to_path_buf()),
+                    message: format!(
+                        "filter for tenant {tenant} names rule(s) not loaded, nothing to tune \
+                         there: {}",
+                        unknown.join(", ")
+                    ),
+                });
+            }
+            report.filters.push(FilterMeta {
+                tenant,
+                id: compiled.meta.id.clone(),
+                title: compiled.meta.title.clone(),
+                path: Some(origin.to_path_buf()),
+                rules: targets,
+            });
+            self.filters.push(compiled);
+        }
+    }
+
+    /// Sets the `expand` placeholder values of `tenant` (placeholder name without `%` →
+    /// values), replacing earlier ones. Rules using a placeholder the tenant does not give
+    /// do not match on that value for its events; each is named in the returned warnings.
+    pub fn set_tenant_placeholders(
+        &mut self,
+        tenant: TenantId,
+        values: &std::collections::BTreeMap<String, Vec<String>>,
+    ) -> Vec<Warning> {
+        let mut warnings = Vec::new();
+        let mut expanded = HashMap::new();
+        for (r, rule) in self.rules.iter().enumerate() {
+            if rule.expands.is_empty() {
+                continue;
+            }
+            let mut missing: BTreeSet<String> = BTreeSet::new();
+            let list: Vec<Expanded> = rule
+                .expands
+                .iter()
+                .map(|e| match e.resolve(values) {
+                    Ok(matchers) => Some(matchers),
+                    Err(names) => {
+                        missing.extend(names);
+                        None
+                    }
+                })
+                .collect();
+            if !missing.is_empty() {
+                warnings.push(Warning {
+                    rule_id: rule.meta.id.clone(),
+                    path: rule.meta.path.clone(),
+                    message: format!(
+                        "tenant {tenant} gives no value for placeholder(s) {}: those checks \
+                         are false for its events",
+                        missing
+                            .iter()
+                            .map(|n| format!("%{n}%"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            }
+            expanded.insert(r, list);
+        }
+        self.tenants.entry(tenant).or_default().expanded = expanded;
+        warnings
     }
 
     /// Every matching rule found the slow way: each rule tried on the event through the
@@ -511,14 +753,18 @@ impl RuleSet {
     /// reference [`RuleSet::evaluate`] is tested against; far slower.
     pub fn evaluate_unindexed(&self, event: &Event) -> Vec<&Rule> {
         let class = classify(&self.mapping, event);
+        let tuning = self.tuning(event);
         self.rules
             .iter()
-            .filter(|rule| {
+            .enumerate()
+            .filter(|(r, rule)| {
                 rule.variants
                     .iter()
                     .filter(|v| v.accepts(&class, event))
-                    .any(|v| rule.eval(event, &rule.tables[v.table]))
+                    .any(|v| rule.eval(event, &rule.tables[v.table], expanded(tuning, *r)))
+                    && !self.filtered(tuning, *r, event)
             })
+            .map(|(_, rule)| rule)
             .collect()
     }
 
@@ -537,8 +783,10 @@ impl RuleSet {
     }
 
     /// Why the rule with index `rule` (in [`RuleSet::rules`] order) did or did not match.
-    pub fn explain(&self, rule: usize, event: &Event) -> Option<Explanation> {
-        let rule = self.rules.get(rule)?;
+    pub fn explain(&self, r: usize, event: &Event) -> Option<Explanation> {
+        let rule = self.rules.get(r)?;
+        let tuning = self.tuning(event);
+        let expanded = expanded(tuning, r);
         let class = classify(&self.mapping, event);
         let event_kind = match class.source {
             None => "generic (no source claims it)".to_owned(),
@@ -553,9 +801,10 @@ impl RuleSet {
         };
         let variant = rule.variants.iter().find(|v| v.accepts(&class, event));
         let searches = variant
-            .map(|v| rule.explain(event, &rule.tables[v.table]))
+            .map(|v| rule.explain(event, &rule.tables[v.table], expanded))
             .unwrap_or_default();
-        let matched = variant.is_some_and(|v| rule.eval(event, &rule.tables[v.table]));
+        let matched = variant.is_some_and(|v| rule.eval(event, &rule.tables[v.table], expanded))
+            && !self.filtered(tuning, r, event);
         Some(Explanation {
             rule_id: rule.meta.id.clone(),
             matched,
@@ -565,6 +814,18 @@ impl RuleSet {
             searches,
         })
     }
+}
+
+/// The folder of a rules directory holding per-tenant Sigma filters
+/// (`filters/<tenant-slug>/*.yml`); [`RuleSet::load_dir`] leaves it to the caller, who
+/// passes each file to [`RuleSet::add_tenant_filters`].
+pub const FILTERS_DIR: &str = "filters";
+
+/// The `expand` values of rule `r` resolved for the tenant (empty: none resolved).
+fn expanded(tuning: Option<&Tuning>, r: usize) -> &[Expanded] {
+    tuning
+        .and_then(|t| t.expanded.get(&r))
+        .map_or(&[][..], Vec::as_slice)
 }
 
 fn collect_files(root: &Path, dir: &Path, files: &mut Vec<PathBuf>, report: &mut LoadReport) {

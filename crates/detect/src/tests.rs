@@ -398,7 +398,9 @@ fn modifier_errors_name_modifier_and_field() {
         e.contains("regular expression") && e.contains("`Image`"),
         "{e}"
     );
-    let e = rejection("    sel:\n        Image|expand: '%Servers%'\n    condition: sel");
+    let e = rejection("    sel:\n        Image|expand|re: '%Servers%'\n    condition: sel");
+    assert!(e.contains("`expand`") && e.contains("`re`"), "{e}");
+    let e = rejection("    sel:\n        Image|expand: 'no placeholder'\n    condition: sel");
     assert!(e.contains("`expand`") && e.contains("placeholder"), "{e}");
     let e = rejection("    sel:\n        Size|gt: big\n    condition: sel");
     assert!(e.contains("`gt`") && e.contains("`Size`"), "{e}");
@@ -539,4 +541,249 @@ fn load_dir_walks_recursively_and_reports() {
     let missing = dir.path().join("missing");
     let error = RuleSet::load_dir(&missing).unwrap_err();
     assert!(error.to_string().contains("missing"), "{error}");
+}
+
+#[test]
+fn all_on_a_single_value_and_windash_written_with_a_slash() {
+    let set = rule("    sel:\n        CommandLine|contains|all: 'whoami'\n    condition: sel");
+    assert!(hit(&set, json!({"CommandLine": "cmd /c WHOAMI"})));
+    assert!(!hit(&set, json!({"CommandLine": "cmd /c id"})));
+    let set = rule("    sel:\n        CommandLine|windash|contains: '/all'\n    condition: sel");
+    for flag in ["/all", "-all", "\u{2013}all", "\u{2014}all", "\u{2015}all"] {
+        assert!(
+            hit(&set, json!({"CommandLine": format!("whoami {flag}")})),
+            "{flag}"
+        );
+    }
+    assert!(!hit(&set, json!({"CommandLine": "whoami +all"})));
+}
+
+const TENANT_A: TenantId = TenantId(1);
+const TENANT_B: TenantId = TenantId(2);
+
+fn tenant_event(tenant: TenantId, fields: Value) -> Event {
+    let mut event = event(fields);
+    event.tenant = tenant;
+    event
+}
+
+fn ids(set: &RuleSet, event: &Event) -> Vec<String> {
+    let fast: Vec<String> = set
+        .evaluate(event)
+        .iter()
+        .map(|r| r.meta.id.clone())
+        .collect();
+    let slow: Vec<String> = set
+        .evaluate_unindexed(event)
+        .iter()
+        .map(|r| r.meta.id.clone())
+        .collect();
+    assert_eq!(fast, slow, "index and reference agree");
+    fast
+}
+
+const WHOAMI_RULE: &str = "title: whoami\nid: r-whoami\nlogsource:\n    product: windows\n    category: process_creation\ndetection:\n    sel:\n        Image|endswith: '\\whoami.exe'\n    condition: sel\n";
+
+#[test]
+fn a_tenant_filter_excludes_only_for_that_tenant() {
+    let (mut set, mut report) = RuleSet::from_yaml(WHOAMI_RULE, Path::new("r.yml"));
+    let filter = "title: Admins may run whoami\nid: f-admins\nlogsource:\n    product: windows\n    category: process_creation\nfilter:\n    rules:\n        - r-whoami\n        - r-missing\n    selection:\n        User|startswith: 'adm_'\n    condition: selection\n";
+    set.add_tenant_filters(TENANT_A, filter, Path::new("filters/a/f.yml"), &mut report);
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    assert_eq!(report.filters.len(), 1);
+    assert_eq!(report.filters[0].tenant, TENANT_A);
+    assert_eq!(report.filters[0].rules, vec!["r-whoami", "r-missing"]);
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.rule_id == "f-admins" && w.message.contains("r-missing")),
+        "{:?}",
+        report.warnings
+    );
+    let admin = json!({"Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1,
+        "Image": "C:\\Windows\\System32\\whoami.exe", "User": "ADM_alice"});
+    let other = json!({"Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1,
+        "Image": "C:\\Windows\\System32\\whoami.exe", "User": "bob"});
+    assert!(ids(&set, &tenant_event(TENANT_A, admin.clone())).is_empty());
+    assert_eq!(
+        ids(&set, &tenant_event(TENANT_A, other.clone())),
+        vec!["r-whoami"]
+    );
+    assert_eq!(
+        ids(&set, &tenant_event(TENANT_B, admin.clone())),
+        vec!["r-whoami"]
+    );
+    assert_eq!(ids(&set, &tenant_event(TENANT_B, other)), vec!["r-whoami"]);
+    // `rules test --explain` sees the filter too.
+    assert!(
+        !set.explain(0, &tenant_event(TENANT_A, admin))
+            .unwrap()
+            .matched
+    );
+}
+
+#[test]
+fn filter_documents_are_checked() {
+    let (mut set, mut report) = RuleSet::from_yaml(WHOAMI_RULE, Path::new("r.yml"));
+    let bad = "title: no rules\nlogsource:\n    product: windows\nfilter:\n    selection:\n        User: x\n    condition: selection\n---\ntitle: not a filter\nlogsource:\n    product: windows\ndetection:\n    s:\n        A: 1\n    condition: s\n---\ntitle: bad condition\nlogsource:\n    product: windows\nfilter:\n    rules: [r-whoami]\n    selection:\n        User: x\n    condition: selection and nope\n";
+    set.add_tenant_filters(TENANT_A, bad, Path::new("f.yml"), &mut report);
+    let reasons: Vec<String> = report.rejected.iter().map(ToString::to_string).collect();
+    assert_eq!(reasons.len(), 3, "{reasons:#?}");
+    assert!(
+        reasons[0].contains("document 1") && reasons[0].contains("rules"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].contains("document 2") && reasons[1].contains("filter"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[2].contains("document 3") && reasons[2].contains("`nope`"),
+        "{reasons:?}"
+    );
+    assert!(report.filters.is_empty());
+}
+
+#[test]
+fn expand_placeholders_per_tenant() {
+    let text = "title: admin logon\nid: r-expand\nlogsource:\n    product: windows\n    service: security\ndetection:\n    sel:\n        EventID: 4624\n    filter:\n        WorkstationName|expand: '%Admins_Workstations%'\n    condition: sel and not filter\n";
+    let (mut set, report) = RuleSet::from_yaml(text, Path::new("r.yml"));
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("%Admins_Workstations%")),
+        "{:?}",
+        report.warnings
+    );
+    let values = std::collections::BTreeMap::from([(
+        "Admins_Workstations".to_owned(),
+        vec!["ADM-PC-1".to_owned(), "adm-pc-2*".to_owned()],
+    )]);
+    assert!(set.set_tenant_placeholders(TENANT_A, &values).is_empty());
+    let warnings = set.set_tenant_placeholders(TENANT_B, &Default::default());
+    assert!(
+        warnings.len() == 1 && warnings[0].message.contains("%Admins_Workstations%"),
+        "{warnings:?}"
+    );
+    let logon = |ws: &str| json!({"Channel": "Security", "EventID": 4624, "WorkstationName": ws});
+    // Tenant A: its admin workstations are excluded (wildcards in values work).
+    assert!(ids(&set, &tenant_event(TENANT_A, logon("adm-pc-1"))).is_empty());
+    assert!(ids(&set, &tenant_event(TENANT_A, logon("ADM-PC-22"))).is_empty());
+    assert_eq!(
+        ids(&set, &tenant_event(TENANT_A, logon("PC-9"))),
+        vec!["r-expand"]
+    );
+    // Tenant B gives no value: the placeholder check is false, so `not filter` holds.
+    assert_eq!(
+        ids(&set, &tenant_event(TENANT_B, logon("adm-pc-1"))),
+        vec!["r-expand"]
+    );
+    // A tenant never configured: the same.
+    assert_eq!(
+        ids(&set, &tenant_event(TenantId(9), logon("adm-pc-1"))),
+        vec!["r-expand"]
+    );
+    // A positive use: the unresolved placeholder does not match.
+    let text = "title: t\nid: r2\nlogsource:\n    product: windows\n    service: security\ndetection:\n    sel:\n        WorkstationName|expand|startswith: '%Servers%'\n    condition: sel\n";
+    let (mut set, _) = RuleSet::from_yaml(text, Path::new("r.yml"));
+    let values = std::collections::BTreeMap::from([("Servers".to_owned(), vec!["SRV".to_owned()])]);
+    set.set_tenant_placeholders(TENANT_A, &values);
+    let ev = |t| {
+        tenant_event(
+            t,
+            json!({"Channel": "Security", "EventID": 1, "WorkstationName": "srv-01"}),
+        )
+    };
+    assert_eq!(ids(&set, &ev(TENANT_A)), vec!["r2"]);
+    assert!(ids(&set, &ev(TENANT_B)).is_empty());
+}
+
+/// The condition with every operator rewritten by De Morgan: `a and b` ↔ `not (not a or not
+/// b)`, `a or b` ↔ `not (not a and not b)`, and `not not a` ↔ `a`.
+fn de_morgan(cond: &Cond) -> String {
+    fn negated(cond: &Cond) -> String {
+        match cond {
+            Cond::Leaf(name) => format!("not {name}"),
+            Cond::Not(inner) => positive(inner),
+            // not (a and b) = not a or not b
+            Cond::And(a, b) => format!("({} or {})", negated(a), negated(b)),
+            Cond::Or(a, b) => format!("({} and {})", negated(a), negated(b)),
+        }
+    }
+    fn positive(cond: &Cond) -> String {
+        match cond {
+            Cond::Leaf(name) => name.clone(),
+            Cond::Not(inner) => format!("({})", negated(inner)),
+            Cond::And(a, b) => format!("not ({} or {})", negated(a), negated(b)),
+            Cond::Or(a, b) => format!("not ({} and {})", negated(a), negated(b)),
+        }
+    }
+    positive(cond)
+}
+
+/// A condition over the search identifiers `s0`..`s3`.
+#[derive(Clone, Debug)]
+enum Cond {
+    Leaf(String),
+    Not(Box<Cond>),
+    And(Box<Cond>, Box<Cond>),
+    Or(Box<Cond>, Box<Cond>),
+}
+
+impl Cond {
+    fn text(&self) -> String {
+        match self {
+            Cond::Leaf(name) => name.clone(),
+            Cond::Not(inner) => format!("not ({})", inner.text()),
+            Cond::And(a, b) => format!("({} and {})", a.text(), b.text()),
+            Cond::Or(a, b) => format!("({} or {})", a.text(), b.text()),
+        }
+    }
+}
+
+fn cond_strategy() -> impl proptest::strategy::Strategy<Value = Cond> {
+    use proptest::prelude::*;
+    let leaf = (0..4usize).prop_map(|i| Cond::Leaf(format!("s{i}")));
+    leaf.prop_recursive(4, 24, 2, |inner| {
+        prop_oneof![
+            inner.clone().prop_map(|c| Cond::Not(Box::new(c))),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| Cond::And(Box::new(a), Box::new(b))),
+            (inner.clone(), inner).prop_map(|(a, b)| Cond::Or(Box::new(a), Box::new(b))),
+        ]
+    })
+}
+
+proptest::proptest! {
+    #[test]
+    fn de_morgan_rewrites_match_the_same_events(
+        cond in cond_strategy(),
+        fields in proptest::collection::vec(
+            (0..4usize, proptest::sample::select(vec!["cmd.exe", "x", "", "POWERSHELL"])),
+            0..5,
+        ),
+    ) {
+        let searches = "    s0:\n        A|endswith: '.exe'\n    s1:\n        B: 'x'\n    s2:\n        - 'powershell'\n    s3:\n        C|contains: 'md'\n";
+        let build = |condition: &str| {
+            let text = format!(
+                "title: t\nid: r\nlogsource:\n    product: test\ndetection:\n{searches}    condition: '{condition}'\n"
+            );
+            let (set, report) = RuleSet::from_yaml(&text, Path::new("t.yml"));
+            assert!(report.rejected.is_empty(), "{condition}: {:?}", report.rejected);
+            set
+        };
+        let (plain, rewritten) = (build(&cond.text()), build(&de_morgan(&cond)));
+        let mut map = serde_json::Map::new();
+        for (field, value) in fields {
+            map.insert(["A", "B", "C", "D"][field].to_owned(), json!(value));
+        }
+        let event = event(Value::Object(map));
+        proptest::prop_assert_eq!(
+            plain.evaluate(&event).len(),
+            rewritten.evaluate(&event).len(),
+            "{} vs {}", cond.text(), de_morgan(&cond)
+        );
+    }
 }

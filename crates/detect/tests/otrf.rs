@@ -236,5 +236,5 @@ fn index_finds_what_trying_every_rule_finds() {
         }
     }
     println!("{checked} events checked, {matched} with matches");
-    assert!(checked > 5_000 && matched > 100, "{checked} {matched}");
+    assert!(checked > 4_000 && matched > 100, "{checked} {matched}");
 }

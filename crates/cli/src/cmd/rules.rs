@@ -3,7 +3,7 @@
 //! files and shows which events each rule matched and why.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -58,8 +58,17 @@ pub(crate) enum Command {
 pub(crate) fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Check { dir, verbose } => {
-            let (rules, mut report) = RuleSet::load_dir(&dir)?;
+            let (mut rules, mut report) = RuleSet::load_dir(&dir)?;
             report.rejected.retain(|r| !is_correlation_rejection(r));
+            // No tenant database here: each filter folder stands for its slug.
+            let mut slugs: Vec<String> = Vec::new();
+            load_tenant_filters(&mut rules, &mut report, &dir, &mut |slug| {
+                let at = slugs.iter().position(|s| s == slug).unwrap_or_else(|| {
+                    slugs.push(slug.to_owned());
+                    slugs.len() - 1
+                });
+                Some(TenantId(at as i64 + 1))
+            });
             print_report(&report, verbose);
             let (correlations, rejected) = load_correlations(
                 &dir,
@@ -112,6 +121,19 @@ pub(crate) fn print_report(report: &LoadReport, verbose: bool) {
             );
         }
     }
+    for filter in &report.filters {
+        let path = filter
+            .path
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        println!(
+            "filter   {path}: {} {} (tunes {})",
+            filter.id,
+            filter.title,
+            filter.rules.join(", ")
+        );
+    }
     for warning in &report.warnings {
         println!("warning  {warning}");
     }
@@ -119,12 +141,86 @@ pub(crate) fn print_report(report: &LoadReport, verbose: bool) {
         println!("rejected {rejection}");
     }
     println!(
-        "{} file(s): {} rule(s) loaded, {} rejected, {} loaded with warnings",
+        "{} file(s): {} rule(s) loaded, {} rejected, {} loaded with warnings, {} tenant \
+         filter(s)",
         report.files,
         report.loaded.len(),
         report.rejected.len(),
-        report.warnings.len()
+        report.warnings.len(),
+        report.filters.len()
     );
+}
+
+/// Loads the Sigma filters of `<dir>/filters/<tenant-slug>/` (every `.yml`/`.yaml` below,
+/// in path order) into `rules` for the tenant `tenant_of` gives for the slug. Files of a
+/// folder naming no tenant, and unreadable files, are rejections in `report`.
+pub(crate) fn load_tenant_filters(
+    rules: &mut RuleSet,
+    report: &mut LoadReport,
+    dir: &Path,
+    tenant_of: &mut dyn FnMut(&str) -> Option<TenantId>,
+) {
+    let root = dir.join(vigie_detect::FILTERS_DIR);
+    let Ok(entries) = std::fs::read_dir(&root) else {
+        return;
+    };
+    let mut folders: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    folders.sort();
+    for folder in folders {
+        let slug = folder
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut files = Vec::new();
+        yaml_files(&folder, &mut files);
+        files.sort();
+        let tenant = tenant_of(&slug);
+        for file in files {
+            let relative = file.strip_prefix(dir).unwrap_or(&file).to_path_buf();
+            report.files += 1;
+            let reject = |reason: String| vigie_detect::Rejection {
+                path: relative.clone(),
+                document: 0,
+                rule_id: None,
+                title: None,
+                reason,
+            };
+            let Some(tenant) = tenant else {
+                report.rejected.push(reject(format!(
+                    "filter folder `{slug}` names no tenant (create it with `vigie tenant add \
+                     {slug}` or rename the folder)"
+                )));
+                continue;
+            };
+            match std::fs::read_to_string(&file) {
+                Ok(text) => rules.add_tenant_filters(tenant, &text, &relative, report),
+                Err(error) => report
+                    .rejected
+                    .push(reject(format!("cannot read file: {error}"))),
+            }
+        }
+    }
+}
+
+/// Every `.yml`/`.yaml` file under `dir`, recursively.
+fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            yaml_files(&path, out);
+        } else if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"))
+        {
+            out.push(path);
+        }
+    }
 }
 
 /// Loads the correlation rules of `dir`, resolving their references against `rules`.

@@ -123,7 +123,8 @@ pub(crate) async fn start(
         truncated_bytes = recovery.truncated_bytes,
         "durable log opened"
     );
-    let (rules, correlations) = load_rules(config, store.as_ref()).await?;
+    let operator = Access::new(store.clone()).operator_scope();
+    let (rules, correlations) = load_rules(config, store.as_ref(), &operator).await?;
     let rules = Arc::new(rules);
     let rules_for_hunt = rules.clone();
     let access = Access::new(store.clone());
@@ -285,6 +286,7 @@ fn random_password() -> String {
 async fn load_rules(
     config: &VigieConfig,
     store: &dyn StateStore,
+    operator: &vigie_event::TenantScope,
 ) -> anyhow::Result<(RuleSet, CorrelationSet)> {
     let Some(dir) = &config.detection.rules_dir else {
         tracing::warn!(
@@ -296,7 +298,33 @@ async fn load_rules(
             CorrelationSet::default(),
         ));
     };
-    let (rules, mut report) = RuleSet::load_dir(dir)?;
+    let (mut rules, mut report) = RuleSet::load_dir(dir)?;
+    // Per-tenant tuning: filters from `filters/<slug>/`, placeholders from the config.
+    let tenants: std::collections::HashMap<String, vigie_event::TenantId> = store
+        .list_tenants(operator)
+        .await?
+        .into_iter()
+        .map(|t| (t.slug.to_string(), t.id))
+        .collect();
+    super::rules::load_tenant_filters(&mut rules, &mut report, dir, &mut |slug| {
+        tenants.get(slug).copied()
+    });
+    for (slug, values) in &config.detection.placeholders {
+        match tenants.get(slug) {
+            Some(&tenant) => {
+                for warning in rules.set_tenant_placeholders(tenant, values) {
+                    tracing::warn!(%warning, "rule placeholder");
+                }
+            }
+            None => tracing::warn!(
+                slug,
+                "[detection.placeholders.{slug}] names no tenant: its values are not used"
+            ),
+        }
+    }
+    for filter in &report.filters {
+        tracing::info!(id = %filter.id, tenant = %filter.tenant, rules = ?filter.rules, "tenant filter loaded");
+    }
     let (correlations, correlation_rejections) =
         super::rules::load_correlations(dir, &rules, config.detection.correlation.limits());
     // Correlation documents are loaded by the correlation engine, not the base loader.
