@@ -1108,6 +1108,13 @@ pub async fn user_authority(s: Store) {
     );
     assert!(!s.verify_user_password("carl", USER_PASSWORD).await.unwrap());
 
+    // An empty change is refused, naming it.
+    let err = s
+        .update_user(&boss, &scope_a, ta, carl.id, &UserPatch::default())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("nothing to change"), "{err}");
+
     // Disable.
     let off = s
         .update_user(&boss, &scope_a, ta, carl.id, &disable)

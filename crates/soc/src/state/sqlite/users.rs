@@ -74,6 +74,13 @@ impl SqliteStore {
         id: i64,
         patch: &UserPatch,
     ) -> Result<Option<User>, SocError> {
+        if patch.role.is_none()
+            && patch.tenants.is_none()
+            && patch.disabled.is_none()
+            && patch.password.is_none()
+        {
+            return Err(invalid("user change", "nothing to change"));
+        }
         if let Some(password) = &patch.password {
             check_password(password)?;
         }
