@@ -47,6 +47,14 @@ pub struct HourCount {
     pub alerts: i64,
 }
 
+/// The statuses of an open incident (what the dashboard counts).
+pub const OPEN_STATUSES: [IncidentStatus; 4] = [
+    IncidentStatus::New,
+    IncidentStatus::Acknowledged,
+    IncidentStatus::InProgress,
+    IncidentStatus::OnHold,
+];
+
 /// Incidents of one tenant and severity (the dashboard's table).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct IncidentCount {
@@ -104,12 +112,16 @@ pub trait PrefsStore: Send + Sync + 'static {
     /// does not, for this user).
     async fn delete_view(&self, user_id: i64, id: i64) -> Result<bool, SocError>;
 
-    /// Incidents in `scope` with one of `statuses`, counted per tenant and severity.
-    async fn incident_counts(
+    /// Open incidents ([`OPEN_STATUSES`]) in `scope`, counted per tenant and severity.
+    async fn open_incident_counts(
         &self,
         scope: &TenantScope,
-        statuses: &[IncidentStatus],
     ) -> Result<Vec<IncidentCount>, SocError>;
+
+    /// The ids of the `limit` most severe open incidents in `scope`, newest first within a
+    /// severity.
+    async fn most_severe_open(&self, scope: &TenantScope, limit: u32)
+    -> Result<Vec<i64>, SocError>;
 
     /// Alerts created per hour in `scope` from `since` (rounded down to the hour) to now,
     /// oldest first; hours without alerts are left out.

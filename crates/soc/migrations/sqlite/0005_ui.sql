@@ -21,5 +21,12 @@ CREATE TABLE saved_views (
 -- queue with few alerts of that status walks the whole alerts table by time.
 CREATE INDEX alerts_status_created ON alerts (status, created_at, id);
 
--- The dashboard counts open incidents per tenant and severity from this index alone.
-CREATE INDEX incidents_status_severity ON incidents (status, tenant_id, severity);
+-- The dashboard counts open incidents per tenant and severity from this index alone. It is
+-- partial (open incidents only, written as literals) so that only a query naming exactly
+-- these statuses uses it: the incident list, which binds its statuses, keeps its own plan.
+CREATE INDEX incidents_open ON incidents (tenant_id, severity)
+    WHERE status IN ('new', 'acknowledged', 'in_progress', 'on_hold');
+
+-- The dashboard's "SLA at risk" looks at the most severe open incidents, newest first.
+CREATE INDEX incidents_open_severity ON incidents (severity, created_at, id, tenant_id)
+    WHERE status IN ('new', 'acknowledged', 'in_progress', 'on_hold');

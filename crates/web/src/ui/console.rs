@@ -15,7 +15,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::Timestamp;
 use vigie_event::{Event, Severity, TenantId};
-use vigie_soc::desk::{AlertAction, AlertStatus, IncidentFilter, IncidentSort, IncidentStatus};
+use vigie_soc::desk::{AlertAction, AlertStatus, IncidentStatus};
 use vigie_soc::{Alert, AlertFilter, Page, Permission};
 
 use super::chart::{Series, TimeChart};
@@ -60,6 +60,9 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> Response {
     }
 }
 
+/// How many of the most severe open incidents the dashboard checks for SLA clocks at risk.
+const RISK_CANDIDATES: u32 = 100;
+
 async fn dashboard(state: &AppState, viewer: &Viewer) -> Result<Response, Response> {
     viewer
         .require(state, Permission::ReadDesk, "dashboard")
@@ -67,10 +70,6 @@ async fn dashboard(state: &AppState, viewer: &Viewer) -> Result<Response, Respon
     let cat = viewer.cat();
     let scope = &viewer.principal.scope;
     let store = state.store();
-    let filter = IncidentFilter {
-        statuses: OPEN.to_vec(),
-        ..IncidentFilter::default()
-    };
     // Open incidents per tenant and severity, counted in the store.
     let tenants = store
         .list_tenants(scope)
@@ -79,7 +78,7 @@ async fn dashboard(state: &AppState, viewer: &Viewer) -> Result<Response, Respon
     let mut counts: BTreeMap<String, [i64; 5]> = BTreeMap::new();
     let mut seen = 0i64;
     for c in store
-        .incident_counts(scope, &OPEN)
+        .open_incident_counts(scope)
         .await
         .map_err(|e| viewer.api_error(e))?
     {
@@ -131,18 +130,19 @@ async fn dashboard(state: &AppState, viewer: &Viewer) -> Result<Response, Respon
     // SLA at risk: the most severe open incidents' clocks.
     let now = Timestamp::now();
     let worst = store
-        .list_incidents(scope, &filter, IncidentSort::Severity, &Page::first(100))
+        .most_severe_open(scope, RISK_CANDIDATES)
         .await
         .map_err(|e| viewer.api_error(e))?;
     let mut risky = String::new();
-    for incident in &worst.incidents {
+    for id in worst {
         let Some(detail) = store
-            .incident_detail(scope, incident.id, now)
+            .incident_detail(scope, id, now)
             .await
             .map_err(|e| viewer.api_error(e))?
         else {
             continue;
         };
+        let incident = &detail.incident;
         for clock in detail
             .sla
             .iter()

@@ -7,12 +7,24 @@ use vigie_event::{TenantId, TenantScope};
 
 use super::{SqliteStore, get, is_unique_violation, now_us, push_scope, severity, timestamp};
 use crate::SocError;
-use crate::desk::IncidentStatus;
 use crate::prefs::{
-    HourCount, IncidentCount, PrefsStore, SavedView, VIEWS_PER_USER_MAX, check_view,
+    HourCount, IncidentCount, OPEN_STATUSES, PrefsStore, SavedView, VIEWS_PER_USER_MAX, check_view,
 };
 
 const HOUR_US: i64 = 3_600_000_000;
+
+/// The open statuses as SQL literals, exactly as the partial indexes `incidents_open` and
+/// `incidents_open_severity` name them (migration 5): a query must repeat them so for SQLite
+/// to use those indexes (a bound list would not prove the index's condition).
+fn open_literals() -> String {
+    let statuses = OPEN_STATUSES
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    debug_assert_eq!(statuses, "'new', 'acknowledged', 'in_progress', 'on_hold'");
+    statuses
+}
 
 fn unknown_user(user_id: i64) -> SocError {
     SocError::NotFound {
@@ -155,21 +167,15 @@ impl PrefsStore for SqliteStore {
         Ok(result.rows_affected() > 0)
     }
 
-    async fn incident_counts(
+    async fn open_incident_counts(
         &self,
         scope: &TenantScope,
-        statuses: &[IncidentStatus],
     ) -> Result<Vec<IncidentCount>, SocError> {
-        if statuses.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT tenant_id, severity, COUNT(*) AS n FROM incidents WHERE status IN (",
-        );
-        let mut list = qb.separated(", ");
-        for s in statuses {
-            list.push_bind(s.as_str());
-        }
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT tenant_id, severity, COUNT(*) AS n FROM incidents INDEXED BY incidents_open \
+             WHERE status IN ({}",
+            open_literals()
+        ));
         qb.push(") AND ");
         push_scope(&mut qb, scope, "tenant_id");
         qb.push(" GROUP BY tenant_id, severity ORDER BY tenant_id, severity");
@@ -187,6 +193,26 @@ impl PrefsStore for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn most_severe_open(
+        &self,
+        scope: &TenantScope,
+        limit: u32,
+    ) -> Result<Vec<i64>, SocError> {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT id FROM incidents INDEXED BY incidents_open_severity WHERE status IN ({}) AND ",
+            open_literals()
+        ));
+        push_scope(&mut qb, scope, "tenant_id");
+        qb.push(" ORDER BY severity DESC, created_at DESC, id DESC LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows = qb
+            .build()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(SocError::storage("listing the most severe open incidents"))?;
+        rows.iter().map(|row| get(row, "id")).collect()
     }
 
     async fn alerts_per_hour(
@@ -365,8 +391,7 @@ mod tests {
                 .unwrap()
                 .unwrap();
         }
-        let open = [IncidentStatus::New, IncidentStatus::Acknowledged];
-        let counts = store.incident_counts(&platform, &open).await.unwrap();
+        let counts = store.open_incident_counts(&platform).await.unwrap();
         assert_eq!(counts.len(), 2, "{counts:?}");
         assert!(
             counts
@@ -374,17 +399,49 @@ mod tests {
                 .all(|c| c.incidents == 1 && c.severity == Severity::Low)
         );
         let only_b = store
-            .incident_counts(&platform.narrow(b).unwrap(), &open)
+            .open_incident_counts(&platform.narrow(b).unwrap())
             .await
             .unwrap();
         assert_eq!(only_b.len(), 1);
         assert_eq!(only_b[0].tenant, b);
-        assert!(
+        let severe = store.most_severe_open(&platform, 10).await.unwrap();
+        assert_eq!(severe.len(), 2);
+        assert_eq!(
             store
-                .incident_counts(&platform, &[IncidentStatus::Closed])
+                .most_severe_open(&platform.narrow(b).unwrap(), 10)
                 .await
                 .unwrap()
-                .is_empty()
+                .len(),
+            1
+        );
+        // A closed incident is not counted.
+        let incident = store
+            .get_alert(&platform, &alert(a, 1).id())
+            .await
+            .unwrap()
+            .unwrap()
+            .incident
+            .unwrap();
+        for status in ["resolved", "closed"] {
+            store
+                .update_incident(
+                    &Actor::operator(),
+                    &platform,
+                    incident,
+                    &crate::desk::IncidentPatch {
+                        status: Some(status.parse().unwrap()),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        let counts = store.open_incident_counts(&platform).await.unwrap();
+        assert_eq!(counts.len(), 1, "{counts:?}");
+        assert_eq!(counts[0].tenant, b);
+        assert_eq!(
+            store.most_severe_open(&platform, 10).await.unwrap().len(),
+            1
         );
         let later = Timestamp::now() + jiff::SignedDuration::from_hours(2);
         assert!(
