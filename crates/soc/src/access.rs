@@ -70,6 +70,11 @@ impl Principal {
         self.user_token
     }
 
+    /// A user token's permissions (the principal may do no more); `None` otherwise.
+    pub fn token_permissions(&self) -> Option<&[Permission]> {
+        self.permissions.as_deref()
+    }
+
     /// Whether a state-changing request carries the right CSRF token. Always true for a
     /// bearer token; for a session, `presented` must equal the session's token (compared in
     /// constant time).

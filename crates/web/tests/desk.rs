@@ -1210,6 +1210,7 @@ async fn user_tokens_act_as_their_user_and_follow_changes_on_the_next_request() 
     let me = send(&d.app, Method::GET, "/api/v1/auth/me", None, &tok).await;
     assert_eq!(me.status, StatusCode::OK);
     assert_eq!(me.body["actor"], format!("user:ana/token:{token_id}"));
+    assert_eq!(me.body["permissions"], json!(["read_desk", "comment"]));
     let get = |id: i64| format!("/api/v1/incidents/{id}");
     assert_eq!(
         send(&d.app, Method::GET, &get(other.incident), None, &tok)

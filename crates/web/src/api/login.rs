@@ -129,6 +129,9 @@ pub struct Me {
     pub read_only: bool,
     /// Tenant ids in scope; `null` for the whole platform.
     pub tenants: Option<Vec<i64>>,
+    /// For a user's own token: the permissions it carries (never more than the role
+    /// allows); `null` otherwise.
+    pub permissions: Option<Vec<vigie_soc::Permission>>,
 }
 
 /// Handler of `GET /api/v1/auth/me`.
@@ -139,5 +142,6 @@ pub async fn me(desk: Desk) -> Json<Me> {
         role: p.role,
         read_only: p.read_only,
         tenants: p.scope.tenants().map(|t| t.iter().map(|t| t.0).collect()),
+        permissions: p.token_permissions().map(<[_]>::to_vec),
     })
 }
