@@ -93,6 +93,10 @@ pub(crate) struct IngestConfig {
     /// (its body unread) for room, then gets 429. Bounds ingest memory whatever the number
     /// of senders. 0: no bound. Default 64 MiB.
     pub max_inflight_bytes: u64,
+    /// Seconds an HTTP ingest or `_bulk` request is held while the backlog is over
+    /// `max_backlog_events` before it gets 429 (for clients that do not retry 429, such as
+    /// rsyslog's omelasticsearch). 0: answer 429 at once. Default 5.
+    pub backlog_wait_seconds: u64,
 }
 
 impl Default for IngestConfig {
@@ -104,6 +108,7 @@ impl Default for IngestConfig {
             max_backlog_events: 500_000,
             retry_after_seconds: 2,
             max_inflight_bytes: 64 << 20,
+            backlog_wait_seconds: 5,
         }
     }
 }

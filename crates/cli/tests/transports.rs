@@ -302,7 +302,7 @@ fn bulk_probes_auth_items_and_overload_without_loss() {
     // A pipeline that takes one event per step and a backlog limit of 50: it lags at once.
     let vigie = Vigie::start(
         data,
-        "[ingest]\nmax_backlog_events = 50\nretry_after_seconds = 1\n[pipeline]\nbatch_size = 1\n",
+        "[ingest]\nmax_backlog_events = 50\nretry_after_seconds = 1\nbacklog_wait_seconds = 0\n[pipeline]\nbatch_size = 1\n",
     );
     let client = Client::new();
     let basic = |user: &str, secret: &str| {
@@ -496,6 +496,119 @@ fn bulk_probes_auth_items_and_overload_without_loss() {
     assert_eq!(refused_events, (refused * batch as u64) as f64);
 }
 
+fn have_omelasticsearch() -> bool {
+    Command::new("sh")
+        .args([
+            "-c",
+            "ls /usr/lib/*/rsyslog/omelasticsearch.so /usr/lib/rsyslog/omelasticsearch.so 2>/dev/null",
+        ])
+        .output()
+        .is_ok_and(|o| !o.stdout.is_empty())
+}
+
+/// The rsyslog configuration of docs/transports.md: omelasticsearch in bulk mode, a JSON
+/// template, basic auth with an ingest token, refused batches to `errors`.
+fn omelasticsearch_action(port: u16, token: &str, errors: &Path) -> String {
+    format!(
+        r#"module(load="omelasticsearch")
+template(name="vigie-json" type="list" option.jsonf="on") {{
+  property(outname="@timestamp" name="timereported" dateFormat="rfc3339" format="jsonf")
+  property(outname="log.syslog.hostname" name="hostname" format="jsonf")
+  property(outname="log.syslog.appname" name="programname" format="jsonf")
+  property(outname="message" name="msg" format="jsonf")
+}}
+action(type="omelasticsearch" server="127.0.0.1" serverport="{port}" template="vigie-json"
+       searchIndex="rsyslog-relay" bulkmode="on" uid="rsyslog" pwd="{token}"
+       errorfile="{errors}" action.resumeInterval="1" action.resumeRetryCount="-1")"#,
+        errors = errors.display()
+    )
+}
+
+/// omelasticsearch does not retry a 429 (it writes the batch to its error file), so while
+/// the pipeline lags vigie holds its `_bulk` requests (`backlog_wait_seconds`) instead of
+/// refusing them: rsyslog waits and queues. 600 lines against a pipeline that drains 5
+/// events per step with a backlog limit of 20: every line arrives once, nothing is
+/// refused, nothing lands in the error file.
+#[test]
+fn omelasticsearch_under_overload_is_held_not_refused_and_loses_nothing() {
+    let test = "omelasticsearch_under_overload_is_held_not_refused_and_loses_nothing";
+    if !have("rsyslogd") || !have_omelasticsearch() {
+        skipped(
+            test,
+            "rsyslogd or rsyslog-elasticsearch (omelasticsearch) not installed",
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    cli_ok(data, &["tenant", "add", "cpas-a"]);
+    let ingest = token(data, "cpas-a", "ingest");
+    let read = token(data, "cpas-a", "read");
+    let vigie = Vigie::start(
+        data,
+        "[ingest]\nmax_backlog_events = 20\nbacklog_wait_seconds = 120\n[pipeline]\nbatch_size = 5\n[store]\nenabled = false\n",
+    );
+    let port: u16 = vigie.base.rsplit(':').next().unwrap().parse().unwrap();
+    let errors = data.join("rsyslog-es").join("errors.json");
+    let rsyslog = Rsyslog::start(
+        &data.join("rsyslog-es"),
+        "",
+        &omelasticsearch_action(port, &ingest, &errors),
+    );
+    let total = 600usize;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", rsyslog.port)).unwrap();
+    for chunk in 0..total / 20 {
+        let mut lines = String::new();
+        for i in chunk * 20..(chunk + 1) * 20 {
+            lines.push_str(&format!(
+                "<13>Nov 25 10:00:00 h relay: vigie-transport-marker held {i}\n"
+            ));
+        }
+        std::io::Write::write_all(&mut stream, lines.as_bytes()).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(stream);
+    let client = Client::new();
+    let seen = wait_until("an alert per line", Duration::from_secs(180), || {
+        let list = alerts(&client, &vigie, &read);
+        (list.len() >= total).then_some(list)
+    });
+    let mut numbers: Vec<usize> = seen
+        .iter()
+        .map(|a| {
+            let message = a["event"]["message"].as_str().unwrap();
+            message.rsplit(' ').next().unwrap().parse().unwrap()
+        })
+        .collect();
+    numbers.sort_unstable();
+    assert_eq!(
+        numbers,
+        (0..total).collect::<Vec<_>>(),
+        "each line exactly once"
+    );
+    let m = vigie.metrics();
+    let get = |k: &str| m.get(k).copied().unwrap_or(0.0);
+    assert_eq!(
+        get("vigie_events_accepted_total{tenant=\"cpas-a\",source=\"bulk\"}"),
+        total as f64
+    );
+    assert_eq!(
+        get(
+            "vigie_events_rejected_total{tenant=\"cpas-a\",source=\"bulk\",reason=\"backpressure\"}"
+        ),
+        0.0
+    );
+    assert!(
+        get("vigie_ingest_backlog_waits_total") > 0.0,
+        "no request was held: no overload"
+    );
+    assert!(
+        std::fs::metadata(&errors).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound),
+        "omelasticsearch wrote refused items: {}",
+        std::fs::read_to_string(&errors).unwrap_or_default()
+    );
+}
+
 /// rsyslog's `omelasticsearch` (Debian `rsyslog-elasticsearch`) in bulk mode with a JSON
 /// template and basic auth (the password is an ingest token of zone-b). It starts while
 /// vigie is down: its first `_bulk` fails, the action suspends, probes `_cat/health` until
@@ -508,14 +621,7 @@ fn omelasticsearch_from_rsyslog_is_delivered_after_an_outage_and_detected_per_te
         skipped(test, "rsyslogd or logger not installed");
         return;
     }
-    let module = Command::new("sh")
-        .args([
-            "-c",
-            "ls /usr/lib/*/rsyslog/omelasticsearch.so /usr/lib/rsyslog/omelasticsearch.so 2>/dev/null",
-        ])
-        .output()
-        .is_ok_and(|o| !o.stdout.is_empty());
-    if !module {
+    if !have_omelasticsearch() {
         skipped(
             test,
             "rsyslog-elasticsearch (omelasticsearch) not installed",
@@ -534,19 +640,7 @@ fn omelasticsearch_from_rsyslog_is_delivered_after_an_outage_and_detected_per_te
     let rsyslog = Rsyslog::start(
         &data.join("rsyslog-es"),
         "",
-        &format!(
-            r#"module(load="omelasticsearch")
-template(name="vigie-json" type="list" option.jsonf="on") {{
-  property(outname="@timestamp" name="timereported" dateFormat="rfc3339" format="jsonf")
-  property(outname="log.syslog.hostname" name="hostname" format="jsonf")
-  property(outname="log.syslog.appname" name="programname" format="jsonf")
-  property(outname="message" name="msg" format="jsonf")
-}}
-action(type="omelasticsearch" server="127.0.0.1" serverport="{port}" template="vigie-json"
-       searchIndex="rsyslog-relay" bulkmode="on" uid="rsyslog" pwd="{ingest_b}"
-       errorfile="{errors}" action.resumeInterval="1" action.resumeRetryCount="-1")"#,
-            errors = errors.display()
-        ),
+        &omelasticsearch_action(port, &ingest_b, &errors),
     );
     let send = |from: usize, to: usize| {
         for i in from..to {
@@ -706,7 +800,7 @@ fn overload_of_bulk_and_syslog_tcp_stays_within_the_memory_bound_and_loses_nothi
     let vigie = Vigie::start(
         data,
         &format!(
-            "[ingest]\nmax_body_bytes = 1048576\nmax_inflight_bytes = {inflight}\nmax_backlog_events = {max_backlog}\nretry_after_seconds = 1\n\
+            "[ingest]\nmax_body_bytes = 1048576\nmax_inflight_bytes = {inflight}\nmax_backlog_events = {max_backlog}\nretry_after_seconds = 1\nbacklog_wait_seconds = 0\n\
              [pipeline]\nbatch_size = 200\n[store]\nenabled = false\n\
              [[syslog.listeners]]\nname = \"tcp\"\nprotocol = \"tcp\"\nlisten = \"127.0.0.1:0\"\ntenant = \"cpas-a\"\n"
         ),

@@ -59,6 +59,7 @@ pub struct Intake {
     log: Arc<dyn Log>,
     config: IntakeConfig,
     inflight: Option<Inflight>,
+    backlog_wait: Duration,
 }
 
 /// The budget of request bytes being handled at once (in KiB permits).
@@ -92,6 +93,28 @@ impl Intake {
             log,
             config,
             inflight: None,
+            backlog_wait: Duration::ZERO,
+        }
+    }
+
+    /// How long a request-reply sender ([`Intake::wait_for_room`]) is held while the
+    /// backlog is over the limit before it is refused (`[ingest] backlog_wait_seconds`).
+    /// Clients that do not honour 429 (rsyslog's `omelasticsearch`) then simply wait.
+    pub fn with_backlog_wait(mut self, wait: Duration) -> Self {
+        self.backlog_wait = wait;
+        self
+    }
+
+    /// Waits, at most the configured backlog wait, while the backlog is over the limit.
+    /// The caller then submits (refused with 429 if the backlog is still over).
+    pub async fn wait_for_room(&self) {
+        if !self.over_backlog() || self.backlog_wait.is_zero() {
+            return;
+        }
+        metrics::counter!("vigie_ingest_backlog_waits_total").increment(1);
+        let deadline = tokio::time::Instant::now() + self.backlog_wait;
+        while self.over_backlog() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 

@@ -161,7 +161,8 @@ pub(crate) async fn start(
             consumer: DETECT_CONSUMER.to_owned(),
         },
     )
-    .with_inflight_limit(config.ingest.max_inflight_bytes);
+    .with_inflight_limit(config.ingest.max_inflight_bytes)
+    .with_backlog_wait(Duration::from_secs(config.ingest.backlog_wait_seconds));
     let syslog = super::syslog::start_all(
         config,
         store.as_ref(),

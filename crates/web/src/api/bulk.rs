@@ -4,7 +4,8 @@
 //! The reply comes only after the accepted documents are durable in the log, in the format
 //! clients parse: `took`, `errors`, and one item per action with its status (201, or 400
 //! with an error) so they retry only what failed. While the pipeline lags the whole request
-//! is refused with 429, `Retry-After` and nothing accepted (clients retry it whole; the
+//! is held up to `[ingest] backlog_wait_seconds`, then refused with 429, `Retry-After` and
+//! nothing accepted (clients retry it whole; the
 //! body also lists every item as 429 for clients that read only items). The body is read
 //! through [`super::ingest::read_body`] (in-flight budget). The
 //! index of an action is the event's dataset; the tenant is the credential's.
@@ -118,6 +119,7 @@ async fn handle(
     })?;
     let BulkRequest { batch, items } = request;
     let ids: Vec<_> = batch.events.iter().map(|e| e.id).collect();
+    state.intake().wait_for_room().await;
     let ack = match state.intake().submit_encoded(&label, "bulk", batch).await {
         Ok(ack) => ack,
         Err(error @ IntakeError::Backpressure { retry_after, .. }) => {

@@ -173,6 +173,7 @@ pub async fn ingest(
     );
     let errors = batch.rejected.clone();
     let any_line = batch.received() > 0;
+    state.intake().wait_for_room().await;
     let ack = state
         .intake()
         .submit_encoded(&label, "http", batch)
