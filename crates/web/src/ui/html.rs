@@ -114,6 +114,8 @@ pub fn page(chrome: &Chrome<'_>, title: &str, body: &str) -> String {
             }
             e
         };
+        let mut entries = entries;
+        entries.push(("tokens", "/ui/tokens", "nav-tokens"));
         for (id, href, key) in entries {
             let current = if id == chrome.section {
                 r#" aria-current="page""#

@@ -340,7 +340,8 @@ mod tests {
     }
 
     /// The sources of the pages, where message ids are asked for.
-    const SOURCES: [&str; 10] = [
+    const SOURCES: [&str; 11] = [
+        include_str!("tokens.rs"),
         include_str!("chart.rs"),
         include_str!("hunt.rs"),
         include_str!("mod.rs"),
@@ -375,6 +376,9 @@ mod tests {
         }
         for k in vigie_soc::TokenKind::ALL {
             ids.insert(format!("token-kind-{}", k.as_str()));
+        }
+        for p in vigie_soc::Permission::ALL {
+            ids.insert(format!("permission-{}", p.as_str()));
         }
         for c in ["always", "business"] {
             ids.insert(format!("calendar-{c}"));

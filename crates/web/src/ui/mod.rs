@@ -18,7 +18,7 @@
 //!   views, alert page), [`incidents`] (list, page, comment and change forms, SLA figures),
 //!   [`detection`] (rule catalogue, triage feedback, suppression forms), [`hunt`] (query box,
 //!   results, time chart), [`admin`] (tenants, users and roles, tokens, SLA contracts: forms),
-//!   [`login`] (login, logout, language switch). Charts are SVG drawn on the server
+//!   [`tokens`] (each user's own API tokens), [`login`] (login, logout, language switch). Charts are SVG drawn on the server
 //!   ([`chart`]).
 //!   Tenant users (client contacts) get the portal: their incidents and SLA figures only.
 //!
@@ -41,6 +41,7 @@ pub mod login;
 #[cfg(test)]
 #[path = "tests.rs"]
 mod pages_tests;
+pub mod tokens;
 
 use std::sync::Arc;
 
@@ -108,6 +109,8 @@ pub fn routes() -> Router<AppState> {
             post(detection::end_suppression),
         )
         .route("/ui/hunt", get(hunt::page))
+        .route("/ui/tokens", get(tokens::page).post(tokens::create))
+        .route("/ui/tokens/{id}/revoke", post(tokens::revoke))
         .route("/ui/admin", get(admin::overview))
         .route("/ui/admin/tenants", post(admin::create_tenant))
         .route("/ui/admin/users", post(admin::create_user))

@@ -1407,3 +1407,117 @@ async fn dashboard_chart_and_hunt_page_in_scope() {
     let r = send(&app, Method::GET, "/ui/hunt?q=*", &bert, None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn own_api_tokens_created_once_and_revoked_by_their_user_only() {
+    let site = site().await;
+    let (ana, csrf) = login(&site.app, "ana").await;
+    for lang in ["fr", "nl", "de", "en"] {
+        let r = send(
+            &site.app,
+            Method::GET,
+            "/ui/tokens",
+            &format!("{ana}; vigie_lang={lang}"),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_no_missing_message(&r.text, lang);
+        // Only what an analyst's role allows is offered.
+        assert!(r.text.contains(r#"value="triage_alerts""#));
+        assert!(!r.text.contains(r#"value="manage_sla""#));
+    }
+    let form =
+        "label=Ticketing&permissions=read_desk&permissions=triage_alerts&tenants=ville-a&days=30";
+    let r = send(&site.app, Method::POST, "/ui/tokens", &ana, Some(form)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "no CSRF token");
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/tokens",
+        &ana,
+        Some(&format!("csrf={csrf}&{form}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.headers[header::CACHE_CONTROL], "no-store");
+    let secret: String = r
+        .text
+        .split(r#"value="vgu_"#)
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take(64)
+        .collect();
+    let secret = format!("vgu_{secret}");
+    let (token, user) = site
+        .store
+        .user_token_by_secret_hash(&vigie_soc::token::hash_secret(&secret))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.username, "ana");
+    assert_eq!(token.tenants, Some(vec![site.a]));
+    assert_eq!(token.permissions.len(), 2);
+    assert!(token.expires_at.is_some());
+    let r = send(&site.app, Method::GET, "/ui/tokens", &ana, None).await;
+    assert!(r.text.contains("Ticketing") && !r.text.contains(&secret));
+    // A permission beyond the role, a tenant outside the scope, a bad duration: refused.
+    for (extra, status) in [
+        ("permissions=manage_sla", StatusCode::FORBIDDEN),
+        (
+            "permissions=read_desk&tenants=zone-z",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "permissions=read_desk&days=forever",
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let r = send(
+            &site.app,
+            Method::POST,
+            "/ui/tokens",
+            &ana,
+            Some(&format!("csrf={csrf}&label=x&{extra}")),
+        )
+        .await;
+        assert!(r.status.is_client_error(), "{extra}: {}", r.status);
+        if status == StatusCode::BAD_REQUEST {
+            assert!(r.text.contains("forever"));
+        }
+    }
+    // Another user cannot revoke it; its owner can.
+    let (lea, lea_csrf) = login(&site.app, "lea").await;
+    let uri = format!("/ui/tokens/{}/revoke", token.id);
+    let r = send(
+        &site.app,
+        Method::POST,
+        &uri,
+        &lea,
+        Some(&format!("csrf={lea_csrf}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = send(
+        &site.app,
+        Method::POST,
+        &uri,
+        &ana,
+        Some(&format!("csrf={csrf}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let (token, _) = site
+        .store
+        .user_token_by_secret_hash(&vigie_soc::token::hash_secret(&secret))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(token.revoked);
+    // A client contact has its own page too.
+    let (bert, _) = login(&site.app, "bert").await;
+    let r = send(&site.app, Method::GET, "/ui/tokens", &bert, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains(r#"href="/ui/tokens""#));
+}
