@@ -331,3 +331,61 @@ fn encode(events: &[Event]) -> Vec<Bytes> {
         .map(|event| Bytes::from(event.to_record()))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vigie_log::{Wal, WalConfig};
+
+    fn intake(dir: &std::path::Path) -> Intake {
+        let wal = Wal::open(WalConfig {
+            dir: dir.join("wal"),
+            consumers: vec!["detect".to_owned()],
+            ..WalConfig::default()
+        })
+        .unwrap();
+        Intake::new(
+            Arc::new(wal),
+            IntakeConfig {
+                max_backlog: 1000,
+                retry_after: Duration::from_secs(1),
+                consumer: "detect".to_owned(),
+            },
+        )
+    }
+
+    /// The in-flight budget: a request that does not fit waits, is refused once its wait is
+    /// over, and gets in as soon as an earlier one returns its share; one larger than the
+    /// whole budget takes all of it rather than never fitting.
+    #[tokio::test]
+    async fn inflight_budget_waits_refuses_and_frees() {
+        let dir = tempfile::tempdir().unwrap();
+        let intake = intake(dir.path()).with_inflight_limit(10 * 1024);
+        let short = Duration::from_millis(50);
+        let first = intake.reserve(8 * 1024, short).await.expect("fits");
+        assert!(
+            intake.reserve(4 * 1024, short).await.is_none(),
+            "over budget"
+        );
+        let waiting = {
+            let intake = intake.clone();
+            tokio::spawn(async move { intake.reserve(4 * 1024, Duration::from_secs(10)).await })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!waiting.is_finished(), "it should wait for room");
+        drop(first);
+        let second = waiting
+            .await
+            .unwrap()
+            .expect("room after the first returned");
+        drop(second);
+        let all = intake
+            .reserve(1 << 30, short)
+            .await
+            .expect("clamped to the budget");
+        assert!(intake.reserve(1, short).await.is_none());
+        drop(all);
+        let unbounded = self::intake(dir.path().join("other").as_path());
+        assert!(unbounded.reserve(1 << 40, short).await.is_some());
+    }
+}
