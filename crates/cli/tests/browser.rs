@@ -354,6 +354,7 @@ fn analyst_and_client_contact_in_chromium() {
             "detection",
             "admin",
             "sla-contract",
+            "tokens",
         ]
         .map(|page| format!("{lang}-{page}"))
     })) {

@@ -404,6 +404,7 @@ def new_pages(driver):
         ("detection", "/ui/detection"),
         ("admin", "/ui/admin"),
         ("sla-contract", "/ui/admin/sla/ville-a"),
+        ("tokens", "/ui/tokens"),
     ]
     for tag in ["fr", "nl", "de", "en"]:
         switch(driver, tag)
