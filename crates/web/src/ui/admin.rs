@@ -267,7 +267,18 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
             user = esc(&cat.t("col-username")),
             pass = esc(&cat.t("login-password")),
             pass_help = esc(&cat.t("admin-password-help")),
-            role = select("u-role", "role", &cat.t("col-role"), &roles, &roles[0].0),
+            role = select(
+                "u-role",
+                "role",
+                &cat.t("col-role"),
+                &roles,
+                // A safe default: the least powerful role the form offers for its side.
+                if authority == UserAuthority::All {
+                    "analyst"
+                } else {
+                    "tenant_user"
+                }
+            ),
             tenants = esc(&cat.t("col-tenants")),
             tenants_help = esc(&cat.t("admin-tenants-help")),
             create = esc(&cat.t("admin-create")),
