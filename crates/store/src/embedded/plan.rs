@@ -158,6 +158,10 @@ fn any_path(cx: &Context<'_>, word: &str) -> Box<dyn Query> {
 
 /// A regex over the words of every path, for a one-word pattern.
 fn token_pattern(fields: &Fields, pattern: &Pattern) -> Option<Box<dyn Query>> {
+    if pattern.text.chars().all(|c| c == '*') {
+        // Any word at all: walking the whole dictionary would narrow nothing.
+        return None;
+    }
     // Any path, its end byte, the text type code, then the word.
     let mut re = String::from("[^\\x00]*\\x00s");
     for c in pattern.text.to_lowercase().chars() {
