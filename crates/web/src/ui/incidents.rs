@@ -797,9 +797,10 @@ pub async fn sla(State(state): State<AppState>, viewer: Viewer, uri: Uri) -> Res
         body.push_str(&format!("<p>{}</p>", esc(&cat.t("sla-no-figures"))));
     } else {
         body.push_str(&format!(
-            r#"<table class="grid"><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
+            r#"<table class="grid"><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
             esc(&cat.t("col-tenant")),
             esc(&cat.t("col-severity")),
+            esc(&cat.t("col-rsit")),
             esc(&cat.t("col-incidents")),
             esc(&cat.t("col-mtta")),
             esc(&cat.t("col-mttr")),
@@ -814,9 +815,10 @@ pub async fn sla(State(state): State<AppState>, viewer: Viewer, uri: Uri) -> Res
         };
         for r in &rows {
             body.push_str(&format!(
-                r#"<tr><td>{}</td><td>{}</td><td class="num">{}</td><td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
+                r#"<tr><td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td><td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
                 esc(&slug(r.tenant)),
                 severity_badge(cat, r.severity),
+                esc(&r.category.clone().unwrap_or_else(|| cat.t("rsit-none"))),
                 cat.number(r.incidents),
                 esc(&minutes(r.mtta_seconds)),
                 esc(&minutes(r.mttr_seconds)),

@@ -335,6 +335,20 @@ async fn pages_in_four_languages_triage_and_tenant_wall() {
             );
         }
     }
+    // The SLA figures name the category (RSIT class) of each row.
+    let r = send(
+        &site.app,
+        Method::GET,
+        "/ui/sla",
+        &format!("{ana}; vigie_lang=en"),
+        None,
+    )
+    .await;
+    assert!(
+        r.text.contains("Classification (RSIT)") && r.text.contains("<td>intrusions</td>"),
+        "{}",
+        r.text
+    );
     // The incident page in Dutch shows the changes and the comment, translated.
     let r = send(
         &site.app,
