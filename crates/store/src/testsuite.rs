@@ -307,6 +307,23 @@ pub async fn filters_match_reference<S: EventStore>(make: &impl Fn(&Path) -> S) 
     )
     .await;
     assert_eq!(got.len(), 3, "events at :20, :30, :40");
+    // An event by its id (either case), only inside the scope.
+    let target = &events[3];
+    for text in [
+        format!("@id:{}", target.id),
+        format!("@id:{}", target.id.to_string().to_uppercase()),
+    ] {
+        let query = parse(&text, now).expect("parse @id");
+        let request = ScanRequest {
+            filter: query.search.clone(),
+            ..ScanRequest::default()
+        };
+        let got = ids(&collect(&store, &scope(Grant::Platform), request.clone()).await);
+        assert_eq!(got, BTreeSet::from([target.id.to_string()]), "{text}");
+        let other = if target.tenant == TenantId(1) { 2 } else { 1 };
+        let got = collect(&store, &scope(Grant::Tenant(TenantId(other))), request).await;
+        assert!(got.is_empty(), "{text} outside its tenant");
+    }
 }
 
 /// Newest first with a limit returns the newest events.
