@@ -259,6 +259,14 @@ pub const REFERENCE_QUERIES: &[&str] = &[
     "Message:\"ÉTÉ\"",
     "@tenant:1",
     "EventID!=5156",
+    "ratio:0.5",
+    "port:443.0",
+    "EventID:4688.0",
+    "3389",
+    "true",
+    "enabled:TRUE",
+    "*",
+    "sekur*",
 ];
 
 /// Every filter returns exactly the events a straightforward scan with
