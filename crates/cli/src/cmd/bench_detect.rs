@@ -132,16 +132,23 @@ fn peak_memory_kib() -> Option<u64> {
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let min = Duration::from_secs_f64(args.seconds.max(0.1));
-    let started = Instant::now();
-    let (rules, report) = RuleSet::load_dir(&args.rules)?;
-    let loaded = started.elapsed();
-    let started = Instant::now();
-    rules.prepare();
-    let indexed = started.elapsed();
+    // Wall clock and this thread's CPU time of one step.
+    let timed = |step: &mut dyn FnMut()| {
+        let (wall, cpu) = (Instant::now(), thread_cpu());
+        step();
+        let cpu = cpu.zip(thread_cpu()).map(|(before, after)| after - before);
+        (wall.elapsed(), cpu)
+    };
+    let mut loaded_set = None;
+    let loaded = timed(&mut || loaded_set = Some(RuleSet::load_dir(&args.rules)));
+    let (rules, report) = loaded_set.context("rules not loaded")??;
+    let indexed = timed(&mut || {
+        rules.prepare();
+    });
     let rules_peak = peak_memory_kib();
-    let started = Instant::now();
-    let stats = rules.compile_all();
-    let automata = started.elapsed();
+    let mut stats = None;
+    let automata = timed(&mut || stats = Some(rules.compile_all()));
+    let stats = stats.context("rules not compiled")?;
     let compiled_peak = peak_memory_kib();
 
     let lines = read_lines(&args.events)?;
@@ -205,12 +212,19 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         report.warnings.len(),
         name(&args.rules)
     );
+    let seconds = |(wall, cpu): (Duration, Option<Duration>)| {
+        format!(
+            "{:.3} s CPU ({:.3} s wall)",
+            cpu.map_or(f64::NAN, |c| c.as_secs_f64()),
+            wall.as_secs_f64()
+        )
+    };
     println!(
-        "  compile          {:.3} s reading + compiling rules, {:.3} s building the index; \
-         {:.3} s more to build every automaton otherwise built on first use",
-        loaded.as_secs_f64(),
-        indexed.as_secs_f64(),
-        automata.as_secs_f64()
+        "  compile          {} reading + compiling rules, {} building the index; \
+         {} more to build every automaton otherwise built on first use",
+        seconds(loaded),
+        seconds(indexed),
+        seconds(automata)
     );
     println!(
         "  index            {} rule routes in {} buckets ({} prefiltered by literal in {} automata \
