@@ -43,7 +43,7 @@ fn lines(dir: &Path) -> Vec<Vec<u8>> {
         };
         let text = if name.ends_with(".jsonl.gz") {
             let mut out = Vec::new();
-            if flate2::read::GzDecoder::new(raw.as_slice())
+            if flate2::read::MultiGzDecoder::new(raw.as_slice())
                 .read_to_end(&mut out)
                 .is_err()
             {

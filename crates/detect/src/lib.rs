@@ -38,7 +38,8 @@
 //!   horizontal bar, like pySigma), `gt`, `gte`, `lt`, `lte` (numbers, or strings parsing as
 //!   numbers), `cidr` (IPv4 and IPv6), `base64`, `base64offset` (pySigma's three variants),
 //!   `utf16le`/`wide`, `utf16be`, `utf16` (with BOM), and `fieldref` (equal to another
-//!   field, case-insensitive unless `cased`). Modifiers apply in the order written
+//!   field, case-insensitive unless `cased`), `expand` (per-tenant placeholders, below).
+//!   Modifiers apply in the order written
 //!   (`wide|base64offset|contains`). An unknown, misplaced or conflicting modifier is a
 //!   load error naming the modifier and the field.
 //! - Conditions: `and`, `or`, `not`, parentheses, `1 of`/`any of`/`N of`/`all of` a pattern
@@ -71,14 +72,36 @@
 //! literals each rule needs (see `index.rs`) are matched by one Aho-Corasick automaton per
 //! event field, so only rules whose literals are present are evaluated.
 //!
+//! # Per-tenant tuning
+//!
+//! One rule set serves every tenant; [`RuleSet::evaluate`] applies the tuning of the event's
+//! tenant and no other:
+//!
+//! - **Filters** (Sigma filter meta-rules, `filter: rules/selection/condition`):
+//!   [`RuleSet::add_tenant_filters`] compiles them (routed and mapped like rules) as
+//!   exclusions of the rules they name. [`RuleSet::load_dir`] leaves the top-level
+//!   [`FILTERS_DIR`] folder (`filters/<tenant-slug>/`) to the caller, who reads it; a filter
+//!   document anywhere else is rejected with the reason.
+//! - **`expand` placeholders** (`%name%`): a rule using them loads with a warning naming
+//!   them; [`RuleSet::set_tenant_placeholders`] resolves them for one tenant (values are
+//!   Sigma strings, then the rest of the modifier chain applies). Unresolved, the check is
+//!   false.
+//!
+//! # Speed
+//!
+//! Keyword searches give literals to the index too (scanned over every string of the event
+//! at once). Index texts are lowercased into a reused buffer and first checked by a SIMD
+//! (Teddy) searcher; automata are built on first use and shared between buckets with the
+//! same literals, and a rule's own substring automata are built on first use too
+//! ([`RuleSet::compile_all`] builds everything now). [`RuleSet::evaluate_unindexed`] is the
+//! reference the index is tested against.
+//!
 //! # Not supported yet (rejected with a reason, never silently)
 //!
-//! - Filters (`filter:` meta-rules). Correlation documents are set aside by this loader
-//!   and loaded by [`correlation`].
+//! - Correlation documents are set aside by this loader and loaded by [`correlation`].
 //! - Sigma 1.0 leftovers: aggregations in conditions (`| count() by x > 5`), `near`,
 //!   rule collections (`action: global` multi-document files).
-//! - `expand` placeholders (the specification requires rejecting such rules) and the time
-//!   modifiers (`minute`, `hour`, `day`, `week`, `month`, `year`).
+//! - The time modifiers (`minute`, `hour`, `day`, `week`, `month`, `year`).
 //! - Rules with `status: deprecated` or `status: unsupported` are rejected on purpose.
 
 mod condition;
