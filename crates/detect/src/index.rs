@@ -123,11 +123,17 @@ struct Literals {
 /// The automata finding a list of lowercase literals.
 #[derive(Debug)]
 struct Automata {
-    automaton: AhoCorasick,
+    automaton: Option<AhoCorasick>,
     /// A SIMD searcher over the same literals (when they are few enough), asked first
     /// whether any of them occurs: most texts contain none and skip the full scan.
     quick: Option<aho_corasick::packed::Searcher>,
+    /// The longest literal, in bytes.
+    longest: usize,
 }
+
+/// Literal occurrences the SIMD searcher leads the automaton to, one window each, before
+/// the rest of the text is scanned by the automaton in one pass.
+const GUIDED_MATCHES: usize = 8;
 
 impl Literals {
     fn automata(&self) -> &Automata {
@@ -138,17 +144,18 @@ impl Literals {
 impl Automata {
     fn new(patterns: &[String]) -> Automata {
         // Literals are lowercase and texts are lowercased before the scan.
-        let automaton = match AhoCorasickBuilder::new()
+        // `None`: too large for an automaton; every text then satisfies every literal.
+        let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
             .build(patterns)
-        {
-            Ok(automaton) => automaton,
-            // Too large for an automaton: a pattern that every text contains.
-            Err(_) => AhoCorasick::new([""]).unwrap_or_else(|_| unreachable!()),
-        };
+            .ok();
+        let quick = automaton
+            .as_ref()
+            .and_then(|_| aho_corasick::packed::Searcher::new(patterns));
         Automata {
             automaton,
-            quick: aho_corasick::packed::Searcher::new(patterns),
+            quick,
+            longest: patterns.iter().map(String::len).max().unwrap_or(0),
         }
     }
 }
@@ -514,14 +521,44 @@ impl KeyFilter {
     /// Satisfies the clauses of every literal found in `lower` (ASCII-lowercased text).
     fn scan_lowercase(&self, lower: &[u8], scratch: &mut Scratch, index: &Index) {
         let automata = self.matcher.automata();
-        if automata
-            .quick
-            .as_ref()
-            .is_some_and(|quick| quick.find(lower).is_none())
-        {
+        let Some(automaton) = &automata.automaton else {
+            self.satisfy_all(scratch, index);
             return;
+        };
+        let mut at = 0;
+        if let Some(quick) = &automata.quick {
+            // The SIMD searcher finds the leftmost occurrence from `at`; the automaton then
+            // lists every literal in the window starting there (all literals starting at that
+            // position fit in it). Restarting one byte further visits every position where a
+            // literal starts, so nothing is missed; a text with many occurrences (a literal
+            // every event contains, e.g. `ntdll.dll` in a call trace) gets the automaton over
+            // the rest.
+            for _ in 0..GUIDED_MATCHES {
+                let span = aho_corasick::Span::from(at..lower.len());
+                let Some(found) = quick.find_in(lower, span) else {
+                    return;
+                };
+                let start = found.start();
+                let end = (start + automata.longest).min(lower.len());
+                self.satisfy_found(automaton, &lower[start..end], scratch, index);
+                at = start + 1;
+                if at >= lower.len() {
+                    return;
+                }
+            }
         }
-        for found in automata.automaton.find_overlapping_iter(lower) {
+        self.satisfy_found(automaton, &lower[at..], scratch, index);
+    }
+
+    /// Satisfies the clauses of every literal the automaton finds in `text`.
+    fn satisfy_found(
+        &self,
+        automaton: &AhoCorasick,
+        text: &[u8],
+        scratch: &mut Scratch,
+        index: &Index,
+    ) {
+        for found in automaton.find_overlapping_iter(text) {
             let p = found.pattern().as_usize();
             let range = self.starts[p] as usize..self.starts[p + 1] as usize;
             for &clause in &self.clauses[range] {
