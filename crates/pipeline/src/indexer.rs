@@ -47,7 +47,7 @@ impl Default for IndexerConfig {
     fn default() -> Self {
         Self {
             consumer: "store".to_owned(),
-            batch_size: 5000,
+            batch_size: 20000,
             idle_wait: Duration::from_millis(500),
             retry_wait: Duration::from_secs(1),
             retention: Limits::default(),

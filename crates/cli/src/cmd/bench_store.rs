@@ -39,7 +39,7 @@ pub(crate) struct Args {
     #[arg(long, default_value_t = 20)]
     repeat: usize,
     /// Records per indexer step (the indexer's `[store] batch_size`).
-    #[arg(long, default_value_t = 5000)]
+    #[arg(long, default_value_t = 20000)]
     batch: usize,
     /// Index without detection beside it (to see what indexing alone costs).
     #[arg(long)]
