@@ -476,7 +476,10 @@ impl SyslogListenerConfig {
         if self.receive_buffer_bytes.is_some() && self.protocol != "udp" {
             bad(
                 key("receive_buffer_bytes"),
-                format!("applies to udp listeners only, this one is {}", self.protocol),
+                format!(
+                    "applies to udp listeners only, this one is {}",
+                    self.protocol
+                ),
             );
         }
         if !matches!(
