@@ -327,6 +327,7 @@ fn analyst_and_client_contact_in_chromium() {
     );
     assert_eq!(seen["restored_lang"], "de", "{seen}");
     assert!(seen["hunt_rows"].as_u64().unwrap() >= 2, "{seen}");
+    assert_eq!(seen["tablet_pages"], 8, "{seen}");
     for name in [
         "en-alert-queue",
         "en-alert",

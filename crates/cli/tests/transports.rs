@@ -526,9 +526,11 @@ action(type="omelasticsearch" server="127.0.0.1" serverport="{port}" template="v
 
 /// omelasticsearch does not retry a 429 (it writes the batch to its error file), so while
 /// the pipeline lags vigie holds its `_bulk` requests (`backlog_wait_seconds`) instead of
-/// refusing them: rsyslog waits and queues. 600 lines against a pipeline that drains 5
-/// events per step with a backlog limit of 20: every line arrives once, nothing is
-/// refused, nothing lands in the error file.
+/// refusing them: rsyslog waits and queues. 600 lines sent in one burst against a pipeline
+/// that drains 5 events per step with a backlog limit of 5 (so rsyslog's back-to-back
+/// batches always find the pipeline behind; paced sends could be drained in time and
+/// overload nothing): every line arrives once, nothing is refused, nothing lands in the
+/// error file.
 #[test]
 fn omelasticsearch_under_overload_is_held_not_refused_and_loses_nothing() {
     let test = "omelasticsearch_under_overload_is_held_not_refused_and_loses_nothing";
@@ -546,7 +548,7 @@ fn omelasticsearch_under_overload_is_held_not_refused_and_loses_nothing() {
     let read = token(data, "cpas-a", "read");
     let vigie = Vigie::start(
         data,
-        "[ingest]\nmax_backlog_events = 20\nbacklog_wait_seconds = 120\n[pipeline]\nbatch_size = 5\n[store]\nenabled = false\n",
+        "[ingest]\nmax_backlog_events = 5\nbacklog_wait_seconds = 120\n[pipeline]\nbatch_size = 5\n[store]\nenabled = false\n",
     );
     let port: u16 = vigie.base.rsplit(':').next().unwrap().parse().unwrap();
     let errors = data.join("rsyslog-es").join("errors.json");
@@ -557,16 +559,10 @@ fn omelasticsearch_under_overload_is_held_not_refused_and_loses_nothing() {
     );
     let total = 600usize;
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", rsyslog.port)).unwrap();
-    for chunk in 0..total / 20 {
-        let mut lines = String::new();
-        for i in chunk * 20..(chunk + 1) * 20 {
-            lines.push_str(&format!(
-                "<13>Nov 25 10:00:00 h relay: vigie-transport-marker held {i}\n"
-            ));
-        }
-        std::io::Write::write_all(&mut stream, lines.as_bytes()).unwrap();
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let lines: String = (0..total)
+        .map(|i| format!("<13>Nov 25 10:00:00 h relay: vigie-transport-marker held {i}\n"))
+        .collect();
+    std::io::Write::write_all(&mut stream, lines.as_bytes()).unwrap();
     drop(stream);
     let client = Client::new();
     let seen = wait_until("an alert per line", Duration::from_secs(180), || {

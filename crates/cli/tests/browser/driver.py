@@ -440,12 +440,65 @@ def new_pages(driver):
     logout(driver)
 
 
+UNLABELLED = """
+return Array.from(document.querySelectorAll(
+    'input:not([type=hidden]):not([type=submit]), select, textarea'))
+  .filter(e => e.labels.length === 0 && !e.getAttribute('aria-label')
+               && !e.getAttribute('aria-labelledby'))
+  .map(e => e.outerHTML.slice(0, 120));
+"""
+
+
+def tablet_and_keyboard(driver):
+    # Every form control has a label; at tablet width (768 px) no page scrolls sideways
+    # (wide tables scroll inside their own box); the login form is reachable by keyboard.
+    driver.get(BASE + "/ui/login")
+    def focused_now():
+        element = driver.switch_to.active_element
+        return element.get_attribute("id") or element.tag_name
+
+    focused = [focused_now()]  # the user name field has autofocus
+    for _ in range(6):
+        driver.switch_to.active_element.send_keys("\ue004")  # Tab
+        focused.append(focused_now())
+    check("username" in focused and "password" in focused,
+          "login fields not reached by Tab: %r" % focused)
+    check(focused.index("username") < focused.index("password") < focused.index("button"),
+          "Tab order: %r" % focused)
+    check(not driver.execute_script(UNLABELLED), "unlabelled control on the login page")
+
+    login(driver, "pat", "/ui/")
+    switch(driver, "en")
+    pages = ["/ui/", "/ui/alerts?status=any", "/ui/incidents?status=any", "/ui/sla",
+             "/ui/detection", "/ui/hunt?q=vigie_test%3Amarker&from=-24h", "/ui/admin",
+             "/ui/tokens"]
+    for path in pages:
+        driver.get(BASE + path)
+        unlabelled = driver.execute_script(UNLABELLED)
+        check(not unlabelled, "unlabelled controls on %s: %r" % (path, unlabelled))
+    driver.set_window_size(768, 1024)
+    try:
+        for path in pages:
+            driver.get(BASE + path)
+            wide = driver.execute_script(
+                "return [document.documentElement.scrollWidth, window.innerWidth]")
+            check(wide[0] <= wide[1] + 1,
+                  "%s scrolls sideways at tablet width: %r" % (path, wide))
+        driver.get(BASE + "/ui/")
+        driver.save_screenshot(os.path.join(SHOTS, "en-dashboard-tablet.png"))
+    finally:
+        driver.set_window_size(1280, 900)
+    seen["tablet_pages"] = len(pages)
+    logout(driver)
+
+
 def main():
     driver = browser()
     try:
         analyst(driver)
         client(driver)
         new_pages(driver)
+        tablet_and_keyboard(driver)
     except Exception as error:  # report which check failed, with where the browser was
         print("FAILED at %s: %s" % (driver.current_url, error), file=sys.stderr)
         try:
