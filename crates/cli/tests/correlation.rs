@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::{BIN, Server, cli};
+use support::{BIN, Server, cli, drained, ingest};
 const CORRELATION: &str = "7a1c0d52-1b7e-4a57-9b1f-2f8e3c4d5e02";
 
 fn rules() -> PathBuf {
@@ -19,38 +19,8 @@ fn rules() -> PathBuf {
 }
 
 fn failed_login(client: &Client, server: &Server, token: &str, user: &str) {
-    let body = format!(
-        "{}\n",
-        json!({"EventID": 4625, "Channel": "Security", "TargetUserName": user, "IpAddress": "198.51.100.4"})
-    );
-    let response = client
-        .post(format!("{}/api/v1/ingest", server.base))
-        .bearer_auth(token)
-        .body(body)
-        .send()
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 200);
-}
-
-/// Waits until the pipeline has handled everything in the log.
-fn drained(client: &Client, server: &Server) {
-    let started = Instant::now();
-    loop {
-        let health: Value = client
-            .get(format!("{}/healthz", server.base))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        if health["log"]["backlog"] == 0 {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "pipeline stuck: {health}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let event = json!({"EventID": 4625, "Channel": "Security", "TargetUserName": user, "IpAddress": "198.51.100.4"});
+    ingest(client, server, token, &[event]);
 }
 
 fn alerts(client: &Client, server: &Server, token: &str) -> Vec<Value> {

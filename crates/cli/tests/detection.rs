@@ -3,15 +3,14 @@
 //! values from the tenant's configuration, and `vigie rules check` reports the filters.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
 mod support;
 
-use support::{BIN, Server, cli};
+use support::{BIN, Server, cli, drained, ingest, start_with_config};
 
 const WHOAMI: &str = "title: Whoami run
 id: 11111111-2222-4333-8444-555555555555
@@ -56,79 +55,6 @@ detection:
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
-}
-
-/// `vigie serve` with a configuration file (the shared harness starts it without one).
-fn start(data: &Path, rules: &Path, config: &Path) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(BIN)
-        .arg("--config")
-        .arg(config)
-        .arg("--data-dir")
-        .arg(data)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .arg("--rules")
-        .arg(rules)
-        .env("VIGIE_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if line.starts_with("vigie listening on") {
-                let _ = tx.send(());
-            }
-        }
-    });
-    rx.recv_timeout(Duration::from_secs(60))
-        .expect("server starts");
-    Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    }
-}
-
-fn ingest(client: &Client, server: &Server, token: &str, events: &[Value]) {
-    let body: String = events.iter().map(|e| format!("{e}\n")).collect();
-    let response = client
-        .post(format!("{}/api/v1/ingest", server.base))
-        .bearer_auth(token)
-        .body(body)
-        .send()
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 200);
-}
-
-fn drained(client: &Client, server: &Server) {
-    let started = Instant::now();
-    loop {
-        let health: Value = client
-            .get(format!("{}/healthz", server.base))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        if health["log"]["backlog"] == 0 {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "pipeline stuck: {health}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// (rule id, user or workstation) of every alert the token may read, sorted.
@@ -185,7 +111,7 @@ fn tenant_filters_and_placeholders_tune_only_their_tenant() {
     let (ingest_a, ingest_b) = (token("zone-a", "ingest"), token("zone-b", "ingest"));
     let (read_a, read_b) = (token("zone-a", "read"), token("zone-b", "read"));
 
-    let server = start(&data, &rules, &config);
+    let server = start_with_config(&data, Some(&rules), Some(&config));
     let client = Client::new();
     let whoami = |user: &str| {
         json!({"Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1,
@@ -244,7 +170,7 @@ fn tenant_filters_and_placeholders_tune_only_their_tenant() {
     // A filter folder naming no tenant is a rejection (no database here: every folder is
     // accepted by `rules check`, so this is checked through the server's rule status).
     write(&rules.join("filters/nobody/f.yml"), ADMIN_FILTER);
-    let server = start(&data, &rules, &config);
+    let server = start_with_config(&data, Some(&rules), Some(&config));
     let status: Value = client
         .get(format!("{}/api/v1/rules", server.base))
         .bearer_auth(&read_a)

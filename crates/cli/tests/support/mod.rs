@@ -9,7 +9,10 @@ use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::Client;
+use serde_json::Value;
 
 /// The binary under test.
 pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_vigie");
@@ -31,12 +34,24 @@ impl Drop for Server {
 
 /// Starts `vigie serve` on `data` (with `rules`, if given) and returns once it listens.
 pub(crate) fn start(data: &Path, rules: Option<&Path>) -> Server {
+    start_with_config(data, rules, None)
+}
+
+/// [`start`] with a configuration file (`--config`), if given.
+pub(crate) fn start_with_config(
+    data: &Path,
+    rules: Option<&Path>,
+    config: Option<&Path>,
+) -> Server {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
     let mut command = Command::new(BIN);
+    if let Some(config) = config {
+        command.arg("--config").arg(config);
+    }
     command
         .arg("--data-dir")
         .arg(data)
@@ -81,4 +96,37 @@ pub(crate) fn cli(data: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Sends `events` as one NDJSON request to `/api/v1/ingest` and asserts it was accepted.
+pub(crate) fn ingest(client: &Client, server: &Server, token: &str, events: &[Value]) {
+    let body: String = events.iter().map(|e| format!("{e}\n")).collect();
+    let response = client
+        .post(format!("{}/api/v1/ingest", server.base))
+        .bearer_auth(token)
+        .body(body)
+        .send()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+}
+
+/// Waits (at most 30 s) until the pipeline has handled everything in the log.
+pub(crate) fn drained(client: &Client, server: &Server) {
+    let started = Instant::now();
+    loop {
+        let health: Value = client
+            .get(format!("{}/healthz", server.base))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        if health["log"]["backlog"] == 0 {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "pipeline stuck: {health}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
