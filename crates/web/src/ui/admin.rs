@@ -4,7 +4,7 @@
 //! tenant ([`UserAuthority::TenantRoles`]) and nothing else.
 //!
 //! Every form is a POST checked like the API's writes: same origin and the session's CSRF
-//! token ([`Viewer::check_form`]), the permission of the role ([`Viewer::require`], refusals
+//! token ([`Viewer::checked_form`]), the permission of the role ([`Viewer::require`], refusals
 //! audited), the tenant inside the viewer's scope (else 404). Changes go through the same
 //! store functions as the API and are audited as it does: users and SLA contracts by the
 //! store in the same transaction; tenants and tokens (which the store creates without an
@@ -89,8 +89,7 @@ async fn admin_form(
     what: Permission,
     object: &str,
 ) -> Result<Form, Response> {
-    let form = Form::parse(&String::from_utf8_lossy(body));
-    viewer.check_form(state, &form).await?;
+    let form = viewer.checked_form(state, body).await?;
     if !is_admin_page_role(viewer.principal.role) {
         return Err(viewer.error(StatusCode::NOT_FOUND, &viewer.cat().t("error-not-found")));
     }

@@ -485,10 +485,10 @@ async fn saved_views(state: &AppState, viewer: &Viewer, qs: &str) -> Result<Stri
 
 /// `POST /ui/alerts/views`: saves the filters in `query` as the viewer's view `name`.
 pub async fn save_view(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Response {
-    let form = Form::parse(&String::from_utf8_lossy(&body));
-    if let Err(r) = viewer.check_form(&state, &form).await {
-        return r;
-    }
+    let form = match viewer.checked_form(&state, &body).await {
+        Ok(form) => form,
+        Err(r) => return r,
+    };
     if let Err(r) = viewer.require_soc() {
         return r;
     }
@@ -523,8 +523,7 @@ pub async fn delete_view(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&String::from_utf8_lossy(&body));
-    if let Err(r) = viewer.check_form(&state, &form).await {
+    if let Err(r) = viewer.checked_form(&state, &body).await {
         return r;
     }
     let Some(user) = viewer.principal.user_id else {
@@ -567,10 +566,10 @@ pub async fn queue_rows(State(state): State<AppState>, viewer: Viewer, uri: Uri)
 
 /// `POST /ui/alerts/bulk`: acknowledges the selected alerts.
 pub async fn bulk(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Response {
-    let form = Form::parse(&String::from_utf8_lossy(&body));
-    if let Err(r) = viewer.check_form(&state, &form).await {
-        return r;
-    }
+    let form = match viewer.checked_form(&state, &body).await {
+        Ok(form) => form,
+        Err(r) => return r,
+    };
     if let Err(r) = viewer.require_soc() {
         return r;
     }
@@ -797,10 +796,10 @@ pub async fn alert_action(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&String::from_utf8_lossy(&body));
-    if let Err(r) = viewer.check_form(&state, &form).await {
-        return r;
-    }
+    let form = match viewer.checked_form(&state, &body).await {
+        Ok(form) => form,
+        Err(r) => return r,
+    };
     if let Err(r) = viewer.require_soc() {
         return r;
     }

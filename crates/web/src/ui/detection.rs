@@ -14,9 +14,9 @@ use jiff::{SignedDuration, Timestamp};
 use vigie_soc::Permission;
 use vigie_soc::desk::NewSuppression;
 
+use super::Viewer;
 use super::console::{severity_badge, tenant_in_scope};
 use super::html::{esc, select};
-use super::{Form, Viewer};
 use crate::AppState;
 
 /// `GET /ui/detection`.
@@ -210,10 +210,10 @@ pub async fn add_suppression(
     viewer: Viewer,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&String::from_utf8_lossy(&body));
-    if let Err(r) = viewer.check_form(&state, &form).await {
-        return r;
-    }
+    let form = match viewer.checked_form(&state, &body).await {
+        Ok(form) => form,
+        Err(r) => return r,
+    };
     if let Err(r) = viewer.require_soc() {
         return r;
     }
@@ -279,8 +279,7 @@ pub async fn end_suppression(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&String::from_utf8_lossy(&body));
-    if let Err(r) = viewer.check_form(&state, &form).await {
+    if let Err(r) = viewer.checked_form(&state, &body).await {
         return r;
     }
     if let Err(r) = viewer.require_soc() {

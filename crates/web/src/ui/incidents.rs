@@ -18,7 +18,7 @@ use vigie_soc::{Page, Role};
 use super::console::{OPEN, severity_badge, severity_name, tenant_in_scope};
 use super::html::{esc, select, url_encode};
 use super::i18n::{Arg, Catalog};
-use super::{Form, Viewer, query};
+use super::{Viewer, query};
 use crate::AppState;
 
 fn status_name(cat: &Catalog, s: IncidentStatus) -> String {
@@ -591,10 +591,10 @@ pub async fn comment(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&String::from_utf8_lossy(&body));
-    if let Err(r) = viewer.check_form(&state, &form).await {
-        return r;
-    }
+    let form = match viewer.checked_form(&state, &body).await {
+        Ok(form) => form,
+        Err(r) => return r,
+    };
     let Ok(number) = id.parse::<i64>() else {
         return not_found(&viewer, &id);
     };
@@ -628,10 +628,10 @@ pub async fn update(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&String::from_utf8_lossy(&body));
-    if let Err(r) = viewer.check_form(&state, &form).await {
-        return r;
-    }
+    let form = match viewer.checked_form(&state, &body).await {
+        Ok(form) => form,
+        Err(r) => return r,
+    };
     let Ok(number) = id.parse::<i64>() else {
         return not_found(&viewer, &id);
     };

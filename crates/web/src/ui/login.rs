@@ -168,9 +168,8 @@ pub async fn logout(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&String::from_utf8_lossy(&body));
-    if let Err(refused) = viewer.check_form(&state, &form).await {
-        return refused;
+    if let Err(r) = viewer.checked_form(&state, &body).await {
+        return r;
     }
     if let Some(secret) = session_cookie(&headers)
         && let Err(error) = state.access().logout(&secret).await

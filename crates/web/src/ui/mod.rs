@@ -5,7 +5,7 @@
 //!   [`vigie_soc::Access::authenticate_session`] as the desk API (no second session
 //!   mechanism); its [`vigie_soc::Principal`]'s scope is what every page reads through.
 //!   Without a valid session a page redirects to the login form.
-//! - POST forms carry the session's CSRF token in a hidden field; [`Viewer::check_form`]
+//! - POST forms carry the session's CSRF token in a hidden field; [`Viewer::checked_form`]
 //!   verifies it with [`vigie_soc::Principal::csrf_ok`] and refuses a foreign `Origin`.
 //!   Since the session cookie is HttpOnly and the CSRF token is only known at login, the UI
 //!   login keeps it in a second HttpOnly cookie (`__Host-vigie_csrf`) from which pages fill
@@ -343,11 +343,12 @@ impl Viewer {
         }
     }
 
-    /// Checks a POST form: same origin, and the session's CSRF token in field `csrf`.
-    /// A refusal is audited.
-    pub async fn check_form(&self, state: &AppState, form: &Form) -> Result<(), Response> {
+    /// Parses a POST body as a form and checks it: same origin, and the session's CSRF token
+    /// in field `csrf`. A refusal is audited.
+    pub async fn checked_form(&self, state: &AppState, body: &[u8]) -> Result<Form, Response> {
+        let form = Form::parse(&String::from_utf8_lossy(body));
         if self.from_this_site && self.principal.csrf_ok(form.get("csrf")) {
-            return Ok(());
+            return Ok(form);
         }
         let record = AuditRecord::new(
             &self.principal.actor.0,

@@ -13,9 +13,9 @@ use vigie_event::TenantId;
 use vigie_soc::Permission;
 use vigie_soc::token::NewUserToken;
 
+use super::Viewer;
 use super::console::tenant_in_scope;
 use super::html::esc;
-use super::{Form, Viewer};
 use crate::AppState;
 
 /// Longest token life the form offers, in days.
@@ -157,10 +157,10 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
 
 /// `POST /ui/tokens`: a new token of the signed-in user; answers with its secret, once.
 pub async fn create(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Response {
-    let form = Form::parse(&String::from_utf8_lossy(&body));
-    if let Err(r) = viewer.check_form(&state, &form).await {
-        return r;
-    }
+    let form = match viewer.checked_form(&state, &body).await {
+        Ok(form) => form,
+        Err(r) => return r,
+    };
     let user = match own_user(&viewer) {
         Ok(u) => u,
         Err(r) => return r,
@@ -248,8 +248,7 @@ pub async fn revoke(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&String::from_utf8_lossy(&body));
-    if let Err(r) = viewer.check_form(&state, &form).await {
+    if let Err(r) = viewer.checked_form(&state, &body).await {
         return r;
     }
     let user = match own_user(&viewer) {
