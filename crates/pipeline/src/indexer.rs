@@ -19,10 +19,10 @@ use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use tokio::sync::watch;
-use vigie_event::{Event, TenantId, TenantScope};
+use vigie_event::{TenantId, TenantScope};
 use vigie_log::{Log, LogError, Offset};
 use vigie_soc::StateStore;
-use vigie_store::{EventStore, Limits, LoggedEvent, RetentionPolicy, StoreError};
+use vigie_store::{EventStore, Limits, LoggedRecord, RecordsReport, RetentionPolicy, StoreError};
 
 /// Settings of the indexer, from the `[store]` section of the configuration.
 #[derive(Clone, Debug)]
@@ -164,29 +164,24 @@ impl Indexer {
                 ..IndexStep::default()
             });
         };
-        let mut events: Vec<LoggedEvent> = Vec::with_capacity(records.len());
-        for record in &records {
-            match Event::from_record(&record.payload) {
-                Ok(event) => events.push(LoggedEvent {
-                    offset: record.offset,
-                    record: record.payload.to_vec(),
-                    event,
-                }),
-                Err(error) => {
-                    metrics::counter!("vigie_store_undecodable_total").increment(1);
-                    tracing::error!(offset = record.offset, %error, "log record is not an event; counted and not stored");
-                }
-            }
-        }
+        let count = records.len();
+        let batch: Vec<LoggedRecord> = records
+            .into_iter()
+            .map(|record| LoggedRecord {
+                offset: record.offset,
+                record: record.payload.to_vec(),
+            })
+            .collect();
         let now = Timestamp::now();
-        let mut oldest: HashMap<TenantId, Timestamp> = HashMap::new();
-        let mut per_tenant: HashMap<TenantId, u64> = HashMap::new();
-        for LoggedEvent { event, .. } in &events {
-            let entry = oldest.entry(event.tenant).or_insert(event.received_at);
-            *entry = (*entry).min(event.received_at);
-            *per_tenant.entry(event.tenant).or_default() += 1;
+        let RecordsReport {
+            written: report,
+            undecodable,
+            tenants,
+        } = self.store.write_records(batch).await?;
+        for (offset, error) in undecodable {
+            metrics::counter!("vigie_store_undecodable_total").increment(1);
+            tracing::error!(offset, %error, "log record is not an event; counted and not stored");
         }
-        let report = self.store.write(events).await?;
         if report.skipped > 0 {
             metrics::counter!("vigie_store_replayed_skipped_total")
                 .increment(report.skipped as u64);
@@ -198,17 +193,20 @@ impl Indexer {
         }
         let written = report.events;
         self.log.commit(&self.config.consumer, last + 1).await?;
-        for (tenant, at) in oldest {
-            let label = self.label(tenant).await;
-            let lag = now.duration_since(at).as_secs_f64().max(0.0);
+        for batch in tenants {
+            let label = self.label(batch.tenant).await;
+            let lag = now
+                .duration_since(batch.oldest_received)
+                .as_secs_f64()
+                .max(0.0);
             metrics::gauge!("vigie_store_lag_seconds", "tenant" => label.clone()).set(lag);
             metrics::counter!("vigie_store_events_indexed_total", "tenant" => label)
-                .increment(per_tenant.get(&tenant).copied().unwrap_or(0));
+                .increment(batch.events);
         }
         let backlog = self.log.end_offset().saturating_sub(last + 1);
         metrics::gauge!("vigie_store_lag_events").set(backlog as f64);
         Ok(IndexStep {
-            records: records.len(),
+            records: count,
             written,
             committed: last + 1,
         })

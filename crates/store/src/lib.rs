@@ -36,8 +36,8 @@ pub mod testsuite;
 pub use embedded::{EmbeddedConfig, EmbeddedStore};
 pub use error::StoreError;
 pub use model::{
-    Dropped, Limits, LoggedEvent, Order, RetentionPolicy, ScanRequest, StoredEvent, TenantUsage,
-    TimeRange, WriteReport, event_time,
+    Dropped, Limits, LoggedEvent, LoggedRecord, Order, RecordsReport, RetentionPolicy, ScanRequest,
+    StoredEvent, TenantBatch, TenantUsage, TimeRange, WriteReport, event_time,
 };
 pub use store::EventStore;
 

@@ -184,6 +184,57 @@ impl LoggedEvent {
     }
 }
 
+/// A log record to decode and store, with its place in the durable log: what the indexer
+/// reads. [`crate::EventStore::write_records`] decodes it where it indexes it, so decoding
+/// the next record overlaps with indexing the previous one.
+#[derive(Clone, Debug)]
+pub struct LoggedRecord {
+    /// Position of the record in the log (see [`LoggedEvent::offset`]).
+    pub offset: u64,
+    /// The record as the log holds it ([`Event::to_record`]).
+    pub record: Vec<u8>,
+}
+
+/// The events of one tenant in a write of log records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TenantBatch {
+    /// The tenant.
+    pub tenant: TenantId,
+    /// Events of the tenant decoded from the records (written or skipped).
+    pub events: u64,
+    /// The oldest reception time among them.
+    pub oldest_received: Timestamp,
+}
+
+/// What a write of log records did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecordsReport {
+    /// The write of the decoded events.
+    pub written: WriteReport,
+    /// Records that are not events, each with its offset and the decoding error; they are
+    /// not stored.
+    pub undecodable: Vec<(u64, String)>,
+    /// The decoded events per tenant, in order of first appearance.
+    pub tenants: Vec<TenantBatch>,
+}
+
+impl RecordsReport {
+    /// Counts `event` in its tenant's batch.
+    pub fn saw(&mut self, event: &Event) {
+        match self.tenants.iter_mut().find(|t| t.tenant == event.tenant) {
+            Some(batch) => {
+                batch.events += 1;
+                batch.oldest_received = batch.oldest_received.min(event.received_at);
+            }
+            None => self.tenants.push(TenantBatch {
+                tenant: event.tenant,
+                events: 1,
+                oldest_received: event.received_at,
+            }),
+        }
+    }
+}
+
 /// What a write did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WriteReport {

@@ -5,7 +5,8 @@ use vigie_event::TenantScope;
 
 use crate::StoreError;
 use crate::model::{
-    Dropped, LoggedEvent, RetentionPolicy, ScanRequest, ScanStream, TenantUsage, WriteReport,
+    Dropped, LoggedEvent, LoggedRecord, RecordsReport, RetentionPolicy, ScanRequest, ScanStream,
+    TenantUsage, WriteReport,
 };
 
 /// The event store: write events, scan them inside a tenant scope, report usage, enforce
@@ -22,6 +23,31 @@ pub trait EventStore: Send + Sync + 'static {
     /// its offset is skipped (and counted in [`WriteReport::skipped`]), so replaying the log
     /// never duplicates events.
     async fn write(&self, events: Vec<LoggedEvent>) -> Result<WriteReport, StoreError>;
+
+    /// Decodes log records ([`vigie_event::Event::from_record`]) and stores the events as
+    /// [`EventStore::write`] does; a record that is not an event is reported, not stored,
+    /// and does not stop the others. An implementation may decode each record where it
+    /// indexes it (the embedded store does, so decoding overlaps with indexing); this
+    /// default decodes them all, then writes.
+    async fn write_records(&self, records: Vec<LoggedRecord>) -> Result<RecordsReport, StoreError> {
+        let mut report = RecordsReport::default();
+        let mut events = Vec::with_capacity(records.len());
+        for LoggedRecord { offset, record } in records {
+            match vigie_event::Event::from_record(&record) {
+                Ok(event) => {
+                    report.saw(&event);
+                    events.push(LoggedEvent {
+                        offset,
+                        record,
+                        event,
+                    });
+                }
+                Err(error) => report.undecodable.push((offset, error.to_string())),
+            }
+        }
+        report.written = self.write(events).await?;
+        Ok(report)
+    }
 
     /// The events inside `scope` selected by `request`, in batches. Every event returned
     /// belongs to a tenant of the scope and satisfies the request's range and filter

@@ -53,6 +53,9 @@ pub(crate) struct Args {
     /// Indexing threads of a partition writer.
     #[arg(long, default_value_t = 1)]
     writer_threads: usize,
+    /// Stop after loading: no queries and no backtest (to profile indexing alone).
+    #[arg(long)]
+    no_queries: bool,
 }
 
 /// CPU time (user + system) this process has used so far, from `/proc/self/stat`.
@@ -261,6 +264,9 @@ pub(crate) async fn run_bench(args: Args) -> anyhow::Result<ExitCode> {
         raw_bytes as f64 / (1 << 20) as f64,
         disk as f64 * 100.0 / raw_bytes as f64
     );
+    if args.no_queries {
+        return Ok(ExitCode::SUCCESS);
+    }
     let names: vigie_store::model::TenantNames = Arc::new(HashMap::from([
         (a.id, "bench-a".to_owned()),
         (b.id, "bench-b".to_owned()),

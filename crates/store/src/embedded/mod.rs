@@ -43,8 +43,8 @@ use tantivy::{
 use vigie_event::{Event, TenantId, TenantScope};
 
 use crate::model::{
-    Dropped, LoggedEvent, Order, RetentionPolicy, ScanBatch, ScanProgress, ScanRequest, ScanStream,
-    StoredEvent, TenantUsage, WriteReport,
+    Dropped, LoggedEvent, LoggedRecord, Order, RecordsReport, RetentionPolicy, ScanBatch,
+    ScanProgress, ScanRequest, ScanStream, StoredEvent, TenantUsage, WriteReport,
 };
 use crate::{EventStore, StoreError};
 use schema::{Fields, IndexDoc};
@@ -139,10 +139,6 @@ impl std::fmt::Debug for EmbeddedStore {
             .field("dir", &self.inner.config.dir)
             .finish_non_exhaustive()
     }
-}
-
-fn day_of(at: Timestamp) -> String {
-    at.to_zoned(jiff::tz::TimeZone::UTC).date().to_string()
 }
 
 fn dir_bytes(path: &Path) -> u64 {
@@ -274,26 +270,19 @@ impl Inner {
         Ok(opened)
     }
 
-    fn write_blocking(&self, events: Vec<LoggedEvent>) -> Result<WriteReport, StoreError> {
+    fn write_blocking(
+        &self,
+        events: impl Iterator<Item = LoggedEvent>,
+    ) -> Result<WriteReport, StoreError> {
         if self.config.read_only {
             return Err(StoreError::Query("the store was opened read-only".into()));
-        }
-        let mut groups: BTreeMap<Key, Vec<LoggedEvent>> = BTreeMap::new();
-        for logged in events {
-            groups
-                .entry((logged.event.tenant, day_of(logged.event.received_at)))
-                .or_default()
-                .push(logged);
         }
         let mut writers = self
             .writers
             .lock()
             .map_err(|_| StoreError::Worker("writer lock poisoned".into()))?;
-        let mut report = WriteReport {
-            partitions: groups.len(),
-            ..WriteReport::default()
-        };
-        let result = self.add_and_commit(&mut writers, groups, &mut report);
+        let mut report = WriteReport::default();
+        let result = self.add_and_commit(&mut writers, events, &mut report);
         if result.is_err() {
             // Uncommitted documents must not survive into a later commit: the caller writes
             // the batch again. Dropping a writer discards what it did not commit.
@@ -306,60 +295,119 @@ impl Inner {
         result.map(|()| report)
     }
 
+    /// Decodes each record right before adding it to its partition's writer, so decoding
+    /// the next record overlaps with tantivy's indexing thread working on this one.
+    fn write_records_blocking(
+        &self,
+        records: Vec<LoggedRecord>,
+    ) -> Result<RecordsReport, StoreError> {
+        let mut report = RecordsReport::default();
+        let mut undecodable = Vec::new();
+        let mut tenants = RecordsReport::default();
+        let events = records
+            .into_iter()
+            .filter_map(
+                |LoggedRecord { offset, record }| match Event::from_record(&record) {
+                    Ok(event) => {
+                        tenants.saw(&event);
+                        Some(LoggedEvent {
+                            offset,
+                            record,
+                            event,
+                        })
+                    }
+                    Err(error) => {
+                        undecodable.push((offset, error.to_string()));
+                        None
+                    }
+                },
+            );
+        report.written = self.write_blocking(events)?;
+        report.undecodable = undecodable;
+        report.tenants = tenants.tenants;
+        Ok(report)
+    }
+
+    /// Adds each event to the writer of its partition (tenant and day of reception) as it
+    /// comes, then commits every partition that received events. Events of a partition
+    /// arrive in log order, so those below the partition's committed offset are a replay
+    /// and skipped.
     fn add_and_commit(
         &self,
         writers: &mut Vec<(Key, Writer)>,
-        groups: BTreeMap<Key, Vec<LoggedEvent>>,
+        events: impl Iterator<Item = LoggedEvent>,
         report: &mut WriteReport,
     ) -> Result<(), StoreError> {
-        let mut touched = Vec::new();
-        for (key, events) in groups {
-            let position = writers.iter().position(|(k, _)| k == &key);
-            let (key, writer) = match position {
-                Some(i) => writers.remove(i),
-                None => {
-                    let writer = self.writer(&key)?;
-                    (key, writer)
+        // Partitions seen in this write: key, index of the writer in `writers` (writers are
+        // only pushed during the loop, so indices stay valid), offset after the last event
+        // added, events added.
+        let mut seen: Vec<(Key, usize, u64, usize)> = Vec::new();
+        // The partition of the previous event, by tenant and date: consecutive events
+        // mostly share it, which spares formatting the key.
+        let mut last: Option<(TenantId, jiff::civil::Date, usize)> = None;
+        for logged in events {
+            let tenant = logged.event.tenant;
+            let date = jiff::tz::TimeZone::UTC
+                .to_datetime(logged.event.received_at)
+                .date();
+            let slot = match last {
+                Some((t, d, slot)) if t == tenant && d == date => slot,
+                _ => {
+                    let key = (tenant, date.to_string());
+                    let slot = match seen.iter().position(|(k, ..)| *k == key) {
+                        Some(slot) => slot,
+                        None => {
+                            let index = match writers.iter().position(|(k, _)| *k == key) {
+                                Some(index) => index,
+                                None => {
+                                    let writer = self.writer(&key)?;
+                                    writers.push((key.clone(), writer));
+                                    writers.len() - 1
+                                }
+                            };
+                            let next = writers[index].1.next_offset;
+                            seen.push((key, index, next, 0));
+                            seen.len() - 1
+                        }
+                    };
+                    last = Some((tenant, date, slot));
+                    slot
                 }
             };
-            let mut next = writer.next_offset;
-            let mut added = 0usize;
-            for logged in events {
-                if logged.offset < writer.next_offset {
-                    report.skipped += 1;
-                    continue;
-                }
-                next = next.max(logged.offset + 1);
-                let doc = IndexDoc::new(&self.fields, logged.event, logged.record);
-                if let Err(e) = writer.writer.add_document(doc) {
-                    writers.push((key.clone(), writer));
-                    return Err(StoreError::index(self.path_of(&key), e));
-                }
-                added += 1;
-            }
-            report.events += added;
-            if added > 0 {
-                touched.push((key.clone(), next));
-            }
-            writers.push((key, writer));
-        }
-        // Commit every partition touched (each commit fsyncs), then make it visible.
-        for (key, next) in touched {
-            let Some((_, writer)) = writers.iter_mut().find(|(k, _)| k == &key) else {
+            let (key, index, next, added) = &mut seen[slot];
+            let writer = &mut writers[*index].1;
+            if logged.offset < writer.next_offset {
+                report.skipped += 1;
                 continue;
-            };
-            let payload = serde_json::to_string(&CommitPayload { next_offset: next })
+            }
+            *next = (*next).max(logged.offset + 1);
+            let doc = IndexDoc::new(&self.fields, logged.event, logged.record);
+            writer
+                .writer
+                .add_document(doc)
+                .map_err(|e| StoreError::index(self.path_of(key), e))?;
+            *added += 1;
+            report.events += 1;
+        }
+        report.partitions = seen.len();
+        // Commit every partition touched (each commit fsyncs), then make it visible.
+        for (key, index, next, added) in &seen {
+            if *added == 0 {
+                continue;
+            }
+            let writer = &mut writers[*index].1;
+            let payload = serde_json::to_string(&CommitPayload { next_offset: *next })
                 .map_err(|e| StoreError::Worker(e.to_string()))?;
             let mut prepared = writer
                 .writer
                 .prepare_commit()
-                .map_err(|e| StoreError::index(self.path_of(&key), e))?;
+                .map_err(|e| StoreError::index(self.path_of(key), e))?;
             prepared.set_payload(&payload);
             prepared
                 .commit()
-                .map_err(|e| StoreError::index(self.path_of(&key), e))?;
-            writer.next_offset = next;
-            if let Some(partition) = self.partition(&key) {
+                .map_err(|e| StoreError::index(self.path_of(key), e))?;
+            writer.next_offset = *next;
+            if let Some(partition) = self.partition(key) {
                 let opened = self.opened(&partition)?;
                 opened
                     .reader
@@ -367,6 +415,15 @@ impl Inner {
                     .map_err(|e| StoreError::index(&partition.path, e))?;
             }
         }
+        // Most recently used last: the writers of this write move to the end, in order.
+        let mut used: Vec<usize> = seen.iter().map(|(_, index, ..)| *index).collect();
+        used.sort_unstable();
+        let moved: Vec<(Key, Writer)> = used
+            .iter()
+            .rev()
+            .map(|&index| writers.remove(index))
+            .collect();
+        writers.extend(moved.into_iter().rev());
         Ok(())
     }
 
@@ -812,7 +869,15 @@ impl EventStore for EmbeddedStore {
             return Ok(WriteReport::default());
         }
         let inner = Arc::clone(&self.inner);
-        blocking(move || inner.write_blocking(events)).await
+        blocking(move || inner.write_blocking(events.into_iter())).await
+    }
+
+    async fn write_records(&self, records: Vec<LoggedRecord>) -> Result<RecordsReport, StoreError> {
+        if records.is_empty() {
+            return Ok(RecordsReport::default());
+        }
+        let inner = Arc::clone(&self.inner);
+        blocking(move || inner.write_records_blocking(records)).await
     }
 
     fn scan(&self, scope: &TenantScope, request: ScanRequest) -> ScanStream {
