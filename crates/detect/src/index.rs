@@ -63,15 +63,63 @@ struct KeyFilter {
     all: Vec<u32>,
 }
 
+/// A map keyed by what the rules name (channels, event ids), looked up with every event:
+/// hashed with [`FastHasher`] rather than SipHash. Its keys come from the rules only; event
+/// data only probes it, so no sender can make its buckets collide.
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
+
+/// The multiply-rotate hash of the Firefox and rustc hash maps, eight bytes at a time.
+#[derive(Default)]
+struct FastHasher(u64);
+
+impl FastHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        self.add(n as u64);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 #[derive(Debug, Default)]
 struct ChannelIndex {
-    by_id: HashMap<i64, Bucket>,
+    by_id: FastMap<i64, Bucket>,
     rest: Bucket,
 }
 
 #[derive(Debug, Default)]
 struct SourceIndex {
-    channels: HashMap<Box<[u8]>, ChannelIndex>,
+    channels: FastMap<Box<[u8]>, ChannelIndex>,
     other: Bucket,
 }
 
@@ -124,16 +172,25 @@ struct Literals {
 #[derive(Debug)]
 struct Automata {
     automaton: Option<AhoCorasick>,
-    /// A SIMD searcher over the same literals (when they are few enough), asked first
-    /// whether any of them occurs: most texts contain none and skip the full scan.
+    /// A SIMD searcher over the same literals (when they are few enough), reporting one
+    /// literal at each position where literals start: most texts contain none and are done
+    /// after one vectorised pass.
     quick: Option<aho_corasick::packed::Searcher>,
-    /// The longest literal, in bytes.
-    longest: usize,
+    /// For each literal, the literals it starts with (itself included), found wherever it
+    /// is, and the longer literals starting with it, compared where it is found.
+    related: Vec<Related>,
 }
 
-/// Literal occurrences the SIMD searcher leads the automaton to, one window each, before
-/// the rest of the text is scanned by the automaton in one pass.
-const GUIDED_MATCHES: usize = 8;
+/// The literals found, or worth comparing, where one literal is found.
+#[derive(Debug, Default)]
+struct Related {
+    prefixes: Vec<u32>,
+    extensions: Vec<u32>,
+}
+
+/// Literal occurrences taken from the SIMD searcher (one call each) before the rest of the
+/// text is scanned by the automaton in one pass.
+const GUIDED_MATCHES: usize = 16;
 
 impl Literals {
     fn automata(&self) -> &Automata {
@@ -152,10 +209,29 @@ impl Automata {
         let quick = automaton
             .as_ref()
             .and_then(|_| aho_corasick::packed::Searcher::new(patterns));
+        // The searcher reports one literal per start; any other literal starting at the same
+        // position is a prefix of it or starts with it.
+        let related = match quick {
+            Some(_) => patterns
+                .iter()
+                .map(|p| {
+                    let mut related = Related::default();
+                    for (q, other) in patterns.iter().enumerate() {
+                        if p.starts_with(other.as_str()) {
+                            related.prefixes.push(q as u32);
+                        } else if other.starts_with(p.as_str()) {
+                            related.extensions.push(q as u32);
+                        }
+                    }
+                    related
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         Automata {
             automaton,
             quick,
-            longest: patterns.iter().map(String::len).max().unwrap_or(0),
+            related,
         }
     }
 }
@@ -337,7 +413,7 @@ impl Index {
                 .channels
                 .entry(channel.as_bytes().into())
                 .or_insert_with(|| ChannelIndex {
-                    by_id: HashMap::new(),
+                    by_id: FastMap::default(),
                     rest: make(wide.iter().chain(&everywhere[*s]).copied().collect()),
                 });
             if let Some(id) = id {
@@ -527,27 +603,43 @@ impl KeyFilter {
         };
         let mut at = 0;
         if let Some(quick) = &automata.quick {
-            // The SIMD searcher finds the leftmost occurrence from `at`; the automaton then
-            // lists every literal in the window starting there (all literals starting at that
-            // position fit in it). Restarting one byte further visits every position where a
-            // literal starts, so nothing is missed; a text with many occurrences (a literal
-            // every event contains, e.g. `ntdll.dll` in a call trace) gets the automaton over
-            // the rest.
+            // The SIMD searcher finds, from `at`, the leftmost position where literals start
+            // and one literal starting there; the others starting there are its prefixes
+            // (found too) or longer literals starting with it (compared). Restarting one
+            // byte further visits every position where a literal starts, so nothing is
+            // missed; a text with many occurrences (a literal every event contains, e.g.
+            // `ntdll.dll` in a call trace) gets the automaton over the rest.
+            let patterns = &self.matcher.patterns;
             for _ in 0..GUIDED_MATCHES {
                 let span = aho_corasick::Span::from(at..lower.len());
                 let Some(found) = quick.find_in(lower, span) else {
                     return;
                 };
-                let start = found.start();
-                let end = (start + automata.longest).min(lower.len());
-                self.satisfy_found(automaton, &lower[start..end], scratch, index);
-                at = start + 1;
+                let related = &automata.related[found.pattern().as_usize()];
+                for &p in &related.prefixes {
+                    self.satisfy_pattern(p as usize, scratch, index);
+                }
+                let rest = &lower[found.start()..];
+                for &p in &related.extensions {
+                    if rest.starts_with(patterns[p as usize].as_bytes()) {
+                        self.satisfy_pattern(p as usize, scratch, index);
+                    }
+                }
+                at = found.start() + 1;
                 if at >= lower.len() {
                     return;
                 }
             }
         }
         self.satisfy_found(automaton, &lower[at..], scratch, index);
+    }
+
+    /// Satisfies the clauses of literal `p`.
+    fn satisfy_pattern(&self, p: usize, scratch: &mut Scratch, index: &Index) {
+        let range = self.starts[p] as usize..self.starts[p + 1] as usize;
+        for &clause in &self.clauses[range] {
+            satisfy(clause, scratch, index);
+        }
     }
 
     /// Satisfies the clauses of every literal the automaton finds in `text`.
@@ -559,11 +651,7 @@ impl KeyFilter {
         index: &Index,
     ) {
         for found in automaton.find_overlapping_iter(text) {
-            let p = found.pattern().as_usize();
-            let range = self.starts[p] as usize..self.starts[p + 1] as usize;
-            for &clause in &self.clauses[range] {
-                satisfy(clause, scratch, index);
-            }
+            self.satisfy_pattern(found.pattern().as_usize(), scratch, index);
         }
     }
 

@@ -4,7 +4,7 @@
 //! on this thread: the rate of merely parsing the lines into events, the rate of detection
 //! on the parsed events (every rule of the directory loaded, events routed and prefiltered
 //! as on the live stream), and both together. Each rate is measured over several rounds
-//! (one pass over the input each) and given as the best and the median, per second of
+//! (whole passes over the input, at least 0.25 s each) and given as the best and the median, per second of
 //! this thread's CPU time (`/proc/thread-self/schedstat`: what one core gives, even when
 //! other processes share the machine) and per wall-clock second. Prints rules loaded,
 //! compile time, matches and peak memory (`VmHWM`). Figures are printed, never asserted.
@@ -77,6 +77,8 @@ fn thread_cpu() -> Option<Duration> {
 struct Rates {
     wall: Vec<f64>,
     cpu: Vec<f64>,
+    /// Passes over the input per round.
+    passes: usize,
 }
 
 impl Rates {
@@ -94,28 +96,44 @@ impl Rates {
         let (cpu_best, cpu_median) = Rates::best_median(&self.cpu);
         let (wall_best, wall_median) = Rates::best_median(&self.wall);
         format!(
-            "{cpu_best:.0} events/s per core in CPU time (best of {} rounds; median \
-             {cpu_median:.0}); wall clock: best {wall_best:.0}, median {wall_median:.0}",
-            self.wall.len()
+            "{cpu_best:.0} events/s per core in CPU time (best of {} rounds of {} passes; \
+             median {cpu_median:.0}); wall clock: best {wall_best:.0}, median {wall_median:.0}",
+            self.wall.len(),
+            self.passes
         )
     }
 }
 
-/// Runs `round` (over `items` items) until `min` has passed, at least three times.
-fn rate(min: Duration, items: usize, mut round: impl FnMut()) -> Rates {
+/// Shortest round: the thread CPU clock can advance in scheduler ticks (4 ms on some
+/// kernels), so a round of one short pass would be quantised by several per cent.
+const MIN_ROUND: Duration = Duration::from_millis(250);
+
+/// Runs `pass` (over `items` items) in rounds of at least [`MIN_ROUND`] (whole passes)
+/// until `min` has passed, at least five rounds. The first pass only warms up and sizes
+/// the rounds.
+fn rate(min: Duration, items: usize, mut pass: impl FnMut()) -> Rates {
+    let first = Instant::now();
+    pass();
+    let passes = (MIN_ROUND.as_secs_f64() / first.elapsed().as_secs_f64().max(1e-6))
+        .ceil()
+        .max(1.0) as usize;
     let started = Instant::now();
     let mut rates = Rates {
         wall: Vec::new(),
         cpu: Vec::new(),
+        passes,
     };
-    while rates.wall.len() < 3 || started.elapsed() < min {
+    while rates.wall.len() < 5 || started.elapsed() < min {
         let (wall, cpu) = (Instant::now(), thread_cpu());
-        round();
-        rates.wall.push(items as f64 / wall.elapsed().as_secs_f64());
+        for _ in 0..passes {
+            pass();
+        }
+        let items = (items * passes) as f64;
+        rates.wall.push(items / wall.elapsed().as_secs_f64());
         if let (Some(before), Some(after)) = (cpu, thread_cpu()) {
             rates
                 .cpu
-                .push(items as f64 / (after - before).as_secs_f64().max(1e-9));
+                .push(items / (after - before).as_secs_f64().max(1e-9));
         }
     }
     rates
