@@ -3,6 +3,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
@@ -225,18 +226,9 @@ impl RuleSet {
         // `filters/` at the top holds per-tenant filters, loaded by the caller.
         files.retain(|f| !f.starts_with(FILTERS_DIR));
         files.sort();
-        for relative in files {
-            report.files += 1;
-            match std::fs::read_to_string(dir.join(&relative)) {
-                Ok(text) => self.add_yaml(&text, &relative, report),
-                Err(error) => report.rejected.push(Rejection {
-                    path: relative,
-                    document: 0,
-                    rule_id: None,
-                    title: None,
-                    reason: format!("cannot read file: {error}"),
-                }),
-            }
+        report.files += files.len();
+        for outcomes in compile_files(&self.mapping, dir, &files) {
+            self.merge(outcomes, report);
         }
         Ok(())
     }
@@ -265,115 +257,7 @@ impl RuleSet {
 
     /// Resolves where `rule` runs and where its fields are; records warnings.
     fn route(&self, rule: &mut Rule, warnings: &mut Vec<Warning>) {
-        let mapping = &self.mapping;
-        let ls = rule.meta.logsource.clone();
-        let mut unmapped: BTreeSet<(String, String)> = BTreeSet::new();
-        let mut variants = Vec::new();
-        let mut tables: Vec<FieldTable> = Vec::new();
-        let mut table_of = |table: FieldTable| -> usize {
-            match tables.iter().position(|t| *t == table) {
-                Some(i) => i,
-                None => {
-                    tables.push(table);
-                    tables.len() - 1
-                }
-            }
-        };
-        match mapping.routing(&ls) {
-            Routing::Generic => {
-                let table = table_of(FieldTable::identity(&rule.fields));
-                variants.push(Variant {
-                    source: None,
-                    channels: None,
-                    event_ids: None,
-                    guard: Vec::new(),
-                    table,
-                    label: "generic".into(),
-                });
-            }
-            Routing::Dormant(reason) => warnings.push(Warning {
-                rule_id: rule.meta.id.clone(),
-                path: rule.meta.path.clone(),
-                message: format!("never runs: {reason}"),
-            }),
-            Routing::AllWindows => {
-                for (s, source) in mapping.sources.iter().enumerate() {
-                    let paths = rule
-                        .fields
-                        .iter()
-                        .map(|f| {
-                            mapping
-                                .paths(source, None, &ls, f)
-                                .map(Vec::into_boxed_slice)
-                        })
-                        .collect();
-                    let table = table_of(FieldTable { paths });
-                    variants.push(Variant {
-                        source: Some(s),
-                        channels: None,
-                        event_ids: None,
-                        guard: Vec::new(),
-                        table,
-                        label: format!("{}: any channel", source.name),
-                    });
-                }
-            }
-            Routing::Windows(routes) => {
-                for (s, source) in mapping.sources.iter().enumerate() {
-                    for route in &routes {
-                        let mut paths = Vec::with_capacity(rule.fields.len());
-                        for field in &rule.fields {
-                            let found = mapping.paths(source, route.route, &ls, field);
-                            if found.is_none() {
-                                unmapped.insert((route.label.clone(), field.clone()));
-                            }
-                            paths.push(found.map(Vec::into_boxed_slice));
-                        }
-                        let guard = route
-                            .route
-                            .map(|r| {
-                                r.where_
-                                    .iter()
-                                    .map(|(field, value)| {
-                                        let paths = mapping
-                                            .paths(source, route.route, &ls, field)
-                                            .unwrap_or_default();
-                                        (paths.into_boxed_slice(), value.clone())
-                                    })
-                                    .collect()
-                            })
-                            .unwrap_or_default();
-                        let table = table_of(FieldTable { paths });
-                        variants.push(Variant {
-                            source: Some(s),
-                            channels: Some(route.channels.clone()),
-                            event_ids: route.event_ids.map(<[i64]>::to_vec),
-                            guard,
-                            table,
-                            label: format!("{}: {}", source.name, route.label),
-                        });
-                    }
-                }
-            }
-        }
-        if !unmapped.is_empty() {
-            let list: Vec<String> = unmapped
-                .iter()
-                .map(|(route, field)| format!("`{field}` on {route}"))
-                .collect();
-            warnings.push(Warning {
-                rule_id: rule.meta.id.clone(),
-                path: rule.meta.path.clone(),
-                message: format!(
-                    "{} field(s) not carried by some events of its logsource, checks on them \
-                     are false there: {}",
-                    unmapped.len(),
-                    list.join(", ")
-                ),
-            });
-        }
-        rule.variants = variants;
-        rule.tables = tables;
+        route(&self.mapping, rule, warnings);
     }
 
     /// Loads every `.yml`/`.yaml` file under `dir`, recursively, in path order (symbolic links
@@ -410,106 +294,47 @@ impl RuleSet {
     /// Adds the rule documents of one YAML text to the set (rules whose id is already present
     /// are rejected), recording the outcome in `report` (its `files` count is not changed).
     pub fn add_yaml(&mut self, text: &str, origin: &Path, report: &mut LoadReport) {
+        let outcomes = compile_text(&self.mapping, text, origin);
+        self.merge(outcomes, report);
+    }
+
+    /// Adds compiled documents in order: a rule whose id is already loaded is rejected.
+    fn merge(&mut self, outcomes: Vec<Outcome>, report: &mut LoadReport) {
         self.index = OnceLock::new();
-        let reject = |document, rule_id, title, reason| Rejection {
-            path: origin.to_path_buf(),
-            document,
-            rule_id,
-            title,
-            reason,
-        };
-        let mut documents = 0;
-        let mut collection = false;
-        for (index, deserializer) in yaml_serde::Deserializer::from_str(text).enumerate() {
-            let document = index + 1;
-            let value = match Yaml::deserialize(deserializer) {
-                Ok(value) => value,
-                Err(error) => {
-                    documents += 1;
-                    report.rejected.push(reject(
-                        document,
-                        None,
-                        None,
-                        format!("invalid YAML: {error}"),
-                    ));
-                    // The multi-document iterator repeats its error forever.
-                    break;
+        for outcome in outcomes {
+            let (rule, warnings, document) = match outcome {
+                Outcome::Rejected(rejection) => {
+                    report.rejected.push(rejection);
+                    continue;
                 }
-            };
-            if value.is_null() {
-                continue;
-            }
-            documents += 1;
-            if collection {
-                report.rejected.push(reject(
+                Outcome::Rule {
+                    rule,
+                    warnings,
                     document,
-                    None,
-                    None,
-                    "part of a Sigma 1.0 rule collection (`action:` in an earlier document), \
-                     not supported"
-                        .into(),
-                ));
+                } => (*rule, warnings, document),
+            };
+            if let Some(&first) = self.by_id.get(&rule.meta.id) {
+                let first = &self.rules[first].meta;
+                let first_path = first
+                    .path
+                    .as_deref()
+                    .map_or("?".into(), |p| p.display().to_string());
+                report.rejected.push(Rejection {
+                    path: rule.meta.path.clone().unwrap_or_default(),
+                    document,
+                    rule_id: Some(rule.meta.id.clone()),
+                    title: Some(rule.meta.title.clone()),
+                    reason: format!(
+                        "duplicate rule id {} (already loaded from {first_path})",
+                        rule.meta.id
+                    ),
+                });
                 continue;
             }
-            if value.get("action").is_some() {
-                collection = true;
-            }
-            match compile_document(&value, origin) {
-                Ok(mut rule) => {
-                    if let Some(&first) = self.by_id.get(&rule.meta.id) {
-                        let first = &self.rules[first].meta;
-                        let first_path = first
-                            .path
-                            .as_deref()
-                            .map_or("?".into(), |p| p.display().to_string());
-                        report.rejected.push(reject(
-                            document,
-                            Some(rule.meta.id.clone()),
-                            Some(rule.meta.title.clone()),
-                            format!(
-                                "duplicate rule id {} (already loaded from {first_path})",
-                                rule.meta.id
-                            ),
-                        ));
-                        continue;
-                    }
-                    self.route(&mut rule, &mut report.warnings);
-                    let placeholders: BTreeSet<String> =
-                        rule.expands.iter().flat_map(|e| e.names()).collect();
-                    if !placeholders.is_empty() {
-                        report.warnings.push(Warning {
-                            rule_id: rule.meta.id.clone(),
-                            path: rule.meta.path.clone(),
-                            message: format!(
-                                "uses placeholder(s) {}: resolved per tenant from its \
-                                 configuration; those checks are false for tenants that give \
-                                 no value",
-                                placeholders
-                                    .iter()
-                                    .map(|n| format!("%{n}%"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        });
-                    }
-                    report.loaded.push(rule.meta.clone());
-                    self.by_id.insert(rule.meta.id.clone(), self.rules.len());
-                    self.rules.push(rule);
-                }
-                Err(error) => {
-                    report
-                        .rejected
-                        .push(reject(document, error.rule_id, error.title, error.reason))
-                }
-            }
-        }
-        if documents == 0 {
-            report.rejected.push(reject(
-                0,
-                None,
-                None,
-                "file contains no YAML document".into(),
-            ));
+            report.warnings.extend(warnings);
+            report.loaded.push(rule.meta.clone());
+            self.by_id.insert(rule.meta.id.clone(), self.rules.len());
+            self.rules.push(rule);
         }
     }
 
@@ -873,4 +698,279 @@ fn is_rule_file(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"))
+}
+
+/// Resolves where `rule` runs under `mapping` and where its fields are; records warnings.
+fn route(mapping: &Mapping, rule: &mut Rule, warnings: &mut Vec<Warning>) {
+    let ls = rule.meta.logsource.clone();
+    let mut unmapped: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut variants = Vec::new();
+    let mut tables: Vec<FieldTable> = Vec::new();
+    let mut table_of = |table: FieldTable| -> usize {
+        match tables.iter().position(|t| *t == table) {
+            Some(i) => i,
+            None => {
+                tables.push(table);
+                tables.len() - 1
+            }
+        }
+    };
+    match mapping.routing(&ls) {
+        Routing::Generic => {
+            let table = table_of(FieldTable::identity(&rule.fields));
+            variants.push(Variant {
+                source: None,
+                channels: None,
+                event_ids: None,
+                guard: Vec::new(),
+                table,
+                label: "generic".into(),
+            });
+        }
+        Routing::Dormant(reason) => warnings.push(Warning {
+            rule_id: rule.meta.id.clone(),
+            path: rule.meta.path.clone(),
+            message: format!("never runs: {reason}"),
+        }),
+        Routing::AllWindows => {
+            for (s, source) in mapping.sources.iter().enumerate() {
+                let paths = rule
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        mapping
+                            .paths(source, None, &ls, f)
+                            .map(Vec::into_boxed_slice)
+                    })
+                    .collect();
+                let table = table_of(FieldTable { paths });
+                variants.push(Variant {
+                    source: Some(s),
+                    channels: None,
+                    event_ids: None,
+                    guard: Vec::new(),
+                    table,
+                    label: format!("{}: any channel", source.name),
+                });
+            }
+        }
+        Routing::Windows(routes) => {
+            for (s, source) in mapping.sources.iter().enumerate() {
+                for route in &routes {
+                    let mut paths = Vec::with_capacity(rule.fields.len());
+                    for field in &rule.fields {
+                        let found = mapping.paths(source, route.route, &ls, field);
+                        if found.is_none() {
+                            unmapped.insert((route.label.clone(), field.clone()));
+                        }
+                        paths.push(found.map(Vec::into_boxed_slice));
+                    }
+                    let guard = route
+                        .route
+                        .map(|r| {
+                            r.where_
+                                .iter()
+                                .map(|(field, value)| {
+                                    let paths = mapping
+                                        .paths(source, route.route, &ls, field)
+                                        .unwrap_or_default();
+                                    (paths.into_boxed_slice(), value.clone())
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let table = table_of(FieldTable { paths });
+                    variants.push(Variant {
+                        source: Some(s),
+                        channels: Some(route.channels.clone()),
+                        event_ids: route.event_ids.map(<[i64]>::to_vec),
+                        guard,
+                        table,
+                        label: format!("{}: {}", source.name, route.label),
+                    });
+                }
+            }
+        }
+    }
+    if !unmapped.is_empty() {
+        let list: Vec<String> = unmapped
+            .iter()
+            .map(|(route, field)| format!("`{field}` on {route}"))
+            .collect();
+        warnings.push(Warning {
+            rule_id: rule.meta.id.clone(),
+            path: rule.meta.path.clone(),
+            message: format!(
+                "{} field(s) not carried by some events of its logsource, checks on them \
+                 are false there: {}",
+                unmapped.len(),
+                list.join(", ")
+            ),
+        });
+    }
+    rule.variants = variants;
+    rule.tables = tables;
+}
+
+/// What one document of a rule text became: a compiled, routed rule with its warnings, or a
+/// rejection.
+enum Outcome {
+    Rule {
+        rule: Box<Rule>,
+        warnings: Vec<Warning>,
+        /// 1-based index of the document in its text.
+        document: usize,
+    },
+    Rejected(Rejection),
+}
+
+/// Compiles and routes the rule documents of one YAML text, independently of any other
+/// text (so files compile on several threads); `origin` names it in metadata, derived ids
+/// and rejections. Duplicate ids are found when the outcomes are merged into a set.
+fn compile_text(mapping: &Mapping, text: &str, origin: &Path) -> Vec<Outcome> {
+    let reject = |document, rule_id, title, reason| {
+        Outcome::Rejected(Rejection {
+            path: origin.to_path_buf(),
+            document,
+            rule_id,
+            title,
+            reason,
+        })
+    };
+    let mut outcomes = Vec::new();
+    let mut documents = 0;
+    let mut collection = false;
+    for (index, deserializer) in yaml_serde::Deserializer::from_str(text).enumerate() {
+        let document = index + 1;
+        let value = match Yaml::deserialize(deserializer) {
+            Ok(value) => value,
+            Err(error) => {
+                documents += 1;
+                outcomes.push(reject(
+                    document,
+                    None,
+                    None,
+                    format!("invalid YAML: {error}"),
+                ));
+                // The multi-document iterator repeats its error forever.
+                break;
+            }
+        };
+        if value.is_null() {
+            continue;
+        }
+        documents += 1;
+        if collection {
+            outcomes.push(reject(
+                document,
+                None,
+                None,
+                "part of a Sigma 1.0 rule collection (`action:` in an earlier document), \
+                 not supported"
+                    .into(),
+            ));
+            continue;
+        }
+        if value.get("action").is_some() {
+            collection = true;
+        }
+        match compile_document(&value, origin) {
+            Ok(mut rule) => {
+                let mut warnings = Vec::new();
+                route(mapping, &mut rule, &mut warnings);
+                let placeholders: BTreeSet<String> =
+                    rule.expands.iter().flat_map(|e| e.names()).collect();
+                if !placeholders.is_empty() {
+                    warnings.push(Warning {
+                        rule_id: rule.meta.id.clone(),
+                        path: rule.meta.path.clone(),
+                        message: format!(
+                            "uses placeholder(s) {}: resolved per tenant from its \
+                             configuration; those checks are false for tenants that give \
+                             no value",
+                            placeholders
+                                .iter()
+                                .map(|n| format!("%{n}%"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    });
+                }
+                outcomes.push(Outcome::Rule {
+                    rule: Box::new(rule),
+                    warnings,
+                    document,
+                });
+            }
+            Err(error) => outcomes.push(reject(document, error.rule_id, error.title, error.reason)),
+        }
+    }
+    if documents == 0 {
+        outcomes.push(reject(
+            0,
+            None,
+            None,
+            "file contains no YAML document".into(),
+        ));
+    }
+    outcomes
+}
+
+/// Most threads reading and compiling rule files.
+const LOAD_THREADS: usize = 4;
+
+/// Files per loading thread below which fewer threads are started.
+const FILES_PER_THREAD: usize = 32;
+
+/// Reads and compiles `files` (relative to `dir`), on up to [`LOAD_THREADS`] threads (as
+/// many as the machine has cores); the outcomes come back in the order of `files`.
+fn compile_files(mapping: &Mapping, dir: &Path, files: &[PathBuf]) -> Vec<Vec<Outcome>> {
+    let load = |relative: &PathBuf| match std::fs::read_to_string(dir.join(relative)) {
+        Ok(text) => compile_text(mapping, &text, relative),
+        Err(error) => vec![Outcome::Rejected(Rejection {
+            path: relative.clone(),
+            document: 0,
+            rule_id: None,
+            title: None,
+            reason: format!("cannot read file: {error}"),
+        })],
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(LOAD_THREADS)
+        .min(files.len().div_ceil(FILES_PER_THREAD));
+    if threads <= 1 {
+        return files.iter().map(load).collect();
+    }
+    // Each thread takes the next file until none is left (files differ in size).
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<Vec<Outcome>> = Vec::new();
+    results.resize_with(files.len(), Vec::new);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(relative) = files.get(i) else {
+                            return done;
+                        };
+                        done.push((i, load(relative)));
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            match worker.join() {
+                Ok(done) => {
+                    for (i, outcomes) in done {
+                        results[i] = outcomes;
+                    }
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    });
+    results
 }

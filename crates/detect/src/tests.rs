@@ -821,3 +821,57 @@ proptest::proptest! {
         ids(&set, &event(Value::Object(fields)));
     }
 }
+
+/// Rule files compile on several threads; the set and the report are those of loading the
+/// files one at a time in path order (the later of two equal ids rejected, naming the
+/// first's file; rejections, warnings and rules in file order).
+#[test]
+fn loading_on_threads_keeps_file_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut names = Vec::new();
+    for i in 0..150 {
+        let name = format!("r{i:03}.yml");
+        let id = if i == 120 { 17 } else { i };
+        let text = match i {
+            60 => "title: [unclosed\n".to_owned(),
+            90 => format!(
+                "title: r{i}\nid: id{id}\nlogsource:\n    product: windows\n    category: process_creation\ndetection:\n    sel:\n        NoSuchField: x\n    condition: sel\n"
+            ),
+            _ => format!(
+                "title: r{i}\nid: id{id}\nlogsource:\n    product: windows\n    service: security\ndetection:\n    sel:\n        Image|endswith: '\\x{i}.exe'\n    condition: sel\n"
+            ),
+        };
+        std::fs::write(dir.path().join(&name), &text).unwrap();
+        names.push((name, text));
+    }
+    let (parallel, report) = RuleSet::load_dir(dir.path()).unwrap();
+    let mut sequential = RuleSet::new();
+    let mut expected = crate::LoadReport::default();
+    for (name, text) in &names {
+        expected.files += 1;
+        sequential.add_yaml(text, Path::new(name), &mut expected);
+    }
+    assert_eq!(report.files, 150);
+    let ids =
+        |set: &RuleSet| -> Vec<String> { set.rules().iter().map(|r| r.meta.id.clone()).collect() };
+    assert_eq!(ids(&parallel), ids(&sequential));
+    assert_eq!(parallel.len(), 148);
+    assert_eq!(report.rejected, expected.rejected);
+    assert_eq!(report.warnings, expected.warnings);
+    assert_eq!(report.rejected.len(), 2);
+    assert_eq!(report.rejected[0].path, Path::new("r060.yml"));
+    assert_eq!(report.rejected[1].path, Path::new("r120.yml"));
+    assert!(
+        report.rejected[1].reason.contains("duplicate rule id id17")
+            && report.rejected[1].reason.contains("r017.yml"),
+        "{}",
+        report.rejected[1]
+    );
+    let event = event(json!({"Channel": "Security", "EventID": 4624, "Image": "C:\\x33.exe"}));
+    let hits: Vec<&str> = parallel
+        .evaluate(&event)
+        .iter()
+        .map(|r| r.meta.id.as_str())
+        .collect();
+    assert_eq!(hits, ["id33"]);
+}
