@@ -219,17 +219,17 @@ pub struct RecordsReport {
 }
 
 impl RecordsReport {
-    /// Counts `event` in its tenant's batch.
-    pub fn saw(&mut self, event: &Event) {
-        match self.tenants.iter_mut().find(|t| t.tenant == event.tenant) {
+    /// Counts an event of `tenant` received at `received_at` in its tenant's batch.
+    pub fn saw(&mut self, tenant: TenantId, received_at: Timestamp) {
+        match self.tenants.iter_mut().find(|t| t.tenant == tenant) {
             Some(batch) => {
                 batch.events += 1;
-                batch.oldest_received = batch.oldest_received.min(event.received_at);
+                batch.oldest_received = batch.oldest_received.min(received_at);
             }
             None => self.tenants.push(TenantBatch {
-                tenant: event.tenant,
+                tenant,
                 events: 1,
-                oldest_received: event.received_at,
+                oldest_received: received_at,
             }),
         }
     }

@@ -35,7 +35,7 @@ pub trait EventStore: Send + Sync + 'static {
         for LoggedRecord { offset, record } in records {
             match vigie_event::Event::from_record(&record) {
                 Ok(event) => {
-                    report.saw(&event);
+                    report.saw(event.tenant, event.received_at);
                     events.push(LoggedEvent {
                         offset,
                         record,

@@ -27,6 +27,7 @@
 //! each candidate with the expression itself, so results are exact.
 
 mod plan;
+mod record;
 mod schema;
 
 use std::collections::BTreeMap;
@@ -47,6 +48,7 @@ use crate::model::{
     ScanProgress, ScanRequest, ScanStream, StoredEvent, TenantUsage, WriteReport,
 };
 use crate::{EventStore, StoreError};
+use record::DecodedRecord;
 use schema::{Fields, IndexDoc};
 
 #[cfg(test)]
@@ -272,7 +274,7 @@ impl Inner {
 
     fn write_blocking(
         &self,
-        events: impl Iterator<Item = LoggedEvent>,
+        events: impl Iterator<Item = (u64, DecodedRecord)>,
     ) -> Result<WriteReport, StoreError> {
         if self.config.read_only {
             return Err(StoreError::Query("the store was opened read-only".into()));
@@ -307,14 +309,11 @@ impl Inner {
         let events = records
             .into_iter()
             .filter_map(
-                |LoggedRecord { offset, record }| match Event::from_record(&record) {
-                    Ok(event) => {
-                        tenants.saw(&event);
-                        Some(LoggedEvent {
-                            offset,
-                            record,
-                            event,
-                        })
+                |LoggedRecord { offset, record }| match DecodedRecord::decode(record) {
+                    Ok(decoded) => {
+                        let parts = decoded.decoded();
+                        tenants.saw(parts.tenant, parts.received_at);
+                        Some((offset, decoded))
                     }
                     Err(error) => {
                         undecodable.push((offset, error.to_string()));
@@ -335,7 +334,7 @@ impl Inner {
     fn add_and_commit(
         &self,
         writers: &mut Vec<(Key, Writer)>,
-        events: impl Iterator<Item = LoggedEvent>,
+        events: impl Iterator<Item = (u64, DecodedRecord)>,
         report: &mut WriteReport,
     ) -> Result<(), StoreError> {
         // Partitions seen in this write: key, index of the writer in `writers` (writers are
@@ -345,10 +344,10 @@ impl Inner {
         // The partition of the previous event, by tenant and date: consecutive events
         // mostly share it, which spares formatting the key.
         let mut last: Option<(TenantId, jiff::civil::Date, usize)> = None;
-        for logged in events {
-            let tenant = logged.event.tenant;
+        for (offset, decoded) in events {
+            let tenant = decoded.decoded().tenant;
             let date = jiff::tz::TimeZone::UTC
-                .to_datetime(logged.event.received_at)
+                .to_datetime(decoded.decoded().received_at)
                 .date();
             let slot = match last {
                 Some((t, d, slot)) if t == tenant && d == date => slot,
@@ -376,12 +375,12 @@ impl Inner {
             };
             let (key, index, next, added) = &mut seen[slot];
             let writer = &mut writers[*index].1;
-            if logged.offset < writer.next_offset {
+            if offset < writer.next_offset {
                 report.skipped += 1;
                 continue;
             }
-            *next = (*next).max(logged.offset + 1);
-            let doc = IndexDoc::new(&self.fields, logged.event, logged.record);
+            *next = (*next).max(offset + 1);
+            let doc = IndexDoc::new(&self.fields, decoded);
             writer
                 .writer
                 .add_document(doc)
@@ -869,7 +868,23 @@ impl EventStore for EmbeddedStore {
             return Ok(WriteReport::default());
         }
         let inner = Arc::clone(&self.inner);
-        blocking(move || inner.write_blocking(events.into_iter())).await
+        blocking(move || {
+            let decoded = events
+                .into_iter()
+                .map(|logged| {
+                    DecodedRecord::decode(logged.record)
+                        .map(|decoded| (logged.offset, decoded))
+                        .map_err(|e| {
+                            StoreError::Query(format!(
+                                "the record of the event at log offset {} is not an event record: {e}",
+                                logged.offset
+                            ))
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            inner.write_blocking(decoded.into_iter())
+        })
+        .await
     }
 
     async fn write_records(&self, records: Vec<LoggedRecord>) -> Result<RecordsReport, StoreError> {

@@ -8,18 +8,17 @@
 //! time are fast columns only (one value per document, no term in the dictionary); the
 //! log record is the one stored field.
 
+use std::borrow::Cow;
 use std::net::Ipv6Addr;
 
-use serde_json::Value as Json;
 use tantivy::schema::document::{ReferenceValue, ReferenceValueLeaf, Value};
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, JsonObjectOptions, STORED, Schema, TextFieldIndexing,
 };
 use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
 use tantivy::{Document, Index};
-use vigie_event::Event;
 
-use crate::model::event_time;
+use super::record::{DecodedRecord, Flat};
 
 /// Name of the tokenizer: words of letters and digits, lowercased (the same words as
 /// [`crate::query::tokens`]), words of 256 bytes or more left out.
@@ -85,40 +84,30 @@ pub(crate) fn id_value(id: u128) -> Ipv6Addr {
     Ipv6Addr::from(id)
 }
 
-/// One event ready for the index writer. It owns what it indexes, so building it moves the
-/// event's fields instead of copying them.
+/// One event ready for the index writer: its decoded log record, which it owns (the record
+/// is the stored field and the decoded fields borrow from it).
 #[derive(Debug)]
 pub(crate) struct IndexDoc {
     fields: Fields,
     id: Ipv6Addr,
     time: i64,
-    raw: Vec<u8>,
-    json: Json,
+    record: DecodedRecord,
 }
 
 impl IndexDoc {
-    /// The document of `event`, whose log record is `record`.
-    pub(crate) fn new(fields: &Fields, event: Event, record: Vec<u8>) -> Self {
-        let time = event_time(&event).as_microsecond();
-        let mut json = Json::Object(event.fields);
-        numbers_as_text(&mut json);
+    /// The document of a decoded log record.
+    pub(crate) fn new(fields: &Fields, record: DecodedRecord) -> Self {
+        let decoded = record.decoded();
+        let time = decoded
+            .timestamp
+            .unwrap_or(decoded.received_at)
+            .as_microsecond();
         Self {
             fields: *fields,
-            id: id_value(event.id.0),
+            id: id_value(decoded.id.0),
             time,
-            raw: record,
-            json,
+            record,
         }
-    }
-}
-
-/// Replaces every number with its text, so it is tokenized like the evaluator reads it.
-fn numbers_as_text(value: &mut Json) {
-    match value {
-        Json::Number(n) => *value = Json::String(n.to_string()),
-        Json::Array(items) => items.iter_mut().for_each(numbers_as_text),
-        Json::Object(map) => map.values_mut().for_each(numbers_as_text),
-        Json::String(_) | Json::Null | Json::Bool(_) => {}
     }
 }
 
@@ -130,8 +119,14 @@ impl Document for IndexDoc {
         [
             (self.fields.id, DocValue::Ip(self.id)),
             (self.fields.time, DocValue::I64(self.time)),
-            (self.fields.raw, DocValue::Bytes(&self.raw)),
-            (self.fields.json, DocValue::Json(&self.json)),
+            (
+                self.fields.raw,
+                DocValue::Bytes(self.record.record().as_bytes()),
+            ),
+            (
+                self.fields.json,
+                DocValue::Object(&self.record.decoded().fields),
+            ),
         ]
         .into_iter()
     }
@@ -143,27 +138,29 @@ pub(crate) enum DocValue<'a> {
     Ip(Ipv6Addr),
     I64(i64),
     Bytes(&'a [u8]),
-    /// A JSON value; scalars other than strings are presented as text.
-    Json(&'a Json),
+    /// The event's fields.
+    Object(&'a [(Cow<'a, str>, Flat<'a>)]),
+    /// A field value; numbers and booleans are already text.
+    Flat(&'a Flat<'a>),
 }
 
 /// The elements of a JSON array as document values.
-pub(crate) struct ArrayIter<'a>(std::slice::Iter<'a, Json>);
+pub(crate) struct ArrayIter<'a>(std::slice::Iter<'a, Flat<'a>>);
 
 impl<'a> Iterator for ArrayIter<'a> {
     type Item = DocValue<'a>;
     fn next(&mut self) -> Option<Self::Item> {
-        self.0.next().map(DocValue::Json)
+        self.0.next().map(DocValue::Flat)
     }
 }
 
 /// The members of a JSON object as document values.
-pub(crate) struct ObjectIter<'a>(serde_json::map::Iter<'a>);
+pub(crate) struct ObjectIter<'a>(std::slice::Iter<'a, (Cow<'a, str>, Flat<'a>)>);
 
 impl<'a> Iterator for ObjectIter<'a> {
     type Item = (&'a str, DocValue<'a>);
     fn next(&mut self) -> Option<Self::Item> {
-        self.0.next().map(|(k, v)| (k.as_str(), DocValue::Json(v)))
+        self.0.next().map(|(k, v)| (k.as_ref(), DocValue::Flat(v)))
     }
 }
 
@@ -176,14 +173,12 @@ impl<'a> Value<'a> for DocValue<'a> {
             DocValue::Ip(ip) => ReferenceValueLeaf::IpAddr(ip).into(),
             DocValue::I64(v) => ReferenceValueLeaf::I64(v).into(),
             DocValue::Bytes(bytes) => ReferenceValueLeaf::Bytes(bytes).into(),
-            DocValue::Json(json) => match json {
-                Json::String(text) => ReferenceValueLeaf::Str(text).into(),
-                Json::Bool(true) => ReferenceValueLeaf::Str("true").into(),
-                Json::Bool(false) => ReferenceValueLeaf::Str("false").into(),
-                // Numbers were turned into text when the document was built.
-                Json::Null | Json::Number(_) => ReferenceValueLeaf::Null.into(),
-                Json::Array(items) => ReferenceValue::Array(ArrayIter(items.iter())),
-                Json::Object(map) => ReferenceValue::Object(ObjectIter(map.iter())),
+            DocValue::Object(members) => ReferenceValue::Object(ObjectIter(members.iter())),
+            DocValue::Flat(value) => match value {
+                Flat::Text(text) => ReferenceValueLeaf::Str(text).into(),
+                Flat::Null => ReferenceValueLeaf::Null.into(),
+                Flat::Array(items) => ReferenceValue::Array(ArrayIter(items.iter())),
+                Flat::Object(members) => ReferenceValue::Object(ObjectIter(members.iter())),
             },
         }
     }
