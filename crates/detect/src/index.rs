@@ -141,7 +141,40 @@ pub(crate) struct Index {
 const MAX_CLAUSES: usize = 3;
 
 /// A target's clauses resolved to event paths: (clause id, [(paths, literal)]).
-type Resolved = Vec<(u32, Vec<(Box<[String]>, String)>)>;
+type Resolved = Vec<(u32, Vec<(u32, u32)>)>;
+
+/// Event path lists and lowercase literals of an index being built, each stored once and
+/// named by its number (buckets repeat the same ones thousands of times).
+#[derive(Default)]
+struct Interned {
+    paths: Vec<Box<[String]>>,
+    path_ids: HashMap<Box<[String]>, u32>,
+    literals: Vec<String>,
+    literal_ids: HashMap<String, u32>,
+}
+
+impl Interned {
+    fn path(&mut self, paths: &[String]) -> u32 {
+        if let Some(&id) = self.path_ids.get(paths) {
+            return id;
+        }
+        let id = self.paths.len() as u32;
+        self.paths.push(paths.into());
+        self.path_ids.insert(paths.into(), id);
+        id
+    }
+
+    fn literal(&mut self, literal: &str) -> u32 {
+        let lower = literal.to_ascii_lowercase();
+        if let Some(&id) = self.literal_ids.get(&lower) {
+            return id;
+        }
+        let id = self.literals.len() as u32;
+        self.literals.push(lower.clone());
+        self.literal_ids.insert(lower, id);
+        id
+    }
+}
 
 /// Figures about the index, for benchmarks and reports.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -237,7 +270,7 @@ impl Automata {
 }
 
 /// Literal lists already compiled while building an index.
-type LiteralCache = HashMap<Vec<String>, Arc<Literals>>;
+type LiteralCache = HashMap<Vec<u32>, Arc<Literals>>;
 
 #[derive(Default)]
 struct Scratch {
@@ -301,7 +334,9 @@ impl Index {
                 .collect(),
             ..Index::default()
         };
-        let clauses: Vec<Vec<crate::detection::Required>> = rules
+        let mut interned = Interned::default();
+        // Per rule: its clauses, each a list of (field slot, literal id).
+        let clauses: Vec<Vec<Vec<(u16, u32)>>> = rules
             .iter()
             .map(|rule| {
                 let shortest = |c: &crate::detection::Required| {
@@ -311,9 +346,17 @@ impl Index {
                 list.retain(|c| shortest(c) >= MIN_LITERAL);
                 list.sort_by_key(|c| std::cmp::Reverse(shortest(c)));
                 list.truncate(MAX_CLAUSES);
-                list
+                list.iter()
+                    .map(|clause| {
+                        clause
+                            .iter()
+                            .map(|(slot, literal)| (*slot, interned.literal(literal)))
+                            .collect()
+                    })
+                    .collect()
             })
             .collect();
+        let keywords = interned.path(&[]);
         // Target lists per key, in rule order.
         type Key = (usize, Option<String>, Option<i64>);
         let mut keyed: BTreeMap<Key, Vec<u32>> = BTreeMap::new();
@@ -358,16 +401,16 @@ impl Index {
             let mut list = Vec::new();
             let mut possible = true;
             for clause in &clauses[target.rule as usize] {
-                let usable: Vec<(Box<[String]>, String)> = clause
+                let usable: Vec<(u32, u32)> = clause
                     .iter()
-                    .filter_map(|(slot, literal)| {
+                    .filter_map(|&(slot, literal)| {
                         // Keywords: no path, every string of the event is scanned.
-                        if *slot == KEYWORDS {
-                            return Some((Box::default(), literal.to_ascii_lowercase()));
+                        if slot == KEYWORDS {
+                            return Some((keywords, literal));
                         }
                         // A literal in a field this kind of event does not carry is never found.
-                        let paths = table.paths.get(usize::from(*slot))?.as_ref()?;
-                        Some((paths.clone(), literal.to_ascii_lowercase()))
+                        let paths = table.paths.get(usize::from(slot))?.as_ref()?;
+                        Some((interned.path(paths), literal))
                     })
                     .collect();
                 if usable.is_empty() {
@@ -386,7 +429,7 @@ impl Index {
         let mut make = |mut ids: Vec<u32>| -> Bucket {
             ids.sort_unstable();
             ids.dedup();
-            Bucket::build(ids, &resolved, &mut cache)
+            Bucket::build(ids, &resolved, &interned, &mut cache)
         };
         let mut sources: Vec<SourceIndex> = (0..mapping.sources.len())
             .map(|_| SourceIndex::default())
@@ -700,13 +743,18 @@ fn satisfy(clause: u32, scratch: &mut Scratch, index: &Index) {
 }
 
 impl Bucket {
-    fn build(ids: Vec<u32>, resolved: &[Option<Resolved>], cache: &mut LiteralCache) -> Bucket {
+    fn build(
+        ids: Vec<u32>,
+        resolved: &[Option<Resolved>],
+        interned: &Interned,
+        cache: &mut LiteralCache,
+    ) -> Bucket {
         let mut bucket = Bucket {
             size: ids.len(),
             ..Bucket::default()
         };
-        // Event paths → literal (lowercase) → clauses.
-        let mut by_path: BTreeMap<Box<[String]>, BTreeMap<String, Vec<u32>>> = BTreeMap::new();
+        // Event paths → literal → clauses (by interned id).
+        let mut by_path: BTreeMap<u32, BTreeMap<u32, Vec<u32>>> = BTreeMap::new();
         for id in ids {
             match &resolved[id as usize] {
                 // The rule cannot match this kind of event.
@@ -714,11 +762,11 @@ impl Bucket {
                 Some(clauses) if clauses.is_empty() => bucket.always.push(id),
                 Some(clauses) => {
                     for (clause, literals) in clauses {
-                        for (paths, literal) in literals {
+                        for &(paths, literal) in literals {
                             by_path
-                                .entry(paths.clone())
+                                .entry(paths)
                                 .or_default()
-                                .entry(literal.clone())
+                                .entry(literal)
                                 .or_default()
                                 .push(*clause);
                         }
@@ -727,7 +775,6 @@ impl Bucket {
             }
         }
         for (paths, literals) in by_path {
-            let patterns: Vec<&String> = literals.keys().collect();
             let mut starts = vec![0u32];
             let mut list = Vec::new();
             for ids in literals.values() {
@@ -737,15 +784,18 @@ impl Bucket {
             let mut all = list.clone();
             all.sort_unstable();
             all.dedup();
-            let patterns: Vec<String> = patterns.into_iter().cloned().collect();
-            let matcher = Arc::clone(cache.entry(patterns.clone()).or_insert_with(|| {
+            let ids: Vec<u32> = literals.keys().copied().collect();
+            let matcher = Arc::clone(cache.entry(ids).or_insert_with_key(|ids| {
                 Arc::new(Literals {
-                    patterns,
+                    patterns: ids
+                        .iter()
+                        .map(|&l| interned.literals[l as usize].clone())
+                        .collect(),
                     built: OnceLock::new(),
                 })
             }));
             bucket.keyed.push(KeyFilter {
-                paths,
+                paths: interned.paths[paths as usize].clone(),
                 matcher,
                 starts,
                 clauses: list,
