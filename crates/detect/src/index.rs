@@ -24,7 +24,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde_json::Value as Json;
 use vigie_event::Event;
 
-use crate::detection::{KEYWORDS, any_string, lookup_first};
+use crate::detection::{KEYWORDS, lookup_first};
 use crate::mapping::Mapping;
 use crate::rule::Rule;
 
@@ -588,13 +588,9 @@ impl KeyFilter {
             // a byte that UTF-8 text (and so no literal) contains: no match spans two.
             let mut lower = std::mem::take(&mut scratch.lower);
             lower.clear();
-            any_string(&event.fields, &mut |text| {
-                let start = lower.len();
-                lower.extend_from_slice(text.as_bytes());
-                lower[start..].make_ascii_lowercase();
-                lower.push(0xFF);
-                false
-            });
+            for value in event.fields.values() {
+                append_strings(value, &mut lower);
+            }
             self.scan_lowercase(&lower, scratch, index);
             scratch.lower = lower;
             return;
@@ -702,6 +698,20 @@ impl KeyFilter {
         for &clause in &self.all {
             satisfy(clause, scratch, index);
         }
+    }
+}
+
+/// Appends every string in `value` (nested ones included), ASCII-lowercased as it is
+/// copied, each followed by 0xFF.
+fn append_strings(value: &Json, lower: &mut Vec<u8>) {
+    match value {
+        Json::String(text) => {
+            lower.extend(text.bytes().map(|b| b.to_ascii_lowercase()));
+            lower.push(0xFF);
+        }
+        Json::Array(items) => items.iter().for_each(|item| append_strings(item, lower)),
+        Json::Object(map) => map.values().for_each(|item| append_strings(item, lower)),
+        _ => {}
     }
 }
 
