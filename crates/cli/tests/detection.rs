@@ -184,3 +184,87 @@ fn tenant_filters_and_placeholders_tune_only_their_tenant() {
         "{text}"
     );
 }
+
+/// `vigie rules test --tenant SLUG` applies the filters of `filters/SLUG/`: the event they
+/// exclude is listed as filtered, not matched; other tenants' filters stay out, and a slug
+/// without a filter folder is an error naming it.
+#[test]
+fn rules_test_applies_a_tenants_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    write(&rules.join("windows/whoami.yml"), WHOAMI);
+    write(
+        &rules.join("filters/zone-a/mf_admin_whoami.yml"),
+        ADMIN_FILTER,
+    );
+    let events = dir.path().join("events.jsonl");
+    let line = |user: &str| {
+        json!({
+            "Channel": "Microsoft-Windows-Sysmon/Operational",
+            "EventID": 1,
+            "Image": "C:\\Windows\\System32\\whoami.exe",
+            "User": user,
+        })
+        .to_string()
+    };
+    write(
+        &events,
+        &format!("{}\n{}\n", line("adm_alice"), line("bob")),
+    );
+    let test = |extra: &[&str]| {
+        let out = Command::new(BIN)
+            .args(["rules", "test"])
+            .arg(&rules)
+            .arg("--events")
+            .arg(&events)
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // Without a tenant no filter applies.
+    let (ok, text, _) = test(&["--format", "json"]);
+    assert!(ok, "{text}");
+    let result: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(result["matches"], 2, "{text}");
+    assert_eq!(result["rules"][0]["filtered"], json!([]), "{text}");
+
+    let (ok, text, _) = test(&["--tenant", "zone-a", "--format", "json"]);
+    assert!(ok, "{text}");
+    let result: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(result["matches"], 1, "{text}");
+    let rule = &result["rules"][0];
+    assert_eq!(rule["matches"], 1, "{text}");
+    assert!(
+        rule["matched"][0]["event"]
+            .as_str()
+            .unwrap()
+            .ends_with("#2"),
+        "{text}"
+    );
+    assert!(
+        rule["filtered"][0]["event"]
+            .as_str()
+            .unwrap()
+            .ends_with("#1"),
+        "{text}"
+    );
+    assert_eq!(
+        result["filters"][0]["id"],
+        "99999999-2222-4333-8444-555555555555"
+    );
+
+    let (ok, text, _) = test(&["--tenant", "zone-a"]);
+    assert!(ok, "{text}");
+    assert!(text.contains("filter   99999999-"), "{text}");
+    assert!(text.contains("    filtered "), "{text}");
+    assert!(text.contains("1 match(es)"), "{text}");
+
+    let (ok, _, error) = test(&["--tenant", "zone-b"]);
+    assert!(!ok);
+    assert!(error.contains("no filters for tenant `zone-b`"), "{error}");
+}

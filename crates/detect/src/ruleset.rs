@@ -97,6 +97,9 @@ pub struct Explanation {
     pub rule_routes: Vec<String>,
     /// Each search identifier and whether it held (empty when not routed).
     pub searches: Vec<(String, bool)>,
+    /// Whether the detection held but a filter of the event's tenant excluded the event
+    /// (`matched` is then false).
+    pub filtered: bool,
 }
 
 /// A document (or file) that did not become a rule, and why.
@@ -628,8 +631,9 @@ impl RuleSet {
         let searches = variant
             .map(|v| rule.explain(event, &rule.tables[v.table], expanded))
             .unwrap_or_default();
-        let matched = variant.is_some_and(|v| rule.eval(event, &rule.tables[v.table], expanded))
-            && !self.filtered(tuning, r, event);
+        let held = variant.is_some_and(|v| rule.eval(event, &rule.tables[v.table], expanded));
+        let filtered = held && self.filtered(tuning, r, event);
+        let matched = held && !filtered;
         Some(Explanation {
             rule_id: rule.meta.id.clone(),
             matched,
@@ -637,6 +641,7 @@ impl RuleSet {
             event_kind,
             rule_routes: rule.variants.iter().map(|v| v.label.clone()).collect(),
             searches,
+            filtered,
         })
     }
 }

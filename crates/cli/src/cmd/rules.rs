@@ -12,6 +12,9 @@ use serde_json::{Map, Value};
 use vigie_detect::{LoadReport, RuleSet};
 use vigie_event::{Event, TenantId};
 
+/// The tenant the events of `vigie rules test` belong to (`--tenant` loads its filters).
+const TEST_TENANT: TenantId = TenantId(0);
+
 /// Decoded event files larger than this are refused.
 const MAX_EVENTS_FILE: u64 = 4 << 30;
 
@@ -52,6 +55,10 @@ pub(crate) enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Apply this tenant's Sigma filters, from `filters/SLUG/` in each rule directory
+        /// given: an event they exclude is listed as filtered, not matched.
+        #[arg(long, value_name = "SLUG")]
+        tenant: Option<String>,
     },
 }
 
@@ -102,7 +109,8 @@ pub(crate) fn run(command: Command) -> anyhow::Result<ExitCode> {
             events,
             explain,
             format,
-        } => run_test(&rules, &events, explain, format),
+            tenant,
+        } => run_test(&rules, &events, explain, format, tenant.as_deref()),
     }
 }
 
@@ -174,33 +182,46 @@ pub(crate) fn load_tenant_filters(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let mut files = Vec::new();
-        yaml_files(&folder, &mut files);
-        files.sort();
         let tenant = tenant_of(&slug);
-        for file in files {
-            let relative = file.strip_prefix(dir).unwrap_or(&file).to_path_buf();
-            report.files += 1;
-            let reject = |reason: String| vigie_detect::Rejection {
-                path: relative.clone(),
-                document: 0,
-                rule_id: None,
-                title: None,
-                reason,
-            };
-            let Some(tenant) = tenant else {
-                report.rejected.push(reject(format!(
-                    "filter folder `{slug}` names no tenant (create it with `vigie tenant add \
-                     {slug}` or rename the folder)"
-                )));
-                continue;
-            };
-            match std::fs::read_to_string(&file) {
-                Ok(text) => rules.add_tenant_filters(tenant, &text, &relative, report),
-                Err(error) => report
-                    .rejected
-                    .push(reject(format!("cannot read file: {error}"))),
-            }
+        load_filter_folder(rules, report, dir, &folder, &slug, tenant);
+    }
+}
+
+/// Loads the filter files of one tenant's folder (`tenant`: `None` when the slug names no
+/// tenant, which rejects each file).
+fn load_filter_folder(
+    rules: &mut RuleSet,
+    report: &mut LoadReport,
+    dir: &Path,
+    folder: &Path,
+    slug: &str,
+    tenant: Option<TenantId>,
+) {
+    let mut files = Vec::new();
+    yaml_files(folder, &mut files);
+    files.sort();
+    for file in files {
+        let relative = file.strip_prefix(dir).unwrap_or(&file).to_path_buf();
+        report.files += 1;
+        let reject = |reason: String| vigie_detect::Rejection {
+            path: relative.clone(),
+            document: 0,
+            rule_id: None,
+            title: None,
+            reason,
+        };
+        let Some(tenant) = tenant else {
+            report.rejected.push(reject(format!(
+                "filter folder `{slug}` names no tenant (create it with `vigie tenant add \
+                 {slug}` or rename the folder)"
+            )));
+            continue;
+        };
+        match std::fs::read_to_string(&file) {
+            Ok(text) => rules.add_tenant_filters(tenant, &text, &relative, report),
+            Err(error) => report
+                .rejected
+                .push(reject(format!("cannot read file: {error}"))),
         }
     }
 }
@@ -274,7 +295,7 @@ fn read_events(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
             inputs.push(Input {
                 file: path.clone(),
                 number,
-                event: Event::new(TenantId(0), jiff::Timestamp::now(), "rules-test", fields),
+                event: Event::new(TEST_TENANT, jiff::Timestamp::now(), "rules-test", fields),
             });
         }
     }
@@ -348,14 +369,32 @@ fn run_test(
     events: &[PathBuf],
     explain: bool,
     format: Format,
+    tenant: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    let (set, mut report) = load_paths(rules)?;
+    let (mut set, mut report) = load_paths(rules)?;
     report.rejected.retain(|r| !is_correlation_rejection(r));
+    if let Some(slug) = tenant {
+        // The events read below belong to TEST_TENANT; the slug's filters are loaded for it.
+        let mut found = false;
+        for dir in rules {
+            let folder = dir.join(vigie_detect::FILTERS_DIR).join(slug);
+            if std::fs::metadata(&folder).is_ok_and(|m| m.is_dir()) {
+                found = true;
+                load_filter_folder(&mut set, &mut report, dir, &folder, slug, Some(TEST_TENANT));
+            }
+        }
+        anyhow::ensure!(
+            found,
+            "no filters for tenant `{slug}`: none of the rule directories given has a {}/{slug}/ folder",
+            vigie_detect::FILTERS_DIR
+        );
+    }
     let inputs = read_events(events)?;
     let place = |input: &Input| format!("{}#{}", input.file.display(), input.number);
     let mut results = Vec::new();
     for (index, rule) in set.rules().iter().enumerate() {
         let mut matched = Vec::new();
+        let mut filtered = Vec::new();
         let mut explained = Vec::new();
         for input in &inputs {
             let Some(why) = set.explain(index, &input.event) else {
@@ -369,6 +408,8 @@ fn run_test(
             });
             if why.matched {
                 matched.push(entry);
+            } else if why.filtered {
+                filtered.push(entry);
             } else if explain && why.route.is_some() {
                 explained.push(entry);
             }
@@ -379,6 +420,7 @@ fn run_test(
             "path": rule.meta.path,
             "matches": matched.len(),
             "matched": matched,
+            "filtered": filtered,
             "not_matched": explained,
         }));
     }
@@ -395,6 +437,8 @@ fn run_test(
                 "rules_loaded": report.loaded.len(),
                 "rejected": report.rejected,
                 "warnings": report.warnings,
+                "tenant": tenant,
+                "filters": report.filters,
                 "matches": total,
                 "rules": results,
                 "correlations": correlations,
@@ -409,6 +453,16 @@ fn run_test(
             for warning in &report.warnings {
                 println!("warning  {warning}");
             }
+            if let Some(slug) = tenant {
+                for filter in &report.filters {
+                    println!(
+                        "filter   {} {} of tenant {slug} (tunes {})",
+                        filter.id,
+                        filter.title,
+                        filter.rules.join(", ")
+                    );
+                }
+            }
             for result in &results {
                 println!(
                     "{}: {} match(es) [{}]",
@@ -416,7 +470,11 @@ fn run_test(
                     result["matches"],
                     result["id"].as_str().unwrap_or_default(),
                 );
-                for (label, key) in [("matched", "matched"), ("no match", "not_matched")] {
+                for (label, key) in [
+                    ("matched", "matched"),
+                    ("filtered", "filtered"),
+                    ("no match", "not_matched"),
+                ] {
                     for hit in result[key].as_array().into_iter().flatten() {
                         let searches: Vec<String> = hit["searches"]
                             .as_object()
