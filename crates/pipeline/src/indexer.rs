@@ -9,6 +9,9 @@
 //!    last event it holds and skips events before it;
 //! 3. commit the offset after the batch.
 //!
+//! While a batch is written, the next one is read from the log (kept for the next step if
+//! it starts there), so reading overlaps with indexing.
+//!
 //! A crash between 2 and 3 replays the batch into the store without duplicates (the
 //! replayed events are skipped and counted in `vigie_store_replayed_skipped_total`). The log
 //! keeps a segment until both consumers (`detect` and `store`) have passed it.
@@ -20,7 +23,7 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use tokio::sync::watch;
 use vigie_event::{TenantId, TenantScope};
-use vigie_log::{Log, LogError, Offset};
+use vigie_log::{Log, LogError, Offset, Record};
 use vigie_soc::StateStore;
 use vigie_store::{EventStore, Limits, LoggedRecord, RecordsReport, RetentionPolicy, StoreError};
 
@@ -89,6 +92,9 @@ pub struct Indexer {
     operator_scope: TenantScope,
     config: IndexerConfig,
     labels: tokio::sync::Mutex<HashMap<TenantId, String>>,
+    /// The next batch, read from the log while the previous one was being written: its
+    /// first offset and its records. Used only if the next step starts there.
+    read_ahead: tokio::sync::Mutex<Option<(Offset, Vec<Record>)>>,
 }
 
 impl Indexer {
@@ -107,6 +113,7 @@ impl Indexer {
             operator_scope,
             config,
             labels: tokio::sync::Mutex::new(HashMap::new()),
+            read_ahead: tokio::sync::Mutex::new(None),
         }
     }
 
@@ -153,7 +160,11 @@ impl Indexer {
     /// Indexes one batch, if any is waiting.
     pub async fn step(&self) -> Result<IndexStep, IndexerError> {
         let from = self.position();
-        let records = self.log.read(from, self.config.batch_size).await?;
+        let ahead = self.read_ahead.lock().await.take();
+        let records = match ahead {
+            Some((at, records)) if at == from => records,
+            _ => self.log.read(from, self.config.batch_size).await?,
+        };
         let Some(last) = records.last().map(|r| r.offset) else {
             for gauge in self.labels.lock().await.values() {
                 metrics::gauge!("vigie_store_lag_seconds", "tenant" => gauge.clone()).set(0.0);
@@ -177,7 +188,20 @@ impl Indexer {
             written: report,
             undecodable,
             tenants,
-        } = self.store.write_records(batch).await?;
+        } = {
+            // Read the next batch while this one is written (a failed read is simply done
+            // again by the next step).
+            let (written, ahead) = tokio::join!(
+                self.store.write_records(batch),
+                self.log.read(last + 1, self.config.batch_size)
+            );
+            if let Ok(ahead) = ahead
+                && !ahead.is_empty()
+            {
+                *self.read_ahead.lock().await = Some((last + 1, ahead));
+            }
+            written?
+        };
         for (offset, error) in undecodable {
             metrics::counter!("vigie_store_undecodable_total").increment(1);
             tracing::error!(offset, %error, "log record is not an event; counted and not stored");

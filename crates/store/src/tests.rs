@@ -308,6 +308,7 @@ fn words_match_the_index_tokenizer() {
         "Ünïcode Straße ÉTÉ",
         "a_b-c.d 10.0.0.1 fe80::1",
         "SHA256=4D89FC34",
+        "ΟΔΥΣΣΕΥΣ",
     ] {
         let mut stream = analyzer.token_stream(text);
         let mut words = Vec::new();

@@ -29,6 +29,7 @@
 mod plan;
 mod record;
 mod schema;
+mod words;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -15,7 +15,7 @@ use tantivy::schema::document::{ReferenceValue, ReferenceValueLeaf, Value};
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, JsonObjectOptions, STORED, Schema, TextFieldIndexing,
 };
-use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Document, Index};
 
 use super::record::{DecodedRecord, Flat};
@@ -72,11 +72,10 @@ pub(crate) fn schema() -> (Schema, Fields) {
 
 /// Registers the tokenizer on an opened or created index.
 pub(crate) fn register_tokenizer(index: &Index) {
-    let analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
-        .filter(LowerCaser)
-        .build();
-    index.tokenizers().register(TOKENIZER, analyzer);
+    index.tokenizers().register(
+        TOKENIZER,
+        TextAnalyzer::from(super::words::Words::default()),
+    );
 }
 
 /// The event id as the value of the id column.
