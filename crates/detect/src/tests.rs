@@ -875,3 +875,51 @@ fn loading_on_threads_keeps_file_order() {
         .collect();
     assert_eq!(hits, ["id33"]);
 }
+
+/// Keyword literals in long and short texts, nested or in lists, are found in any case,
+/// wherever they are, also past the SIMD searcher's guided occurrences, and never across
+/// two strings.
+#[test]
+fn keyword_scan_of_long_and_short_texts() {
+    let yaml = "title: kw\nid: kw\nlogsource:\n    product: windows\ndetection:\n    k:\n        - 'sekurlsa::'\n        - 'kiwi legit printer'\n        - '\\mimilib.dll'\n        - 'eo.oe.kiwi'\n    condition: k\n";
+    let (set, report) = RuleSet::from_yaml(yaml, Path::new("kw.yml"));
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    let filler =
+        "The quick brown fox, C:\\Windows\\System32\\svchost.exe (eo.o) s:: e:: ".repeat(3);
+    let case = |fields: Value| ids(&set, &event(fields)).len();
+    let channel = "Microsoft-Windows-Sysmon/Operational";
+    // Long message, literal at the start, middle and end, in mixed case.
+    for text in [
+        format!("SEKURLSA::logonpasswords {filler}"),
+        format!("{filler} Kiwi Legit Printer {filler}"),
+        format!("{filler}c:\\temp\\MimiLib.DLL"),
+        format!("{filler}{}EO.OE.KIWI", "eo.o ".repeat(20)),
+    ] {
+        assert!(text.len() >= 200);
+        assert_eq!(
+            case(json!({"Channel": channel, "EventID": 1, "Message": text})),
+            1,
+            "{text}"
+        );
+    }
+    // Short texts, nested and in lists.
+    assert_eq!(
+        case(json!({"Channel": channel, "EventID": 1, "a": {"b": ["x", "run SekurLSA::"]}})),
+        1
+    );
+    // Nowhere, or only across two strings.
+    assert_eq!(
+        case(json!({"Channel": channel, "EventID": 1, "Message": filler})),
+        0
+    );
+    assert_eq!(
+        case(json!({"Channel": channel, "EventID": 1, "A": "sekur", "B": "lsa::"})),
+        0
+    );
+    assert_eq!(
+        case(
+            json!({"Channel": channel, "EventID": 1, "Message": format!("{filler}kiwi legit"), "B": "printer"})
+        ),
+        0
+    );
+}
