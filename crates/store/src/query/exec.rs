@@ -266,9 +266,19 @@ trait GetPath {
 }
 
 impl GetPath for Map<String, Value> {
+    /// The value at `path`, or else at the first other name of the field that the row has
+    /// (native Windows and ECS names, [`super::FieldAliases`]): `stats count() by
+    /// CommandLine`, `sort`, `fields` and aggregations read Sysmon and ECS events alike.
     fn get_path(&self, path: &str) -> Option<Value> {
-        vigie_event::field::lookup(self, path)
-            .filter(|v| !v.is_null())
+        let present = |name: &str| vigie_event::field::lookup(self, name).filter(|v| !v.is_null());
+        present(path)
+            .or_else(|| {
+                super::FieldAliases::windows()
+                    .names(path)
+                    .iter()
+                    .skip(1)
+                    .find_map(|name| present(name))
+            })
             .cloned()
     }
 }
@@ -455,5 +465,44 @@ impl<'a> Groups<'a> {
                 row
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Map, Value, json};
+
+    use super::GetPath;
+
+    fn row(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        }
+    }
+
+    #[test]
+    fn stage_fields_read_the_other_naming_when_the_event_lacks_the_name_written() {
+        let sysmon = row(json!({"CommandLine": "whoami /all", "Image": "C:\\w.exe"}));
+        let ecs = row(json!({"process": {"command_line": "whoami /all"}}));
+        let raw = row(json!({"winlog": {"event_data": {"CommandLine": "whoami /all"}}}));
+        for (label, event) in [("sysmon", &sysmon), ("ecs", &ecs), ("winlogbeat raw", &raw)] {
+            for name in ["CommandLine", "process.command_line"] {
+                assert_eq!(
+                    event.get_path(name),
+                    Some(json!("whoami /all")),
+                    "{label}: {name}"
+                );
+            }
+        }
+        // The name written wins when the event has it; unknown names have no alias.
+        let both = row(json!({"CommandLine": "a", "process": {"command_line": "b"}}));
+        assert_eq!(both.get_path("CommandLine"), Some(json!("a")));
+        assert_eq!(both.get_path("process.command_line"), Some(json!("b")));
+        assert_eq!(sysmon.get_path("no.such.field"), None);
+        assert_eq!(
+            row(json!({"CommandLine": null})).get_path("CommandLine"),
+            None
+        );
     }
 }
