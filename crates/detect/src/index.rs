@@ -9,9 +9,10 @@
 //! 2. **Required literals.** For most rules the condition implies that one of a few literals
 //!    occurs in one field (`Image|endswith: '\whoami.exe'` and'ed with anything needs
 //!    `\whoami.exe` in the image path). Within a bucket, the literals of all rules keyed on
-//!    the same event path form one Aho-Corasick automaton, run once per event over that
-//!    field; only rules whose literal was found, plus the rules without such a set, are
-//!    evaluated.
+//!    the same event path form one list, scanned once per event over that field by a SIMD
+//!    searcher whose matches name the literals (an Aho-Corasick automaton for long lists and
+//!    texts with many occurrences); only rules whose literal was found, plus the rules
+//!    without such a set, are evaluated.
 //!
 //! Nothing is allocated per event: the candidate list and the marks live in a per-thread
 //! scratch buffer.
@@ -140,7 +141,8 @@ pub(crate) struct Index {
 /// Most literal clauses kept per rule (the longest literals first).
 const MAX_CLAUSES: usize = 3;
 
-/// A target's clauses resolved to event paths: (clause id, [(paths, literal)]).
+/// A target's clauses resolved to event paths: (clause id, [(paths id, literal id)]), ids
+/// from [`Interned`].
 type Resolved = Vec<(u32, Vec<(u32, u32)>)>;
 
 /// Event path lists and lowercase literals of an index being built, each stored once and

@@ -90,10 +90,12 @@
 //! # Speed
 //!
 //! Keyword searches give literals to the index too (scanned over every string of the event
-//! at once). Index texts are lowercased into a reused buffer and first checked by a SIMD
-//! (Teddy) searcher; automata are built on first use and shared between buckets with the
-//! same literals, and a rule's own substring automata are built on first use too
-//! ([`RuleSet::compile_all`] builds everything now). [`RuleSet::evaluate_unindexed`] is the
+//! at once). Index texts are lowercased into a reused buffer and scanned by a SIMD (Teddy)
+//! searcher whose matches name the literals; automata (for long literal lists, and texts
+//! with many occurrences) are built on first use and shared between buckets with the same
+//! literals, and a rule's own substring automata are built on first use too
+//! ([`RuleSet::compile_all`] builds everything now). [`RuleSet::load_dir`] reads and
+//! compiles rule files on up to 4 threads and adds them in path order. [`RuleSet::evaluate_unindexed`] is the
 //! reference the index is tested against.
 //!
 //! # Not supported yet (rejected with a reason, never silently)
