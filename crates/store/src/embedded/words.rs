@@ -39,14 +39,29 @@ pub(crate) struct WordStream<'a> {
     token: &'a mut Token,
 }
 
-/// Whether the character starting at byte `i` of `text` is a letter or digit, and its
-/// length in bytes.
-fn word_char(text: &str, i: usize) -> (bool, usize) {
-    let byte = text.as_bytes()[i];
-    if byte.is_ascii() {
-        return (byte.is_ascii_alphanumeric(), 1);
+/// Class of each byte: an ASCII letter or digit, another ASCII byte (a separator), or
+/// part of a non-ASCII character (decoded to decide).
+const WORD: u8 = 1;
+const SEPARATOR: u8 = 0;
+const NON_ASCII: u8 = 2;
+static CLASS: [u8; 256] = {
+    let mut class = [NON_ASCII; 256];
+    let mut b = 0;
+    while b < 128 {
+        class[b] = if (b as u8).is_ascii_alphanumeric() {
+            WORD
+        } else {
+            SEPARATOR
+        };
+        b += 1;
     }
-    match text[i..].chars().next() {
+    class
+};
+
+/// Whether the non-ASCII character starting at byte `i` of `text` is a letter or digit,
+/// and its length in bytes.
+fn non_ascii_word_char(text: &str, i: usize) -> (bool, usize) {
+    match text.get(i..).and_then(|rest| rest.chars().next()) {
         Some(c) => (c.is_alphanumeric(), c.len_utf8()),
         None => (false, 1),
     }
@@ -54,16 +69,20 @@ fn word_char(text: &str, i: usize) -> (bool, usize) {
 
 impl TokenStream for WordStream<'_> {
     fn advance(&mut self) -> bool {
-        let len = self.text.len();
+        let bytes = self.text.as_bytes();
+        let len = bytes.len();
         loop {
             // Skip to the start of a word.
             let mut start = self.at;
-            while start < len {
-                let (is_word, width) = word_char(self.text, start);
-                if is_word {
-                    break;
+            while let Some(&b) = bytes.get(start) {
+                match CLASS[usize::from(b)] {
+                    WORD => break,
+                    SEPARATOR => start += 1,
+                    _ => match non_ascii_word_char(self.text, start) {
+                        (true, _) => break,
+                        (false, width) => start += width,
+                    },
                 }
-                start += width;
             }
             if start >= len {
                 self.at = len;
@@ -71,13 +90,18 @@ impl TokenStream for WordStream<'_> {
             }
             let mut end = start;
             let mut ascii = true;
-            while end < len {
-                let (is_word, width) = word_char(self.text, end);
-                if !is_word {
-                    break;
+            while let Some(&b) = bytes.get(end) {
+                match CLASS[usize::from(b)] {
+                    WORD => end += 1,
+                    SEPARATOR => break,
+                    _ => match non_ascii_word_char(self.text, end) {
+                        (true, width) => {
+                            ascii = false;
+                            end += width;
+                        }
+                        (false, _) => break,
+                    },
                 }
-                ascii &= width == 1;
-                end += width;
             }
             self.at = end;
             if end - start >= MAX_TOKEN_BYTES {
@@ -153,5 +177,18 @@ mod tests {
         assert_eq!(positions, [0, 1, 2, 3, 4, 5, 6]);
         assert!(words("").is_empty());
         assert!(words(" ./\\-_ ").is_empty());
+    }
+
+    proptest::proptest! {
+        /// The index holds exactly the words a query looks for, whatever the text.
+        #[test]
+        fn same_words_as_queries(text in "(\\PC|[a-zA-Z0-9 ._\\\\-]){0,80}") {
+            let indexed: Vec<String> = words(&text).into_iter().map(|w| w.0).collect();
+            let query: Vec<String> = crate::query::tokens(&text)
+                .into_iter()
+                .filter(|w| w.len() < MAX_TOKEN_BYTES)
+                .collect();
+            proptest::prop_assert_eq!(indexed, query);
+        }
     }
 }
