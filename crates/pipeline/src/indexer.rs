@@ -180,7 +180,7 @@ impl Indexer {
             .into_iter()
             .map(|record| LoggedRecord {
                 offset: record.offset,
-                record: record.payload.to_vec(),
+                record: record.payload,
             })
             .collect();
         let now = Timestamp::now();

@@ -191,8 +191,9 @@ impl LoggedEvent {
 pub struct LoggedRecord {
     /// Position of the record in the log (see [`LoggedEvent::offset`]).
     pub offset: u64,
-    /// The record as the log holds it ([`Event::to_record`]).
-    pub record: Vec<u8>,
+    /// The record as the log holds it ([`Event::to_record`]), shared with the log's read
+    /// buffer rather than copied.
+    pub record: bytes::Bytes,
 }
 
 /// The events of one tenant in a write of log records.

@@ -38,7 +38,7 @@ pub trait EventStore: Send + Sync + 'static {
                     report.saw(event.tenant, event.received_at);
                     events.push(LoggedEvent {
                         offset,
-                        record,
+                        record: record.to_vec(),
                         event,
                     });
                 }

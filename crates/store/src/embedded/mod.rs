@@ -873,7 +873,7 @@ impl EventStore for EmbeddedStore {
             let decoded = events
                 .into_iter()
                 .map(|logged| {
-                    DecodedRecord::decode(logged.record)
+                    DecodedRecord::decode(logged.record.into())
                         .map(|decoded| (logged.offset, decoded))
                         .map_err(|e| {
                             StoreError::Query(format!(

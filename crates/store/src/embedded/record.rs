@@ -19,6 +19,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use bytes::Bytes;
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -52,7 +53,7 @@ pub(crate) struct Decoded<'a> {
 self_cell::self_cell!(
     /// A log record and its decoded fields, which borrow from it.
     pub(crate) struct DecodedRecord {
-        owner: String,
+        owner: Bytes,
         #[covariant]
         dependent: Decoded,
     }
@@ -61,18 +62,19 @@ self_cell::self_cell!(
 );
 
 impl DecodedRecord {
-    /// Decodes `record`, as written by [`vigie_event::Event::to_record`].
-    pub(crate) fn decode(record: Vec<u8>) -> Result<Self, serde_json::Error> {
-        let text = match String::from_utf8(record) {
-            Ok(text) => text,
-            // serde_json names the position of the invalid byte.
-            Err(e) => {
-                return Err(serde_json::from_slice::<de::IgnoredAny>(e.as_bytes())
-                    .err()
-                    .unwrap_or_else(|| de::Error::custom("record is not UTF-8")));
-            }
-        };
-        Self::try_new(text, |text| {
+    /// Decodes `record`, as written by [`vigie_event::Event::to_record`]; the record is kept
+    /// as it is, not copied.
+    pub(crate) fn decode(record: Bytes) -> Result<Self, serde_json::Error> {
+        Self::try_new(record, |bytes| {
+            let text = match std::str::from_utf8(bytes) {
+                Ok(text) => text,
+                // serde_json names the position of the invalid byte.
+                Err(_) => {
+                    return Err(serde_json::from_slice::<de::IgnoredAny>(bytes)
+                        .err()
+                        .unwrap_or_else(|| de::Error::custom("record is not UTF-8")));
+                }
+            };
             serde_json::from_str::<Wire<'_>>(text).map(|wire| Decoded {
                 id: wire.id,
                 tenant: wire.tenant,
@@ -83,8 +85,8 @@ impl DecodedRecord {
         })
     }
 
-    /// The record's text.
-    pub(crate) fn record(&self) -> &str {
+    /// The record as the log holds it.
+    pub(crate) fn record(&self) -> &[u8] {
         self.borrow_owner()
     }
 
@@ -269,14 +271,14 @@ mod tests {
         )
         .with_timestamp(Some(Timestamp::from_second(900).unwrap()))
         .with_dataset(Some("windows.security".into()));
-        let decoded = DecodedRecord::decode(event.to_record()).unwrap();
+        let decoded = DecodedRecord::decode(event.to_record().into()).unwrap();
         let parts = decoded.decoded();
         assert_eq!(parts.id, event.id);
         assert_eq!(parts.tenant, event.tenant);
         assert_eq!(parts.received_at, event.received_at);
         assert_eq!(parts.timestamp, event.timestamp);
         assert_eq!(Flat::Object(parts.fields.clone_flat()), expected(&fields));
-        assert_eq!(decoded.record().as_bytes(), event.to_record().as_slice());
+        assert_eq!(decoded.record(), event.to_record().as_slice());
         // Unescaped strings are borrowed from the record, escaped ones copied.
         let plain = parts.fields.iter().find(|(k, _)| k == "Plain").unwrap();
         assert!(matches!(plain.1, Flat::Text(Cow::Borrowed(_))));
@@ -314,10 +316,10 @@ mod tests {
                 Event::from_record(&bytes).is_err(),
                 "{label}: the event reader accepts it"
             );
-            assert!(DecodedRecord::decode(bytes).is_err(), "{label}");
+            assert!(DecodedRecord::decode(bytes.into()).is_err(), "{label}");
         }
-        assert!(DecodedRecord::decode(b"{\"id\":\xff}".to_vec()).is_err());
-        assert!(DecodedRecord::decode(serde_json::to_vec(&good).unwrap()).is_ok());
+        assert!(DecodedRecord::decode(Bytes::from_static(b"{\"id\":\xff}")).is_err());
+        assert!(DecodedRecord::decode(serde_json::to_vec(&good).unwrap().into()).is_ok());
     }
 
     trait CloneFlat {

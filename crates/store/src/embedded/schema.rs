@@ -118,10 +118,7 @@ impl Document for IndexDoc {
         [
             (self.fields.id, DocValue::Ip(self.id)),
             (self.fields.time, DocValue::I64(self.time)),
-            (
-                self.fields.raw,
-                DocValue::Bytes(self.record.record().as_bytes()),
-            ),
+            (self.fields.raw, DocValue::Bytes(self.record.record())),
             (
                 self.fields.json,
                 DocValue::Object(&self.record.decoded().fields),
