@@ -315,6 +315,13 @@ fn words_match_the_index_tokenizer() {
         while stream.advance() {
             words.push(stream.token().text.clone());
         }
-        assert_eq!(words, crate::query::tokens(text), "{text}");
+        // The index gives each word once per value (it records presence only).
+        let mut expected: Vec<String> = Vec::new();
+        for word in crate::query::tokens(text) {
+            if !expected.contains(&word) {
+                expected.push(word);
+            }
+        }
+        assert_eq!(words, expected, "{text}");
     }
 }

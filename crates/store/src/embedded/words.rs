@@ -7,6 +7,12 @@
 //! one pass over the bytes that tests ASCII bytes directly and decodes only non-ASCII
 //! characters. It splits and lowercases exactly as [`crate::query::tokens`] does (whole
 //! words through `str::to_lowercase`), so a query looks for the words the index holds.
+//!
+//! It gives each word once per text. The index records only which documents hold a word
+//! under a path (`IndexRecordOption::Basic`: no frequencies, no positions), so a repeated
+//! word added nothing but another lookup in tantivy's term table, and a third of the words
+//! of a Windows event repeat within their value (`C:\Windows\…` paths, rendered messages).
+//! If the index ever records frequencies or positions, this must go.
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
@@ -16,6 +22,7 @@ use super::schema::MAX_TOKEN_BYTES;
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Words {
     token: Token,
+    seen: Seen,
 }
 
 impl Tokenizer for Words {
@@ -23,10 +30,12 @@ impl Tokenizer for Words {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream<'a> {
         self.token.reset();
+        self.seen.next_text();
         WordStream {
             text,
             at: 0,
             token: &mut self.token,
+            seen: &mut self.seen,
         }
     }
 }
@@ -37,6 +46,110 @@ pub(crate) struct WordStream<'a> {
     /// Byte offset where the search for the next word starts.
     at: usize,
     token: &'a mut Token,
+    seen: &'a mut Seen,
+}
+
+/// Slots of the table of words given (a power of two).
+const SLOTS: usize = 512;
+/// Words remembered per text; later ones are given even if repeated (never wrongly left
+/// out).
+const MAX_REMEMBERED: usize = SLOTS / 2;
+/// Flag in [`Slot::end`]: the word is ASCII.
+const ASCII_FLAG: u32 = 1 << 31;
+
+/// A word given for the current text: where it is in the text.
+#[derive(Clone, Copy, Debug, Default)]
+struct Slot {
+    /// The text the slot belongs to; a slot of an older text is empty.
+    generation: u32,
+    hash: u32,
+    start: u32,
+    /// End offset, with [`ASCII_FLAG`].
+    end: u32,
+}
+
+/// The words given for the current text: an open-addressing table emptied for each text by
+/// moving to a new generation, so nothing is cleared per text.
+#[derive(Clone, Debug, Default)]
+struct Seen {
+    slots: Vec<Slot>,
+    generation: u32,
+    remembered: usize,
+}
+
+impl Seen {
+    fn next_text(&mut self) {
+        if self.slots.is_empty() {
+            self.slots = vec![Slot::default(); SLOTS];
+        }
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.slots.fill(Slot::default());
+            self.generation = 1;
+        }
+        self.remembered = 0;
+    }
+
+    /// Whether `word` (lowercased, at `start..end` of `text`) was given before for this
+    /// text; if not, remembers it.
+    fn repeated(&mut self, text: &str, word: &str, start: usize, end: usize, ascii: bool) -> bool {
+        let (Ok(start32), Ok(end32)) = (u32::try_from(start), u32::try_from(end)) else {
+            return false;
+        };
+        if end32 >= ASCII_FLAG {
+            return false;
+        }
+        let hash = word_hash(word.as_bytes());
+        let mut index = (hash as usize) & (SLOTS - 1);
+        loop {
+            let slot = self.slots[index];
+            if slot.generation != self.generation {
+                break;
+            }
+            if slot.hash == hash {
+                let earlier = &text[slot.start as usize..(slot.end & !ASCII_FLAG) as usize];
+                let same = if ascii && slot.end & ASCII_FLAG != 0 {
+                    earlier.eq_ignore_ascii_case(word)
+                } else {
+                    earlier.to_lowercase() == word
+                };
+                if same {
+                    return true;
+                }
+            }
+            index = (index + 1) & (SLOTS - 1);
+        }
+        if self.remembered < MAX_REMEMBERED {
+            self.slots[index] = Slot {
+                generation: self.generation,
+                hash,
+                start: start32,
+                end: end32 | if ascii { ASCII_FLAG } else { 0 },
+            };
+            self.remembered += 1;
+        }
+        false
+    }
+}
+
+/// A fast hash of a word's bytes (FxHash's multiply-rotate, eight bytes at a time). Words
+/// come from the indexed data, but a collision costs only a comparison, never a word.
+fn word_hash(bytes: &[u8]) -> u32 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut hash = bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut word = [0u8; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+    }
+    (hash >> 32) as u32
 }
 
 /// Class of each byte: an ASCII letter or digit, another ASCII byte (a separator), or
@@ -115,6 +228,12 @@ impl TokenStream for WordStream<'_> {
             } else {
                 self.token.text.push_str(&word.to_lowercase());
             }
+            if self
+                .seen
+                .repeated(self.text, &self.token.text, start, end, ascii)
+            {
+                continue;
+            }
             self.token.offset_from = start;
             self.token.offset_to = end;
             self.token.position = self.token.position.wrapping_add(1);
@@ -171,6 +290,13 @@ mod tests {
             .filter(|w| w.len() < MAX_TOKEN_BYTES)
             .collect();
         assert_eq!(texts, query);
+        assert_eq!(
+            words("é É e E")
+                .into_iter()
+                .map(|w| w.0)
+                .collect::<Vec<_>>(),
+            ["é", "e"]
+        );
         // Offsets point at the original word, positions count the words kept.
         assert_eq!(&text[got[2].1..got[2].2], "CMD");
         let positions: Vec<usize> = got.iter().map(|w| w.3).collect();
@@ -179,15 +305,48 @@ mod tests {
         assert!(words(" ./\\-_ ").is_empty());
     }
 
+    #[test]
+    fn gives_each_word_once_per_text() {
+        let texts: Vec<String> =
+            words("C:\\Windows\\System32\\windows.exe c WINDOWS Straße STRASSE straße")
+                .into_iter()
+                .map(|w| w.0)
+                .collect();
+        assert_eq!(
+            texts,
+            ["c", "windows", "system32", "exe", "straße", "strasse"]
+        );
+        // A new text starts afresh.
+        let mut tokenizer = Words::default();
+        for _ in 0..3 {
+            let mut stream = tokenizer.token_stream("a a b");
+            let mut got = Vec::new();
+            while stream.advance() {
+                got.push(stream.token().text.clone());
+            }
+            assert_eq!(got, ["a", "b"]);
+        }
+        // Past what the table remembers, words are given again rather than lost.
+        let many: Vec<String> = (0..MAX_REMEMBERED + 50).map(|i| format!("w{i}")).collect();
+        let text = format!("{} {}", many.join(" "), many.join(" "));
+        let got: Vec<String> = words(&text).into_iter().map(|w| w.0).collect();
+        for word in &many {
+            assert!(got.contains(word), "{word} lost");
+        }
+        assert!(got.len() < 2 * many.len());
+    }
+
     proptest::proptest! {
         /// The index holds exactly the words a query looks for, whatever the text.
         #[test]
         fn same_words_as_queries(text in "(\\PC|[a-zA-Z0-9 ._\\\\-]){0,80}") {
             let indexed: Vec<String> = words(&text).into_iter().map(|w| w.0).collect();
-            let query: Vec<String> = crate::query::tokens(&text)
-                .into_iter()
-                .filter(|w| w.len() < MAX_TOKEN_BYTES)
-                .collect();
+            let mut query: Vec<String> = Vec::new();
+            for word in crate::query::tokens(&text) {
+                if word.len() < MAX_TOKEN_BYTES && !query.contains(&word) {
+                    query.push(word);
+                }
+            }
             proptest::prop_assert_eq!(indexed, query);
         }
     }
