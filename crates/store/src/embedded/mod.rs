@@ -37,6 +37,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use jiff::Timestamp;
 use tantivy::directory::MmapDirectory;
+use tantivy::indexer::UserOperation;
 use tantivy::query::{AllQuery, EnableScoring, Query};
 use tantivy::schema::Value as _;
 use tantivy::{
@@ -111,6 +112,38 @@ struct Inner {
     writers: Mutex<Vec<(Key, Writer)>>,
     /// The JSON paths of each segment seen by a scan (segments never change).
     paths: Mutex<std::collections::HashMap<tantivy::index::SegmentId, Arc<Vec<Vec<u8>>>>>,
+}
+
+/// Documents handed to a partition writer at once: one message to its indexing thread
+/// instead of one per document.
+const ADD_GROUP: usize = 64;
+
+/// A partition a write adds to.
+struct Touched {
+    tenant: TenantId,
+    date: jiff::civil::Date,
+    key: Key,
+    /// Index of its writer in the open writers (only pushed to during a write, so stable).
+    index: usize,
+    /// Log offset after the last event added.
+    next: u64,
+    /// Events added.
+    added: usize,
+    /// Documents not yet handed to the writer.
+    pending: Vec<UserOperation<IndexDoc>>,
+}
+
+impl Touched {
+    fn flush(&mut self, writer: &mut Writer, inner: &Inner) -> Result<(), StoreError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        writer
+            .writer
+            .run(self.pending.drain(..))
+            .map_err(|e| StoreError::index(inner.path_of(&self.key), e))?;
+        Ok(())
+    }
 }
 
 /// An open partition writer and the log offset after the last event its partition holds.
@@ -338,60 +371,71 @@ impl Inner {
         events: impl Iterator<Item = (u64, DecodedRecord)>,
         report: &mut WriteReport,
     ) -> Result<(), StoreError> {
-        // Partitions seen in this write: key, index of the writer in `writers` (writers are
-        // only pushed during the loop, so indices stay valid), offset after the last event
-        // added, events added.
-        let mut seen: Vec<(Key, usize, u64, usize)> = Vec::new();
-        // The partition of the previous event, by tenant and date: consecutive events
-        // mostly share it, which spares formatting the key.
-        let mut last: Option<(TenantId, jiff::civil::Date, usize)> = None;
+        // Partitions seen in this write, found by tenant and date (no key formatted per
+        // event).
+        let mut seen: Vec<Touched> = Vec::new();
         for (offset, decoded) in events {
             let tenant = decoded.decoded().tenant;
             let date = jiff::tz::TimeZone::UTC
                 .to_datetime(decoded.decoded().received_at)
                 .date();
-            let slot = match last {
-                Some((t, d, slot)) if t == tenant && d == date => slot,
-                _ => {
+            let slot = match seen
+                .iter()
+                .position(|t| t.tenant == tenant && t.date == date)
+            {
+                Some(slot) => slot,
+                None => {
                     let key = (tenant, date.to_string());
-                    let slot = match seen.iter().position(|(k, ..)| *k == key) {
-                        Some(slot) => slot,
+                    let index = match writers.iter().position(|(k, _)| *k == key) {
+                        Some(index) => index,
                         None => {
-                            let index = match writers.iter().position(|(k, _)| *k == key) {
-                                Some(index) => index,
-                                None => {
-                                    let writer = self.writer(&key)?;
-                                    writers.push((key.clone(), writer));
-                                    writers.len() - 1
-                                }
-                            };
-                            let next = writers[index].1.next_offset;
-                            seen.push((key, index, next, 0));
-                            seen.len() - 1
+                            let writer = self.writer(&key)?;
+                            writers.push((key.clone(), writer));
+                            writers.len() - 1
                         }
                     };
-                    last = Some((tenant, date, slot));
-                    slot
+                    let next = writers[index].1.next_offset;
+                    seen.push(Touched {
+                        tenant,
+                        date,
+                        key,
+                        index,
+                        next,
+                        added: 0,
+                        pending: Vec::with_capacity(ADD_GROUP),
+                    });
+                    seen.len() - 1
                 }
             };
-            let (key, index, next, added) = &mut seen[slot];
-            let writer = &mut writers[*index].1;
+            let touched = &mut seen[slot];
+            let writer = &mut writers[touched.index].1;
             if offset < writer.next_offset {
                 report.skipped += 1;
                 continue;
             }
-            *next = (*next).max(offset + 1);
-            let doc = IndexDoc::new(&self.fields, decoded);
-            writer
-                .writer
-                .add_document(doc)
-                .map_err(|e| StoreError::index(self.path_of(key), e))?;
-            *added += 1;
+            touched.next = touched.next.max(offset + 1);
+            touched
+                .pending
+                .push(UserOperation::Add(IndexDoc::new(&self.fields, decoded)));
+            touched.added += 1;
             report.events += 1;
+            if touched.pending.len() >= ADD_GROUP {
+                touched.flush(writer, self)?;
+            }
+        }
+        for touched in &mut seen {
+            touched.flush(&mut writers[touched.index].1, self)?;
         }
         report.partitions = seen.len();
         // Commit every partition touched (each commit fsyncs), then make it visible.
-        for (key, index, next, added) in &seen {
+        for Touched {
+            key,
+            index,
+            next,
+            added,
+            ..
+        } in &seen
+        {
             if *added == 0 {
                 continue;
             }
@@ -416,7 +460,7 @@ impl Inner {
             }
         }
         // Most recently used last: the writers of this write move to the end, in order.
-        let mut used: Vec<usize> = seen.iter().map(|(_, index, ..)| *index).collect();
+        let mut used: Vec<usize> = seen.iter().map(|t| t.index).collect();
         used.sort_unstable();
         let moved: Vec<(Key, Writer)> = used
             .iter()
