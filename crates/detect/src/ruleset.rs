@@ -434,23 +434,14 @@ impl RuleSet {
             title,
             reason,
         };
-        for (index, deserializer) in yaml_serde::Deserializer::from_str(text).enumerate() {
-            let document = index + 1;
-            let value = match Yaml::deserialize(deserializer) {
+        for (document, value) in yaml_documents(text) {
+            let value = match value {
                 Ok(value) => value,
-                Err(error) => {
-                    report.rejected.push(reject(
-                        document,
-                        None,
-                        None,
-                        format!("invalid YAML: {error}"),
-                    ));
-                    break;
+                Err(reason) => {
+                    report.rejected.push(reject(document, None, None, reason));
+                    continue;
                 }
             };
-            if value.is_null() {
-                continue;
-            }
             let id = value.get("id").and_then(Yaml::as_str).map(str::to_owned);
             let title = value.get("title").and_then(Yaml::as_str).map(str::to_owned);
             let fail = |reason: String| reject(document, id.clone(), title.clone(), reason);
@@ -845,26 +836,15 @@ fn compile_text(mapping: &Mapping, text: &str, origin: &Path) -> Vec<Outcome> {
     let mut outcomes = Vec::new();
     let mut documents = 0;
     let mut collection = false;
-    for (index, deserializer) in yaml_serde::Deserializer::from_str(text).enumerate() {
-        let document = index + 1;
-        let value = match Yaml::deserialize(deserializer) {
+    for (document, value) in yaml_documents(text) {
+        documents += 1;
+        let value = match value {
             Ok(value) => value,
-            Err(error) => {
-                documents += 1;
-                outcomes.push(reject(
-                    document,
-                    None,
-                    None,
-                    format!("invalid YAML: {error}"),
-                ));
-                // The multi-document iterator repeats its error forever.
-                break;
+            Err(reason) => {
+                outcomes.push(reject(document, None, None, reason));
+                continue;
             }
         };
-        if value.is_null() {
-            continue;
-        }
-        documents += 1;
         if collection {
             outcomes.push(reject(
                 document,
@@ -919,6 +899,26 @@ fn compile_text(mapping: &Mapping, text: &str, origin: &Path) -> Vec<Outcome> {
         ));
     }
     outcomes
+}
+
+/// The YAML documents of a rule text, numbered from 1, empty ones left out. An invalid
+/// document ends the list with its error (`invalid YAML: …`): the multi-document reader
+/// would repeat it forever.
+fn yaml_documents(text: &str) -> impl Iterator<Item = (usize, Result<Yaml, String>)> + '_ {
+    let mut failed = false;
+    yaml_serde::Deserializer::from_str(text)
+        .enumerate()
+        .map_while(move |(index, deserializer)| {
+            if failed {
+                return None;
+            }
+            let value = Yaml::deserialize(deserializer).map_err(|error| {
+                failed = true;
+                format!("invalid YAML: {error}")
+            });
+            Some((index + 1, value))
+        })
+        .filter(|(_, value)| !value.as_ref().is_ok_and(Yaml::is_null))
 }
 
 /// Most threads reading and compiling rule files.

@@ -199,3 +199,14 @@ fn make_body(batch: usize) -> Vec<u8> {
     }
     body
 }
+
+/// CPU time of the whole process (every thread, ended ones included), from `/proc/self/stat`
+/// (user + system, in the kernel's 1/100 s ticks); `None` where the kernel does not say.
+pub(crate) fn process_cpu() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = &text[text.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}

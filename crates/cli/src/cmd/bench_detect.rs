@@ -72,17 +72,6 @@ fn thread_cpu() -> Option<Duration> {
     Some(Duration::from_nanos(nanos))
 }
 
-/// CPU time of the whole process (every thread, ended ones included), from `/proc/self/stat`
-/// (user + system, in the kernel's 1/100 s ticks); `None` where the kernel does not say.
-fn process_cpu() -> Option<Duration> {
-    let text = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Fields after the command name (which is in parentheses and may hold spaces).
-    let rest = &text[text.rfind(')')? + 1..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    Some(Duration::from_millis(ticks * 10))
-}
-
 /// Rates of several rounds: items per wall-clock second and per second on the CPU (the
 /// latter is what one core gives when other processes share the machine).
 struct Rates {
@@ -169,13 +158,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         (wall.elapsed(), cpu)
     };
     let mut loaded_set = None;
-    let load_cpu = process_cpu();
+    let load_cpu = super::bench::process_cpu();
     let loaded = timed(&mut || loaded_set = Some(RuleSet::load_dir(&args.rules)));
     // Rule files compile on several threads: their CPU time, not this thread's.
     let loaded = (
         loaded.0,
         load_cpu
-            .zip(process_cpu())
+            .zip(super::bench::process_cpu())
             .map(|(before, after)| after - before),
     );
     let (rules, report) = loaded_set.context("rules not loaded")??;

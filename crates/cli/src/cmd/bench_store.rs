@@ -58,17 +58,6 @@ pub(crate) struct Args {
     no_queries: bool,
 }
 
-/// CPU time (user + system) this process has used so far, from `/proc/self/stat`.
-fn cpu_time() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Fields after the command name (which ends with the last ')'): utime and stime are the
-    // 12th and 13th, in clock ticks of 1/100 s on Linux.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    Some(Duration::from_millis(ticks * 10))
-}
-
 const WHOAMI: &str = r"
 title: Whoami
 id: bench-whoami
@@ -205,7 +194,7 @@ pub(crate) async fn run_bench(args: Args) -> anyhow::Result<ExitCode> {
         }
         produced = round_end;
         let target = log.end_offset();
-        let cpu_before = cpu_time();
+        let cpu_before = super::bench::process_cpu();
         let started = Instant::now();
         let detect = {
             let pipeline = Arc::clone(&pipeline);
@@ -231,7 +220,7 @@ pub(crate) async fn run_bench(args: Args) -> anyhow::Result<ExitCode> {
         indexing += index.await??;
         detecting += detect_time;
         alerts += round_alerts;
-        if let (Some(before), Some(after)) = (cpu_before, cpu_time()) {
+        if let (Some(before), Some(after)) = (cpu_before, super::bench::process_cpu()) {
             cpu += after.saturating_sub(before);
         }
     }
