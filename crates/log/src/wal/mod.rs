@@ -269,6 +269,9 @@ impl Shared {
     }
 }
 
+/// How long [`Wal::open`] retries a directory lock held by someone else.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// The embedded durable log. See the [module docs](self) for how it works.
 pub struct Wal {
     shared: Arc<Shared>,
@@ -302,10 +305,22 @@ impl Wal {
             .write(true)
             .open(&lock_path)
             .map_err(|e| LogError::io("opening", &lock_path, e))?;
-        match lock_file.try_lock() {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => return Err(LogError::Locked { path: dir }),
-            Err(fs::TryLockError::Error(e)) => return Err(LogError::io("locking", lock_path, e)),
+        // The lock is refused while another open log holds it; it is also held for a moment
+        // by a process forked elsewhere in this program between its fork and its exec (the
+        // child shares the open lock file until exec closes it), so a reopen right after a
+        // drop retries for up to LOCK_WAIT before calling the directory taken.
+        let deadline = std::time::Instant::now() + LOCK_WAIT;
+        loop {
+            match lock_file.try_lock() {
+                Ok(()) => break,
+                Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(fs::TryLockError::WouldBlock) => return Err(LogError::Locked { path: dir }),
+                Err(fs::TryLockError::Error(e)) => {
+                    return Err(LogError::io("locking", lock_path, e));
+                }
+            }
         }
         recovery::remove_stale_temp(&dir)?;
         let recovered = recovery::recover(&dir)?;
