@@ -16,7 +16,7 @@ use vigie_event::{Event, Grant, TenantId, TenantScope};
 
 use crate::EventStore;
 use crate::model::{
-    Limits, LoggedEvent, Order, RetentionPolicy, ScanRequest, StoredEvent, TimeRange,
+    Limits, LoggedEvent, LoggedRecord, Order, RetentionPolicy, ScanRequest, StoredEvent, TimeRange,
 };
 use crate::query::parse;
 
@@ -33,6 +33,77 @@ pub async fn run_all<S: EventStore>(make: impl Fn(&Path) -> S) {
     filters_match_reference(&make).await;
     newest_first_with_limit(&make).await;
     retention_drops_only_past_limits(&make).await;
+    records_decoded_bad_ones_reported(&make).await;
+}
+
+/// `write_records` stores every decodable record, reports the others with their offset
+/// without losing the rest, counts events per tenant, and skips a replay.
+pub async fn records_decoded_bad_ones_reported<S: EventStore>(make: &impl Fn(&Path) -> S) {
+    let dir = temp_dir();
+    let store = make(dir.path());
+    let good: Vec<Event> = (0..6)
+        .map(|i| {
+            event(
+                1 + (i % 2),
+                if i < 3 {
+                    "2026-11-24T23:59:00Z"
+                } else {
+                    "2026-11-25T00:01:00Z"
+                },
+                json!({"n": i, "CommandLine": "whoami /all", "nested": {"k": [1, true, null]}}),
+            )
+        })
+        .collect();
+    let mut records: Vec<LoggedRecord> = Vec::new();
+    let mut offset = 0u64;
+    for (i, e) in good.iter().enumerate() {
+        if i == 2 {
+            records.push(LoggedRecord {
+                offset,
+                record: bytes::Bytes::from_static(b"{\"not\": \"an event\"}"),
+            });
+            offset += 1;
+        }
+        records.push(LoggedRecord {
+            offset,
+            record: e.to_record().into(),
+        });
+        offset += 1;
+    }
+    let report = store
+        .write_records(records.clone())
+        .await
+        .expect("write records");
+    assert_eq!(report.written.events, 6);
+    assert_eq!(report.written.skipped, 0);
+    assert_eq!(report.undecodable.len(), 1);
+    assert_eq!(report.undecodable[0].0, 2, "the bad record's offset");
+    let mut per_tenant: Vec<(i64, u64)> = report
+        .tenants
+        .iter()
+        .map(|t| (t.tenant.0, t.events))
+        .collect();
+    per_tenant.sort_unstable();
+    assert_eq!(per_tenant, [(1, 3), (2, 3)]);
+    let oldest = report
+        .tenants
+        .iter()
+        .map(|t| t.oldest_received)
+        .min()
+        .expect("tenants");
+    assert_eq!(oldest, at("2026-11-24T23:59:00Z"));
+    let all = collect(&store, &scope(Grant::Platform), ScanRequest::default()).await;
+    assert_eq!(ids(&all), good.iter().map(|e| e.id.to_string()).collect());
+    let stored: Vec<&Event> = all.iter().map(|s| &s.event).collect();
+    for e in &good {
+        assert!(stored.contains(&e), "event {} comes back as written", e.id);
+    }
+    // A replay after a crash adds nothing.
+    let again = store.write_records(records).await.expect("replay");
+    assert_eq!(again.written.events, 0);
+    assert_eq!(again.written.skipped, 6);
+    let all = collect(&store, &scope(Grant::Platform), ScanRequest::default()).await;
+    assert_eq!(all.len(), 6);
 }
 
 fn temp_dir() -> tempfile::TempDir {
