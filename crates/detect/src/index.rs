@@ -69,9 +69,11 @@ struct KeyFilter {
 /// data only probes it, so no sender can make its buckets collide.
 type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
 
-/// The multiply-rotate hash of the Firefox and rustc hash maps, eight bytes at a time.
-#[derive(Default)]
-struct FastHasher(u64);
+/// The multiply-rotate hash of the Firefox and rustc hash maps, eight bytes at a time. Not
+/// resistant to chosen collisions: for tables whose keys the data cannot choose, or where a
+/// collision costs only a comparison (the event store's tokenizer uses it so).
+#[derive(Debug, Default)]
+pub struct FastHasher(u64);
 
 impl FastHasher {
     fn add(&mut self, word: u64) {

@@ -118,7 +118,7 @@ mod rule;
 mod ruleset;
 
 pub use error::DetectError;
-pub use index::IndexStats;
+pub use index::{FastHasher, IndexStats};
 pub use mapping::Mapping;
 pub use meta::{Level, LevelError, LogSource, RuleMeta};
 pub use rule::{Rule, derive_rule_id};

@@ -14,6 +14,8 @@
 //! of a Windows event repeat within their value (`C:\Windows\…` paths, rendered messages).
 //! If the index ever records frequencies or positions, this must go.
 
+use std::hash::Hasher;
+
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 use super::schema::MAX_TOKEN_BYTES;
@@ -132,24 +134,12 @@ impl Seen {
     }
 }
 
-/// A fast hash of a word's bytes (FxHash's multiply-rotate, eight bytes at a time). Words
-/// come from the indexed data, but a collision costs only a comparison, never a word.
+/// A fast hash of a word's bytes ([`vigie_detect::FastHasher`]). Words come from the
+/// indexed data, but a collision costs only a comparison, never a word.
 fn word_hash(bytes: &[u8]) -> u32 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let mut hash = bytes.len() as u64;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut word = [0u8; 8];
-        word[..rest.len()].copy_from_slice(rest);
-        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
-    }
-    (hash >> 32) as u32
+    let mut hasher = vigie_detect::FastHasher::default();
+    hasher.write(bytes);
+    (hasher.finish() >> 32) as u32
 }
 
 /// Class of each byte: an ASCII letter or digit, another ASCII byte (a separator), or
