@@ -338,26 +338,23 @@ impl Inner {
         records: Vec<LoggedRecord>,
     ) -> Result<RecordsReport, StoreError> {
         let mut report = RecordsReport::default();
-        let mut undecodable = Vec::new();
-        let mut tenants = RecordsReport::default();
         let events = records
             .into_iter()
             .filter_map(
                 |LoggedRecord { offset, record }| match DecodedRecord::decode(record) {
                     Ok(decoded) => {
                         let parts = decoded.decoded();
-                        tenants.saw(parts.tenant, parts.received_at);
+                        report.saw(parts.tenant, parts.received_at);
                         Some((offset, decoded))
                     }
                     Err(error) => {
-                        undecodable.push((offset, error.to_string()));
+                        report.undecodable.push((offset, error.to_string()));
                         None
                     }
                 },
             );
-        report.written = self.write_blocking(events)?;
-        report.undecodable = undecodable;
-        report.tenants = tenants.tenants;
+        let written = self.write_blocking(events)?;
+        report.written = written;
         Ok(report)
     }
 
