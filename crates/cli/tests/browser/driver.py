@@ -26,18 +26,46 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import (
+    NoSuchElementException,
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.support.ui import Select
 from selenium.webdriver.support.ui import WebDriverWait as _Wait
 
 
+class _Retrying:
+    """A wait whose condition is retried when the page it reads is replaced by navigation.
+
+    Chromium reports an element of a page being replaced either as a stale element or, at
+    times, as an "unhandled inspector error" saying the node does not belong to the
+    document; both mean "read again", any other error still fails at once."""
+
+    def __init__(self, wait):
+        self.wait = wait
+
+    def until(self, condition, message=""):
+        def guarded(driver):
+            try:
+                return condition(driver)
+            except WebDriverException as error:
+                if "does not belong to the document" in (error.msg or ""):
+                    return False
+                raise
+
+        return self.wait.until(guarded, message)
+
+
 def WebDriverWait(driver, timeout, poll_frequency=0.25):
     # Pages are replaced by navigation while a condition reads them: retry, do not fail.
-    return _Wait(
-        driver,
-        timeout,
-        poll_frequency=poll_frequency,
-        ignored_exceptions=(StaleElementReferenceException, NoSuchElementException),
+    return _Retrying(
+        _Wait(
+            driver,
+            timeout,
+            poll_frequency=poll_frequency,
+            ignored_exceptions=(StaleElementReferenceException, NoSuchElementException),
+        )
     )
 
 BASE = os.environ["VIGIE_BASE"]
