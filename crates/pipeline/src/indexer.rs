@@ -27,6 +27,9 @@ use vigie_log::{Log, LogError, Offset, Record};
 use vigie_soc::StateStore;
 use vigie_store::{EventStore, Limits, LoggedRecord, RecordsReport, RetentionPolicy, StoreError};
 
+/// Most bytes of records one step reads (a batch of large events stops here).
+const STEP_BYTES: usize = 64 << 20;
+
 /// Settings of the indexer, from the `[store]` section of the configuration.
 #[derive(Clone, Debug)]
 pub struct IndexerConfig {
@@ -163,7 +166,7 @@ impl Indexer {
         let ahead = self.read_ahead.lock().await.take();
         let records = match ahead {
             Some((at, records)) if at == from => records,
-            _ => self.log.read(from, self.config.batch_size).await?,
+            _ => self.read_batch(from).await?,
         };
         let Some(last) = records.last().map(|r| r.offset) else {
             for gauge in self.labels.lock().await.values() {
@@ -191,10 +194,8 @@ impl Indexer {
         } = {
             // Read the next batch while this one is written (a failed read is simply done
             // again by the next step).
-            let (written, ahead) = tokio::join!(
-                self.store.write_records(batch),
-                self.log.read(last + 1, self.config.batch_size)
-            );
+            let (written, ahead) =
+                tokio::join!(self.store.write_records(batch), self.read_batch(last + 1));
             if let Ok(ahead) = ahead
                 && !ahead.is_empty()
             {
@@ -234,6 +235,28 @@ impl Indexer {
             written,
             committed: last + 1,
         })
+    }
+
+    /// Up to `batch_size` records from `from`, in as many reads as it takes (one read of
+    /// the log stops at 16 MiB, some 8,000 Windows events: a step that small made segments
+    /// of a few thousand events per partition), stopping early at the end of the log or at
+    /// [`STEP_BYTES`] of records.
+    async fn read_batch(&self, from: Offset) -> Result<Vec<Record>, LogError> {
+        let max = self.config.batch_size.max(1);
+        let mut records = self.log.read(from, max).await?;
+        let mut bytes: usize = records.iter().map(|r| r.payload.len()).sum();
+        while records.len() < max && bytes < STEP_BYTES {
+            let Some(next) = records.last().map(|r| r.offset + 1) else {
+                break;
+            };
+            let more = self.log.read(next, max - records.len()).await?;
+            if more.is_empty() {
+                break;
+            }
+            bytes += more.iter().map(|r| r.payload.len()).sum::<usize>();
+            records.extend(more);
+        }
+        Ok(records)
     }
 
     /// Applies retention and refreshes the usage gauges.

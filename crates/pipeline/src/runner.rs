@@ -22,15 +22,20 @@ pub struct PipelineConfig {
     pub idle_wait: Duration,
     /// Pause before retrying after a storage failure.
     pub retry_wait: Duration,
+    /// While the log is busy, the position (and correlation state) is committed at most
+    /// this often; a step that empties the log always commits. A crash replays what came
+    /// after the last commit, which creates no duplicate alert.
+    pub commit_interval: Duration,
 }
 
 impl Default for PipelineConfig {
     fn default() -> Self {
         Self {
             consumer: "detect".to_owned(),
-            batch_size: 1000,
+            batch_size: 4000,
             idle_wait: Duration::from_millis(500),
             retry_wait: Duration::from_secs(1),
+            commit_interval: Duration::from_secs(1),
         }
     }
 }
@@ -58,7 +63,8 @@ pub struct StepOutcome {
     pub matches: usize,
     /// Alerts that were new (not already recorded by an earlier run).
     pub new_alerts: u64,
-    /// Offset committed after the step.
+    /// Offset committed after the step (behind [`Pipeline::position`] while the log is
+    /// busy and the commit interval has not passed).
     pub committed: Offset,
 }
 
@@ -72,6 +78,17 @@ pub struct Pipeline {
     labels: tokio::sync::Mutex<HashMap<TenantId, String>>,
     config: PipelineConfig,
     correlations: Option<Correlations>,
+    /// Where the next step reads and when the position was last committed.
+    cursor: std::sync::Mutex<Cursor>,
+}
+
+/// The pipeline's place in the log.
+#[derive(Debug, Default)]
+struct Cursor {
+    /// The offset after the last handled batch, when it is ahead of the committed one.
+    next: Option<Offset>,
+    /// When the position was last committed.
+    committed_at: Option<std::time::Instant>,
 }
 
 /// The correlation rules, their state, and where the state is saved.
@@ -106,6 +123,7 @@ impl Pipeline {
             labels: tokio::sync::Mutex::new(HashMap::new()),
             config,
             correlations: None,
+            cursor: std::sync::Mutex::new(Cursor::default()),
         }
     }
 
@@ -156,11 +174,22 @@ impl Pipeline {
                 }
             }
         }
+        if let Err(error) = self.flush().await {
+            tracing::error!(%error, "cannot commit the pipeline's position at shutdown; the events after the last commit will be detected again (no duplicate alerts)");
+        }
         tracing::info!(at = self.position(), "pipeline stopped");
     }
 
     /// The next offset the pipeline will read.
     pub fn position(&self) -> Offset {
+        let committed = self.committed();
+        self.cursor()
+            .next
+            .map_or(committed, |next| next.max(committed))
+    }
+
+    /// The offset committed in the log (where a restart would resume).
+    fn committed(&self) -> Offset {
         let start = self.log.stats().start_offset;
         self.log
             .committed(&self.config.consumer)
@@ -168,13 +197,54 @@ impl Pipeline {
             .max(start)
     }
 
-    /// Handles one batch, if any is waiting.
+    fn cursor(&self) -> std::sync::MutexGuard<'_, Cursor> {
+        self.cursor
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Commits the position (and saves the correlation state) if handled batches are not
+    /// committed yet.
+    pub async fn flush(&self) -> Result<Offset, PipelineError> {
+        let next = self.position();
+        if next > self.committed() {
+            self.commit(next).await?;
+        }
+        Ok(self.committed())
+    }
+
+    /// Saves the correlation state for `next`, then commits `next` in the log.
+    async fn commit(&self, next: Offset) -> Result<(), PipelineError> {
+        if let Some(c) = &self.correlations {
+            let saved = {
+                let mut slot = c
+                    .snapshot
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                match (slot.as_mut(), &c.path) {
+                    (Some(snapshot), Some(path)) => {
+                        snapshot.offset = snapshot.offset.max(next);
+                        snapshot.save(path)
+                    }
+                    _ => Ok(()),
+                }
+            };
+            saved.map_err(|e| PipelineError::Detection(e.to_string()))?;
+        }
+        self.log.commit(&self.config.consumer, next).await?;
+        self.cursor().committed_at = Some(std::time::Instant::now());
+        Ok(())
+    }
+
+    /// Handles one batch, if any is waiting. The position is committed when the batch
+    /// empties the log or [`PipelineConfig::commit_interval`] has passed since the last
+    /// commit; otherwise the next step reads on from [`Pipeline::position`].
     pub async fn step(&self) -> Result<StepOutcome, PipelineError> {
         let from = self.position();
         let records = self.log.read(from, self.config.batch_size).await?;
         let Some(last) = records.last().map(|r| r.offset) else {
             return Ok(StepOutcome {
-                committed: from,
+                committed: self.flush().await?,
                 ..StepOutcome::default()
             });
         };
@@ -201,24 +271,30 @@ impl Pipeline {
         .map_err(|e| PipelineError::Detection(e.to_string()))?;
         let new_alerts = self.store.insert_alerts(&detected.alerts).await?;
         if let (Some(c), Some(mut snapshot)) = (&self.correlations, snapshot) {
+            // Applied up to here; saved with the next commit.
             snapshot.offset = snapshot.offset.max(last + 1);
-            let saved = match &c.path {
-                Some(path) => snapshot.save(path),
-                None => Ok(()),
-            };
             export_correlation_counters(&snapshot);
             if let Ok(mut slot) = c.snapshot.lock() {
                 *slot = Some(snapshot);
             }
-            saved.map_err(|e| PipelineError::Detection(e.to_string()))?;
         }
-        self.log.commit(&self.config.consumer, last + 1).await?;
+        let due = {
+            let mut cursor = self.cursor();
+            cursor.next = Some(last + 1);
+            count < self.config.batch_size
+                || cursor
+                    .committed_at
+                    .is_none_or(|at| at.elapsed() >= self.config.commit_interval)
+        };
+        if due {
+            self.commit(last + 1).await?;
+        }
         self.count(&detected, new_alerts).await;
         Ok(StepOutcome {
             records: count,
             matches: detected.matches,
             new_alerts,
-            committed: last + 1,
+            committed: self.committed(),
         })
     }
 

@@ -187,3 +187,88 @@ async fn hits_on_one_host_fold_into_one_alert_and_replay_keeps_the_count() {
         .unwrap();
     assert_eq!(counts(again), counts(all));
 }
+
+#[tokio::test]
+async fn a_busy_log_is_committed_by_interval_and_a_drained_one_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rules, _) = RuleSet::from_yaml(RULE, Path::new("rule.yml"));
+    let rules = Arc::new(rules);
+    let (log, store) = open(dir.path()).await;
+    let tenant = store
+        .create_tenant(&TenantSlug::new("region-h").unwrap(), "Region H")
+        .await
+        .unwrap();
+    let batch: Vec<Bytes> = (0..5)
+        .map(|i| {
+            event(
+                tenant.id,
+                &format!("ws-{i}"),
+                &format!("net user u{i} x /add"),
+            )
+        })
+        .collect();
+    log.append(batch).await.unwrap();
+    let scope = Access::new(store.clone()).operator_scope();
+    let config = PipelineConfig {
+        batch_size: 2,
+        commit_interval: std::time::Duration::from_secs(3600),
+        ..PipelineConfig::default()
+    };
+    let pipeline = Pipeline::new(
+        log.clone(),
+        rules.clone(),
+        store.clone(),
+        scope.clone(),
+        config.clone(),
+    );
+    // The first step commits (nothing committed yet), the second is within the interval
+    // and a full batch: it reads on without committing.
+    assert_eq!(pipeline.step().await.unwrap().committed, 2);
+    let second = pipeline.step().await.unwrap();
+    assert_eq!((second.records, second.committed), (2, 2));
+    assert_eq!((pipeline.position(), log.committed("detect")), (4, Some(2)));
+
+    // A crash now replays records 2 and 3: their alerts are not created twice.
+    drop(pipeline);
+    let replayed = Pipeline::new(
+        log.clone(),
+        rules.clone(),
+        store.clone(),
+        scope.clone(),
+        config.clone(),
+    );
+    assert_eq!(replayed.position(), 2);
+    let again = replayed.step().await.unwrap();
+    assert_eq!((again.records, again.new_alerts), (2, 0));
+    // The last record is less than a batch: the log is drained and committed at once.
+    let last = replayed.step().await.unwrap();
+    assert_eq!((last.records, last.new_alerts, last.committed), (1, 1, 5));
+    assert_eq!(log.committed("detect"), Some(5));
+    let alerts = store
+        .list_alerts(&scope, &AlertFilter::default(), &Page::first(100))
+        .await
+        .unwrap();
+    assert_eq!(alerts.alerts.len(), 5);
+
+    // With the interval passed, a full batch commits too; `flush` commits what is left.
+    log.append(
+        (0..4)
+            .map(|i| event(tenant.id, "ws-9", &format!("u{i}")))
+            .collect(),
+    )
+    .await
+    .unwrap();
+    let quick = Pipeline::new(
+        log.clone(),
+        rules,
+        store,
+        scope,
+        PipelineConfig {
+            commit_interval: std::time::Duration::ZERO,
+            ..config
+        },
+    );
+    assert_eq!(quick.step().await.unwrap().committed, 7);
+    assert_eq!(quick.step().await.unwrap().committed, 9);
+    assert_eq!(quick.flush().await.unwrap(), 9);
+}

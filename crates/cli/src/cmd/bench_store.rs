@@ -41,6 +41,9 @@ pub(crate) struct Args {
     /// Records per indexer step (the indexer's `[store] batch_size`).
     #[arg(long, default_value_t = 20000)]
     batch: usize,
+    /// Records per detection step (the pipeline's `[pipeline] batch_size`).
+    #[arg(long, default_value_t = PipelineConfig::default().batch_size)]
+    detect_batch: usize,
     /// Index without detection beside it (to see what indexing alone costs).
     #[arg(long)]
     without_detection: bool,
@@ -144,6 +147,7 @@ pub(crate) async fn run_bench(args: Args) -> anyhow::Result<ExitCode> {
         scope.clone(),
         PipelineConfig {
             consumer: "detect".to_owned(),
+            batch_size: args.detect_batch.max(1),
             ..PipelineConfig::default()
         },
     ));

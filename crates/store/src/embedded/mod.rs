@@ -644,15 +644,16 @@ impl Inner {
                         .map_err(|e| StoreError::index(&partition.path, e))?;
                     let raw = document
                         .get_first(self.fields.raw)
-                        .and_then(|v| v.as_bytes())
+                        .and_then(|v| v.as_str())
                         .ok_or_else(|| StoreError::Corrupt {
                             path: partition.path.clone(),
                             message: format!("document {doc} has no record"),
                         })?;
-                    let event = Event::from_record(raw).map_err(|e| StoreError::Corrupt {
-                        path: partition.path.clone(),
-                        message: e.to_string(),
-                    })?;
+                    let event =
+                        Event::from_record(raw.as_bytes()).map_err(|e| StoreError::Corrupt {
+                            path: partition.path.clone(),
+                            message: e.to_string(),
+                        })?;
                     if event.tenant != key.0 {
                         // Never hand out an event filed under another tenant's directory.
                         return Err(StoreError::Corrupt {

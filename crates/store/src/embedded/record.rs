@@ -48,6 +48,8 @@ pub(crate) struct Decoded<'a> {
     pub(crate) timestamp: Option<Timestamp>,
     /// The event's fields, in record order.
     pub(crate) fields: Vec<(Cow<'a, str>, Flat<'a>)>,
+    /// The whole record, as the text it was decoded from.
+    pub(crate) text: &'a str,
 }
 
 self_cell::self_cell!(
@@ -81,13 +83,14 @@ impl DecodedRecord {
                 received_at: wire.received_at,
                 timestamp: wire.timestamp,
                 fields: wire.fields.0,
+                text,
             })
         })
     }
 
-    /// The record as the log holds it.
-    pub(crate) fn record(&self) -> &[u8] {
-        self.borrow_owner()
+    /// The record as the log holds it (UTF-8, checked by [`DecodedRecord::decode`]).
+    pub(crate) fn record(&self) -> &str {
+        self.borrow_dependent().text
     }
 
     /// The decoded parts.
@@ -278,7 +281,7 @@ mod tests {
         assert_eq!(parts.received_at, event.received_at);
         assert_eq!(parts.timestamp, event.timestamp);
         assert_eq!(Flat::Object(parts.fields.clone_flat()), expected(&fields));
-        assert_eq!(decoded.record(), event.to_record().as_slice());
+        assert_eq!(decoded.record().as_bytes(), event.to_record().as_slice());
         // Unescaped strings are borrowed from the record, escaped ones copied.
         let plain = parts.fields.iter().find(|(k, _)| k == "Plain").unwrap();
         assert!(matches!(plain.1, Flat::Text(Cow::Borrowed(_))));

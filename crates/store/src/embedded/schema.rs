@@ -48,7 +48,7 @@ pub(crate) fn schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
     let id = builder.add_ip_addr_field("id", FAST);
     let time = builder.add_i64_field(TIME_FIELD, FAST);
-    let raw = builder.add_bytes_field("raw", STORED);
+    let raw = builder.add_text_field("raw", STORED);
     let indexing = TextFieldIndexing::default()
         .set_tokenizer(TOKENIZER)
         .set_index_option(IndexRecordOption::Basic)
@@ -118,7 +118,7 @@ impl Document for IndexDoc {
         [
             (self.fields.id, DocValue::Ip(self.id)),
             (self.fields.time, DocValue::I64(self.time)),
-            (self.fields.raw, DocValue::Bytes(self.record.record())),
+            (self.fields.raw, DocValue::Str(self.record.record())),
             (
                 self.fields.json,
                 DocValue::Object(&self.record.decoded().fields),
@@ -133,7 +133,9 @@ impl Document for IndexDoc {
 pub(crate) enum DocValue<'a> {
     Ip(Ipv6Addr),
     I64(i64),
-    Bytes(&'a [u8]),
+    /// The log record (stored as text: tantivy writes a stored byte string one byte at a
+    /// time, a text in one copy, and reads it back the same way).
+    Str(&'a str),
     /// The event's fields.
     Object(&'a [(Cow<'a, str>, Flat<'a>)]),
     /// A field value; numbers and booleans are already text.
@@ -168,7 +170,7 @@ impl<'a> Value<'a> for DocValue<'a> {
         match *self {
             DocValue::Ip(ip) => ReferenceValueLeaf::IpAddr(ip).into(),
             DocValue::I64(v) => ReferenceValueLeaf::I64(v).into(),
-            DocValue::Bytes(bytes) => ReferenceValueLeaf::Bytes(bytes).into(),
+            DocValue::Str(text) => ReferenceValueLeaf::Str(text).into(),
             DocValue::Object(members) => ReferenceValue::Object(ObjectIter(members.iter())),
             DocValue::Flat(value) => match value {
                 Flat::Text(text) => ReferenceValueLeaf::Str(text).into(),
