@@ -147,12 +147,13 @@ fn word_hash(bytes: &[u8]) -> u32 {
 fn chunk(bytes: &[u8], at: usize) -> u64 {
     match bytes.get(at..at + 8) {
         Some(eight) => u64::from_le_bytes(eight.try_into().unwrap_or([0; 8])),
-        None => {
-            let mut padded = [0u8; 8];
-            let rest = bytes.get(at..).unwrap_or_default();
-            padded[..rest.len()].copy_from_slice(rest);
-            u64::from_le_bytes(padded)
-        }
+        // Gathered byte by byte (a copy into a padded array was a `memcpy` call).
+        None => bytes
+            .get(at..)
+            .unwrap_or_default()
+            .iter()
+            .rev()
+            .fold(0, |word, &b| (word << 8) | u64::from(b)),
     }
 }
 
@@ -274,8 +275,11 @@ impl TokenStream for WordStream<'_> {
             let word = &self.text[start..end];
             self.token.text.clear();
             if ascii {
-                self.token.text.push_str(word);
-                self.token.text.make_ascii_lowercase();
+                // One pass, byte by byte: words are short, and a `memcpy` call then a
+                // lowercasing pass cost more.
+                self.token
+                    .text
+                    .extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
             } else {
                 self.token.text.push_str(&word.to_lowercase());
             }
