@@ -71,45 +71,6 @@ impl<'de> Deserialize<'de> for EventId {
     }
 }
 
-thread_local! {
-    /// Members of the last `fields` object decoded on this thread: the size the next one's
-    /// map starts with.
-    static LAST_FIELD_COUNT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
-
-/// Decodes `fields` as `serde_json` does (a later duplicate key replaces an earlier one, in
-/// its place) into a map sized from the start. `serde_json` grows a map from empty, and
-/// the rehashing and copying as it doubled were about a twentieth of decoding an event of
-/// some sixty fields; a log holds runs of events of one kind, so the last size is a good
-/// guess (never above 1,024 members).
-fn deserialize_fields<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Map<String, Value>, D::Error> {
-    struct FieldsVisitor;
-    impl<'de> serde::de::Visitor<'de> for FieldsVisitor {
-        type Value = Map<String, Value>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a map")
-        }
-        fn visit_map<A: serde::de::MapAccess<'de>>(
-            self,
-            mut access: A,
-        ) -> Result<Map<String, Value>, A::Error> {
-            let guess = access
-                .size_hint()
-                .unwrap_or_else(|| LAST_FIELD_COUNT.with(std::cell::Cell::get))
-                .min(1024);
-            let mut map = Map::with_capacity(guess);
-            while let Some((key, value)) = access.next_entry::<String, Value>()? {
-                map.insert(key, value);
-            }
-            LAST_FIELD_COUNT.with(|last| last.set(map.len()));
-            Ok(map)
-        }
-    }
-    deserializer.deserialize_map(FieldsVisitor)
-}
-
 /// One event as it travels from ingest through the log to detection and storage.
 ///
 /// `fields` holds the sender's JSON object unchanged; vigie's own metadata lives beside it,
@@ -133,7 +94,6 @@ pub struct Event {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dataset: Option<String>,
     /// The original fields.
-    #[serde(deserialize_with = "deserialize_fields")]
     pub fields: Map<String, Value>,
 }
 
@@ -212,14 +172,11 @@ mod tests {
             r#"{"EventID":4688,"CommandLine":"whoami","EventID":"again"}"#,
             many.as_str(),
         ] {
-            // Decoded twice on one thread: the second starts from the first one's size.
-            for _ in 0..2 {
-                let event = Event::from_record(format!("{header}{fields}}}").as_bytes()).unwrap();
-                let expected: Map<String, Value> = serde_json::from_str(fields).unwrap();
-                assert_eq!(event.fields, expected);
-                let order: Vec<&String> = event.fields.keys().collect();
-                assert_eq!(order, expected.keys().collect::<Vec<_>>());
-            }
+            let event = Event::from_record(format!("{header}{fields}}}").as_bytes()).unwrap();
+            let expected: Map<String, Value> = serde_json::from_str(fields).unwrap();
+            assert_eq!(event.fields, expected);
+            let order: Vec<&String> = event.fields.keys().collect();
+            assert_eq!(order, expected.keys().collect::<Vec<_>>());
         }
         for bad in [r#"[1]"#, r#""x""#, r#"{"a":}"#, r#"{"a":1"#] {
             let error = Event::from_record(format!("{header}{bad}}}").as_bytes()).unwrap_err();
