@@ -221,12 +221,12 @@ impl Pipeline {
                     .snapshot
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
-                match (slot.as_mut(), &c.path) {
-                    (Some(snapshot), Some(path)) => {
+                match slot.as_mut() {
+                    Some(snapshot) => {
                         snapshot.offset = snapshot.offset.max(next);
-                        snapshot.save(path)
+                        c.path.as_ref().map_or(Ok(()), |path| snapshot.save(path))
                     }
-                    _ => Ok(()),
+                    None => Ok(()),
                 }
             };
             saved.map_err(|e| PipelineError::Detection(e.to_string()))?;
@@ -270,9 +270,8 @@ impl Pipeline {
         .await
         .map_err(|e| PipelineError::Detection(e.to_string()))?;
         let new_alerts = self.store.insert_alerts(&detected.alerts).await?;
-        if let (Some(c), Some(mut snapshot)) = (&self.correlations, snapshot) {
-            // Applied up to here; saved with the next commit.
-            snapshot.offset = snapshot.offset.max(last + 1);
+        if let (Some(c), Some(snapshot)) = (&self.correlations, snapshot) {
+            // Its offset moves to what it covers, and it is saved, with the next commit.
             export_correlation_counters(&snapshot);
             if let Ok(mut slot) = c.snapshot.lock() {
                 *slot = Some(snapshot);

@@ -353,8 +353,7 @@ impl Inner {
                     }
                 },
             );
-        let written = self.write_blocking(events)?;
-        report.written = written;
+        report.written = self.write_blocking(events)?;
         Ok(report)
     }
 

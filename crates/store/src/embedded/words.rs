@@ -4,8 +4,8 @@
 //! Written here rather than chained from tantivy's `SimpleTokenizer`, `RemoveLongFilter` and
 //! `LowerCaser` because the chain cost about an eighth of the indexing thread's time on
 //! Windows events (three boxed stages, a Unicode class test for every character): this is
-//! one pass over the bytes that tests ASCII bytes directly and decodes only non-ASCII
-//! characters. It splits and lowercases exactly as [`crate::query::tokens`] does (whole
+//! one pass over the bytes that classes ASCII bytes eight at a time and decodes only
+//! non-ASCII characters. It splits and lowercases exactly as [`crate::query::tokens`] does (whole
 //! words through `str::to_lowercase`), so a query looks for the words the index holds.
 //!
 //! It gives each word once per text. The index records only which documents hold a word
