@@ -7,6 +7,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -51,6 +52,9 @@ pub(crate) struct VigieConfig {
     /// NIS2 Article 23 reminders.
     #[serde(default)]
     pub nis2: Nis2Config,
+    /// How the HTTP API and the web application see their clients (reverse proxies).
+    #[serde(default)]
+    pub web: WebSection,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -63,12 +67,125 @@ fn default_data_dir() -> PathBuf {
 pub(crate) struct ServerConfig {
     /// Address and port of the HTTP API and ingest endpoint. Default `127.0.0.1:8470`.
     pub listen: String,
+    /// Server certificate chain, PEM: when set (with `tls_key`) the API and UI are served
+    /// over HTTPS by vigie itself. Reloaded when the file changes.
+    pub tls_cert: Option<PathBuf>,
+    /// Server private key, PEM.
+    pub tls_key: Option<PathBuf>,
+    /// CAs that sign client certificates, PEM (needed when `tls_client_auth` is not `none`).
+    pub tls_client_ca: Option<PathBuf>,
+    /// `none`, `optional` (verified when presented) or `required` (no certificate signed by
+    /// `tls_client_ca`, no connection). Default `none`.
+    pub tls_client_auth: String,
+    /// Seconds between checks of the TLS files for a renewed certificate. Default 5.
+    pub tls_reload_seconds: u64,
+    /// Seconds a client has for its TLS handshake and each request head. Default 10.
+    pub header_read_timeout_seconds: u64,
+    /// Longest pause, in seconds, while a request body is read. Default 30.
+    pub body_read_timeout_seconds: u64,
+    /// Most HTTP connections open at once; more are closed at once. Default 4096.
+    pub max_connections: u64,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:8470".to_owned(),
+            tls_cert: None,
+            tls_key: None,
+            tls_client_ca: None,
+            tls_client_auth: "none".to_owned(),
+            tls_reload_seconds: 5,
+            header_read_timeout_seconds: 10,
+            body_read_timeout_seconds: 30,
+            max_connections: 4096,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// The listener's options (TLS when a certificate is configured).
+    pub(crate) fn listen_options(&self) -> vigie_web::server::ListenOptions {
+        use vigie_ingest::syslog::tls::ClientAuth;
+        let tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(vigie_web::server::TlsOptions {
+                cert: cert.clone(),
+                key: key.clone(),
+                client_auth: match (self.tls_client_auth.as_str(), &self.tls_client_ca) {
+                    ("optional", Some(ca)) => ClientAuth::Optional { ca: ca.clone() },
+                    ("required", Some(ca)) => ClientAuth::Required { ca: ca.clone() },
+                    _ => ClientAuth::None,
+                },
+                reload_every: Duration::from_secs(self.tls_reload_seconds.max(1)),
+            }),
+            _ => None,
+        };
+        vigie_web::server::ListenOptions {
+            tls,
+            header_read_timeout: Duration::from_secs(self.header_read_timeout_seconds),
+            body_read_timeout: Duration::from_secs(self.body_read_timeout_seconds),
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            ..vigie_web::server::ListenOptions::default()
+        }
+    }
+
+    /// Every problem of the TLS and timeout keys, through `bad`.
+    fn check(&self, bad: &mut dyn FnMut(&str, String)) {
+        match (&self.tls_cert, &self.tls_key) {
+            (None, None) => {
+                if self.tls_client_auth != "none" || self.tls_client_ca.is_some() {
+                    bad(
+                        "[server] tls_client_auth",
+                        "client certificates need TLS: set tls_cert and tls_key".to_owned(),
+                    );
+                }
+            }
+            (Some(_), None) => bad("[server] tls_key", "required with tls_cert".to_owned()),
+            (None, Some(_)) => bad("[server] tls_cert", "required with tls_key".to_owned()),
+            (Some(cert), Some(key)) => {
+                for (name, path) in [("[server] tls_cert", cert), ("[server] tls_key", key)] {
+                    if let Err(e) = std::fs::metadata(path) {
+                        bad(name, format!("cannot read {}: {e}", path.display()));
+                    }
+                }
+            }
+        }
+        match self.tls_client_auth.as_str() {
+            "none" => {}
+            "optional" | "required" => match &self.tls_client_ca {
+                None => bad(
+                    "[server] tls_client_ca",
+                    format!("required when tls_client_auth is {}", self.tls_client_auth),
+                ),
+                Some(path) => {
+                    if let Err(e) = std::fs::metadata(path) {
+                        bad(
+                            "[server] tls_client_ca",
+                            format!("cannot read {}: {e}", path.display()),
+                        );
+                    }
+                }
+            },
+            other => bad(
+                "[server] tls_client_auth",
+                format!("{other:?} is not none, optional or required"),
+            ),
+        }
+        for (name, value) in [
+            ("[server] tls_reload_seconds", self.tls_reload_seconds),
+            (
+                "[server] header_read_timeout_seconds",
+                self.header_read_timeout_seconds,
+            ),
+            (
+                "[server] body_read_timeout_seconds",
+                self.body_read_timeout_seconds,
+            ),
+            ("[server] max_connections", self.max_connections),
+        ] {
+            if value == 0 {
+                bad(name, "must be at least 1".to_owned());
+            }
         }
     }
 }
@@ -93,6 +210,13 @@ pub(crate) struct IngestConfig {
     /// (its body unread) for room, then gets 429. Bounds ingest memory whatever the number
     /// of senders. 0: no bound. Default 64 MiB.
     pub max_inflight_bytes: u64,
+    /// Percentage of `max_inflight_bytes` one tenant may hold at once, so one noisy
+    /// sender leaves room for the others (1 to 100). Default 50.
+    pub max_inflight_tenant_percent: u8,
+    /// Bytes kept free on the data directory's file system: below it new events are
+    /// refused (HTTP 507, `_bulk` 429, syslog stops reading) before the disk is full, and
+    /// accepted again once space is freed. 0: no reserve. Default 256 MiB.
+    pub min_free_disk_bytes: u64,
     /// Seconds an HTTP ingest or `_bulk` request is held while the backlog is over
     /// `max_backlog_events` before it gets 429 (for clients that do not retry 429, such as
     /// rsyslog's omelasticsearch). 0: answer 429 at once. Default 5.
@@ -108,7 +232,74 @@ impl Default for IngestConfig {
             max_backlog_events: 500_000,
             retry_after_seconds: 2,
             max_inflight_bytes: 64 << 20,
+            max_inflight_tenant_percent: 50,
+            min_free_disk_bytes: 256 << 20,
             backlog_wait_seconds: 5,
+        }
+    }
+}
+
+/// `[web]`: how the HTTP API and the web application see their clients. The client address
+/// feeds the login throttle and the audit log (`vigie_web::client`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct WebSection {
+    /// Reverse proxies in front of vigie, as networks (`10.0.0.0/24`) or addresses. A request
+    /// whose socket peer is one of them is attributed to the right-most address of the
+    /// forwarding header that is not one of them; from any other peer the header is ignored.
+    /// Default none: the socket peer is the client.
+    pub trusted_proxies: Vec<String>,
+    /// The header the trusted proxies write: `x-forwarded-for` (default) or `forwarded`
+    /// (RFC 7239). Only that one is read.
+    pub client_address_header: String,
+}
+
+impl Default for WebSection {
+    fn default() -> Self {
+        Self {
+            trusted_proxies: Vec::new(),
+            client_address_header: "x-forwarded-for".to_owned(),
+        }
+    }
+}
+
+/// A trusted proxy entry: a network, or one address (a /32 or /128 network).
+fn proxy_network(entry: &str) -> Option<ipnet::IpNet> {
+    entry.parse::<ipnet::IpNet>().ok().or_else(|| {
+        entry
+            .parse::<std::net::IpAddr>()
+            .ok()
+            .map(ipnet::IpNet::from)
+    })
+}
+
+impl WebSection {
+    /// How the server finds client addresses, validated by [`VigieConfig::validate`].
+    pub(crate) fn client_addresses(&self) -> vigie_web::ClientAddresses {
+        vigie_web::ClientAddresses::new(
+            self.trusted_proxies
+                .iter()
+                .filter_map(|entry| proxy_network(entry))
+                .collect(),
+            self.client_address_header.parse().unwrap_or_default(),
+        )
+    }
+
+    /// Every problem of the section, through `bad`.
+    fn check(&self, bad: &mut dyn FnMut(&str, String)) {
+        for (i, entry) in self.trusted_proxies.iter().enumerate() {
+            if proxy_network(entry).is_none() {
+                bad(
+                    &format!("[web] trusted_proxies[{i}]"),
+                    format!("{entry:?} is not a network such as 10.0.0.0/24 or an address"),
+                );
+            }
+        }
+        if let Err(e) = self
+            .client_address_header
+            .parse::<vigie_web::ForwardedHeader>()
+        {
+            bad("[web] client_address_header", e);
         }
     }
 }
@@ -532,16 +723,17 @@ impl SyslogListenerConfig {
 }
 
 /// `[audit]`: where the audit log's Ed25519 signing key lives and where signed checkpoints
-/// are exported. Put both outside the data directory (another disk, a mount the web tier
-/// cannot write) so a copy of the data directory cannot forge or roll back the log.
+/// are exported. Both are outside the data directory by default (the sibling directory
+/// `<data_dir>.audit`), so whoever can roll the data directory back cannot roll the
+/// checkpoints back too; better still on another disk or a mount the web tier cannot write.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct AuditConfig {
     /// Signing key (hex seed; created with mode 0600 on first start; its public key is
-    /// written beside it as `<key_file>.pub`). Default `<data_dir>/audit/signing.key`.
+    /// written beside it as `<key_file>.pub`). Default `<data_dir>.audit/signing.key`.
     pub key_file: Option<PathBuf>,
     /// Checkpoint file (one signed JSON line per checkpoint). Default
-    /// `<data_dir>/audit/checkpoints.jsonl`.
+    /// `<data_dir>.audit/checkpoints.jsonl`.
     pub checkpoint_file: Option<PathBuf>,
     /// Seconds between checkpoints (1 to 60). Default 10.
     pub checkpoint_seconds: u64,
@@ -563,7 +755,7 @@ impl VigieConfig {
         self.audit
             .key_file
             .clone()
-            .unwrap_or_else(|| self.data_dir.join("audit").join("signing.key"))
+            .unwrap_or_else(|| self.default_audit_dir().join(AUDIT_KEY_NAME))
     }
 
     /// The audit checkpoint file.
@@ -571,9 +763,51 @@ impl VigieConfig {
         self.audit
             .checkpoint_file
             .clone()
-            .unwrap_or_else(|| self.data_dir.join("audit").join("checkpoints.jsonl"))
+            .unwrap_or_else(|| self.default_audit_dir().join(AUDIT_CHECKPOINTS_NAME))
+    }
+
+    /// Where the audit key and checkpoints live by default: the data directory's sibling
+    /// `<data_dir>.audit` (`./vigie-data.audit` for `./vigie-data`), outside what a rollback
+    /// of the data directory restores.
+    pub(crate) fn default_audit_dir(&self) -> PathBuf {
+        let dir = &self.data_dir;
+        let named = |dir: &Path| {
+            dir.file_name().map(|name| {
+                let mut name = name.to_owned();
+                name.push(".audit");
+                dir.with_file_name(name)
+            })
+        };
+        // `.`, `..` or `/`: name it from the absolute, normalised path.
+        named(dir)
+            .or_else(|| {
+                let absolute = std::path::absolute(dir).ok()?;
+                let mut clean = PathBuf::new();
+                for part in absolute.components() {
+                    match part {
+                        std::path::Component::CurDir => {}
+                        std::path::Component::ParentDir => {
+                            clean.pop();
+                        }
+                        other => clean.push(other),
+                    }
+                }
+                named(&clean)
+            })
+            .unwrap_or_else(|| PathBuf::from("/vigie.audit"))
+    }
+
+    /// Where earlier versions kept the audit key and checkpoints: inside the data
+    /// directory (moved out at start).
+    pub(crate) fn legacy_audit_dir(&self) -> PathBuf {
+        self.data_dir.join("audit")
     }
 }
+
+/// File name of the audit signing key in its default directory.
+pub(crate) const AUDIT_KEY_NAME: &str = "signing.key";
+/// File name of the audit checkpoints in their default directory.
+pub(crate) const AUDIT_CHECKPOINTS_NAME: &str = "checkpoints.jsonl";
 
 impl Default for VigieConfig {
     fn default() -> Self {
@@ -589,6 +823,7 @@ impl Default for VigieConfig {
             syslog: SyslogConfig::default(),
             store: StoreConfig::default(),
             nis2: Nis2Config::default(),
+            web: WebSection::default(),
         }
     }
 }
@@ -624,7 +859,7 @@ impl std::fmt::Display for Problems {
 
 impl std::error::Error for Problems {}
 
-const SECTIONS: [&str; 9] = [
+const SECTIONS: [&str; 10] = [
     "server",
     "ingest",
     "log",
@@ -634,6 +869,7 @@ const SECTIONS: [&str; 9] = [
     "store",
     "audit",
     "nis2",
+    "web",
 ];
 
 impl VigieConfig {
@@ -691,6 +927,7 @@ impl VigieConfig {
                 "syslog" => section(value, origin, key, &mut problems, &mut config.syslog),
                 "store" => section(value, origin, key, &mut problems, &mut config.store),
                 "nis2" => section(value, origin, key, &mut problems, &mut config.nis2),
+                "web" => section(value, origin, key, &mut problems, &mut config.web),
                 other => problems.push(Problem {
                     place: place(other),
                     message: format!(
@@ -735,6 +972,17 @@ impl VigieConfig {
                 ),
             );
         }
+        self.server.check(&mut |key, message| bad(key, message));
+        if !(1..=100).contains(&self.ingest.max_inflight_tenant_percent) {
+            bad(
+                "[ingest] max_inflight_tenant_percent",
+                format!(
+                    "{} is not between 1 and 100",
+                    self.ingest.max_inflight_tenant_percent
+                ),
+            );
+        }
+        self.web.check(&mut |key, message| bad(key, message));
         if self.server.listen.parse::<SocketAddr>().is_err() {
             bad(
                 "[server] listen",
@@ -1046,6 +1294,33 @@ mod tests {
         let good = "version = 1\n[[syslog.listeners]]\nname = \"tcp\"\nprotocol = \"tcp\"\nlisten = \"127.0.0.1:0\"\ntenant = \"cpas-a\"\n";
         let config = VigieConfig::parse(good, "t.toml").unwrap();
         assert_eq!(config.syslog.listeners[0].timezone, "Europe/Brussels");
+    }
+
+    #[test]
+    fn web_section_names_bad_proxies_and_headers() {
+        let text = "version = 1\n[web]\ntrusted_proxies = [\"10.0.0.0/33\", \"proxy.lan\", \"10.0.0.0/24\", \"192.0.2.10\"]\nclient_address_header = \"via\"\n";
+        let problems = VigieConfig::parse(text, "t.toml").unwrap_err().0;
+        let joined: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        let joined = joined.join("\n");
+        for needle in [
+            "[web] trusted_proxies[0]: \"10.0.0.0/33\"",
+            "[web] trusted_proxies[1]: \"proxy.lan\"",
+            "[web] client_address_header: \"via\"",
+        ] {
+            assert!(joined.contains(needle), "{needle:?} not in:\n{joined}");
+        }
+        assert!(!joined.contains("trusted_proxies[2]"), "{joined}");
+        let good = "version = 1\n[web]\ntrusted_proxies = [\"10.0.0.0/24\", \"2001:db8::7\"]\nclient_address_header = \"forwarded\"\n";
+        let config = VigieConfig::parse(good, "t.toml").unwrap();
+        let clients = config.web.client_addresses();
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert("forwarded", "for=203.0.113.9".parse().unwrap());
+        headers.insert("x-forwarded-for", "198.51.100.1".parse().unwrap());
+        let via =
+            |peer: &str| clients.of(Some(SocketAddr::new(peer.parse().unwrap(), 1)), &headers);
+        assert_eq!(via("10.0.0.9"), Some("203.0.113.9".parse().unwrap()));
+        assert_eq!(via("2001:db8::7"), Some("203.0.113.9".parse().unwrap()));
+        assert_eq!(via("10.0.1.9"), Some("10.0.1.9".parse().unwrap()));
     }
 
     #[test]

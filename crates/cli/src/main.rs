@@ -53,6 +53,10 @@ enum Command {
     /// Verify or checkpoint the tamper-evident audit log.
     #[command(subcommand)]
     Audit(cmd::audit::Command),
+    /// Back up the data directory while the server runs (log, state, event store, audit).
+    Backup(cmd::backup::BackupArgs),
+    /// Restore a backup into an empty data directory, and check it.
+    Restore(cmd::backup::RestoreArgs),
     /// Measure vigie on this machine.
     #[command(subcommand)]
     Bench(cmd::bench::Command),
@@ -64,6 +68,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    private_file_modes();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -90,6 +95,19 @@ fn main() -> ExitCode {
     }
 }
 
+/// Sets the process file-creation mask to 0o077 before any command runs: every file vigie
+/// creates is 0600 and every directory 0700, whichever code creates it (the log's segments
+/// and consumer offsets, SQLite's database and its `-wal`/`-shm` files, tantivy's segment
+/// files, job files, the correlation state, the audit key and checkpoints). The data holds
+/// every tenant's events and the desk's secrets (hashed tokens and passwords): nobody but the
+/// account vigie runs as may read it. One mask covers the libraries that choose their own
+/// modes and whatever file a later change adds; the data directory itself is created 0700,
+/// and tightened with a warning when it is open to others (`cmd::private_dir`).
+fn private_file_modes() {
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+}
+
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let global = cmd::Global {
         config: cli.config,
@@ -104,6 +122,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => cmd::import::run(&global, args).await,
         Command::User(command) => cmd::user::run(&global, command).await,
         Command::Audit(command) => cmd::audit::run(&global, command).await,
+        Command::Backup(args) => cmd::backup::backup(&global, args).await,
+        Command::Restore(args) => cmd::backup::restore(&global, args).await,
         Command::Bench(command) => cmd::bench::run(command).await,
         Command::Hunt(args) => cmd::hunt::run_command(&global, args).await,
         Command::Nis2(command) => cmd::nis2::run(&global, command).await,

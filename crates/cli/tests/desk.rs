@@ -346,9 +346,14 @@ fn desk_end_to_end_with_audit_verification() {
     );
 
     // A copy of the data directory whose database had one audit payload edited, with the
-    // same key and checkpoints: verify fails and names the entry.
+    // same key and checkpoints (copied beside it, where the copy looks for them): verify
+    // fails and names the entry.
     let copy: PathBuf = dir.path().join("copy");
     copy_dir(&data, &copy);
+    copy_dir(
+        &dir.path().join("data.audit"),
+        &dir.path().join("copy.audit"),
+    );
     let db = copy.join("state.sqlite");
     let mut bytes = std::fs::read(&db).unwrap();
     let needle = br#""tlp":{"from":"TLP:AMBER","to":"TLP:RED"}"#;
@@ -655,4 +660,122 @@ fn the_dedup_window_is_configured() {
         (counts() == vec![1, 2]).then_some(())
     });
     server.stop();
+}
+
+/// The audit key and checkpoints live beside the data directory (`<data>.audit/`), so rolling
+/// the data directory back to an older copy fails verification; so do checkpoints that go
+/// backwards and a checkpoint file that vanished, which the server also refuses to paper
+/// over; files an earlier version kept in the data directory are moved out.
+#[test]
+fn audit_checkpoints_outside_the_data_directory_catch_rollbacks_and_lost_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let audit = dir.path().join("data.audit");
+    let checkpoints = audit.join("checkpoints.jsonl");
+    let config = dir.path().join("vigie.toml");
+    std::fs::write(&config, "version = 1\n[audit]\ncheckpoint_seconds = 1\n").unwrap();
+    let config_arg = config.to_str().unwrap();
+    let add_user = |name: &str| {
+        cli_ok(
+            &data,
+            &[
+                "user", "add", name, "--role", "analyst", "--tenant", "zone-a",
+            ],
+            None,
+        );
+    };
+    let verify = || cli(&data, &["--config", config_arg, "audit", "verify"], None);
+    let text = |out: &Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    cli_ok(&data, &["tenant", "add", "zone-a"], None);
+    add_user("ana");
+    Server::start_with(&data, &["--config", config_arg]).stop();
+    // Outside the data directory, private to the account.
+    assert!(std::fs::symlink_metadata(data.join("audit")).is_err());
+    for file in [audit.join("signing.key"), checkpoints.clone()] {
+        std::fs::metadata(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    }
+    let older: PathBuf = dir.path().join("backup-older");
+    copy_dir(&data, &older);
+    add_user("bob");
+    add_user("carl");
+    Server::start_with(&data, &["--config", config_arg]).stop();
+    let out = verify();
+    assert!(out.status.success(), "{}", text(&out));
+    let newer: PathBuf = dir.path().join("backup-newer");
+    copy_dir(&data, &newer);
+
+    // The data directory rolled back to the older copy: the checkpoints were not.
+    std::fs::remove_dir_all(&data).unwrap();
+    copy_dir(&older, &data);
+    let out = verify();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("rolled back"), "{}", text(&out));
+    // Nothing signs the older head over the newer checkpoints.
+    let out = cli(
+        &data,
+        &["--config", config_arg, "audit", "checkpoint"],
+        None,
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("refusing to sign"), "{}", text(&out));
+    std::fs::remove_dir_all(&data).unwrap();
+    copy_dir(&newer, &data);
+    let out = verify();
+    assert!(out.status.success(), "{}", text(&out));
+
+    // Checkpoints that go backwards (an older head signed after a newer one).
+    let lines = std::fs::read_to_string(&checkpoints).unwrap();
+    let mut swapped: Vec<&str> = lines.lines().collect();
+    assert!(swapped.len() >= 2, "{lines}");
+    let n = swapped.len();
+    swapped.swap(n - 2, n - 1);
+    std::fs::write(&checkpoints, swapped.join("\n") + "\n").unwrap();
+    let out = verify();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("goes back"), "{}", text(&out));
+    std::fs::write(&checkpoints, &lines).unwrap();
+
+    // The checkpoint file gone while the chain is older than two intervals: verify fails,
+    // the server refuses to start a new file silently, the operator may start one on purpose.
+    std::fs::remove_file(&checkpoints).unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    let out = verify();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("checkpoint file is missing")
+            && text(&out).contains(&checkpoints.display().to_string()),
+        "{}",
+        text(&out)
+    );
+    let out = cli(
+        &data,
+        &["--config", config_arg, "serve", "--listen", "127.0.0.1:0"],
+        None,
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("--new-file"), "{}", text(&out));
+    cli_ok(
+        &data,
+        &["--config", config_arg, "audit", "checkpoint", "--new-file"],
+        None,
+    );
+    let out = verify();
+    assert!(out.status.success(), "{}", text(&out));
+
+    // The layout of earlier versions, inside the data directory, is moved out.
+    std::fs::create_dir(data.join("audit")).unwrap();
+    for name in ["signing.key", "signing.key.pub", "checkpoints.jsonl"] {
+        std::fs::rename(audit.join(name), data.join("audit").join(name)).unwrap();
+    }
+    let out = verify();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("moved the audit"), "{}", text(&out));
+    assert!(std::fs::symlink_metadata(data.join("audit")).is_err());
+    std::fs::metadata(&checkpoints).unwrap();
 }

@@ -52,6 +52,36 @@ detection:
     condition: selection
 ";
 
+const MANY_WHOAMI: &str = "title: Many whoami runs
+id: 33333333-2222-4333-8444-555555555555
+status: test
+correlation:
+    type: event_count
+    rules:
+        - 11111111-2222-4333-8444-555555555555
+    group-by:
+        - User
+    timespan: 10m
+    condition:
+        gte: 3
+level: high
+---
+title: Whoami runs on many hosts
+id: 44444444-2222-4333-8444-555555555555
+status: test
+correlation:
+    type: value_count
+    rules:
+        - 11111111-2222-4333-8444-555555555555
+    group-by:
+        - User
+    timespan: 10m
+    condition:
+        field: Computer
+        gte: 3
+level: high
+";
+
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
@@ -168,12 +198,14 @@ fn tenant_filters_and_placeholders_tune_only_their_tenant() {
     assert!(text.contains("1 tenant filter(s)"), "{text}");
 
     // A filter folder naming no tenant is a rejection (no database here: every folder is
-    // accepted by `rules check`, so this is checked through the server's rule status).
+    // accepted by `rules check`, so this is checked through the server's rule status, which
+    // shows it to the platform only).
     write(&rules.join("filters/nobody/f.yml"), ADMIN_FILTER);
+    let platform = cli(&data, &["token", "create", "--platform", "--scope", "read"]);
     let server = start_with_config(&data, Some(&rules), Some(&config));
     let status: Value = client
         .get(format!("{}/api/v1/rules", server.base))
-        .bearer_auth(&read_a)
+        .bearer_auth(&platform)
         .send()
         .unwrap()
         .json()
@@ -267,4 +299,93 @@ fn rules_test_applies_a_tenants_filters() {
     let (ok, _, error) = test(&["--tenant", "zone-b"]);
     assert!(!ok);
     assert!(error.contains("no filters for tenant `zone-b`"), "{error}");
+}
+
+/// `GET /api/v1/rules` shows a tenant the shared rules and its own filters only, and names
+/// files relative to the rules directory: no server path reaches anyone. The platform sees
+/// every tenant's filters and the folders that name no tenant.
+#[test]
+fn the_rule_catalogue_shows_a_tenant_its_own_filters_and_no_server_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, rules) = (dir.path().join("data"), dir.path().join("rules"));
+    write(&rules.join("windows/whoami.yml"), WHOAMI);
+    // The same id again: its rejection names the first file.
+    write(&rules.join("windows/whoami_copy.yml"), WHOAMI);
+    write(&rules.join("windows/broken.yml"), "title: [unclosed\n");
+    write(
+        &rules.join("filters/zone-a/mf_admin_whoami.yml"),
+        ADMIN_FILTER,
+    );
+    write(
+        &rules.join("filters/zone-b/zb_secret_filter.yml"),
+        &ADMIN_FILTER.replace("99999999-", "88888888-"),
+    );
+    write(&rules.join("filters/zone-b/zb_broken.yml"), "filter: [\n");
+    write(&rules.join("filters/nobody/f.yml"), ADMIN_FILTER);
+    write(&rules.join("correlation/many_whoami.yml"), MANY_WHOAMI);
+    std::fs::create_dir_all(&data).unwrap();
+    cli(&data, &["tenant", "add", "zone-a"]);
+    cli(&data, &["tenant", "add", "zone-b"]);
+    let token = |args: &[&str]| {
+        let mut all = vec!["token", "create"];
+        all.extend_from_slice(args);
+        cli(&data, &all)
+    };
+    let read_a = token(&["--tenant", "zone-a", "--scope", "read"]);
+    let read_b = token(&["--tenant", "zone-b", "--scope", "read"]);
+    let platform = token(&["--platform", "--scope", "read"]);
+    let server = start_with_config(&data, Some(&rules), None);
+    let client = Client::new();
+    let catalogue = |token: &str| -> Value {
+        let reply = client
+            .get(format!("{}/api/v1/rules", server.base))
+            .bearer_auth(token)
+            .send()
+            .unwrap();
+        assert_eq!(reply.status().as_u16(), 200);
+        reply.json().unwrap()
+    };
+    let root = dir.path().display().to_string();
+    for (token, own, others) in [
+        (
+            &read_a,
+            "filters/zone-a/",
+            ["filters/zone-b/", "filters/nobody/"],
+        ),
+        (
+            &read_b,
+            "filters/zone-b/",
+            ["filters/zone-a/", "filters/nobody/"],
+        ),
+    ] {
+        let reply = catalogue(token);
+        let text = reply.to_string();
+        assert!(text.contains(own), "{text}");
+        for other in others {
+            assert!(
+                !text.contains(other),
+                "{other} shown to another tenant: {text}"
+            );
+        }
+        assert!(!text.contains(&root), "a server path in {text}");
+        assert!(
+            !text.contains("zb_secret") || own == "filters/zone-b/",
+            "{text}"
+        );
+        // The shared rules, their rejections (with reasons) and the correlation.
+        for shared in [
+            "\"windows/whoami.yml\"",
+            "windows/whoami_copy.yml",
+            "duplicate rule id",
+            "windows/broken.yml",
+            "Many whoami runs",
+        ] {
+            assert!(text.contains(shared), "{shared} missing: {text}");
+        }
+    }
+    let text = catalogue(&platform).to_string();
+    for all in ["filters/zone-a/", "filters/zone-b/", "filters/nobody/f.yml"] {
+        assert!(text.contains(all), "{all} missing for the platform: {text}");
+    }
+    assert!(text.contains("names no tenant"), "{text}");
 }

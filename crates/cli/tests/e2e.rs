@@ -378,8 +378,15 @@ fn malformed_lines_are_named_and_good_lines_kept_and_counters_balance() {
     assert_eq!(response.status().as_u16(), 413);
 
     // received = accepted + rejected, per tenant, from /metrics.
+    // /metrics answers a platform token only.
+    let (status, _) = get_status(&client, &vigie.url("/metrics"), None);
+    assert_eq!(status, 401);
+    let (status, _) = get_status(&client, &vigie.url("/metrics"), Some(&ingest_c));
+    assert_eq!(status, 403);
+    let metrics_token = token(data, "platform", "read");
     let text = client
         .get(vigie.url("/metrics"))
+        .bearer_auth(&metrics_token)
         .send()
         .unwrap()
         .text()
@@ -603,4 +610,13 @@ fn config_check_reports_every_problem() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+fn get_status(client: &Client, url: &str, token: Option<&str>) -> (u16, String) {
+    let mut request = client.get(url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().unwrap();
+    (response.status().as_u16(), response.text().unwrap())
 }

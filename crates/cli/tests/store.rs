@@ -222,8 +222,12 @@ fn kill_9_during_indexing_converges_to_the_log_and_hunts_stay_in_scope() {
         "{result}"
     );
     // The store's gauges are on /metrics.
+    let metrics_token = cli_ok(data, &["token", "create", "--platform", "--scope", "read"])
+        .trim()
+        .to_owned();
     let metrics = client
         .get(format!("{}/metrics", vigie.base))
+        .bearer_auth(&metrics_token)
         .send()
         .unwrap()
         .text()

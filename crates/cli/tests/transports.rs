@@ -26,6 +26,8 @@ struct Vigie {
     child: Child,
     base: String,
     stdout: Arc<Mutex<Vec<String>>>,
+    /// A platform read token: `/metrics` answers nothing less.
+    metrics_token: String,
 }
 
 impl Vigie {
@@ -36,16 +38,35 @@ impl Vigie {
 
     /// [`Vigie::start`] with its HTTP server on `port`.
     fn start_on(data: &Path, config: &str, port: u16) -> Vigie {
+        Vigie::start_on_with_server(data, "", config, port)
+    }
+
+    /// [`Vigie::start_on`] with more `[server]` keys.
+    fn start_on_with_server(data: &Path, server: &str, config: &str, port: u16) -> Vigie {
         let path = data.join("vigie.toml");
         std::fs::write(
             &path,
             format!(
-                "version = 1\ndata_dir = {:?}\n[server]\nlisten = \"127.0.0.1:{port}\"\n[detection]\nrules_dir = {:?}\n{config}",
+                "version = 1\ndata_dir = {:?}\n[server]\nlisten = \"127.0.0.1:{port}\"\n{server}[detection]\nrules_dir = {:?}\n{config}",
                 data.display().to_string(),
                 rules().display().to_string()
             ),
         )
         .unwrap();
+        let metrics_token = cli_ok(
+            data,
+            &[
+                "token",
+                "create",
+                "--platform",
+                "--scope",
+                "read",
+                "--label",
+                "metrics",
+            ],
+        )
+        .trim()
+        .to_owned();
         let mut child = Command::new(BIN)
             .arg("--config")
             .arg(&path)
@@ -78,6 +99,7 @@ impl Vigie {
             child,
             base: format!("http://127.0.0.1:{port}"),
             stdout: lines,
+            metrics_token,
         }
     }
 
@@ -98,7 +120,10 @@ impl Vigie {
 
     /// Counter values from `/metrics`, by their full name with labels.
     fn metrics(&self) -> BTreeMap<String, f64> {
-        let text = reqwest::blocking::get(self.url("/metrics"))
+        let text = reqwest::blocking::Client::new()
+            .get(self.url("/metrics"))
+            .bearer_auth(&self.metrics_token)
+            .send()
             .unwrap()
             .text()
             .unwrap();
@@ -1444,5 +1469,335 @@ fn import_evtx_and_jsonl_with_a_summary_and_broken_files_named() {
             .unwrap()
             .starts_with("upload: line 51"),
         "{reply}"
+    );
+}
+
+/// A CA, a server certificate for 127.0.0.1 signed by it, and a client certificate, as PEM
+/// files in `dir` named `{prefix}-ca.pem`, `{prefix}-server.pem`, `{prefix}-server.key`,
+/// `{prefix}-client.pem`, `{prefix}-client.key`.
+fn tls_files(dir: &Path, prefix: &str) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, format!("vigie test CA {prefix}"));
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let server_key = rcgen::KeyPair::generate().unwrap();
+    let server =
+        rcgen::CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+            .unwrap()
+            .signed_by(&server_key, &issuer)
+            .unwrap();
+    let client_key = rcgen::KeyPair::generate().unwrap();
+    let mut client_params =
+        rcgen::CertificateParams::new(vec!["analyst.soc.example".to_owned()]).unwrap();
+    client_params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let client = client_params.signed_by(&client_key, &issuer).unwrap();
+    for (name, text) in [
+        ("ca.pem", ca.pem()),
+        ("server.pem", server.pem()),
+        ("server.key", server_key.serialize_pem()),
+        ("client.pem", client.pem()),
+        ("client.key", client_key.serialize_pem()),
+    ] {
+        // Written whole then renamed, as a certificate manager renews.
+        let tmp = dir.join(format!(".{prefix}-{name}.tmp"));
+        std::fs::write(&tmp, text).unwrap();
+        std::fs::rename(&tmp, dir.join(format!("{prefix}-{name}"))).unwrap();
+    }
+}
+
+/// `curl` over HTTPS: the HTTP status (0 when the connection or handshake failed) and the
+/// response headers.
+fn curl_https(url: &str, ca: &Path, client: Option<(&Path, &Path)>) -> (u16, String) {
+    let mut command = Command::new("curl");
+    command
+        .args(["-s", "-D", "-", "-o", "/dev/null", "--max-time", "10"])
+        .arg("--cacert")
+        .arg(ca);
+    if let Some((cert, key)) = client {
+        command.arg("--cert").arg(cert).arg("--key").arg(key);
+    }
+    let out = command.arg(url).output().unwrap();
+    let headers = String::from_utf8_lossy(&out.stdout).into_owned();
+    let status = headers
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, headers)
+}
+
+/// vigie serves HTTPS itself: HSTS on every answer, plain HTTP refused on that port, a
+/// renewed certificate used without a restart, client certificates required when so
+/// configured; and a client that sends its request head too slowly is disconnected.
+#[test]
+fn https_reloads_its_certificate_requires_client_certificates_and_drops_slow_clients() {
+    if !have("curl") {
+        skipped(
+            "https_reloads_its_certificate_requires_client_certificates_and_drops_slow_clients",
+            "curl is not installed",
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    tls_files(data, "a");
+    tls_files(data, "b");
+    let file = |name: &str| data.join(name);
+    // The server starts with the certificate of CA "a"; `live` is the file it reads.
+    std::fs::copy(file("a-server.pem"), file("live.pem")).unwrap();
+    std::fs::copy(file("a-server.key"), file("live.key")).unwrap();
+    let port = free_port();
+    let config = format!(
+        "tls_cert = {:?}\ntls_key = {:?}\ntls_reload_seconds = 1\nheader_read_timeout_seconds = 2\n",
+        file("live.pem").display().to_string(),
+        file("live.key").display().to_string()
+    );
+    // [server] keys go right after `listen` (the harness writes that section).
+    let vigie = Vigie::start_on_with_server(data, &config, "", port);
+    assert!(
+        vigie
+            .stdout
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| *l == format!("vigie listening on https://127.0.0.1:{port}")),
+        "{:?}",
+        vigie.stdout.lock().unwrap()
+    );
+    let url = format!("https://127.0.0.1:{port}/healthz");
+    let (status, headers) = curl_https(&url, &file("a-ca.pem"), None);
+    assert_eq!(status, 200, "{headers}");
+    assert!(
+        headers
+            .to_ascii_lowercase()
+            .contains("strict-transport-security: max-age=31536000"),
+        "{headers}"
+    );
+    // Plain HTTP on the TLS port gets no answer.
+    let plain = Client::new()
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .timeout(Duration::from_secs(5))
+        .send();
+    assert!(
+        plain.is_err() || !plain.unwrap().status().is_success(),
+        "plain HTTP answered on the TLS port"
+    );
+
+    // A slow client: half a request head, then silence. It is disconnected after the
+    // header timeout (2 s), not held forever.
+    {
+        use std::io::{Read, Write};
+        let mut slow = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        slow.set_read_timeout(Some(Duration::from_secs(15)))
+            .unwrap();
+        slow.write_all(b"\x16\x03\x01").unwrap();
+        let started = Instant::now();
+        let mut buf = [0u8; 64];
+        let outcome = slow.read(&mut buf);
+        let waited = started.elapsed();
+        assert!(
+            matches!(outcome, Ok(0) | Err(_)) && waited < Duration::from_secs(10),
+            "slow client not dropped: {outcome:?} after {waited:?}"
+        );
+        assert!(
+            waited >= Duration::from_secs(1),
+            "dropped too early: {waited:?}"
+        );
+    }
+
+    // Renewal: the files now hold CA "b"'s certificate; within a few seconds new
+    // connections get it, and CA "a" no longer verifies.
+    std::fs::copy(file("b-server.pem"), file(".live.pem.tmp")).unwrap();
+    std::fs::copy(file("b-server.key"), file(".live.key.tmp")).unwrap();
+    std::fs::rename(file(".live.key.tmp"), file("live.key")).unwrap();
+    std::fs::rename(file(".live.pem.tmp"), file("live.pem")).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (status, _) = curl_https(&url, &file("b-ca.pem"), None);
+        if status == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the renewed certificate was not used"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert_eq!(curl_https(&url, &file("a-ca.pem"), None).0, 0);
+    // A broken renewal keeps the last good certificate.
+    std::fs::write(file("live.pem"), "not a certificate").unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(curl_https(&url, &file("b-ca.pem"), None).0, 200);
+    drop(vigie);
+
+    // Client certificates required: without one no request reaches vigie.
+    std::fs::copy(file("a-server.pem"), file("live.pem")).unwrap();
+    std::fs::copy(file("a-server.key"), file("live.key")).unwrap();
+    let config = format!(
+        "tls_cert = {:?}\ntls_key = {:?}\ntls_client_auth = \"required\"\ntls_client_ca = {:?}\n",
+        file("live.pem").display().to_string(),
+        file("live.key").display().to_string(),
+        file("a-ca.pem").display().to_string()
+    );
+    let port = free_port();
+    let _vigie = Vigie::start_on_with_server(data, &config, "", port);
+    let url = format!("https://127.0.0.1:{port}/healthz");
+    assert_eq!(curl_https(&url, &file("a-ca.pem"), None).0, 0);
+    let (status, headers) = curl_https(
+        &url,
+        &file("a-ca.pem"),
+        Some((&file("a-client.pem"), &file("a-client.key"))),
+    );
+    assert_eq!(status, 200, "{headers}");
+    // A client certificate of another CA is refused too.
+    assert_eq!(
+        curl_https(
+            &url,
+            &file("a-ca.pem"),
+            Some((&file("b-client.pem"), &file("b-client.key")))
+        )
+        .0,
+        0
+    );
+}
+
+/// Removes the tmpfs mounted for a test, even when the test fails.
+struct Tmpfs(PathBuf);
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// D1 (disk full): the data directory on a 96 MiB tmpfs. When another process takes the
+/// space, ingest is refused with 507 and `Retry-After` before the disk is full (nothing of
+/// the refused request is accepted, the refusal is counted), syslog stops reading, and
+/// intake resumes by itself once the space is freed; every acknowledged event is in the
+/// log after a restart.
+#[test]
+fn a_nearly_full_disk_refuses_before_enospc_and_resumes_alone() {
+    const TEST: &str = "a_nearly_full_disk_refuses_before_enospc_and_resumes_alone";
+    let dir = tempfile::tempdir().unwrap();
+    let mount = dir.path().join("data");
+    std::fs::create_dir(&mount).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=96m", "tmpfs"])
+        .arg(&mount)
+        .output();
+    if !mounted.as_ref().is_ok_and(|o| o.status.success()) {
+        skipped(
+            TEST,
+            &format!(
+                "cannot mount a tmpfs here (needs root): {}",
+                mounted.map_or_else(
+                    |e| e.to_string(),
+                    |o| String::from_utf8_lossy(&o.stderr).into_owned()
+                )
+            ),
+        );
+        return;
+    }
+    let _tmpfs = Tmpfs(mount.clone());
+    let data = mount.as_path();
+    cli_ok(data, &["tenant", "add", "cpas-a"]);
+    let ingest = token(data, "cpas-a", "ingest");
+    let config = "[ingest]\nmin_free_disk_bytes = 33554432\n[store]\nenabled = false\n";
+    let port = free_port();
+    let vigie = Vigie::start_on(data, config, port);
+    let client = Client::new();
+    let mut acked = 0u64;
+    let mut send = |n: usize| -> (u16, Option<String>) {
+        let body: String = (0..n)
+            .map(|i| {
+                format!(
+                    "{{\"EventID\":4624,\"seq\":{i},\"pad\":\"{}\"}}\n",
+                    "x".repeat(200)
+                )
+            })
+            .collect();
+        let response = client
+            .post(vigie.url("/api/v1/ingest"))
+            .bearer_auth(&ingest)
+            .body(body)
+            .send()
+            .unwrap();
+        let status = response.status().as_u16();
+        let retry = response
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let reply: Value = response.json().unwrap();
+        if status == 200 {
+            acked += reply["accepted"].as_u64().unwrap();
+        }
+        (status, retry)
+    };
+    assert_eq!(send(500).0, 200);
+    // Another process takes the space down to ~20 MiB free: under the 32 MiB reserve.
+    let free = |path: &Path| {
+        let out = Command::new("df")
+            .args(["-B1", "--output=avail"])
+            .arg(path)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .nth(1)
+            .unwrap()
+            .trim()
+            .parse::<u64>()
+            .unwrap()
+    };
+    let filler = data.join("filler");
+    let take = free(data) - (20 << 20);
+    let filled = Command::new("fallocate")
+        .args(["-l", &take.to_string()])
+        .arg(&filler)
+        .status()
+        .unwrap();
+    assert!(filled.success());
+    let refused_before = vigie.counter(
+        "vigie_events_rejected_total{tenant=\"cpas-a\",source=\"http\",reason=\"disk_low\"}",
+    );
+    let (status, retry) = send(500);
+    assert_eq!(status, 507);
+    assert!(retry.is_some(), "no Retry-After");
+    let refused = vigie.counter(
+        "vigie_events_rejected_total{tenant=\"cpas-a\",source=\"http\",reason=\"disk_low\"}",
+    ) - refused_before;
+    assert_eq!(refused, 500.0);
+    assert!(free(data) > 16 << 20, "the disk filled anyway");
+    // The server is up and answers; freeing the space resumes intake without a restart.
+    std::fs::remove_file(&filler).unwrap();
+    let started = Instant::now();
+    loop {
+        if send(500).0 == 200 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "did not resume"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let resumed = started.elapsed();
+    drop(vigie);
+    // Every acknowledged event is in the log.
+    let vigie = Vigie::start_on(data, config, free_port());
+    let health: Value = client
+        .get(vigie.url("/healthz"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(health["log"]["end_offset"].as_u64(), Some(acked));
+    println!(
+        "D1: refused 500 events at the reserve, resumed {resumed:?} after space was freed, {acked} acknowledged events all in the log"
     );
 }

@@ -1,6 +1,16 @@
 //! The `condition:` expression: parsing and evaluation.
 //!
 //! Precedence, least to most binding: `or`, `and`, `not`, `x of`, parentheses.
+//!
+//! Rule files may come from anyone who can write a rule (a draft backtest over the API, a
+//! content pack), so the parser is bounded: at most [`MAX_CONDITION_BYTES`] of text and
+//! [`MAX_CONDITION_NESTING`] levels of `(` and `not`; deeper input is refused with an error
+//! naming the limit instead of recursing until the stack runs out.
+
+/// Longest condition text, in bytes (SigmaHQ's longest is under 1 KiB).
+pub const MAX_CONDITION_BYTES: usize = 16 * 1024;
+/// Deepest nesting of `(` and `not` in a condition.
+pub const MAX_CONDITION_NESTING: usize = 64;
 
 use crate::detection::{Ctx, Required, Search, better, union};
 
@@ -147,10 +157,18 @@ struct Parser<'a> {
     tokens: Vec<Tok>,
     pos: usize,
     names: &'a [String],
+    /// Current nesting of `(` and `not`.
+    depth: usize,
 }
 
 /// Parses `text` against the search identifier `names` (in detection order).
 pub(crate) fn parse(text: &str, names: &[String]) -> Result<Cond, String> {
+    if text.len() > MAX_CONDITION_BYTES {
+        return Err(format!(
+            "condition of {} bytes is over the limit of {MAX_CONDITION_BYTES} bytes",
+            text.len()
+        ));
+    }
     let tokens = tokenize(text)?;
     if tokens.is_empty() {
         return Err("empty condition".into());
@@ -159,6 +177,7 @@ pub(crate) fn parse(text: &str, names: &[String]) -> Result<Cond, String> {
         tokens,
         pos: 0,
         names,
+        depth: 0,
     };
     let cond = parser.or()?;
     match parser.tokens.get(parser.pos) {
@@ -223,10 +242,24 @@ impl Parser<'_> {
         })
     }
 
+    /// Enters one level of `(` or `not`, refusing past [`MAX_CONDITION_NESTING`].
+    fn enter(&mut self) -> Result<(), String> {
+        if self.depth == MAX_CONDITION_NESTING {
+            return Err(format!(
+                "condition nests `(` and `not` deeper than the limit of {MAX_CONDITION_NESTING} levels"
+            ));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
     fn not(&mut self) -> Result<Cond, String> {
         if self.peek() == Some(&Tok::Not) {
+            self.enter()?;
             self.pos += 1;
-            return Ok(Cond::Not(Box::new(self.not()?)));
+            let inner = self.not()?;
+            self.depth -= 1;
+            return Ok(Cond::Not(Box::new(inner)));
         }
         self.primary()
     }
@@ -234,7 +267,9 @@ impl Parser<'_> {
     fn primary(&mut self) -> Result<Cond, String> {
         match self.next() {
             Some(Tok::Open) => {
+                self.enter()?;
                 let inner = self.or()?;
+                self.depth -= 1;
                 match self.next() {
                     Some(Tok::Close) => Ok(inner),
                     _ => Err("missing `)` in condition".into()),
@@ -314,6 +349,31 @@ mod tests {
 
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn deep_nesting_and_long_conditions_are_refused_with_the_limit() {
+        let n = names(&["a"]);
+        // Deeper than the limit: refused, on a small stack, without recursing per level.
+        let deep = [
+            "(".repeat(5_000) + "a" + &")".repeat(5_000),
+            "not ".repeat(4_000) + "a",
+        ];
+        for text in deep {
+            let n = n.clone();
+            let error = std::thread::Builder::new()
+                .stack_size(512 * 1024)
+                .spawn(move || parse(&text, &n).unwrap_err())
+                .unwrap()
+                .join()
+                .unwrap();
+            assert!(error.contains("limit of 64 levels"), "{error}");
+        }
+        let at_limit = "(".repeat(MAX_CONDITION_NESTING) + "a" + &")".repeat(MAX_CONDITION_NESTING);
+        assert_eq!(parse(&at_limit, &n).unwrap(), Cond::Search(0));
+        let long = vec!["a"; MAX_CONDITION_BYTES / 5].join(" and ");
+        let error = parse(&long, &n).unwrap_err();
+        assert!(error.contains("over the limit of 16384 bytes"), "{error}");
     }
 
     #[test]

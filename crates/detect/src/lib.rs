@@ -117,12 +117,16 @@ mod pattern;
 mod rule;
 mod ruleset;
 
+pub use condition::{MAX_CONDITION_BYTES, MAX_CONDITION_NESTING};
 pub use error::DetectError;
 pub use index::{FastHasher, IndexStats};
 pub use mapping::Mapping;
 pub use meta::{Level, LevelError, LogSource, RuleMeta};
 pub use rule::{Rule, derive_rule_id};
-pub use ruleset::{Explanation, FILTERS_DIR, FilterMeta, LoadReport, Rejection, RuleSet, Warning};
+pub use ruleset::{
+    Explanation, FILTERS_DIR, FilterMeta, LoadReport, MAX_RULE_TEXT_BYTES, Rejection, RuleSet,
+    Warning,
+};
 
 #[cfg(test)]
 mod tests;

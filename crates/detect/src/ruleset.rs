@@ -901,24 +901,105 @@ fn compile_text(mapping: &Mapping, text: &str, origin: &Path) -> Vec<Outcome> {
     outcomes
 }
 
+/// Deepest nesting of YAML flow collections (`[`, `{`) in a rule text: the YAML reader's
+/// own recursion limit. Checked before the reader runs, because its scanner takes time
+/// quadratic in the nesting before it reaches that limit (100,000 `[` took seconds).
+const MAX_FLOW_NESTING: usize = 128;
+
+/// The line where `[`/`{` outside quotes and comments first nest deeper than `max`, if they
+/// do. An over-count (a bracket inside a plain scalar) only refuses texts that nest more
+/// than `max` brackets, which no rule does.
+pub(crate) fn flow_nesting_over(text: &str, max: usize) -> Option<usize> {
+    let (mut depth, mut line) = (0usize, 1usize);
+    let (mut single, mut double, mut comment, mut escaped) = (false, false, false, false);
+    let mut previous = '\n';
+    for c in text.chars() {
+        if c == '\n' {
+            line += 1;
+            comment = false;
+        } else if comment {
+        } else if double {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                double = false;
+            }
+        } else if single {
+            if c == '\'' {
+                single = false;
+            }
+        } else {
+            match c {
+                // A quote opens a string only where a YAML scalar can start; inside a
+                // plain scalar (`a"b`) it is a plain character.
+                '#' if previous.is_whitespace() => comment = true,
+                '"' if starts_scalar(previous) => double = true,
+                '\'' if starts_scalar(previous) => single = true,
+                '[' | '{' => {
+                    depth += 1;
+                    if depth > max {
+                        return Some(line);
+                    }
+                }
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        previous = c;
+    }
+    None
+}
+
+/// Whether a scalar may start after `previous`.
+fn starts_scalar(previous: char) -> bool {
+    previous.is_whitespace() || matches!(previous, '[' | '{' | ',' | ':' | '-')
+}
+
+/// Largest rule text read, in bytes: a file or draft over it is refused before the YAML
+/// reader sees it (SigmaHQ's largest rule file is about 300 KB).
+pub const MAX_RULE_TEXT_BYTES: usize = 4 * 1024 * 1024;
+
 /// The YAML documents of a rule text, numbered from 1, empty ones left out. An invalid
 /// document ends the list with its error (`invalid YAML: …`): the multi-document reader
-/// would repeat it forever.
+/// would repeat it forever. A text over [`MAX_RULE_TEXT_BYTES`] is one error. The reader
+/// itself bounds nesting (128 levels) and alias expansion (its "repetition limit"), so a
+/// deep or "billion laughs" document is an error too, never a crash.
 fn yaml_documents(text: &str) -> impl Iterator<Item = (usize, Result<Yaml, String>)> + '_ {
-    let mut failed = false;
-    yaml_serde::Deserializer::from_str(text)
-        .enumerate()
-        .map_while(move |(index, deserializer)| {
-            if failed {
-                return None;
-            }
-            let value = Yaml::deserialize(deserializer).map_err(|error| {
-                failed = true;
-                format!("invalid YAML: {error}")
-            });
-            Some((index + 1, value))
+    let refusal = if text.len() > MAX_RULE_TEXT_BYTES {
+        Some(format!(
+            "rule text of {} bytes is over the limit of {MAX_RULE_TEXT_BYTES} bytes",
+            text.len()
+        ))
+    } else {
+        flow_nesting_over(text, MAX_FLOW_NESTING).map(|line| {
+            format!(
+                "invalid YAML: `[` and `{{` nest deeper than {MAX_FLOW_NESTING} levels at line {line}"
+            )
         })
-        .filter(|(_, value)| !value.as_ref().is_ok_and(Yaml::is_null))
+    };
+    // A refused text never reaches the reader (which would parse it while iterating).
+    let documents = refusal.is_none().then(|| {
+        let mut failed = false;
+        yaml_serde::Deserializer::from_str(text)
+            .enumerate()
+            .map_while(move |(index, deserializer)| {
+                if failed {
+                    return None;
+                }
+                let value = Yaml::deserialize(deserializer).map_err(|error| {
+                    failed = true;
+                    format!("invalid YAML: {error}")
+                });
+                Some((index + 1, value))
+            })
+            .filter(|(_, value)| !value.as_ref().is_ok_and(Yaml::is_null))
+    });
+    documents
+        .into_iter()
+        .flatten()
+        .chain(refusal.map(|reason| (1, Err(reason))))
 }
 
 /// Most threads reading and compiling rule files.

@@ -923,3 +923,99 @@ fn keyword_scan_of_long_and_short_texts() {
         0
     );
 }
+
+/// Untrusted rule texts (a draft backtest over the API, a content pack) end in a rejection
+/// naming the problem, quickly and without exhausting the stack: deep nesting, "billion
+/// laughs" aliases, oversized texts, and a condition nested past its limit. The loader runs
+/// on a thread with the stack of a tokio worker (2 MiB), as in the backtest handler.
+#[test]
+fn hostile_rule_texts_are_rejected_not_crashing() {
+    let laughs = {
+        let mut text = String::from(
+            "a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
+        for i in 1..12 {
+            let prev = format!("*a{}", i - 1);
+            let items = [prev.as_str(); 9].join(",");
+            text.push_str(&format!("a{i}: &a{i} [{items}]\n"));
+        }
+        text + "title: laughs\nid: 5a8f8d7e-0000-4000-8000-000000000001\nlogsource: {product: windows}\ndetection: {sel: {x: *a11}, condition: sel}\n"
+    };
+    let cases = [
+        (
+            "deep flow behind a quote in a plain scalar",
+            "a: b\"c\nd: ".to_owned() + &"{x: ".repeat(100_000),
+        ),
+        (
+            "deep flow sequence",
+            "[".repeat(100_000) + &"]".repeat(100_000),
+        ),
+        ("deep block mapping", {
+            let mut text = String::new();
+            for depth in 0..2_000 {
+                text.push_str(&" ".repeat(depth));
+                text.push_str("k:\n");
+            }
+            text
+        }),
+        ("billion laughs", laughs),
+        (
+            "oversized text",
+            format!(
+                "title: big\ndescription: {}\n",
+                "x".repeat(super::ruleset::MAX_RULE_TEXT_BYTES)
+            ),
+        ),
+        (
+            "deep condition",
+            format!(
+                "title: deep\nid: 5a8f8d7e-0000-4000-8000-000000000002\nlogsource: {{product: windows}}\ndetection:\n  sel: {{x: 1}}\n  condition: '{}sel{}'\n",
+                "(".repeat(3_000),
+                ")".repeat(3_000)
+            ),
+        ),
+    ];
+    for (label, text) in cases {
+        let started = std::time::Instant::now();
+        let (set, report) = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || RuleSet::from_yaml(&text, Path::new("draft.yml")))
+            .unwrap()
+            .join()
+            .unwrap_or_else(|_| panic!("{label}: the loader panicked"));
+        assert!(set.is_empty(), "{label}: a rule was loaded");
+        let reasons: Vec<String> = report.rejected.iter().map(|r| r.reason.clone()).collect();
+        assert!(!reasons.is_empty(), "{label}: nothing rejected");
+        // No hang: each takes milliseconds; 10 s leaves room for a loaded debug build.
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{label}: took {:?}",
+            started.elapsed()
+        );
+        eprintln!("{label} ({:?}): {}", started.elapsed(), reasons.join("; "));
+    }
+}
+
+/// The flow-nesting guard counts brackets outside strings and comments only, and never
+/// refuses a SigmaHQ-style rule.
+#[test]
+fn flow_nesting_guard_counts_only_real_brackets() {
+    use super::ruleset::flow_nesting_over;
+    let nested = |n: usize| "[".repeat(n) + &"]".repeat(n);
+    assert_eq!(flow_nesting_over(&nested(128), 128), None);
+    assert_eq!(flow_nesting_over(&nested(129), 128), Some(1));
+    let quoted = format!(
+        "a: '{}'\nb: \"{}\"\n# {}\n",
+        "[".repeat(500),
+        "{".repeat(500),
+        "[".repeat(500)
+    );
+    assert_eq!(flow_nesting_over(&quoted, 128), None);
+    let rule =
+        "detection:\n  sel:\n    CommandLine|contains: ['a[', \"b{\", c]\n  condition: sel\n";
+    assert_eq!(flow_nesting_over(rule, 2), None);
+    assert_eq!(
+        flow_nesting_over(&format!("x: y\n{}", nested(300)), 128),
+        Some(2)
+    );
+}

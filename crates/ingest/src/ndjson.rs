@@ -101,8 +101,33 @@ pub fn parse_encoded(
     batch
 }
 
+/// How deep a line may nest arrays and objects (its own object counts as one). The event's
+/// log record wraps the line's object in one more, and serde_json reads at most 127 nested
+/// levels: a line nested 127 deep would parse here, then never read back from the log.
+pub const MAX_LINE_DEPTH: usize = 126;
+
+/// The rejection of a line nested `depth` deep (over [`MAX_LINE_DEPTH`]).
+pub(crate) fn too_deep(depth: usize) -> (&'static str, String) {
+    (
+        "invalid_json",
+        format!(
+            "the line nests arrays and objects {depth} levels deep; an event holds at most {MAX_LINE_DEPTH}"
+        ),
+    )
+}
+
+/// How deep `value` nests arrays and objects (a scalar is 0).
+fn depth(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Value::Object(map) => 1 + map.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
 /// Parses one line as a JSON object, or says why not: `(reason, detail)` where the reason
-/// is one of `line_too_long`, `invalid_utf8`, `invalid_json`, `not_an_object`.
+/// is one of `line_too_long`, `invalid_utf8`, `invalid_json` (including a line nested
+/// deeper than [`MAX_LINE_DEPTH`]), `not_an_object`.
 pub fn parse_object(
     raw: &[u8],
     max_line_bytes: usize,
@@ -114,7 +139,13 @@ pub fn parse_object(
         ));
     }
     match serde_json::from_slice::<Value>(raw) {
-        Ok(Value::Object(fields)) => Ok(fields),
+        Ok(Value::Object(fields)) => {
+            let deepest = 1 + fields.values().map(depth).max().unwrap_or(0);
+            if deepest > MAX_LINE_DEPTH {
+                return Err(too_deep(deepest));
+            }
+            Ok(fields)
+        }
         Ok(other) => Err((
             "not_an_object",
             format!("expected a JSON object, found {}", kind_of(&other)),
@@ -193,6 +224,47 @@ mod tests {
             );
             assert_eq!(read.fields, slow.fields);
         }
+    }
+
+    /// Found by the `json_event` fuzz target: a line nested 127 deep was accepted, and its
+    /// record (one level deeper) could not be read back from the log.
+    #[test]
+    fn lines_too_deep_for_their_record_are_refused() {
+        let nested = |depth: usize| {
+            format!(
+                "{{\"a\":{}{}}}",
+                "[".repeat(depth - 1),
+                "]".repeat(depth - 1)
+            )
+            .into_bytes()
+        };
+        let at = Timestamp::now();
+        for body in [nested(MAX_LINE_DEPTH), nested(MAX_LINE_DEPTH + 1)] {
+            let general = parse(&body, TenantId(1), at, "http", 1 << 20);
+            let encoded = parse_encoded(&body, TenantId(1), at, "http", 1 << 20);
+            assert_eq!(general.rejected, encoded.rejected);
+            for event in &encoded.events {
+                Event::from_record(&event.record).unwrap();
+            }
+            for event in &general.events {
+                Event::from_record(&event.to_record()).unwrap();
+            }
+        }
+        let ok = parse(&nested(MAX_LINE_DEPTH), TenantId(1), at, "http", 1 << 20);
+        assert_eq!(ok.events.len(), 1);
+        let deep = parse(
+            &nested(MAX_LINE_DEPTH + 1),
+            TenantId(1),
+            at,
+            "http",
+            1 << 20,
+        );
+        assert_eq!(deep.rejected[0].reason, "invalid_json");
+        assert!(
+            deep.rejected[0].detail.contains("127 levels"),
+            "{:?}",
+            deep.rejected
+        );
     }
 
     #[test]

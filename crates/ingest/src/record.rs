@@ -18,7 +18,7 @@ use std::fmt;
 use bytes::Bytes;
 use jiff::Timestamp;
 use serde::Deserializer;
-use serde::de::{self, Deserialize, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use vigie_event::{EventId, TenantId};
 
 use crate::LineRejection;
@@ -68,7 +68,10 @@ pub fn scan_object(
         .deserialize_any(TopVisitor)
         .and_then(|outcome| deserializer.end().map(|()| outcome));
     match outcome {
-        Ok(Top::Object(times)) => Ok(times.into_iter().flatten().next()),
+        Ok(Top::Object(_, depth)) if depth > crate::ndjson::MAX_LINE_DEPTH => {
+            Err(crate::ndjson::too_deep(depth))
+        }
+        Ok(Top::Object(times, _)) => Ok(times.into_iter().flatten().next()),
         Ok(Top::Other(kind)) => Err((
             "not_an_object",
             format!("expected a JSON object, found {kind}"),
@@ -127,10 +130,10 @@ pub fn record(
     out
 }
 
-/// The top level of a line: an object with its time fields (by [`TIME_FIELDS`] order), or
-/// what else it was.
+/// The top level of a line: an object with its time fields (by [`TIME_FIELDS`] order) and
+/// how deep it nests, or what else it was.
 enum Top {
-    Object([Option<Timestamp>; TIME_FIELDS.len()]),
+    Object([Option<Timestamp>; TIME_FIELDS.len()], usize),
     Other(&'static str),
 }
 
@@ -145,20 +148,24 @@ impl<'de> Visitor<'de> for TopVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Top, A::Error> {
         let mut times = [None; TIME_FIELDS.len()];
+        let mut deepest = 1;
         while let Some(key) = map.next_key_seed(KeySeed)? {
-            match key {
+            let depth = match key {
                 // The last of duplicate keys wins, as in a parsed map.
-                Some(slot) => times[slot] = map.next_value_seed(TimeSeed)?,
-                None => {
-                    map.next_value::<Skip>()?;
+                Some(slot) => {
+                    let (time, depth) = map.next_value_seed(TimeSeed)?;
+                    times[slot] = time;
+                    depth
                 }
-            }
+                None => map.next_value_seed(Skip(1))?,
+            };
+            deepest = deepest.max(depth);
         }
-        Ok(Top::Object(times))
+        Ok(Top::Object(times, deepest))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Top, A::Error> {
-        while seq.next_element::<Skip>()?.is_some() {}
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Top, A::Error> {
+        Skip(0).visit_seq(seq)?;
         Ok(Top::Other("an array"))
     }
 
@@ -211,114 +218,123 @@ impl<'de> Visitor<'de> for KeySeed {
 }
 
 /// The value of a time field: a time when it holds one ([`crate::time::parse_time`]'s
-/// rules), else nothing; the value is read whole either way.
+/// rules), else nothing; the value is read whole either way, and says how deep it nests
+/// (counting the line's object).
 struct TimeSeed;
 
 impl<'de> DeserializeSeed<'de> for TimeSeed {
-    type Value = Option<Timestamp>;
+    type Value = (Option<Timestamp>, usize);
 
-    fn deserialize<D: Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<Option<Timestamp>, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for TimeSeed {
-    type Value = Option<Timestamp>;
+    type Value = (Option<Timestamp>, usize);
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a time")
     }
 
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<Option<Timestamp>, E> {
-        Ok(parse_time_text(text))
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        Ok((parse_time_text(text), 1))
     }
 
-    fn visit_i64<E: de::Error>(self, millis: i64) -> Result<Option<Timestamp>, E> {
-        Ok(Timestamp::from_millisecond(millis).ok())
+    fn visit_i64<E: de::Error>(self, millis: i64) -> Result<Self::Value, E> {
+        Ok((Timestamp::from_millisecond(millis).ok(), 1))
     }
 
-    fn visit_u64<E: de::Error>(self, millis: u64) -> Result<Option<Timestamp>, E> {
-        Ok(i64::try_from(millis)
+    fn visit_u64<E: de::Error>(self, millis: u64) -> Result<Self::Value, E> {
+        let time = i64::try_from(millis)
             .ok()
-            .and_then(|m| Timestamp::from_millisecond(m).ok()))
+            .and_then(|m| Timestamp::from_millisecond(m).ok());
+        Ok((time, 1))
     }
 
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Option<Timestamp>, E> {
-        Ok(None)
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok((None, 1))
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Option<Timestamp>, E> {
-        Ok(None)
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok((None, 1))
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Option<Timestamp>, E> {
-        Ok(None)
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok((None, 1))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Option<Timestamp>, A::Error> {
-        Skip.visit_seq(seq).map(|_| None)
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        Skip(1).visit_seq(seq).map(|depth| (None, depth))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Timestamp>, A::Error> {
-        Skip.visit_map(map).map(|_| None)
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Skip(1).visit_map(map).map(|depth| (None, depth))
     }
 }
 
 /// Any JSON value, read whole (numbers and strings checked as a parsed value would be)
-/// and kept nowhere. Unlike [`IgnoredAny`] it goes through `deserialize_any`, so a number
-/// out of range or a lone surrogate escape is refused here as in a parsed map.
-struct Skip;
+/// and kept nowhere, inside containers nested `.0` deep; gives the deepest nesting it
+/// reaches. Unlike [`IgnoredAny`] it goes through `deserialize_any`, so a number out of
+/// range or a lone surrogate escape is refused here as in a parsed map.
+#[derive(Clone, Copy)]
+struct Skip(usize);
 
-impl<'de> Deserialize<'de> for Skip {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Skip, D::Error> {
-        deserializer.deserialize_any(Skip)
+impl<'de> DeserializeSeed<'de> for Skip {
+    type Value = usize;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for Skip {
-    type Value = Skip;
+    type Value = usize;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Skip, E> {
-        Ok(Skip)
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<usize, E> {
+        Ok(self.0)
     }
 
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Skip, E> {
-        Ok(Skip)
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<usize, E> {
+        Ok(self.0)
     }
 
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Skip, E> {
-        Ok(Skip)
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<usize, E> {
+        Ok(self.0)
     }
 
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Skip, E> {
-        Ok(Skip)
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<usize, E> {
+        Ok(self.0)
     }
 
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Skip, E> {
-        Ok(Skip)
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<usize, E> {
+        Ok(self.0)
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Skip, E> {
-        Ok(Skip)
+    fn visit_unit<E: de::Error>(self) -> Result<usize, E> {
+        Ok(self.0)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Skip, A::Error> {
-        while seq.next_element::<Skip>()?.is_some() {}
-        Ok(Skip)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skip, A::Error> {
-        while map.next_key::<IgnoredAny>()?.is_some() {
-            map.next_value::<Skip>()?;
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        let inner = Skip(self.0 + 1);
+        let mut deepest = inner.0;
+        while let Some(depth) = seq.next_element_seed(inner)? {
+            deepest = deepest.max(depth);
         }
-        Ok(Skip)
+        Ok(deepest)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
+        let inner = Skip(self.0 + 1);
+        let mut deepest = inner.0;
+        while map.next_key::<IgnoredAny>()?.is_some() {
+            deepest = deepest.max(map.next_value_seed(inner)?);
+        }
+        Ok(deepest)
     }
 }
 
@@ -410,5 +426,33 @@ mod tests {
             scan_object(deep.as_bytes(), 1 << 20).unwrap_err().0,
             parse_object(deep.as_bytes(), 1 << 20).unwrap_err().0
         );
+        // Found by the json_event fuzz target: 127 levels parse, but the record adds one
+        // and would not read back. Refused by both paths alike; 126 levels are kept.
+        let nested = |depth: usize| {
+            format!(
+                "{{\"a\":{}{}}}",
+                "[".repeat(depth - 1),
+                "]".repeat(depth - 1)
+            )
+        };
+        let too_deep = nested(127);
+        let refused = scan_object(too_deep.as_bytes(), 1 << 20).unwrap_err();
+        assert_eq!(
+            refused,
+            parse_object(too_deep.as_bytes(), 1 << 20).unwrap_err()
+        );
+        assert_eq!(refused.0, "invalid_json");
+        let deepest = nested(126);
+        assert!(scan_object(deepest.as_bytes(), 1 << 20).is_ok());
+        let bytes = record(
+            EventId(1),
+            TenantId(1),
+            Timestamp::UNIX_EPOCH,
+            None,
+            "http",
+            None,
+            deepest.as_bytes(),
+        );
+        assert!(Event::from_record(&bytes).is_ok());
     }
 }

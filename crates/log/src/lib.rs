@@ -10,7 +10,8 @@
 //!   are [`Record`], [`AppendAck`], [`LogStats`] with its [`RecoveryReport`], and [`LogError`].
 //! - [`Wal`] (module [`wal`]), the embedded backend: a directory of segment files written by
 //!   one writer thread with group commit, recovered and validated at [`Wal::open`], configured
-//!   by [`WalConfig`].
+//!   by [`WalConfig`]. [`wal::snapshot`] copies the log of a running server from another
+//!   process, up to a record boundary it made durable itself (online backup, `vigie backup`).
 //! - `testsuite` (feature `testsuite`), the conformance suite written against [`Log`] only, run
 //!   on [`Wal`] by `cargo test` and meant to be run by every other backend as well.
 //!

@@ -8,19 +8,23 @@
 //! and write the whole database anyway, so [`Access::operator_scope`] gives the local
 //! operator the platform scope. File permissions on the data directory are the boundary.
 
+use std::collections::VecDeque;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
+use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use vigie_event::{Grant, TenantId, TenantScope};
 
 use crate::audit::AuditRecord;
 use crate::desk::{Actor, User};
+use crate::limits;
+use crate::login_audit::{AuditGate, AuditGateConfig};
 use crate::password;
 use crate::state::{Permission, Role, StateStore};
-use crate::throttle::Throttle;
+use crate::throttle::{AccountKey, SourceKey, Standing, Throttle};
 use crate::token::{TokenKind, TokenOwner, hash_secret, is_well_formed_secret};
 
 /// The prefix of a session secret (the cookie value).
@@ -123,6 +127,10 @@ pub enum LoginError {
     /// Too many attempts for this account or from this address.
     #[error("too many login attempts; retry in {} s", .0.as_secs().max(1))]
     Throttled(Duration),
+    /// A value over its limit (username, password, request body), refused before anything
+    /// was looked up or hashed; the message names the field and the limit.
+    #[error("{0}")]
+    Refused(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] crate::SocError),
@@ -181,8 +189,127 @@ pub enum AuthError {
 pub struct Access {
     store: Arc<dyn StateStore>,
     throttle: Arc<Throttle>,
-    /// At most two password hashes at once, so a login flood cannot starve ingest of CPU.
-    hashing: Arc<tokio::sync::Semaphore>,
+    /// At most two password hashes at once, so a login flood cannot starve ingest of CPU;
+    /// known addresses first, then clean ones, then suspect ones.
+    hashing: Arc<HashQueue>,
+    /// How many refused logins are written to the audit log (see [`crate::login_audit`]).
+    audit_gate: Arc<Mutex<AuditGate>>,
+}
+
+/// Password checks running at once.
+const HASHES_AT_ONCE: usize = 2;
+/// Login attempts that may wait for a password check, per [`Standing`] (known, clean,
+/// suspect). When full, a known address is answered 429 at once; in the other two the
+/// oldest waiting attempt is (see [`HashQueue`]).
+const HASH_QUEUE: [usize; 3] = [1024, 32, 16];
+/// Longest wait for a password check; then the attempt is answered 429.
+const HASH_WAIT: Duration = Duration::from_secs(10);
+
+/// The password checks: at most [`HASHES_AT_ONCE`] at once, the waiting ones served by
+/// standing (an address the account signed in from first, a suspect address last), so a
+/// flood of guesses cannot make the real user wait behind it. Within the clean and suspect
+/// standings the newest waiting attempt goes first and a full queue drops its oldest (both
+/// answered 429 after at most [`HASH_WAIT`]): under a flood, whoever arrives now is served
+/// next instead of after everything queued before it.
+#[derive(Default)]
+struct HashQueue {
+    state: Mutex<QueueState>,
+}
+
+#[derive(Default)]
+struct QueueState {
+    running: usize,
+    waiting: [VecDeque<tokio::sync::oneshot::Sender<()>>; 3],
+}
+
+/// A running password check; the next waiting one starts when it is dropped.
+struct HashSlot<'a>(&'a HashQueue);
+
+impl HashQueue {
+    fn lock(&self) -> std::sync::MutexGuard<'_, QueueState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits for a slot; `None` when the attempt waited [`HASH_WAIT`] or was dropped from a
+    /// full queue (or, known addresses, found it full).
+    async fn slot(&self, standing: Standing) -> Option<HashSlot<'_>> {
+        let receiver = {
+            let mut state = self.lock();
+            if state.running < HASHES_AT_ONCE {
+                state.running += 1;
+                return Some(HashSlot(self));
+            }
+            let tier = standing as usize;
+            let queue = &mut state.waiting[tier];
+            queue.retain(|s| !s.is_closed());
+            if queue.len() >= HASH_QUEUE[tier] {
+                if standing == Standing::Known {
+                    return None;
+                }
+                // Dropping its sender answers the oldest waiting attempt.
+                queue.pop_front();
+            }
+            let (sender, receiver) = tokio::sync::oneshot::channel();
+            queue.push_back(sender);
+            receiver
+        };
+        // If this future is dropped or times out while waiting, `Waiting` hands on a slot
+        // that reached it meanwhile.
+        let mut waiting = Waiting {
+            queue: self,
+            receiver: Some(receiver),
+        };
+        let receiver = waiting.receiver.as_mut()?;
+        let got = tokio::time::timeout(HASH_WAIT, receiver).await;
+        match got {
+            Ok(Ok(())) => {
+                waiting.receiver = None;
+                Some(HashSlot(self))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A login waiting for a slot. Dropped before it got one (timeout, client gone), it makes
+/// sure a slot passed to it at that very moment is not lost but handed on.
+struct Waiting<'a> {
+    queue: &'a HashQueue,
+    receiver: Option<tokio::sync::oneshot::Receiver<()>>,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if let Some(mut receiver) = self.receiver.take() {
+            receiver.close();
+            if receiver.try_recv().is_ok() {
+                drop(HashSlot(self.queue));
+            }
+        }
+    }
+}
+
+impl Drop for HashSlot<'_> {
+    fn drop(&mut self) {
+        let mut state = self.0.lock();
+        for (tier, queue) in state.waiting.iter_mut().enumerate() {
+            // Known addresses in order; the others newest first.
+            let take = |q: &mut VecDeque<_>| {
+                if tier == Standing::Known as usize {
+                    q.pop_front()
+                } else {
+                    q.pop_back()
+                }
+            };
+            while let Some(next) = take(queue) {
+                if next.send(()).is_ok() {
+                    // The slot passes to `next`: `running` stays.
+                    return;
+                }
+            }
+        }
+        state.running -= 1;
+    }
 }
 
 impl std::fmt::Debug for Access {
@@ -207,10 +334,21 @@ impl Access {
 
     /// Authenticates against `store` with a given login throttle.
     pub fn with_throttle(store: Arc<dyn StateStore>, throttle: Throttle) -> Self {
+        Self::with_limits(store, throttle, AuditGateConfig::default())
+    }
+
+    /// Authenticates against `store` with a given login throttle and refused-login audit
+    /// limits.
+    pub fn with_limits(
+        store: Arc<dyn StateStore>,
+        throttle: Throttle,
+        audit: AuditGateConfig,
+    ) -> Self {
         Self {
             store,
             throttle: Arc::new(throttle),
-            hashing: Arc::new(tokio::sync::Semaphore::new(2)),
+            hashing: Arc::new(HashQueue::default()),
+            audit_gate: Arc::new(Mutex::new(AuditGate::new(audit))),
         }
     }
 
@@ -223,31 +361,40 @@ impl Access {
         scope_of(Grant::Tenants(user.tenants.iter().copied().collect()))
     }
 
-    /// Logs a user in: throttle, password check (same work for unknown users), then a fresh
-    /// session (a new secret at every login). Every attempt is one audit entry.
+    /// Logs a user in: per-address limit, size limits, account throttle, password check
+    /// (the same work for unknown users), then a fresh session (a new secret at every
+    /// login). Every attempt is audited: successes always, refused ones within the limits of
+    /// [`crate::login_audit`] and counted beyond them.
     pub async fn login(
         &self,
         username: &str,
         password: &str,
         source: Option<IpAddr>,
     ) -> Result<NewSession, LoginError> {
-        let src = source.map(|s| s.to_string());
-        let object = format!("user:{username}");
-        if let Err(wait) = self.throttle.admit(username, source, Instant::now()) {
-            self.store
-                .audit(&AuditRecord::new(
-                    "anonymous",
-                    None,
-                    "login.throttled",
-                    &object,
-                    serde_json::json!({"source": src}),
-                ))
+        if let Err(wait) = self.throttle.admit_source(source, Instant::now()) {
+            self.audit_refused("login.throttled", username, None, source, None)
                 .await?;
             return Err(LoginError::Throttled(wait));
         }
+        if let Err(message) = limits::check_login(username, password) {
+            self.audit_refused("login.refused", username, None, source, Some(&message))
+                .await?;
+            return Err(LoginError::Refused(message));
+        }
+        let now = Instant::now();
+        if let Err(wait) = self.throttle.admit_account(username, source, now) {
+            self.audit_refused("login.throttled", username, None, source, None)
+                .await?;
+            return Err(LoginError::Throttled(wait));
+        }
+        let standing = self.throttle.standing(username, source, now);
         let record = self.store.login_record(username).await?;
         let ok = {
-            let _permit = self.hashing.acquire().await.ok();
+            let Some(_slot) = self.hashing.slot(standing).await else {
+                self.audit_refused("login.throttled", username, None, source, None)
+                    .await?;
+                return Err(LoginError::Throttled(Duration::from_secs(1)));
+            };
             match &record {
                 Some(r) => password::verify_password(password, &r.password_hash).await?,
                 None => password::verify_unknown_user(password).await?,
@@ -259,14 +406,7 @@ impl Access {
                 self.throttle
                     .record(username, source, false, Instant::now());
                 let tenant = other.and_then(|r| r.user.tenants.first().copied());
-                self.store
-                    .audit(&AuditRecord::new(
-                        "anonymous",
-                        tenant,
-                        "login.failure",
-                        &object,
-                        serde_json::json!({"source": src}),
-                    ))
+                self.audit_refused("login.failure", username, tenant, source, None)
                     .await?;
                 return Err(LoginError::Invalid);
             }
@@ -288,8 +428,8 @@ impl Access {
                 Actor::user(&user.username).0,
                 user.tenants.first().copied(),
                 "login.success",
-                &object,
-                serde_json::json!({"source": src}),
+                format!("user:{username}"),
+                serde_json::json!({"source": source.map(|s| s.to_string())}),
             ))
             .await?;
         Ok(NewSession {
@@ -298,6 +438,98 @@ impl Access {
             user,
             expires_at,
         })
+    }
+
+    /// Refuses a login whose request could not be read within its size limit (`reason`
+    /// names the limit): counted against the address's attempts and audited like any
+    /// refused login. Returns the error to answer with.
+    pub async fn refuse_login(&self, reason: &str, source: Option<IpAddr>) -> LoginError {
+        let refused = match self.throttle.admit_source(source, Instant::now()) {
+            Err(wait) => ("login.throttled", LoginError::Throttled(wait)),
+            Ok(()) => ("login.refused", LoginError::Refused(reason.to_owned())),
+        };
+        match self
+            .audit_refused(refused.0, "", None, source, Some(reason))
+            .await
+        {
+            Ok(()) => refused.1,
+            Err(error) => LoginError::Store(error),
+        }
+    }
+
+    /// Audits a refused login (`action`): as its own entry if the gate lets it through, else
+    /// counted for the next `login.suppressed` summary; always in
+    /// `vigie_login_refused_total`. A name over the limit is shown cut, with its size and
+    /// SHA-256.
+    async fn audit_refused(
+        &self,
+        action: &'static str,
+        username: &str,
+        tenant: Option<TenantId>,
+        source: Option<IpAddr>,
+        reason: Option<&str>,
+    ) -> Result<(), crate::SocError> {
+        let outcome = action.trim_start_matches("login.");
+        metrics::counter!("vigie_login_refused_total", "outcome" => outcome).increment(1);
+        let now = Instant::now();
+        let key = SourceKey::of(source);
+        let fits =
+            username.len() <= limits::USERNAME.max_bytes && !username.chars().any(char::is_control);
+        let shown = if fits {
+            username.to_owned()
+        } else {
+            limits::shown(username)
+        };
+        let (write, summary) = {
+            let mut gate = self.audit_gate.lock().unwrap_or_else(|e| e.into_inner());
+            let write = gate.admit(now, action, key, AccountKey::of(username));
+            if !write {
+                gate.suppress(now, action, key, &shown);
+            }
+            (write, gate.summary(now, false))
+        };
+        if let Some(summary) = summary {
+            self.store.audit(&summary).await?;
+        }
+        if !write {
+            return Ok(());
+        }
+        let mut payload = serde_json::json!({"source": source.map(|s| s.to_string())});
+        if let Some(reason) = reason {
+            payload["reason"] = reason.into();
+        }
+        if !fits {
+            payload["username_bytes"] = username.len().into();
+            payload["username_sha256"] = hex::encode(Sha256::digest(username.as_bytes())).into();
+        }
+        // A request refused before a name could be read is about the login itself.
+        let object = if username.is_empty() {
+            "login".to_owned()
+        } else {
+            format!("user:{shown}")
+        };
+        self.store
+            .audit(&AuditRecord::new(
+                "anonymous",
+                tenant,
+                action,
+                object,
+                payload,
+            ))
+            .await
+    }
+
+    /// Writes the `login.suppressed` summary of refused logins not written one by one, once
+    /// its minute is over (`force`: at once, at shutdown). The server calls it periodically.
+    pub async fn flush_login_audit(&self, force: bool) -> Result<(), crate::SocError> {
+        let summary = {
+            let mut gate = self.audit_gate.lock().unwrap_or_else(|e| e.into_inner());
+            gate.summary(Instant::now(), force)
+        };
+        match summary {
+            Some(summary) => self.store.audit(&summary).await,
+            None => Ok(()),
+        }
     }
 
     /// Forgets the failed logins of `username`, after an administrator reset its password

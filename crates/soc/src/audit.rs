@@ -20,6 +20,13 @@
 //! fails. A truncation inside the last checkpoint window (entries after the newest
 //! checkpoint) cannot be detected; that window is the checkpoint interval
 //! (`[audit] checkpoint_seconds`, default 10 s).
+//!
+//! The checkpoint file only helps if whoever can roll the database back cannot roll the file
+//! back too: it lives outside the data directory. Checkpoints only move forward, so
+//! [`verify`] also fails when one names a lower entry than a checkpoint before it (the
+//! database was rolled back and the server signed the older head), and [`verify_exported`]
+//! when the file is missing or empty although the chain holds entries a running server
+//! would have signed. [`Checkpointer`] refuses to sign a head below its last one.
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -258,6 +265,21 @@ pub enum AuditFileError {
         /// What is wrong.
         reason: String,
     },
+    /// The head to sign does not continue the newest checkpoint of the file.
+    #[error(
+        "{path}: refusing to sign entry {head}: the newest checkpoint is at entry {last} {why} \
+         (the database was rolled back or its chain rewritten; `vigie audit verify` shows it)"
+    )]
+    Backwards {
+        /// The checkpoint file.
+        path: PathBuf,
+        /// The head offered.
+        head: i64,
+        /// The newest checkpoint's entry.
+        last: i64,
+        /// How it conflicts.
+        why: &'static str,
+    },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> AuditFileError + '_ {
@@ -338,13 +360,27 @@ pub fn load_public_key(path: &Path) -> Result<VerifyingKey, AuditFileError> {
     VerifyingKey::from_bytes(&bytes).map_err(|e| bad(e.to_string()))
 }
 
-/// Appends one checkpoint line to `path` and fsyncs it.
+/// Opens (creating it with mode 0600 if absent) the checkpoint file for appending.
+fn open_checkpoints(path: &Path) -> Result<std::fs::File, AuditFileError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).map_err(io_err(path))
+}
+
+/// Creates an empty checkpoint file (mode 0600) if there is none, and fsyncs it: a file that
+/// exists from the first start on makes its later disappearance visible.
+pub fn create_checkpoint_file(path: &Path) -> Result<(), AuditFileError> {
+    open_checkpoints(path)?.sync_all().map_err(io_err(path))
+}
+
+/// Appends one checkpoint line to `path` (created with mode 0600) and fsyncs it.
 pub fn append_checkpoint(path: &Path, checkpoint: &Checkpoint) -> Result<(), AuditFileError> {
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(io_err(path))?;
+    let mut file = open_checkpoints(path)?;
     let line = serde_json::to_string(checkpoint).map_err(|e| AuditFileError::Format {
         path: path.to_owned(),
         line: 0,
@@ -354,11 +390,17 @@ pub fn append_checkpoint(path: &Path, checkpoint: &Checkpoint) -> Result<(), Aud
     file.sync_all().map_err(io_err(path))
 }
 
-/// Reads every checkpoint of `path` (a missing file is an empty list).
+/// Reads every checkpoint of `path` (a missing file is an empty list; see
+/// [`read_checkpoints_if_present`] to tell the two apart).
 pub fn read_checkpoints(path: &Path) -> Result<Vec<Checkpoint>, AuditFileError> {
+    Ok(read_checkpoints_if_present(path)?.unwrap_or_default())
+}
+
+/// Reads every checkpoint of `path`, in file order; `None` if the file does not exist.
+pub fn read_checkpoints_if_present(path: &Path) -> Result<Option<Vec<Checkpoint>>, AuditFileError> {
     let file = match std::fs::File::open(path) {
         Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_err(path)(e)),
     };
     let mut out = Vec::new();
@@ -375,7 +417,7 @@ pub fn read_checkpoints(path: &Path) -> Result<Vec<Checkpoint>, AuditFileError> 
             })?,
         );
     }
-    Ok(out)
+    Ok(Some(out))
 }
 
 /// One thing [`verify`] found wrong.
@@ -407,21 +449,35 @@ impl VerifyReport {
     }
 }
 
-/// Checks a chain, in stored order (by `seq`), against the signed checkpoints.
+/// Checks a chain, in stored order (by `seq`), against the signed checkpoints (in file
+/// order).
 ///
 /// Finds: an entry whose hash does not match its fields (a flipped byte, an edited payload),
 /// a gap or repeat in `seq` (deleted or inserted entry), a `prev_hash` that is not the
 /// previous entry's hash (deleted, reordered or inserted entry), a checkpoint with a bad
 /// signature, a checkpoint whose entry is missing (truncated tail, rollback) or whose hash
-/// differs (chain rewritten from before the checkpoint).
+/// differs (chain rewritten from before the checkpoint), and checkpoints that go backwards:
+/// one names a lower entry than a checkpoint before it, or the same entry with another hash
+/// (the database was rolled back or rewritten and the older head signed again).
 pub fn verify(
     entries: impl IntoIterator<Item = AuditEntry>,
     checkpoints: &[Checkpoint],
     key: &VerifyingKey,
 ) -> VerifyReport {
+    verify_chain(entries, checkpoints, key).0
+}
+
+/// [`verify`], and the sequence number and time (µs) of the first entry.
+fn verify_chain(
+    entries: impl IntoIterator<Item = AuditEntry>,
+    checkpoints: &[Checkpoint],
+    key: &VerifyingKey,
+) -> (VerifyReport, Option<(i64, i64)>) {
     let mut report = VerifyReport::default();
     let mut wanted: std::collections::BTreeMap<i64, Vec<&Checkpoint>> = Default::default();
-    for cp in checkpoints {
+    // The newest valid checkpoint so far, in file order.
+    let mut newest: Option<&Checkpoint> = None;
+    for (n, cp) in checkpoints.iter().enumerate() {
         report.checkpoints += 1;
         if !cp.signature_valid(key) {
             report.findings.push(Finding {
@@ -430,12 +486,43 @@ pub fn verify(
             });
             continue;
         }
+        match newest {
+            Some(before) if cp.seq < before.seq => report.findings.push(Finding {
+                seq: cp.seq,
+                problem: format!(
+                    "checkpoint {} of the file (entry {}, signed {}) goes back from entry {} \
+                     (signed {}): the database was rolled back and its older head signed again",
+                    n + 1,
+                    cp.seq,
+                    cp.signed_at,
+                    before.seq,
+                    before.signed_at
+                ),
+            }),
+            Some(before) if cp.seq == before.seq && cp.hash != before.hash => {
+                report.findings.push(Finding {
+                    seq: cp.seq,
+                    problem: format!(
+                        "checkpoint {} of the file signs entry {} with another hash than the \
+                         checkpoint before it: the chain was rewritten and signed again",
+                        n + 1,
+                        cp.seq
+                    ),
+                });
+            }
+            Some(before) if cp.seq <= before.seq => {}
+            _ => newest = Some(cp),
+        }
         report.last_checkpoint_seq = Some(report.last_checkpoint_seq.unwrap_or(0).max(cp.seq));
         wanted.entry(cp.seq).or_default().push(cp);
     }
+    let mut first = None;
     let mut prev: (i64, [u8; 32]) = (0, GENESIS);
     for entry in entries {
         report.entries += 1;
+        if first.is_none() {
+            first = Some((entry.seq, entry.at_us));
+        }
         if entry.seq != prev.0 + 1 {
             report.findings.push(Finding {
                 seq: entry.seq,
@@ -485,6 +572,48 @@ pub fn verify(
             ),
         });
     }
+    (report, first)
+}
+
+/// [`verify`], with what the exported checkpoint file itself must show: `checkpoints` is the
+/// file's content, `None` when the file does not exist.
+///
+/// A server signs the head every checkpoint interval and at shutdown, so a chain whose first
+/// entry is older than `window` (twice the interval: one for the server to sign, one of
+/// slack) must have checkpoints. A missing or empty file then fails: the checkpoints were
+/// deleted, moved or rolled back with the data directory (and a chain rewritten meanwhile
+/// would pass everything else).
+pub fn verify_exported(
+    entries: impl IntoIterator<Item = AuditEntry>,
+    checkpoints: Option<&[Checkpoint]>,
+    key: &VerifyingKey,
+    window: std::time::Duration,
+    now: Timestamp,
+) -> VerifyReport {
+    let (mut report, first) = verify_chain(entries, checkpoints.unwrap_or_default(), key);
+    let window_us = i64::try_from(window.as_micros()).unwrap_or(i64::MAX);
+    if let Some((seq, at_us)) = first
+        && checkpoints.is_none_or(<[Checkpoint]>::is_empty)
+        && now.as_microsecond().saturating_sub(at_us) > window_us
+    {
+        let since = Timestamp::from_microsecond(at_us)
+            .map_or_else(|_| format!("{at_us} µs"), |t| t.to_string());
+        let what = if checkpoints.is_none() {
+            "the checkpoint file is missing"
+        } else {
+            "the checkpoint file holds no checkpoint"
+        };
+        report.findings.push(Finding {
+            seq,
+            problem: format!(
+                "{what}, but the chain has {} entries since {since}, more than {} s ago: the \
+                 checkpoints were deleted, moved or rolled back, or no server ever signed \
+                 this chain",
+                report.entries,
+                window.as_secs()
+            ),
+        });
+    }
     report
 }
 
@@ -493,24 +622,47 @@ pub fn verify(
 pub struct Checkpointer {
     key: SigningKey,
     path: PathBuf,
-    last: Option<i64>,
+    /// The newest checkpoint of the file: its entry and hash (hex).
+    last: Option<(i64, String)>,
 }
 
 impl Checkpointer {
     /// Signs with `key` into `path`. Remembers the newest checkpoint already in the file.
     pub fn new(key: SigningKey, path: PathBuf) -> Result<Self, AuditFileError> {
-        let last = read_checkpoints(&path)?.iter().map(|c| c.seq).max();
+        let last = read_checkpoints(&path)?
+            .into_iter()
+            .max_by_key(|c| c.seq)
+            .map(|c| (c.seq, c.hash));
         Ok(Self { key, path, last })
     }
 
     /// Appends a checkpoint for head `(seq, hash)` unless it is already signed. Returns
-    /// whether one was written.
+    /// whether one was written. Refuses ([`AuditFileError::Backwards`]) a head below the
+    /// newest checkpoint, or that entry with another hash: signing it would record a
+    /// rollback as if it were history.
     pub fn checkpoint(&mut self, seq: i64, hash: &[u8; 32]) -> Result<bool, AuditFileError> {
-        if seq == 0 || self.last == Some(seq) {
+        if seq == 0 {
             return Ok(false);
         }
+        if let Some((last, last_hash)) = &self.last {
+            let backwards = |why| AuditFileError::Backwards {
+                path: self.path.clone(),
+                head: seq,
+                last: *last,
+                why,
+            };
+            if seq < *last {
+                return Err(backwards("(the chain is shorter than what was signed)"));
+            }
+            if seq == *last {
+                if *last_hash != hex::encode(hash) {
+                    return Err(backwards("with another hash"));
+                }
+                return Ok(false);
+            }
+        }
         append_checkpoint(&self.path, &Checkpoint::sign(&self.key, seq, hash))?;
-        self.last = Some(seq);
+        self.last = Some((seq, hex::encode(hash)));
         Ok(true)
     }
 }
@@ -578,5 +730,78 @@ mod tests {
         let other = SigningKey::from_bytes(&[8; 32]);
         let forged = vec![Checkpoint::sign(&other, 5, &entries[4].hash)];
         assert!(!verify(entries, &forged, &vk).ok());
+    }
+
+    #[test]
+    fn checkpoints_only_move_forward() {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let vk = key.verifying_key();
+        let entries = chain(6);
+        let at = |seq: usize| Checkpoint::sign(&key, seq as i64, &entries[seq - 1].hash);
+        assert!(verify(entries.clone(), &[at(3), at(3), at(5), at(6)], &vk).ok());
+        // Entry 3 signed after entry 5: the head went back (a rollback signed again).
+        let report = verify(entries.clone(), &[at(3), at(5), at(3), at(6)], &vk);
+        assert_eq!(report.findings.len(), 1, "{report:?}");
+        assert!(
+            report.findings[0]
+                .problem
+                .contains("goes back from entry 5")
+        );
+        // The same entry with two heads.
+        let twice = [at(5), Checkpoint::sign(&key, 5, &entries[1].hash)];
+        assert!(!verify(entries.clone(), &twice, &vk).ok());
+        // The chain shorter than the newest checkpoint: a rollback.
+        let report = verify(entries[..4].to_vec(), &[at(3), at(5)], &vk);
+        assert!(
+            report.findings[0].problem.contains("rolled back"),
+            "{report:?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_checkpoint_file_fails_once_the_chain_is_older_than_the_window() {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let vk = key.verifying_key();
+        // The test chain's entries are from 1970.
+        let entries = chain(3);
+        let window = std::time::Duration::from_secs(20);
+        let young = Timestamp::from_microsecond(entries[0].at_us + 19_000_000).unwrap();
+        let old = Timestamp::from_microsecond(entries[0].at_us + 21_000_000).unwrap();
+        assert!(verify_exported(entries.clone(), None, &vk, window, young).ok());
+        assert!(verify_exported(Vec::new(), None, &vk, window, old).ok());
+        let report = verify_exported(entries.clone(), None, &vk, window, old);
+        assert_eq!(report.findings.len(), 1, "{report:?}");
+        assert!(report.findings[0].problem.contains("file is missing"));
+        let report = verify_exported(entries.clone(), Some(&[]), &vk, window, old);
+        assert!(report.findings[0].problem.contains("holds no checkpoint"));
+        let cps = [Checkpoint::sign(&key, 2, &entries[1].hash)];
+        assert!(verify_exported(entries, Some(&cps), &vk, window, old).ok());
+    }
+
+    #[test]
+    fn the_checkpointer_refuses_a_head_below_its_last_checkpoint() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("checkpoints.jsonl");
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let entries = chain(6);
+        let mut cp = Checkpointer::new(key.clone(), path.clone()).unwrap();
+        assert!(cp.checkpoint(5, &entries[4].hash).unwrap());
+        assert!(!cp.checkpoint(5, &entries[4].hash).unwrap());
+        // A new process reads the file and refuses as well.
+        let mut cp = Checkpointer::new(key, path.clone()).unwrap();
+        let error = cp.checkpoint(3, &entries[2].hash).unwrap_err().to_string();
+        assert!(
+            error.contains("entry 3") && error.contains("entry 5"),
+            "{error}"
+        );
+        assert!(cp.checkpoint(5, &entries[1].hash).is_err());
+        assert!(cp.checkpoint(6, &entries[5].hash).unwrap());
+        assert_eq!(read_checkpoints(&path).unwrap().len(), 2);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        }
     }
 }

@@ -96,7 +96,9 @@ impl fmt::Debug for NewUser {
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum UserAuthority {
     /// Every user in the scope, any role and tenant set (a platform admin, the local
-    /// operator).
+    /// operator). In a scope narrower than the platform (a platform admin's token limited to
+    /// some tenants) only users all of whose tenants are in the scope, never a platform
+    /// admin, and only tenants of the scope may be given.
     All,
     /// Only tenant admins and tenant users of the scope's tenants: may create them, disable
     /// them, switch them between the two tenant roles and reset their passwords, and nothing

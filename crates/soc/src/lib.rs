@@ -31,6 +31,8 @@ pub mod alert;
 pub mod audit;
 pub mod desk;
 mod error;
+pub mod limits;
+pub mod login_audit;
 pub mod nis2;
 pub mod password;
 pub mod prefs;
@@ -47,6 +49,8 @@ pub use access::{Access, AuthError, Credential, LoginError, NewSession, Principa
 pub use alert::{Alert, AlertCursor, AlertFilter, AlertPage, NewAlert, Page, alert_id};
 pub use desk::Actor;
 pub use error::SocError;
-pub use state::{BenchFill, Permission, Role, RoleError, RuleStatus, SqliteStore, StateStore};
+pub use state::{
+    BenchFill, Permission, Role, RoleError, RuleAudience, RuleStatus, SqliteStore, StateStore,
+};
 pub use tenant::Tenant;
 pub use token::{NewToken, TokenInfo, TokenKind, TokenKindError, TokenOwner};

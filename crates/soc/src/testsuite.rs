@@ -19,9 +19,12 @@ use vigie_event::{EventId, Severity, TenantId, TenantScope, TenantSlug};
 use crate::desk::{Actor, NewUser, User, UserAuthority, UserPatch};
 use crate::token::{self, NewUserToken};
 use crate::{
-    Access, AlertFilter, AuthError, NewAlert, Page, Permission, Role, RuleStatus, SocError,
-    StateStore, Tenant, TokenKind, TokenOwner, alert_id,
+    Access, AlertFilter, AuthError, NewAlert, Page, Permission, Role, RuleAudience, RuleStatus,
+    SocError, StateStore, Tenant, TokenKind, TokenOwner, alert_id,
 };
+
+mod limits;
+pub use limits::{login_limits, login_throttle_keying, text_limits};
 
 /// A shared store, as the suite uses it.
 pub type Store = Arc<dyn StateStore>;
@@ -44,6 +47,9 @@ where
     invalid_cursor(fresh().await).await;
     user_tokens(fresh().await).await;
     user_authority(fresh().await).await;
+    text_limits(fresh().await).await;
+    login_limits(fresh().await).await;
+    login_throttle_keying(fresh().await).await;
     let store = fresh().await;
     let marker = persistence_write(store.clone()).await;
     persistence_check(store, &marker).await;
@@ -317,6 +323,7 @@ pub async fn users(store: Store) {
 fn status(path: &str, loaded: bool) -> RuleStatus {
     RuleStatus {
         path: path.to_owned(),
+        audience: RuleAudience::Everyone,
         rule_id: loaded.then(|| format!("id-{path}")),
         title: loaded.then(|| format!("title {path}")),
         severity: loaded.then_some(Severity::High),
@@ -325,23 +332,62 @@ fn status(path: &str, loaded: bool) -> RuleStatus {
     }
 }
 
-/// Rule status: replace and list, by path.
+/// Rule status: replace and list, by path; several documents of one file; each tenant reads
+/// the shared rules and its own filters, the platform everything.
 pub async fn rule_status(store: Store) {
-    assert!(store.list_rule_status().await.unwrap().is_empty());
+    let all = platform(&store);
+    assert!(store.list_rule_status(&all).await.unwrap().is_empty());
     let first = vec![
         status("windows/b.yml", false),
         status("windows/a.yml", true),
     ];
     store.replace_rule_status(&first).await.unwrap();
-    let listed = store.list_rule_status().await.unwrap();
+    let listed = store.list_rule_status(&all).await.unwrap();
     assert_eq!(listed, vec![first[1].clone(), first[0].clone()]);
 
-    let second = vec![status("linux/c.yml", true)];
+    let a = create(&store, "rules-a").await;
+    let b = create(&store, "rules-b").await;
+    let filter = |path: &str, audience: RuleAudience| RuleStatus {
+        audience,
+        ..status(path, true)
+    };
+    let second = vec![
+        status("linux/c.yml", true),
+        // A second document of the same file.
+        RuleStatus {
+            rule_id: Some("id-linux/c.yml#2".into()),
+            ..status("linux/c.yml", true)
+        },
+        filter("filters/rules-a/f.yml", RuleAudience::Tenant(a.id)),
+        filter("filters/rules-b/f.yml", RuleAudience::Tenant(b.id)),
+        filter("filters/nobody/f.yml", RuleAudience::Platform),
+    ];
     store.replace_rule_status(&second).await.unwrap();
-    assert_eq!(store.list_rule_status().await.unwrap(), second);
+    let paths = |list: Vec<RuleStatus>| -> Vec<(String, Option<String>)> {
+        list.into_iter().map(|r| (r.path, r.rule_id)).collect()
+    };
+    let every: Vec<_> = paths(second.clone());
+    let mut sorted = every.clone();
+    sorted.sort_by(|x, y| x.0.cmp(&y.0));
+    assert_eq!(paths(store.list_rule_status(&all).await.unwrap()), sorted);
+    let scope_a = tenant_scope(&store, a.id).await;
+    assert_eq!(
+        paths(store.list_rule_status(&scope_a).await.unwrap()),
+        vec![every[2].clone(), every[0].clone(), every[1].clone()],
+        "tenant A: its filter and the shared rules"
+    );
+    let scope_b = tenant_scope(&store, b.id).await;
+    let for_b = store.list_rule_status(&scope_b).await.unwrap();
+    assert_eq!(for_b.len(), 3);
+    assert!(
+        for_b
+            .iter()
+            .all(|r| r.audience != RuleAudience::Tenant(a.id)
+                && r.audience != RuleAudience::Platform)
+    );
 
     store.replace_rule_status(&[]).await.unwrap();
-    assert!(store.list_rule_status().await.unwrap().is_empty());
+    assert!(store.list_rule_status(&all).await.unwrap().is_empty());
 }
 
 /// Alerts: the same alert twice is one row; a batch with an unknown tenant writes nothing.
@@ -738,7 +784,7 @@ pub async fn persistence_check(store: Store, marker: &PersistMarker) {
     assert_eq!(ids(&alerts), marker.alert_ids);
     let mut rules = marker.rules.clone();
     rules.sort_by(|x, y| x.path.cmp(&y.path));
-    assert_eq!(store.list_rule_status().await.unwrap(), rules);
+    assert_eq!(store.list_rule_status(&all).await.unwrap(), rules);
     // Replaying the same alerts after the reopen adds nothing.
     let replay: Vec<NewAlert> = (1..=3)
         .map(|n| new_alert(marker.tenant.id, "persisted", Severity::High, n))

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use futures_util::FutureExt;
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -90,11 +91,25 @@ struct Job {
     state: Arc<Mutex<JobState>>,
 }
 
-/// The jobs of this process; the oldest finished ones are forgotten past `capacity`.
+/// The jobs of this process; the oldest finished ones are forgotten past `capacity`, and
+/// one owner may have at most `per_owner` running at once.
 #[derive(Clone)]
 pub struct Jobs {
     inner: Arc<Mutex<(u64, VecDeque<Job>)>>,
     capacity: usize,
+    per_owner: usize,
+}
+
+/// A job refused because its owner already runs as many as it may.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{running} jobs of yours are still running (at most {limit} at once); wait for one to end or cancel one"
+)]
+pub struct TooManyJobs {
+    /// The owner's running jobs.
+    pub running: usize,
+    /// The limit per owner.
+    pub limit: usize,
 }
 
 impl std::fmt::Debug for Jobs {
@@ -106,27 +121,41 @@ impl std::fmt::Debug for Jobs {
 }
 
 impl Jobs {
-    /// A registry keeping at most `capacity` jobs.
-    pub fn new(capacity: usize) -> Self {
+    /// A registry keeping at most `capacity` jobs, of which one owner may run at most
+    /// `per_owner` at once (running jobs are never forgotten, so the running total is at
+    /// most `per_owner` times the owners).
+    pub fn new(capacity: usize, per_owner: usize) -> Self {
         Self {
             inner: Arc::new(Mutex::new((0, VecDeque::new()))),
             capacity: capacity.max(1),
+            per_owner: per_owner.max(1),
         }
     }
 
-    /// Starts `work` as a job of `owner` (only that owner sees it). Returns its id.
-    pub fn spawn<F, Fut>(&self, owner: &str, kind: &str, work: F) -> u64
+    /// Starts `work` as a job of `owner` (only that owner sees it). Returns its id, or
+    /// [`TooManyJobs`] (and `work` is not called) when the owner already runs its limit. A
+    /// job whose work panics ends `failed` with the panic's message; the process goes on.
+    pub fn spawn<F, Fut>(&self, owner: &str, kind: &str, work: F) -> Result<u64, TooManyJobs>
     where
         F: FnOnce(Arc<JobControl>) -> Fut,
         Fut: Future<Output = Result<serde_json::Value, StoreError>> + Send + 'static,
     {
         let control = Arc::new(JobControl::default());
         let state = Arc::new(Mutex::new(JobState::Running));
+        let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let running = guard
+            .1
+            .iter()
+            .filter(|j| j.owner == owner && is_running(j))
+            .count();
+        if running >= self.per_owner {
+            return Err(TooManyJobs {
+                running,
+                limit: self.per_owner,
+            });
+        }
         let future = work(Arc::clone(&control));
         let id = {
-            let Ok(mut guard) = self.inner.lock() else {
-                return 0;
-            };
             guard.0 += 1;
             let id = guard.0;
             guard.1.push_back(Job {
@@ -152,13 +181,20 @@ impl Jobs {
             }
             id
         };
+        drop(guard);
         tokio::spawn(async move {
-            let outcome = future.await;
+            let outcome = std::panic::AssertUnwindSafe(future).catch_unwind().await;
             let new_state = match outcome {
-                Ok(result) => JobState::Done { result },
-                Err(StoreError::Cancelled) => JobState::Cancelled,
-                Err(error) => JobState::Failed {
+                Ok(Ok(result)) => JobState::Done { result },
+                Ok(Err(StoreError::Cancelled)) => JobState::Cancelled,
+                Ok(Err(error)) => JobState::Failed {
                     error: error.to_string(),
+                },
+                Err(panic) => JobState::Failed {
+                    error: format!(
+                        "the job stopped on an internal error: {}",
+                        panic_message(panic.as_ref())
+                    ),
                 },
             };
             if let Ok(mut s) = state.lock() {
@@ -169,7 +205,7 @@ impl Jobs {
                 };
             }
         });
-        id
+        Ok(id)
     }
 
     /// The job `id` if `owner` started it.
@@ -208,6 +244,24 @@ impl Jobs {
         } else {
             Some(false)
         }
+    }
+}
+
+fn is_running(job: &Job) -> bool {
+    matches!(
+        *job.state.lock().unwrap_or_else(|e| e.into_inner()),
+        JobState::Running
+    )
+}
+
+/// The text of a panic payload (`panic!` with a literal or a formatted message).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic without a message".to_owned()
     }
 }
 

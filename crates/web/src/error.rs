@@ -35,6 +35,14 @@ pub enum ApiError {
         /// The `Retry-After` value.
         retry_after: Duration,
     },
+    /// The data directory's disk is nearly full; retry after the given time (507).
+    #[error("{message}")]
+    InsufficientStorage {
+        /// What to tell the sender.
+        message: String,
+        /// The `Retry-After` value.
+        retry_after: Duration,
+    },
     /// The request conflicts with what exists (a taken name).
     #[error("{0}")]
     Conflict(String),
@@ -77,6 +85,7 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "overloaded"),
+            ApiError::InsufficientStorage { .. } => (StatusCode::INSUFFICIENT_STORAGE, "disk_low"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::Csrf(_) => (StatusCode::FORBIDDEN, "csrf"),
             ApiError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "throttled"),
@@ -95,6 +104,7 @@ impl IntoResponse for ApiError {
         let mut response = (status, body).into_response();
         match &self {
             ApiError::TooManyRequests { retry_after, .. }
+            | ApiError::InsufficientStorage { retry_after, .. }
             | ApiError::Throttled { retry_after, .. } => {
                 let secs = retry_after.as_secs().max(1).to_string();
                 if let Ok(value) = HeaderValue::from_str(&secs) {
@@ -111,4 +121,14 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// The answer to a request whose handler panicked: a plain 500 like any internal error, the
+/// panic logged and counted in `vigie_http_panics_total`. Used by the router's outermost
+/// layer, so one bad request never takes the process down.
+pub fn panic_response(payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = vigie_store::jobs::panic_message(payload.as_ref());
+    tracing::error!(panic = %message, "a request handler panicked; answered 500");
+    metrics::counter!("vigie_http_panics_total").increment(1);
+    ApiError::Internal(format!("handler panicked: {message}")).into_response()
 }

@@ -14,19 +14,26 @@
 
 pub mod api;
 pub mod auth;
+pub mod client;
 pub mod error;
+pub mod server;
 mod state;
 pub mod ui;
 
+pub use client::{ClientAddresses, ForwardedHeader};
 pub use state::{AppState, WebConfig};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, patch, post, put};
 
+/// Largest body of a desk API request (JSON) or a web form: 1 MiB. Larger: 413 naming the
+/// limit, nothing read further. The longest stored desk text is 256 KiB (a NIS2 case
+/// update, see `vigie_soc::limits`).
+pub const DESK_BODY_LIMIT: usize = 1 << 20;
+
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
-    let body_limit = state.config().max_body_bytes;
     Router::new()
         .route("/api/v1/ingest", post(api::ingest::ingest))
         .route("/api/v1/import", post(api::import::import))
@@ -132,13 +139,21 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/jobs/{id}",
             get(api::hunt::get_job).delete(api::hunt::cancel_job),
         )
-        .layer(DefaultBodyLimit::max(body_limit))
+        // Desk JSON bodies and web forms; the intake routes (ingest, import, `_bulk`) read
+        // their bodies themselves against `[ingest] max_body_bytes`, and the login routes
+        // against `api::login::LOGIN_BODY_LIMIT`.
+        .layer(DefaultBodyLimit::max(DESK_BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             api::es::root_probe,
         ))
         .layer(axum::middleware::map_response(
             api::session::security_headers,
+        ))
+        // Outermost: a panic in any handler or layer answers 500 and is counted; the
+        // connection and the process go on.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panic_response,
         ))
         .with_state(state)
 }

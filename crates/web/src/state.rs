@@ -1,11 +1,15 @@
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, RwLock};
 
+use axum::http::HeaderMap;
 use metrics_exporter_prometheus::PrometheusHandle;
 use vigie_event::{TenantId, TenantScope};
 use vigie_ingest::Intake;
 use vigie_soc::StateStore;
 use vigie_soc::access::Access;
+
+use crate::client::ClientAddresses;
 
 /// Limits of the HTTP intake, from the `[ingest]` section of the configuration.
 #[derive(Clone, Debug)]
@@ -28,6 +32,8 @@ struct Inner {
     intake: Intake,
     metrics: Option<PrometheusHandle>,
     config: WebConfig,
+    /// How the client address of a request is found (trusted reverse proxies).
+    clients: ClientAddresses,
     /// Tenant slugs by id, for metric labels and replies.
     slugs: RwLock<HashMap<TenantId, String>>,
 }
@@ -48,8 +54,36 @@ impl AppState {
             intake,
             metrics,
             config,
+            clients: ClientAddresses::default(),
             slugs: RwLock::new(HashMap::new()),
         }))
+    }
+
+    /// Finds client addresses with `clients` (trusted reverse proxies) instead of taking the
+    /// socket peer as it is.
+    pub fn with_client_addresses(self, clients: ClientAddresses) -> Self {
+        let inner = match Arc::try_unwrap(self.0) {
+            Ok(inner) => inner,
+            Err(shared) => Inner {
+                access: shared.access.clone(),
+                store: shared.store.clone(),
+                intake: shared.intake.clone(),
+                metrics: shared.metrics.clone(),
+                config: shared.config.clone(),
+                clients: ClientAddresses::default(),
+                slugs: RwLock::new(HashMap::new()),
+            },
+        };
+        Self(Arc::new(Inner { clients, ..inner }))
+    }
+
+    /// The client address of a request from `peer` with `headers` (see [`ClientAddresses`]).
+    pub(crate) fn client_address(
+        &self,
+        peer: Option<SocketAddr>,
+        headers: &HeaderMap,
+    ) -> Option<IpAddr> {
+        self.0.clients.of(peer, headers)
     }
 
     pub(crate) fn access(&self) -> &Access {

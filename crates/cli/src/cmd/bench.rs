@@ -51,6 +51,10 @@ pub(crate) enum Command {
     /// The embedded event store: indexing events/s, disk per event, query and backtest
     /// latencies.
     Store(super::bench_store::Args),
+    /// The reliability tests against the real binary (R1 kill -9 during ingest, R5 restart
+    /// and recovery, O2 overload): a table, one JSON record per test, and the operations
+    /// guide's figures with --update-docs.
+    Reliability(super::bench_reliability::Args),
 }
 
 pub(crate) async fn run(command: Command) -> anyhow::Result<ExitCode> {
@@ -67,6 +71,7 @@ pub(crate) async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Bulk(args) => return super::bench_transport::bulk(args).await,
         Command::Syslog(args) => return super::bench_transport::syslog(args).await,
         Command::Store(args) => return super::bench_store::run_bench(args).await,
+        Command::Reliability(args) => return super::bench_reliability::run(args).await,
     };
     anyhow::ensure!(
         senders > 0 && batch > 0,
@@ -74,7 +79,8 @@ pub(crate) async fn run(command: Command) -> anyhow::Result<ExitCode> {
     );
     let dir = tempfile::tempdir().context("cannot create a temporary data directory")?;
     let mut config = VigieConfig {
-        data_dir: dir.path().to_owned(),
+        // Inside the temporary directory, so the audit directory beside it is removed too.
+        data_dir: dir.path().join("data"),
         ..VigieConfig::default()
     };
     config.detection.rules_dir = rules;

@@ -275,6 +275,7 @@ pub(crate) async fn run_bench(args: Args) -> anyhow::Result<ExitCode> {
         max_groups: 10_000,
         names: Arc::clone(&names),
         control: None,
+        max_group_bytes: 0,
     };
     let all = TimeRange {
         from: Some(start),

@@ -55,7 +55,8 @@ pub(crate) struct SyslogArgs {
 
 fn bench_config(dir: &std::path::Path) -> VigieConfig {
     let mut config = VigieConfig {
-        data_dir: dir.to_owned(),
+        // Inside the temporary directory, so the audit directory beside it is removed too.
+        data_dir: dir.join("data"),
         ..VigieConfig::default()
     };
     config.server.listen = "127.0.0.1:0".to_owned();

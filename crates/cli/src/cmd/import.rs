@@ -102,6 +102,7 @@ pub(crate) async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode>
         received_at: Timestamp::now(),
         max_line_bytes: usize::try_from(config.ingest.max_line_bytes).unwrap_or(usize::MAX),
         chunk_events: 2000,
+        max_decoded_bytes: None,
     };
     for (path, kind) in &files {
         bar.set_message(format!("{}", path.display()));

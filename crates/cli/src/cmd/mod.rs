@@ -1,9 +1,11 @@
 //! One module per command.
 
 pub(crate) mod audit;
+pub(crate) mod backup;
 pub(crate) mod bench;
 pub(crate) mod bench_desk;
 pub(crate) mod bench_detect;
+pub(crate) mod bench_reliability;
 pub(crate) mod bench_store;
 pub(crate) mod bench_transport;
 pub(crate) mod bench_ui;
@@ -18,7 +20,7 @@ pub(crate) mod tenant;
 pub(crate) mod token;
 pub(crate) mod user;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -47,14 +49,51 @@ impl Global {
     }
 }
 
+/// Creates `dir` (and missing parents) with mode 0700; when it exists and its group or others
+/// have any access, takes that away and logs a warning naming it and its former mode. `what`
+/// names the directory in messages. Fails, naming the directory and its mode, when the mode
+/// cannot be changed (another owner).
+pub(crate) fn private_dir(dir: &Path, what: &str) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| format!("cannot create the {what} {}", dir.display()))?;
+        let mode = std::fs::metadata(dir)
+            .with_context(|| format!("cannot read the {what} {}", dir.display()))?
+            .permissions()
+            .mode()
+            & 0o7777;
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).with_context(
+                || {
+                    format!(
+                        "the {what} {} has mode {mode:04o}, open to group or others, and \
+                         cannot be restricted to 0700 (make the account vigie runs as its owner)",
+                        dir.display()
+                    )
+                },
+            )?;
+            tracing::warn!(
+                path = %dir.display(),
+                old_mode = %format!("{mode:04o}"),
+                "the {what} was open to group or others; its mode is now 0700"
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the {what} {}", dir.display()))?;
+    Ok(())
+}
+
 /// Opens (and creates, with its migrations) the state database of a data directory.
 pub(crate) async fn open_state(config: &VigieConfig) -> anyhow::Result<Arc<SqliteStore>> {
-    std::fs::create_dir_all(&config.data_dir).with_context(|| {
-        format!(
-            "cannot create the data directory {}",
-            config.data_dir.display()
-        )
-    })?;
+    private_dir(&config.data_dir, "data directory")?;
+    backup::refuse_unfinished_restore(&config.data_dir)?;
     let path = config.data_dir.join("state.sqlite");
     let store = SqliteStore::open(&path)
         .await
@@ -68,12 +107,8 @@ pub(crate) async fn open_state(config: &VigieConfig) -> anyhow::Result<Arc<Sqlit
 /// Takes the data directory's writer lock (`vigie.lock`): one process at a time appends to
 /// its durable log. Held until the returned file is dropped.
 pub(crate) fn lock_data_dir(config: &VigieConfig) -> anyhow::Result<std::fs::File> {
-    std::fs::create_dir_all(&config.data_dir).with_context(|| {
-        format!(
-            "cannot create the data directory {}",
-            config.data_dir.display()
-        )
-    })?;
+    private_dir(&config.data_dir, "data directory")?;
+    backup::refuse_unfinished_restore(&config.data_dir)?;
     let path = config.data_dir.join("vigie.lock");
     let file = std::fs::OpenOptions::new()
         .create(true)

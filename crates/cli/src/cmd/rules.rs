@@ -11,6 +11,7 @@ use clap::Subcommand;
 use serde_json::{Map, Value};
 use vigie_detect::{LoadReport, RuleSet};
 use vigie_event::{Event, TenantId};
+use vigie_soc::{RuleAudience, RuleStatus};
 
 /// The tenant the events of `vigie rules test` belong to (`--tenant` loads its filters).
 const TEST_TENANT: TenantId = TenantId(0);
@@ -257,6 +258,119 @@ pub(crate) fn load_correlations(
         rules.rules().iter().map(|r| r.meta.id.clone()).collect();
     let (set, rejected, _found) = vigie_detect::correlation::load_dir(dir, &known, limits);
     (set, rejected)
+}
+
+/// The rule status the server records (`GET /api/v1/rules`, the detection page): every rule
+/// document loaded or rejected, every tenant filter, every correlation rule. Files are named
+/// relative to the rules directory `dir`, which is also cut from the reasons, so no server
+/// path reaches a reader; each tenant's filters (and rejections under `filters/<slug>/`)
+/// belong to that tenant, and a folder naming no tenant to the platform only.
+pub(crate) fn rule_statuses(
+    dir: &Path,
+    report: &LoadReport,
+    correlations: &vigie_detect::correlation::CorrelationSet,
+    correlation_rejections: &[vigie_detect::correlation::CorrelationRejection],
+    tenant_of: &dyn Fn(&str) -> Option<TenantId>,
+) -> Vec<RuleStatus> {
+    // The rule and filter loaders name files relative to the rules directory already. Below
+    // it: the rest of the path; the directory itself (a single rule file given as the
+    // directory) or any other absolute path: the file name alone.
+    let below = |path: &Path| -> String {
+        match path.strip_prefix(dir) {
+            Ok(rest) if !rest.as_os_str().is_empty() => rest.display().to_string(),
+            _ => path
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        }
+    };
+    let relative = |path: &Path| -> String {
+        if path.is_relative() {
+            path.display().to_string()
+        } else {
+            below(path)
+        }
+    };
+    let absolute = dir.is_absolute().then(|| dir.display().to_string());
+    let reason = |text: &str| match &absolute {
+        Some(dir) => text
+            .replace(&format!("{dir}{}", std::path::MAIN_SEPARATOR), "")
+            .replace(dir.as_str(), "."),
+        None => text.to_owned(),
+    };
+    // A rejection under `filters/<slug>/` (relative to the rules directory) belongs to that
+    // slug's tenant.
+    let audience_of = |relative: &str| -> RuleAudience {
+        let mut parts = Path::new(relative).components();
+        match (parts.next(), parts.next()) {
+            (Some(first), Some(slug)) if first.as_os_str() == vigie_detect::FILTERS_DIR => {
+                match tenant_of(&slug.as_os_str().to_string_lossy()) {
+                    Some(tenant) => RuleAudience::Tenant(tenant),
+                    None => RuleAudience::Platform,
+                }
+            }
+            _ => RuleAudience::Everyone,
+        }
+    };
+    let mut statuses: Vec<RuleStatus> = report
+        .loaded
+        .iter()
+        .map(|meta| RuleStatus {
+            path: meta.path.as_deref().map(relative).unwrap_or_default(),
+            audience: RuleAudience::Everyone,
+            rule_id: Some(meta.id.clone()),
+            title: Some(meta.title.clone()),
+            severity: Some(meta.level),
+            loaded: true,
+            reason: None,
+        })
+        .collect();
+    statuses.extend(report.filters.iter().map(|filter| RuleStatus {
+        path: filter.path.as_deref().map(relative).unwrap_or_default(),
+        audience: RuleAudience::Tenant(filter.tenant),
+        rule_id: Some(filter.id.clone()),
+        title: Some(filter.title.clone()),
+        severity: None,
+        loaded: true,
+        reason: Some(format!("filter of rules {}", filter.rules.join(", "))),
+    }));
+    statuses.extend(report.rejected.iter().map(|r| {
+        let path = relative(&r.path);
+        RuleStatus {
+            audience: audience_of(&path),
+            path,
+            rule_id: r.rule_id.clone(),
+            title: r.title.clone(),
+            severity: None,
+            loaded: false,
+            reason: Some(reason(&r.reason)),
+        }
+    }));
+    for rule in correlations.rules() {
+        statuses.push(RuleStatus {
+            // The correlation loader names files below the rules directory.
+            path: rule.path.as_deref().map(below).unwrap_or_default(),
+            audience: RuleAudience::Everyone,
+            rule_id: Some(rule.id.clone()),
+            title: Some(rule.title.clone()),
+            severity: Some(rule.level),
+            loaded: true,
+            reason: None,
+        });
+    }
+    statuses.extend(correlation_rejections.iter().map(|r| {
+        let path = below(&r.path);
+        RuleStatus {
+            audience: audience_of(&path),
+            path,
+            rule_id: None,
+            title: r.title.clone(),
+            severity: None,
+            loaded: false,
+            reason: Some(reason(&r.reason)),
+        }
+    }));
+    statuses
 }
 
 /// Whether the base loader set a document aside because it is a correlation rule (the

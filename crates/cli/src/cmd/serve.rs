@@ -19,7 +19,7 @@ use vigie_ingest::{Intake, IntakeConfig};
 use vigie_log::{Wal, WalConfig};
 use vigie_pipeline::{Pipeline, PipelineConfig};
 use vigie_soc::access::Access;
-use vigie_soc::{Role, RuleStatus, StateStore};
+use vigie_soc::{Role, StateStore};
 use vigie_web::{AppState, WebConfig};
 
 use super::{Global, open_state};
@@ -53,6 +53,8 @@ pub(crate) struct Args {
 /// A running server, for `serve` and for the benchmark.
 pub(crate) struct Server {
     pub(crate) addr: SocketAddr,
+    /// Whether the API is served over TLS.
+    pub(crate) tls: bool,
     pub(crate) store: Arc<dyn StateStore>,
     pub(crate) log: Arc<Wal>,
     shutdown: tokio::sync::watch::Sender<bool>,
@@ -64,6 +66,10 @@ pub(crate) struct Server {
     indexer: Option<tokio::task::JoinHandle<()>>,
     /// The NIS2 reminder sweep.
     reminders: tokio::task::JoinHandle<()>,
+    /// Writes the summary of refused logins not audited one by one, once a minute.
+    login_audit: tokio::task::JoinHandle<()>,
+    /// The access layer, for the last refused-login summary at shutdown.
+    access: Access,
     /// The state database, closed last (which checkpoints its WAL into the main file).
     sqlite: Arc<vigie_soc::SqliteStore>,
     /// The bound syslog listeners, by name.
@@ -87,9 +93,15 @@ pub(crate) async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode>
     let metrics = PrometheusBuilder::new()
         .install_recorder()
         .context("cannot install the metrics recorder")?;
+    // Installed before the start: a SIGTERM or SIGINT that comes while the server starts or
+    // right after its listening line stops it cleanly, not with the default action.
+    let stop = shutdown_signal();
     let server = start(&config, Some(metrics)).await?;
-    println!("vigie listening on http://{}", server.addr);
-    shutdown_signal().await;
+    println!(
+        "vigie listening on {}",
+        vigie_web::server::url(server.tls, server.addr)
+    );
+    stop.await;
     tracing::info!("shutting down");
     server.stop().await;
     Ok(ExitCode::SUCCESS)
@@ -162,6 +174,8 @@ pub(crate) async fn start(
         },
     )
     .with_inflight_limit(config.ingest.max_inflight_bytes)
+    .with_tenant_share(config.ingest.max_inflight_tenant_percent)
+    .with_disk_reserve(config.data_dir.clone(), config.ingest.min_free_disk_bytes)
     .with_backlog_wait(Duration::from_secs(config.ingest.backlog_wait_seconds));
     let syslog = super::syslog::start_all(
         config,
@@ -176,7 +190,11 @@ pub(crate) async fn start(
         max_decoded_bytes: config.ingest.max_decoded_bytes,
         max_line_bytes: usize::try_from(config.ingest.max_line_bytes).unwrap_or(usize::MAX),
     };
-    let app = vigie_web::router(AppState::new(access, store.clone(), intake, metrics, web))
+    let login_audit = spawn_login_audit(access.clone(), shutdown_rx.clone());
+    let state = AppState::new(access.clone(), store.clone(), intake, metrics, web)
+        // Behind trusted reverse proxies the client address comes from their header.
+        .with_client_addresses(config.web.client_addresses());
+    let app = vigie_web::router(state)
         // The alert page explains matches with the loaded rules.
         .layer(axum::Extension(vigie_web::ui::RuleBook(
             rules_for_hunt.clone(),
@@ -199,7 +217,8 @@ pub(crate) async fn start(
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
     let addr = listener.local_addr()?;
-    let desk = super::audit::spawn_desk_housekeeping(config, store.clone(), shutdown_rx.clone())?;
+    let desk =
+        super::audit::spawn_desk_housekeeping(config, store.clone(), shutdown_rx.clone()).await?;
     vigie_soc::nis2::ReminderPolicy::configure(config.nis2.policy());
     let reminders = super::nis2::spawn_reminders(
         store.clone(),
@@ -207,20 +226,24 @@ pub(crate) async fn start(
         config.nis2.policy(),
         shutdown_rx.clone(),
     );
-    let mut http_rx = shutdown_rx;
+    // The peer address (a `ConnectInfo` on each request) feeds the per-source login
+    // throttle. TLS files are read here, so a bad one stops the start with its name.
+    let listen = config.server.listen_options();
+    let tls = listen.tls.is_some();
+    let http_rx = shutdown_rx;
+    let (loaded_tx, loaded_rx) = tokio::sync::oneshot::channel();
     let http = tokio::spawn(async move {
-        // The peer address feeds the per-source login throttle.
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = http_rx.wait_for(|stop| *stop).await;
-        })
-        .await
+        let served = vigie_web::server::serve(listener, app, listen, http_rx, loaded_tx).await;
+        served.map_err(std::io::Error::other)
     });
+    match loaded_rx.await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => anyhow::bail!("[server] TLS: {error}"),
+        Err(_) => anyhow::bail!("the HTTP listener stopped while starting"),
+    }
     Ok(Server {
         addr,
+        tls,
         store,
         log,
         shutdown,
@@ -229,9 +252,30 @@ pub(crate) async fn start(
         desk,
         indexer,
         reminders,
+        login_audit,
+        access,
         sqlite,
         syslog,
         _data_lock: data_lock,
+    })
+}
+
+/// Writes the `login.suppressed` audit summary of refused logins that were not written one
+/// by one (`vigie_soc::login_audit`) once their minute is over, until shutdown.
+fn spawn_login_audit(
+    access: Access,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(10)) => {}
+                _ = shutdown.wait_for(|s| *s) => break,
+            }
+            if let Err(error) = access.flush_login_audit(false).await {
+                tracing::error!(%error, "could not write the refused-login audit summary");
+            }
+        }
     })
 }
 
@@ -243,6 +287,13 @@ impl Server {
             Ok(Err(error)) => tracing::error!(%error, "http server ended with an error"),
             Err(error) => tracing::error!(%error, "http server task failed"),
             Ok(Ok(())) => {}
+        }
+        // Requests are done: what refused logins were not written one by one goes into
+        // the audit log now (like any entry after the last checkpoint, it is in the tail
+        // that `vigie audit verify` cannot vouch for until the next start checkpoints it).
+        let _ = self.login_audit.await;
+        if let Err(error) = self.access.flush_login_audit(true).await {
+            tracing::error!(%error, "could not write the refused-login audit summary");
         }
         for (_, listener) in self.syslog {
             let _ = listener.task.await;
@@ -344,51 +395,16 @@ async fn load_rules(
     );
     metrics::gauge!("vigie_rules_loaded").set(report.loaded.len() as f64);
     metrics::gauge!("vigie_rules_rejected").set(report.rejected.len() as f64);
-    let mut statuses: Vec<RuleStatus> = report
-        .loaded
-        .iter()
-        .map(|meta| RuleStatus {
-            path: meta
-                .path
-                .as_deref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
-            rule_id: Some(meta.id.clone()),
-            title: Some(meta.title.clone()),
-            severity: Some(meta.level),
-            loaded: true,
-            reason: None,
-        })
-        .collect();
-    statuses.extend(report.rejected.iter().map(|r| RuleStatus {
-        path: r.path.display().to_string(),
-        rule_id: r.rule_id.clone(),
-        title: r.title.clone(),
-        severity: None,
-        loaded: false,
-        reason: Some(r.reason.clone()),
-    }));
-    for rule in correlations.rules() {
-        statuses.push(RuleStatus {
-            path: dir.display().to_string(),
-            rule_id: Some(rule.id.clone()),
-            title: Some(rule.title.clone()),
-            severity: Some(rule.level),
-            loaded: true,
-            reason: None,
-        });
-    }
     for rejection in &correlation_rejections {
         tracing::warn!(%rejection, "correlation rule rejected");
-        statuses.push(RuleStatus {
-            path: rejection.path.display().to_string(),
-            rule_id: None,
-            title: rejection.title.clone(),
-            severity: None,
-            loaded: false,
-            reason: Some(rejection.reason.clone()),
-        });
     }
+    let statuses = super::rules::rule_statuses(
+        dir,
+        &report,
+        &correlations,
+        &correlation_rejections,
+        &|slug| tenants.get(slug).copied(),
+    );
     tracing::info!(
         loaded = correlations.len(),
         rejected = correlation_rejections.len(),
@@ -398,23 +414,31 @@ async fn load_rules(
     Ok((rules, correlations))
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Installs the SIGINT and SIGTERM handlers at once and returns what resolves at the first
+/// of them. (Installed lazily, after the listening line, a SIGTERM sent as soon as the
+/// server said it listens ended the process with the default action: no clean stop.)
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
+        use tokio::signal::unix::{SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            match (interrupt, terminate) {
+                (Ok(mut interrupt), Ok(mut terminate)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                    }
                 }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
         }
     }
     #[cfg(not(unix))]
-    let _ = ctrl_c.await;
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -451,8 +451,9 @@ pub fn from_texts(
             found += 1;
             let fallback = format!("correlation-{}-{number}", path.display());
             match rule::parse(&doc, &fallback) {
-                Ok(rule) => {
+                Ok(mut rule) => {
                     origin.insert(rule.id.clone(), (path.clone(), number));
+                    rule.path = Some(path.clone());
                     parsed.push(rule);
                 }
                 Err(reason) => rejected.push(CorrelationRejection {

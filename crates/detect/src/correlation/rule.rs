@@ -138,6 +138,10 @@ pub struct CorrelationRule {
     pub aliases: BTreeMap<String, BTreeMap<String, String>>,
     /// Whether the referenced rules also raise their own alerts.
     pub generate: bool,
+    /// The file it was loaded from, when loaded from one (never serialised: it is a path of
+    /// the server).
+    #[serde(skip)]
+    pub path: Option<std::path::PathBuf>,
 }
 
 /// Parses a `timespan` such as `90m`, `1h`, `10s`, `1d`.
@@ -333,5 +337,6 @@ pub fn parse(doc: &Value, fallback_id: &str) -> Result<CorrelationRule, String> 
         condition,
         aliases,
         generate,
+        path: None,
     })
 }

@@ -29,12 +29,45 @@ pub(crate) fn read(
             source,
         })?
         .len();
-    let mut parser = EvtxParser::from_path(path)
-        .map_err(|e| FileError::Format {
-            path: path.to_owned(),
-            detail: format!("not a readable EVTX file: {e}"),
-        })?
-        .with_configuration(ParserSettings::new().num_threads(0).indent(false));
+    let parser = EvtxParser::from_path(path).map_err(|e| FileError::Format {
+        path: path.to_owned(),
+        detail: format!("not a readable EVTX file: {e}"),
+    })?;
+    if let Some(last) = read_records(parser, options, |batch| send(tx, batch, 0)) {
+        send(tx, last, size);
+    }
+    Ok(())
+}
+
+/// Reads an EVTX file held in memory exactly as [`read`] reads one from disk (same parser
+/// settings, same events and rejections), handing each chunk of at most
+/// `options.chunk_events` records to `each`, which returns false to stop. `name` only names
+/// the file in the error. For the fuzz targets and tests, which have bytes, not files.
+#[doc(hidden)]
+pub fn read_buffer(
+    name: &Path,
+    bytes: Vec<u8>,
+    options: &ReadOptions,
+    mut each: impl FnMut(NdjsonBatch) -> bool,
+) -> Result<(), FileError> {
+    let parser = EvtxParser::from_buffer(bytes).map_err(|e| FileError::Format {
+        path: name.to_owned(),
+        detail: format!("not a readable EVTX file: {e}"),
+    })?;
+    if let Some(last) = read_records(parser, options, &mut each) {
+        each(last);
+    }
+    Ok(())
+}
+
+/// Turns every record of `parser` into an event or a named rejection, handing full chunks
+/// to `each`; returns the last, partial chunk unless `each` asked to stop.
+fn read_records<T: std::io::Read + std::io::Seek>(
+    parser: EvtxParser<T>,
+    options: &ReadOptions,
+    mut each: impl FnMut(NdjsonBatch) -> bool,
+) -> Option<NdjsonBatch> {
+    let mut parser = parser.with_configuration(ParserSettings::new().num_threads(0).indent(false));
     let mut batch = NdjsonBatch::default();
     let mut number = 0usize;
     for record in parser.records_json_value() {
@@ -54,12 +87,11 @@ pub(crate) fn read(
                 detail: format!("record {number}: {error}"),
             }),
         }
-        if batch.received() >= options.chunk_events && !send(tx, std::mem::take(&mut batch), 0) {
-            return Ok(());
+        if batch.received() >= options.chunk_events && !each(std::mem::take(&mut batch)) {
+            return None;
         }
     }
-    send(tx, batch, size);
-    Ok(())
+    Some(batch)
 }
 
 /// The flat fields of a record and its `SystemTime`.

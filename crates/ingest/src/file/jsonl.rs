@@ -47,10 +47,24 @@ pub(crate) fn read(
     });
     let gzip = raw.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
     let mut reader: Box<dyn BufRead> = if gzip {
-        // Streamed; each line is capped below, so the decoded size in memory is bounded.
-        Box::new(BufReader::new(flate2::bufread::MultiGzDecoder::new(raw)))
+        // Streamed; each line is capped below, so the decoded size in memory is bounded,
+        // and the whole decoded size is capped when the options say so (the decoder stops
+        // one byte past the cap; `decoded` below counts what the lines used).
+        let decoder = flate2::bufread::MultiGzDecoder::new(raw);
+        match options.max_decoded_bytes {
+            Some(limit) => Box::new(BufReader::new(decoder.take(limit.saturating_add(1)))),
+            None => Box::new(BufReader::new(decoder)),
+        }
     } else {
         Box::new(raw)
+    };
+    let cap = options.max_decoded_bytes.filter(|_| gzip);
+    let mut decoded = 0u64;
+    let over_limit = |number: usize, limit: u64| FileError::Format {
+        path: path.to_owned(),
+        detail: format!(
+            "line {number}: the gzip file decodes to more than the limit of {limit} bytes; the lines before it are kept"
+        ),
     };
     let max = options.max_line_bytes;
     let mut batch = NdjsonBatch::default();
@@ -73,6 +87,12 @@ pub(crate) fn read(
                 });
             }
         };
+        decoded += n as u64;
+        if let Some(limit) = cap.filter(|limit| decoded > *limit) {
+            // The line that crossed the limit is cut: drop it, keep the ones before.
+            send(tx, batch, count.load(Ordering::Relaxed));
+            return Err(over_limit(number, limit));
+        }
         if n == 0 {
             break;
         }
@@ -99,6 +119,11 @@ pub(crate) fn read(
                         reader.consume(len);
                     }
                 }
+            }
+            decoded += skipped - line.len() as u64;
+            if let Some(limit) = cap.filter(|limit| decoded > *limit) {
+                send(tx, batch, count.load(Ordering::Relaxed));
+                return Err(over_limit(number, limit));
             }
             batch.rejected.push(LineRejection {
                 line: number,
@@ -153,6 +178,14 @@ mod tests {
         path: std::path::PathBuf,
         max_line: usize,
     ) -> (usize, Vec<(usize, &'static str)>, Vec<String>) {
+        import_capped(path, max_line, None).await
+    }
+
+    async fn import_capped(
+        path: std::path::PathBuf,
+        max_line: usize,
+        max_decoded_bytes: Option<u64>,
+    ) -> (usize, Vec<(usize, &'static str)>, Vec<String>) {
         let mut rx = read(
             path,
             FileKind::Jsonl,
@@ -161,6 +194,7 @@ mod tests {
                 received_at: Timestamp::now(),
                 max_line_bytes: max_line,
                 chunk_events: 3,
+                max_decoded_bytes,
             },
         );
         let (mut events, mut rejected, mut errors) = (0, Vec::new(), Vec::new());
@@ -223,5 +257,37 @@ mod tests {
         assert!(events > 100 && events < 2000, "{events}");
         assert_eq!(errors.len(), 1);
         assert!(errors[0].contains("cut.jsonl.gz: line"), "{errors:?}");
+    }
+
+    #[tokio::test]
+    async fn a_gzip_bomb_stops_at_the_decoded_cap_keeping_the_lines_before() {
+        let dir = tempfile::tempdir().unwrap();
+        // 100 good lines, then 64 MiB of one repeated line: a few hundred KiB compressed.
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+        for i in 0..100 {
+            writeln!(encoder, "{{\"n\":{i}}}").unwrap();
+        }
+        let line = b"{\"pad\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}\n";
+        for _ in 0..(64 << 20) / line.len() {
+            encoder.write_all(line).unwrap();
+        }
+        let bytes = encoder.finish().unwrap();
+        assert!(bytes.len() < 1 << 20, "{}", bytes.len());
+        let path = dir.path().join("bomb.jsonl.gz");
+        std::fs::write(&path, bytes).unwrap();
+        let (events, _, errors) = import_capped(path.clone(), 1000, Some(4096)).await;
+        // The lines read whole before the 4 KiB cap are kept (the 100 short ones and the
+        // first padded ones), none after it.
+        let first: usize = (0..100).map(|i| format!("{{\"n\":{i}}}\n").len()).sum();
+        assert_eq!(events, 100 + (4096 - first) / line.len(), "{events}");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].contains("more than the limit of 4096 bytes"),
+            "{errors:?}"
+        );
+        // Without a cap (a local file) the whole file is read.
+        let (events, _, errors) = import_capped(path, 1000, None).await;
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(events, 100 + (64 << 20) / line.len());
     }
 }

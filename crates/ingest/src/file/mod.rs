@@ -146,6 +146,10 @@ pub struct ReadOptions {
     pub max_line_bytes: usize,
     /// Events per chunk.
     pub chunk_events: usize,
+    /// Most bytes a gzip JSONL file may decode to (`None`: no cap, for local files). Past
+    /// it reading stops with an error naming the limit and the line; what was read before
+    /// is kept. `POST /api/v1/import` sets `[ingest] max_decoded_bytes`, as ingest does.
+    pub max_decoded_bytes: Option<u64>,
 }
 
 /// Reads `path` on a blocking thread; chunks arrive on the returned channel, which holds at
@@ -234,7 +238,7 @@ pub async fn import(
         }
         let mut rejected = chunk.batch.rejected.as_slice();
         loop {
-            while intake.over_backlog() {
+            while intake.over_backlog_for(tenant_label) {
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }
             match intake

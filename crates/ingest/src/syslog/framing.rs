@@ -31,6 +31,9 @@ pub struct Framer {
     start: usize,
     max: usize,
     skip: Skip,
+    /// `buf[start..lf_free]` holds no LF: the search for the end of a line resumes there, so
+    /// a line arriving a byte at a time is scanned once, not once per read.
+    lf_free: usize,
 }
 
 impl Framer {
@@ -41,6 +44,7 @@ impl Framer {
             start: 0,
             max: max_message_bytes.max(1),
             skip: Skip::None,
+            lf_free: 0,
         }
     }
 
@@ -54,8 +58,10 @@ impl Framer {
         if self.start > 0 && self.start == self.buf.len() {
             self.buf.clear();
             self.start = 0;
+            self.lf_free = 0;
         } else if self.start > 64 * 1024 {
             self.buf.drain(..self.start);
+            self.lf_free = self.lf_free.saturating_sub(self.start);
             self.start = 0;
         }
         self.buf.extend_from_slice(data);
@@ -175,27 +181,37 @@ impl Framer {
             .iter()
             .position(|&b| b == b' ')
             .is_some_and(|sp| sp > 0 && sp <= 10 && rest[..sp].iter().all(u8::is_ascii_digit));
+        // What is left is at most the cap, except a run of up to 10 digits that waited to
+        // be a length: cut it at the cap like any other line.
         let frame = if counted {
             let sp = rest.iter().position(|&b| b == b' ').unwrap_or(0);
+            let body = &rest[sp + 1..];
             Frame {
-                bytes: rest[sp + 1..].to_vec(),
+                bytes: body[..body.len().min(self.max)].to_vec(),
                 truncated: true,
             }
         } else {
             Frame {
-                bytes: rest.to_vec(),
-                truncated: false,
+                bytes: rest[..rest.len().min(self.max)].to_vec(),
+                truncated: rest.len() > self.max,
             }
         };
         self.start = self.buf.len();
         Some(frame)
     }
 
-    fn find_lf(&self) -> Option<usize> {
-        self.buf[self.start..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map(|p| p + self.start)
+    fn find_lf(&mut self) -> Option<usize> {
+        let from = self.lf_free.max(self.start);
+        match self.buf[from..].iter().position(|&b| b == b'\n') {
+            Some(p) => {
+                self.lf_free = from + p;
+                Some(from + p)
+            }
+            None => {
+                self.lf_free = self.buf.len();
+                None
+            }
+        }
     }
 }
 
@@ -248,6 +264,47 @@ mod tests {
                 ("<13>ok".to_owned(), false),
             ]
         );
+    }
+
+    /// Found by the `syslog_framing` fuzz target: digits at the end of the stream waited to
+    /// be a length, then came out whole, longer than the cap.
+    #[test]
+    fn digits_ending_the_stream_are_cut_at_the_limit() {
+        assert_eq!(frames(&[b"12345"], 2), vec![("12".to_owned(), true)]);
+        assert_eq!(frames(&[b"12345"], 5), vec![("12345".to_owned(), false)]);
+        assert_eq!(
+            frames(&[b"<13>a\n", b"9876543210"], 4),
+            vec![("<13>".to_owned(), true), ("9876".to_owned(), true)]
+        );
+    }
+
+    /// A line sent a byte at a time is searched for its end once in all, not once per read
+    /// (quadratic: a 4 MiB line would take minutes).
+    #[test]
+    fn a_line_trickling_in_is_scanned_once() {
+        let max = 4 << 20;
+        let mut framer = Framer::new(max);
+        let started = std::time::Instant::now();
+        for _ in 0..max - 1 {
+            framer.push(b"x");
+            assert_eq!(framer.next_frame(), None);
+        }
+        framer.push(b"\n");
+        let frame = framer.next_frame().unwrap();
+        assert_eq!((frame.bytes.len(), frame.truncated), (max - 1, false));
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+        // Across the compaction of consumed bytes (the buffer never empties: every read
+        // ends inside a line).
+        let mut framer = Framer::new(100);
+        let mut got = Vec::new();
+        for i in 0..200_000 {
+            framer.push(if i % 50 == 49 { b"\ny" } else { b"y" });
+            while let Some(f) = framer.next_frame() {
+                got.push(f.bytes.len());
+            }
+        }
+        assert_eq!(got.len(), 4000);
+        assert!(got[0] == 49 && got[1..].iter().all(|&n| n == 50), "{got:?}");
     }
 
     #[test]

@@ -363,7 +363,7 @@ async fn serve_stream<S: AsyncRead + Unpin>(
 async fn submit_waiting(shared: &Shared, tenant: &TenantRef, events: Vec<Encoded>) -> bool {
     let intake = &shared.intake;
     loop {
-        while intake.over_backlog() {
+        while intake.over_backlog_for(&tenant.label) {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         match intake
@@ -371,7 +371,9 @@ async fn submit_waiting(shared: &Shared, tenant: &TenantRef, events: Vec<Encoded
             .await
         {
             Ok(_) => return true,
-            Err(IntakeError::Backpressure { .. }) => {
+            // Stop reading (TCP backpressure) until the pipeline catches up or space is
+            // freed; the events are sent again then.
+            Err(IntakeError::Backpressure { .. } | IntakeError::DiskLow { .. }) => {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
             Err(IntakeError::Log(error)) => {

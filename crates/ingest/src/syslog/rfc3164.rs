@@ -121,7 +121,12 @@ fn tag(text: &str) -> (Option<&str>, Option<&str>, &str) {
         .strip_prefix(' ')
         .unwrap_or(&text[word_end..]);
     match head.split_once('[') {
-        Some((name, pid)) if pid.ends_with(']') && !name.is_empty() => {
+        // One `[PID]` closing the word: `a[1]b[2]:` is no tag.
+        Some((name, pid))
+            if pid.ends_with(']')
+                && !name.is_empty()
+                && !pid[..pid.len() - 1].contains(['[', ']']) =>
+        {
             (Some(name), Some(&pid[..pid.len() - 1]), message)
         }
         Some(_) => (None, None, text),
@@ -186,6 +191,21 @@ mod tests {
         let h = parse("<13>Nov 25 10:00:00 host just a message", &ctx).unwrap();
         assert_eq!(h.appname, None);
         assert_eq!(h.message, "just a message");
+    }
+
+    /// Found by the `syslog_3164` fuzz target: `sshd[1]x[2]:` gave the pid `1]x[2`.
+    #[test]
+    fn a_tag_has_one_pid_in_brackets() {
+        let h = parse("<13>Nov 25 10:00:00 h sshd[1]x[2]: text", &context()).unwrap();
+        assert_eq!((h.appname, h.procid), (None, None));
+        assert_eq!(h.message, "sshd[1]x[2]: text");
+        let h = parse("<13>Nov 25 10:00:00 h sshd[[1]: text", &context()).unwrap();
+        assert_eq!((h.appname, h.procid), (None, None));
+        let h = parse("<13>Nov 25 10:00:00 h sshd[]: text", &context()).unwrap();
+        assert_eq!(
+            (h.appname, h.procid, h.message),
+            (Some("sshd"), Some(""), "text")
+        );
     }
 
     #[test]

@@ -56,12 +56,15 @@ pub(crate) fn store(dir: &Path, consumers: &BTreeMap<String, Offset>) -> Result<
     })
     .expect("a map of strings to integers serializes");
     let mut f = File::create(&tmp).map_err(|e| LogError::io("creating", &tmp, e))?;
+    fail::fail_point!("wal::commit::before_write");
     f.write_all(&body)
         .map_err(|e| LogError::io("writing", &tmp, e))?;
     f.sync_all()
         .map_err(|e| LogError::io("fsyncing", &tmp, e))?;
     drop(f);
+    fail::fail_point!("wal::commit::before_rename");
     fs::rename(&tmp, &path).map_err(|e| LogError::io("renaming into place", &path, e))?;
+    fail::fail_point!("wal::commit::before_dir_sync");
     sync_dir(dir)?;
     Ok(2)
 }

@@ -37,6 +37,7 @@ mod consumers;
 mod record;
 mod recovery;
 mod segment;
+pub mod snapshot;
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -225,6 +226,7 @@ impl Shared {
         let synced = consumers::store(&self.dir, &updated)?;
         self.add_fsyncs(synced);
         *lock(&self.consumers) = updated;
+        fail::fail_point!("wal::commit::before_retention");
         self.apply_retention()
     }
 
@@ -256,6 +258,7 @@ impl Shared {
             return Ok(());
         }
         for path in &doomed {
+            fail::fail_point!("wal::retention::before_delete");
             match fs::remove_file(path) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -263,6 +266,7 @@ impl Shared {
             }
             tracing::debug!(path = %path.display(), "deleted consumed segment");
         }
+        fail::fail_point!("wal::retention::before_dir_sync");
         segment::sync_dir(&self.dir)?;
         self.add_fsyncs(1);
         Ok(())
@@ -580,6 +584,7 @@ impl Writer {
                 st.size += frame;
                 st.next += 1;
                 if st.buf.len() >= WRITE_BUFFER {
+                    fail::fail_point!("wal::append::before_write");
                     self.flush()?;
                 }
             }
@@ -588,8 +593,11 @@ impl Writer {
                 count: request.payloads.len() as u64,
             });
         }
+        fail::fail_point!("wal::append::before_write");
         self.flush()?;
+        fail::fail_point!("wal::append::before_fsync");
         self.sync()?;
+        fail::fail_point!("wal::append::after_fsync");
         self.publish();
         let written = self.state.next - self.shared.end.load(Ordering::Acquire);
         self.shared.appended.fetch_add(written, Ordering::Relaxed);
@@ -602,6 +610,13 @@ impl Writer {
         if self.state.buf.is_empty() {
             return Ok(());
         }
+        // A torn write: the buffer reaches the file but for its last three bytes (the last
+        // record is cut), then the process dies.
+        fail::fail_point!("wal::append::torn_write", |_| {
+            let cut = self.state.buf.len().saturating_sub(3);
+            let _ = self.state.file.write_all(&self.state.buf[..cut]);
+            std::process::abort()
+        });
         self.state
             .file
             .write_all(&self.state.buf)
@@ -635,7 +650,9 @@ impl Writer {
         self.sync()?;
         self.publish();
         let base = self.state.next;
+        fail::fail_point!("wal::rotate::before_create");
         let (file, path) = segment::create(&self.shared.dir, base)?;
+        fail::fail_point!("wal::rotate::before_dir_sync");
         segment::sync_dir(&self.shared.dir)?;
         self.shared.add_fsyncs(2);
         let read = File::open(&path).map_err(|e| LogError::io("opening", &path, e))?;

@@ -193,12 +193,29 @@ impl FromStr for Role {
     }
 }
 
-/// Whether one rule file loaded, as last reported by detection (invariant 5: a rule that
-/// does not load is named and visible, never swallowed).
+/// Whom a [`RuleStatus`] concerns, and so who may read it (invariant 1: a tenant's Sigma
+/// filters are its own tuning, not something other tenants may read).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleAudience {
+    /// A rule every tenant's events run through: every caller.
+    #[default]
+    Everyone,
+    /// The Sigma filter of one tenant: that tenant and the platform.
+    Tenant(TenantId),
+    /// The platform only (a filter folder that names no tenant).
+    Platform,
+}
+
+/// Whether one rule document or tenant filter loaded, as last reported by detection
+/// (invariant 5: a rule that does not load is named and visible, never swallowed).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleStatus {
-    /// The rule file (unique key).
+    /// The rule file, relative to the rules directory (several documents of one file share
+    /// it). Never a path of the server outside the rules directory.
     pub path: String,
+    /// Who may read this row.
+    pub audience: RuleAudience,
     /// The rule id, if it could be read.
     pub rule_id: Option<String>,
     /// The rule title, if it could be read.
@@ -268,11 +285,13 @@ pub trait StateStore:
     /// Whether `password` is the password of `username`. An unknown user is `Ok(false)`.
     async fn verify_user_password(&self, username: &str, password: &str) -> Result<bool, SocError>;
 
-    /// Replaces the whole rule load status with `statuses` (one transaction).
+    /// Replaces the whole rule load status with `statuses` (one transaction; several rows may
+    /// name the same file).
     async fn replace_rule_status(&self, statuses: &[RuleStatus]) -> Result<(), SocError>;
 
-    /// The rule load status, by path.
-    async fn list_rule_status(&self) -> Result<Vec<RuleStatus>, SocError>;
+    /// The rule load status `scope` may read, by path then in the order stored: the shared
+    /// rules and the filters of the scope's tenants; everything in the platform scope.
+    async fn list_rule_status(&self, scope: &TenantScope) -> Result<Vec<RuleStatus>, SocError>;
 
     /// Records alerts in one transaction. Each id is [`crate::alert_id`] of its rule and
     /// event; alerts whose id already exists are ignored. Returns how many were new.
@@ -310,8 +329,9 @@ pub trait StateStore:
     /// One user, if visible in `scope`.
     async fn get_user(&self, scope: &TenantScope, id: i64) -> Result<Option<User>, SocError>;
 
-    /// Disables (or re-enables) a user visible in `scope`; disabling ends its sessions.
-    /// Audited. Returns the user, `None` if not visible.
+    /// Disables (or re-enables) a user all of whose tenants are in `scope` (any user in the
+    /// platform scope); disabling ends its sessions. Audited. Returns the user, `None` if not
+    /// visible or partly outside the scope.
     async fn set_user_disabled(
         &self,
         actor: &Actor,
@@ -334,7 +354,8 @@ pub trait StateStore:
     /// Changes a user visible in `scope` and managed under `authority` (role, tenants,
     /// disabled, password), audited in one entry. Disabling or a new password ends its
     /// sessions; a new password also revokes its API tokens. `None` if the user is not
-    /// visible or not this authority's to manage. [`SocError::InvalidValue`] naming what
+    /// visible or not this authority's to manage: a user with a tenant outside `scope` is
+    /// never managed from a scope narrower than the platform. [`SocError::InvalidValue`] naming what
     /// the authority may not do or what does not fit the role.
     async fn update_user(
         &self,

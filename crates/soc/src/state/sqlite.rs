@@ -25,7 +25,7 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Row, Sqlite};
 use vigie_event::{EventId, Severity, TenantId, TenantScope, TenantSlug};
 
-use super::{Role, RuleStatus, StateStore};
+use super::{Role, RuleAudience, RuleStatus, StateStore};
 use crate::SocError;
 use crate::alert::{Alert, AlertCursor, AlertFilter, AlertPage, NewAlert, Page};
 use crate::password;
@@ -66,10 +66,16 @@ const MIGRATIONS: &[Migration] = &[
         name: "ui",
         sql: include_str!("../../migrations/sqlite/0005_ui.sql"),
     },
+    Migration {
+        version: 6,
+        name: "rule_status_audience",
+        sql: include_str!("../../migrations/sqlite/0006_rule_status_audience.sql"),
+    },
 ];
 
 #[cfg(test)]
 mod audit_tamper;
+mod backup;
 mod desk;
 pub use desk::BenchFill;
 #[cfg(test)]
@@ -476,7 +482,21 @@ fn alert_from_row(row: &SqliteRow) -> Result<Alert, SocError> {
 fn rule_status_from_row(row: &SqliteRow) -> Result<RuleStatus, SocError> {
     let rank: Option<i64> = get(row, "severity")?;
     let loaded: i64 = get(row, "loaded")?;
+    let audience: String = get(row, "audience")?;
+    let tenant: Option<i64> = get(row, "tenant_id")?;
+    let audience = match (audience.as_str(), tenant) {
+        ("everyone", None) => RuleAudience::Everyone,
+        ("platform", None) => RuleAudience::Platform,
+        ("tenant", Some(t)) => RuleAudience::Tenant(TenantId(t)),
+        (other, t) => {
+            return Err(SocError::Corrupt {
+                what: "rule status audience",
+                detail: format!("audience {other:?} with tenant {t:?}"),
+            });
+        }
+    };
     Ok(RuleStatus {
+        audience,
         path: get(row, "path")?,
         rule_id: get(row, "rule_id")?,
         title: get(row, "title")?,
@@ -487,33 +507,13 @@ fn rule_status_from_row(row: &SqliteRow) -> Result<RuleStatus, SocError> {
 }
 
 fn check_username(username: &str) -> Result<(), SocError> {
-    if username.is_empty() || username.len() > 128 {
-        return Err(SocError::Invalid {
-            what: "username",
-            reason: "must be 1 to 128 bytes long",
-        });
-    }
-    if username
-        .chars()
-        .any(|c| c.is_control() || c.is_whitespace())
-    {
-        return Err(SocError::Invalid {
-            what: "username",
-            reason: "must not contain spaces or control characters",
-        });
-    }
-    Ok(())
+    crate::limits::check_username(username)
 }
 
 #[async_trait::async_trait]
 impl StateStore for SqliteStore {
     async fn create_tenant(&self, slug: &TenantSlug, name: &str) -> Result<Tenant, SocError> {
-        if name.trim().is_empty() {
-            return Err(SocError::Invalid {
-                what: "tenant name",
-                reason: "must not be empty",
-            });
-        }
+        crate::limits::TENANT_NAME.check(name)?;
         let created_at = now();
         let context = "creating a tenant";
         let mut tx = self
@@ -591,6 +591,7 @@ impl StateStore for SqliteStore {
         kind: TokenKind,
         label: &str,
     ) -> Result<NewToken, SocError> {
+        crate::limits::TOKEN_LABEL.check_len(label)?;
         let context = "creating a token";
         let secret = generate_secret();
         let hash = hash_secret(&secret);
@@ -727,12 +728,7 @@ impl StateStore for SqliteStore {
         role: Role,
     ) -> Result<i64, SocError> {
         check_username(username)?;
-        if password.is_empty() {
-            return Err(SocError::Invalid {
-                what: "password",
-                reason: "must not be empty",
-            });
-        }
+        crate::limits::PASSWORD.check(password)?;
         let phc = password::hash_password(password).await?;
         let context = "creating a user";
         let mut tx = self
@@ -801,39 +797,50 @@ impl StateStore for SqliteStore {
             .await
             .map_err(SocError::storage(context))?;
         for status in statuses {
-            let result = sqlx::query(
-                "INSERT INTO rule_status (path, rule_id, title, severity, loaded, reason)
-                 VALUES (?, ?, ?, ?, ?, ?)",
+            let (audience, tenant) = match status.audience {
+                RuleAudience::Everyone => ("everyone", None),
+                RuleAudience::Tenant(t) => ("tenant", Some(t.0)),
+                RuleAudience::Platform => ("platform", None),
+            };
+            sqlx::query(
+                "INSERT INTO rule_status
+                     (path, audience, tenant_id, rule_id, title, severity, loaded, reason)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(&status.path)
+            .bind(audience)
+            .bind(tenant)
             .bind(status.rule_id.as_deref())
             .bind(status.title.as_deref())
             .bind(status.severity.map(rank))
             .bind(i64::from(status.loaded))
             .bind(status.reason.as_deref())
             .execute(&mut *tx)
-            .await;
-            match result {
-                Ok(_) => {}
-                Err(e) if is_unique_violation(&e) => {
-                    return Err(SocError::Conflict {
-                        what: "rule path",
-                        value: status.path.clone(),
-                    });
-                }
-                Err(e) => return Err(SocError::storage(context)(e)),
-            }
+            .await
+            .map_err(SocError::storage(context))?;
         }
         tx.commit().await.map_err(SocError::storage(context))
     }
 
-    async fn list_rule_status(&self) -> Result<Vec<RuleStatus>, SocError> {
-        let rows = sqlx::query(
-            "SELECT path, rule_id, title, severity, loaded, reason FROM rule_status ORDER BY path",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(SocError::storage("listing the rule status"))?;
+    async fn list_rule_status(&self, scope: &TenantScope) -> Result<Vec<RuleStatus>, SocError> {
+        let mut qb = QueryBuilder::new(
+            "SELECT path, audience, tenant_id, rule_id, title, severity, loaded, reason
+             FROM rule_status WHERE ",
+        );
+        if scope.is_platform() {
+            qb.push("1 = 1");
+        } else {
+            // The shared rules, and the filters of the scope's tenants.
+            qb.push("audience = 'everyone' OR (audience = 'tenant' AND ");
+            push_scope(&mut qb, scope, "tenant_id");
+            qb.push(")");
+        }
+        qb.push(" ORDER BY path, position");
+        let rows = qb
+            .build()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(SocError::storage("listing the rule status"))?;
         rows.iter().map(rule_status_from_row).collect()
     }
 

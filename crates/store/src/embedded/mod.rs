@@ -25,10 +25,14 @@
 //!
 //! A scan plans an index query that finds a superset of the matches ([`plan`]), then checks
 //! each candidate with the expression itself, so results are exact.
+//!
+//! [`snapshot`] opens a partition's committed files from another process, under tantivy's
+//! meta lock, for an online backup (`vigie backup`).
 
 mod plan;
 mod record;
 mod schema;
+pub mod snapshot;
 mod words;
 
 use std::collections::BTreeMap;

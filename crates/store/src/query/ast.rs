@@ -124,7 +124,7 @@ impl Pattern {
         re.push('$');
         Ok(Self {
             text: text.to_owned(),
-            regex: Regex::new(&re)?,
+            regex: super::parse::bounded_regex(&re)?,
         })
     }
 

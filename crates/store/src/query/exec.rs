@@ -26,6 +26,9 @@ pub struct HuntOptions {
     pub max_rows: usize,
     /// Most groups a `stats` or `timechart` may build.
     pub max_groups: usize,
+    /// Most bytes of group keys and `dc()` values one query may hold (0: 256 MiB). Past
+    /// it no new group or distinct value is added and the result says `truncated`.
+    pub max_group_bytes: usize,
     /// Names for `@tenant`.
     pub names: TenantNames,
     /// Progress and cancellation, for jobs.
@@ -95,11 +98,16 @@ pub async fn run(
     } else {
         options.max_groups
     };
+    let max_bytes = if options.max_group_bytes == 0 {
+        256 * 1024 * 1024
+    } else {
+        options.max_group_bytes
+    };
     let mut rows: Vec<Map<String, Value>>;
     let mut aggregated: Option<Vec<String>> = None;
     match rest.first() {
         Some(Stage::Stats { aggs, by }) => {
-            let mut groups = Groups::new(aggs, max_groups);
+            let mut groups = Groups::new(aggs, max_groups, max_bytes);
             scan_each(store, scope, filter, Order::Any, None, options, |stored| {
                 result.events_matched += 1;
                 let row = event_row(stored, &options.names);
@@ -121,7 +129,7 @@ pub async fn run(
             aggs,
             by,
         }) => {
-            let mut groups = Groups::new(aggs, max_groups);
+            let mut groups = Groups::new(aggs, max_groups, max_bytes);
             let span = *span_seconds;
             scan_each(store, scope, filter, Order::Any, None, options, |stored| {
                 result.events_matched += 1;
@@ -360,24 +368,38 @@ struct Groups<'a> {
     aggs: &'a [Agg],
     groups: BTreeMap<Vec<String>, (Vec<Value>, Vec<Acc>)>,
     max: usize,
+    /// Bytes of keys and distinct values held, and the most allowed.
+    bytes: usize,
+    max_bytes: usize,
     overflow: bool,
 }
 
+/// What one more entry costs besides its text (map node, `String` header).
+const ENTRY_OVERHEAD: usize = 48;
+
 impl<'a> Groups<'a> {
-    fn new(aggs: &'a [Agg], max: usize) -> Self {
+    fn new(aggs: &'a [Agg], max: usize, max_bytes: usize) -> Self {
         Self {
             aggs,
             groups: BTreeMap::new(),
             max,
+            bytes: 0,
+            max_bytes,
             overflow: false,
         }
     }
 
     fn add(&mut self, key: Vec<Value>, row: &Map<String, Value>) {
         let text_key: Vec<String> = key.iter().map(text).collect();
-        if !self.groups.contains_key(&text_key) && self.groups.len() >= self.max {
-            self.overflow = true;
-            return;
+        if !self.groups.contains_key(&text_key) {
+            // The key is held twice (as text and as value).
+            let cost = 2 * text_key.iter().map(String::len).sum::<usize>()
+                + ENTRY_OVERHEAD * (1 + self.aggs.len());
+            if self.groups.len() >= self.max || self.bytes + cost > self.max_bytes {
+                self.overflow = true;
+                return;
+            }
+            self.bytes += cost;
         }
         let aggs = self.aggs;
         let entry = self.groups.entry(text_key).or_insert_with(|| {
@@ -406,7 +428,16 @@ impl<'a> Groups<'a> {
                 Acc::Count(n) => *n += 1,
                 Acc::Distinct(set) => {
                     if let Some(v) = value {
-                        set.insert(text(&v));
+                        let v = text(&v);
+                        if !set.contains(&v) {
+                            let cost = v.len() + ENTRY_OVERHEAD;
+                            if self.bytes + cost > self.max_bytes {
+                                self.overflow = true;
+                            } else {
+                                self.bytes += cost;
+                                set.insert(v);
+                            }
+                        }
                     }
                 }
                 Acc::Min(current) => {

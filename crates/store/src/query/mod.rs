@@ -13,7 +13,7 @@ pub use alias::FieldAliases;
 pub use ast::{Agg, AggFunc, Bound, Cmp, Expr, Pattern, Query, Stage, Test};
 pub use eval::Subject;
 pub use exec::{HuntOptions, HuntResult, TenantNames, event_row, run};
-pub use parse::{ParseError, parse, parse_duration, parse_time};
+pub use parse::{Limits, ParseError, parse, parse_duration, parse_time};
 
 /// The words of a text as the language and the index see them: maximal runs of letters and
 /// digits, lowercased. `C:\Windows\cmd.exe` has the words `c`, `windows`, `cmd`, `exe`.

@@ -14,6 +14,13 @@
 //! ```
 //!
 //! Every error names the 1-based column where it was found and what was expected there.
+//!
+//! The parser is the first thing an untrusted query reaches, so everything it builds is
+//! bounded ([`Limits`]): the query's length, how deep `(` and `NOT` nest, how many terms it
+//! holds, how many of them compile to automata (wildcards and regular expressions, each
+//! with a size cap), and how many stages and list items follow. Chains of `AND`/`OR` are
+//! built as balanced trees, so evaluating, planning or dropping a query of the largest
+//! allowed size recurses at most a few dozen levels, never once per term.
 
 use jiff::Timestamp;
 
@@ -32,12 +39,50 @@ pub struct ParseError {
     pub found: String,
 }
 
+/// The bounds every parsed query stays within. A query over one of them is refused with a
+/// [`ParseError`] that names the limit and the column where it was crossed.
+pub struct Limits;
+
+impl Limits {
+    /// Characters in a query.
+    pub const MAX_CHARS: usize = 65_536;
+    /// Nesting of `(` and `NOT` (and `!=`) inside one another.
+    pub const MAX_NESTING: usize = 64;
+    /// Terms (field tests and free-text searches) in the whole query, stages included.
+    pub const MAX_TERMS: usize = 1_024;
+    /// Terms that compile to an automaton: wildcard patterns and regular expressions.
+    pub const MAX_PATTERNS: usize = 64;
+    /// Compiled size of one wildcard pattern or regular expression, in bytes (the `regex`
+    /// crate's own size limit; its default is 10 MiB).
+    pub const MAX_PATTERN_BYTES: usize = 256 * 1024;
+    /// Pipe stages.
+    pub const MAX_STAGES: usize = 32;
+    /// Items of one list: aggregates, `by` fields, `sort` keys, `fields`.
+    pub const MAX_LIST: usize = 64;
+}
+
 /// Parses a whole query. `now` anchors relative times such as `-24h`.
 pub fn parse(text: &str, now: Timestamp) -> Result<Query, ParseError> {
+    if text.len() > Limits::MAX_CHARS {
+        let chars = text.chars().count();
+        if chars > Limits::MAX_CHARS {
+            return Err(ParseError {
+                column: Limits::MAX_CHARS + 1,
+                expected: format!(
+                    "a query of at most {} characters (the query length limit)",
+                    Limits::MAX_CHARS
+                ),
+                found: format!("{chars} characters"),
+            });
+        }
+    }
     let mut parser = Parser {
         chars: text.chars().collect(),
         pos: 0,
         now,
+        depth: 0,
+        terms: 0,
+        patterns: 0,
     };
     parser.skip_ws();
     let search = if parser.peek().is_none() || parser.peek() == Some('|') {
@@ -51,6 +96,12 @@ pub fn parse(text: &str, now: Timestamp) -> Result<Query, ParseError> {
         match parser.peek() {
             None => break,
             Some('|') => {
+                if stages.len() == Limits::MAX_STAGES {
+                    return Err(parser.error(&format!(
+                        "at most {} pipe stages (the stage limit)",
+                        Limits::MAX_STAGES
+                    )));
+                }
                 parser.pos += 1;
                 stages.push(parser.stage()?);
             }
@@ -117,6 +168,37 @@ struct Parser {
     chars: Vec<char>,
     pos: usize,
     now: Timestamp,
+    /// Current nesting of `(` and `NOT`.
+    depth: usize,
+    /// Terms parsed so far.
+    terms: usize,
+    /// Wildcard patterns and regular expressions compiled so far.
+    patterns: usize,
+}
+
+/// Joins `items` with `join` as a balanced tree: `a AND b AND c AND d` becomes
+/// `(a AND b) AND (c AND d)`. Both operators are associative and evaluation still goes left
+/// to right, so the meaning is the same as a chain, and the depth is log2 of the length.
+fn balanced(mut items: Vec<Expr>, join: fn(Box<Expr>, Box<Expr>) -> Expr) -> Expr {
+    match items.len() {
+        0 => unreachable!("a chain has at least one operand"),
+        1 => items.pop().unwrap_or_else(|| unreachable!()),
+        n => {
+            let right = items.split_off(n / 2);
+            join(
+                Box::new(balanced(items, join)),
+                Box::new(balanced(right, join)),
+            )
+        }
+    }
+}
+
+/// A compiled regular expression within [`Limits::MAX_PATTERN_BYTES`].
+pub(crate) fn bounded_regex(source: &str) -> Result<regex::Regex, regex::Error> {
+    regex::RegexBuilder::new(source)
+        .size_limit(Limits::MAX_PATTERN_BYTES)
+        .dfa_size_limit(Limits::MAX_PATTERN_BYTES)
+        .build()
 }
 
 /// Characters that end a bare word in an expression.
@@ -211,42 +293,87 @@ impl Parser {
     }
 
     fn expr(&mut self) -> Result<Expr, ParseError> {
-        let mut left = self.and()?;
+        let mut operands = vec![self.and()?];
         loop {
             self.skip_ws();
             if self.at_keyword("OR") {
                 self.pos += 2;
-                let right = self.and()?;
-                left = Expr::Or(Box::new(left), Box::new(right));
+                operands.push(self.and()?);
             } else {
-                return Ok(left);
+                return Ok(balanced(operands, Expr::Or));
             }
         }
     }
 
     fn and(&mut self) -> Result<Expr, ParseError> {
-        let mut left = self.unary()?;
+        let mut operands = vec![self.unary()?];
         loop {
             self.skip_ws();
             match self.peek() {
-                None | Some(')') | Some('|') => return Ok(left),
-                _ if self.at_keyword("OR") => return Ok(left),
+                None | Some(')') | Some('|') => return Ok(balanced(operands, Expr::And)),
+                _ if self.at_keyword("OR") => return Ok(balanced(operands, Expr::And)),
                 _ => {
                     if self.at_keyword("AND") {
                         self.pos += 3;
                     }
-                    let right = self.unary()?;
-                    left = Expr::And(Box::new(left), Box::new(right));
+                    operands.push(self.unary()?);
                 }
             }
         }
     }
 
+    /// Enters one level of `(` or `NOT`, refusing past [`Limits::MAX_NESTING`].
+    fn enter(&mut self) -> Result<(), ParseError> {
+        if self.depth == Limits::MAX_NESTING {
+            return Err(self.error(&format!(
+                "at most {} levels of `(` and `NOT` inside one another (the nesting limit)",
+                Limits::MAX_NESTING
+            )));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    /// Counts one term at `start`, refusing past [`Limits::MAX_TERMS`].
+    fn term(&mut self, start: usize) -> Result<(), ParseError> {
+        if self.terms == Limits::MAX_TERMS {
+            return Err(self.error_at(
+                start,
+                &format!(
+                    "at most {} terms in a query (the term limit)",
+                    Limits::MAX_TERMS
+                ),
+                self.found(),
+            ));
+        }
+        self.terms += 1;
+        Ok(())
+    }
+
+    /// Counts one wildcard pattern or regular expression at `start`, refusing past
+    /// [`Limits::MAX_PATTERNS`].
+    fn pattern(&mut self, start: usize) -> Result<(), ParseError> {
+        if self.patterns == Limits::MAX_PATTERNS {
+            return Err(self.error_at(
+                start,
+                &format!(
+                    "at most {} wildcard patterns and regular expressions in a query (the pattern limit)",
+                    Limits::MAX_PATTERNS
+                ),
+                self.found(),
+            ));
+        }
+        self.patterns += 1;
+        Ok(())
+    }
+
     fn unary(&mut self) -> Result<Expr, ParseError> {
         self.skip_ws();
         if self.at_keyword("NOT") {
+            self.enter()?;
             self.pos += 3;
             let inner = self.unary()?;
+            self.depth -= 1;
             return Ok(Expr::Not(Box::new(inner)));
         }
         self.primary()
@@ -258,6 +385,7 @@ impl Parser {
         match self.peek() {
             None => Err(self.error("a search term, a field test or `(`")),
             Some('(') => {
+                self.enter()?;
                 self.pos += 1;
                 let inner = self.expr()?;
                 self.skip_ws();
@@ -265,9 +393,11 @@ impl Parser {
                     return Err(self.error(&format!("`)` closing the `(` of column {}", start + 1)));
                 }
                 self.pos += 1;
+                self.depth -= 1;
                 Ok(inner)
             }
             Some('"') => {
+                self.term(start)?;
                 let text = self.quoted()?;
                 let words = tokens(&text);
                 if words.is_empty() {
@@ -281,11 +411,18 @@ impl Parser {
             }
             Some(c) if ends_word(c) => Err(self.error("a search term, a field test or `(`")),
             Some(_) => {
+                self.term(start)?;
                 let word = self.word(ends_word);
                 match self.peek() {
                     Some(':' | '=' | '<' | '>' | '!') => self.field_test(word, start),
-                    _ => free_text(&word)
-                        .map_err(|expected| self.error_at(start, &expected, format!("{word:?}"))),
+                    _ => {
+                        if word.contains(['*', '?']) {
+                            self.pattern(start)?;
+                        }
+                        free_text(&word).map_err(|expected| {
+                            self.error_at(start, &expected, format!("{word:?}"))
+                        })
+                    }
                 }
             }
         }
@@ -388,6 +525,7 @@ impl Parser {
                 }
             }
             Some('/') => {
+                self.pattern(value_pos)?;
                 self.pos += 1;
                 let mut source = String::new();
                 loop {
@@ -416,7 +554,7 @@ impl Parser {
                         }
                     }
                 }
-                let regex = regex::Regex::new(&source).map_err(|e| {
+                let regex = bounded_regex(&source).map_err(|e| {
                     self.error_at(
                         value_pos,
                         "a valid regular expression",
@@ -434,6 +572,9 @@ impl Parser {
             }
             Some(_) => {
                 let text = self.word(ends_value);
+                if has_wildcard(&text) {
+                    self.pattern(value_pos)?;
+                }
                 value_test(&text).map_err(|e| {
                     self.error_at(
                         value_pos,
@@ -445,6 +586,7 @@ impl Parser {
         };
         let expr = Expr::Field { field, test };
         Ok(if op == "!=" {
+            // One `Not` around a leaf: no deeper than the leaf's own level allows.
             Expr::Not(Box::new(expr))
         } else {
             expr
@@ -536,6 +678,7 @@ impl Parser {
                     } else {
                         descending
                     };
+                    self.list_room(keys.len(), "sort keys")?;
                     keys.push((field, descending));
                     self.skip_ws();
                     if self.peek() == Some(',') {
@@ -562,6 +705,17 @@ impl Parser {
             "" => Err(self.error(STAGES)),
             _ => Err(self.error_at(start, STAGES, format!("{name:?}"))),
         }
+    }
+
+    /// Refuses a list that already holds [`Limits::MAX_LIST`] items.
+    fn list_room(&self, len: usize, what: &str) -> Result<(), ParseError> {
+        if len >= Limits::MAX_LIST {
+            return Err(self.error(&format!(
+                "at most {} {what} (the list limit)",
+                Limits::MAX_LIST
+            )));
+        }
+        Ok(())
     }
 
     fn at_keyword_eq(&self, keyword: &str) -> bool {
@@ -614,6 +768,7 @@ impl Parser {
             self.skip_ws();
             if self.peek() == Some(',') {
                 self.pos += 1;
+                self.list_room(fields.len(), "fields in a list")?;
                 fields.push(self.field_name()?);
             } else {
                 return Ok(fields);
@@ -627,6 +782,7 @@ impl Parser {
             self.skip_ws();
             if self.peek() == Some(',') {
                 self.pos += 1;
+                self.list_room(aggs.len(), "aggregates")?;
                 aggs.push(self.agg()?);
             } else {
                 return Ok(aggs);
@@ -754,4 +910,153 @@ pub(crate) fn unescape(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Map, Value, json};
+
+    use super::{Limits, parse};
+    use crate::query::{Expr, FieldAliases, Subject};
+
+    fn now() -> jiff::Timestamp {
+        "2026-12-01T00:00:00Z".parse().unwrap()
+    }
+
+    /// Runs `f` on a thread with a quarter of a tokio worker's 2 MiB stack: a parser or
+    /// evaluator that recursed once per character or term would overflow it.
+    fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        std::thread::Builder::new()
+            .stack_size(512 * 1024)
+            .spawn(f)
+            .unwrap()
+            .join()
+            .unwrap()
+    }
+
+    #[test]
+    fn deep_parentheses_and_nots_are_refused_at_the_nesting_limit_without_recursing() {
+        for (label, text) in [
+            (
+                "parentheses",
+                "(".repeat(200_000) + "a" + &")".repeat(200_000),
+            ),
+            ("NOT", "NOT ".repeat(300_000) + "a"),
+            ("mixed", "NOT (".repeat(60_000) + "a" + &")".repeat(60_000)),
+        ] {
+            let text = text.chars().take(Limits::MAX_CHARS).collect::<String>();
+            let error = on_small_stack(move || parse(&text, now()).unwrap_err());
+            assert!(error.expected.contains("nesting limit"), "{label}: {error}");
+            assert!(
+                error.column <= 4 * (Limits::MAX_NESTING + 1),
+                "{label}: {error}"
+            );
+        }
+        // At the limit it parses and evaluates.
+        let depth = Limits::MAX_NESTING;
+        let text = "(".repeat(depth) + "a" + &")".repeat(depth);
+        assert!(parse(&text, now()).is_ok());
+        let text = "NOT ".repeat(depth) + "a";
+        let query = parse(&text, now()).unwrap();
+        let row: Map<String, Value> = json!({"x": "a"}).as_object().cloned().unwrap();
+        assert!(query.search.unwrap().matches(&row as &dyn Subject));
+    }
+
+    #[test]
+    fn the_largest_allowed_chain_is_a_shallow_tree_that_evaluates_on_a_small_stack() {
+        for op in [" AND ", " OR ", " "] {
+            let terms: Vec<String> = (0..Limits::MAX_TERMS)
+                .map(|i| format!("f{i}:v{i}"))
+                .collect();
+            let text = terms.join(op);
+            let matched = on_small_stack(move || {
+                let query = parse(&text, now()).unwrap();
+                let expr = query.search.unwrap();
+                assert!(depth(&expr) <= 12, "depth {}", depth(&expr));
+                let expanded = FieldAliases::windows().expand(&expr);
+                let mut row = Map::new();
+                for i in 0..Limits::MAX_TERMS {
+                    row.insert(format!("f{i}"), Value::String(format!("v{i}")));
+                }
+                let matched = expanded.matches(&row as &dyn Subject);
+                drop(expanded.clone());
+                matched
+            });
+            assert!(matched, "{op:?}");
+        }
+        // One term more is refused, naming the limit and where.
+        let terms: Vec<String> = (0..=Limits::MAX_TERMS).map(|i| format!("t{i}")).collect();
+        let text = terms.join(" OR ");
+        let error = parse(&text, now()).unwrap_err();
+        assert!(error.expected.contains("term limit"), "{error}");
+        let column = text.find(&format!("t{}", Limits::MAX_TERMS)).unwrap() + 1;
+        assert_eq!(error.column, column, "{error}");
+    }
+
+    #[test]
+    fn chains_keep_their_meaning_when_balanced() {
+        let row: Map<String, Value> = json!({"a": "1", "b": "2", "c": "3"})
+            .as_object()
+            .cloned()
+            .unwrap();
+        for (text, expected) in [
+            ("a:1 b:2 c:3", true),
+            ("a:1 b:2 c:4", false),
+            ("a:9 OR b:9 OR c:3", true),
+            ("a:9 OR b:9 OR c:9", false),
+            ("a:1 b:2 OR c:9", true),
+            ("a:9 OR b:2 c:3", true),
+            ("NOT a:1 OR b:2", true),
+            ("NOT (a:1 OR b:2)", false),
+            ("a!=1 OR c:3", true),
+        ] {
+            let query = parse(text, now()).unwrap();
+            assert_eq!(
+                query.search.unwrap().matches(&row as &dyn Subject),
+                expected,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn length_patterns_stages_and_lists_are_bounded() {
+        let long = "a".repeat(Limits::MAX_CHARS + 1);
+        let error = parse(&long, now()).unwrap_err();
+        assert!(error.expected.contains("query length limit"), "{error}");
+
+        let wildcards: Vec<String> = (0..=Limits::MAX_PATTERNS)
+            .map(|i| format!("f:*a{i}*"))
+            .collect();
+        let error = parse(&wildcards.join(" OR "), now()).unwrap_err();
+        assert!(error.expected.contains("pattern limit"), "{error}");
+        let regexes: Vec<String> = (0..=Limits::MAX_PATTERNS)
+            .map(|i| format!("f:/a{i}/"))
+            .collect();
+        let error = parse(&regexes.join(" OR "), now()).unwrap_err();
+        assert!(error.expected.contains("pattern limit"), "{error}");
+        // A regular expression that compiles past the size cap is refused, not built.
+        let error = parse("f:/(a{1,1000}){1,1000}/", now()).unwrap_err();
+        assert!(error.expected.contains("regular expression"), "{error}");
+
+        let stages = "a".to_owned() + &" | head 5".repeat(Limits::MAX_STAGES + 1);
+        let error = parse(&stages, now()).unwrap_err();
+        assert!(error.expected.contains("stage limit"), "{error}");
+        let fields: Vec<String> = (0..=Limits::MAX_LIST).map(|i| format!("f{i}")).collect();
+        let error = parse(&format!("a | fields {}", fields.join(",")), now()).unwrap_err();
+        assert!(error.expected.contains("list limit"), "{error}");
+        let aggs: Vec<String> = (0..=Limits::MAX_LIST)
+            .map(|i| format!("dc(f{i})"))
+            .collect();
+        let error = parse(&format!("a | stats {}", aggs.join(",")), now()).unwrap_err();
+        assert!(error.expected.contains("list limit"), "{error}");
+    }
+
+    fn depth(expr: &Expr) -> usize {
+        match expr {
+            Expr::And(a, b) | Expr::Or(a, b) => 1 + depth(a).max(depth(b)),
+            Expr::Not(inner) => 1 + depth(inner),
+            _ => 1,
+        }
+    }
 }

@@ -119,10 +119,14 @@ async fn handle(
     })?;
     let BulkRequest { batch, items } = request;
     let ids: Vec<_> = batch.events.iter().map(|e| e.id).collect();
-    state.intake().wait_for_room().await;
+    state.intake().wait_for_room(&label).await;
     let ack = match state.intake().submit_encoded(&label, "bulk", batch).await {
         Ok(ack) => ack,
-        Err(error @ IntakeError::Backpressure { retry_after, .. }) => {
+        // Shippers retry 429 item by item; a low disk is a wait like a lagging pipeline.
+        Err(
+            error @ (IntakeError::Backpressure { retry_after, .. }
+            | IntakeError::DiskLow { retry_after, .. }),
+        ) => {
             let took = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
             let retry = retry_after.as_secs().max(1).to_string();
             return Ok((

@@ -1,4 +1,7 @@
 //! `GET /healthz` and `GET /metrics`.
+//!
+//! `/metrics` names every tenant and its detections, so it answers only a platform token
+//! (read or admin): Prometheus sends it with `authorization: {credentials_file: ...}`.
 
 use axum::Json;
 use axum::extract::State;
@@ -7,6 +10,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::AppState;
+use crate::auth::Auth;
+use crate::error::ApiError;
+use vigie_soc::TokenKind;
 
 /// Liveness plus the log's position and backlog.
 pub async fn healthz(State(state): State<AppState>) -> Json<serde_json::Value> {
@@ -23,8 +29,19 @@ pub async fn healthz(State(state): State<AppState>) -> Json<serde_json::Value> {
     }))
 }
 
-/// Prometheus text exposition of every counter and gauge.
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// Prometheus text exposition of every counter and gauge, for a platform token only.
+pub async fn metrics(State(state): State<AppState>, auth: Auth) -> Result<Response, ApiError> {
+    auth.require(&[TokenKind::Read, TokenKind::Admin])?;
+    if auth.0.ingest_tenant().is_some() || !auth.0.scope.is_platform() {
+        return Err(ApiError::Forbidden(
+            "the metrics name every tenant: they need a platform token (vigie token create --platform --scope read)"
+                .into(),
+        ));
+    }
+    Ok(render_metrics(&state))
+}
+
+fn render_metrics(state: &AppState) -> Response {
     let Some(handle) = state.metrics() else {
         return (StatusCode::NOT_FOUND, "metrics recorder not installed").into_response();
     };

@@ -31,6 +31,12 @@ use crate::AppState;
 use crate::auth::Auth;
 use crate::error::ApiError;
 
+/// Most matches a backtest or IOC hunt keeps in its result (`max_matches` above it is
+/// refused); the counts are always complete.
+pub const MAX_MATCHES: usize = 10_000;
+/// Most jobs one credential runs at once.
+pub const MAX_JOBS_PER_CALLER: usize = 4;
+
 /// What the hunting routes need: the store, the loaded rules, the jobs.
 #[derive(Clone)]
 pub struct Hunting {
@@ -46,7 +52,7 @@ impl Hunting {
         Self {
             store,
             rules,
-            jobs: Jobs::new(100),
+            jobs: Jobs::new(100, MAX_JOBS_PER_CALLER),
             max_rows,
         }
     }
@@ -140,6 +146,8 @@ pub async fn hunt(
     auth: Auth,
     Json(body): Json<HuntRequest>,
 ) -> Result<Response, ApiError> {
+    // The token's kind is checked before anything of the body is parsed.
+    auth.require(&[TokenKind::Read, TokenKind::Admin])?;
     let hunting = hunting(ext)?;
     let now = Timestamp::now();
     let query = parse(&body.query, now).map_err(|e| ApiError::BadRequest(format!("query: {e}")))?;
@@ -186,7 +194,9 @@ pub async fn backtest(
     auth: Auth,
     Json(body): Json<BacktestRequest>,
 ) -> Result<Response, ApiError> {
+    auth.require(&[TokenKind::Read, TokenKind::Admin])?;
     let hunting = hunting(ext)?;
+    let max = max_matches(body.max_matches)?;
     let rules = match (&body.rule_id, &body.rule) {
         (Some(id), None) => {
             if hunting.rules.get(id).is_none() {
@@ -245,7 +255,6 @@ pub async fn backtest(
     let (scope, names) = scope_and_names(&state, &auth, body.tenant.as_deref()).await?;
     let rules = match rules {
         RuleFilter::Correlation(base, correlations) => {
-            let max = body.max_matches.unwrap_or(1000);
             let store = hunting.store.clone();
             let id = hunting
                 .jobs
@@ -261,7 +270,8 @@ pub async fn backtest(
                     )
                     .await?;
                     Ok(serde_json::to_value(report).unwrap_or_default())
-                });
+                })
+                .map_err(too_many_jobs)?;
             return Ok((StatusCode::ACCEPTED, Json(json!({"job": id}))).into_response());
         }
         RuleFilter::Draft(set) => set,
@@ -276,20 +286,23 @@ pub async fn backtest(
                 .path
                 .clone()
                 .ok_or_else(|| ApiError::Internal(format!("rule {id} has no file")))?;
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| ApiError::Internal(format!("cannot read {}: {e}", path.display())))?;
+            // Server paths go to the log, not to the caller.
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                ApiError::Internal(format!(
+                    "cannot read rule {id} from {}: {e}",
+                    path.display()
+                ))
+            })?;
             let (mut set, _) = RuleSet::from_yaml(&text, &path);
             if set.get(&id).is_none() {
                 return Err(ApiError::NotFound(format!(
-                    "rule {id} is no longer in {}",
-                    path.display()
+                    "rule {id} is no longer in its rule file; reload the rules"
                 )));
             }
             set = keep_only(set, &id, &text, &path);
             Arc::new(set)
         }
     };
-    let max = body.max_matches.unwrap_or(1000);
     let store = hunting.store.clone();
     let id = hunting
         .jobs
@@ -305,7 +318,8 @@ pub async fn backtest(
             )
             .await?;
             Ok(serde_json::to_value(report).unwrap_or_default())
-        });
+        })
+        .map_err(too_many_jobs)?;
     Ok((StatusCode::ACCEPTED, Json(json!({"job": id}))).into_response())
 }
 
@@ -339,11 +353,12 @@ pub async fn ioc(
     auth: Auth,
     Json(body): Json<IocRequest>,
 ) -> Result<Response, ApiError> {
+    auth.require(&[TokenKind::Read, TokenKind::Admin])?;
     let hunting = hunting(ext)?;
+    let max = max_matches(body.max_matches)?;
     body.iocs.indicators().map_err(store_error)?;
     let range = range(body.from.as_deref(), body.to.as_deref(), Timestamp::now())?;
     let (scope, names) = scope_and_names(&state, &auth, body.tenant.as_deref()).await?;
-    let max = body.max_matches.unwrap_or(1000);
     let store = hunting.store.clone();
     let iocs = body.iocs;
     let id = hunting
@@ -360,7 +375,8 @@ pub async fn ioc(
             )
             .await?;
             Ok(serde_json::to_value(report).unwrap_or_default())
-        });
+        })
+        .map_err(too_many_jobs)?;
     Ok((StatusCode::ACCEPTED, Json(json!({"job": id}))).into_response())
 }
 
@@ -378,6 +394,24 @@ pub struct IocRequest {
     pub to: Option<String>,
     /// Most matches kept in the result. Default 1000.
     pub max_matches: Option<usize>,
+}
+
+/// `max_matches` of a request: 1000 when absent, refused above [`MAX_MATCHES`].
+fn max_matches(asked: Option<usize>) -> Result<usize, ApiError> {
+    match asked {
+        None => Ok(1000),
+        Some(n) if n <= MAX_MATCHES => Ok(n),
+        Some(n) => Err(ApiError::BadRequest(format!(
+            "max_matches {n} is over the limit of {MAX_MATCHES}"
+        ))),
+    }
+}
+
+fn too_many_jobs(error: vigie_store::jobs::TooManyJobs) -> ApiError {
+    ApiError::TooManyRequests {
+        message: error.to_string(),
+        retry_after: std::time::Duration::from_secs(5),
+    }
 }
 
 fn owner(auth: &Auth) -> String {

@@ -62,6 +62,7 @@ pub async fn import(
         received_at: Timestamp::now(),
         max_line_bytes: config.max_line_bytes,
         chunk_events: 1000,
+        max_decoded_bytes: Some(config.max_decoded_bytes),
     };
     let mut summary = ImportSummary::default();
     file::import(

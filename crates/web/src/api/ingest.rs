@@ -101,7 +101,7 @@ pub async fn read_body(
     }
     let Some(permit) = state
         .intake()
-        .reserve(declared.unwrap_or(max as u64), INFLIGHT_WAIT)
+        .reserve(tenant, declared.unwrap_or(max as u64), INFLIGHT_WAIT)
         .await
     else {
         count_refused_body(tenant, "inflight_full");
@@ -173,13 +173,17 @@ pub async fn ingest(
     );
     let errors = batch.rejected.clone();
     let any_line = batch.received() > 0;
-    state.intake().wait_for_room().await;
+    state.intake().wait_for_room(&label).await;
     let ack = state
         .intake()
         .submit_encoded(&label, "http", batch)
         .await
         .map_err(|error| match error {
             IntakeError::Backpressure { retry_after, .. } => ApiError::TooManyRequests {
+                message: error.to_string(),
+                retry_after,
+            },
+            IntakeError::DiskLow { retry_after, .. } => ApiError::InsufficientStorage {
                 message: error.to_string(),
                 retry_after,
             },

@@ -4,7 +4,10 @@
 //! (`__Host-vigie_session`, `Secure; HttpOnly; SameSite=Strict; Path=/`). Every login makes
 //! a new session; a session cookie sent with the login request is ended first. Wrong password,
 //! unknown user and disabled account get the same 401; too many attempts get 429 with
-//! `Retry-After`.
+//! `Retry-After`; a body over [`LOGIN_BODY_LIMIT`], a username over 128 bytes or a password
+//! over 1024 bytes gets 400 naming the limit (audited, the value cut). The client address
+//! (throttle, audit) is the socket peer or, behind a trusted proxy, the forwarded one
+//! ([`crate::client`]).
 
 use std::net::SocketAddr;
 
@@ -18,9 +21,63 @@ use vigie_soc::access::SESSION_TTL;
 use vigie_soc::desk::User;
 use vigie_soc::{LoginError, Role};
 
-use super::session::{Body, Desk, SESSION_COOKIE, session_cookie};
+use super::session::{Desk, SESSION_COOKIE, session_cookie};
 use crate::AppState;
 use crate::error::ApiError;
+
+/// Largest login request body (JSON or form): 16 KiB, room for a 128-byte username and a
+/// 1024-byte password however escaped. A larger body is refused unread, with 400.
+pub const LOGIN_BODY_LIMIT: usize = 16 * 1024;
+
+/// Reads a login request body, at most [`LOGIN_BODY_LIMIT`] bytes. A larger one is refused
+/// (audited, counted against the client address) with the error to answer.
+pub(crate) async fn read_login_body(
+    state: &AppState,
+    body: axum::body::Body,
+    source: Option<std::net::IpAddr>,
+) -> Result<bytes::Bytes, LoginError> {
+    match axum::body::to_bytes(body, LOGIN_BODY_LIMIT).await {
+        Ok(bytes) => Ok(bytes),
+        Err(_) => Err(state
+            .access()
+            .refuse_login(
+                &format!(
+                    "the login request body is longer than the {LOGIN_BODY_LIMIT} bytes allowed \
+                     (username at most {} bytes, password at most {})",
+                    vigie_soc::limits::USERNAME.max_bytes,
+                    vigie_soc::limits::PASSWORD.max_bytes
+                ),
+                source,
+            )
+            .await),
+    }
+}
+
+/// Whether the request says its body is JSON (`application/json` or `application/*+json`).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase())
+        .is_some_and(|m| {
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+        })
+}
+
+/// The answer to a refused login.
+fn refused(error: LoginError) -> ApiError {
+    match error {
+        LoginError::Throttled(wait) => ApiError::Throttled {
+            message: LoginError::Throttled(wait).to_string(),
+            retry_after: wait,
+        },
+        LoginError::Refused(message) => ApiError::BadRequest(message),
+        LoginError::Store(e) => e.into(),
+        // Answered by `invalid_login` before this is reached.
+        LoginError::Invalid => ApiError::Unauthorized(vigie_soc::AuthError::Unknown),
+    }
+}
 
 /// The login form.
 #[derive(Deserialize)]
@@ -46,13 +103,24 @@ pub async fn login(
     State(state): State<AppState>,
     peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
-    Body(form): Body<LoginRequest>,
+    body: axum::body::Body,
 ) -> Result<Response, ApiError> {
+    let peer = peer.map(|axum::Extension(ConnectInfo(addr))| addr);
+    let source = state.client_address(peer, &headers);
+    if !is_json(&headers) {
+        return Err(ApiError::BadRequest(
+            "request body: expected a JSON body with `Content-Type: application/json`".into(),
+        ));
+    }
+    let bytes = read_login_body(&state, body, source)
+        .await
+        .map_err(refused)?;
+    let form: LoginRequest = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::BadRequest(format!("request body: {e}")))?;
     if let Some(old) = session_cookie(&headers) {
         // Session fixation: whatever cookie came in is dead after this login.
         let _ = state.access().logout(&old).await;
     }
-    let source = peer.map(|axum::Extension(ConnectInfo(addr))| addr.ip());
     let session = match state
         .access()
         .login(&form.username, &form.password, source)
@@ -60,13 +128,7 @@ pub async fn login(
     {
         Ok(session) => session,
         Err(LoginError::Invalid) => return Ok(invalid_login()),
-        Err(e @ LoginError::Throttled(wait)) => {
-            return Err(ApiError::Throttled {
-                message: e.to_string(),
-                retry_after: wait,
-            });
-        }
-        Err(LoginError::Store(e)) => return Err(e.into()),
+        Err(other) => return Err(refused(other)),
     };
     let cookie = format!(
         "{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={}",

@@ -146,6 +146,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
 }
 
 fn json_error(e: JsonRejection) -> ApiError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::PayloadTooLarge(format!(
+            "request body is longer than the {} bytes allowed on the desk API",
+            crate::DESK_BODY_LIMIT
+        ));
+    }
     ApiError::BadRequest(format!("request body: {}", e.body_text()))
 }
 
@@ -186,7 +192,9 @@ fn query_error(e: QueryRejection) -> ApiError {
 }
 
 /// Adds the security headers to every response: no sniffing, no framing, a CSP that allows
-/// nothing foreign, no referrer leaks, and no caching of API answers.
+/// nothing foreign (scripts and styles only from this site's files, never inline; no plugins,
+/// no `<base>`, no framing, forms posted only here), no referrer leaks, and no caching of
+/// API answers.
 pub async fn security_headers(mut response: Response) -> Response {
     let h = response.headers_mut();
     h.insert(
@@ -197,7 +205,7 @@ pub async fn security_headers(mut response: Response) -> Response {
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+            "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
         ),
     );
     h.insert(

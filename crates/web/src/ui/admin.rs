@@ -15,6 +15,7 @@
 
 use std::collections::BTreeMap;
 
+use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -23,10 +24,12 @@ use vigie_event::{Severity, TenantId, TenantSlug};
 use vigie_soc::audit::AuditRecord;
 use vigie_soc::desk::{NewUser, User, UserAuthority, UserPatch};
 use vigie_soc::sla::{Calendar, SlaContract, Target};
-use vigie_soc::{Permission, Role, Tenant, TokenKind, TokenOwner};
+use vigie_soc::{Permission, Role, Tenant, TokenInfo, TokenKind, TokenOwner};
 
 use super::console::{severity_name, tenant_in_scope};
-use super::html::{esc, select, url_encode};
+use super::html::{Choice, choices, filters};
+use super::i18n::Catalog;
+use super::tokens::SecretPage;
 use super::{Form, Viewer, role_name};
 use crate::AppState;
 
@@ -132,7 +135,6 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
     let manage_users = authority.is_some();
     let platform_admin = viewer.principal.role == Role::PlatformAdmin;
     let manage_sla = viewer.principal.may(Permission::ManageSla);
-    let csrf = viewer.csrf_field();
     let slug = |id| {
         tenants
             .iter()
@@ -140,20 +142,13 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
             .map_or_else(|| format!("#{id:?}"), |t| t.slug.to_string())
     };
     // Tenants, with their SLA contract.
-    let mut body = format!(
-        r#"<section aria-labelledby="tenants-h"><h2 id="tenants-h">{}</h2><table class="grid"><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
-        esc(&cat.t("admin-tenants")),
-        esc(&cat.t("col-slug")),
-        esc(&cat.t("col-name")),
-        esc(&cat.t("col-created")),
-        esc(&cat.t("admin-sla-contract")),
-    );
+    let mut tenant_rows = Vec::new();
     for t in &tenants {
         let contract = match state.store().sla_contract(scope, t.id).await {
             Ok(c) => c,
             Err(e) => return viewer.api_error(e),
         };
-        let summary = contract.as_ref().map_or_else(
+        let sla = contract.as_ref().map_or_else(
             || cat.t("admin-sla-none"),
             |c| {
                 cat.tr(
@@ -165,202 +160,229 @@ pub async fn overview(State(state): State<AppState>, viewer: Viewer) -> Response
                 )
             },
         );
-        let edit = if manage_sla {
-            format!(
-                r#" <a href="/ui/admin/sla/{}">{}</a>"#,
-                url_encode(t.slug.as_str()),
-                esc(&cat.tr("admin-sla-edit", &[("tenant", t.slug.to_string().into())]))
-            )
-        } else {
-            String::new()
-        };
-        body.push_str(&format!(
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}{edit}</td></tr>",
-            esc(t.slug.as_str()),
-            esc(&t.name),
-            esc(&cat.datetime(t.created_at)),
-            esc(&summary),
-        ));
+        tenant_rows.push(TenantRow {
+            tenant: t,
+            sla,
+            edit: manage_sla
+                .then(|| cat.tr("admin-sla-edit", &[("tenant", t.slug.to_string().into())])),
+        });
     }
-    body.push_str("</tbody></table>");
-    if platform_admin && platform_wide(&viewer) {
-        body.push_str(&format!(
-            r#"<h3 id="new-tenant-h">{title}</h3><form method="post" action="/ui/admin/tenants" class="inline" aria-labelledby="new-tenant-h">{csrf}<label for="t-slug">{slug}</label><input id="t-slug" name="slug" required pattern="[a-z0-9][a-z0-9\-]{{1,62}}" aria-describedby="t-slug-help"><label for="t-name">{name}</label><input id="t-name" name="name" required><button type="submit">{create}</button></form><p id="t-slug-help" class="note">{help}</p>"#,
-            title = esc(&cat.t("admin-new-tenant")),
-            slug = esc(&cat.t("col-slug")),
-            name = esc(&cat.t("col-name")),
-            create = esc(&cat.t("admin-create")),
-            help = esc(&cat.t("admin-slug-help")),
-        ));
-    }
-    body.push_str("</section>");
-
     // Users.
-    body.push_str(&format!(
-        r#"<section aria-labelledby="users-h"><h2 id="users-h">{}</h2><table class="grid"><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th>{}</tr></thead><tbody>"#,
-        esc(&cat.t("admin-users")),
-        esc(&cat.t("col-username")),
-        esc(&cat.t("col-role")),
-        esc(&cat.t("col-tenants")),
-        esc(&cat.t("col-state")),
-        if manage_users {
-            format!(r#"<th scope="col">{}</th>"#, esc(&cat.t("col-actions")))
-        } else {
-            String::new()
-        },
-    ));
-    for u in &users {
-        let tenants_text = if u.tenants.is_empty() {
-            cat.t("all-tenants")
-        } else {
-            u.tenants
-                .iter()
-                .map(|t| slug(*t))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let action = if !manage_users {
-            String::new()
-        } else if viewer.principal.user_id == Some(u.id) || !manages(authority, u) {
-            "<td></td>".to_owned()
-        } else {
-            let (verb, key, named) = if u.disabled {
-                ("enable", "admin-enable", "admin-enable-named")
+    let user_rows = users
+        .iter()
+        .map(|u| {
+            let action = if !manage_users {
+                UserAction::None
+            } else if viewer.principal.user_id == Some(u.id) || !manages(authority, u) {
+                UserAction::Empty
             } else {
-                ("disable", "admin-disable", "admin-disable-named")
-            };
-            format!(
-                r#"<td><a href="/ui/admin/users/{id}" aria-label="{edit_label}">{edit}</a> <form method="post" action="/ui/admin/users/{id}/{verb}" class="inline">{csrf}<button type="submit" aria-label="{label}">{text}</button></form></td>"#,
-                id = u.id,
-                edit_label =
-                    esc(&cat.tr("admin-edit-named", &[("name", u.username.clone().into())])),
-                edit = esc(&cat.t("admin-edit")),
-                label = esc(&cat.tr(named, &[("name", u.username.clone().into())])),
-                text = esc(&cat.t(key)),
-            )
-        };
-        body.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{action}</tr>",
-            esc(&u.username),
-            esc(&role_name(cat, u.role)),
-            esc(&tenants_text),
-            esc(&cat.t(if u.disabled {
-                "user-disabled"
-            } else {
-                "user-enabled"
-            })),
-        ));
-    }
-    body.push_str("</tbody></table>");
-    if let Some(authority) = authority {
-        let roles = role_options(cat, authority);
-        let boxes = tenant_boxes(&tenants, &[]);
-        body.push_str(&format!(
-            r#"<h3 id="new-user-h">{title}</h3><form method="post" action="/ui/admin/users" class="change" aria-labelledby="new-user-h">{csrf}
-<p><label for="u-name">{user}</label><input id="u-name" name="username" required autocomplete="off"></p>
-<p><label for="u-pass">{pass}</label><input id="u-pass" name="password" type="password" required minlength="12" autocomplete="new-password" aria-describedby="u-pass-help"><small id="u-pass-help">{pass_help}</small></p>
-<p>{role}</p>
-<fieldset><legend>{tenants}</legend><p class="note">{tenants_help}</p>{boxes}</fieldset>
-<p><button type="submit">{create}</button></p></form>"#,
-            title = esc(&cat.t("admin-new-user")),
-            user = esc(&cat.t("col-username")),
-            pass = esc(&cat.t("login-password")),
-            pass_help = esc(&cat.t("admin-password-help")),
-            role = select(
-                "u-role",
-                "role",
-                &cat.t("col-role"),
-                &roles,
-                // A safe default: the least powerful role the form offers for its side.
-                if authority == UserAuthority::All {
-                    "analyst"
+                let (verb, key, named) = if u.disabled {
+                    ("enable", "admin-enable", "admin-enable-named")
                 } else {
-                    "tenant_user"
+                    ("disable", "admin-disable", "admin-disable-named")
+                };
+                UserAction::Manage {
+                    verb,
+                    label: cat.tr(named, &[("name", u.username.clone().into())]),
+                    text: cat.t(key),
+                    edit_label: cat.tr("admin-edit-named", &[("name", u.username.clone().into())]),
                 }
-            ),
-            tenants = esc(&cat.t("col-tenants")),
-            tenants_help = esc(&cat.t("admin-tenants-help")),
-            create = esc(&cat.t("admin-create")),
-        ));
-    }
-    body.push_str("</section>");
-
-    if !platform_admin {
-        return viewer.page("admin", &cat.t("admin-title"), &body);
-    }
-    // Tokens.
-    body.push_str(&format!(
-        r#"<section aria-labelledby="tokens-h"><h2 id="tokens-h">{}</h2><table class="grid"><thead><tr><th scope="col">#</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th>{}</tr></thead><tbody>"#,
-        esc(&cat.t("admin-tokens")),
-        esc(&cat.t("col-label")),
-        esc(&cat.t("col-owner")),
-        esc(&cat.t("col-kind")),
-        esc(&cat.t("col-created")),
-        esc(&cat.t("col-state")),
-        if manage_users {
-            format!(r#"<th scope="col">{}</th>"#, esc(&cat.t("col-actions")))
-        } else {
-            String::new()
-        },
-    ));
-    for k in &tokens {
-        let owner = match k.owner {
-            TokenOwner::Platform => cat.t("all-tenants"),
-            TokenOwner::Tenant(id) => slug(id),
-        };
-        let action = if !manage_users {
-            String::new()
-        } else if k.revoked {
-            "<td></td>".to_owned()
-        } else {
-            format!(
-                r#"<td><form method="post" action="/ui/admin/tokens/{id}/revoke" class="inline">{csrf}<button type="submit" aria-label="{label}">{text}</button></form></td>"#,
-                id = k.id,
-                label = esc(&cat.tr("admin-revoke-named", &[("label", k.label.clone().into())])),
-                text = esc(&cat.t("admin-revoke")),
-            )
-        };
-        body.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td>{action}</tr>",
-            k.id,
-            esc(&k.label),
-            esc(&owner),
-            esc(k.kind.as_str()),
-            esc(&cat.datetime(k.created_at)),
-            esc(&cat.t(if k.revoked { "token-revoked" } else { "token-active" })),
-        ));
-    }
-    body.push_str("</tbody></table>");
-    if manage_users {
-        let mut owners: Vec<(String, String)> = Vec::new();
-        if platform_wide(&viewer) {
-            owners.push((String::new(), cat.t("admin-token-platform")));
-        }
-        owners.extend(
-            tenants
-                .iter()
-                .map(|t| (t.slug.to_string(), format!("{} ({})", t.name, t.slug))),
-        );
-        let kinds: Vec<(String, String)> = TokenKind::ALL
+            };
+            UserRow {
+                user: u,
+                role: role_name(cat, u.role),
+                tenants: if u.tenants.is_empty() {
+                    cat.t("all-tenants")
+                } else {
+                    u.tenants
+                        .iter()
+                        .map(|t| slug(*t))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+                state: cat.t(if u.disabled {
+                    "user-disabled"
+                } else {
+                    "user-enabled"
+                }),
+                action,
+            }
+        })
+        .collect();
+    let new_user = authority.map(|authority| NewUserForm {
+        roles: choices(
+            role_options(cat, authority),
+            // A safe default: the least powerful role the form offers for its side.
+            if authority == UserAuthority::All {
+                "analyst"
+            } else {
+                "tenant_user"
+            },
+        ),
+        tenants: tenant_choices(&tenants, &[]),
+    });
+    // Tokens (platform administrators only).
+    let token_section = platform_admin.then(|| {
+        let rows = tokens
             .iter()
-            .map(|k| {
-                (
-                    k.as_str().to_owned(),
-                    cat.t(&format!("token-kind-{}", k.as_str())),
-                )
+            .map(|k| TokenRow {
+                token: k,
+                owner: match k.owner {
+                    TokenOwner::Platform => cat.t("all-tenants"),
+                    TokenOwner::Tenant(id) => slug(id),
+                },
+                state: cat.t(if k.revoked {
+                    "token-revoked"
+                } else {
+                    "token-active"
+                }),
+                revoke_label: (!k.revoked)
+                    .then(|| cat.tr("admin-revoke-named", &[("label", k.label.clone().into())])),
             })
             .collect();
-        body.push_str(&format!(
-            r#"<h3 id="new-token-h">{title}</h3><form method="post" action="/ui/admin/tokens" class="inline" aria-labelledby="new-token-h">{csrf}<label for="k-label">{label}</label><input id="k-label" name="label" required maxlength="200">{owner}{kind}<button type="submit">{create}</button></form>"#,
-            title = esc(&cat.t("admin-new-token")),
-            label = esc(&cat.t("col-label")),
-            owner = select("k-owner", "tenant", &cat.t("col-owner"), &owners, ""),
-            kind = select("k-kind", "kind", &cat.t("col-kind"), &kinds, "ingest"),
-            create = esc(&cat.t("admin-create")),
-        ));
-    }
-    body.push_str("</section>");
-    viewer.page("admin", &cat.t("admin-title"), &body)
+        let form = manage_users.then(|| {
+            let mut owners: Vec<(String, String)> = Vec::new();
+            if platform_wide(&viewer) {
+                owners.push((String::new(), cat.t("admin-token-platform")));
+            }
+            owners.extend(
+                tenants
+                    .iter()
+                    .map(|t| (t.slug.to_string(), format!("{} ({})", t.name, t.slug))),
+            );
+            let kinds: Vec<(String, String)> = TokenKind::ALL
+                .iter()
+                .map(|k| {
+                    (
+                        k.as_str().to_owned(),
+                        cat.t(&format!("token-kind-{}", k.as_str())),
+                    )
+                })
+                .collect();
+            NewTokenForm {
+                owners: choices(owners, ""),
+                kinds: choices(kinds, "ingest"),
+            }
+        });
+        TokenSection { rows, form }
+    });
+    let body = Overview {
+        cat,
+        csrf: viewer.csrf(),
+        tenants: tenant_rows,
+        new_tenant: platform_admin && platform_wide(&viewer),
+        manage_users,
+        users: user_rows,
+        new_user,
+        tokens: token_section,
+    };
+    viewer.render("admin", &cat.t("admin-title"), &body)
+}
+
+/// A tenant with its SLA contract in words.
+struct TenantRow<'a> {
+    tenant: &'a Tenant,
+    sla: String,
+    /// The SLA form link's text, for those who set contracts.
+    edit: Option<String>,
+}
+
+/// What the viewer may do to a user of the table.
+enum UserAction {
+    /// The viewer manages no users: no column.
+    None,
+    /// Not this one (the viewer, or a user it does not manage): an empty cell.
+    Empty,
+    /// Edit, and disable or enable.
+    Manage {
+        verb: &'static str,
+        label: String,
+        text: String,
+        edit_label: String,
+    },
+}
+
+/// A user of the table.
+struct UserRow<'a> {
+    user: &'a User,
+    role: String,
+    tenants: String,
+    state: String,
+    action: UserAction,
+}
+
+/// The form that creates a user.
+struct NewUserForm {
+    roles: Vec<Choice>,
+    tenants: Vec<Choice>,
+}
+
+/// A token of the table.
+struct TokenRow<'a> {
+    token: &'a TokenInfo,
+    owner: String,
+    state: String,
+    /// The revoke button's label, while it is not revoked.
+    revoke_label: Option<String>,
+}
+
+/// The form that creates a token.
+struct NewTokenForm {
+    owners: Vec<Choice>,
+    kinds: Vec<Choice>,
+}
+
+/// The platform's tokens.
+struct TokenSection<'a> {
+    rows: Vec<TokenRow<'a>>,
+    form: Option<NewTokenForm>,
+}
+
+/// The administration page (`templates/admin.html`).
+#[derive(Template)]
+#[template(path = "admin.html", config = "templates/askama.toml")]
+struct Overview<'a> {
+    cat: &'a Catalog,
+    csrf: &'a str,
+    tenants: Vec<TenantRow<'a>>,
+    /// Whether the viewer may onboard tenants (the form is shown).
+    new_tenant: bool,
+    /// Whether the viewer manages users (the actions column is shown).
+    manage_users: bool,
+    users: Vec<UserRow<'a>>,
+    new_user: Option<NewUserForm>,
+    tokens: Option<TokenSection<'a>>,
+}
+
+/// The form that changes a user (`templates/admin_user.html`).
+#[derive(Template)]
+#[template(path = "admin_user.html", config = "templates/askama.toml")]
+struct UserForm<'a> {
+    cat: &'a Catalog,
+    csrf: &'a str,
+    id: i64,
+    roles: Vec<Choice>,
+    /// The tenant boxes (platform administrators only).
+    tenants: Option<Vec<Choice>>,
+}
+
+/// A severity's SLA targets on the contract form.
+struct TargetRow {
+    severity: Severity,
+    ack: String,
+    resolve: String,
+}
+
+/// A tenant's SLA contract form (`templates/admin_sla.html`).
+#[derive(Template)]
+#[template(path = "admin_sla.html", config = "templates/askama.toml")]
+struct SlaForm<'a> {
+    cat: &'a Catalog,
+    csrf: &'a str,
+    slug: &'a str,
+    calendars: Vec<Choice>,
+    warn: i64,
+    rows: Vec<TargetRow>,
 }
 
 fn calendar_key(calendar: Calendar) -> String {
@@ -524,7 +546,7 @@ fn manages(authority: Option<UserAuthority>, u: &User) -> bool {
 }
 
 /// The roles the viewer may give.
-fn role_options(cat: &super::i18n::Catalog, authority: UserAuthority) -> Vec<(String, String)> {
+fn role_options(cat: &Catalog, authority: UserAuthority) -> Vec<(String, String)> {
     Role::ALL
         .iter()
         .filter(|r| authority == UserAuthority::All || r.is_tenant_role())
@@ -532,17 +554,16 @@ fn role_options(cat: &super::i18n::Catalog, authority: UserAuthority) -> Vec<(St
         .collect()
 }
 
-/// One checkbox per tenant, `checked` ticked.
-fn tenant_boxes(tenants: &[Tenant], checked: &[TenantId]) -> String {
-    let mut boxes = String::new();
-    for t in tenants {
-        boxes.push_str(&format!(
-            r#"<label class="check"><input type="checkbox" name="tenants" value="{v}"{c}> {v}</label>"#,
-            v = esc(t.slug.as_str()),
-            c = if checked.contains(&t.id) { " checked" } else { "" },
-        ));
-    }
-    boxes
+/// One checkbox per tenant (its slug), `checked` ticked.
+fn tenant_choices(tenants: &[Tenant], checked: &[TenantId]) -> Vec<Choice> {
+    tenants
+        .iter()
+        .map(|t| Choice {
+            value: t.slug.to_string(),
+            text: t.slug.to_string(),
+            selected: checked.contains(&t.id),
+        })
+        .collect()
 }
 
 /// `GET /ui/admin/users/{id}`: the form that changes a user's role and tenants.
@@ -571,33 +592,14 @@ pub async fn user_form(
         Ok(t) => t,
         Err(e) => return viewer.api_error(e),
     };
-    let roles = role_options(cat, authority);
-    let tenant_part = if authority == UserAuthority::All {
-        format!(
-            r#"<fieldset><legend>{}</legend><p class="note">{}</p>{}</fieldset>"#,
-            esc(&cat.t("col-tenants")),
-            esc(&cat.t("admin-tenants-help")),
-            tenant_boxes(&tenants, &user.tenants)
-        )
-    } else {
-        String::new()
+    let body = UserForm {
+        cat,
+        csrf: viewer.csrf(),
+        id,
+        roles: choices(role_options(cat, authority), user.role.as_str()),
+        tenants: (authority == UserAuthority::All).then(|| tenant_choices(&tenants, &user.tenants)),
     };
-    let body = format!(
-        r#"<form method="post" action="/ui/admin/users/{id}" class="change">{csrf}
-<p>{role}</p>{tenant_part}
-<p><button type="submit">{save}</button> <a href="/ui/admin">{back}</a></p></form>"#,
-        csrf = viewer.csrf_field(),
-        role = select(
-            "e-role",
-            "role",
-            &cat.t("col-role"),
-            &roles,
-            user.role.as_str()
-        ),
-        save = esc(&cat.t("save")),
-        back = esc(&cat.t("admin-back")),
-    );
-    viewer.page(
+    viewer.render(
         "admin",
         &cat.tr(
             "admin-user-title",
@@ -688,21 +690,20 @@ pub async fn create_token(State(state): State<AppState>, viewer: Viewer, body: B
     {
         return r;
     }
-    let body = format!(
-        r#"<p role="status">{created}</p><p><label for="secret">{secret_label}</label></p><p><input id="secret" class="secret" readonly value="{secret}" size="72" aria-describedby="secret-help"></p><p id="secret-help" class="note">{help}</p><p><a href="/ui/admin">{back}</a></p>"#,
-        created = esc(&cat.tr(
+    let body = SecretPage {
+        cat,
+        created: cat.tr(
             "admin-token-created",
             &[
                 ("label", label.to_owned().into()),
-                ("id", token.info.id.into())
-            ]
-        )),
-        secret_label = esc(&cat.t("admin-token-secret")),
-        secret = esc(&token.secret),
-        help = esc(&cat.t("admin-token-once")),
-        back = esc(&cat.t("admin-back")),
-    );
-    let mut response = viewer.page("admin", &cat.t("admin-new-token"), &body);
+                ("id", token.info.id.into()),
+            ],
+        ),
+        secret: &token.secret,
+        back: "/ui/admin",
+        back_text: cat.t("admin-back"),
+    };
+    let mut response = viewer.render("admin", &cat.t("admin-new-token"), &body);
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -811,44 +812,28 @@ pub async fn sla_form(
         .iter()
         .map(|c| (c.as_str().to_owned(), cat.t(&calendar_key(*c))))
         .collect();
-    let mut rows = String::new();
-    for s in Severity::ALL.iter().rev() {
-        let target = contract.as_ref().and_then(|c| c.targets.get(s));
-        let value = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
-        rows.push_str(&format!(
-            r#"<tr><th scope="row" id="sev-{s}">{name}</th><td><input name="ack_{s}" value="{ack}" inputmode="numeric" pattern="[0-9]*" size="7" aria-labelledby="sev-{s} col-ack"></td><td><input name="resolve_{s}" value="{res}" inputmode="numeric" pattern="[0-9]*" size="7" aria-labelledby="sev-{s} col-res"></td></tr>"#,
-            s = s.as_str(),
-            name = esc(&severity_name(cat, *s)),
-            ack = value(target.map(|t| t.acknowledge_minutes)),
-            res = value(target.map(|t| t.resolve_minutes)),
-        ));
-    }
-    let body = format!(
-        r#"<form method="post" action="/ui/admin/sla/{slug}" class="change">{csrf}
-<p>{calendar}</p>
-<p><label for="warn">{warn_label}</label><input id="warn" name="warn_percent" value="{warn}" inputmode="numeric" pattern="[0-9]*" size="4"> %</p>
-<p class="note">{help}</p>
-<table class="grid"><thead><tr><th scope="col">{sev}</th><th scope="col" id="col-ack">{ack}</th><th scope="col" id="col-res">{res}</th></tr></thead><tbody>{rows}</tbody></table>
-<p><button type="submit">{save}</button> <a href="/ui/admin">{back}</a></p></form>"#,
-        slug = url_encode(tenant.slug.as_str()),
-        csrf = viewer.csrf_field(),
-        calendar = select(
-            "calendar",
-            "calendar",
-            &cat.t("admin-sla-calendar"),
-            &calendars,
-            calendar.as_str()
-        ),
-        warn_label = esc(&cat.t("admin-sla-warn")),
-        warn = (warn * 100.0).round() as i64,
-        help = esc(&cat.t("admin-sla-help")),
-        sev = esc(&cat.t("col-severity")),
-        ack = esc(&cat.t("admin-sla-ack-minutes")),
-        res = esc(&cat.t("admin-sla-resolve-minutes")),
-        save = esc(&cat.t("save")),
-        back = esc(&cat.t("admin-back")),
-    );
-    viewer.page(
+    let value = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
+    let rows = Severity::ALL
+        .iter()
+        .rev()
+        .map(|s| {
+            let target = contract.as_ref().and_then(|c| c.targets.get(s));
+            TargetRow {
+                severity: *s,
+                ack: value(target.map(|t| t.acknowledge_minutes)),
+                resolve: value(target.map(|t| t.resolve_minutes)),
+            }
+        })
+        .collect();
+    let body = SlaForm {
+        cat,
+        csrf: viewer.csrf(),
+        slug: tenant.slug.as_str(),
+        calendars: choices(calendars, calendar.as_str()),
+        warn: (warn * 100.0).round() as i64,
+        rows,
+    };
+    viewer.render(
         "admin",
         &cat.tr("admin-sla-title", &[("tenant", tenant.name.clone().into())]),
         &body,

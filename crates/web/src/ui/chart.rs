@@ -1,5 +1,7 @@
 //! Time charts drawn on the server as SVG: no script, no inline style (the
-//! Content-Security-Policy forbids both), colours from classes in `static/vigie.css`.
+//! Content-Security-Policy forbids both), colours from classes in `static/vigie.css`. The
+//! geometry is computed here; `templates/chart.html` writes it and escapes every label
+//! (title, description, series names, times, values).
 //!
 //! A chart is stacked bars, one bar per time bucket and one colour per series (at most
 //! [`MAX_SERIES`]; the rest are summed into "other"). It carries a `<title>` and a `<desc>`
@@ -8,7 +10,9 @@
 
 use jiff::Timestamp;
 
-use super::html::esc;
+use askama::Template;
+
+use super::html::Markup;
 use super::i18n::{Catalog, brussels};
 
 /// Series drawn with their own colour; more are summed into one "other" series.
@@ -99,7 +103,7 @@ fn value_text(cat: &Catalog, v: f64) -> String {
 
 impl TimeChart<'_> {
     /// The chart as SVG followed by its figures in a table.
-    pub fn render(&self, cat: &Catalog) -> String {
+    pub fn render(&self, cat: &Catalog) -> Markup {
         let span = self.span_seconds.max(1);
         // Keep the largest series; sum the others into "other".
         let mut series: Vec<Series> = self.series.clone();
@@ -127,14 +131,14 @@ impl TimeChart<'_> {
             .to
             .map(|t| bucket_of(t, span) + if t.as_second() % span == 0 { 0 } else { span })
             .unwrap_or(data_max.saturating_add(span));
-        let mut out = String::new();
         if first >= end || first == i64::MAX {
-            out.push_str(&format!(
-                r#"<p class="note" id="{}-empty">{}</p>"#,
-                esc(self.id),
-                esc(&cat.t("chart-no-data"))
-            ));
-            return out;
+            return Markup::of(&ChartView {
+                cat,
+                id: self.id,
+                title: self.title,
+                desc: self.desc,
+                plot: None,
+            });
         }
         let count = usize::try_from((end - first) / span).unwrap_or(MAX_BUCKETS);
         let count = count.clamp(1, MAX_BUCKETS);
@@ -161,26 +165,21 @@ impl TimeChart<'_> {
         let plot_w = WIDTH - LEFT - RIGHT;
         let plot_h = HEIGHT - TOP - BOTTOM;
         let bar_w = plot_w / count as f64;
-        let id = esc(self.id);
-        out.push_str(&format!(
-            r#"<figure class="chart"><svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
-            esc(self.title),
-            esc(self.desc)
-        ));
         // Gridlines and their values.
+        let mut gridlines = Vec::new();
         let mut g = 0.0;
         while g <= top + step / 2.0 {
             let y = TOP + plot_h - g / top * plot_h;
-            out.push_str(&format!(
-                r#"<line class="grid" x1="{LEFT}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}"/><text class="axis" x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
-                WIDTH - RIGHT,
-                LEFT - 6.0,
-                y + 4.0,
-                esc(&value_text(cat, g))
-            ));
+            gridlines.push(GridLine {
+                y: format!("{y:.1}"),
+                label_x: format!("{:.1}", LEFT - 6.0),
+                label_y: format!("{:.1}", y + 4.0),
+                value: value_text(cat, g),
+            });
             g += step;
         }
         // Bars.
+        let mut bars = Vec::new();
         for (i, row) in grid.iter().enumerate() {
             let start = first + span * i as i64;
             let x = LEFT + bar_w * i as f64;
@@ -192,84 +191,130 @@ impl TimeChart<'_> {
                 let y0 = TOP + plot_h - (base + v) / top * plot_h;
                 let h = v / top * plot_h;
                 base += v;
-                let when = Timestamp::from_second(start)
-                    .map(|t| cat.datetime(t))
-                    .unwrap_or_default();
-                let name = if series[k].name.is_empty() {
-                    String::new()
-                } else {
-                    format!("{} · ", series[k].name)
-                };
-                out.push_str(&format!(
-                    r#"<rect class="bar s{k}" x="{:.2}" y="{y0:.2}" width="{:.2}" height="{h:.2}"><title>{}{}: {}</title></rect>"#,
-                    x + bar_w * 0.1,
-                    (bar_w * 0.8).max(0.5),
-                    esc(&name),
-                    esc(&when),
-                    esc(&value_text(cat, *v))
-                ));
+                bars.push(Bar {
+                    series: k,
+                    x: format!("{:.2}", x + bar_w * 0.1),
+                    y: format!("{y0:.2}"),
+                    width: format!("{:.2}", (bar_w * 0.8).max(0.5)),
+                    height: format!("{h:.2}"),
+                    name: series[k].name.clone(),
+                    when: Timestamp::from_second(start)
+                        .map(|t| cat.datetime(t))
+                        .unwrap_or_default(),
+                    value: value_text(cat, *v),
+                });
             }
         }
         // Time ticks: about six labels.
         let every = count.div_ceil(6).max(1);
-        for i in (0..count).step_by(every) {
-            let x = LEFT + bar_w * i as f64 + bar_w / 2.0;
-            out.push_str(&format!(
-                r#"<text class="axis" x="{x:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-                HEIGHT - BOTTOM + 18.0,
-                esc(&tick_label(cat, first + span * i as i64, span))
-            ));
-        }
-        out.push_str(&format!(
-            r#"<line class="base" x1="{LEFT}" x2="{:.1}" y1="{:.1}" y2="{:.1}"/></svg>"#,
-            WIDTH - RIGHT,
-            TOP + plot_h,
-            TOP + plot_h
-        ));
-        if series.len() > 1 || series.iter().any(|s| !s.name.is_empty()) {
-            out.push_str(r#"<ul class="legend">"#);
-            for (k, s) in series.iter().enumerate() {
-                out.push_str(&format!(
-                    r#"<li><svg class="key" viewBox="0 0 10 10" aria-hidden="true"><rect class="bar s{k}" width="10" height="10"/></svg>{}</li>"#,
-                    esc(&s.name)
-                ));
-            }
-            out.push_str("</ul>");
-        }
-        // The figures as a table.
-        out.push_str(&format!(
-            r#"<details><summary>{}</summary><table class="grid"><thead><tr><th scope="col">{}</th>"#,
-            esc(&cat.t("chart-figures")),
-            esc(&cat.t("col-time"))
-        ));
-        for s in &series {
-            let name = if s.name.is_empty() {
-                cat.t("col-value")
-            } else {
-                s.name.clone()
-            };
-            out.push_str(&format!(r#"<th scope="col">{}</th>"#, esc(&name)));
-        }
-        out.push_str("</tr></thead><tbody>");
-        for (i, row) in grid.iter().enumerate() {
-            if row.iter().all(|v| *v == 0.0) {
-                continue;
-            }
-            let when = Timestamp::from_second(first + span * i as i64)
-                .map(|t| cat.datetime(t))
-                .unwrap_or_default();
-            out.push_str(&format!("<tr><th scope=\"row\">{}</th>", esc(&when)));
-            for v in row {
-                out.push_str(&format!(
-                    r#"<td class="num">{}</td>"#,
-                    esc(&value_text(cat, *v))
-                ));
-            }
-            out.push_str("</tr>");
-        }
-        out.push_str("</tbody></table></details></figure>");
-        out
+        let ticks = (0..count)
+            .step_by(every)
+            .map(|i| Tick {
+                x: format!("{:.1}", LEFT + bar_w * i as f64 + bar_w / 2.0),
+                label: tick_label(cat, first + span * i as i64, span),
+            })
+            .collect();
+        let legend = (series.len() > 1 || series.iter().any(|s| !s.name.is_empty()))
+            .then(|| series.iter().map(|s| s.name.clone()).collect());
+        // The figures as a table: the buckets with data.
+        let columns = series
+            .iter()
+            .map(|s| {
+                if s.name.is_empty() {
+                    cat.t("col-value")
+                } else {
+                    s.name.clone()
+                }
+            })
+            .collect();
+        let rows = grid
+            .iter()
+            .enumerate()
+            .filter(|(_, row)| !row.iter().all(|v| *v == 0.0))
+            .map(|(i, row)| {
+                let when = Timestamp::from_second(first + span * i as i64)
+                    .map(|t| cat.datetime(t))
+                    .unwrap_or_default();
+                (when, row.iter().map(|v| value_text(cat, *v)).collect())
+            })
+            .collect();
+        Markup::of(&ChartView {
+            cat,
+            id: self.id,
+            title: self.title,
+            desc: self.desc,
+            plot: Some(Plot {
+                width: format!("{WIDTH}"),
+                height: format!("{HEIGHT}"),
+                left: format!("{LEFT}"),
+                right: format!("{:.1}", WIDTH - RIGHT),
+                base_y: format!("{:.1}", TOP + plot_h),
+                tick_y: format!("{:.1}", HEIGHT - BOTTOM + 18.0),
+                grid: gridlines,
+                bars,
+                ticks,
+                legend,
+                columns,
+                rows,
+            }),
+        })
     }
+}
+
+/// A horizontal gridline and its value, coordinates already formatted.
+struct GridLine {
+    y: String,
+    label_x: String,
+    label_y: String,
+    value: String,
+}
+
+/// One bar: its series (colour class), box, and tooltip parts.
+struct Bar {
+    series: usize,
+    x: String,
+    y: String,
+    width: String,
+    height: String,
+    name: String,
+    when: String,
+    value: String,
+}
+
+/// A time label under the bars.
+struct Tick {
+    x: String,
+    label: String,
+}
+
+/// Everything drawn when there is data.
+struct Plot {
+    width: String,
+    height: String,
+    left: String,
+    right: String,
+    base_y: String,
+    tick_y: String,
+    grid: Vec<GridLine>,
+    bars: Vec<Bar>,
+    ticks: Vec<Tick>,
+    /// Series names, when there is more than one series or a named one.
+    legend: Option<Vec<String>>,
+    /// The table's value columns.
+    columns: Vec<String>,
+    /// The table's rows: bucket time and one value per series.
+    rows: Vec<(String, Vec<String>)>,
+}
+
+/// A chart (`templates/chart.html`): every label escaped by the template.
+#[derive(Template)]
+#[template(path = "chart.html", config = "templates/askama.toml")]
+struct ChartView<'a> {
+    cat: &'a Catalog,
+    id: &'a str,
+    title: &'a str,
+    desc: &'a str,
+    plot: Option<Plot>,
 }
 
 #[cfg(test)]
@@ -305,7 +350,7 @@ mod tests {
                 },
             ],
         };
-        let svg = chart.render(cat);
+        let svg = chart.render(cat).into_string();
         assert!(svg.contains(r#"role="img" aria-labelledby="c-title c-desc""#));
         assert!(svg.contains("<title id=\"c-title\">Alerts &lt;per&gt; hour</title>"));
         // Four buckets, three bars; the 02:00 bucket stacks 1 + 4.
@@ -316,6 +361,35 @@ mod tests {
         assert_eq!(svg.matches("<tr><th scope=\"row\">").count(), 2);
         // The legend names both series.
         assert!(svg.contains(r#"<ul class="legend">"#));
+    }
+
+    #[test]
+    fn every_label_is_escaped() {
+        let evil = "<script>alert(1)</script>\"'&";
+        let shown = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;";
+        let chart = TimeChart {
+            id: evil,
+            title: evil,
+            desc: evil,
+            span_seconds: 3600,
+            from: None,
+            to: None,
+            series: vec![Series {
+                name: evil.to_owned(),
+                points: vec![(at("2026-01-01T00:10:00Z"), 2.0)],
+            }],
+        };
+        let svg = chart.render(Catalog::of(Lang::En)).into_string();
+        // The id four times, title, description, the bar's tooltip, the legend, the column.
+        assert_eq!(svg.matches(shown).count(), 4 + 2 + 1 + 1 + 1, "{svg}");
+        assert_eq!(svg.matches("alert(1)").count(), svg.matches(shown).count());
+        let empty = TimeChart {
+            series: vec![],
+            ..chart
+        };
+        let note = empty.render(Catalog::of(Lang::En)).into_string();
+        assert_eq!(note.matches(shown).count(), 1, "{note}");
+        assert!(!note.contains("<script>"));
     }
 
     #[test]
@@ -330,7 +404,7 @@ mod tests {
             to: None,
             series: vec![],
         };
-        assert!(empty.render(cat).contains("e-empty"));
+        assert!(empty.render(cat).as_str().contains("e-empty"));
         let many = TimeChart {
             id: "m",
             title: "t",
@@ -345,7 +419,7 @@ mod tests {
                 })
                 .collect(),
         };
-        let svg = many.render(cat);
+        let svg = many.render(cat).into_string();
         assert_eq!(svg.matches("<li>").count(), MAX_SERIES);
         assert!(svg.contains(&cat.t("chart-other")));
         // A day span labels dates in the language's pattern.

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use askama::Template;
 use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
@@ -19,7 +20,7 @@ use vigie_soc::desk::{AlertAction, AlertStatus, IncidentStatus};
 use vigie_soc::{Alert, AlertFilter, Page, Permission};
 
 use super::chart::{Series, TimeChart};
-use super::html::{esc, select, url_encode};
+use super::html::{Choice, Markup, choices, filters, url_encode};
 use super::i18n::{Arg, Catalog};
 use super::{Form, RuleBook, Viewer, query, safe_back};
 use crate::AppState;
@@ -35,15 +36,6 @@ pub const OPEN: [IncidentStatus; 4] = [
 /// Severity name in the viewer's language.
 pub fn severity_name(cat: &Catalog, s: Severity) -> String {
     cat.t(&format!("severity-{}", s.as_str()))
-}
-
-/// A severity badge.
-pub fn severity_badge(cat: &Catalog, s: Severity) -> String {
-    format!(
-        r#"<span class="sev sev-{}">{}</span>"#,
-        s.as_str(),
-        esc(&severity_name(cat, s))
-    )
 }
 
 fn alert_status_name(cat: &Catalog, s: AlertStatus) -> String {
@@ -89,51 +81,13 @@ async fn dashboard(state: &AppState, viewer: &Viewer) -> Result<Response, Respon
         counts.entry(slug).or_default()[usize::from(c.severity.rank())] += c.incidents;
         seen += c.incidents;
     }
-    let mut body = String::new();
-    body.push_str(&format!(
-        r#"<section aria-labelledby="open-h"><h2 id="open-h">{}</h2>"#,
-        esc(&cat.t("dashboard-open-incidents"))
-    ));
-    if counts.is_empty() {
-        body.push_str(&format!("<p>{}</p>", esc(&cat.t("dashboard-none-open"))));
-    } else {
-        body.push_str(&format!(
-            r#"<table class="grid"><caption>{}</caption><thead><tr><th scope="col">{}</th>"#,
-            esc(&cat.tr("incidents-count", &[("count", Arg::Num(seen))])),
-            esc(&cat.t("col-tenant"))
-        ));
-        for s in Severity::ALL.iter().rev() {
-            body.push_str(&format!(
-                r#"<th scope="col">{}</th>"#,
-                severity_badge(cat, *s)
-            ));
-        }
-        body.push_str("</tr></thead><tbody>");
-        for (tenant, row) in &counts {
-            body.push_str(&format!(
-                r#"<tr><th scope="row"><a href="/ui/incidents?tenant={}">{}</a></th>"#,
-                url_encode(tenant),
-                esc(tenant)
-            ));
-            for s in Severity::ALL.iter().rev() {
-                body.push_str(&format!(
-                    r#"<td class="num">{}</td>"#,
-                    cat.number(row[usize::from(s.rank())])
-                ));
-            }
-            body.push_str("</tr>");
-        }
-        body.push_str("</tbody></table>");
-    }
-    body.push_str("</section>");
-    body.push_str(&alerts_per_hour(state, viewer).await?);
     // SLA at risk: the most severe open incidents' clocks.
     let now = Timestamp::now();
     let worst = store
         .most_severe_open(scope, RISK_CANDIDATES)
         .await
         .map_err(|e| viewer.api_error(e))?;
-    let mut risky = String::new();
+    let mut risks = Vec::new();
     for id in worst {
         let Some(detail) = store
             .incident_detail(scope, id, now)
@@ -148,39 +102,70 @@ async fn dashboard(state: &AppState, viewer: &Viewer) -> Result<Response, Respon
             .iter()
             .filter(|c| !c.met && (c.at_risk || c.breached))
         {
-            risky.push_str(&format!(
-                r#"<tr><td><a href="/ui/incidents/{id}">#{id}</a> {title}</td><td>{tenant}</td><td>{sev}</td><td>{kind}</td><td>{left}</td></tr>"#,
-                id = incident.id,
-                title = esc(&incident.title),
-                tenant = esc(incident.tenant_slug.as_str()),
-                sev = severity_badge(cat, incident.severity),
-                kind = esc(&cat.t(&format!("sla-kind-{}", clock.kind))),
-                left = super::incidents::time_left(cat, clock.due_at, now, clock.breached),
-            ));
+            risks.push(Risk {
+                id: incident.id,
+                title: incident.title.clone(),
+                tenant: incident.tenant_slug.to_string(),
+                severity: incident.severity,
+                kind: cat.t(&format!("sla-kind-{}", clock.kind)),
+                left: super::incidents::time_left(cat, clock.due_at, now, clock.breached),
+            });
         }
     }
-    body.push_str(&format!(
-        r#"<section aria-labelledby="risk-h"><h2 id="risk-h">{}</h2>"#,
-        esc(&cat.t("dashboard-sla-at-risk"))
-    ));
-    if risky.is_empty() {
-        body.push_str(&format!("<p>{}</p>", esc(&cat.t("dashboard-sla-none"))));
-    } else {
-        body.push_str(&format!(
-            r#"<table class="grid"><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>{risky}</tbody></table>"#,
-            esc(&cat.t("col-incident")),
-            esc(&cat.t("col-tenant")),
-            esc(&cat.t("col-severity")),
-            esc(&cat.t("col-sla-clock")),
-            esc(&cat.t("col-time-left")),
-        ));
-    }
-    body.push_str("</section>");
-    Ok(viewer.page("dashboard", &cat.t("dashboard-title"), &body))
+    let (chart_title, chart_desc, chart) = alerts_per_hour(state, viewer).await?;
+    let page = Dashboard {
+        cat,
+        caption: cat.tr("incidents-count", &[("count", Arg::Num(seen))]),
+        severities: Severity::ALL.iter().rev().copied().collect(),
+        counts: counts
+            .into_iter()
+            .map(|(tenant, row)| {
+                let row = Severity::ALL
+                    .iter()
+                    .rev()
+                    .map(|s| row[usize::from(s.rank())])
+                    .collect();
+                (tenant, row)
+            })
+            .collect(),
+        chart_title,
+        chart_desc,
+        chart,
+        risks,
+    };
+    Ok(viewer.render("dashboard", &cat.t("dashboard-title"), &page))
+}
+
+/// An SLA clock at risk or breached, on the dashboard.
+struct Risk {
+    id: i64,
+    title: String,
+    tenant: String,
+    severity: Severity,
+    kind: String,
+    left: Markup,
+}
+
+/// The dashboard (`templates/dashboard.html`).
+#[derive(Template)]
+#[template(path = "dashboard.html", config = "templates/askama.toml")]
+struct Dashboard<'a> {
+    cat: &'a Catalog,
+    caption: String,
+    severities: Vec<Severity>,
+    /// Open incidents per tenant, one count per severity of `severities`.
+    counts: Vec<(String, Vec<i64>)>,
+    chart_title: String,
+    chart_desc: String,
+    chart: Markup,
+    risks: Vec<Risk>,
 }
 
 /// The dashboard's chart: alerts created per hour over the last 24 hours, in the scope.
-async fn alerts_per_hour(state: &AppState, viewer: &Viewer) -> Result<String, Response> {
+async fn alerts_per_hour(
+    state: &AppState,
+    viewer: &Viewer,
+) -> Result<(String, String, Markup), Response> {
     let cat = viewer.cat();
     let now = Timestamp::now();
     let since = now - jiff::SignedDuration::from_hours(23);
@@ -207,12 +192,8 @@ async fn alerts_per_hour(state: &AppState, viewer: &Viewer) -> Result<String, Re
             points: hours.iter().map(|h| (h.hour, h.alerts as f64)).collect(),
         }],
     };
-    Ok(format!(
-        r#"<section aria-labelledby="hour-h"><h2 id="hour-h">{}</h2><p>{}</p>{}</section>"#,
-        esc(&title),
-        esc(&desc),
-        chart.render(cat)
-    ))
+    let chart = chart.render(cat);
+    Ok((title, desc, chart))
 }
 
 /// The alert queue's filters, read from the query string.
@@ -328,29 +309,62 @@ async fn load_queue(
         .map_err(|e| viewer.api_error(e))
 }
 
+/// A row of the queue: the alert, its checkbox's label and its status's name.
+struct AlertRow<'a> {
+    alert: &'a Alert,
+    select: String,
+    status: String,
+}
+
+/// The rows of the queue table (`templates/alert_rows.html`).
+#[derive(Template)]
+#[template(path = "alert_rows.html", config = "templates/askama.toml")]
+struct AlertRows<'a> {
+    cat: &'a Catalog,
+    rows: Vec<AlertRow<'a>>,
+}
+
 /// The rows of the queue table.
-fn alert_rows(cat: &Catalog, alerts: &[Alert]) -> String {
-    let mut out = String::new();
-    if alerts.is_empty() {
-        out.push_str(&format!(
-            r#"<tr><td colspan="7">{}</td></tr>"#,
-            esc(&cat.t("alerts-none"))
-        ));
-    }
-    for a in alerts {
-        out.push_str(&format!(
-            r#"<tr><td><input type="checkbox" name="ids" value="{id}" id="sel-{id}" aria-label="{select}"></td><td>{time}</td><td>{tenant}</td><td>{sev}</td><td><a href="/ui/alerts/{id}">{title}</a></td><td class="num">{count}</td><td>{status}</td></tr>"#,
-            id = esc(&a.id),
-            select = esc(&cat.tr("alerts-select", &[("title", a.rule_title.clone().into())])),
-            time = esc(&cat.datetime(a.created_at)),
-            tenant = esc(a.tenant_slug.as_str()),
-            sev = severity_badge(cat, a.severity),
-            title = esc(&a.rule_title),
-            count = cat.number(a.count),
-            status = esc(&alert_status_name(cat, a.status)),
-        ));
-    }
-    out
+fn alert_rows(cat: &Catalog, alerts: &[Alert]) -> Markup {
+    let rows = alerts
+        .iter()
+        .map(|a| AlertRow {
+            alert: a,
+            select: cat.tr("alerts-select", &[("title", a.rule_title.clone().into())]),
+            status: alert_status_name(cat, a.status),
+        })
+        .collect();
+    Markup::of(&AlertRows { cat, rows })
+}
+
+/// A saved view of the queue.
+struct ViewLink {
+    id: i64,
+    name: String,
+    query: String,
+    current: bool,
+    delete_label: String,
+}
+
+/// The alert queue (`templates/queue.html`).
+#[derive(Template)]
+#[template(path = "queue.html", config = "templates/askama.toml")]
+struct Queue<'a> {
+    cat: &'a Catalog,
+    csrf: &'a str,
+    tenants: Vec<Choice>,
+    severities: Vec<Choice>,
+    statuses: Vec<Choice>,
+    rule: &'a str,
+    /// The viewer's saved views (`None`: a session without a user, which has none).
+    views: Option<Vec<ViewLink>>,
+    view_name_max: usize,
+    /// The filters as a query string.
+    query: String,
+    back: &'a str,
+    count: String,
+    rows: Markup,
+    next: Option<String>,
 }
 
 /// `GET /ui/alerts`: the queue.
@@ -369,7 +383,6 @@ pub async fn queue(State(state): State<AppState>, viewer: Viewer, uri: Uri) -> R
         .list_tenants(&viewer.principal.scope)
         .await
         .unwrap_or_default();
-    let mut body = String::new();
     // Filters (GET form).
     let mut tenant_options = vec![(String::new(), cat.t("filter-all-tenants"))];
     tenant_options.extend(
@@ -389,56 +402,41 @@ pub async fn queue(State(state): State<AppState>, viewer: Viewer, uri: Uri) -> R
             .iter()
             .map(|s| (s.as_str().to_owned(), alert_status_name(cat, *s))),
     );
-    body.push_str(&format!(
-        r#"<form class="filters" method="get" action="/ui/alerts" role="search" aria-label="{label}">{tenant}{sev}{status}<label for="f-rule">{rule}</label><input id="f-rule" name="rule" value="{rule_v}"><button type="submit">{apply}</button></form>"#,
-        label = esc(&cat.t("filters")),
-        tenant = select("f-tenant", "tenant", &cat.t("col-tenant"), &tenant_options, q.tenant.as_deref().unwrap_or_default()),
-        sev = select("f-sev", "min_severity", &cat.t("filter-min-severity"), &sev_options, q.min_severity.map_or("", Severity::as_str)),
-        status = select("f-status", "status", &cat.t("col-status"), &status_options, q.status.map_or("any", AlertStatus::as_str)),
-        rule = esc(&cat.t("filter-rule")),
-        rule_v = esc(q.rule.as_deref().unwrap_or_default()),
-        apply = esc(&cat.t("filter-apply")),
-    ));
     let qs = q.query_string();
-    match saved_views(&state, &viewer, &qs).await {
-        Ok(views) => body.push_str(&views),
+    let views = match saved_views(&state, &viewer, &qs).await {
+        Ok(views) => views,
         Err(r) => return r,
-    }
-    body.push_str(&format!(
-        r#"<form method="post" action="/ui/alerts/bulk">{csrf}<input type="hidden" name="back" value="{back}">
-<p class="toolbar"><button type="submit" name="action" value="acknowledge">{ack}</button> <span id="queue-count" aria-live="polite">{count}</span></p>
-<table class="grid queue"><thead><tr><th scope="col"><span class="sr">{sel}</span></th><th scope="col">{c_time}</th><th scope="col">{c_tenant}</th><th scope="col">{c_sev}</th><th scope="col">{c_rule}</th><th scope="col">{c_count}</th><th scope="col">{c_status}</th></tr></thead>
-<tbody id="queue-rows" data-poll="/ui/alerts/rows?{qs}">{rows}</tbody></table></form>"#,
-        csrf = viewer.csrf_field(),
-        back = esc(&viewer.here),
-        ack = esc(&cat.t("alerts-acknowledge-selected")),
-        count = esc(&cat.tr("alerts-count", &[("count", Arg::Num(page.alerts.len() as i64))])),
-        sel = esc(&cat.t("col-select")),
-        c_time = esc(&cat.t("col-time")),
-        c_tenant = esc(&cat.t("col-tenant")),
-        c_sev = esc(&cat.t("col-severity")),
-        c_rule = esc(&cat.t("col-rule")),
-        c_count = esc(&cat.t("col-count")),
-        c_status = esc(&cat.t("col-status")),
-        qs = esc(&qs),
-        rows = alert_rows(cat, &page.alerts),
-    ));
-    if let Some(next) = &page.next_cursor {
-        body.push_str(&format!(
-            r#"<p><a href="/ui/alerts?{}&amp;cursor={}">{}</a></p>"#,
-            esc(&qs),
-            url_encode(next),
-            esc(&cat.t("next-page"))
-        ));
-    }
-    viewer.page("alerts", &cat.t("alerts-title"), &body)
+    };
+    let body = Queue {
+        cat,
+        csrf: viewer.csrf(),
+        tenants: choices(tenant_options, q.tenant.as_deref().unwrap_or_default()),
+        severities: choices(sev_options, q.min_severity.map_or("", Severity::as_str)),
+        statuses: choices(status_options, q.status.map_or("any", AlertStatus::as_str)),
+        rule: q.rule.as_deref().unwrap_or_default(),
+        views,
+        view_name_max: vigie_soc::prefs::VIEW_NAME_MAX,
+        back: &viewer.here,
+        count: cat.tr(
+            "alerts-count",
+            &[("count", Arg::Num(page.alerts.len() as i64))],
+        ),
+        rows: alert_rows(cat, &page.alerts),
+        next: page.next_cursor.clone(),
+        query: qs,
+    };
+    viewer.render("alerts", &cat.t("alerts-title"), &body)
 }
 
-/// The viewer's saved views (links, each with a delete button) and the form that saves the
-/// current filters as a view.
-async fn saved_views(state: &AppState, viewer: &Viewer, qs: &str) -> Result<String, Response> {
+/// The viewer's saved views, each a link with a delete button (`None` for a session without
+/// a user).
+async fn saved_views(
+    state: &AppState,
+    viewer: &Viewer,
+    qs: &str,
+) -> Result<Option<Vec<ViewLink>>, Response> {
     let Some(user) = viewer.principal.user_id else {
-        return Ok(String::new());
+        return Ok(None);
     };
     let cat = viewer.cat();
     let views = state
@@ -446,41 +444,18 @@ async fn saved_views(state: &AppState, viewer: &Viewer, qs: &str) -> Result<Stri
         .saved_views(user)
         .await
         .map_err(|e| viewer.api_error(e))?;
-    let mut out = format!(
-        r#"<section class="views" aria-labelledby="views-h"><h2 id="views-h">{}</h2>"#,
-        esc(&cat.t("views-title"))
-    );
-    if views.is_empty() {
-        out.push_str(&format!("<p>{}</p>", esc(&cat.t("views-none"))));
-    } else {
-        out.push_str(r#"<ul class="views">"#);
-        for v in &views {
-            let current = if v.query == qs {
-                r#" aria-current="true""#
-            } else {
-                ""
-            };
-            out.push_str(&format!(
-                r#"<li><a href="/ui/alerts?{query}"{current}>{name}</a> <form method="post" action="/ui/alerts/views/{id}/delete" class="inline">{csrf}<button type="submit" class="quiet" aria-label="{label}">{delete}</button></form></li>"#,
-                query = esc(&v.query),
-                name = esc(&v.name),
-                id = v.id,
-                csrf = viewer.csrf_field(),
-                label = esc(&cat.tr("views-delete-named", &[("name", v.name.clone().into())])),
-                delete = esc(&cat.t("views-delete")),
-            ));
-        }
-        out.push_str("</ul>");
-    }
-    out.push_str(&format!(
-        r#"<form method="post" action="/ui/alerts/views" class="inline">{csrf}<input type="hidden" name="query" value="{qs}"><label for="view-name">{label}</label><input id="view-name" name="name" required maxlength="{max}"><button type="submit">{save}</button></form></section>"#,
-        csrf = viewer.csrf_field(),
-        qs = esc(qs),
-        label = esc(&cat.t("views-name")),
-        max = vigie_soc::prefs::VIEW_NAME_MAX,
-        save = esc(&cat.t("views-save")),
-    ));
-    Ok(out)
+    Ok(Some(
+        views
+            .into_iter()
+            .map(|v| ViewLink {
+                id: v.id,
+                current: v.query == qs,
+                delete_label: cat.tr("views-delete-named", &[("name", v.name.clone().into())]),
+                name: v.name,
+                query: v.query,
+            })
+            .collect(),
+    ))
 }
 
 /// `POST /ui/alerts/views`: saves the filters in `query` as the viewer's view `name`.
@@ -552,7 +527,7 @@ pub async fn queue_rows(State(state): State<AppState>, viewer: Viewer, uri: Uri)
     };
     match load_queue(&state, &viewer, &q).await {
         Ok(page) => Json(serde_json::json!({
-            "rows": alert_rows(cat, &page.alerts),
+            "rows": alert_rows(cat, &page.alerts).as_str(),
             "count": cat.tr("alerts-count", &[("count", Arg::Num(page.alerts.len() as i64))]),
             "ids": page.alerts.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
         }))
@@ -648,100 +623,64 @@ pub async fn alert_page(
         }
         Err(e) => return viewer.api_error(e),
     };
-    let mut body = String::new();
-    body.push_str(&format!(
-        r#"<dl class="facts"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>"#,
-        esc(&cat.t("col-tenant")),
-        esc(alert.tenant_slug.as_str()),
-        esc(&cat.t("col-severity")),
-        severity_badge(cat, alert.severity),
-        esc(&cat.t("col-status")),
-        esc(&alert_status_name(cat, alert.status)),
-        esc(&cat.t("alert-first-seen")),
-        esc(&cat.datetime(alert.first_seen)),
-        esc(&cat.t("alert-last-seen")),
-        esc(&cat.datetime(alert.last_seen)),
-        esc(&cat.t("col-count")),
-        cat.number(alert.count),
-        esc(&cat.t("alert-event-id")),
-        esc(&alert.event_id.to_string()),
-    ));
-    if let Some(incident) = alert.incident {
-        body.push_str(&format!(
-            r#"<dt>{}</dt><dd><a href="/ui/incidents/{incident}">#{incident}</a></dd>"#,
-            esc(&cat.t("col-incident"))
-        ));
-    }
-    if let Some(reason) = &alert.status_reason {
-        body.push_str(&format!(
-            "<dt>{}</dt><dd>{}</dd>",
-            esc(&cat.t("alert-status-reason")),
-            esc(reason)
-        ));
-    }
-    body.push_str("</dl>");
-    // Rule and why it matched.
-    body.push_str(&format!(
-        r#"<section aria-labelledby="rule-h"><h2 id="rule-h">{}</h2><p><strong>{}</strong> <code>{}</code></p>"#,
-        esc(&cat.t("alert-rule")),
-        esc(&alert.rule_title),
-        esc(&alert.rule_id)
-    ));
-    body.push_str(&format!("<h3>{}</h3>", esc(&cat.t("alert-why"))));
-    body.push_str(&why(cat, rules.map(|Extension(r)| r).as_ref(), &alert));
-    body.push_str("</section>");
-    // Triage.
-    if viewer.principal.may(Permission::TriageAlerts) {
-        body.push_str(&format!(
-            r#"<section aria-labelledby="triage-h"><h2 id="triage-h">{title}</h2>
-<form method="post" action="/ui/alerts/{id}/action" class="inline">{csrf}<button type="submit" name="action" value="acknowledge">{ack}</button></form>
-<form method="post" action="/ui/alerts/{id}/action" class="inline">{csrf}<label for="esc-into">{into}</label><input id="esc-into" name="incident" inputmode="numeric" pattern="[0-9]*" size="6"><button type="submit" name="action" value="escalate" id="escalate">{escalate}</button></form>
-<form method="post" action="/ui/alerts/{id}/action" class="inline">{csrf}<label for="fp-reason">{reason}</label><input id="fp-reason" name="reason" required><button type="submit" name="action" value="false_positive">{fp}</button></form></section>"#,
-            title = esc(&cat.t("alert-triage")),
-            id = esc(&alert.id),
-            csrf = viewer.csrf_field(),
-            ack = esc(&cat.t("alert-acknowledge")),
-            into = esc(&cat.t("alert-escalate-into")),
-            escalate = esc(&cat.t("alert-escalate")),
-            reason = esc(&cat.t("alert-fp-reason")),
-            fp = esc(&cat.t("alert-false-positive")),
-        ));
-    }
     // Event fields.
     let mut fields = Vec::new();
     flatten("", &alert.event, &mut fields);
-    body.push_str(&format!(
-        r#"<section aria-labelledby="fields-h"><h2 id="fields-h">{}</h2><table class="grid fields"><thead><tr><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
-        esc(&cat.t("alert-event-fields")),
-        esc(&cat.t("col-field")),
-        esc(&cat.t("col-value"))
-    ));
-    for (k, v) in &fields {
-        body.push_str(&format!(
-            "<tr><th scope=\"row\"><code>{}</code></th><td><code>{}</code></td></tr>",
-            esc(k),
-            esc(v)
-        ));
-    }
-    body.push_str("</tbody></table></section>");
-    viewer.page(
+    let body = AlertView {
+        cat,
+        csrf: viewer.csrf(),
+        status: alert_status_name(cat, alert.status),
+        why: why(cat, rules.map(|Extension(r)| r).as_ref(), &alert),
+        triage: viewer.principal.may(Permission::TriageAlerts),
+        fields,
+        alert: &alert,
+    };
+    viewer.render(
         "alerts",
         &cat.tr("alert-title", &[("title", alert.rule_title.clone().into())]),
         &body,
     )
 }
 
+/// The alert page (`templates/alert.html`).
+#[derive(Template)]
+#[template(path = "alert.html", config = "templates/askama.toml")]
+struct AlertView<'a> {
+    cat: &'a Catalog,
+    csrf: &'a str,
+    alert: &'a Alert,
+    status: String,
+    why: Why,
+    /// Whether the viewer may triage (the forms are shown).
+    triage: bool,
+    /// Every event field as a dotted path and its value.
+    fields: Vec<(String, String)>,
+}
+
+/// Why an alert matched, as far as the page can tell.
+enum Why {
+    /// The page has no rule set.
+    Unavailable,
+    /// The rule is no longer loaded.
+    RuleGone,
+    /// The route the event took and each search of the rule with whether it held.
+    Explained {
+        route: String,
+        searches: Vec<(String, bool)>,
+    },
+}
+
 /// The "why it matched" block: the rule's searches on this event, when the rule set is known.
-fn why(cat: &Catalog, rules: Option<&RuleBook>, alert: &Alert) -> String {
+fn why(cat: &Catalog, rules: Option<&RuleBook>, alert: &Alert) -> Why {
     let Some(RuleBook(rules)) = rules else {
-        return format!("<p>{}</p>", esc(&cat.t("alert-why-unavailable")));
+        return Why::Unavailable;
     };
     let Some(index) = rules
         .rules()
         .iter()
         .position(|r| r.meta.id == alert.rule_id)
     else {
-        return format!("<p>{}</p>", esc(&cat.t("alert-why-rule-gone")));
+        return Why::RuleGone;
     };
     let event = Event {
         id: alert.event_id,
@@ -753,11 +692,10 @@ fn why(cat: &Catalog, rules: Option<&RuleBook>, alert: &Alert) -> String {
         fields: alert.event.as_object().cloned().unwrap_or_default(),
     };
     let Some(explanation) = rules.explain(index, &event) else {
-        return format!("<p>{}</p>", esc(&cat.t("alert-why-rule-gone")));
+        return Why::RuleGone;
     };
-    let mut out = format!(
-        "<p>{}</p><ul class=\"why\">",
-        esc(&cat.tr(
+    Why::Explained {
+        route: cat.tr(
             "alert-why-route",
             &[
                 (
@@ -766,26 +704,13 @@ fn why(cat: &Catalog, rules: Option<&RuleBook>, alert: &Alert) -> String {
                         .route
                         .clone()
                         .unwrap_or_else(|| "-".to_owned())
-                        .into()
+                        .into(),
                 ),
                 ("kind", explanation.event_kind.clone().into()),
-            ]
-        ))
-    );
-    for (name, held) in &explanation.searches {
-        out.push_str(&format!(
-            r#"<li class="{}"><code>{}</code>: {}</li>"#,
-            if *held { "held" } else { "not-held" },
-            esc(name),
-            esc(&cat.t(if *held {
-                "alert-why-held"
-            } else {
-                "alert-why-not-held"
-            }))
-        ));
+            ],
+        ),
+        searches: explanation.searches.clone(),
     }
-    out.push_str("</ul>");
-    out
 }
 
 /// `POST /ui/alerts/{id}/action`: acknowledge, escalate (to a new or given incident) or close

@@ -6,17 +6,19 @@
 
 use std::collections::BTreeMap;
 
+use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::{SignedDuration, Timestamp};
-use vigie_soc::Permission;
-use vigie_soc::desk::NewSuppression;
+use vigie_soc::desk::{NewSuppression, Suppression};
+use vigie_soc::{Permission, RuleStatus};
 
 use super::Viewer;
-use super::console::{severity_badge, tenant_in_scope};
-use super::html::{esc, select};
+use super::console::tenant_in_scope;
+use super::html::{Choice, choices};
+use super::i18n::Catalog;
 use crate::AppState;
 
 /// `GET /ui/detection`.
@@ -30,7 +32,7 @@ pub async fn catalogue(State(state): State<AppState>, viewer: Viewer) -> Respons
     let cat = viewer.cat();
     let scope = &viewer.principal.scope;
     let (rules, stats, suppressions) = match (
-        state.store().list_rule_status().await,
+        state.store().list_rule_status(scope).await,
         state.store().rule_stats(scope).await,
         state.store().list_suppressions(scope).await,
     ) {
@@ -46,127 +48,66 @@ pub async fn catalogue(State(state): State<AppState>, viewer: Viewer) -> Respons
         e[2] += s.false_positives;
     }
     let loaded = rules.iter().filter(|r| r.loaded).count();
-    let mut body = format!(
-        r#"<p id="rules-summary">{}</p>"#,
-        esc(&cat.tr(
-            "rules-summary",
-            &[
-                ("loaded", (loaded as i64).into()),
-                ("rejected", ((rules.len() - loaded) as i64).into()),
-            ]
-        ))
+    let summary = cat.tr(
+        "rules-summary",
+        &[
+            ("loaded", (loaded as i64).into()),
+            ("rejected", ((rules.len() - loaded) as i64).into()),
+        ],
     );
-    body.push_str(&format!(
-        r#"<table class="grid"><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
-        esc(&cat.t("col-rule")),
-        esc(&cat.t("col-file")),
-        esc(&cat.t("col-severity")),
-        esc(&cat.t("col-load-status")),
-        esc(&cat.t("col-acknowledged")),
-        esc(&cat.t("col-escalated")),
-        esc(&cat.t("col-false-positives")),
-        esc(&cat.t("col-fp-rate")),
-    ));
-    for r in &rules {
-        let [ack, esc_n, fp] = r
-            .rule_id
-            .as_deref()
-            .and_then(|id| per_rule.get(id).copied())
-            .unwrap_or_default();
-        let triaged = ack + esc_n + fp;
-        let rate = if triaged == 0 {
-            "–".to_owned()
-        } else {
-            format!("{} %", cat.number(fp * 100 / triaged))
-        };
-        let status = if r.loaded {
-            format!(r#"<span class="ok">{}</span>"#, esc(&cat.t("rule-loaded")))
-        } else {
-            format!(
-                r#"<span class="late">{}</span>"#,
-                esc(&cat.t("rule-rejected"))
-            )
-        };
-        let reason = r
-            .reason
-            .as_deref()
-            .map(|m| format!("<br><small>{}</small>", esc(m)))
-            .unwrap_or_default();
-        body.push_str(&format!(
-            r#"<tr><td>{}<br><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{status}{reason}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{rate}</td></tr>"#,
-            esc(r.title.as_deref().unwrap_or("–")),
-            esc(r.rule_id.as_deref().unwrap_or("–")),
-            esc(&r.path),
-            r.severity.map(|s| severity_badge(cat, s)).unwrap_or_default(),
-            cat.number(ack),
-            cat.number(esc_n),
-            cat.number(fp),
-        ));
-    }
-    body.push_str("</tbody></table>");
-    body.push_str(&format!(
-        r#"<h2 id="supp-h">{}</h2>"#,
-        esc(&cat.t("suppressions-title"))
-    ));
+    let rule_lines = rules
+        .iter()
+        .map(|r| {
+            let [acknowledged, escalated, false_positives] = r
+                .rule_id
+                .as_deref()
+                .and_then(|id| per_rule.get(id).copied())
+                .unwrap_or_default();
+            let triaged = acknowledged + escalated + false_positives;
+            RuleLine {
+                rule: r,
+                title: r.title.as_deref().unwrap_or("–"),
+                id: r.rule_id.as_deref().unwrap_or("–"),
+                acknowledged,
+                escalated,
+                false_positives,
+                rate: if triaged == 0 {
+                    "–".to_owned()
+                } else {
+                    format!("{} %", cat.number(false_positives * 100 / triaged))
+                },
+            }
+        })
+        .collect();
     let manage = viewer.principal.may(Permission::ManageSuppressions);
     let tenants = match state.store().list_tenants(scope).await {
         Ok(t) => t,
         Err(e) => return viewer.api_error(e),
     };
     let now = Timestamp::now();
-    if suppressions.is_empty() {
-        body.push_str(&format!("<p>{}</p>", esc(&cat.t("suppressions-none"))));
-    } else {
-        body.push_str(&format!(
-            r#"<table class="grid" aria-labelledby="supp-h"><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th>{}</tr></thead><tbody>"#,
-            esc(&cat.t("col-tenant")),
-            esc(&cat.t("col-rule")),
-            esc(&cat.t("col-group-key")),
-            esc(&cat.t("col-reason")),
-            esc(&cat.t("col-expires")),
-            esc(&cat.t("col-hits")),
-            if manage {
-                format!(r#"<th scope="col">{}</th>"#, esc(&cat.t("col-actions")))
-            } else {
-                String::new()
-            },
-        ));
-        for s in &suppressions {
+    let suppression_lines = suppressions
+        .iter()
+        .map(|s| {
             let slug = tenants
                 .iter()
                 .find(|t| t.id == s.tenant)
                 .map_or_else(|| format!("#{}", s.tenant.0), |t| t.slug.to_string());
-            let active = s.expires_at > now;
-            let action = match (manage, active) {
-                (false, _) => String::new(),
-                (true, false) => format!("<td>{}</td>", esc(&cat.t("suppression-ended"))),
-                (true, true) => format!(
-                    r#"<td><form method="post" action="/ui/detection/suppressions/{id}/end" class="inline">{csrf}<button type="submit" aria-label="{label}">{end}</button></form></td>"#,
-                    id = s.id,
-                    csrf = viewer.csrf_field(),
-                    label = esc(&cat.tr(
-                        "suppression-end-named",
-                        &[
-                            ("rule", s.rule_id.clone().into()),
-                            ("tenant", slug.clone().into())
-                        ]
-                    )),
-                    end = esc(&cat.t("suppression-end")),
+            SuppressionLine {
+                end_label: cat.tr(
+                    "suppression-end-named",
+                    &[
+                        ("rule", s.rule_id.clone().into()),
+                        ("tenant", slug.clone().into()),
+                    ],
                 ),
-            };
-            body.push_str(&format!(
-                r#"<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td>{action}</tr>"#,
-                esc(&slug),
-                esc(&s.rule_id),
-                esc(s.group_key.as_deref().unwrap_or("–")),
-                esc(&s.reason),
-                esc(&cat.datetime(s.expires_at)),
-                cat.number(s.hits),
-            ));
-        }
-        body.push_str("</tbody></table>");
-    }
-    if manage {
+                tenant: slug,
+                group_key: s.group_key.as_deref().unwrap_or("–"),
+                active: s.expires_at > now,
+                suppression: s,
+            }
+        })
+        .collect();
+    let form = manage.then(|| {
         let tenant_options: Vec<(String, String)> = tenants
             .iter()
             .map(|t| (t.slug.to_string(), format!("{} ({})", t.name, t.slug)))
@@ -174,30 +115,63 @@ pub async fn catalogue(State(state): State<AppState>, viewer: Viewer) -> Respons
         let mut rule_ids: Vec<&str> = rules.iter().filter_map(|r| r.rule_id.as_deref()).collect();
         rule_ids.sort_unstable();
         rule_ids.dedup();
-        let options: String = rule_ids
-            .iter()
-            .map(|id| format!(r#"<option value="{}">"#, esc(id)))
-            .collect();
-        body.push_str(&format!(
-            r#"<h3 id="new-supp-h">{title}</h3><form method="post" action="/ui/detection/suppressions" class="change" aria-labelledby="new-supp-h">{csrf}
-<p>{tenant}</p>
-<p><label for="s-rule">{rule}</label><input id="s-rule" name="rule_id" required list="rule-ids" size="40"><datalist id="rule-ids">{options}</datalist></p>
-<p><label for="s-group">{group}</label><input id="s-group" name="group_key" size="40" aria-describedby="s-group-help"><small id="s-group-help">{group_help}</small></p>
-<p><label for="s-reason">{reason}</label><input id="s-reason" name="reason" required size="40"></p>
-<p><label for="s-days">{days}</label><input id="s-days" name="days" value="30" inputmode="numeric" pattern="[0-9]*" size="4" required></p>
-<p><button type="submit">{create}</button></p></form>"#,
-            title = esc(&cat.t("suppression-new")),
-            csrf = viewer.csrf_field(),
-            tenant = select("s-tenant", "tenant", &cat.t("col-tenant"), &tenant_options, ""),
-            rule = esc(&cat.t("filter-rule")),
-            group = esc(&cat.t("col-group-key")),
-            group_help = esc(&cat.t("suppression-group-help")),
-            reason = esc(&cat.t("col-reason")),
-            days = esc(&cat.t("suppression-days")),
-            create = esc(&cat.t("admin-create")),
-        ));
-    }
-    viewer.page("detection", &cat.t("detection-title"), &body)
+        SuppressionForm {
+            tenants: choices(tenant_options, ""),
+            rule_ids,
+        }
+    });
+    let body = Catalogue {
+        cat,
+        csrf: viewer.csrf(),
+        summary,
+        rules: rule_lines,
+        suppressions: suppression_lines,
+        manage,
+        form,
+    };
+    viewer.render("detection", &cat.t("detection-title"), &body)
+}
+
+/// A rule file with its triage feedback.
+struct RuleLine<'a> {
+    rule: &'a RuleStatus,
+    title: &'a str,
+    id: &'a str,
+    acknowledged: i64,
+    escalated: i64,
+    false_positives: i64,
+    /// The false-positive rate, as text.
+    rate: String,
+}
+
+/// A suppression of a tenant of the scope.
+struct SuppressionLine<'a> {
+    suppression: &'a Suppression,
+    tenant: String,
+    group_key: &'a str,
+    /// Whether it is still in force (it may be ended).
+    active: bool,
+    end_label: String,
+}
+
+/// What the form that adds a suppression offers.
+struct SuppressionForm<'a> {
+    tenants: Vec<Choice>,
+    rule_ids: Vec<&'a str>,
+}
+
+/// The detection page (`templates/detection.html`).
+#[derive(Template)]
+#[template(path = "detection.html", config = "templates/askama.toml")]
+struct Catalogue<'a> {
+    cat: &'a Catalog,
+    csrf: &'a str,
+    summary: String,
+    rules: Vec<RuleLine<'a>>,
+    suppressions: Vec<SuppressionLine<'a>>,
+    /// Whether the viewer manages suppressions (the end buttons are shown).
+    manage: bool,
+    form: Option<SuppressionForm<'a>>,
 }
 
 /// Longest suppression the form accepts, in days.

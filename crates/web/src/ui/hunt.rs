@@ -10,10 +10,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use askama::Template;
 use axum::Extension;
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use jiff::Timestamp;
 use serde_json::Value;
 use vigie_soc::Permission;
@@ -22,8 +23,8 @@ use vigie_store::{EventStore, StoreError, TimeRange};
 
 use super::chart::{Series, TimeChart};
 use super::console::tenant_in_scope;
-use super::html::{esc, select};
-use super::i18n::Arg;
+use super::html::{Choice, Markup, choices, filters};
+use super::i18n::{Arg, Catalog};
 use super::{Viewer, query};
 use crate::AppState;
 
@@ -124,63 +125,40 @@ pub async fn page(
         Ok(t) => t,
         Err(e) => return viewer.api_error(e),
     };
-    let mut body = String::new();
     let mut tenant_options = vec![(String::new(), cat.t("filter-all-tenants"))];
     tenant_options.extend(
         tenants
             .iter()
             .map(|t| (t.slug.to_string(), format!("{} ({})", t.name, t.slug))),
     );
-    body.push_str(&format!(
-        r#"<form class="hunt" method="get" action="/ui/hunt" role="search" aria-label="{label}">
-<p><label for="hunt-q">{ql}</label><textarea id="hunt-q" name="q" rows="3" spellcheck="false" aria-describedby="hunt-help">{qv}</textarea></p>
-<p id="hunt-help" class="note">{help}</p>
-<p class="filters">{tenant}<label for="hunt-from">{fl}</label><input id="hunt-from" name="from" value="{fv}" size="22"><label for="hunt-to">{tl}</label><input id="hunt-to" name="to" value="{tv}" size="22"><button type="submit">{run}</button></p></form>"#,
-        label = esc(&cat.t("hunt-title")),
-        ql = esc(&cat.t("hunt-query")),
-        qv = esc(&q),
-        help = esc(&cat.t("hunt-help")),
-        tenant = select(
-            "hunt-tenant",
-            "tenant",
-            &cat.t("col-tenant"),
-            &tenant_options,
-            tenant.as_deref().unwrap_or_default()
-        ),
-        fl = esc(&cat.t("hunt-from")),
-        fv = esc(&from),
-        tl = esc(&cat.t("hunt-to")),
-        tv = esc(&to),
-        run = esc(&cat.t("hunt-run")),
-    ));
+    let tenant_choices = choices(tenant_options, tenant.as_deref().unwrap_or_default());
+    let respond = |outcome: Outcome| {
+        let body = HuntPage {
+            cat,
+            q: &q,
+            from: &from,
+            to: &to,
+            tenants: &tenant_choices,
+            outcome,
+        };
+        viewer.render("hunt", &cat.t("hunt-title"), &body)
+    };
     let Some(Extension(book)) = book else {
-        body.push_str(&format!(
-            r#"<p class="note" role="status">{}</p>"#,
-            esc(&cat.t("hunt-no-store"))
-        ));
-        return viewer.page("hunt", &cat.t("hunt-title"), &body);
+        return respond(Outcome::NoStore);
     };
     if q.is_empty() {
-        return viewer.page("hunt", &cat.t("hunt-title"), &body);
+        return respond(Outcome::Nothing);
     }
     let now = Timestamp::now();
-    let fail = |viewer: &Viewer, mut body: String, message: String| {
-        body.push_str(&format!(
-            r#"<p class="error" role="alert" id="hunt-error">{}</p>"#,
-            esc(&message)
-        ));
-        let mut r = viewer.page("hunt", &cat.t("hunt-title"), &body);
+    let fail = |message: String| {
+        let mut r = respond(Outcome::Failed(message));
         *r.status_mut() = StatusCode::BAD_REQUEST;
         r
     };
     let parsed = match parse(&q, now) {
         Ok(p) => p,
         Err(e) => {
-            return fail(
-                &viewer,
-                body,
-                cat.tr("hunt-bad-query", &[("error", e.to_string().into())]),
-            );
+            return fail(cat.tr("hunt-bad-query", &[("error", e.to_string().into())]));
         }
     };
     let time = |name: &str, v: &str| -> Result<Option<Timestamp>, String> {
@@ -202,7 +180,7 @@ pub async fn page(
         time(&cat.t("hunt-to"), &to),
     ) {
         (Ok(from), Ok(to)) => TimeRange { from, to },
-        (Err(m), _) | (_, Err(m)) => return fail(&viewer, body, m),
+        (Err(m), _) | (_, Err(m)) => return fail(m),
     };
     let scope = match &tenant {
         Some(slug) => match tenant_in_scope(&state, &viewer, slug).await {
@@ -226,18 +204,14 @@ pub async fn page(
         names: Arc::new(names),
         ..HuntOptions::default()
     };
-    let store_failed = |viewer: &Viewer, body: String, e: StoreError| match e {
-        StoreError::Query(m) => fail(
-            viewer,
-            body,
-            cat.tr("hunt-bad-query", &[("error", m.into())]),
-        ),
+    let store_failed = |e: StoreError| match e {
+        StoreError::Query(m) => fail(cat.tr("hunt-bad-query", &[("error", m.into())])),
         other => viewer.api_error(crate::error::ApiError::Internal(other.to_string())),
     };
     let result = match vigie_store::query::run(book.store.as_ref(), &scope, &parsed, &options).await
     {
         Ok(r) => r,
-        Err(e) => return store_failed(&viewer, body, e),
+        Err(e) => return store_failed(e),
     };
     // The chart: the query's own timechart, or the search counted per bucket.
     let chart = match parsed.stages.first() {
@@ -260,86 +234,102 @@ pub async fn page(
             };
             match vigie_store::query::run(book.store.as_ref(), &scope, &counted, &options).await {
                 Ok(r) => Some((span, series_of(&r, false))),
-                Err(e) => return store_failed(&viewer, body, e),
+                Err(e) => return store_failed(e),
             }
         }
         _ => None,
     };
-    body.push_str(&format!(
-        r#"<p id="hunt-summary" role="status">{}</p>"#,
-        esc(&cat.tr(
-            "hunt-summary",
-            &[
-                ("rows", Arg::Num(result.rows.len() as i64)),
-                (
-                    "matched",
-                    Arg::Num(i64::try_from(result.events_matched).unwrap_or(i64::MAX))
-                ),
-            ]
-        ))
-    ));
-    if result.truncated {
-        body.push_str(&format!(
-            r#"<p class="note">{}</p>"#,
-            esc(&cat.tr("hunt-truncated", &[("max", Arg::Num(SHOWN_ROWS as i64))]))
-        ));
-    }
-    if let Some((span, series)) = chart {
+    let chart = chart.map(|(span, series)| {
         let desc = cat.tr(
             "hunt-chart-desc",
             &[("span", Arg::Str(vigie_span_text(cat, span)))],
         );
-        body.push_str(&format!(
-            r#"<section aria-labelledby="hunt-chart-h"><h2 id="hunt-chart-h">{}</h2>{}</section>"#,
-            esc(&cat.t("hunt-chart")),
-            TimeChart {
-                id: "hunt-chart",
-                title: &cat.t("hunt-chart"),
-                desc: &desc,
-                span_seconds: span,
-                from: range.from,
-                to: Some(range.to.unwrap_or(now)).filter(|_| range.from.is_some()),
-                series,
-            }
-            .render(cat)
-        ));
-    }
-    body.push_str(&format!(
-        r#"<section aria-labelledby="hunt-rows-h"><h2 id="hunt-rows-h">{}</h2>"#,
-        esc(&cat.t("hunt-results"))
-    ));
-    if result.rows.is_empty() {
-        body.push_str(&format!("<p>{}</p>", esc(&cat.t("hunt-none"))));
-    } else {
-        body.push_str(r#"<table class="grid hunt-rows"><thead><tr>"#);
-        for c in &result.columns {
-            body.push_str(&format!(r#"<th scope="col"><code>{}</code></th>"#, esc(c)));
+        TimeChart {
+            id: "hunt-chart",
+            title: &cat.t("hunt-chart"),
+            desc: &desc,
+            span_seconds: span,
+            from: range.from,
+            to: Some(range.to.unwrap_or(now)).filter(|_| range.from.is_some()),
+            series,
         }
-        body.push_str("</tr></thead><tbody>");
-        for row in result.rows.iter().take(SHOWN_ROWS) {
-            body.push_str("<tr>");
-            for c in &result.columns {
-                let text = match (c.as_str(), row.get(c)) {
+        .render(cat)
+    });
+    let rows = result
+        .rows
+        .iter()
+        .take(SHOWN_ROWS)
+        .map(|row| {
+            result
+                .columns
+                .iter()
+                .map(|c| match (c.as_str(), row.get(c)) {
                     ("@time", Some(Value::String(t))) => t
                         .parse::<Timestamp>()
                         .map(|t| cat.datetime(t))
                         .unwrap_or_else(|_| t.clone()),
                     (_, v) => cell(v),
-                };
-                body.push_str(&format!("<td>{}</td>", esc(&text)));
-            }
-            body.push_str("</tr>");
-        }
-        body.push_str("</tbody></table>");
-    }
-    body.push_str("</section>");
-    viewer
-        .page("hunt", &cat.t("hunt-title"), &body)
-        .into_response()
+                })
+                .collect()
+        })
+        .collect();
+    respond(Outcome::Results(Results {
+        summary: cat.tr(
+            "hunt-summary",
+            &[
+                ("rows", Arg::Num(result.rows.len() as i64)),
+                (
+                    "matched",
+                    Arg::Num(i64::try_from(result.events_matched).unwrap_or(i64::MAX)),
+                ),
+            ],
+        ),
+        truncated: result
+            .truncated
+            .then(|| cat.tr("hunt-truncated", &[("max", Arg::Num(SHOWN_ROWS as i64))])),
+        chart,
+        columns: result.columns.clone(),
+        rows,
+    }))
+}
+
+/// What the hunt page shows under its form.
+enum Outcome {
+    /// No query yet.
+    Nothing,
+    /// The server has no event store.
+    NoStore,
+    /// A bad query or time, named.
+    Failed(String),
+    /// The results.
+    Results(Results),
+}
+
+/// A hunt's results.
+struct Results {
+    summary: String,
+    /// Said when more rows matched than are shown.
+    truncated: Option<String>,
+    chart: Option<Markup>,
+    columns: Vec<String>,
+    /// The cells of each row, as text.
+    rows: Vec<Vec<String>>,
+}
+
+/// The hunt page (`templates/hunt.html`).
+#[derive(Template)]
+#[template(path = "hunt.html", config = "templates/askama.toml")]
+struct HuntPage<'a> {
+    cat: &'a Catalog,
+    q: &'a str,
+    from: &'a str,
+    to: &'a str,
+    tenants: &'a [Choice],
+    outcome: Outcome,
 }
 
 /// A bucket width in words (`1 h`, `6 h`, `1 d`, `15 min`).
-fn vigie_span_text(cat: &super::i18n::Catalog, span: i64) -> String {
+fn vigie_span_text(cat: &Catalog, span: i64) -> String {
     if span % 86_400 == 0 {
         cat.tr("span-days", &[("n", Arg::Num(span / 86_400))])
     } else if span % 3600 == 0 {

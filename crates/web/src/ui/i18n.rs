@@ -12,6 +12,7 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use vigie_event::Severity;
 
 /// A language of the interface.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -164,9 +165,14 @@ impl Catalog {
             .into_owned()
     }
 
+    /// A severity's name (message `severity-…`), for the templates' badges.
+    pub fn severity(&self, severity: impl ByValue<Severity>) -> String {
+        self.t(&format!("severity-{}", severity.by_value().as_str()))
+    }
+
     /// `ts` in Europe/Brussels, in the language's date pattern, with its UTC offset.
-    pub fn datetime(&self, ts: Timestamp) -> String {
-        let zoned = ts.to_zoned(brussels());
+    pub fn datetime(&self, ts: impl ByValue<Timestamp>) -> String {
+        let zoned = ts.by_value().to_zoned(brussels());
         let pattern = self.t("datetime-pattern");
         match jiff::fmt::strtime::format(pattern.as_str(), &zoned) {
             Ok(text) => text,
@@ -175,7 +181,8 @@ impl Catalog {
     }
 
     /// A count with the language's digit grouping (`12 345`, `12.345`, `12,345`).
-    pub fn number(&self, n: i64) -> String {
+    pub fn number(&self, n: impl ByValue<i64>) -> String {
+        let n = n.by_value();
         let digits = n.unsigned_abs().to_string();
         let mut out = String::new();
         for (i, c) in digits.chars().enumerate() {
@@ -215,6 +222,35 @@ impl Catalog {
         }
     }
 }
+
+/// A value the catalogue formats, taken as it is or through references (templates pass
+/// their values by reference).
+pub trait ByValue<T> {
+    /// The value.
+    fn by_value(&self) -> T;
+}
+
+macro_rules! by_value {
+    ($($t:ty),*) => {$(
+        impl ByValue<$t> for $t {
+            fn by_value(&self) -> $t {
+                *self
+            }
+        }
+        impl ByValue<$t> for &$t {
+            fn by_value(&self) -> $t {
+                **self
+            }
+        }
+        impl ByValue<$t> for &&$t {
+            fn by_value(&self) -> $t {
+                ***self
+            }
+        }
+    )*};
+}
+
+by_value!(i64, Timestamp, Severity);
 
 /// A Fluent argument.
 #[derive(Clone, Debug)]
@@ -339,8 +375,8 @@ mod tests {
         );
     }
 
-    /// The sources of the pages, where message ids are asked for.
-    const SOURCES: [&str; 11] = [
+    /// The sources of the pages and their templates, where message ids are asked for.
+    const SOURCES: [&str; 32] = [
         include_str!("tokens.rs"),
         include_str!("chart.rs"),
         include_str!("hunt.rs"),
@@ -352,7 +388,45 @@ mod tests {
         include_str!("detection.rs"),
         include_str!("admin.rs"),
         include_str!("i18n.rs"),
+        include_str!("../../templates/admin.html"),
+        include_str!("../../templates/admin_sla.html"),
+        include_str!("../../templates/admin_user.html"),
+        include_str!("../../templates/alert.html"),
+        include_str!("../../templates/alert_rows.html"),
+        include_str!("../../templates/chart.html"),
+        include_str!("../../templates/dashboard.html"),
+        include_str!("../../templates/detection.html"),
+        include_str!("../../templates/error.html"),
+        include_str!("../../templates/hunt.html"),
+        include_str!("../../templates/incident.html"),
+        include_str!("../../templates/incident_change.html"),
+        include_str!("../../templates/incidents.html"),
+        include_str!("../../templates/layout.html"),
+        include_str!("../../templates/login.html"),
+        include_str!("../../templates/macros.html"),
+        include_str!("../../templates/queue.html"),
+        include_str!("../../templates/secret.html"),
+        include_str!("../../templates/sla.html"),
+        include_str!("../../templates/time_left.html"),
+        include_str!("../../templates/tokens.html"),
     ];
+
+    /// Every template is among [`SOURCES`].
+    #[test]
+    fn every_template_is_read_for_message_ids() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let templates = std::fs::read_dir(dir)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "html")
+            })
+            .count();
+        assert_eq!(SOURCES.len(), 11 + templates);
+    }
 
     /// Ids built at run time from a prefix and a value (`severity-high`): every value must
     /// have its message.

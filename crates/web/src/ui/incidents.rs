@@ -3,6 +3,7 @@
 //! figures). The scope of the viewer decides what exists: an incident of another tenant
 //! answers 404 by any URL.
 
+use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
@@ -11,12 +12,13 @@ use jiff::{SignedDuration, Timestamp};
 use vigie_event::Severity;
 use vigie_soc::Permission;
 use vigie_soc::desk::{
-    IncidentDetail, IncidentFilter, IncidentPatch, IncidentSort, IncidentStatus, RSIT, Tlp, User,
+    Incident, IncidentDetail, IncidentFilter, IncidentPatch, IncidentSort, IncidentStatus, RSIT,
+    SlaSummaryRow, Tlp, User,
 };
 use vigie_soc::{Page, Role};
 
-use super::console::{OPEN, severity_badge, severity_name, tenant_in_scope};
-use super::html::{esc, select, url_encode};
+use super::console::{OPEN, severity_name, tenant_in_scope};
+use super::html::{Choice, Markup, choices, filters};
 use super::i18n::{Arg, Catalog};
 use super::{Viewer, query};
 use crate::AppState;
@@ -25,13 +27,27 @@ fn status_name(cat: &Catalog, s: IncidentStatus) -> String {
     cat.t(&format!("incident-status-{}", s.as_str()))
 }
 
+/// An SLA or NIS2 clock (`templates/time_left.html`).
+#[derive(Template)]
+#[template(path = "time_left.html", config = "templates/askama.toml")]
+struct TimeLeft {
+    text: String,
+    class: &'static str,
+    due: Option<String>,
+}
+
 /// "3 h 05 min left", "overdue by 20 min", or "paused" for a clock without a due date.
-pub fn time_left(cat: &Catalog, due: Option<Timestamp>, now: Timestamp, breached: bool) -> String {
+pub fn time_left(cat: &Catalog, due: Option<Timestamp>, now: Timestamp, breached: bool) -> Markup {
     let Some(due) = due else {
-        return esc(&cat.t("sla-paused"));
+        return Markup::of(&TimeLeft {
+            text: cat.t("sla-paused"),
+            class: "",
+            due: None,
+        });
     };
     let minutes = now.duration_until(due).as_mins();
-    let text = if minutes >= 0 && !breached {
+    let on_time = minutes >= 0 && !breached;
+    let text = if on_time {
         cat.tr("sla-left", &[("left", cat.duration(minutes).into())])
     } else {
         cat.tr(
@@ -39,16 +55,11 @@ pub fn time_left(cat: &Catalog, due: Option<Timestamp>, now: Timestamp, breached
             &[("late", cat.duration(minutes.abs()).into())],
         )
     };
-    let class = if minutes >= 0 && !breached {
-        "ok"
-    } else {
-        "late"
-    };
-    format!(
-        r#"<span class="{class}">{}</span> <small>({})</small>"#,
-        esc(&text),
-        esc(&cat.datetime(due))
-    )
+    Markup::of(&TimeLeft {
+        text,
+        class: if on_time { "ok" } else { "late" },
+        due: Some(cat.datetime(due)),
+    })
 }
 
 async fn visible_users(state: &AppState, viewer: &Viewer) -> Vec<User> {
@@ -125,7 +136,6 @@ async fn list_inner(state: &AppState, viewer: &Viewer, uri: &Uri) -> Result<Resp
         .await
         .map_err(|e| viewer.api_error(e))?;
     let users = visible_users(state, viewer).await;
-    let mut body = String::new();
     let mut status_options = vec![
         ("open".to_owned(), cat.t("filter-open")),
         ("any".to_owned(), cat.t("filter-any-status")),
@@ -141,8 +151,7 @@ async fn list_inner(state: &AppState, viewer: &Viewer, uri: &Uri) -> Result<Resp
             .iter()
             .map(|s| (s.as_str().to_owned(), severity_name(cat, *s))),
     );
-    let mut filters = String::new();
-    if viewer.is_soc() {
+    let tenant_choices = if viewer.is_soc() {
         let tenants = state
             .store()
             .list_tenants(&viewer.principal.scope)
@@ -154,78 +163,62 @@ async fn list_inner(state: &AppState, viewer: &Viewer, uri: &Uri) -> Result<Resp
                 .iter()
                 .map(|t| (t.slug.to_string(), format!("{} ({})", t.name, t.slug))),
         );
-        filters.push_str(&select(
-            "f-tenant",
-            "tenant",
-            &cat.t("col-tenant"),
-            &tenant_options,
+        Some(choices(
+            tenant_options,
             tenant.as_deref().unwrap_or_default(),
-        ));
-    }
-    filters.push_str(&select(
-        "f-status",
-        "status",
-        &cat.t("col-status"),
-        &status_options,
+        ))
+    } else {
+        None
+    };
+    let body = IncidentList {
+        cat,
+        tenants: tenant_choices,
+        statuses: choices(status_options, status),
+        severities: choices(sev_options, q.get("min_severity").unwrap_or_default()),
+        caption: cat.tr(
+            "incidents-count",
+            &[("count", Arg::Num(page.incidents.len() as i64))],
+        ),
+        rows: page
+            .incidents
+            .iter()
+            .map(|i| IncidentRow {
+                incident: i,
+                status: status_name(cat, i.status),
+                assignee: assignee_name(cat, viewer, &users, i.assignee),
+            })
+            .collect(),
         status,
-    ));
-    filters.push_str(&select(
-        "f-sev",
-        "min_severity",
-        &cat.t("filter-min-severity"),
-        &sev_options,
-        q.get("min_severity").unwrap_or_default(),
-    ));
-    body.push_str(&format!(
-        r#"<form class="filters" method="get" action="/ui/incidents" role="search" aria-label="{}">{filters}<button type="submit">{}</button></form>"#,
-        esc(&cat.t("filters")),
-        esc(&cat.t("filter-apply"))
-    ));
-    body.push_str(&format!(
-        r#"<table class="grid" id="incident-list"><caption>{}</caption><thead><tr><th scope="col">#</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
-        esc(&cat.tr("incidents-count", &[("count", Arg::Num(page.incidents.len() as i64))])),
-        esc(&cat.t("col-title")),
-        esc(&cat.t("col-tenant")),
-        esc(&cat.t("col-severity")),
-        esc(&cat.t("col-status")),
-        esc(&cat.t("col-tlp")),
-        esc(&cat.t("col-assignee")),
-        esc(&cat.t("col-created")),
-    ));
-    if page.incidents.is_empty() {
-        body.push_str(&format!(
-            r#"<tr><td colspan="8">{}</td></tr>"#,
-            esc(&cat.t("incidents-none"))
-        ));
-    }
-    for i in &page.incidents {
-        body.push_str(&format!(
-            r#"<tr><td>{id}</td><td><a href="/ui/incidents/{id}">{title}</a></td><td>{tenant}</td><td>{sev}</td><td>{status}</td><td><span class="tlp">{tlp}</span></td><td>{assignee}</td><td>{created}</td></tr>"#,
-            id = i.id,
-            title = esc(&i.title),
-            tenant = esc(i.tenant_slug.as_str()),
-            sev = severity_badge(cat, i.severity),
-            status = esc(&status_name(cat, i.status)),
-            tlp = esc(i.tlp.as_str()),
-            assignee = esc(&assignee_name(cat, viewer, &users, i.assignee)),
-            created = esc(&cat.datetime(i.created_at)),
-        ));
-    }
-    body.push_str("</tbody></table>");
-    if let Some(next) = &page.next_cursor {
-        body.push_str(&format!(
-            r#"<p><a href="/ui/incidents?status={}&amp;cursor={}">{}</a></p>"#,
-            url_encode(status),
-            url_encode(next),
-            esc(&cat.t("next-page"))
-        ));
-    }
+        next: page.next_cursor.as_deref(),
+    };
     let title = if viewer.is_soc() {
         cat.t("incidents-title")
     } else {
         cat.t("portal-incidents-title")
     };
-    Ok(viewer.page("incidents", &title, &body))
+    Ok(viewer.render("incidents", &title, &body))
+}
+
+/// A row of the incident list.
+struct IncidentRow<'a> {
+    incident: &'a Incident,
+    status: String,
+    assignee: String,
+}
+
+/// The incident list (`templates/incidents.html`).
+#[derive(Template)]
+#[template(path = "incidents.html", config = "templates/askama.toml")]
+struct IncidentList<'a> {
+    cat: &'a Catalog,
+    /// The tenant filter (SOC only).
+    tenants: Option<Vec<Choice>>,
+    statuses: Vec<Choice>,
+    severities: Vec<Choice>,
+    caption: String,
+    rows: Vec<IncidentRow<'a>>,
+    status: &'a str,
+    next: Option<&'a str>,
 }
 
 /// `GET /ui/incidents/{id}`.
@@ -269,124 +262,64 @@ async fn page_inner(state: &AppState, viewer: &Viewer, id: &str) -> Result<Respo
     let i = &detail.incident;
     let now = Timestamp::now();
     let users = visible_users(state, viewer).await;
-    let mut body = String::new();
     let rsit = match (&i.rsit_class, &i.rsit_type) {
         (Some(c), Some(t)) => format!("{c} / {t}"),
         (Some(c), None) => c.clone(),
         _ => cat.t("rsit-none"),
     };
-    body.push_str(&format!(
-        r#"<dl class="facts"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd id="incident-status">{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd><span class="tlp">{}</span></dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>"#,
-        esc(&cat.t("col-tenant")),
-        esc(i.tenant_slug.as_str()),
-        esc(&cat.t("col-status")),
-        esc(&status_name(cat, i.status)),
-        esc(&cat.t("col-severity")),
-        severity_badge(cat, i.severity),
-        esc(&cat.t("col-tlp")),
-        esc(i.tlp.as_str()),
-        esc(&cat.t("col-rsit")),
-        esc(&rsit),
-        esc(&cat.t("col-assignee")),
-        esc(&assignee_name(cat, viewer, &users, i.assignee)),
-        esc(&cat.t("col-created")),
-        esc(&cat.datetime(i.created_at)),
-    ));
-    if let Some(into) = i.merged_into {
-        body.push_str(&format!(
-            r#"<dt>{}</dt><dd><a href="/ui/incidents/{into}">#{into}</a></dd>"#,
-            esc(&cat.t("incident-merged-into"))
-        ));
-    }
-    body.push_str("</dl>");
-    // SLA clocks.
-    body.push_str(&format!(
-        r#"<section aria-labelledby="sla-h"><h2 id="sla-h">{}</h2>"#,
-        esc(&cat.t("incident-sla"))
-    ));
-    if detail.sla.is_empty() {
-        body.push_str(&format!("<p>{}</p>", esc(&cat.t("incident-sla-none"))));
-    } else {
-        body.push_str(&format!(
-            r#"<table class="grid"><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
-            esc(&cat.t("col-sla-clock")),
-            esc(&cat.t("col-target")),
-            esc(&cat.t("col-used")),
-            esc(&cat.t("col-time-left")),
-        ));
-        for c in &detail.sla {
-            let state_text = if c.met {
-                format!(
-                    r#"<span class="ok">{}</span>"#,
-                    esc(&cat.t(if c.breached {
-                        "sla-met-late"
-                    } else {
-                        "sla-met"
-                    }))
-                )
+    let sla = detail
+        .sla
+        .iter()
+        .map(|c| SlaClock {
+            kind: cat.t(&format!("sla-kind-{}", c.kind)),
+            target: cat.duration(i64::from(c.target_minutes)),
+            used: cat.duration(c.used_minutes),
+            state: if c.met {
+                SlaState::Met(cat.t(if c.breached {
+                    "sla-met-late"
+                } else {
+                    "sla-met"
+                }))
             } else {
-                let mut t = time_left(cat, c.due_at, now, c.breached);
-                if c.at_risk && !c.breached {
-                    t.push_str(&format!(
-                        r#" <strong class="risk">{}</strong>"#,
-                        esc(&cat.t("sla-at-risk"))
-                    ));
+                SlaState::Running {
+                    left: time_left(cat, c.due_at, now, c.breached),
+                    at_risk: c.at_risk && !c.breached,
                 }
-                t
-            };
-            body.push_str(&format!(
-                r#"<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>"#,
-                esc(&cat.t(&format!("sla-kind-{}", c.kind))),
-                esc(&cat.duration(i64::from(c.target_minutes))),
-                esc(&cat.duration(c.used_minutes)),
-                state_text
-            ));
-        }
-        body.push_str("</tbody></table>");
-    }
-    body.push_str("</section>");
+            },
+        })
+        .collect();
     // NIS2 clocks, when a case is open (awareness set): for the SOC and, on its own
     // incidents, for the client.
-    if let Ok(Some(case)) = state.store().nis2_case(&viewer.principal.scope, i.id).await
-        && case.data.aware_at.is_some()
-    {
-        body.push_str(&format!(
-            r#"<section aria-labelledby="nis2-h"><h2 id="nis2-h">{}</h2><table class="grid"><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
-            esc(&cat.t("incident-nis2")),
-            esc(&cat.t("col-nis2-stage")),
-            esc(&cat.t("col-nis2-state")),
-            esc(&cat.t("col-time-left")),
-        ));
-        for due in case.dues(now) {
-            let state_key = format!(
-                "nis2-due-{}",
-                serde_json::to_value(due.status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
-            );
-            let left = if due.submitted_at.is_some() {
-                String::new()
-            } else {
-                time_left(cat, due.due_at, now, false)
-            };
-            body.push_str(&format!(
-                r#"<tr><th scope="row">{}</th><td>{}</td><td>{}</td></tr>"#,
-                esc(&cat.t(&format!("nis2-stage-{}", due.stage.as_str()))),
-                esc(&if cat.has(&state_key) {
-                    cat.t(&state_key)
-                } else {
-                    cat.t("nis2-due-other")
-                }),
-                left
-            ));
-        }
-        body.push_str("</tbody></table>");
-        let sent = &case.data.reminders_sent;
-        if let Some(last) = sent.last() {
-            body.push_str(&format!(
-                "<p>{}</p>",
-                esc(&cat.tr(
+    let nis2 = match state.store().nis2_case(&viewer.principal.scope, i.id).await {
+        Ok(Some(case)) if case.data.aware_at.is_some() => {
+            let dues = case
+                .dues(now)
+                .into_iter()
+                .map(|due| {
+                    let state_key = format!(
+                        "nis2-due-{}",
+                        serde_json::to_value(due.status)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default()
+                    );
+                    Nis2Due {
+                        stage: cat.t(&format!("nis2-stage-{}", due.stage.as_str())),
+                        state: if cat.has(&state_key) {
+                            cat.t(&state_key)
+                        } else {
+                            cat.t("nis2-due-other")
+                        },
+                        left: due
+                            .submitted_at
+                            .is_none()
+                            .then(|| time_left(cat, due.due_at, now, false)),
+                    }
+                })
+                .collect();
+            let sent = &case.data.reminders_sent;
+            let reminders = sent.last().map(|last| {
+                cat.tr(
                     "nis2-reminders",
                     &[
                         ("count", Arg::Num(sent.len() as i64)),
@@ -395,115 +328,67 @@ async fn page_inner(state: &AppState, viewer: &Viewer, id: &str) -> Result<Respo
                             Arg::Str(cat.t(&format!("nis2-stage-{}", last.stage.as_str()))),
                         ),
                         ("time", Arg::Str(cat.datetime(last.at))),
-                    ]
-                ))
-            ));
+                    ],
+                )
+            });
+            Some(Nis2Clocks { dues, reminders })
         }
-        body.push_str("</section>");
-    }
-    // Change form (SOC).
-    if viewer.principal.may(Permission::WorkIncidents) && viewer.is_soc() {
-        body.push_str(&change_form(cat, viewer, &detail, &users));
-    }
-    // Alerts and observables (SOC).
-    if viewer.is_soc() {
-        body.push_str(&format!(
-            r#"<section aria-labelledby="alerts-h"><h2 id="alerts-h">{}</h2><ul>"#,
-            esc(&cat.tr("alerts-count", &[("count", Arg::Num(detail.alert_count))]))
-        ));
-        for a in &detail.alerts {
-            body.push_str(&format!(
-                r#"<li><a href="/ui/alerts/{}">{}</a> {} · {}</li>"#,
-                url_encode(&a.id),
-                esc(&a.rule_title),
-                severity_badge(cat, a.severity),
-                esc(&cat.datetime(a.created_at))
-            ));
-        }
-        body.push_str("</ul>");
-        if !detail.observables.is_empty() {
-            body.push_str(&format!(
-                r#"<h3>{}</h3><ul class="observables">"#,
-                esc(&cat.t("incident-observables"))
-            ));
-            for o in &detail.observables {
-                body.push_str(&format!(
-                    "<li><span class=\"kind\">{}</span> <code>{}</code></li>",
-                    esc(&o.kind),
-                    esc(&o.value)
-                ));
+        _ => None,
+    };
+    let timeline = detail
+        .timeline
+        .iter()
+        .map(|e| {
+            let key = format!("timeline-{}", e.kind);
+            TimelineItem {
+                at: e.at,
+                actor: actor_name(&e.actor),
+                what: if cat.has(&key) {
+                    cat.t(&key)
+                } else {
+                    cat.tr("timeline-other", &[("kind", e.kind.clone().into())])
+                },
+                detail: match &e.detail {
+                    serde_json::Value::Object(m) if m.is_empty() => None,
+                    serde_json::Value::Null => None,
+                    other => Some(other.to_string()),
+                },
             }
-            body.push_str("</ul>");
-        }
-        body.push_str("</section>");
-    }
-    // Tasks.
-    if !detail.tasks.is_empty() {
-        body.push_str(&format!(
-            r#"<section aria-labelledby="tasks-h"><h2 id="tasks-h">{}</h2><ul>"#,
-            esc(&cat.t("incident-tasks"))
-        ));
-        for t in &detail.tasks {
-            body.push_str(&format!(
-                "<li>{} {}</li>",
-                if t.done { "☑" } else { "☐" },
-                esc(&t.title)
-            ));
-        }
-        body.push_str("</ul></section>");
-    }
-    // Comments.
-    body.push_str(&format!(
-        r#"<section aria-labelledby="comments-h"><h2 id="comments-h">{}</h2><ol class="comments">"#,
-        esc(&cat.t("incident-comments"))
-    ));
-    for c in &detail.comments {
-        body.push_str(&format!(
-            r#"<li><p class="meta">{} · {}</p><p class="body">{}</p></li>"#,
-            esc(c.author.strip_prefix("user:").unwrap_or(&c.author)),
-            esc(&cat.datetime(c.created_at)),
-            esc(&c.body)
-        ));
-    }
-    body.push_str("</ol>");
-    if viewer.principal.may(Permission::Comment) {
-        body.push_str(&format!(
-            r#"<form method="post" action="/ui/incidents/{id}/comment">{csrf}<p><label for="comment">{label}</label><textarea id="comment" name="body" rows="3" required></textarea></p><p><button type="submit">{send}</button></p></form>"#,
-            id = i.id,
-            csrf = viewer.csrf_field(),
-            label = esc(&cat.t(if viewer.is_soc() { "comment-label" } else { "portal-answer-label" })),
-            send = esc(&cat.t("comment-submit")),
-        ));
-    }
-    body.push_str("</section>");
-    // Timeline.
-    body.push_str(&format!(
-        r#"<section aria-labelledby="timeline-h"><h2 id="timeline-h">{}</h2><ol class="timeline">"#,
-        esc(&cat.t("incident-timeline"))
-    ));
-    for e in &detail.timeline {
-        let key = format!("timeline-{}", e.kind);
-        let what = if cat.has(&key) {
-            cat.t(&key)
+        })
+        .collect();
+    let soc = viewer.is_soc();
+    let body = IncidentPage {
+        cat,
+        csrf: viewer.csrf(),
+        i,
+        status: status_name(cat, i.status),
+        rsit,
+        assignee: assignee_name(cat, viewer, &users, i.assignee),
+        sla,
+        nis2,
+        // The change form (SOC).
+        change: (viewer.principal.may(Permission::WorkIncidents) && soc)
+            .then(|| change_form(cat, viewer, &detail, &users)),
+        soc,
+        alerts_count: cat.tr("alerts-count", &[("count", Arg::Num(detail.alert_count))]),
+        comments: detail
+            .comments
+            .iter()
+            .map(|c| CommentView {
+                author: actor_name(&c.author),
+                comment: c,
+            })
+            .collect(),
+        may_comment: viewer.principal.may(Permission::Comment),
+        comment_label: cat.t(if soc {
+            "comment-label"
         } else {
-            cat.tr("timeline-other", &[("kind", e.kind.clone().into())])
-        };
-        let detail_text = match &e.detail {
-            serde_json::Value::Object(m) if m.is_empty() => String::new(),
-            serde_json::Value::Null => String::new(),
-            other => format!(" <code>{}</code>", esc(&other.to_string())),
-        };
-        body.push_str(&format!(
-            r#"<li><time datetime="{}">{}</time> · {} · {}{}</li>"#,
-            e.at,
-            esc(&cat.datetime(e.at)),
-            esc(e.actor.strip_prefix("user:").unwrap_or(&e.actor)),
-            esc(&what),
-            detail_text
-        ));
-    }
-    body.push_str("</ol></section>");
-    Ok(viewer.page(
+            "portal-answer-label"
+        }),
+        timeline,
+        detail: &detail,
+    };
+    Ok(viewer.render(
         "incidents",
         &cat.tr(
             "incident-title",
@@ -513,7 +398,93 @@ async fn page_inner(state: &AppState, viewer: &Viewer, id: &str) -> Result<Respo
     ))
 }
 
-fn change_form(cat: &Catalog, viewer: &Viewer, detail: &IncidentDetail, users: &[User]) -> String {
+/// A user's name from an actor (`user:ana` is `ana`).
+fn actor_name(actor: &str) -> &str {
+    actor.strip_prefix("user:").unwrap_or(actor)
+}
+
+/// An SLA clock on the incident page.
+struct SlaClock {
+    kind: String,
+    target: String,
+    used: String,
+    state: SlaState,
+}
+
+/// Where an SLA clock stands.
+enum SlaState {
+    /// Met (on time or late): the text says which.
+    Met(String),
+    /// Still running: time left, and whether it is at risk.
+    Running { left: Markup, at_risk: bool },
+}
+
+/// One NIS2 deadline.
+struct Nis2Due {
+    stage: String,
+    state: String,
+    /// Time left, unless it was submitted.
+    left: Option<Markup>,
+}
+
+/// The NIS2 clocks of an incident whose case has its awareness set.
+struct Nis2Clocks {
+    dues: Vec<Nis2Due>,
+    reminders: Option<String>,
+}
+
+/// A comment and its author's name.
+struct CommentView<'a> {
+    author: &'a str,
+    comment: &'a vigie_soc::desk::Comment,
+}
+
+/// A timeline entry, in words.
+struct TimelineItem<'a> {
+    at: Timestamp,
+    actor: &'a str,
+    what: String,
+    detail: Option<String>,
+}
+
+/// The incident page (`templates/incident.html`).
+#[derive(Template)]
+#[template(path = "incident.html", config = "templates/askama.toml")]
+struct IncidentPage<'a> {
+    cat: &'a Catalog,
+    csrf: &'a str,
+    i: &'a Incident,
+    detail: &'a IncidentDetail,
+    status: String,
+    rsit: String,
+    assignee: String,
+    sla: Vec<SlaClock>,
+    nis2: Option<Nis2Clocks>,
+    change: Option<Markup>,
+    /// Whether the viewer works in the SOC (alerts and observables are shown).
+    soc: bool,
+    alerts_count: String,
+    comments: Vec<CommentView<'a>>,
+    may_comment: bool,
+    comment_label: String,
+    timeline: Vec<TimelineItem<'a>>,
+}
+
+/// The change form (`templates/incident_change.html`).
+#[derive(Template)]
+#[template(path = "incident_change.html", config = "templates/askama.toml")]
+struct ChangeForm<'a> {
+    cat: &'a Catalog,
+    csrf: &'a str,
+    id: i64,
+    statuses: Vec<Choice>,
+    assignees: Vec<Choice>,
+    severities: Vec<Choice>,
+    rsit: Vec<Choice>,
+    tlps: Vec<Choice>,
+}
+
+fn change_form(cat: &Catalog, viewer: &Viewer, detail: &IncidentDetail, users: &[User]) -> Markup {
     let i = &detail.incident;
     let mut statuses = vec![(String::new(), cat.t("unchanged"))];
     statuses.extend(
@@ -558,30 +529,16 @@ fn change_form(cat: &Catalog, viewer: &Viewer, detail: &IncidentDetail, users: &
     }) {
         assignees.push((u.id.to_string(), u.username.clone()));
     }
-    format!(
-        r#"<section aria-labelledby="change-h"><h2 id="change-h">{title}</h2><form method="post" action="/ui/incidents/{id}/update" class="change">{csrf}<p>{status}</p><p>{assignee}</p><p>{severity}</p><p>{rsit}</p><p>{tlp}</p><p><button type="submit">{save}</button></p></form></section>"#,
-        title = esc(&cat.t("incident-change")),
-        id = i.id,
-        csrf = viewer.csrf_field(),
-        status = select("c-status", "status", &cat.t("col-status"), &statuses, ""),
-        assignee = select(
-            "c-assignee",
-            "assignee",
-            &cat.t("col-assignee"),
-            &assignees,
-            ""
-        ),
-        severity = select(
-            "c-severity",
-            "severity",
-            &cat.t("col-severity"),
-            &severities,
-            i.severity.as_str()
-        ),
-        rsit = select("c-rsit", "rsit", &cat.t("col-rsit"), &rsit, &current_rsit),
-        tlp = select("c-tlp", "tlp", &cat.t("col-tlp"), &tlps, i.tlp.as_str()),
-        save = esc(&cat.t("save")),
-    )
+    Markup::of(&ChangeForm {
+        cat,
+        csrf: viewer.csrf(),
+        id: i.id,
+        statuses: choices(statuses, ""),
+        assignees: choices(assignees, ""),
+        severities: choices(severities, i.severity.as_str()),
+        rsit: choices(rsit, &current_rsit),
+        tlps: choices(tlps, i.tlp.as_str()),
+    })
 }
 
 /// `POST /ui/incidents/{id}/comment`.
@@ -781,52 +738,45 @@ pub async fn sla(State(state): State<AppState>, viewer: Viewer, uri: Uri) -> Res
         .iter()
         .map(|d| (d.to_string(), cat.tr("span-days", &[("n", (*d).into())])))
         .collect();
-    let mut body = format!(
-        r#"<form class="filters" method="get" action="/ui/sla">{}<button type="submit">{}</button></form><p>{}</p>"#,
-        select(
-            "sla-days",
-            "days",
-            &cat.t("sla-period"),
-            &periods,
-            &days.to_string()
-        ),
-        esc(&cat.t("filter-apply")),
-        esc(&cat.tr("sla-since", &[("since", cat.datetime(since).into())]))
-    );
-    if rows.is_empty() {
-        body.push_str(&format!("<p>{}</p>", esc(&cat.t("sla-no-figures"))));
-    } else {
-        body.push_str(&format!(
-            r#"<table class="grid"><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
-            esc(&cat.t("col-tenant")),
-            esc(&cat.t("col-severity")),
-            esc(&cat.t("col-rsit")),
-            esc(&cat.t("col-incidents")),
-            esc(&cat.t("col-mtta")),
-            esc(&cat.t("col-mttr")),
-            esc(&cat.t("col-ack-breaches")),
-            esc(&cat.t("col-resolve-breaches")),
-        ));
-        let minutes = |s: Option<f64>| {
-            s.map_or_else(
-                || "–".to_owned(),
-                |s| cat.duration((s / 60.0).round() as i64),
-            )
-        };
-        for r in &rows {
-            body.push_str(&format!(
-                r#"<tr><td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td><td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
-                esc(&slug(r.tenant)),
-                severity_badge(cat, r.severity),
-                esc(&r.category.clone().unwrap_or_else(|| cat.t("rsit-none"))),
-                cat.number(r.incidents),
-                esc(&minutes(r.mtta_seconds)),
-                esc(&minutes(r.mttr_seconds)),
-                cat.number(r.acknowledge_breaches),
-                cat.number(r.resolve_breaches),
-            ));
-        }
-        body.push_str("</tbody></table>");
-    }
-    viewer.page("sla", &cat.t("sla-title"), &body)
+    let minutes = |s: Option<f64>| {
+        s.map_or_else(
+            || "–".to_owned(),
+            |s| cat.duration((s / 60.0).round() as i64),
+        )
+    };
+    let body = SlaFigures {
+        cat,
+        periods: choices(periods, &days.to_string()),
+        since: cat.tr("sla-since", &[("since", cat.datetime(since).into())]),
+        rows: rows
+            .iter()
+            .map(|r| SlaLine {
+                tenant: slug(r.tenant),
+                category: r.category.clone().unwrap_or_else(|| cat.t("rsit-none")),
+                mtta: minutes(r.mtta_seconds),
+                mttr: minutes(r.mttr_seconds),
+                row: r,
+            })
+            .collect(),
+    };
+    viewer.render("sla", &cat.t("sla-title"), &body)
+}
+
+/// A row of the SLA figures.
+struct SlaLine<'a> {
+    row: &'a SlaSummaryRow,
+    tenant: String,
+    category: String,
+    mtta: String,
+    mttr: String,
+}
+
+/// The SLA figures (`templates/sla.html`).
+#[derive(Template)]
+#[template(path = "sla.html", config = "templates/askama.toml")]
+struct SlaFigures<'a> {
+    cat: &'a Catalog,
+    periods: Vec<Choice>,
+    since: String,
+    rows: Vec<SlaLine<'a>>,
 }

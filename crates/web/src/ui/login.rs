@@ -7,6 +7,7 @@
 
 use std::net::SocketAddr;
 
+use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
@@ -14,37 +15,23 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use vigie_soc::LoginError;
 use vigie_soc::access::SESSION_TTL;
 
-use super::html::{self, Chrome, esc};
+use super::html::{self, Chrome, Markup};
 use super::i18n::{Catalog, Lang};
 use super::{CSRF_COOKIE, Form, LANG_COOKIE, Viewer, query, request_lang, safe_back};
 use crate::AppState;
 use crate::api::session::{SESSION_COOKIE, session_cookie};
 
+/// The login form's body (`templates/login.html`).
+#[derive(Template)]
+#[template(path = "login.html", config = "templates/askama.toml")]
+struct LoginForm<'a> {
+    cat: &'a Catalog,
+    next: &'a str,
+    message: Option<&'a str>,
+}
+
 fn login_page(cat: &Catalog, next: &str, message: Option<&str>, status: StatusCode) -> Response {
-    let mut body = String::new();
-    if let Some(message) = message {
-        body.push_str(&format!(
-            r#"<p class="error" role="alert" id="login-error">{}</p>"#,
-            esc(message)
-        ));
-    }
-    body.push_str(&format!(
-        r#"<form class="login" method="post" action="/ui/login"{describe}>
-<input type="hidden" name="next" value="{next}">
-<p><label for="username">{user}</label><input id="username" name="username" autocomplete="username" required autofocus></p>
-<p><label for="password">{pass}</label><input id="password" name="password" type="password" autocomplete="current-password" required></p>
-<p><button type="submit">{submit}</button></p>
-</form>"#,
-        describe = if message.is_some() {
-            r#" aria-describedby="login-error""#
-        } else {
-            ""
-        },
-        next = esc(next),
-        user = esc(&cat.t("login-username")),
-        pass = esc(&cat.t("login-password")),
-        submit = esc(&cat.t("login-submit")),
-    ));
+    let body = Markup::of(&LoginForm { cat, next, message });
     let here = format!("/ui/login?next={}", html::url_encode(next));
     let chrome = Chrome {
         cat,
@@ -77,9 +64,15 @@ pub async fn submit(
     State(state): State<AppState>,
     peer: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Response {
     let cat = Catalog::of(request_lang(&headers));
+    let peer = peer.map(|axum::Extension(ConnectInfo(addr))| addr);
+    let source = state.client_address(peer, &headers);
+    let body = match crate::api::login::read_login_body(&state, body, source).await {
+        Ok(body) => body,
+        Err(error) => return refused_page(cat, "/ui/", error),
+    };
     let form = Form::parse(&String::from_utf8_lossy(&body));
     let next = safe_back(form.get("next").unwrap_or("/ui/")).to_owned();
     if !super::from_this_site(&headers) {
@@ -94,7 +87,6 @@ pub async fn submit(
         // Session fixation: whatever cookie came in is dead after this login.
         let _ = state.access().logout(&old).await;
     }
-    let source = peer.map(|axum::Extension(ConnectInfo(addr))| addr.ip());
     let username = form.get("username").unwrap_or_default();
     let password = form.get("password").unwrap_or_default();
     let session = match state.access().login(username, password, source).await {
@@ -107,28 +99,7 @@ pub async fn submit(
                 StatusCode::UNAUTHORIZED,
             );
         }
-        Err(LoginError::Throttled(wait)) => {
-            let seconds = i64::try_from(wait.as_secs().max(1)).unwrap_or(i64::MAX);
-            let mut response = login_page(
-                cat,
-                &next,
-                Some(&cat.tr("login-throttled", &[("seconds", seconds.into())])),
-                StatusCode::TOO_MANY_REQUESTS,
-            );
-            if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            return response;
-        }
-        Err(LoginError::Store(error)) => {
-            tracing::error!(%error, "login failed inside vigie");
-            return login_page(
-                cat,
-                &next,
-                Some(&cat.t("error-internal")),
-                StatusCode::INTERNAL_SERVER_ERROR,
-            );
-        }
+        Err(error) => return refused_page(cat, &next, error),
     };
     let max_age = SESSION_TTL.as_secs();
     let mut response = Redirect::to(&next).into_response();
@@ -159,6 +130,44 @@ pub async fn submit(
         }
     }
     response
+}
+
+/// The login page answering a refused login: 429 with `Retry-After` when throttled, 400
+/// naming the limit for a value over it, 500 for a fault (logged).
+fn refused_page(cat: &Catalog, next: &str, error: LoginError) -> Response {
+    match error {
+        LoginError::Throttled(wait) => {
+            let seconds = i64::try_from(wait.as_secs().max(1)).unwrap_or(i64::MAX);
+            let mut response = login_page(
+                cat,
+                next,
+                Some(&cat.tr("login-throttled", &[("seconds", seconds.into())])),
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+            if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            response
+        }
+        LoginError::Refused(message) => {
+            login_page(cat, next, Some(&message), StatusCode::BAD_REQUEST)
+        }
+        LoginError::Invalid => login_page(
+            cat,
+            next,
+            Some(&cat.t("login-invalid")),
+            StatusCode::UNAUTHORIZED,
+        ),
+        LoginError::Store(error) => {
+            tracing::error!(%error, "login failed inside vigie");
+            login_page(
+                cat,
+                next,
+                Some(&cat.t("error-internal")),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            )
+        }
+    }
 }
 
 /// `POST /ui/logout`: ends the session on the server and clears both cookies.

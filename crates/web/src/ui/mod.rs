@@ -22,9 +22,15 @@
 //!   ([`chart`]).
 //!   Tenant users (client contacts) get the portal: their incidents and SLA figures only.
 //!
+//! - Every page and fragment is an askama template in `crates/web/templates/` (checked at
+//!   compile time), rendered through [`Viewer::render`] into the layout; each value is
+//!   escaped by [`html::Escape`], and the only text written as is is a [`html::Markup`], made
+//!   by rendering another template (fragments, the SVG charts). See [`html`].
+//!
 //! Static files (`crates/web/static/`) are compiled into the binary; the JavaScript file only
 //! refreshes the alert queue from a JSON endpoint. There is no inline script or style, so the
-//! Content-Security-Policy forbids them.
+//! Content-Security-Policy forbids them (`script-src 'self'; style-src 'self'`, set by
+//! [`crate::api::session::security_headers`]).
 
 // Page helpers fail with the finished error page; it is built once per request.
 #![allow(clippy::result_large_err)]
@@ -45,6 +51,7 @@ pub mod tokens;
 
 use std::sync::Arc;
 
+use askama::Template;
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -57,7 +64,7 @@ use vigie_soc::{Permission, Principal, Role};
 use crate::AppState;
 use crate::api::session::{Desk, session_cookie};
 use crate::error::ApiError;
-use html::{Chrome, esc};
+use html::{Chrome, Markup};
 use i18n::{Catalog, Lang};
 
 pub use hunt::EventBook;
@@ -278,8 +285,10 @@ impl Viewer {
         html::is_soc(self.principal.role)
     }
 
-    /// A whole page.
-    pub fn page(&self, section: &str, title: &str, body: &str) -> Response {
+    /// A whole page: `body` (a page's template) rendered into the layout, under navigation
+    /// entry `section`.
+    pub fn render(&self, section: &str, title: &str, body: &impl Template) -> Response {
+        let body = Markup::of(body);
         let chrome = Chrome {
             cat: self.cat(),
             user: Some((self.name(), self.principal.role)),
@@ -287,12 +296,12 @@ impl Viewer {
             here: &self.here,
             section,
         };
-        axum::response::Html(html::page(&chrome, title, body)).into_response()
+        axum::response::Html(html::page(&chrome, title, &body)).into_response()
     }
 
-    /// A hidden CSRF field.
-    pub fn csrf_field(&self) -> String {
-        html::csrf_field(self.csrf.as_deref())
+    /// The session's CSRF token for the page's forms (empty when the session has none).
+    pub fn csrf(&self) -> &str {
+        self.csrf.as_deref().unwrap_or_default()
     }
 
     /// An error page with the status's title and a message.
@@ -364,6 +373,14 @@ impl Viewer {
     }
 }
 
+/// The body of an error page (`templates/error.html`).
+#[derive(Template)]
+#[template(path = "error.html", config = "templates/askama.toml")]
+struct ErrorBody<'a> {
+    cat: &'a Catalog,
+    message: &'a str,
+}
+
 /// An error page; `viewer` adds the navigation when someone is signed in.
 pub fn error_page(
     cat: &Catalog,
@@ -377,11 +394,7 @@ pub fn error_page(
         StatusCode::BAD_REQUEST => cat.t("error-bad-request-title"),
         _ => cat.t("error-title"),
     };
-    let body = format!(
-        r#"<p class="error" role="alert">{}</p><p><a href="/ui/">{}</a></p>"#,
-        esc(message),
-        esc(&cat.t("back-home"))
-    );
+    let body = Markup::of(&ErrorBody { cat, message });
     let here = viewer.map_or("/ui/", |v| v.here.as_str());
     let chrome = Chrome {
         cat,

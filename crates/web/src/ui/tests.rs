@@ -1535,3 +1535,446 @@ async fn own_api_tokens_created_once_and_revoked_by_their_user_only() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text.contains(r#"href="/ui/tokens""#));
 }
+
+/// A value a user controls, as hostile as markup gets: a script element, both quotes and an
+/// ampersand.
+const EVIL: &str = "<script>alert(1)</script>\"'&";
+
+/// [`EVIL`] as the pages must show it: every special character escaped.
+const EVIL_SHOWN: &str = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;";
+
+/// [`EVIL`] inside a JSON text (a timeline entry's details), then escaped.
+const EVIL_SHOWN_IN_JSON: &str = "&lt;script&gt;alert(1)&lt;/script&gt;\\&quot;&#39;&amp;";
+
+/// Checks that `page` shows [`EVIL`] at least `at_least` times, and only escaped: every
+/// occurrence of its text (`alert(1)`) is inside the whole escaped value, and no raw
+/// `<script>` or quote of it reaches the page.
+fn assert_only_escaped(page: &str, context: &str, at_least: usize) {
+    let shown = page.matches(EVIL_SHOWN).count();
+    let marker = page.matches("alert(1)").count() - page.matches(EVIL_SHOWN_IN_JSON).count();
+    assert!(
+        shown >= at_least,
+        "{context}: the value is shown {shown} times, expected at least {at_least}: {page}"
+    );
+    assert_eq!(
+        marker, shown,
+        "{context}: the value appears unescaped or partly escaped: {page}"
+    );
+    assert!(
+        !page.contains("<script>"),
+        "{context}: raw <script>: {page}"
+    );
+}
+
+/// A form or query value.
+fn enc(text: &str) -> String {
+    crate::ui::html::url_encode(text)
+}
+
+/// Every page that shows user-controlled text (tenant names, rule titles and ids, incident
+/// titles, comments, tasks, event fields on the alert page and in hunt results, user names,
+/// token labels, suppression reasons, saved view names, rejected rule files, query text and
+/// the values error messages repeat) shows a hostile value only escaped, in every language:
+/// the templates escape every value by construction.
+#[tokio::test]
+async fn user_controlled_text_is_shown_only_escaped_on_every_page() {
+    use vigie_soc::desk::NewIncident;
+    use vigie_store::{EmbeddedConfig, EmbeddedStore, EventStore};
+    let site = site().await;
+    platform_admin(&site).await;
+    let platform = Access::new(site.store.clone()).operator_scope();
+    // A tenant whose display name is hostile, and a SOC analyst whose user name is.
+    let x = site
+        .store
+        .create_tenant(&TenantSlug::new("zone-x").unwrap(), EVIL)
+        .await
+        .unwrap()
+        .id;
+    site.store
+        .add_user(
+            &Actor::operator(),
+            &platform,
+            &NewUser {
+                username: EVIL.to_owned(),
+                password: PASSWORD.to_owned(),
+                role: Role::SocLead,
+                tenants: vec![site.a, x],
+            },
+        )
+        .await
+        .unwrap();
+    site.store
+        .add_user(
+            &Actor::operator(),
+            &platform,
+            &NewUser {
+                username: "xena".to_owned(),
+                password: PASSWORD.to_owned(),
+                role: Role::TenantUser,
+                tenants: vec![x],
+            },
+        )
+        .await
+        .unwrap();
+    // A rule file whose title, id, path and reason are hostile.
+    site.store
+        .replace_rule_status(&[vigie_soc::RuleStatus {
+            path: format!("rules/{EVIL}.yml"),
+            audience: vigie_soc::RuleAudience::Everyone,
+            rule_id: Some(EVIL.to_owned()),
+            title: Some(EVIL.to_owned()),
+            severity: Some(Severity::High),
+            loaded: false,
+            reason: Some(EVIL.to_owned()),
+        }])
+        .await
+        .unwrap();
+    // An alert whose rule title and event fields (names and values) are hostile.
+    let alert = NewAlert {
+        tenant: x,
+        rule_id: EVIL.to_owned(),
+        rule_title: EVIL.to_owned(),
+        severity: Severity::Critical,
+        event_id: EventId(7),
+        event_received_at: jiff::Timestamp::now(),
+        event: serde_json::json!({"user": {"name": EVIL}, EVIL: "value", "host.name": "ws-9"}),
+        group_key: None,
+    };
+    let alert_id = alert.id();
+    site.store.insert_alerts(&[alert]).await.unwrap();
+    // An SLA contract whose clocks are at risk at once: the dashboard lists the incident.
+    let contract = vigie_soc::sla::SlaContract {
+        calendar: vigie_soc::sla::Calendar::TwentyFourSeven,
+        targets: [(
+            Severity::Critical,
+            vigie_soc::sla::Target {
+                acknowledge_minutes: 600,
+                resolve_minutes: 1200,
+            },
+        )]
+        .into_iter()
+        .collect(),
+        warn_ratio: 0.0,
+    };
+    site.store
+        .set_sla_contract(&Actor::operator(), &platform, x, &contract)
+        .await
+        .unwrap();
+    let incident = site
+        .store
+        .create_incident(
+            &Actor::operator(),
+            &platform,
+            &NewIncident {
+                tenant: x,
+                title: EVIL.to_owned(),
+                severity: None,
+                rsit_class: None,
+                rsit_type: None,
+                tlp: None,
+                alerts: vec![alert_id.clone()],
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    site.store
+        .add_task(&Actor::operator(), &platform, incident, EVIL)
+        .await
+        .unwrap();
+
+    // The hostile user signs in (its name is in the header of every page) and works.
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/login",
+        "",
+        Some(&format!(
+            "username={}&password=a+long+enough+password&next=%2Fui%2F",
+            enc(EVIL)
+        )),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let mut pairs = Vec::new();
+    let mut csrf = String::new();
+    for v in r.headers.get_all(header::SET_COOKIE) {
+        let pair = v.to_str().unwrap().split(';').next().unwrap().to_owned();
+        if let Some(token) = pair.strip_prefix("__Host-vigie_csrf=") {
+            csrf = token.to_owned();
+        }
+        pairs.push(pair);
+    }
+    let evil_user = pairs.join("; ");
+    let posts = [
+        (
+            format!("/ui/incidents/{incident}/comment"),
+            format!("body={}", enc(EVIL)),
+        ),
+        (
+            format!("/ui/incidents/{incident}/update"),
+            "status=in_progress".to_owned(),
+        ),
+        (
+            "/ui/detection/suppressions".to_owned(),
+            format!(
+                "tenant=zone-x&rule_id={e}&group_key={e}&reason={e}&days=30",
+                e = enc(EVIL)
+            ),
+        ),
+        (
+            "/ui/alerts/views".to_owned(),
+            format!("name={}&query=status%3Dany", enc(EVIL)),
+        ),
+    ];
+    for (uri, form) in &posts {
+        let r = send(
+            &site.app,
+            Method::POST,
+            uri,
+            &evil_user,
+            Some(&format!("csrf={csrf}&{form}")),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{uri}: {}", r.text);
+    }
+    // The user's own token, whose label is hostile: shown once with its secret, then listed.
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/tokens",
+        &evil_user,
+        Some(&format!(
+            "csrf={csrf}&label={}&permissions=read_desk",
+            enc(EVIL)
+        )),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_only_escaped(&r.text, "own token created", 2);
+
+    let evil_q = enc(EVIL);
+    let mut pages = vec![
+        ("/ui/".to_owned(), 2),
+        ("/ui/alerts?status=any".to_owned(), 6),
+        (format!("/ui/alerts?status=any&rule={evil_q}"), 7),
+        (format!("/ui/alerts/{alert_id}"), 7),
+        ("/ui/incidents?status=any".to_owned(), 3),
+        (format!("/ui/incidents/{incident}"), 11),
+        ("/ui/sla".to_owned(), 1),
+        ("/ui/detection".to_owned(), 11),
+        ("/ui/hunt".to_owned(), 2),
+        ("/ui/tokens".to_owned(), 3),
+        ("/ui/admin".to_owned(), 3),
+        ("/ui/admin/sla/zone-x".to_owned(), 3),
+    ];
+    // Values that error pages repeat.
+    pages.push((format!("/ui/alerts?tenant={evil_q}"), 2));
+    pages.push((format!("/ui/incidents/{evil_q}"), 2));
+    pages.push((format!("/ui/sla?days={evil_q}"), 2));
+    pages.push((format!("/ui/hunt?q=*&from={evil_q}"), 3));
+    for lang in ["fr", "nl", "de", "en"] {
+        let cookies = format!("{evil_user}; vigie_lang={lang}");
+        for (page, at_least) in &pages {
+            let r = send(&site.app, Method::GET, page, &cookies, None).await;
+            let context = format!("{lang} {page}");
+            assert!(
+                r.status == StatusCode::OK || r.status.is_client_error(),
+                "{context}: {}",
+                r.status
+            );
+            assert_only_escaped(&r.text, &context, *at_least);
+            assert_no_missing_message(&r.text, &context);
+        }
+    }
+    // The queue's rows for the refresh carry escaped HTML too.
+    let r = send(
+        &site.app,
+        Method::GET,
+        "/ui/alerts/rows?status=any",
+        &evil_user,
+        None,
+    )
+    .await;
+    let rows: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    assert_only_escaped(rows["rows"].as_str().unwrap(), "queue rows", 2);
+
+    // The platform admin: the hostile tenant and user in the tables, a token labelled with it.
+    let (pat, pat_csrf) = login(&site.app, "pat").await;
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/admin/tokens",
+        &pat,
+        Some(&format!(
+            "csrf={pat_csrf}&label={}&tenant=zone-x&kind=ingest",
+            enc(EVIL)
+        )),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_only_escaped(&r.text, "admin token created", 1);
+    let users = site.store.list_users(&platform).await.unwrap();
+    let evil_id = users.iter().find(|u| u.username == EVIL).unwrap().id;
+    for (page, at_least) in [
+        ("/ui/admin".to_owned(), 7),
+        (format!("/ui/admin/users/{evil_id}"), 2),
+        ("/ui/admin/sla/zone-x".to_owned(), 2),
+        ("/ui/alerts?status=any".to_owned(), 3),
+        ("/ui/hunt".to_owned(), 1),
+    ] {
+        let r = send(&site.app, Method::GET, &page, &pat, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{page}");
+        assert_only_escaped(&r.text, &format!("admin {page}"), at_least);
+    }
+    // The client contact of the hostile tenant: the portal's pages.
+    let (xena_cookies, _) = login(&site.app, "xena").await;
+    for (page, at_least) in [
+        ("/ui/incidents?status=any".to_owned(), 1),
+        (format!("/ui/incidents/{incident}"), 7),
+    ] {
+        let r = send(&site.app, Method::GET, &page, &xena_cookies, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{page}");
+        assert_only_escaped(&r.text, &format!("portal {page}"), at_least);
+    }
+    // The login form repeats where to go next; the language links carry it URL-encoded.
+    let r = send(
+        &site.app,
+        Method::GET,
+        &format!("/ui/login?next=%2Fui%2F{evil_q}"),
+        "",
+        None,
+    )
+    .await;
+    assert_only_escaped(&r.text, "login next", 1);
+    assert!(r.text.contains(&format!(
+        "back=%2Fui%2Flogin%3Fnext%3D%252Fui%252F{}",
+        enc(&evil_q)
+    )));
+
+    // Hunt results and the chart: hostile field values, group names and query text.
+    let dir = tempfile::tempdir().unwrap();
+    let events = Arc::new(
+        EmbeddedStore::open(EmbeddedConfig {
+            dir: dir.path().join("store"),
+            ..EmbeddedConfig::default()
+        })
+        .unwrap(),
+    );
+    let now = jiff::Timestamp::now();
+    let mut fields = serde_json::Map::new();
+    fields.insert("EventID".into(), 4625.into());
+    fields.insert("user".into(), serde_json::json!({ "name": EVIL }));
+    events
+        .write(vec![vigie_store::model::LoggedEvent::new(
+            0,
+            vigie_event::Event::new(x, now, "http", fields),
+        )])
+        .await
+        .unwrap();
+    let app = site
+        .app
+        .clone()
+        .layer(axum::Extension(crate::ui::EventBook::new(events, 1000)));
+    for (query, status, at_least) in [
+        ("EventID:4625", StatusCode::OK, 2),
+        (
+            "EventID:4625 | timechart span=1h count() by user.name",
+            StatusCode::OK,
+            6,
+        ),
+    ] {
+        let uri = format!("/ui/hunt?q={}&from=-2h", enc(query));
+        let r = send(&app, Method::GET, &uri, &evil_user, None).await;
+        assert_eq!(r.status, status, "{query}: {}", r.text);
+        assert_only_escaped(&r.text, query, at_least);
+    }
+    // A hostile query stays in the box, escaped; the error quotes (part of) it, escaped.
+    let r = send(
+        &app,
+        Method::GET,
+        &format!("/ui/hunt?q={}", enc(EVIL)),
+        &evil_user,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert!(r.text.contains(&format!(
+        r#"aria-describedby="hunt-help">{EVIL_SHOWN}</textarea>"#
+    )));
+    let error = r.text.split(r#"id="hunt-error">"#).nth(1).unwrap();
+    let error = error.split("</p>").next().unwrap();
+    assert!(error.contains("&lt;script&gt;alert(1)"), "{error}");
+    assert!(
+        !r.text.contains("<script>") && !error.contains(['<', '>', '"']),
+        "{error}"
+    );
+}
+
+/// The Content-Security-Policy of the pages is strict: scripts and styles only from this
+/// site's files (never inline, never evaluated), no plugins, no `<base>`, no framing, forms
+/// posted only here; and the pages have no inline script, style or event handler for it to
+/// allow.
+#[tokio::test]
+async fn content_security_policy_is_strict_and_pages_have_nothing_inline() {
+    let site = site().await;
+    site.alert(site.a, 1, "One").await;
+    let (ana, _) = login(&site.app, "ana").await;
+    for (uri, cookies) in [
+        ("/ui/login", ""),
+        ("/ui/", ana.as_str()),
+        ("/ui/alerts", ana.as_str()),
+        ("/ui/incidents", ana.as_str()),
+        ("/ui/incidents/999", ana.as_str()),
+        ("/static/vigie.css", ""),
+        ("/api/v1/alerts", ""),
+    ] {
+        let r = send(&site.app, Method::GET, uri, cookies, None).await;
+        let csp = r
+            .headers
+            .get(header::CONTENT_SECURITY_POLICY)
+            .unwrap_or_else(|| panic!("{uri}: no Content-Security-Policy"))
+            .to_str()
+            .unwrap();
+        let directives: std::collections::BTreeMap<&str, &str> = csp
+            .split(';')
+            .filter_map(|d| d.trim().split_once(' '))
+            .collect();
+        for (name, value) in [
+            ("default-src", "'self'"),
+            ("script-src", "'self'"),
+            ("style-src", "'self'"),
+            ("object-src", "'none'"),
+            ("base-uri", "'none'"),
+            ("frame-ancestors", "'none'"),
+            ("form-action", "'self'"),
+        ] {
+            assert_eq!(directives.get(name), Some(&value), "{uri}: {name} in {csp}");
+        }
+        for loose in ["unsafe", "*", "data:", "http:", "https:", "blob:"] {
+            assert!(!csp.contains(loose), "{uri}: {loose} in {csp}");
+        }
+        if !uri.starts_with("/ui") {
+            continue;
+        }
+        let page = r.text.to_ascii_lowercase();
+        assert!(page.contains("<html"), "{uri}: {}", r.status);
+        assert_eq!(
+            page.matches("<script").count(),
+            page.matches(r#"<script src="/static/vigie.js" defer></script>"#)
+                .count(),
+            "{uri}: an inline script"
+        );
+        assert!(
+            !page.contains("<style") && !page.contains(" style="),
+            "{uri}"
+        );
+        assert!(!page.contains("javascript:"), "{uri}");
+        for attribute in page.split_whitespace() {
+            assert!(
+                !(attribute.starts_with("on") && attribute.contains('=')),
+                "{uri}: event handler {attribute}"
+            );
+        }
+    }
+}

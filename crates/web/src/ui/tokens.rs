@@ -4,6 +4,7 @@
 //! secret is shown once, on the page that answers the creation (never cached). Each user sees
 //! and revokes only their own tokens; the store audits both.
 
+use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -15,7 +16,8 @@ use vigie_soc::token::NewUserToken;
 
 use super::Viewer;
 use super::console::tenant_in_scope;
-use super::html::esc;
+use super::html::Choice;
+use super::i18n::Catalog;
 use crate::AppState;
 
 /// Longest token life the form offers, in days.
@@ -58,34 +60,9 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
             .map_or_else(|| format!("#{}", id.0), |t| t.slug.to_string())
     };
     let now = Timestamp::now();
-    let mut body = format!(
-        r#"<p class="note">{}</p><section aria-labelledby="mine-h"><h2 id="mine-h">{}</h2>"#,
-        esc(&cat.t("tokens-intro")),
-        esc(&cat.t("tokens-mine"))
-    );
-    if tokens.is_empty() {
-        body.push_str(&format!("<p>{}</p>", esc(&cat.t("tokens-none"))));
-    } else {
-        body.push_str(&format!(
-            r#"<table class="grid"><thead><tr><th scope="col">#</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
-            esc(&cat.t("col-label")),
-            esc(&cat.t("tokens-permissions")),
-            esc(&cat.t("col-tenants")),
-            esc(&cat.t("col-expires")),
-            esc(&cat.t("col-state")),
-            esc(&cat.t("col-actions")),
-        ));
-        for k in &tokens {
-            let permissions = k
-                .permissions
-                .iter()
-                .map(|p| cat.t(&format!("permission-{}", p.as_str())))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let tenants_text = match &k.tenants {
-                None => cat.t("tokens-all-my-tenants"),
-                Some(ids) => ids.iter().map(|t| slug(*t)).collect::<Vec<_>>().join(", "),
-            };
+    let rows = tokens
+        .iter()
+        .map(|k| {
             let expired = k.expires_at.is_some_and(|e| e <= now);
             let state_key = if k.revoked {
                 "token-revoked"
@@ -94,65 +71,85 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
             } else {
                 "token-active"
             };
-            let action = if k.revoked || expired {
-                String::new()
-            } else {
-                format!(
-                    r#"<form method="post" action="/ui/tokens/{id}/revoke" class="inline">{csrf}<button type="submit" aria-label="{label}">{text}</button></form>"#,
-                    id = k.id,
-                    csrf = viewer.csrf_field(),
-                    label =
-                        esc(&cat.tr("admin-revoke-named", &[("label", k.label.clone().into())])),
-                    text = esc(&cat.t("admin-revoke")),
-                )
-            };
-            body.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{action}</td></tr>",
-                k.id,
-                esc(&k.label),
-                esc(&permissions),
-                esc(&tenants_text),
-                esc(&k.expires_at.map_or_else(|| cat.t("tokens-never"), |e| cat.datetime(e))),
-                esc(&cat.t(state_key)),
-            ));
-        }
-        body.push_str("</tbody></table>");
-    }
-    body.push_str("</section>");
-    let mut permission_boxes = String::new();
-    for p in grantable(&viewer) {
-        permission_boxes.push_str(&format!(
-            r#"<label class="check"><input type="checkbox" name="permissions" value="{v}"{c}> {name}</label>"#,
-            v = p.as_str(),
-            c = if p == Permission::ReadDesk { " checked" } else { "" },
-            name = esc(&cat.t(&format!("permission-{}", p.as_str()))),
-        ));
-    }
-    let mut tenant_boxes = String::new();
-    for t in &tenants {
-        tenant_boxes.push_str(&format!(
-            r#"<label class="check"><input type="checkbox" name="tenants" value="{v}"> {v}</label>"#,
-            v = esc(t.slug.as_str())
-        ));
-    }
-    body.push_str(&format!(
-        r#"<section aria-labelledby="new-h"><h2 id="new-h">{title}</h2><form method="post" action="/ui/tokens" class="change">{csrf}
-<p><label for="n-label">{label}</label><input id="n-label" name="label" required maxlength="200"></p>
-<fieldset><legend>{perms}</legend>{permission_boxes}</fieldset>
-<fieldset><legend>{tenants}</legend><p class="note">{tenants_help}</p>{tenant_boxes}</fieldset>
-<p><label for="n-days">{days}</label><input id="n-days" name="days" inputmode="numeric" pattern="[0-9]*" size="5" aria-describedby="n-days-help"><small id="n-days-help">{days_help}</small></p>
-<p><button type="submit">{create}</button></p></form></section>"#,
-        title = esc(&cat.t("admin-new-token")),
-        csrf = viewer.csrf_field(),
-        label = esc(&cat.t("col-label")),
-        perms = esc(&cat.t("tokens-permissions")),
-        tenants = esc(&cat.t("col-tenants")),
-        tenants_help = esc(&cat.t("tokens-tenants-help")),
-        days = esc(&cat.t("tokens-days")),
-        days_help = esc(&cat.t("tokens-days-help")),
-        create = esc(&cat.t("admin-create")),
-    ));
-    viewer.page("tokens", &cat.t("tokens-title"), &body)
+            TokenRow {
+                id: k.id,
+                label: &k.label,
+                permissions: k
+                    .permissions
+                    .iter()
+                    .map(|p| cat.t(&format!("permission-{}", p.as_str())))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                tenants: match &k.tenants {
+                    None => cat.t("tokens-all-my-tenants"),
+                    Some(ids) => ids.iter().map(|t| slug(*t)).collect::<Vec<_>>().join(", "),
+                },
+                expires: k
+                    .expires_at
+                    .map_or_else(|| cat.t("tokens-never"), |e| cat.datetime(e)),
+                state: cat.t(state_key),
+                revoke_label: (!k.revoked && !expired)
+                    .then(|| cat.tr("admin-revoke-named", &[("label", k.label.clone().into())])),
+            }
+        })
+        .collect();
+    let permissions = grantable(&viewer)
+        .into_iter()
+        .map(|p| Choice {
+            value: p.as_str().to_owned(),
+            text: cat.t(&format!("permission-{}", p.as_str())),
+            selected: p == Permission::ReadDesk,
+        })
+        .collect();
+    let body = TokensPage {
+        cat,
+        csrf: viewer.csrf(),
+        tokens: rows,
+        permissions,
+        tenants: tenants.iter().map(|t| t.slug.as_str()).collect(),
+    };
+    viewer.render("tokens", &cat.t("tokens-title"), &body)
+}
+
+/// A token of the viewer's.
+struct TokenRow<'a> {
+    id: i64,
+    label: &'a str,
+    permissions: String,
+    tenants: String,
+    expires: String,
+    state: String,
+    /// The revoke button's label, while the token can still be revoked.
+    revoke_label: Option<String>,
+}
+
+/// "My API tokens" (`templates/tokens.html`).
+#[derive(Template)]
+#[template(path = "tokens.html", config = "templates/askama.toml")]
+struct TokensPage<'a> {
+    cat: &'a Catalog,
+    csrf: &'a str,
+    tokens: Vec<TokenRow<'a>>,
+    /// The permissions a new token may carry (checked: offered ticked).
+    permissions: Vec<Choice>,
+    /// The slugs of the viewer's tenants.
+    tenants: Vec<&'a str>,
+}
+
+/// The answer to a token's creation, with its secret shown once (`templates/secret.html`).
+#[derive(Template)]
+#[template(path = "secret.html", config = "templates/askama.toml")]
+pub struct SecretPage<'a> {
+    /// The catalogue.
+    pub cat: &'a Catalog,
+    /// "Token … created".
+    pub created: String,
+    /// The secret.
+    pub secret: &'a str,
+    /// Where the back link goes.
+    pub back: &'static str,
+    /// The back link's text.
+    pub back_text: String,
 }
 
 /// `POST /ui/tokens`: a new token of the signed-in user; answers with its secret, once.
@@ -219,21 +216,20 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, body: Bytes) 
         Ok(c) => c,
         Err(e) => return viewer.api_error(e),
     };
-    let body = format!(
-        r#"<p role="status">{created}</p><p><label for="secret">{secret_label}</label></p><p><input id="secret" class="secret" readonly value="{secret}" size="72" aria-describedby="secret-help"></p><p id="secret-help" class="note">{help}</p><p><a href="/ui/tokens">{back}</a></p>"#,
-        created = esc(&cat.tr(
+    let body = SecretPage {
+        cat,
+        created: cat.tr(
             "admin-token-created",
             &[
                 ("label", label.to_owned().into()),
-                ("id", created.token.id.into())
-            ]
-        )),
-        secret_label = esc(&cat.t("admin-token-secret")),
-        secret = esc(&created.secret),
-        help = esc(&cat.t("admin-token-once")),
-        back = esc(&cat.t("tokens-back")),
-    );
-    let mut response = viewer.page("tokens", &cat.t("tokens-title"), &body);
+                ("id", created.token.id.into()),
+            ],
+        ),
+        secret: &created.secret,
+        back: "/ui/tokens",
+        back_text: cat.t("tokens-back"),
+    };
+    let mut response = viewer.render("tokens", &cat.t("tokens-title"), &body);
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

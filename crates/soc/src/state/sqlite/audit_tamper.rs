@@ -514,3 +514,82 @@ async fn every_mutation_class_is_detected_on_a_copy_of_the_file() {
         .get(0);
     assert_eq!(count, head);
 }
+
+#[tokio::test]
+async fn checkpoints_that_go_backwards_or_vanish_are_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let (original, key, cps, _) = populated(dir.path()).await;
+    let (_d, intact, _) = copy_of(&original, 0).await;
+    let all = entries(&intact).await;
+    let vk = key.verifying_key();
+    let first = &all[usize::try_from(cps[0].seq).unwrap() - 1];
+
+    // The database rolled back to an older copy, whose head a server signed again after
+    // newer checkpoints: even once the newer database is put back, the file goes backwards.
+    let mut resigned = cps.clone();
+    resigned.push(Checkpoint::sign(&key, first.seq, &first.hash));
+    let report = audit::verify(all.clone(), &resigned, &vk);
+    assert!(!report.ok(), "a checkpoint going backwards is not detected");
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.problem.contains("goes back")),
+        "{report:?}"
+    );
+    // The same entry signed again with another hash (a rewritten chain signed).
+    let mut rewritten = cps.clone();
+    let last = cps.last().unwrap();
+    rewritten.push(Checkpoint::sign(&key, last.seq, &[9; 32]));
+    assert!(!audit::verify(all.clone(), &rewritten, &vk).ok());
+
+    // The server no longer signs a rolled-back head: it refuses and names both entries.
+    let (_d, rolled, _) = copy_of(&original, 1).await;
+    exec(
+        &rolled,
+        &format!("DELETE FROM audit_log WHERE seq > {}", first.seq),
+    )
+    .await;
+    let file = dir.path().join("checkpoints.jsonl");
+    for cp in &cps {
+        audit::append_checkpoint(&file, cp).unwrap();
+    }
+    let mut checkpointer = audit::Checkpointer::new(key.clone(), file.clone()).unwrap();
+    let (head, hash) = rolled.audit_head().await.unwrap();
+    let refused = checkpointer
+        .checkpoint(head, &hash)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains(&format!("entry {head}")) && refused.contains("rolled back"),
+        "{refused}"
+    );
+    assert_eq!(
+        audit::read_checkpoints(&file).unwrap(),
+        cps,
+        "nothing appended"
+    );
+    assert!(
+        checkpointer.checkpoint(last.seq, &[7; 32]).is_err(),
+        "the newest signed entry with another hash is refused"
+    );
+
+    // The checkpoint file deleted (or emptied): fine while the chain is younger than the
+    // window, a failure once it is older.
+    let window = std::time::Duration::from_secs(20);
+    let now = jiff::Timestamp::now();
+    let later = now + jiff::SignedDuration::from_secs(3600);
+    assert!(audit::verify_exported(all.clone(), None, &vk, window, now).ok());
+    for present in [None, Some(&[][..])] {
+        let report = audit::verify_exported(all.clone(), present, &vk, window, later);
+        assert!(
+            !report.ok(),
+            "{present:?}: a vanished checkpoint file is not detected"
+        );
+        assert!(
+            report.findings[0].problem.contains("checkpoint file"),
+            "{report:?}"
+        );
+    }
+    assert!(audit::verify_exported(all, Some(&cps), &vk, window, later).ok());
+}

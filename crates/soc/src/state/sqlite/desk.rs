@@ -21,9 +21,9 @@ use crate::desk::{
     NewSuppression, NewUser, Observable, RuleStats, SessionRecord, SlaBreach, SlaSummaryRow,
     Suppression, Task, TimelineEntry, Tlp, User, UserAuthority, check_rsit, extract_observables,
 };
-use crate::password;
 use crate::sla::{self, Pause, SlaContract};
 use crate::state::Role;
+use crate::{limits, password};
 
 /// The alert columns every alert read selects (`a` = alerts, `t` = tenants).
 pub(super) const ALERT_COLUMNS: &str = "a.id, a.tenant_id, t.slug, a.rule_id, a.rule_title, \
@@ -344,9 +344,7 @@ async fn insert_incident(
     f: &IncidentFields<'_>,
 ) -> Result<i64, SocError> {
     let title = f.title.trim();
-    if title.is_empty() || title.len() > 512 {
-        return Err(invalid("incident title", "must be 1 to 512 bytes"));
-    }
+    limits::INCIDENT_TITLE.check(title)?;
     check_rsit(f.rsit_class, f.rsit_type).map_err(|m| invalid("RSIT classification", m))?;
     let at = now_us();
     let done = sqlx::query(
@@ -422,25 +420,9 @@ async fn add_observables(
     Ok(())
 }
 
-fn check_text(what: &'static str, text: &str, max: usize) -> Result<(), SocError> {
-    if text.trim().is_empty() {
-        return Err(invalid(what, "must not be empty"));
-    }
-    if text.len() > max {
-        return Err(invalid(
-            what,
-            format!("is {} bytes, at most {max}", text.len()),
-        ));
-    }
-    Ok(())
-}
-
-/// A password a user may be given: at least 12 characters.
+/// A password a user may be given: at least 12 characters, at most 1024 bytes.
 pub(super) fn check_password(password: &str) -> Result<(), SocError> {
-    if password.chars().count() < 12 {
-        return Err(invalid("password", "must be at least 12 characters"));
-    }
-    Ok(())
+    limits::check_new_password(password)
 }
 
 /// Whether `authority` may give `role`.
@@ -490,8 +472,7 @@ impl SqliteStore {
         authority: UserAuthority,
         new: &NewUser,
     ) -> Result<User, SocError> {
-        super::check_username(&new.username)?;
-        check_password(&new.password)?;
+        new.check()?;
         let mut tenants = new.tenants.clone();
         tenants.sort();
         tenants.dedup();
@@ -571,6 +552,24 @@ impl SqliteStore {
         qb
     }
 
+    /// The users a manager working in `scope` may change: [`Self::users_query`] narrowed to
+    /// users all of whose tenants are in the scope. A credential narrowed to some tenants (a
+    /// platform admin's token limited to one tenant) so never reaches a user who also works
+    /// for a tenant outside it, nor a platform admin (who has no tenant list and is visible
+    /// in the platform scope only).
+    pub(super) fn managed_users_query(scope: &TenantScope) -> QueryBuilder<Sqlite> {
+        let mut qb = Self::users_query(scope);
+        if scope.tenants().is_some() {
+            qb.push(
+                " AND NOT EXISTS (SELECT 1 FROM user_tenants outside WHERE outside.user_id = u.id \
+                 AND NOT (",
+            );
+            push_scope(&mut qb, scope, "outside.tenant_id");
+            qb.push("))");
+        }
+        qb
+    }
+
     pub(super) fn scoped_user(scope: &TenantScope, mut user: User) -> User {
         // Do not reveal the other tenants of a multi-tenant user.
         user.tenants.retain(|t| scope.contains(*t));
@@ -616,7 +615,7 @@ impl SqliteStore {
     ) -> Result<Option<User>, SocError> {
         let context = "disabling a user";
         let mut tx = begin(self, context).await?;
-        let mut qb = Self::users_query(scope);
+        let mut qb = Self::managed_users_query(scope);
         qb.push(" AND u.id = ").push_bind(id);
         let Some(row) = qb
             .build()
@@ -835,7 +834,7 @@ impl SqliteStore {
                 ("alert.acknowledge", json!({}))
             }
             AlertAction::CloseFalsePositive { reason } => {
-                check_text("false-positive reason", reason, 4096)?;
+                limits::FALSE_POSITIVE_REASON.check(reason)?;
                 if matches!(
                     alert.status,
                     AlertStatus::FalsePositive | AlertStatus::Escalated
@@ -939,8 +938,7 @@ impl SqliteStore {
         scope: &TenantScope,
         new: &NewSuppression,
     ) -> Result<Suppression, SocError> {
-        check_text("suppression rule_id", &new.rule_id, 512)?;
-        check_text("suppression reason", &new.reason, 4096)?;
+        new.check()?;
         let created = now();
         if new.expires_at <= created {
             return Err(invalid(
@@ -1367,7 +1365,7 @@ impl SqliteStore {
         let mut qb = QueryBuilder::<Sqlite>::new("UPDATE incidents SET updated_at = ");
         qb.push_bind(at);
         if let Some(title) = &patch.title {
-            check_text("incident title", title, 512)?;
+            limits::INCIDENT_TITLE.check(title)?;
             qb.push(", title = ").push_bind(title.trim().to_owned());
             changes.insert(
                 "title".into(),
@@ -1522,7 +1520,7 @@ impl SqliteStore {
         incident: i64,
         body: &str,
     ) -> Result<Option<i64>, SocError> {
-        check_text("comment", body, 65_536)?;
+        limits::COMMENT.check(body)?;
         let context = "adding a comment";
         let mut tx = begin(self, context).await?;
         let Some(inc) = incident_in(&mut tx, scope, incident).await? else {
@@ -1562,7 +1560,7 @@ impl SqliteStore {
         incident: i64,
         title: &str,
     ) -> Result<Option<Task>, SocError> {
-        check_text("task title", title, 512)?;
+        limits::TASK_TITLE.check(title)?;
         let context = "adding a task";
         let mut tx = begin(self, context).await?;
         let Some(inc) = incident_in(&mut tx, scope, incident).await? else {

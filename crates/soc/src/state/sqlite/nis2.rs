@@ -13,12 +13,12 @@ use vigie_nis2::significance::{Assessment, Facts, Verdict};
 
 use super::desk::append_audit;
 use super::{SqliteStore, get, now, now_us, push_scope, timestamp};
-use crate::SocError;
 use crate::audit::AuditRecord;
 use crate::nis2::{
     CaseData, CaseUpdate, NewSubmission, Nis2Case, Nis2Store, ProfileVersion, ReminderPolicy,
     SentReminder, Submission,
 };
+use crate::{SocError, limits};
 
 fn invalid(what: &'static str, message: impl Into<String>) -> SocError {
     SocError::InvalidValue {
@@ -200,6 +200,7 @@ impl Nis2Store for SqliteStore {
         profile: &EntityProfile,
         actor: &str,
     ) -> Result<u32, SocError> {
+        limits::NIS2_PROFILE.check_document(profile)?;
         if !scope.contains(tenant) {
             return Err(SocError::NotFound {
                 what: "tenant",
@@ -300,6 +301,7 @@ impl Nis2Store for SqliteStore {
         if reason.trim().is_empty() {
             return Err(invalid("reason", "awareness is set with a reason"));
         }
+        limits::NIS2_REASON.check(reason)?;
         change(self, scope, incident, actor, "nis2.awareness.set", |case| {
             if aware_at < case.detected_at {
                 return Err(invalid(
@@ -340,6 +342,7 @@ impl Nis2Store for SqliteStore {
         assessment: &Assessment,
         actor: &str,
     ) -> Result<Nis2Case, SocError> {
+        limits::NIS2_FACTS.check_document(facts)?;
         change(self, scope, incident, actor, "nis2.assess", |case| {
             case.data.facts = facts.clone();
             case.data.proposed = Some(assessment.verdict);
@@ -359,6 +362,9 @@ impl Nis2Store for SqliteStore {
         reason: Option<&str>,
         actor: &str,
     ) -> Result<Nis2Case, SocError> {
+        if let Some(reason) = reason {
+            limits::NIS2_REASON.check_len(reason)?;
+        }
         change(self, scope, incident, actor, "nis2.verdict.confirm", |case| {
             let overrides = case.data.proposed.is_some_and(|p| p != verdict);
             if (overrides || case.data.proposed.is_none())
@@ -391,6 +397,7 @@ impl Nis2Store for SqliteStore {
         update: &CaseUpdate,
         actor: &str,
     ) -> Result<Nis2Case, SocError> {
+        limits::NIS2_CASE_UPDATE.check_document(&(&update.record, &update.intermediate_request))?;
         change(self, scope, incident, actor, "nis2.update", |case| {
             if let Some(trust) = update.trust_service {
                 case.data.trust_service = trust;
@@ -430,6 +437,7 @@ impl Nis2Store for SqliteStore {
         content: &serde_json::Value,
         actor: &str,
     ) -> Result<Nis2Case, SocError> {
+        submission.check()?;
         if submission.stages.is_empty() {
             return Err(invalid(
                 "stages",

@@ -99,7 +99,7 @@ impl SqliteStore {
         };
         let context = "changing a user";
         let mut tx = begin(self, context).await?;
-        let mut qb = Self::users_query(scope);
+        let mut qb = Self::managed_users_query(scope);
         qb.push(" AND u.id = ").push_bind(id);
         if authority == UserAuthority::TenantRoles {
             // Anyone else (SOC staff working for the tenant) is not this manager's to see.
@@ -230,13 +230,8 @@ impl SqliteStore {
         user_id: i64,
         new: &NewUserToken,
     ) -> Result<CreatedUserToken, SocError> {
+        new.check()?;
         let label = new.label.trim();
-        if label.is_empty() || label.len() > 200 {
-            return Err(invalid(
-                "label",
-                format!("must be 1 to 200 bytes, got {}", label.len()),
-            ));
-        }
         if new.permissions.is_empty() {
             return Err(invalid("permissions", "at least one permission is needed"));
         }
