@@ -52,6 +52,8 @@ const DOCS_END: &str = "<!-- reliability-figures:end -->";
 const READY_TIMEOUT: Duration = Duration::from_secs(180);
 /// Longest wait for a server to exit after SIGTERM.
 const STOP_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a sender keeps an idle connection open.
+const CLIENT_IDLE: Duration = Duration::from_secs(5);
 /// How long an R1 sender keeps trying to settle its batch after the stop.
 const SETTLE: Duration = Duration::from_secs(30);
 /// The p99 acknowledgement latency under which a load counts as sustained (capacity C).
@@ -537,10 +539,7 @@ impl Site {
             base: format!("http://127.0.0.1:{port}"),
             tenants: Vec::new(),
             metrics_token: String::new(),
-            client: reqwest::Client::builder()
-                .no_proxy()
-                .timeout(Duration::from_secs(30))
-                .build()?,
+            client: client_builder().timeout(Duration::from_secs(30)).build()?,
             starts: 0,
         };
         for slug in tenants {
@@ -833,6 +832,15 @@ enum Outcome {
     Failed { timeout: bool, error: String },
 }
 
+/// The HTTP clients of the senders: no proxy, and idle connections closed after
+/// [`CLIENT_IDLE`], below the server's request-head timeout (10 s), as a shipper should: a
+/// request sent on a connection the server is closing at that moment gets no answer.
+fn client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .no_proxy()
+        .pool_idle_timeout(CLIENT_IDLE)
+}
+
 /// An error and its sources, `: `-separated.
 fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
@@ -1005,8 +1013,7 @@ struct R1Sender {
 /// without acknowledgement (no answer, 429/503/507) is sent again until acknowledged or the
 /// deadline; after `stop` the sender only settles the batch it holds.
 async fn r1_sender(s: R1Sender) -> anyhow::Result<SenderLedger> {
-    let client = reqwest::Client::builder()
-        .no_proxy()
+    let client = client_builder()
         .pool_max_idle_per_host(1)
         .timeout(Duration::from_secs(10))
         .build()?;
@@ -2086,8 +2093,7 @@ async fn closed_loop(
     senders: usize,
     duration: Duration,
 ) -> anyhow::Result<(f64, f64, f64)> {
-    let client = reqwest::Client::builder()
-        .no_proxy()
+    let client = client_builder()
         .pool_max_idle_per_host(senders)
         .timeout(Duration::from_secs(30))
         .build()?;
@@ -2174,10 +2180,7 @@ async fn open_loop(
     duration: Duration,
     max_outstanding: usize,
 ) -> anyhow::Result<LoadReport> {
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(30))
-        .build()?;
+    let client = client_builder().timeout(Duration::from_secs(30)).build()?;
     let semaphore = Arc::new(tokio::sync::Semaphore::new(max_outstanding));
     let mut set: tokio::task::JoinSet<(Outcome, f64)> = tokio::task::JoinSet::new();
     let interval = batch as f64 / rate;

@@ -338,12 +338,15 @@ pub(crate) fn compare_values(a: Option<&Value>, b: Option<&Value>) -> Ordering {
     }
 }
 
+/// The value as a finite number. Text such as `NaN` or `inf` stays text: a NaN among the
+/// numbers would make the ordering inconsistent, and `sort_by` may panic on that.
 fn number(value: &Value) -> Option<f64> {
     match value {
         Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
         _ => None,
     }
+    .filter(|x| x.is_finite())
 }
 
 fn text(value: &Value) -> String {
@@ -535,5 +538,20 @@ mod tests {
             row(json!({"CommandLine": null})).get_path("CommandLine"),
             None
         );
+    }
+
+    #[test]
+    fn text_that_reads_as_nan_or_infinity_sorts_as_text_without_panicking() {
+        let values: Vec<Value> = ["NaN", "1", "inf", "a", "-inf", "2.5", "nan", "-1", "b"]
+            .iter()
+            .cycle()
+            .take(90)
+            .map(|s| json!(s))
+            .collect();
+        let mut sorted = values.clone();
+        sorted.sort_by(|a, b| super::compare_values(Some(a), Some(b)));
+        let order: Vec<&str> = sorted.iter().map(|v| v.as_str().unwrap()).collect();
+        assert_eq!(&order[..4], ["-1", "-1", "-1", "-1"]);
+        assert!(order.iter().position(|s| *s == "NaN") > order.iter().position(|s| *s == "2.5"));
     }
 }
