@@ -111,11 +111,10 @@ impl ServerConfig {
             (Some(cert), Some(key)) => Some(vigie_web::server::TlsOptions {
                 cert: cert.clone(),
                 key: key.clone(),
-                client_auth: match (self.tls_client_auth.as_str(), &self.tls_client_ca) {
-                    ("optional", Some(ca)) => ClientAuth::Optional { ca: ca.clone() },
-                    ("required", Some(ca)) => ClientAuth::Required { ca: ca.clone() },
-                    _ => ClientAuth::None,
-                },
+                client_auth: ClientAuth::from_config(
+                    &self.tls_client_auth,
+                    self.tls_client_ca.as_deref(),
+                ),
                 reload_every: Duration::from_secs(self.tls_reload_seconds.max(1)),
             }),
             _ => None,
@@ -780,20 +779,7 @@ impl VigieConfig {
         };
         // `.`, `..` or `/`: name it from the absolute, normalised path.
         named(dir)
-            .or_else(|| {
-                let absolute = std::path::absolute(dir).ok()?;
-                let mut clean = PathBuf::new();
-                for part in absolute.components() {
-                    match part {
-                        std::path::Component::CurDir => {}
-                        std::path::Component::ParentDir => {
-                            clean.pop();
-                        }
-                        other => clean.push(other),
-                    }
-                }
-                named(&clean)
-            })
+            .or_else(|| named(&lexical_absolute(dir)))
             .unwrap_or_else(|| PathBuf::from("/vigie.audit"))
     }
 
@@ -1195,6 +1181,23 @@ fn name_bad_keys<T: DeserializeOwned>(
         // The per-key messages name the same fault better than the first, unnamed one.
         problems.remove(before - 1);
     }
+}
+
+/// `path` made absolute, with `.` and `..` resolved without following links (the path as
+/// the operator wrote it, not where a link points).
+pub(crate) fn lexical_absolute(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let mut clean = PathBuf::new();
+    for part in absolute.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                clean.pop();
+            }
+            other => clean.push(other),
+        }
+    }
+    clean
 }
 
 #[cfg(test)]

@@ -209,7 +209,11 @@ impl Intake {
     /// traffic are (so one noisy sender is pushed back while the others go on); over
     /// twice it nobody is. The backlog waits on disk, so the soft band costs no memory.
     pub fn over_backlog_for(&self, tenant: &str) -> bool {
-        let backlog = self.backlog();
+        self.backlog_refuses(tenant, self.backlog())
+    }
+
+    /// [`Intake::over_backlog_for`] at a backlog already read.
+    fn backlog_refuses(&self, tenant: &str, backlog: u64) -> bool {
         let limit = self.config.max_backlog;
         backlog > limit.saturating_mul(2) || (backlog > limit && self.over_fair_share(tenant))
     }
@@ -425,9 +429,7 @@ impl Intake {
             });
         }
         let backlog = self.backlog();
-        if backlog > self.config.max_backlog
-            && (backlog > self.config.max_backlog.saturating_mul(2) || self.over_fair_share(tenant))
-        {
+        if self.backlog_refuses(tenant, backlog) {
             reject(&labels, "backpressure", count);
             tracing::warn!(
                 tenant,

@@ -167,12 +167,7 @@ impl Jobs {
                 state: Arc::clone(&state),
             });
             while guard.1.len() > self.capacity {
-                match guard.1.iter().position(|j| {
-                    !matches!(
-                        *j.state.lock().unwrap_or_else(|e| e.into_inner()),
-                        JobState::Running
-                    )
-                }) {
+                match guard.1.iter().position(|j| !is_running(j)) {
                     Some(i) => {
                         guard.1.remove(i);
                     }

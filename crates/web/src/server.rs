@@ -202,9 +202,7 @@ pub async fn serve(
     } else {
         app
     };
-    tokio::spawn(run(listener, app, tls, options, stop))
-        .await
-        .unwrap_or_else(|error| tracing::error!(%error, "http listener task failed"));
+    run(listener, app, tls, options, stop).await;
     Ok(())
 }
 
@@ -300,7 +298,7 @@ async fn run(
     }
 }
 
-/// A peer address for logs: `https://` or `http://` and the address.
+/// The listener's URL: `https://` or `http://` and its address.
 pub fn url(tls: bool, addr: SocketAddr) -> String {
     format!("{}://{addr}", if tls { "https" } else { "http" })
 }

@@ -22,7 +22,7 @@ use vigie_soc::StateStore;
 use vigie_soc::audit::{self, AuditRecord, Checkpointer};
 
 use super::{Global, open_state, private_dir};
-use crate::config::{AUDIT_CHECKPOINTS_NAME, AUDIT_KEY_NAME, VigieConfig};
+use crate::config::{AUDIT_CHECKPOINTS_NAME, AUDIT_KEY_NAME, VigieConfig, lexical_absolute};
 
 #[derive(Subcommand)]
 pub(crate) enum Command {
@@ -218,22 +218,6 @@ fn exists(path: &Path) -> anyhow::Result<bool> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
         Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
-}
-
-/// `path` made absolute, with `.` and `..` resolved without following links.
-fn lexical_absolute(path: &Path) -> PathBuf {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
-    let mut clean = PathBuf::new();
-    for part in absolute.components() {
-        match part {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                clean.pop();
-            }
-            other => clean.push(other),
-        }
-    }
-    clean
 }
 
 /// Creates the directory of an audit file: the default `<data_dir>.audit` is private (0700,

@@ -61,7 +61,7 @@ use vigie_soc::SqliteStore;
 use vigie_soc::audit;
 
 use super::{Global, open_state, private_dir};
-use crate::config::VigieConfig;
+use crate::config::{VigieConfig, lexical_absolute};
 
 /// The manifest's file name in a backup directory.
 pub(crate) const MANIFEST: &str = "MANIFEST.json";
@@ -378,22 +378,6 @@ fn read_if_present(path: &Path) -> anyhow::Result<Option<Vec<u8>>> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
-}
-
-/// `path` made absolute, `.` and `..` resolved without following links.
-fn lexical_absolute(path: &Path) -> PathBuf {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
-    let mut clean = PathBuf::new();
-    for part in absolute.components() {
-        match part {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                clean.pop();
-            }
-            other => clean.push(other),
-        }
-    }
-    clean
 }
 
 /// Whether `dir` is missing or an empty directory; else the first entry found.

@@ -91,11 +91,10 @@ async fn listener_config(
             let (Some(cert), Some(key)) = (&listener.tls_cert, &listener.tls_key) else {
                 anyhow::bail!("a tls listener needs tls_cert and tls_key");
             };
-            let client = match (listener.tls_client_auth.as_str(), &listener.tls_client_ca) {
-                ("optional", Some(ca)) => ClientAuth::Optional { ca: ca.clone() },
-                ("required", Some(ca)) => ClientAuth::Required { ca: ca.clone() },
-                _ => ClientAuth::None,
-            };
+            let client = ClientAuth::from_config(
+                &listener.tls_client_auth,
+                listener.tls_client_ca.as_deref(),
+            );
             Protocol::Tls(server_config(cert, key, &client)?)
         }
     };

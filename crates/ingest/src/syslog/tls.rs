@@ -44,6 +44,19 @@ pub enum ClientAuth {
     },
 }
 
+impl ClientAuth {
+    /// The policy a configuration names: `tls_client_auth` (`none`, `optional`,
+    /// `required`) with its `tls_client_ca`; without a CA, or for any other word (refused by
+    /// the configuration check), no client certificates.
+    pub fn from_config(mode: &str, ca: Option<&Path>) -> Self {
+        match (mode, ca) {
+            ("optional", Some(ca)) => ClientAuth::Optional { ca: ca.to_owned() },
+            ("required", Some(ca)) => ClientAuth::Required { ca: ca.to_owned() },
+            _ => ClientAuth::None,
+        }
+    }
+}
+
 /// The server configuration of a TLS listener.
 pub fn server_config(
     cert: &Path,
