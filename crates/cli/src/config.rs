@@ -55,6 +55,18 @@ pub(crate) struct VigieConfig {
     /// How the HTTP API and the web application see their clients (reverse proxies).
     #[serde(default)]
     pub web: WebSection,
+    /// Scale-out mode: shared engines instead of the embedded ones. Absent: one node.
+    #[serde(default)]
+    pub cluster: ClusterConfig,
+}
+
+/// `[cluster]`: the engines several vigie processes share. Each part left out keeps its
+/// embedded counterpart.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct ClusterConfig {
+    /// `[cluster.nats]`: the event log on NATS JetStream instead of the embedded WAL.
+    pub nats: Option<vigie_nats::NatsConfig>,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -810,6 +822,7 @@ impl Default for VigieConfig {
             store: StoreConfig::default(),
             nis2: Nis2Config::default(),
             web: WebSection::default(),
+            cluster: ClusterConfig::default(),
         }
     }
 }
@@ -845,7 +858,7 @@ impl std::fmt::Display for Problems {
 
 impl std::error::Error for Problems {}
 
-const SECTIONS: [&str; 10] = [
+const SECTIONS: [&str; 11] = [
     "server",
     "ingest",
     "log",
@@ -856,6 +869,7 @@ const SECTIONS: [&str; 10] = [
     "audit",
     "nis2",
     "web",
+    "cluster",
 ];
 
 impl VigieConfig {
@@ -914,6 +928,7 @@ impl VigieConfig {
                 "store" => section(value, origin, key, &mut problems, &mut config.store),
                 "nis2" => section(value, origin, key, &mut problems, &mut config.nis2),
                 "web" => section(value, origin, key, &mut problems, &mut config.web),
+                "cluster" => section(value, origin, key, &mut problems, &mut config.cluster),
                 other => problems.push(Problem {
                     place: place(other),
                     message: format!(
@@ -940,6 +955,37 @@ impl VigieConfig {
                 message,
             })
         };
+        if let Some(nats) = &self.cluster.nats {
+            if let Err(error) = nats.validate() {
+                bad("[cluster.nats]", error.to_string());
+            }
+            if self.store.enabled {
+                bad(
+                    "[store] enabled",
+                    "the embedded event store does not work with [cluster.nats] yet \
+                     (it keeps one log offset per store partition); set enabled = false"
+                        .to_owned(),
+                );
+            }
+            if !nats.consumers.iter().any(|c| c == "detect") {
+                bad(
+                    "[cluster.nats] consumers",
+                    format!(
+                        "{:?} lacks \"detect\", the detection pipeline",
+                        nats.consumers
+                    ),
+                );
+            }
+            if let Some(other) = nats.consumers.iter().find(|c| *c != "detect") {
+                bad(
+                    "[cluster.nats] consumers",
+                    format!(
+                        "{other:?} is not a consumer this version runs: records would wait \
+                         for it forever"
+                    ),
+                );
+            }
+        }
         if !(1..=60).contains(&self.audit.checkpoint_seconds) {
             bad(
                 "[audit] checkpoint_seconds",

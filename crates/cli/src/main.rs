@@ -65,6 +65,9 @@ enum Command {
     /// NIS2 Article 23 clocks and reminders.
     #[command(subcommand)]
     Nis2(cmd::nis2::Command),
+    /// The shared engines of cluster mode (`[cluster]`): create and inspect them.
+    #[command(subcommand)]
+    Cluster(cmd::cluster::Command),
 }
 
 fn main() -> ExitCode {
@@ -127,5 +130,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(command) => cmd::bench::run(command).await,
         Command::Hunt(args) => cmd::hunt::run_command(&global, args).await,
         Command::Nis2(command) => cmd::nis2::run(&global, command).await,
+        Command::Cluster(command) => cmd::cluster::run(&global, command).await,
     }
 }

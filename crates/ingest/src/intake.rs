@@ -6,7 +6,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use vigie_event::Event;
-use vigie_log::{Log, LogError, Offset};
+use vigie_log::{Log, LogError, Offset, PartitionKey};
 
 use crate::ndjson::{LineRejection, NdjsonBatch};
 
@@ -56,7 +56,7 @@ pub enum IntakeError {
 pub struct SubmitAck {
     /// Events now durable.
     pub accepted: u64,
-    /// Log offset of the first of them.
+    /// Log position of the first of them in its partition (0 when none was accepted).
     pub first_offset: Offset,
 }
 
@@ -324,13 +324,7 @@ impl Intake {
 
     /// Records in the log not yet processed by the pipeline.
     pub fn backlog(&self) -> u64 {
-        let stats = self.log.stats();
-        let done = self
-            .log
-            .committed(&self.config.consumer)
-            .unwrap_or(stats.start_offset)
-            .max(stats.start_offset);
-        stats.end_offset.saturating_sub(done)
+        self.log.backlog(&self.config.consumer)
     }
 
     /// Whether the backlog is over the limit now: a stream transport stops reading until it
@@ -425,7 +419,7 @@ impl Intake {
         if count == 0 {
             return Ok(SubmitAck {
                 accepted: 0,
-                first_offset: self.log.end_offset(),
+                first_offset: 0,
             });
         }
         let backlog = self.backlog();
@@ -471,7 +465,11 @@ impl Intake {
                 Err(error) => tracing::debug!(%error, "free space of the data directory unknown"),
             }
         }
-        match self.log.append(payloads).await {
+        match self
+            .log
+            .append(PartitionKey { tenant, source }, payloads)
+            .await
+        {
             Ok(ack) => {
                 metrics::counter!("vigie_events_accepted_total", &labels).increment(ack.count);
                 self.note_accepted(tenant, ack.count);

@@ -71,6 +71,33 @@ pub enum LogError {
         found: Offset,
     },
 
+    /// Records a registered consumer has not processed yet are gone: the oldest segment left
+    /// starts above its committed offset (or above 0 while no consumer ever committed, so
+    /// retention never ran). The segment files holding them were deleted behind the log's
+    /// back or left out of a copy. Retention never deletes them, so this is data loss the log
+    /// refuses to skip silently.
+    #[error(
+        "log {dir}: a segment is missing before {path}: it starts at offset {start}, but \
+         consumer {consumer:?} {position}, so the records at offsets {from}..{start} (end \
+         excluded) were never processed; the segment files holding them were deleted or not \
+         restored",
+        position = describe_position(*.committed),
+        from = .committed.unwrap_or(0)
+    )]
+    MissingRecords {
+        /// The log directory.
+        dir: PathBuf,
+        /// The registered consumer furthest behind.
+        consumer: String,
+        /// Its committed offset, the first missing record; `None` when no consumer ever
+        /// committed (it reads from offset 0, and nothing was ever deleted by retention).
+        committed: Option<Offset>,
+        /// First offset of the oldest segment left: the first record after the gap.
+        start: Offset,
+        /// The oldest segment file left.
+        path: PathBuf,
+    },
+
     /// `consumers.json` cannot be parsed.
     #[error("consumer state file {path} is invalid: {reason}")]
     BadConsumerState {
@@ -130,6 +157,49 @@ pub enum LogError {
         /// The log directory.
         path: PathBuf,
     },
+
+    /// A partition number outside the log's partitions.
+    #[error("partition {partition} does not exist: the log has {partitions} partition(s)")]
+    NoSuchPartition {
+        /// The partition asked for.
+        partition: u32,
+        /// How many the log has.
+        partitions: u32,
+    },
+
+    /// The engine behind the log (e.g. the NATS servers) cannot be reached or refused the
+    /// operation. Names the engine and its address, never a credential. Nothing was
+    /// acknowledged: a sender may retry.
+    #[error("{engine} at {address}: {op} failed: {reason}")]
+    Unavailable {
+        /// The engine, e.g. `NATS JetStream`.
+        engine: &'static str,
+        /// Where it was reached (host:port list; no user or password).
+        address: String,
+        /// What was being done, e.g. "publishing to stream VIGIE_EVENTS_3".
+        op: String,
+        /// The engine's answer or the transport error.
+        reason: String,
+    },
+
+    /// The engine answered with something vigie did not write (e.g. an envelope that does
+    /// not decode): named, counted by the caller, never skipped silently.
+    #[error("{engine}: bad data in {location}: {reason}")]
+    BadData {
+        /// The engine, e.g. `NATS JetStream`.
+        engine: &'static str,
+        /// Where, e.g. "stream VIGIE_EVENTS_3 sequence 42".
+        location: String,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+fn describe_position(committed: Option<Offset>) -> String {
+    match committed {
+        Some(at) => format!("committed offset {at}"),
+        None => "never committed (nor did any other consumer) and reads from offset 0".to_owned(),
+    }
 }
 
 impl LogError {

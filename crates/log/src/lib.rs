@@ -72,5 +72,7 @@ pub mod wal;
 pub mod testsuite;
 
 pub use crate::error::LogError;
-pub use crate::log::{AppendAck, Log, LogStats, Offset, Record, RecoveryReport};
+pub use crate::log::{
+    AppendAck, Log, LogReader, LogStats, Offset, PartitionKey, Record, RecoveryReport,
+};
 pub use crate::wal::{Wal, WalConfig};

@@ -7,8 +7,9 @@ use bytes::Bytes;
 
 use crate::LogError;
 
-/// Position of a record in the log. Dense: the first record ever written is 0, each record
-/// adds 1, and an offset is never reused (not even after retention deleted the record).
+/// Position of a record in its partition. It grows with every record and is never reused (not
+/// even after retention deleted the record). The embedded log numbers records densely from 0;
+/// the JetStream log numbers them `stream sequence << 16 | index in the envelope`.
 pub type Offset = u64;
 
 /// One durable record read back from the log.
@@ -20,10 +21,39 @@ pub struct Record {
     pub payload: Bytes,
 }
 
-/// Acknowledgement of an append: records `first..first + count` are durable.
+/// What a batch of records belongs to: one tenant's events from one source. A log keeps the
+/// records of one key in one partition, in the order they were appended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartitionKey<'a> {
+    /// The tenant's slug, from the authenticated connection (never from the payload).
+    pub tenant: &'a str,
+    /// The source kind the records came in through (`syslog`, `bulk`, `evtx`, ...).
+    pub source: &'a str,
+}
+
+impl PartitionKey<'_> {
+    /// The partition of this key among `partitions` (at least 1): CRC32C over the tenant,
+    /// one 0x1f byte and the source, modulo `partitions`. This decides where records of a
+    /// running cluster go, so it never changes between versions or machines (a test pins
+    /// known values).
+    pub fn partition(&self, partitions: u32) -> u32 {
+        let crc = crc32c::crc32c_append(
+            crc32c::crc32c_append(crc32c::crc32c(self.tenant.as_bytes()), &[0x1f]),
+            self.source.as_bytes(),
+        );
+        crc % partitions.max(1)
+    }
+}
+
+/// Acknowledgement of an append: the records are durable in `partition` from position
+/// `first` on, in the order given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AppendAck {
-    /// Offset given to the first payload of the append.
+    /// The partition the records went to.
+    pub partition: u32,
+    /// Position of the first record in its partition. Positions grow with every append; the
+    /// embedded log numbers records densely, a backend that stores records in envelopes may
+    /// leave gaps between envelopes.
     pub first: Offset,
     /// Number of payloads appended (equal to the number passed in).
     pub count: u64,
@@ -45,10 +75,12 @@ pub struct RecoveryReport {
 /// A snapshot of the log's state and counters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LogStats {
-    /// Next offset to be written; everything below is durable.
+    /// Next offset to be written; everything below is durable (embedded log; 0 elsewhere).
     pub end_offset: Offset,
-    /// Oldest offset still retained.
+    /// Oldest offset still retained (embedded log; 0 elsewhere).
     pub start_offset: Offset,
+    /// Records (embedded log) or envelopes (JetStream) retained, over all partitions.
+    pub retained: u64,
     /// Number of segments (or the backend's equivalent unit of retention).
     pub segments: u64,
     /// Bytes held on disk by the segments.
@@ -61,36 +93,114 @@ pub struct LogStats {
     pub recovery: RecoveryReport,
 }
 
-/// The durable log: append, read from an offset, wait for more, commit consumer progress.
+/// The durable log: append records of a [`PartitionKey`], read them back per consumer and
+/// partition through a [`LogReader`], commit what was processed.
 ///
-/// Implementations: [`crate::Wal`] (embedded). Every implementation must pass the
-/// conformance suite in `testsuite` (feature `testsuite`).
+/// Implementations: [`crate::Wal`] (embedded, one partition) and the JetStream log of the
+/// `vigie-nats` crate (cluster mode, several partitions). Every implementation must pass
+/// the conformance suite in `testsuite` (feature `testsuite`).
 #[async_trait::async_trait]
 pub trait Log: Send + Sync + 'static {
-    /// Appends the payloads in order; returns only once they are durable (fsynced). Concurrent
-    /// callers share fsyncs (group commit). An empty `payloads` returns `count == 0` at once.
-    async fn append(&self, payloads: Vec<Bytes>) -> Result<AppendAck, LogError>;
+    /// How many partitions the log has (at least 1). Records of one [`PartitionKey`] all go to
+    /// [`PartitionKey::partition`] of this number.
+    fn partitions(&self) -> u32;
 
-    /// Up to `max` durable records starting at `from` (from < start_offset: start at
-    /// start_offset; from >= end: empty vec). May return fewer than `max` records even when
-    /// more are available (backends cap the bytes returned by one call).
-    async fn read(&self, from: Offset, max: usize) -> Result<Vec<Record>, LogError>;
+    /// Appends the payloads, in order, to the partition of `key`; returns only once they are
+    /// durable as the backend defines it (fsynced by the embedded log; stored by the
+    /// replicas the stream asks for on JetStream). Retrying an append after an error may
+    /// store the records twice; it never loses one that was acknowledged. An empty `payloads`
+    /// returns `count == 0` at once.
+    async fn append(
+        &self,
+        key: PartitionKey<'_>,
+        payloads: Vec<Bytes>,
+    ) -> Result<AppendAck, LogError>;
 
-    /// Returns once a record at offset >= `from` is durable, or after `timeout` (returns
-    /// whether one is available).
-    async fn wait_for(&self, from: Offset, timeout: Duration) -> bool;
+    /// A reader of `partition` for `consumer`: it starts after what that consumer committed
+    /// (at the oldest record retained if it never did). Errors name the consumer and the
+    /// partition when either does not exist.
+    async fn reader(&self, consumer: &str, partition: u32) -> Result<Box<dyn LogReader>, LogError>;
 
-    /// Next offset to be written (everything below is durable).
-    fn end_offset(&self) -> Offset;
-
-    /// Persists (durably) that `consumer` has processed everything below `next`. Segments
-    /// whose records are all below the minimum committed offset of all *registered* consumers
-    /// are deleted.
-    async fn commit(&self, consumer: &str, next: Offset) -> Result<(), LogError>;
-
-    /// Last committed offset of `consumer` (None if never committed).
-    fn committed(&self, consumer: &str) -> Option<Offset>;
+    /// Records appended and not yet committed by `consumer`, over all partitions (the
+    /// intake's backpressure reads it for the detection consumer). As last known: a backend
+    /// that has to ask a server refreshes it in the background.
+    fn backlog(&self, consumer: &str) -> u64;
 
     /// Current state and counters.
     fn stats(&self) -> LogStats;
+}
+
+/// One consumer's view of one partition: hands out records in order, then commits that they
+/// were processed. Dropping a reader without committing means its records are handed out
+/// again to the next reader of the consumer.
+#[async_trait::async_trait]
+pub trait LogReader: Send + Sync {
+    /// Up to `max` records not yet returned by this reader, in order. When none is waiting it
+    /// waits up to `wait` for one; an empty vector means none came.
+    async fn next(&mut self, max: usize, wait: Duration) -> Result<Vec<Record>, LogError>;
+
+    /// Makes durable that every record returned so far with a position below `next` was
+    /// processed: a later reader of this consumer starts after them (a backend that stores
+    /// records in envelopes hands out again the records of an envelope only partly below
+    /// `next`). `next` above [`LogReader::position`] is an error naming both.
+    async fn commit(&mut self, next: Offset) -> Result<(), LogError>;
+
+    /// The position after the last record returned.
+    fn position(&self) -> Offset;
+
+    /// The position after the last record committed (where a new reader would start).
+    fn committed(&self) -> Offset;
+
+    /// Records of the partition not yet returned to this reader, as far as it knows.
+    fn lag(&self) -> u64;
+
+    /// Stops reading and hands the partition over at once to another reader of the same
+    /// consumer (a backend with one owner per partition otherwise waits for a timeout).
+    /// Uncommitted records will be handed out again.
+    async fn close(self: Box<Self>) -> Result<(), LogError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PartitionKey;
+
+    /// Where a key goes is part of the cluster's on-the-wire contract: these values must never
+    /// change (a changed hash would split one tenant's records over two partitions during a
+    /// rolling upgrade).
+    #[test]
+    fn partition_of_a_key_is_pinned() {
+        let cases = [
+            ("commune-namur", "syslog", 8, PINNED[0]),
+            ("commune-namur", "bulk", 8, PINNED[1]),
+            ("cpas-liege", "syslog", 8, PINNED[2]),
+            ("hopital-brugge", "evtx", 16, PINNED[3]),
+            ("a", "b", 1, 0),
+        ];
+        for (tenant, source, n, expected) in cases {
+            let got = PartitionKey { tenant, source }.partition(n);
+            assert_eq!(got, expected, "{tenant}/{source} of {n}");
+        }
+        // The separator keeps ("ab", "c") and ("a", "bc") apart.
+        let ab = PartitionKey {
+            tenant: "ab",
+            source: "c",
+        }
+        .partition(u32::MAX);
+        let a = PartitionKey {
+            tenant: "a",
+            source: "bc",
+        }
+        .partition(u32::MAX);
+        assert_ne!(ab, a);
+        assert_eq!(
+            PartitionKey {
+                tenant: "x",
+                source: "y"
+            }
+            .partition(0),
+            0
+        );
+    }
+
+    const PINNED: [u32; 4] = [3, 1, 2, 1];
 }

@@ -18,7 +18,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use bytes::Bytes;
-use vigie_log::{Log, Wal, WalConfig};
+use vigie_log::{Wal, WalConfig};
 
 /// Every named point of the log, with how many times it is passed before the crash.
 const POINTS: &[(&str, usize)] = &[

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use tokio::sync::watch;
 use vigie_event::{TenantId, TenantScope};
-use vigie_log::{Log, LogError, Offset, Record};
+use vigie_log::{LogError, LogReader, Offset, Record};
 use vigie_soc::StateStore;
 use vigie_store::{EventStore, Limits, LoggedRecord, RecordsReport, RetentionPolicy, StoreError};
 
@@ -87,7 +87,10 @@ pub struct IndexStep {
 
 /// Reads the log, writes the store, commits.
 pub struct Indexer {
-    log: Arc<dyn Log>,
+    /// The reader of the indexer's partition and the batches it holds.
+    reading: tokio::sync::Mutex<Reading>,
+    /// Where the reader stands, for [`Indexer::position`] without waiting for a step.
+    marks: std::sync::Mutex<(Offset, Offset)>,
     store: Arc<dyn EventStore>,
     state: Arc<dyn StateStore>,
     /// Scope used only to name tenants in metric labels and resolve retention overrides,
@@ -95,38 +98,68 @@ pub struct Indexer {
     operator_scope: TenantScope,
     config: IndexerConfig,
     labels: tokio::sync::Mutex<HashMap<TenantId, String>>,
-    /// The next batch, read from the log while the previous one was being written: its
-    /// first offset and its records. Used only if the next step starts there.
-    read_ahead: tokio::sync::Mutex<Option<(Offset, Vec<Record>)>>,
+}
+
+/// The reader and the batches it already handed out that are not written yet.
+struct Reading {
+    reader: Box<dyn LogReader>,
+    /// A batch whose write failed: the next step writes it again.
+    retry: Option<Vec<Record>>,
+    /// The next batch, read from the log while the previous one was being written.
+    read_ahead: Option<Vec<Record>>,
+}
+
+impl Reading {
+    /// The position after the last record written: before any batch held back.
+    fn written_up_to(&self) -> Offset {
+        [&self.retry, &self.read_ahead]
+            .into_iter()
+            .filter_map(|held| held.as_ref().and_then(|r| r.first()).map(|r| r.offset))
+            .min()
+            .unwrap_or_else(|| self.reader.position())
+    }
 }
 
 impl Indexer {
     /// An indexer from `log` into `store`; `state` and `operator_scope` name tenants.
     pub fn new(
-        log: Arc<dyn Log>,
+        reader: Box<dyn LogReader>,
         store: Arc<dyn EventStore>,
         state: Arc<dyn StateStore>,
         operator_scope: TenantScope,
         config: IndexerConfig,
     ) -> Self {
+        let marks = (reader.position(), reader.committed());
         Self {
-            log,
+            reading: tokio::sync::Mutex::new(Reading {
+                reader,
+                retry: None,
+                read_ahead: None,
+            }),
+            marks: std::sync::Mutex::new(marks),
             store,
             state,
             operator_scope,
             config,
             labels: tokio::sync::Mutex::new(HashMap::new()),
-            read_ahead: tokio::sync::Mutex::new(None),
         }
     }
 
-    /// The next offset the indexer will read.
+    /// The position after the last record the indexer wrote and committed (where it goes
+    /// on, and where a restart would resume).
     pub fn position(&self) -> Offset {
-        let start = self.log.stats().start_offset;
-        self.log
-            .committed(&self.config.consumer)
-            .unwrap_or(start)
-            .max(start)
+        self.marks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .1
+    }
+
+    fn note(&self, reading: &Reading) {
+        *self
+            .marks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            (reading.written_up_to(), reading.reader.committed());
     }
 
     /// Runs until `shutdown` turns true.
@@ -138,15 +171,9 @@ impl Indexer {
                 self.housekeeping().await;
                 last_housekeeping = Some(Instant::now());
             }
-            match self.step().await {
-                Ok(step) if step.records > 0 => continue,
-                Ok(_) => {
-                    let from = self.position();
-                    tokio::select! {
-                        _ = self.log.wait_for(from, self.config.idle_wait) => {}
-                        _ = shutdown.changed() => {}
-                    }
-                }
+            // A step waits at most `idle_wait` for records, so shutdown is seen that often.
+            match self.step_waiting(self.config.idle_wait).await {
+                Ok(_) => {}
                 Err(error) => {
                     metrics::counter!("vigie_store_step_errors_total").increment(1);
                     tracing::error!(%error, "indexer step failed; the batch will be retried");
@@ -162,22 +189,47 @@ impl Indexer {
 
     /// Indexes one batch, if any is waiting.
     pub async fn step(&self) -> Result<IndexStep, IndexerError> {
-        let from = self.position();
-        let ahead = self.read_ahead.lock().await.take();
-        let records = match ahead {
-            Some((at, records)) if at == from => records,
-            _ => self.read_batch(from).await?,
+        self.step_waiting(Duration::ZERO).await
+    }
+
+    /// [`Indexer::step`], waiting up to `wait` for records when none is waiting.
+    pub async fn step_waiting(&self, wait: Duration) -> Result<IndexStep, IndexerError> {
+        let mut reading = self.reading.lock().await;
+        let from = reading.written_up_to();
+        let records = match reading.retry.take().or_else(|| reading.read_ahead.take()) {
+            Some(records) => records,
+            None => read_batch(reading.reader.as_mut(), self.config.batch_size, wait).await?,
         };
-        let Some(last) = records.last().map(|r| r.offset) else {
+        if records.is_empty() {
             for gauge in self.labels.lock().await.values() {
                 metrics::gauge!("vigie_store_lag_seconds", "tenant" => gauge.clone()).set(0.0);
             }
             metrics::gauge!("vigie_store_lag_events").set(0.0);
+            self.note(&reading);
             return Ok(IndexStep {
-                committed: from,
+                committed: reading.reader.committed(),
                 ..IndexStep::default()
             });
+        }
+        let outcome = self.write(&mut reading, &records, from).await;
+        if outcome.is_err() {
+            reading.retry = Some(records);
+        }
+        self.note(&reading);
+        outcome
+    }
+
+    /// Writes `records` to the store (reading the next batch meanwhile) and commits them.
+    async fn write(
+        &self,
+        reading: &mut Reading,
+        records: &[Record],
+        from: Offset,
+    ) -> Result<IndexStep, IndexerError> {
+        let Some(last) = records.last().map(|r| r.offset) else {
+            return Ok(IndexStep::default());
         };
+        let records = records.to_vec();
         let count = records.len();
         let batch: Vec<LoggedRecord> = records
             .into_iter()
@@ -193,13 +245,19 @@ impl Indexer {
             tenants,
         } = {
             // Read the next batch while this one is written (a failed read is simply done
-            // again by the next step).
-            let (written, ahead) =
-                tokio::join!(self.store.write_records(batch), self.read_batch(last + 1));
+            // again by the next step). Only when no batch is held back already.
+            let batch_size = self.config.batch_size;
+            let ahead = async {
+                if reading.read_ahead.is_some() {
+                    return Ok(Vec::new());
+                }
+                read_batch(reading.reader.as_mut(), batch_size, Duration::ZERO).await
+            };
+            let (written, ahead) = tokio::join!(self.store.write_records(batch), ahead);
             if let Ok(ahead) = ahead
                 && !ahead.is_empty()
             {
-                *self.read_ahead.lock().await = Some((last + 1, ahead));
+                reading.read_ahead = Some(ahead);
             }
             written?
         };
@@ -217,7 +275,7 @@ impl Indexer {
             );
         }
         let written = report.events;
-        self.log.commit(&self.config.consumer, last + 1).await?;
+        reading.reader.commit(last + 1).await?;
         for batch in tenants {
             let label = self.label(batch.tenant).await;
             let lag = now
@@ -228,35 +286,13 @@ impl Indexer {
             metrics::counter!("vigie_store_events_indexed_total", "tenant" => label)
                 .increment(batch.events);
         }
-        let backlog = self.log.end_offset().saturating_sub(last + 1);
-        metrics::gauge!("vigie_store_lag_events").set(backlog as f64);
+        let held = reading.read_ahead.as_ref().map_or(0, Vec::len) as u64;
+        metrics::gauge!("vigie_store_lag_events").set((reading.reader.lag() + held) as f64);
         Ok(IndexStep {
             records: count,
             written,
             committed: last + 1,
         })
-    }
-
-    /// Up to `batch_size` records from `from`, in as many reads as it takes (one read of
-    /// the log stops at 16 MiB, some 8,000 Windows events: a step that small made segments
-    /// of a few thousand events per partition), stopping early at the end of the log or at
-    /// [`STEP_BYTES`] of records.
-    async fn read_batch(&self, from: Offset) -> Result<Vec<Record>, LogError> {
-        let max = self.config.batch_size.max(1);
-        let mut records = self.log.read(from, max).await?;
-        let mut bytes: usize = records.iter().map(|r| r.payload.len()).sum();
-        while records.len() < max && bytes < STEP_BYTES {
-            let Some(next) = records.last().map(|r| r.offset + 1) else {
-                break;
-            };
-            let more = self.log.read(next, max - records.len()).await?;
-            if more.is_empty() {
-                break;
-            }
-            bytes += more.iter().map(|r| r.payload.len()).sum::<usize>();
-            records.extend(more);
-        }
-        Ok(records)
     }
 
     /// Applies retention and refreshes the usage gauges.
@@ -326,4 +362,27 @@ impl Indexer {
             .cloned()
             .unwrap_or_else(|| format!("id-{tenant}"))
     }
+}
+
+/// Up to `batch_size` records, in as many reads as it takes (one read of the log stops at
+/// 16 MiB, some 8,000 Windows events: a step that small made segments of a few thousand
+/// events per partition), waiting up to `wait` for the first, stopping early at the end of
+/// the log or at [`STEP_BYTES`] of records.
+async fn read_batch(
+    reader: &mut dyn LogReader,
+    batch_size: usize,
+    wait: Duration,
+) -> Result<Vec<Record>, LogError> {
+    let max = batch_size.max(1);
+    let mut records = reader.next(max, wait).await?;
+    let mut bytes: usize = records.iter().map(|r| r.payload.len()).sum();
+    while !records.is_empty() && records.len() < max && bytes < STEP_BYTES {
+        let more = reader.next(max - records.len(), Duration::ZERO).await?;
+        if more.is_empty() {
+            break;
+        }
+        bytes += more.iter().map(|r| r.payload.len()).sum::<usize>();
+        records.extend(more);
+    }
+    Ok(records)
 }

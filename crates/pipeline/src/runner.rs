@@ -8,7 +8,7 @@ use vigie_detect::correlation::{CorrelationSet, Observation};
 
 use crate::correlate::{Snapshot, SnapshotError, alert_of};
 use vigie_event::{Event, TenantId, TenantScope};
-use vigie_log::{Log, LogError, Offset, Record};
+use vigie_log::{LogError, LogReader, Offset, Record};
 use vigie_soc::{NewAlert, SocError, StateStore};
 
 /// Settings of the pipeline, from the `[pipeline]` section of the configuration.
@@ -70,7 +70,10 @@ pub struct StepOutcome {
 
 /// Reads the log, detects, records alerts.
 pub struct Pipeline {
-    log: Arc<dyn Log>,
+    /// The reader of the pipeline's partition, with what a failed step left to retry.
+    reading: tokio::sync::Mutex<Reading>,
+    /// Where the reader stands, for [`Pipeline::position`] without waiting for a step.
+    marks: std::sync::Mutex<Marks>,
     rules: Arc<RuleSet>,
     store: Arc<dyn StateStore>,
     /// Scope used only to name tenants in metric labels.
@@ -78,17 +81,21 @@ pub struct Pipeline {
     labels: tokio::sync::Mutex<HashMap<TenantId, String>>,
     config: PipelineConfig,
     correlations: Option<Correlations>,
-    /// Where the next step reads and when the position was last committed.
-    cursor: std::sync::Mutex<Cursor>,
 }
 
-/// The pipeline's place in the log.
-#[derive(Debug, Default)]
-struct Cursor {
-    /// The offset after the last handled batch, when it is ahead of the committed one.
-    next: Option<Offset>,
+/// The reader and the batch a failed step must handle again (the reader has moved past it).
+struct Reading {
+    reader: Box<dyn LogReader>,
+    retry: Option<Vec<Record>>,
     /// When the position was last committed.
     committed_at: Option<std::time::Instant>,
+}
+
+/// The reader's position and committed position after the last step.
+#[derive(Clone, Copy, Debug, Default)]
+struct Marks {
+    position: Offset,
+    committed: Offset,
 }
 
 /// The correlation rules, their state, and where the state is saved.
@@ -106,24 +113,33 @@ struct Detected {
 }
 
 impl Pipeline {
-    /// A pipeline over `log` with `rules`, writing alerts to `store`. `label_scope` lets it
-    /// read tenant slugs for metric labels.
+    /// A pipeline reading with `reader` (one partition of the log, as consumer
+    /// [`PipelineConfig::consumer`]) with `rules`, writing alerts to `store`. `label_scope`
+    /// lets it read tenant slugs for metric labels.
     pub fn new(
-        log: Arc<dyn Log>,
+        reader: Box<dyn LogReader>,
         rules: Arc<RuleSet>,
         store: Arc<dyn StateStore>,
         label_scope: TenantScope,
         config: PipelineConfig,
     ) -> Self {
+        let marks = Marks {
+            position: reader.position(),
+            committed: reader.committed(),
+        };
         Self {
-            log,
+            reading: tokio::sync::Mutex::new(Reading {
+                reader,
+                retry: None,
+                committed_at: None,
+            }),
+            marks: std::sync::Mutex::new(marks),
             rules,
             store,
             label_scope,
             labels: tokio::sync::Mutex::new(HashMap::new()),
             config,
             correlations: None,
-            cursor: std::sync::Mutex::new(Cursor::default()),
         }
     }
 
@@ -155,15 +171,10 @@ impl Pipeline {
             "pipeline started"
         );
         while !*shutdown.borrow() {
-            match self.step().await {
-                Ok(outcome) if outcome.records > 0 => continue,
-                Ok(_) => {
-                    let from = self.position();
-                    tokio::select! {
-                        _ = self.log.wait_for(from, self.config.idle_wait) => {}
-                        _ = shutdown.changed() => {}
-                    }
-                }
+            // A step waits at most `idle_wait` for records, so shutdown is seen that often;
+            // a step is never cancelled halfway (its records would be handed out again).
+            match self.step_waiting(self.config.idle_wait).await {
+                Ok(_) => {}
                 Err(error) => {
                     metrics::counter!("vigie_pipeline_step_errors_total").increment(1);
                     tracing::error!(%error, "pipeline step failed; the batch will be retried");
@@ -180,41 +191,57 @@ impl Pipeline {
         tracing::info!(at = self.position(), "pipeline stopped");
     }
 
-    /// The next offset the pipeline will read.
+    /// Hands the partition over (see [`LogReader::close`]); call after [`Pipeline::run`]
+    /// returned. What was not committed is handed out again to the next reader.
+    pub async fn close(self) -> Result<(), LogError> {
+        self.reading.into_inner().reader.close().await
+    }
+
+    /// The position after the last record the pipeline handled (where it reads on).
     pub fn position(&self) -> Offset {
-        let committed = self.committed();
-        self.cursor()
-            .next
-            .map_or(committed, |next| next.max(committed))
+        self.marks().position
     }
 
-    /// The offset committed in the log (where a restart would resume).
-    fn committed(&self) -> Offset {
-        let start = self.log.stats().start_offset;
-        self.log
-            .committed(&self.config.consumer)
-            .unwrap_or(start)
-            .max(start)
+    /// The committed position (where a restart would resume).
+    pub fn committed(&self) -> Offset {
+        self.marks().committed
     }
 
-    fn cursor(&self) -> std::sync::MutexGuard<'_, Cursor> {
-        self.cursor
+    fn marks(&self) -> std::sync::MutexGuard<'_, Marks> {
+        self.marks
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn note(&self, reading: &Reading) {
+        // A batch waiting for a retry is not handled yet: the position stays before it.
+        let position = match reading.retry.as_ref().and_then(|r| r.first()) {
+            Some(first) => first.offset,
+            None => reading.reader.position(),
+        };
+        *self.marks() = Marks {
+            position,
+            committed: reading.reader.committed(),
+        };
     }
 
     /// Commits the position (and saves the correlation state) if handled batches are not
     /// committed yet.
     pub async fn flush(&self) -> Result<Offset, PipelineError> {
-        let next = self.position();
-        if next > self.committed() {
-            self.commit(next).await?;
+        let mut reading = self.reading.lock().await;
+        let next = match reading.retry.as_ref().and_then(|r| r.first()) {
+            Some(first) => first.offset,
+            None => reading.reader.position(),
+        };
+        if next > reading.reader.committed() {
+            self.commit(&mut reading, next).await?;
         }
-        Ok(self.committed())
+        self.note(&reading);
+        Ok(reading.reader.committed())
     }
 
     /// Saves the correlation state for `next`, then commits `next` in the log.
-    async fn commit(&self, next: Offset) -> Result<(), PipelineError> {
+    async fn commit(&self, reading: &mut Reading, next: Offset) -> Result<(), PipelineError> {
         if let Some(c) = &self.correlations {
             let saved = {
                 let mut slot = c
@@ -231,8 +258,8 @@ impl Pipeline {
             };
             saved.map_err(|e| PipelineError::Detection(e.to_string()))?;
         }
-        self.log.commit(&self.config.consumer, next).await?;
-        self.cursor().committed_at = Some(std::time::Instant::now());
+        reading.reader.commit(next).await?;
+        reading.committed_at = Some(std::time::Instant::now());
         Ok(())
     }
 
@@ -240,14 +267,41 @@ impl Pipeline {
     /// empties the log or [`PipelineConfig::commit_interval`] has passed since the last
     /// commit; otherwise the next step reads on from [`Pipeline::position`].
     pub async fn step(&self) -> Result<StepOutcome, PipelineError> {
-        let from = self.position();
-        let records = self.log.read(from, self.config.batch_size).await?;
-        let Some(last) = records.last().map(|r| r.offset) else {
+        self.step_waiting(Duration::ZERO).await
+    }
+
+    /// [`Pipeline::step`], waiting up to `wait` for records when none is waiting.
+    pub async fn step_waiting(&self, wait: Duration) -> Result<StepOutcome, PipelineError> {
+        let mut reading = self.reading.lock().await;
+        let records = match reading.retry.take() {
+            Some(records) => records,
+            None => reading.reader.next(self.config.batch_size, wait).await?,
+        };
+        if records.is_empty() {
+            drop(reading);
             return Ok(StepOutcome {
                 committed: self.flush().await?,
                 ..StepOutcome::default()
             });
+        }
+        let outcome = self.handle(&mut reading, &records).await;
+        if outcome.is_err() {
+            reading.retry = Some(records);
+        }
+        self.note(&reading);
+        outcome
+    }
+
+    /// Detects on `records`, records the alerts, commits when due.
+    async fn handle(
+        &self,
+        reading: &mut Reading,
+        records: &[Record],
+    ) -> Result<StepOutcome, PipelineError> {
+        let Some(last) = records.last().map(|r| r.offset) else {
+            return Ok(StepOutcome::default());
         };
+        let records = records.to_vec();
         let count = records.len();
         let rules = Arc::clone(&self.rules);
         let correlation = self.correlations.as_ref().map(|c| {
@@ -277,27 +331,24 @@ impl Pipeline {
                 *slot = Some(snapshot);
             }
         }
-        let due = {
-            let mut cursor = self.cursor();
-            cursor.next = Some(last + 1);
-            count < self.config.batch_size
-                || cursor
-                    .committed_at
-                    .is_none_or(|at| at.elapsed() >= self.config.commit_interval)
-        };
+        let due = count < self.config.batch_size
+            || reading
+                .committed_at
+                .is_none_or(|at| at.elapsed() >= self.config.commit_interval);
         if due {
-            self.commit(last + 1).await?;
+            self.commit(reading, last + 1).await?;
         }
-        self.count(&detected, new_alerts).await;
+        self.count(&detected, new_alerts, reading.reader.lag())
+            .await;
         Ok(StepOutcome {
             records: count,
             matches: detected.matches,
             new_alerts,
-            committed: self.committed(),
+            committed: reading.reader.committed(),
         })
     }
 
-    async fn count(&self, detected: &Detected, new_alerts: u64) {
+    async fn count(&self, detected: &Detected, new_alerts: u64, backlog: u64) {
         for (tenant, processed) in &detected.per_tenant {
             let label = self.tenant_label(*tenant).await;
             metrics::counter!("vigie_pipeline_events_total", "tenant" => label)
@@ -317,7 +368,6 @@ impl Pipeline {
                 .increment(n);
         }
         metrics::counter!("vigie_alerts_created_total").increment(new_alerts);
-        let backlog = self.log.end_offset().saturating_sub(self.position());
         metrics::gauge!("vigie_log_backlog_events").set(backlog as f64);
     }
 

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use serde_json::json;
 use vigie_detect::RuleSet;
 use vigie_event::{Event, TenantSlug};
-use vigie_log::{Log, Wal, WalConfig};
+use vigie_log::{Log, LogReader, Wal, WalConfig};
 use vigie_pipeline::{Pipeline, PipelineConfig};
 use vigie_soc::access::Access;
 use vigie_soc::{AlertFilter, Page, SqliteStore, StateStore};
@@ -68,7 +68,7 @@ async fn replay_after_uncommitted_step_duplicates_nothing() {
     let access = Access::new(store.clone());
     let scope = access.operator_scope();
     let pipeline = Pipeline::new(
-        log.clone(),
+        detect_reader(&log).await,
         rules.clone(),
         store.clone(),
         scope.clone(),
@@ -87,7 +87,7 @@ async fn replay_after_uncommitted_step_duplicates_nothing() {
     std::fs::write(&consumers, r#"{"version":1,"consumers":{"detect":0}}"#).unwrap();
     let (log, store) = open(dir.path()).await;
     let pipeline = Pipeline::new(
-        log.clone(),
+        detect_reader(&log).await,
         rules,
         store.clone(),
         scope.clone(),
@@ -136,7 +136,7 @@ async fn hits_on_one_host_fold_into_one_alert_and_replay_keeps_the_count() {
     log.append(batch).await.unwrap();
     let scope = Access::new(store.clone()).operator_scope();
     let pipeline = Pipeline::new(
-        log.clone(),
+        detect_reader(&log).await,
         rules.clone(),
         store.clone(),
         scope.clone(),
@@ -174,7 +174,7 @@ async fn hits_on_one_host_fold_into_one_alert_and_replay_keeps_the_count() {
     .unwrap();
     let (log, store) = open(dir.path()).await;
     let pipeline = Pipeline::new(
-        log,
+        detect_reader(&log).await,
         rules,
         store.clone(),
         scope.clone(),
@@ -215,7 +215,7 @@ async fn a_busy_log_is_committed_by_interval_and_a_drained_one_at_once() {
         ..PipelineConfig::default()
     };
     let pipeline = Pipeline::new(
-        log.clone(),
+        detect_reader(&log).await,
         rules.clone(),
         store.clone(),
         scope.clone(),
@@ -231,7 +231,7 @@ async fn a_busy_log_is_committed_by_interval_and_a_drained_one_at_once() {
     // A crash now replays records 2 and 3: their alerts are not created twice.
     drop(pipeline);
     let replayed = Pipeline::new(
-        log.clone(),
+        detect_reader(&log).await,
         rules.clone(),
         store.clone(),
         scope.clone(),
@@ -259,7 +259,7 @@ async fn a_busy_log_is_committed_by_interval_and_a_drained_one_at_once() {
     .await
     .unwrap();
     let quick = Pipeline::new(
-        log.clone(),
+        detect_reader(&log).await,
         rules,
         store,
         scope,
@@ -271,4 +271,9 @@ async fn a_busy_log_is_committed_by_interval_and_a_drained_one_at_once() {
     assert_eq!(quick.step().await.unwrap().committed, 7);
     assert_eq!(quick.step().await.unwrap().committed, 9);
     assert_eq!(quick.flush().await.unwrap(), 9);
+}
+
+/// The pipeline's reader of the embedded log.
+async fn detect_reader(log: &Wal) -> Box<dyn LogReader> {
+    Log::reader(log, "detect", 0).await.expect("reader")
 }

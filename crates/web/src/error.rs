@@ -58,6 +58,15 @@ pub enum ApiError {
         /// The `Retry-After` value.
         retry_after: Duration,
     },
+    /// An engine vigie depends on (the cluster's event log) cannot be reached: nothing was
+    /// accepted; retry after the given time (503).
+    #[error("{message}")]
+    Unavailable {
+        /// What to tell the caller (names the engine and its address, never a credential).
+        message: String,
+        /// The `Retry-After` value.
+        retry_after: Duration,
+    },
     /// A fault inside vigie: logged, answered with a plain message.
     #[error("internal error")]
     Internal(String),
@@ -89,6 +98,7 @@ impl ApiError {
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::Csrf(_) => (StatusCode::FORBIDDEN, "csrf"),
             ApiError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "throttled"),
+            ApiError::Unavailable { .. } => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -105,6 +115,7 @@ impl IntoResponse for ApiError {
         match &self {
             ApiError::TooManyRequests { retry_after, .. }
             | ApiError::InsufficientStorage { retry_after, .. }
+            | ApiError::Unavailable { retry_after, .. }
             | ApiError::Throttled { retry_after, .. } => {
                 let secs = retry_after.as_secs().max(1).to_string();
                 if let Ok(value) = HeaderValue::from_str(&secs) {

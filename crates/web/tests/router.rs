@@ -12,7 +12,7 @@ use serde_json::Value;
 use tower::ServiceExt;
 use vigie_event::TenantSlug;
 use vigie_ingest::{Intake, IntakeConfig};
-use vigie_log::{Log, Wal, WalConfig};
+use vigie_log::{Wal, WalConfig};
 use vigie_soc::access::Access;
 use vigie_soc::{SqliteStore, StateStore, TokenKind, TokenOwner};
 use vigie_web::{AppState, WebConfig, router};

@@ -56,7 +56,7 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use vigie_log::wal::snapshot::{self, SegmentPins};
-use vigie_log::{Log, Wal, WalConfig};
+use vigie_log::{Wal, WalConfig};
 use vigie_soc::SqliteStore;
 use vigie_soc::audit;
 

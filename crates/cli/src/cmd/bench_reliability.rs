@@ -41,7 +41,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use vigie_event::{Event, TenantId};
-use vigie_log::{Log, Wal, WalConfig};
+use vigie_log::{Wal, WalConfig};
 
 use crate::config::VigieConfig;
 

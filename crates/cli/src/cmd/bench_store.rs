@@ -135,13 +135,13 @@ pub(crate) async fn run_bench(args: Args) -> anyhow::Result<ExitCode> {
     };
     let rules = Arc::new(rules);
     // The durable log with both consumers, as `vigie serve` runs them.
-    let log: Arc<dyn Log> = Arc::new(Wal::open(WalConfig {
+    let log = Arc::new(Wal::open(WalConfig {
         dir: dir.path().join("wal"),
         consumers: vec!["detect".to_owned(), "store".to_owned()],
         ..WalConfig::default()
     })?);
     let pipeline = Arc::new(Pipeline::new(
-        Arc::clone(&log),
+        Log::reader(log.as_ref(), "detect", 0).await?,
         Arc::clone(&rules),
         state.clone(),
         scope.clone(),
@@ -153,7 +153,7 @@ pub(crate) async fn run_bench(args: Args) -> anyhow::Result<ExitCode> {
     ));
     let event_store: Arc<dyn EventStore> = Arc::new(store.clone());
     let indexer = Arc::new(Indexer::new(
-        Arc::clone(&log),
+        Log::reader(log.as_ref(), "store", 0).await?,
         event_store,
         state.clone(),
         scope.clone(),

@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use tokio::io::AsyncWriteExt;
 use vigie_event::TenantSlug;
-use vigie_log::Log;
 use vigie_soc::{StateStore, TokenKind, TokenOwner};
 
 use crate::config::{SyslogListenerConfig, VigieConfig};
@@ -236,7 +235,11 @@ pub(crate) async fn syslog(args: SyslogArgs) -> anyhow::Result<ExitCode> {
     });
     let server = super::serve::start(&config, None).await?;
     let addr = server.syslog[0].1.addr;
-    let base = server.log.end_offset();
+    let wal = server
+        .wal
+        .clone()
+        .context("the transport benchmark runs on the embedded log")?;
+    let base = wal.end_offset();
     let per_connection = args.events.div_ceil(args.connections);
     let total = (per_connection * args.connections) as u64;
     // Written progress: (events written so far by everyone, when).
@@ -278,7 +281,7 @@ pub(crate) async fn syslog(args: SyslogArgs) -> anyhow::Result<ExitCode> {
     let mut durable = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
-        let end = server.log.end_offset() - base;
+        let end = wal.end_offset() - base;
         durable.push((end, Instant::now()));
         if end >= total {
             break;

@@ -10,7 +10,7 @@ use anyhow::Context;
 use jiff::Timestamp;
 use serde_json::Value;
 use vigie_event::{TenantScope, TenantSlug};
-use vigie_log::Log;
+use vigie_log::LogReader;
 use vigie_pipeline::{Indexer, IndexerConfig};
 use vigie_soc::StateStore;
 use vigie_soc::access::Access;
@@ -60,10 +60,10 @@ pub(crate) type StoreParts = (
     Option<tokio::task::JoinHandle<()>>,
 );
 
-/// Opens the store and starts the indexer, if the store is enabled.
+/// Opens the store and starts the indexer reading with `reader`, if the store is enabled.
 pub(crate) fn start_store(
     config: &VigieConfig,
-    log: Arc<dyn Log>,
+    reader: Box<dyn LogReader>,
     state: Arc<dyn StateStore>,
     operator_scope: TenantScope,
     shutdown: tokio::sync::watch::Receiver<bool>,
@@ -87,7 +87,7 @@ pub(crate) fn start_store(
     };
     let s = &config.store;
     let indexer = Indexer::new(
-        log,
+        reader,
         store.clone(),
         state,
         operator_scope,

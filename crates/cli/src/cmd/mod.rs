@@ -9,6 +9,7 @@ pub(crate) mod bench_reliability;
 pub(crate) mod bench_store;
 pub(crate) mod bench_transport;
 pub(crate) mod bench_ui;
+pub(crate) mod cluster;
 pub(crate) mod config;
 pub(crate) mod hunt;
 pub(crate) mod import;

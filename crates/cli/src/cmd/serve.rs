@@ -16,7 +16,7 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use vigie_detect::RuleSet;
 use vigie_detect::correlation::CorrelationSet;
 use vigie_ingest::{Intake, IntakeConfig};
-use vigie_log::{Wal, WalConfig};
+use vigie_log::{Log, Wal, WalConfig};
 use vigie_pipeline::{Pipeline, PipelineConfig};
 use vigie_soc::access::Access;
 use vigie_soc::{Role, StateStore};
@@ -56,10 +56,14 @@ pub(crate) struct Server {
     /// Whether the API is served over TLS.
     pub(crate) tls: bool,
     pub(crate) store: Arc<dyn StateStore>,
-    pub(crate) log: Arc<Wal>,
+    /// The event log: the embedded WAL, or NATS JetStream in cluster mode.
+    pub(crate) log: Arc<dyn Log>,
+    /// The embedded WAL, when it is the log (benchmarks read its offsets).
+    pub(crate) wal: Option<Arc<Wal>>,
     shutdown: tokio::sync::watch::Sender<bool>,
     http: tokio::task::JoinHandle<std::io::Result<()>>,
-    pipeline: tokio::task::JoinHandle<()>,
+    /// One detection pipeline per partition of the log.
+    pipelines: Vec<tokio::task::JoinHandle<()>>,
     /// Audit checkpoints and the SLA breach sweep (`cmd::audit::desk_housekeeping`).
     desk: tokio::task::JoinHandle<()>,
     /// The event-store indexer, when the store is enabled.
@@ -116,55 +120,60 @@ pub(crate) async fn start(
     let store = sqlite.clone();
     let data_lock = super::lock_data_dir(config)?;
     first_start_admin(store.as_ref()).await?;
-    let wal_dir = config.data_dir.join("wal");
-    let log = Arc::new(
-        Wal::open(WalConfig {
-            dir: wal_dir.clone(),
-            segment_bytes: config.log.segment_bytes,
-            max_record_bytes: config.log.max_record_bytes,
-            consumers: log_consumers(config),
-        })
-        .with_context(|| format!("cannot open the durable log in {}", wal_dir.display()))?,
-    );
-    let stats = vigie_log::Log::stats(log.as_ref());
-    let recovery = &stats.recovery;
-    tracing::info!(
-        end_offset = stats.end_offset,
-        segments = recovery.segments_scanned,
-        records = recovery.records_recovered,
-        truncated_bytes = recovery.truncated_bytes,
-        "durable log opened"
-    );
+    let (log, wal) = open_log(config).await?;
     let operator = Access::new(store.clone()).operator_scope();
     let (rules, correlations) = load_rules(config, store.as_ref(), &operator).await?;
     let rules = Arc::new(rules);
     let rules_for_hunt = rules.clone();
     let access = Access::new(store.clone());
     let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
-    let pipeline = Pipeline::new(
-        log.clone(),
-        rules,
-        store.clone(),
-        access.operator_scope(),
-        PipelineConfig {
-            consumer: DETECT_CONSUMER.to_owned(),
-            batch_size: usize::try_from(config.pipeline.batch_size).unwrap_or(usize::MAX),
-            ..PipelineConfig::default()
-        },
-    )
-    .with_correlations(
-        Arc::new(correlations),
-        Some(config.data_dir.join("correlation-state.json")),
-    )?;
-    let pipeline_rx = shutdown_rx.clone();
-    let pipeline = tokio::spawn(async move { pipeline.run(pipeline_rx).await });
-    let (event_store, indexer) = super::hunt::start_store(
-        config,
-        log.clone(),
-        store.clone(),
-        access.operator_scope(),
-        shutdown_rx.clone(),
-    )?;
+    // One pipeline per partition. In cluster mode every node runs one for each partition;
+    // the servers hand a partition to one of them at a time (the others wait on standby).
+    let correlations = Arc::new(correlations);
+    let mut pipelines = Vec::new();
+    for partition in 0..log.partitions() {
+        let reader = log
+            .reader(DETECT_CONSUMER, partition)
+            .await
+            .with_context(|| format!("cannot read partition {partition} of the log"))?;
+        let state_file = if partition == 0 {
+            config.data_dir.join("correlation-state.json")
+        } else {
+            config
+                .data_dir
+                .join(format!("correlation-state-p{partition}.json"))
+        };
+        let pipeline = Pipeline::new(
+            reader,
+            rules.clone(),
+            store.clone(),
+            access.operator_scope(),
+            PipelineConfig {
+                consumer: DETECT_CONSUMER.to_owned(),
+                batch_size: usize::try_from(config.pipeline.batch_size).unwrap_or(usize::MAX),
+                ..PipelineConfig::default()
+            },
+        )
+        .with_correlations(correlations.clone(), Some(state_file))?;
+        let pipeline_rx = shutdown_rx.clone();
+        pipelines.push(tokio::spawn(async move {
+            pipeline.run(pipeline_rx).await;
+            if let Err(error) = pipeline.close().await {
+                tracing::warn!(partition, %error, "could not hand the partition over at shutdown");
+            }
+        }));
+    }
+    let (event_store, indexer) = if config.store.enabled {
+        super::hunt::start_store(
+            config,
+            store_reader(config, log.as_ref()).await?,
+            store.clone(),
+            access.operator_scope(),
+            shutdown_rx.clone(),
+        )?
+    } else {
+        (None, None)
+    };
     let intake = Intake::new(
         log.clone(),
         IntakeConfig {
@@ -246,9 +255,10 @@ pub(crate) async fn start(
         tls,
         store,
         log,
+        wal,
         shutdown,
         http,
-        pipeline,
+        pipelines,
         desk,
         indexer,
         reminders,
@@ -258,6 +268,56 @@ pub(crate) async fn start(
         syslog,
         _data_lock: data_lock,
     })
+}
+
+/// Opens the event log: NATS JetStream when `[cluster.nats]` is set (its streams created by
+/// `vigie cluster init`), else the embedded WAL in the data directory.
+async fn open_log(config: &VigieConfig) -> anyhow::Result<(Arc<dyn Log>, Option<Arc<Wal>>)> {
+    if let Some(nats) = &config.cluster.nats {
+        let client = vigie_nats::connect(nats, "vigie-serve").await?;
+        let log = vigie_nats::JetStreamLog::open(client, nats.clone()).await?;
+        tracing::info!(
+            servers = %nats.addresses(),
+            partitions = nats.partitions,
+            replicas = nats.replicas,
+            "event log on NATS JetStream"
+        );
+        return Ok((Arc::new(log), None));
+    }
+    let wal_dir = config.data_dir.join("wal");
+    let wal = Arc::new(
+        Wal::open(WalConfig {
+            dir: wal_dir.clone(),
+            segment_bytes: config.log.segment_bytes,
+            max_record_bytes: config.log.max_record_bytes,
+            consumers: log_consumers(config),
+        })
+        .with_context(|| format!("cannot open the durable log in {}", wal_dir.display()))?,
+    );
+    let stats = wal.stats();
+    let recovery = &stats.recovery;
+    tracing::info!(
+        end_offset = stats.end_offset,
+        segments = recovery.segments_scanned,
+        records = recovery.records_recovered,
+        truncated_bytes = recovery.truncated_bytes,
+        "durable log opened"
+    );
+    Ok((wal.clone(), Some(wal)))
+}
+
+/// The indexer's reader: partition 0 of the embedded log. In cluster mode the embedded
+/// event store is off (`VigieConfig::validate` says so): it keeps one log offset per store
+/// partition, which the partitions of a JetStream log cannot share.
+async fn store_reader(
+    config: &VigieConfig,
+    log: &dyn Log,
+) -> anyhow::Result<Box<dyn vigie_log::LogReader>> {
+    anyhow::ensure!(
+        config.cluster.nats.is_none() || !config.store.enabled,
+        "[store] enabled = true is not supported with [cluster.nats] yet"
+    );
+    Ok(log.reader(STORE_CONSUMER, 0).await?)
 }
 
 /// Writes the `login.suppressed` audit summary of refused logins that were not written one
@@ -298,7 +358,9 @@ impl Server {
         for (_, listener) in self.syslog {
             let _ = listener.task.await;
         }
-        let _ = self.pipeline.await;
+        for pipeline in self.pipelines {
+            let _ = pipeline.await;
+        }
         let _ = self.reminders.await;
         let _ = self.desk.await;
         if let Some(indexer) = self.indexer {

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
+use vigie_log::LogError;
 
 use ipnet::IpNet;
 use jiff::Timestamp;
@@ -375,6 +376,13 @@ async fn submit_waiting(shared: &Shared, tenant: &TenantRef, events: Vec<Encoded
             // freed; the events are sent again then.
             Err(IntakeError::Backpressure { .. } | IntakeError::DiskLow { .. }) => {
                 tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            // The log's engine cannot be reached (cluster mode): stop reading and try the
+            // same events again; the sender's TCP window fills meanwhile.
+            Err(IntakeError::Log(error @ LogError::Unavailable { .. })) => {
+                metrics::counter!("vigie_syslog_log_unavailable_total").increment(1);
+                tracing::warn!(listener = %shared.config.name, %error, "syslog paused: the event log is unreachable");
+                tokio::time::sleep(intake.retry_after().min(Duration::from_secs(1))).await;
             }
             Err(IntakeError::Log(error)) => {
                 tracing::error!(listener = %shared.config.name, %error, "syslog batch not durable; closing the connection");

@@ -34,6 +34,9 @@
 //! deleted.
 
 mod consumers;
+#[cfg(test)]
+mod offset_suite;
+mod reader;
 mod record;
 mod recovery;
 mod segment;
@@ -298,6 +301,10 @@ impl Wal {
     /// Opens (or creates) the log in `config.dir`: takes the directory lock, runs recovery
     /// (see [`RecoveryReport`]), loads the consumer offsets, applies retention and starts the
     /// writer thread. Blocking: call it at startup or from a blocking task.
+    ///
+    /// Fails with [`LogError::MissingRecords`] when a registered consumer committed an offset
+    /// below the oldest segment left (segment files lost: its records cannot be processed),
+    /// and with [`LogError::SegmentGap`] when a segment is missing between two others.
     pub fn open(config: WalConfig) -> Result<Wal, LogError> {
         config.validate()?;
         let dir = config.dir.clone();
@@ -329,6 +336,7 @@ impl Wal {
         recovery::remove_stale_temp(&dir)?;
         let recovered = recovery::recover(&dir)?;
         let committed = consumers::load(&dir)?;
+        recovery::check_consumers(&dir, &recovered.segments, &committed, &config.consumers)?;
 
         let last = recovered
             .segments
@@ -412,9 +420,13 @@ impl Drop for Wal {
     }
 }
 
-#[async_trait::async_trait]
-impl Log for Wal {
-    async fn append(&self, payloads: Vec<Bytes>) -> Result<AppendAck, LogError> {
+/// The offset API of the embedded log, used by its reader, by tools that work on one data
+/// directory (backup, benchmarks) and by tests. Cluster-neutral code goes through [`Log`].
+impl Wal {
+    /// Appends the payloads in order; returns only once they are durable (fsynced).
+    /// Concurrent callers share fsyncs (group commit). An empty `payloads` returns
+    /// `count == 0` at once.
+    pub async fn append(&self, payloads: Vec<Bytes>) -> Result<AppendAck, LogError> {
         let max = self.shared.config.max_record_bytes;
         if let Some((index, p)) = payloads
             .iter()
@@ -432,6 +444,7 @@ impl Log for Wal {
         }
         if payloads.is_empty() {
             return Ok(AppendAck {
+                partition: 0,
                 first: self.end_offset(),
                 count: 0,
             });
@@ -448,11 +461,59 @@ impl Log for Wal {
         answer.await.map_err(|_| closed())?
     }
 
-    async fn read(&self, from: Offset, max: usize) -> Result<Vec<Record>, LogError> {
-        if max == 0 || from >= self.end_offset() {
+    /// Up to `max` durable records starting at `from` (from < start offset: start at the
+    /// start offset; from >= end: empty vec). May return fewer than `max` records even when
+    /// more are available (one call returns at most 16 MiB of payloads).
+    pub async fn read(&self, from: Offset, max: usize) -> Result<Vec<Record>, LogError> {
+        self.shared.read(from, max).await
+    }
+
+    /// Returns once a record at offset >= `from` is durable, or after `timeout` (returns
+    /// whether one is available).
+    pub async fn wait_for(&self, from: Offset, timeout: Duration) -> bool {
+        self.shared.wait_for(from, timeout).await
+    }
+
+    /// Next offset to be written (everything below is durable).
+    pub fn end_offset(&self) -> Offset {
+        self.shared.end.load(Ordering::Acquire)
+    }
+
+    /// Persists (durably) that `consumer` has processed everything below `next`. Segments
+    /// whose records are all below the minimum committed offset of all *registered*
+    /// consumers are deleted.
+    pub async fn commit(&self, consumer: &str, next: Offset) -> Result<(), LogError> {
+        self.shared.commit(consumer, next).await
+    }
+
+    /// Last committed offset of `consumer` (None if never committed).
+    pub fn committed(&self, consumer: &str) -> Option<Offset> {
+        lock(&self.shared.consumers).get(consumer).copied()
+    }
+
+    /// Current state and counters.
+    pub fn stats(&self) -> LogStats {
+        let segments = self.shared.segments_read();
+        let end_offset = self.shared.end.load(Ordering::Acquire);
+        LogStats {
+            end_offset,
+            start_offset: segments[0].base,
+            retained: end_offset - segments[0].base,
+            segments: segments.len() as u64,
+            bytes_on_disk: segments.iter().map(|s| s.size).sum(),
+            appended_records: self.shared.appended.load(Ordering::Relaxed),
+            fsyncs: self.shared.fsyncs.load(Ordering::Relaxed),
+            recovery: self.shared.recovery.clone(),
+        }
+    }
+}
+
+impl Shared {
+    async fn read(self: &Arc<Self>, from: Offset, max: usize) -> Result<Vec<Record>, LogError> {
+        if max == 0 || from >= self.end.load(Ordering::Acquire) {
             return Ok(Vec::new());
         }
-        let shared = Arc::clone(&self.shared);
+        let shared = Arc::clone(self);
         tokio::task::spawn_blocking(move || shared.read_blocking(from, max))
             .await
             .map_err(|e| LogError::Poisoned {
@@ -461,17 +522,13 @@ impl Log for Wal {
     }
 
     async fn wait_for(&self, from: Offset, timeout: Duration) -> bool {
-        let mut rx = self.shared.end_watch.subscribe();
+        let mut rx = self.end_watch.subscribe();
         let reached = tokio::time::timeout(timeout, rx.wait_for(|end| *end > from)).await;
-        matches!(reached, Ok(Ok(_))) || self.end_offset() > from
+        matches!(reached, Ok(Ok(_))) || self.end.load(Ordering::Acquire) > from
     }
 
-    fn end_offset(&self) -> Offset {
-        self.shared.end.load(Ordering::Acquire)
-    }
-
-    async fn commit(&self, consumer: &str, next: Offset) -> Result<(), LogError> {
-        let shared = Arc::clone(&self.shared);
+    async fn commit(self: &Arc<Self>, consumer: &str, next: Offset) -> Result<(), LogError> {
+        let shared = Arc::clone(self);
         let consumer = consumer.to_owned();
         tokio::task::spawn_blocking(move || shared.commit_blocking(&consumer, next))
             .await
@@ -480,21 +537,59 @@ impl Log for Wal {
             })?
     }
 
-    fn committed(&self, consumer: &str) -> Option<Offset> {
-        lock(&self.shared.consumers).get(consumer).copied()
+    /// Where `consumer` resumes: its committed offset, never below the oldest record kept.
+    fn resume_at(&self, consumer: &str) -> Offset {
+        let start = self.segments_read()[0].base;
+        lock(&self.consumers)
+            .get(consumer)
+            .copied()
+            .unwrap_or(start)
+            .max(start)
+    }
+}
+
+/// The embedded log has one partition; the key only names what the records are.
+#[async_trait::async_trait]
+impl Log for Wal {
+    fn partitions(&self) -> u32 {
+        1
+    }
+
+    async fn append(
+        &self,
+        _key: crate::PartitionKey<'_>,
+        payloads: Vec<Bytes>,
+    ) -> Result<AppendAck, LogError> {
+        Wal::append(self, payloads).await
+    }
+
+    async fn reader(
+        &self,
+        consumer: &str,
+        partition: u32,
+    ) -> Result<Box<dyn crate::LogReader>, LogError> {
+        if partition != 0 {
+            return Err(LogError::NoSuchPartition {
+                partition,
+                partitions: 1,
+            });
+        }
+        check_consumer_name(consumer)?;
+        let at = self.shared.resume_at(consumer);
+        Ok(Box::new(reader::WalReader::new(
+            Arc::clone(&self.shared),
+            consumer.to_owned(),
+            at,
+        )))
+    }
+
+    fn backlog(&self, consumer: &str) -> u64 {
+        self.end_offset()
+            .saturating_sub(self.shared.resume_at(consumer))
     }
 
     fn stats(&self) -> LogStats {
-        let segments = self.shared.segments_read();
-        LogStats {
-            end_offset: self.shared.end.load(Ordering::Acquire),
-            start_offset: segments[0].base,
-            segments: segments.len() as u64,
-            bytes_on_disk: segments.iter().map(|s| s.size).sum(),
-            appended_records: self.shared.appended.load(Ordering::Relaxed),
-            fsyncs: self.shared.fsyncs.load(Ordering::Relaxed),
-            recovery: self.shared.recovery.clone(),
-        }
+        Wal::stats(self)
     }
 }
 
@@ -589,6 +684,7 @@ impl Writer {
                 }
             }
             acks.push(AppendAck {
+                partition: 0,
                 first,
                 count: request.payloads.len() as u64,
             });

@@ -8,8 +8,14 @@
 //! - in the last segment, everything from the first bad record on is cut off (it was never
 //!   acknowledged: acknowledged records are fsynced before any later record is written) and
 //!   reported in the [`RecoveryReport`]; a last segment shorter than its header (crash while
-//!   creating it) gets its header rewritten.
+//!   creating it) gets its header rewritten;
+//! - every registered consumer must find its next record in the log: a committed offset
+//!   below the oldest segment's first offset, or a log that does not start at 0 while no
+//!   consumer ever committed, means the oldest segments were lost (retention only deletes
+//!   segments below every registered consumer's offset), and is
+//!   [`LogError::MissingRecords`] ([`check_consumers`]).
 
+use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufReader, ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
@@ -223,6 +229,53 @@ fn rewrite_header(path: &Path, base: Offset) -> Result<(), LogError> {
     f.write_all(&segment::encode_header(base))
         .map_err(|e| LogError::io("writing the header of", path, e))?;
     f.sync_all().map_err(|e| LogError::io("fsyncing", path, e))
+}
+
+/// Checks that no registered consumer's next record was lost before the oldest segment left.
+///
+/// Retention deletes a segment only once every registered consumer committed past its last
+/// record, so after any sequence of commits, deletions and crashes each registered consumer's
+/// committed offset is at or above the first offset of the oldest segment, and a log none of
+/// whose consumers ever committed still starts at 0. Anything else means segment files were
+/// removed behind the log's back (by hand, or left out of a copy of the directory): the
+/// records between that offset and the oldest segment were acknowledged and never processed.
+/// The consumer furthest behind is named.
+///
+/// Not checked: consumers that are not registered (they do not hold segments), and a
+/// registered consumer that never committed while another consumer did (one registered
+/// after retention ran, e.g. the event store enabled later); it reads from the start.
+pub(crate) fn check_consumers(
+    dir: &Path,
+    segments: &[SegmentMeta],
+    committed: &BTreeMap<String, Offset>,
+    registered: &[String],
+) -> Result<(), LogError> {
+    let oldest = segments.first().expect("recovery returns a segment");
+    let missing = |consumer: &String, committed: Option<Offset>| LogError::MissingRecords {
+        dir: dir.to_path_buf(),
+        consumer: consumer.clone(),
+        committed,
+        start: oldest.base,
+        path: oldest.path.clone(),
+    };
+    if oldest.base == 0 {
+        return Ok(());
+    }
+    if committed.is_empty() {
+        return match registered.first() {
+            Some(consumer) => Err(missing(consumer, None)),
+            None => Ok(()),
+        };
+    }
+    let behind = registered
+        .iter()
+        .filter_map(|name| committed.get(name).map(|at| (*at, name)))
+        .filter(|(at, _)| *at < oldest.base)
+        .min();
+    match behind {
+        None => Ok(()),
+        Some((at, consumer)) => Err(missing(consumer, Some(at))),
+    }
 }
 
 /// Removes a leftover temp file from an interrupted consumer-state write.

@@ -318,7 +318,7 @@ mod tests {
     use bytes::Bytes;
 
     use super::*;
-    use crate::{Log, Wal, WalConfig};
+    use crate::{Wal, WalConfig};
 
     fn payloads(n: usize, size: usize) -> Vec<Bytes> {
         (0..n)

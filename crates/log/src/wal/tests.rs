@@ -9,9 +9,10 @@ use std::sync::Arc;
 use bytes::Bytes;
 use proptest::prelude::*;
 
+use super::offset_suite::{self, read_to_end};
 use super::segment::HEADER_LEN;
 use super::*;
-use crate::testsuite::{self, SUITE_CONSUMER, read_to_end};
+use crate::testsuite::{self, SECOND_CONSUMER, SUITE_CONSUMER};
 
 fn small(dir: &Path) -> WalConfig {
     WalConfig {
@@ -65,7 +66,19 @@ async fn assert_records(wal: &Wal, n: u64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conformance_suite() {
-    testsuite::run_all(|dir| Wal::open(small(dir)).expect("open wal")).await;
+    testsuite::run_all(|dir| {
+        let wal = Wal::open(WalConfig {
+            consumers: vec![SUITE_CONSUMER.to_owned(), SECOND_CONSUMER.to_owned()],
+            ..small(dir)
+        });
+        std::future::ready(wal.expect("open wal"))
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offset_suite() {
+    offset_suite::run_all(|dir| Wal::open(small(dir)).expect("open wal")).await;
 }
 
 #[tokio::test]
@@ -270,12 +283,281 @@ async fn missing_middle_segment_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     write_records(small(dir.path()), 100).await;
     let files = segment_files(dir.path());
+    assert!(files.len() > 2);
     fs::remove_file(&files[1]).unwrap();
     let err = Wal::open(small(dir.path())).unwrap_err();
+    match &err {
+        LogError::SegmentGap {
+            path,
+            expected,
+            found,
+        } => {
+            assert_eq!(path, &files[2]);
+            // The first segment ends where the removed one started.
+            assert_eq!(*expected, base_of(&files[1]));
+            assert_eq!(*found, base_of(&files[2]));
+        }
+        other => panic!("expected SegmentGap, got {other:?}"),
+    }
+    let message = err.to_string();
     assert!(
-        matches!(err, LogError::SegmentGap { ref path, .. } if *path == files[2]),
+        message.contains(&segment::file_name(base_of(&files[2]))),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn missing_middle_segment_is_an_error_even_when_every_consumer_passed_it() {
+    // The gap is refused by itself, whatever the consumers committed: offsets would no
+    // longer match the records' positions.
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = small(dir.path());
+    config.consumers.clear();
+    let wal = Wal::open(config.clone()).unwrap();
+    wal.append((0..100).map(p).collect()).await.unwrap();
+    wal.commit(SUITE_CONSUMER, 100).await.unwrap();
+    drop(wal);
+    let files = segment_files(dir.path());
+    assert!(files.len() > 2);
+    fs::remove_file(&files[1]).unwrap();
+    for consumers in [vec![], vec![SUITE_CONSUMER.to_owned()]] {
+        let config = WalConfig {
+            consumers,
+            ..config.clone()
+        };
+        let err = Wal::open(config).unwrap_err();
+        assert!(
+            matches!(err, LogError::SegmentGap { ref path, .. } if *path == files[2]),
+            "{err:?}"
+        );
+    }
+}
+
+fn base_of(path: &Path) -> Offset {
+    segment::parse_file_name(path.file_name().unwrap().to_str().unwrap()).unwrap()
+}
+
+/// Writes 100 records (three segments of `small`), commits `commits` and closes the log.
+async fn log_with_commits(config: &WalConfig, commits: &[(&str, Offset)]) -> Vec<PathBuf> {
+    let wal = Wal::open(config.clone()).unwrap();
+    wal.append((0..100).map(p).collect()).await.unwrap();
+    for (name, at) in commits {
+        wal.commit(name, *at).await.unwrap();
+    }
+    drop(wal);
+    let files = segment_files(&config.dir);
+    assert_eq!(files.len(), 3, "{files:?}");
+    files
+}
+
+#[tokio::test]
+async fn missing_oldest_segment_below_a_committed_offset_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = small(dir.path());
+    // The consumer processed records 0..5; the rest of the first segment is still to do.
+    let files = log_with_commits(&config, &[(SUITE_CONSUMER, 5)]).await;
+    let before: Vec<Vec<u8>> = files[1..].iter().map(|f| fs::read(f).unwrap()).collect();
+    let consumers = fs::read(dir.path().join("consumers.json")).unwrap();
+    fs::remove_file(&files[0]).unwrap();
+
+    let err = Wal::open(config.clone()).unwrap_err();
+    let start = base_of(&files[1]);
+    match &err {
+        LogError::MissingRecords {
+            dir: at,
+            consumer,
+            committed,
+            start: first_left,
+            path,
+        } => {
+            assert_eq!(at, dir.path());
+            assert_eq!(consumer, SUITE_CONSUMER);
+            assert_eq!(*committed, Some(5));
+            assert_eq!(*first_left, start);
+            assert_eq!(path, &files[1]);
+        }
+        other => panic!("expected MissingRecords, got {other:?}"),
+    }
+    let message = err.to_string();
+    for part in [
+        dir.path().display().to_string(),
+        format!("5..{start}"),
+        format!("{SUITE_CONSUMER:?} committed offset 5"),
+        segment::file_name(start),
+        "a segment is missing".to_owned(),
+    ] {
+        assert!(message.contains(&part), "{part} not in: {message}");
+    }
+    // Nothing was changed by the refused open: no segment deleted or created, offsets kept.
+    assert_eq!(segment_files(dir.path()), files[1..].to_vec());
+    let after: Vec<Vec<u8>> = files[1..].iter().map(|f| fs::read(f).unwrap()).collect();
+    assert_eq!(after, before);
+    assert_eq!(
+        fs::read(dir.path().join("consumers.json")).unwrap(),
+        consumers
+    );
+    // It stays refused on every later open: the loss is not forgotten.
+    assert!(matches!(
+        Wal::open(config).unwrap_err(),
+        LogError::MissingRecords { .. }
+    ));
+}
+
+#[tokio::test]
+async fn missing_oldest_segments_name_the_consumer_furthest_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = small(dir.path());
+    config.consumers.push("store".to_owned());
+    // "store" is inside the second segment, the suite's consumer inside the first.
+    let files = log_with_commits(&config, &[("store", 40), (SUITE_CONSUMER, 0)]).await;
+    fs::remove_file(&files[0]).unwrap();
+    fs::remove_file(&files[1]).unwrap();
+    let err = Wal::open(config).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LogError::MissingRecords { ref consumer, committed: Some(0), start, .. }
+                if consumer == SUITE_CONSUMER && start == base_of(&files[2])
+        ),
         "{err:?}"
     );
+}
+
+#[tokio::test]
+async fn a_commit_at_zero_with_the_first_segment_gone_is_refused() {
+    // Committed 0 is a commit (nothing processed yet), not the absence of one.
+    let dir = tempfile::tempdir().unwrap();
+    let config = small(dir.path());
+    let files = log_with_commits(&config, &[(SUITE_CONSUMER, 0)]).await;
+    fs::remove_file(&files[0]).unwrap();
+    let err = Wal::open(config).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LogError::MissingRecords {
+                committed: Some(0),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn missing_first_segment_of_a_log_no_consumer_ever_read_is_refused() {
+    // Written while the server was stopped (or before its first commit): with no consumer
+    // file, retention never ran, so a log that does not start at 0 lost its first segment.
+    let dir = tempfile::tempdir().unwrap();
+    let config = small(dir.path());
+    let files = log_with_commits(&config, &[]).await;
+    assert!(!dir.path().join("consumers.json").try_exists().unwrap());
+    fs::remove_file(&files[0]).unwrap();
+    let start = base_of(&files[1]);
+    let err = Wal::open(config.clone()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LogError::MissingRecords { ref consumer, committed: None, start: s, ref path, .. }
+                if consumer == SUITE_CONSUMER && s == start && *path == files[1]
+        ),
+        "{err:?}"
+    );
+    let message = err.to_string();
+    assert!(message.contains(&format!("0..{start}")), "{message}");
+    assert!(message.contains("never committed"), "{message}");
+    // A tool that registers no consumer (nothing to process) still opens it.
+    let wal = Wal::open(WalConfig {
+        consumers: Vec::new(),
+        ..config
+    })
+    .unwrap();
+    assert_eq!(wal.stats().start_offset, start);
+}
+
+#[tokio::test]
+async fn the_states_retention_leaves_open_normally() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = small(dir.path());
+    config.consumers.push("store".to_owned());
+
+    // Retention deleted the first segment: every registered consumer is at or past the start.
+    let files = log_with_commits(&config, &[(SUITE_CONSUMER, 60), ("store", 20)]).await;
+    let wal = Wal::open(config.clone()).unwrap();
+    assert_eq!(
+        wal.stats().start_offset,
+        0,
+        "store still needs the first segment"
+    );
+    wal.commit("store", 37).await.unwrap();
+    assert_eq!(wal.stats().start_offset, base_of(&files[1]));
+    drop(wal);
+    let wal = Wal::open(config.clone()).unwrap();
+    assert_eq!(wal.stats().start_offset, base_of(&files[1]));
+    drop(wal);
+
+    // The same state reached by hand: a segment every registered consumer passed is gone.
+    let no_retention = WalConfig {
+        consumers: Vec::new(),
+        ..config.clone()
+    };
+    let wal = Wal::open(no_retention).unwrap();
+    wal.commit(SUITE_CONSUMER, base_of(&files[2]))
+        .await
+        .unwrap();
+    drop(wal);
+    assert_eq!(segment_files(dir.path()).len(), 2);
+    wal_remove_up_to(dir.path(), base_of(&files[2]));
+    let committed_exactly_at_start = WalConfig {
+        consumers: vec![SUITE_CONSUMER.to_owned()],
+        ..config.clone()
+    };
+    let wal = Wal::open(committed_exactly_at_start).unwrap();
+    assert_eq!(wal.stats().start_offset, base_of(&files[2]));
+    drop(wal);
+
+    // A consumer that is not registered does not hold segments and is not checked, nor is
+    // a registered consumer that never committed.
+    let unregistered_behind = WalConfig {
+        consumers: vec!["fresh".to_owned()],
+        ..config.clone()
+    };
+    let wal = Wal::open(unregistered_behind).unwrap();
+    assert_eq!(wal.committed("store"), Some(37));
+    assert_eq!(wal.stats().start_offset, base_of(&files[2]));
+    let got = read_to_end(&wal, 0, 1000).await;
+    assert_eq!(got.first().map(|r| r.offset), Some(base_of(&files[2])));
+}
+
+/// Deletes the segment files of `dir` whose first offset is below `below`.
+fn wal_remove_up_to(dir: &Path, below: Offset) {
+    for file in segment_files(dir) {
+        if base_of(&file) < below {
+            fs::remove_file(file).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_fresh_log_and_consumers_without_commits_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = small(dir.path());
+    config.consumers.push("store".to_owned());
+    drop(Wal::open(config.clone()).unwrap());
+    // Empty log, no consumer file.
+    let wal = Wal::open(config.clone()).unwrap();
+    assert_eq!((wal.stats().start_offset, wal.end_offset()), (0, 0));
+    drop(wal);
+    // Empty log, both consumers committed at its end (0).
+    let files = {
+        let wal = Wal::open(config.clone()).unwrap();
+        wal.commit(SUITE_CONSUMER, 0).await.unwrap();
+        wal.commit("store", 0).await.unwrap();
+        drop(wal);
+        segment_files(dir.path())
+    };
+    assert_eq!(files.len(), 1);
+    let wal = Wal::open(config.clone()).unwrap();
+    assert_eq!(wal.end_offset(), 0);
 }
 
 #[tokio::test]

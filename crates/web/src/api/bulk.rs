@@ -139,6 +139,18 @@ async fn handle(
             )
                 .into_response());
         }
+        Err(IntakeError::Log(e @ vigie_log::LogError::Unavailable { .. })) => {
+            // Elasticsearch clients retry a 503 (and Beats back off on it).
+            tracing::warn!(error = %e, "bulk request refused: the event log is unreachable");
+            return Err(EsError {
+                retry_after: Some(state.intake().retry_after().as_secs().max(1)),
+                ..EsError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable_shards_exception",
+                    format!("nothing of this request was accepted: {e}"),
+                )
+            });
+        }
         Err(IntakeError::Log(e)) => {
             tracing::error!(error = %e, "bulk request failed inside vigie");
             return Err(EsError::new(

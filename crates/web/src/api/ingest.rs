@@ -187,6 +187,12 @@ pub async fn ingest(
                 message: error.to_string(),
                 retry_after,
             },
+            IntakeError::Log(e @ vigie_log::LogError::Unavailable { .. }) => {
+                ApiError::Unavailable {
+                    message: format!("nothing was accepted: {e}"),
+                    retry_after: state.intake().retry_after(),
+                }
+            }
             IntakeError::Log(e) => ApiError::Internal(e.to_string()),
         })?;
     let status = if ack.accepted == 0 && any_line {

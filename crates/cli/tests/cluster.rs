@@ -1,0 +1,362 @@
+//! Cluster mode, event log part: `vigie serve` with `[cluster.nats]` on a real 3-server
+//! NATS JetStream cluster (R3 streams, 4 partitions). `vigie cluster init` creates the
+//! streams; events ingested over HTTP are detected; a kill -9 of vigie under sustained
+//! ingest and then the loss of one nats-server lose no acknowledged event and duplicate no
+//! alert. Skipped, with the reason, when no nats-server 2.11+ is installed.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::Client;
+use serde_json::{Value, json};
+use support::{Server, cli, start_with_config};
+use vigie_nats::testing::{NatsCluster, skip};
+
+const MARKER_RULE: &str = "5f1f2b50-3d0f-4c34-9d8b-7c1a0f0e1a02";
+
+fn rules_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/rules")
+}
+
+fn write_config(dir: &Path, nats: &NatsCluster) -> std::path::PathBuf {
+    let urls: Vec<String> = nats.urls().iter().map(|u| format!("{u:?}")).collect();
+    let path = dir.join("vigie.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "version = 1\n\n[store]\nenabled = false\n\n[cluster.nats]\nurls = [{}]\n\
+             partitions = 4\nreplicas = 3\nack_wait_seconds = 5\npin_timeout_seconds = 2\n\
+             publish_timeout_seconds = 5\n",
+            urls.join(", ")
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn cli_config(config: &Path, data: &Path, args: &[&str]) -> String {
+    let mut all = vec!["--config", config.to_str().unwrap()];
+    all.extend_from_slice(args);
+    cli(data, &all)
+}
+
+/// Every alert of the read token, following cursors.
+fn all_alerts(client: &Client, server: &Server, token: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let query = match &cursor {
+            Some(c) => format!("limit=1000&cursor={c}"),
+            None => "limit=1000".to_owned(),
+        };
+        let page: Value = client
+            .get(format!("{}/api/v1/alerts?{query}", server.base))
+            .bearer_auth(token)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        out.extend(page["alerts"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return out,
+        }
+    }
+}
+
+/// Senders post marker events for up to `for_at_most` or until the server is gone; the
+/// sequence numbers of acknowledged requests go into `acked`.
+fn senders(
+    url: String,
+    token: String,
+    acked: Arc<Mutex<Vec<u64>>>,
+    first: u64,
+    for_at_most: Duration,
+) -> Vec<std::thread::JoinHandle<u64>> {
+    (0..3u64)
+        .map(|sender| {
+            let (acked, url, token) = (acked.clone(), url.clone(), token.clone());
+            std::thread::spawn(move || {
+                let client = Client::builder()
+                    .timeout(Duration::from_secs(15))
+                    .build()
+                    .unwrap();
+                let started = Instant::now();
+                let mut refused = 0;
+                let mut batch = 0u64;
+                while started.elapsed() < for_at_most {
+                    let seqs: Vec<u64> = (0..50)
+                        .map(|i| first + sender * 10_000_000 + batch * 50 + i)
+                        .collect();
+                    let body: String = seqs
+                        .iter()
+                        .map(|s| format!("{}\n", json!({"vigie_test": "marker", "seq": s})))
+                        .collect();
+                    match client.post(&url).bearer_auth(&token).body(body).send() {
+                        Ok(r) if r.status().is_success() => acked.lock().unwrap().extend(seqs),
+                        // Refused (503 while NATS elects a leader, 429): not acknowledged.
+                        Ok(_) => {
+                            refused += 50;
+                            std::thread::sleep(Duration::from_millis(200));
+                        }
+                        Err(_) => return refused,
+                    }
+                    batch += 1;
+                }
+                refused
+            })
+        })
+        .collect()
+}
+
+fn wait_for_alerts(
+    client: &Client,
+    server: &Server,
+    token: &str,
+    acked: &[u64],
+    within: Duration,
+) -> BTreeMap<u64, usize> {
+    let started = Instant::now();
+    loop {
+        // The backlog first (cheap), then the alerts once.
+        let health: Value = client
+            .get(format!("{}/healthz", server.base))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        if health["log"]["backlog"] != 0 {
+            assert!(started.elapsed() < within, "backlog left: {health}");
+            std::thread::sleep(Duration::from_millis(500));
+            continue;
+        }
+        let alerts = all_alerts(client, server, token);
+        let mut per_seq: BTreeMap<u64, usize> = BTreeMap::new();
+        for alert in &alerts {
+            assert_eq!(alert["rule_id"], MARKER_RULE);
+            *per_seq
+                .entry(alert["event"]["seq"].as_u64().unwrap())
+                .or_default() += 1;
+        }
+        if acked.iter().all(|s| per_seq.contains_key(s)) {
+            return per_seq;
+        }
+        let missing = acked.iter().filter(|s| !per_seq.contains_key(s)).count();
+        assert!(
+            started.elapsed() < within,
+            "{missing} of {} acknowledged events have no alert after {within:?}",
+            acked.len()
+        );
+        std::thread::sleep(Duration::from_secs(2));
+    }
+}
+
+#[test]
+fn ingest_detect_and_survive_kill_9_and_a_lost_nats_server() {
+    let mut nats = match NatsCluster::start(3) {
+        Ok(nats) => nats,
+        Err(reason) => {
+            skip(
+                "ingest_detect_and_survive_kill_9_and_a_lost_nats_server",
+                &reason,
+            );
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = write_config(dir.path(), &nats);
+    let report = cli_config(&config, &data, &["cluster", "init"]);
+    assert_eq!(report.matches(": created,").count(), 4, "{report}");
+    assert!(report.contains("3 replica(s)"), "{report}");
+    cli_config(&config, &data, &["tenant", "add", "zone-police"]);
+    let ingest = cli_config(
+        &config,
+        &data,
+        &[
+            "token",
+            "create",
+            "--tenant",
+            "zone-police",
+            "--scope",
+            "ingest",
+        ],
+    );
+    let read = cli_config(
+        &config,
+        &data,
+        &[
+            "token",
+            "create",
+            "--tenant",
+            "zone-police",
+            "--scope",
+            "read",
+        ],
+    );
+
+    // 1. Sustained ingest, kill -9 of vigie in the middle.
+    let server = start_with_config(&data, Some(&rules_dir()), Some(&config));
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let url = format!("{}/api/v1/ingest", server.base);
+    let threads = senders(
+        url,
+        ingest.clone(),
+        acked.clone(),
+        0,
+        Duration::from_secs(20),
+    );
+    let started = Instant::now();
+    while acked.lock().unwrap().len() < 3_000 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "ingest too slow"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(server); // SIGKILL
+    let refused_1: u64 = threads.into_iter().map(|t| t.join().unwrap()).sum();
+
+    // 2. Restart, ingest again, lose one nats-server meanwhile.
+    let server = start_with_config(&data, Some(&rules_dir()), Some(&config));
+    let url = format!("{}/api/v1/ingest", server.base);
+    let threads = senders(url, ingest, acked.clone(), 1 << 40, Duration::from_secs(10));
+    std::thread::sleep(Duration::from_secs(3));
+    nats.kill(2);
+    std::thread::sleep(Duration::from_secs(4));
+    nats.restart(2).expect("restart the nats-server");
+    let refused_2: u64 = threads.into_iter().map(|t| t.join().unwrap()).sum();
+    let acked = acked.lock().unwrap().clone();
+
+    let client = Client::new();
+    let per_seq = wait_for_alerts(&client, &server, &read, &acked, Duration::from_secs(120));
+    let duplicated: Vec<_> = per_seq.iter().filter(|(_, n)| **n > 1).take(5).collect();
+    assert!(duplicated.is_empty(), "duplicated alerts: {duplicated:?}");
+    eprintln!(
+        "cluster: {} acknowledged events, {} refused while a server was down, {} alerts, \
+         0 lost, 0 duplicated",
+        acked.len(),
+        refused_1 + refused_2,
+        per_seq.len()
+    );
+    // `vigie cluster status` shows every stream with its replicas and an empty backlog.
+    let started = Instant::now();
+    loop {
+        let status = cli_config(&config, &data, &["cluster", "status"]);
+        if status
+            .matches("consumer detect: 0 waiting, 0 handed out")
+            .count()
+            == 4
+        {
+            assert_eq!(status.matches("3 replica(s)").count(), 4, "{status}");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "{status}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// With every nats-server down, ingest is refused with 503 and `Retry-After`, naming the
+/// engine and the servers, and nothing is acknowledged; once they are back, ingest resumes
+/// without a restart of vigie.
+#[test]
+fn nats_down_means_503_with_retry_after_then_resume() {
+    let mut nats = match NatsCluster::start(3) {
+        Ok(nats) => nats,
+        Err(reason) => {
+            skip("nats_down_means_503_with_retry_after_then_resume", &reason);
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = write_config(dir.path(), &nats);
+    cli_config(&config, &data, &["cluster", "init"]);
+    cli_config(&config, &data, &["tenant", "add", "cpas-mons"]);
+    let ingest = cli_config(
+        &config,
+        &data,
+        &[
+            "token",
+            "create",
+            "--tenant",
+            "cpas-mons",
+            "--scope",
+            "ingest",
+        ],
+    );
+    let server = start_with_config(&data, Some(&rules_dir()), Some(&config));
+    let client = Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let post = |path: &str, body: &str| {
+        client
+            .post(format!("{}{path}", server.base))
+            .bearer_auth(&ingest)
+            .header("content-type", "application/x-ndjson")
+            .body(body.to_owned())
+            .send()
+            .unwrap()
+    };
+    let event = format!("{}\n", json!({"vigie_test": "marker", "seq": 1}));
+    assert_eq!(post("/api/v1/ingest", &event).status().as_u16(), 200);
+
+    for i in 0..nats.len() {
+        nats.kill(i);
+    }
+    let started = Instant::now();
+    let refused = post("/api/v1/ingest", &event);
+    assert_eq!(refused.status().as_u16(), 503);
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(refused.headers().contains_key("retry-after"));
+    let body: Value = refused.json().unwrap();
+    let message = body["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.contains("NATS JetStream") && message.contains("127.0.0.1"),
+        "{body}"
+    );
+    let bulk = format!(
+        "{}\n{}\n",
+        json!({"create": {"_index": "logs"}}),
+        json!({"vigie_test": "marker", "seq": 2})
+    );
+    let refused = post("/_bulk", &bulk);
+    let (status, retry) = (
+        refused.status().as_u16(),
+        refused.headers().contains_key("retry-after"),
+    );
+    let text = refused.text().unwrap_or_default();
+    assert_eq!(status, 503, "{text}");
+    assert!(
+        retry && text.contains("unavailable_shards_exception"),
+        "{text}"
+    );
+
+    nats.restart_stopped().expect("restart the servers");
+    let started = Instant::now();
+    loop {
+        let status = post("/api/v1/ingest", &event).status().as_u16();
+        if status == 200 {
+            break;
+        }
+        assert_eq!(status, 503, "only 503 while the servers come back");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "ingest did not resume"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    eprintln!("ingest resumed {:?} after the restart", started.elapsed());
+}
