@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
-use support::{Server, cli, start_with_config};
+use support::{Server, cli, start_with_args, start_with_config};
 use vigie_nats::testing::{NatsCluster, skip};
 
 const MARKER_RULE: &str = "5f1f2b50-3d0f-4c34-9d8b-7c1a0f0e1a02";
@@ -289,6 +289,18 @@ fn nats_down_means_503_with_retry_after_then_resume() {
             "ingest",
         ],
     );
+    let read = cli_config(
+        &config,
+        &data,
+        &[
+            "token",
+            "create",
+            "--tenant",
+            "cpas-mons",
+            "--scope",
+            "read",
+        ],
+    );
     let server = start_with_config(&data, Some(&rules_dir()), Some(&config));
     let client = Client::builder()
         .timeout(Duration::from_secs(30))
@@ -308,6 +320,28 @@ fn nats_down_means_503_with_retry_after_then_resume() {
 
     for i in 0..nats.len() {
         nats.kill(i);
+    }
+    // /healthz turns 503 "degraded", naming the log's engine as unreachable.
+    let health_started = Instant::now();
+    loop {
+        let response = client
+            .get(format!("{}/healthz", server.base))
+            .send()
+            .unwrap();
+        let status = response.status().as_u16();
+        let health: Value = response.json().unwrap();
+        if status == 503 {
+            assert_eq!(health["status"], "degraded", "{health}");
+            assert_eq!(health["log"]["engine"], "NATS JetStream", "{health}");
+            assert_eq!(health["log"]["reachable"], false, "{health}");
+            assert_eq!(health["state"]["reachable"], true, "{health}");
+            break;
+        }
+        assert!(
+            health_started.elapsed() < Duration::from_secs(15),
+            "healthz still {status}: {health}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
     }
     let started = Instant::now();
     let refused = post("/api/v1/ingest", &event);
@@ -359,4 +393,109 @@ fn nats_down_means_503_with_retry_after_then_resume() {
         std::thread::sleep(Duration::from_millis(500));
     }
     eprintln!("ingest resumed {:?} after the restart", started.elapsed());
+    // Detection resumed too: an event sent after the outage gets its alert.
+    let after = format!("{}\n", json!({"vigie_test": "marker", "seq": 3}));
+    assert_eq!(post("/api/v1/ingest", &after).status().as_u16(), 200);
+    let per_seq = wait_for_alerts(&client, &server, &read, &[1, 3], Duration::from_secs(60));
+    assert_eq!(per_seq.get(&3), Some(&1), "{per_seq:?}");
+    eprintln!(
+        "detection resumed {:?} after the restart",
+        started.elapsed()
+    );
+}
+
+/// Roles on two nodes: events posted to an ingest-only node are detected by a detect+web
+/// node; each refuses with 421 the part it does not serve. (Each node has its own state
+/// database until the PostgreSQL backend is wired: the same tenant is created on both.)
+#[test]
+fn roles_split_ingest_and_detection_over_two_nodes() {
+    let nats = match NatsCluster::start(3) {
+        Ok(nats) => nats,
+        Err(reason) => {
+            skip("roles_split_ingest_and_detection_over_two_nodes", &reason);
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &nats);
+    let (data_a, data_b) = (dir.path().join("a"), dir.path().join("b"));
+    cli_config(&config, &data_a, &["cluster", "init"]);
+    let mut tokens = Vec::new();
+    for (data, scope) in [(&data_a, "ingest"), (&data_b, "read")] {
+        cli_config(&config, data, &["tenant", "add", "ocmw-gent"]);
+        tokens.push(cli_config(
+            &config,
+            data,
+            &["token", "create", "--tenant", "ocmw-gent", "--scope", scope],
+        ));
+    }
+    let ingest_node = start_with_args(
+        &data_a,
+        Some(&rules_dir()),
+        Some(&config),
+        &["--role", "ingest"],
+    );
+    let detect_node = start_with_args(
+        &data_b,
+        Some(&rules_dir()),
+        Some(&config),
+        &["--role", "detect,web,jobs"],
+    );
+    let client = Client::new();
+    let body: String = (0..200)
+        .map(|seq| format!("{}\n", json!({"vigie_test": "marker", "seq": seq})))
+        .collect();
+    let response = client
+        .post(format!("{}/api/v1/ingest", ingest_node.base))
+        .bearer_auth(&tokens[0])
+        .body(body.clone())
+        .send()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let acked: Vec<u64> = (0..200).collect();
+    let per_seq = wait_for_alerts(
+        &client,
+        &detect_node,
+        &tokens[1],
+        &acked,
+        Duration::from_secs(60),
+    );
+    assert_eq!(per_seq.len(), 200);
+    assert!(per_seq.values().all(|n| *n == 1));
+    // The ingest node detects nothing and serves no desk; the detect node takes no events.
+    let misdirected = client
+        .get(format!("{}/api/v1/alerts", ingest_node.base))
+        .bearer_auth(&tokens[0])
+        .send()
+        .unwrap();
+    assert_eq!(misdirected.status().as_u16(), 421);
+    let text = misdirected.text().unwrap();
+    assert!(
+        text.contains("web role") && text.contains("runs ingest"),
+        "{text}"
+    );
+    let misdirected = client
+        .post(format!("{}/api/v1/ingest", detect_node.base))
+        .bearer_auth(&tokens[1])
+        .body(body)
+        .send()
+        .unwrap();
+    assert_eq!(misdirected.status().as_u16(), 421);
+    for node in [&ingest_node, &detect_node] {
+        let health = client.get(format!("{}/healthz", node.base)).send().unwrap();
+        assert_eq!(health.status().as_u16(), 200);
+    }
+    // --role without a shared log is refused, naming what is missing.
+    let out = std::process::Command::new(support::BIN)
+        .args(["--data-dir"])
+        .arg(dir.path().join("c"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--role", "detect"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--role detect needs [cluster.nats]"),
+        "{stderr}"
+    );
 }

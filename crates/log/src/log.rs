@@ -128,6 +128,17 @@ pub trait Log: Send + Sync + 'static {
 
     /// Current state and counters.
     fn stats(&self) -> LogStats;
+
+    /// The engine's name for health reports and messages.
+    fn engine(&self) -> &'static str {
+        "embedded WAL"
+    }
+
+    /// Whether the engine answered lately (an embedded log always does; a networked one
+    /// reports its last contact).
+    fn reachable(&self) -> bool {
+        true
+    }
 }
 
 /// One consumer's view of one partition: hands out records in order, then commits that they

@@ -323,6 +323,14 @@ impl Log for JetStreamLog {
         envelopes * self.inner.per_envelope()
     }
 
+    fn engine(&self) -> &'static str {
+        ENGINE
+    }
+
+    fn reachable(&self) -> bool {
+        JetStreamLog::reachable(self)
+    }
+
     fn stats(&self) -> LogStats {
         LogStats {
             retained: self.inner.retained.load(Ordering::Relaxed),

@@ -16,6 +16,7 @@ pub mod api;
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod roles;
 pub mod server;
 mod state;
 pub mod ui;

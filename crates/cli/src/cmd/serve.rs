@@ -40,11 +40,80 @@ pub(crate) fn log_consumers(config: &VigieConfig) -> Vec<String> {
     }
 }
 
+/// A part of vigie a node runs (`vigie serve --role`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum NodeRole {
+    /// The ingest endpoints (NDJSON, import, `_bulk`) and the syslog listeners.
+    Ingest,
+    /// One detection pipeline per partition of the log.
+    Detect,
+    /// The event-store indexer (embedded store only).
+    Index,
+    /// The desk API and the web application.
+    Web,
+    /// Desk housekeeping: SLA breach sweep, audit checkpoints, NIS2 reminders.
+    Jobs,
+}
+
+/// The parts a node runs. Every part unless `--role` names some.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Roles {
+    pub(crate) ingest: bool,
+    pub(crate) detect: bool,
+    pub(crate) index: bool,
+    pub(crate) web: bool,
+    pub(crate) jobs: bool,
+}
+
+impl Roles {
+    /// Every part: the embedded single node.
+    pub(crate) const ALL: Roles = Roles {
+        ingest: true,
+        detect: true,
+        index: true,
+        web: true,
+        jobs: true,
+    };
+
+    fn from_flags(flags: &[NodeRole]) -> Roles {
+        if flags.is_empty() {
+            return Roles::ALL;
+        }
+        let has = |r| flags.contains(&r);
+        Roles {
+            ingest: has(NodeRole::Ingest),
+            detect: has(NodeRole::Detect),
+            index: has(NodeRole::Index),
+            web: has(NodeRole::Web),
+            jobs: has(NodeRole::Jobs),
+        }
+    }
+
+    fn names(&self) -> String {
+        [
+            (self.ingest, "ingest"),
+            (self.detect, "detect"),
+            (self.index, "index"),
+            (self.web, "web"),
+            (self.jobs, "jobs"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| *name)
+        .collect::<Vec<_>>()
+        .join(",")
+    }
+}
+
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// Address to listen on; overrides `[server] listen`.
     #[arg(long)]
     listen: Option<String>,
+    /// The parts this node runs, comma-separated: ingest, detect, index, web, jobs. Default:
+    /// all. Fewer than all needs `[cluster.nats]` (the other parts run on other nodes).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    role: Vec<NodeRole>,
     /// Directory of Sigma rules; overrides `[detection] rules_dir`.
     #[arg(long)]
     rules: Option<PathBuf>,
@@ -64,12 +133,13 @@ pub(crate) struct Server {
     http: tokio::task::JoinHandle<std::io::Result<()>>,
     /// One detection pipeline per partition of the log.
     pipelines: Vec<tokio::task::JoinHandle<()>>,
-    /// Audit checkpoints and the SLA breach sweep (`cmd::audit::desk_housekeeping`).
-    desk: tokio::task::JoinHandle<()>,
+    /// Audit checkpoints and the SLA breach sweep (`cmd::audit::desk_housekeeping`), with
+    /// the jobs role.
+    desk: Option<tokio::task::JoinHandle<()>>,
     /// The event-store indexer, when the store is enabled.
     indexer: Option<tokio::task::JoinHandle<()>>,
-    /// The NIS2 reminder sweep.
-    reminders: tokio::task::JoinHandle<()>,
+    /// The NIS2 reminder sweep, with the jobs role.
+    reminders: Option<tokio::task::JoinHandle<()>>,
     /// Writes the summary of refused logins not audited one by one, once a minute.
     login_audit: tokio::task::JoinHandle<()>,
     /// The access layer, for the last refused-login summary at shutdown.
@@ -100,7 +170,14 @@ pub(crate) async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode>
     // Installed before the start: a SIGTERM or SIGINT that comes while the server starts or
     // right after its listening line stops it cleanly, not with the default action.
     let stop = shutdown_signal();
-    let server = start(&config, Some(metrics)).await?;
+    let roles = Roles::from_flags(&args.role);
+    if roles != Roles::ALL && config.cluster.nats.is_none() {
+        anyhow::bail!(
+            "--role {} needs [cluster.nats]: a node without a shared log runs every part",
+            roles.names()
+        );
+    }
+    let server = start_with_roles(&config, Some(metrics), roles).await?;
     println!(
         "vigie listening on {}",
         vigie_web::server::url(server.tls, server.addr)
@@ -116,6 +193,17 @@ pub(crate) async fn start(
     config: &VigieConfig,
     metrics: Option<PrometheusHandle>,
 ) -> anyhow::Result<Server> {
+    start_with_roles(config, metrics, Roles::ALL).await
+}
+
+/// Starts the parts `roles` names (HTTP, health and metrics always) and returns once it
+/// listens.
+pub(crate) async fn start_with_roles(
+    config: &VigieConfig,
+    metrics: Option<PrometheusHandle>,
+    roles: Roles,
+) -> anyhow::Result<Server> {
+    tracing::info!(roles = %roles.names(), "starting");
     let sqlite = open_state(config).await?;
     let store = sqlite.clone();
     let data_lock = super::lock_data_dir(config)?;
@@ -131,7 +219,8 @@ pub(crate) async fn start(
     // the servers hand a partition to one of them at a time (the others wait on standby).
     let correlations = Arc::new(correlations);
     let mut pipelines = Vec::new();
-    for partition in 0..log.partitions() {
+    let detect_partitions = if roles.detect { log.partitions() } else { 0 };
+    for partition in 0..detect_partitions {
         let reader = log
             .reader(DETECT_CONSUMER, partition)
             .await
@@ -163,7 +252,7 @@ pub(crate) async fn start(
             }
         }));
     }
-    let (event_store, indexer) = if config.store.enabled {
+    let (event_store, indexer) = if config.store.enabled && roles.index {
         super::hunt::start_store(
             config,
             store_reader(config, log.as_ref()).await?,
@@ -186,14 +275,18 @@ pub(crate) async fn start(
     .with_tenant_share(config.ingest.max_inflight_tenant_percent)
     .with_disk_reserve(config.data_dir.clone(), config.ingest.min_free_disk_bytes)
     .with_backlog_wait(Duration::from_secs(config.ingest.backlog_wait_seconds));
-    let syslog = super::syslog::start_all(
-        config,
-        store.as_ref(),
-        &access.operator_scope(),
-        &intake,
-        shutdown_rx.clone(),
-    )
-    .await?;
+    let syslog = if roles.ingest {
+        super::syslog::start_all(
+            config,
+            store.as_ref(),
+            &access.operator_scope(),
+            &intake,
+            shutdown_rx.clone(),
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
     let web = WebConfig {
         max_body_bytes: usize::try_from(config.ingest.max_body_bytes).unwrap_or(usize::MAX),
         max_decoded_bytes: config.ingest.max_decoded_bytes,
@@ -222,19 +315,37 @@ pub(crate) async fn start(
             ))),
         None => app,
     };
+    // A node without the ingest or the web role refuses that part of the HTTP surface.
+    let app = if roles.ingest && roles.web {
+        app
+    } else {
+        app.layer(axum::middleware::from_fn_with_state(
+            vigie_web::roles::HttpRoles {
+                ingest: roles.ingest,
+                web: roles.web,
+            },
+            vigie_web::roles::gate,
+        ))
+    };
     let listener = tokio::net::TcpListener::bind(config.listen_addr()?)
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
     let addr = listener.local_addr()?;
-    let desk =
-        super::audit::spawn_desk_housekeeping(config, store.clone(), shutdown_rx.clone()).await?;
     vigie_soc::nis2::ReminderPolicy::configure(config.nis2.policy());
-    let reminders = super::nis2::spawn_reminders(
-        store.clone(),
-        Access::new(store.clone()).operator_scope(),
-        config.nis2.policy(),
-        shutdown_rx.clone(),
-    );
+    let (desk, reminders) = if roles.jobs {
+        let desk =
+            super::audit::spawn_desk_housekeeping(config, store.clone(), shutdown_rx.clone())
+                .await?;
+        let reminders = super::nis2::spawn_reminders(
+            store.clone(),
+            Access::new(store.clone()).operator_scope(),
+            config.nis2.policy(),
+            shutdown_rx.clone(),
+        );
+        (Some(desk), Some(reminders))
+    } else {
+        (None, None)
+    };
     // The peer address (a `ConnectInfo` on each request) feeds the per-source login
     // throttle. TLS files are read here, so a bad one stops the start with its name.
     let listen = config.server.listen_options();
@@ -361,8 +472,12 @@ impl Server {
         for pipeline in self.pipelines {
             let _ = pipeline.await;
         }
-        let _ = self.reminders.await;
-        let _ = self.desk.await;
+        if let Some(reminders) = self.reminders {
+            let _ = reminders.await;
+        }
+        if let Some(desk) = self.desk {
+            let _ = desk.await;
+        }
         if let Some(indexer) = self.indexer {
             let _ = indexer.await;
         }

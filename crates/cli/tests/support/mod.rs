@@ -43,6 +43,16 @@ pub(crate) fn start_with_config(
     rules: Option<&Path>,
     config: Option<&Path>,
 ) -> Server {
+    start_with_args(data, rules, config, &[])
+}
+
+/// [`start_with_config`] with more arguments to `serve` (e.g. `--role`).
+pub(crate) fn start_with_args(
+    data: &Path,
+    rules: Option<&Path>,
+    config: Option<&Path>,
+    serve_args: &[&str],
+) -> Server {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -56,6 +66,7 @@ pub(crate) fn start_with_config(
         .arg("--data-dir")
         .arg(data)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(serve_args)
         .env("VIGIE_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -3,6 +3,8 @@
 //! `/metrics` names every tenant and its detections, so it answers only a platform token
 //! (read or admin): Prometheus sends it with `authorization: {credentials_file: ...}`.
 
+use std::time::Duration;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -14,19 +16,40 @@ use crate::auth::Auth;
 use crate::error::ApiError;
 use vigie_soc::TokenKind;
 
-/// Liveness plus the log's position and backlog.
-pub async fn healthz(State(state): State<AppState>) -> Json<serde_json::Value> {
-    let stats = state.intake().log().stats();
-    Json(json!({
-        "status": "ok",
+/// Liveness, each engine's reachability, the log's position and backlog. 503 (status
+/// `degraded`) when an engine cannot be reached, so a load balancer sends elsewhere.
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    let log = state.intake().log();
+    let stats = log.stats();
+    let log_ok = log.reachable();
+    // The state store answers a trivial read within two seconds.
+    let state_ok = matches!(
+        tokio::time::timeout(Duration::from_secs(2), state.store().user_count()).await,
+        Ok(Ok(_))
+    );
+    let healthy = log_ok && state_ok;
+    let body = Json(json!({
+        "status": if healthy { "ok" } else { "degraded" },
         "log": {
+            "engine": log.engine(),
+            "reachable": log_ok,
             "end_offset": stats.end_offset,
             "start_offset": stats.start_offset,
+            "retained": stats.retained,
             "segments": stats.segments,
             "bytes_on_disk": stats.bytes_on_disk,
             "backlog": state.intake().backlog(),
+        },
+        "state": {
+            "reachable": state_ok,
         }
-    }))
+    }));
+    let status = if healthy {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, body).into_response()
 }
 
 /// Prometheus text exposition of every counter and gauge, for a platform token only.
