@@ -335,12 +335,16 @@ impl Default for LogConfig {
 }
 
 /// `[detection]`
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct DetectionConfig {
     /// Directory of Sigma rules (`.yml`/`.yaml`, searched recursively). Without it vigie
     /// runs with no rules and says so at start. `--rules DIR` overrides it.
     pub rules_dir: Option<PathBuf>,
+    /// Seconds between looks at `rules_dir` for changed files; a change is loaded and put
+    /// in force without a restart. 0: never. Default 5. (In cluster mode a bundle published
+    /// with `vigie rules publish` takes over from the directory.)
+    pub reload_seconds: u64,
     /// Correlation rules on the stream.
     pub correlation: CorrelationConfig,
     /// Values of Sigma `expand` placeholders, per tenant slug: `[detection.placeholders.SLUG]`
@@ -349,6 +353,17 @@ pub(crate) struct DetectionConfig {
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub placeholders:
         std::collections::BTreeMap<String, std::collections::BTreeMap<String, Vec<String>>>,
+}
+
+impl Default for DetectionConfig {
+    fn default() -> Self {
+        Self {
+            rules_dir: None,
+            reload_seconds: 5,
+            correlation: CorrelationConfig::default(),
+            placeholders: std::collections::BTreeMap::new(),
+        }
+    }
 }
 
 /// `[detection.correlation]`

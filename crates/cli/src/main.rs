@@ -121,7 +121,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Config(command) => cmd::config::run(&global, command),
         Command::Tenant(command) => cmd::tenant::run(&global, command).await,
         Command::Token(command) => cmd::token::run(&global, command).await,
-        Command::Rules(command) => cmd::rules::run(command),
+        Command::Rules(command) => cmd::rules::run(&global, command).await,
         Command::Import(args) => cmd::import::run(&global, args).await,
         Command::User(command) => cmd::user::run(&global, command).await,
         Command::Audit(command) => cmd::audit::run(&global, command).await,

@@ -30,6 +30,7 @@ mod envelope;
 mod layout;
 mod log;
 mod reader;
+pub mod rules;
 #[cfg(feature = "testing")]
 pub mod testing;
 

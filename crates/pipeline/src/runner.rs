@@ -74,7 +74,8 @@ pub struct Pipeline {
     reading: tokio::sync::Mutex<Reading>,
     /// Where the reader stands, for [`Pipeline::position`] without waiting for a step.
     marks: std::sync::Mutex<Marks>,
-    rules: Arc<RuleSet>,
+    /// The rules now in force; [`Pipeline::replace_rules`] swaps them between steps.
+    rules: std::sync::RwLock<Arc<RuleSet>>,
     store: Arc<dyn StateStore>,
     /// Scope used only to name tenants in metric labels.
     label_scope: TenantScope,
@@ -100,7 +101,7 @@ struct Marks {
 
 /// The correlation rules, their state, and where the state is saved.
 struct Correlations {
-    set: Arc<CorrelationSet>,
+    set: std::sync::RwLock<Arc<CorrelationSet>>,
     /// `None` only while a step runs on the blocking thread.
     snapshot: std::sync::Mutex<Option<Snapshot>>,
     path: Option<std::path::PathBuf>,
@@ -134,7 +135,7 @@ impl Pipeline {
                 committed_at: None,
             }),
             marks: std::sync::Mutex::new(marks),
-            rules,
+            rules: std::sync::RwLock::new(rules),
             store,
             label_scope,
             labels: tokio::sync::Mutex::new(HashMap::new()),
@@ -155,7 +156,7 @@ impl Pipeline {
             None => Snapshot::default(),
         };
         self.correlations = Some(Correlations {
-            set,
+            set: std::sync::RwLock::new(set),
             snapshot: std::sync::Mutex::new(Some(snapshot)),
             path: state_path,
         });
@@ -165,7 +166,7 @@ impl Pipeline {
     /// Runs until `shutdown` turns true, retrying failed steps after a pause.
     pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!(
-            rules = self.rules.len(),
+            rules = self.current_rules().len(),
             consumer = %self.config.consumer,
             from = self.position(),
             "pipeline started"
@@ -189,6 +190,37 @@ impl Pipeline {
             tracing::error!(%error, "cannot commit the pipeline's position at shutdown; the events after the last commit will be detected again (no duplicate alerts)");
         }
         tracing::info!(at = self.position(), "pipeline stopped");
+    }
+
+    /// The rules the next step runs.
+    fn current_rules(&self) -> Arc<RuleSet> {
+        self.rules
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Puts new rules (and correlations) in force from the next step on, without a
+    /// restart. Windows of correlations that keep their id go on; those of removed ones are
+    /// forgotten.
+    pub fn replace_rules(&self, rules: Arc<RuleSet>, correlations: Arc<CorrelationSet>) {
+        *self
+            .rules
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = rules;
+        if let Some(c) = &self.correlations {
+            if let Some(snapshot) = c
+                .snapshot
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .as_mut()
+            {
+                correlations.forget_others(&mut snapshot.state);
+            }
+            *c.set
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = correlations;
+        }
     }
 
     /// Hands the partition over (see [`LogReader::close`]); call after [`Pipeline::run`]
@@ -303,14 +335,19 @@ impl Pipeline {
         };
         let records = records.to_vec();
         let count = records.len();
-        let rules = Arc::clone(&self.rules);
+        let rules = self.current_rules();
         let correlation = self.correlations.as_ref().map(|c| {
             let snapshot = c
                 .snapshot
                 .lock()
                 .map(|mut s| s.take().unwrap_or_default())
                 .unwrap_or_default();
-            (Arc::clone(&c.set), snapshot)
+            let set = c
+                .set
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone();
+            (set, snapshot)
         });
         let (detected, snapshot) = tokio::task::spawn_blocking(move || {
             let mut correlation = correlation;
@@ -324,9 +361,14 @@ impl Pipeline {
         .await
         .map_err(|e| PipelineError::Detection(e.to_string()))?;
         let new_alerts = self.store.insert_alerts(&detected.alerts).await?;
-        if let (Some(c), Some(snapshot)) = (&self.correlations, snapshot) {
+        if let (Some(c), Some(mut snapshot)) = (&self.correlations, snapshot) {
             // Its offset moves to what it covers, and it is saved, with the next commit.
             export_correlation_counters(&snapshot);
+            // Rules replaced while this step ran: drop the windows of removed correlations.
+            c.set
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .forget_others(&mut snapshot.state);
             if let Ok(mut slot) = c.snapshot.lock() {
                 *slot = Some(snapshot);
             }

@@ -14,6 +14,7 @@ pub(crate) mod config;
 pub(crate) mod hunt;
 pub(crate) mod import;
 pub(crate) mod nis2;
+pub(crate) mod reload;
 pub(crate) mod rules;
 pub(crate) mod serve;
 pub(crate) mod syslog;

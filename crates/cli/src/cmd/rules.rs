@@ -61,16 +61,67 @@ pub(crate) enum Command {
         #[arg(long, value_name = "SLUG")]
         tenant: Option<String>,
     },
+    /// Cluster mode: check DIR as `check` does, then put it in force on every detection
+    /// node (they reload within seconds, without a restart). Refused when a rule is
+    /// rejected, unless --force.
+    Publish {
+        /// Directory of Sigma rules, correlations and `filters/SLUG/`.
+        dir: PathBuf,
+        /// Publish even with rejected rules (they stay rejected on the nodes).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
-pub(crate) fn run(command: Command) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(global: &super::Global, command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Check { dir, verbose } => {
-            let (mut rules, mut report) = RuleSet::load_dir(&dir)?;
+        Command::Check { dir, verbose } => Ok(if check_dir(&dir, verbose)? {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }),
+        Command::Test {
+            rules,
+            events,
+            explain,
+            format,
+            tenant,
+        } => run_test(&rules, &events, explain, format, tenant.as_deref()),
+        Command::Publish { dir, force } => {
+            let nats = super::cluster::nats_config(global)?;
+            let clean = check_dir(&dir, false)?;
+            if !clean && !force {
+                anyhow::bail!(
+                    "not published: rules under {} are rejected (see above); fix them or use --force",
+                    dir.display()
+                );
+            }
+            let bundle = vigie_nats::rules::RuleBundle::from_dir(&dir)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let client = vigie_nats::connect(&nats, "vigie-cli").await?;
+            vigie_nats::rules::publish(&client, &nats, &bundle).await?;
+            println!(
+                "published {} file(s) from {} as version {} ({})",
+                bundle.files.len(),
+                dir.display(),
+                bundle.version,
+                bundle.published_at
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `vigie rules check`: loads every rule, filter and correlation under `dir` and prints the
+/// report. Whether nothing was rejected.
+fn check_dir(dir: &std::path::Path, verbose: bool) -> anyhow::Result<bool> {
+    {
+        {
+            let (mut rules, mut report) = RuleSet::load_dir(dir)?;
             report.rejected.retain(|r| !is_correlation_rejection(r));
             // No tenant database here: each filter folder stands for its slug.
             let mut slugs: Vec<String> = Vec::new();
-            load_tenant_filters(&mut rules, &mut report, &dir, &mut |slug| {
+            load_tenant_filters(&mut rules, &mut report, dir, &mut |slug| {
                 let at = slugs.iter().position(|s| s == slug).unwrap_or_else(|| {
                     slugs.push(slug.to_owned());
                     slugs.len() - 1
@@ -79,7 +130,7 @@ pub(crate) fn run(command: Command) -> anyhow::Result<ExitCode> {
             });
             print_report(&report, verbose);
             let (correlations, rejected) = load_correlations(
-                &dir,
+                dir,
                 &rules,
                 vigie_detect::correlation::CorrelationLimits::default(),
             );
@@ -99,19 +150,8 @@ pub(crate) fn run(command: Command) -> anyhow::Result<ExitCode> {
                 correlations.len(),
                 rejected.len()
             );
-            Ok(if report.rejected.is_empty() && rejected.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+            Ok(report.rejected.is_empty() && rejected.is_empty())
         }
-        Command::Test {
-            rules,
-            events,
-            explain,
-            format,
-            tenant,
-        } => run_test(&rules, &events, explain, format, tenant.as_deref()),
     }
 }
 

@@ -133,6 +133,8 @@ pub(crate) struct Server {
     http: tokio::task::JoinHandle<std::io::Result<()>>,
     /// One detection pipeline per partition of the log.
     pipelines: Vec<tokio::task::JoinHandle<()>>,
+    /// Puts changed rules in force (`cmd::reload`).
+    reloader: tokio::task::JoinHandle<()>,
     /// Audit checkpoints and the SLA breach sweep (`cmd::audit::desk_housekeeping`), with
     /// the jobs role.
     desk: Option<tokio::task::JoinHandle<()>>,
@@ -208,9 +210,29 @@ pub(crate) async fn start_with_roles(
     let store = sqlite.clone();
     let data_lock = super::lock_data_dir(config)?;
     first_start_admin(store.as_ref()).await?;
-    let (log, wal) = open_log(config).await?;
+    let (log, wal, nats) = open_log(config).await?;
     let operator = Access::new(store.clone()).operator_scope();
-    let (rules, correlations) = load_rules(config, store.as_ref(), &operator).await?;
+    // In cluster mode the rules published with `vigie rules publish` win over the local
+    // rules directory.
+    let mut cluster_rules = None;
+    let mut effective = config.clone();
+    if let (Some(client), Some(nats_config)) = (&nats, &config.cluster.nats) {
+        let bundle = vigie_nats::rules::current(client, nats_config).await?;
+        if let Some(bundle) = &bundle {
+            effective.detection.rules_dir = Some(super::reload::materialize(config, bundle)?);
+            tracing::info!(
+                version = bundle.version,
+                files = bundle.files.len(),
+                "published rules in force"
+            );
+        }
+        cluster_rules = Some(super::reload::ClusterRules {
+            client: client.clone(),
+            nats: nats_config.clone(),
+            version: bundle.map(|b| b.version),
+        });
+    }
+    let (rules, correlations) = load_rules(&effective, store.as_ref(), &operator).await?;
     let rules = Arc::new(rules);
     let rules_for_hunt = rules.clone();
     let access = Access::new(store.clone());
@@ -219,6 +241,7 @@ pub(crate) async fn start_with_roles(
     // the servers hand a partition to one of them at a time (the others wait on standby).
     let correlations = Arc::new(correlations);
     let mut pipelines = Vec::new();
+    let mut running: Vec<Arc<Pipeline>> = Vec::new();
     let detect_partitions = if roles.detect { log.partitions() } else { 0 };
     for partition in 0..detect_partitions {
         let reader = log
@@ -244,14 +267,30 @@ pub(crate) async fn start_with_roles(
             },
         )
         .with_correlations(correlations.clone(), Some(state_file))?;
+        let pipeline = Arc::new(pipeline);
+        running.push(pipeline.clone());
         let pipeline_rx = shutdown_rx.clone();
         pipelines.push(tokio::spawn(async move {
             pipeline.run(pipeline_rx).await;
+            // The rules reloader holds only weak references: this is the last one.
+            let Some(pipeline) = Arc::into_inner(pipeline) else {
+                return;
+            };
             if let Err(error) = pipeline.close().await {
                 tracing::warn!(partition, %error, "could not hand the partition over at shutdown");
             }
         }));
     }
+    // Changed rules go into every pipeline without a restart.
+    let reloader = super::reload::spawn(
+        config.clone(),
+        store.clone(),
+        operator.clone(),
+        running.iter().map(Arc::downgrade).collect(),
+        cluster_rules,
+        shutdown_rx.clone(),
+    );
+    drop(running);
     let (event_store, indexer) = if config.store.enabled && roles.index {
         super::hunt::start_store(
             config,
@@ -370,6 +409,7 @@ pub(crate) async fn start_with_roles(
         shutdown,
         http,
         pipelines,
+        reloader,
         desk,
         indexer,
         reminders,
@@ -381,19 +421,22 @@ pub(crate) async fn start_with_roles(
     })
 }
 
+/// The event log, the WAL when it is the log, and the NATS client in cluster mode.
+type OpenedLog = (Arc<dyn Log>, Option<Arc<Wal>>, Option<async_nats::Client>);
+
 /// Opens the event log: NATS JetStream when `[cluster.nats]` is set (its streams created by
 /// `vigie cluster init`), else the embedded WAL in the data directory.
-async fn open_log(config: &VigieConfig) -> anyhow::Result<(Arc<dyn Log>, Option<Arc<Wal>>)> {
+async fn open_log(config: &VigieConfig) -> anyhow::Result<OpenedLog> {
     if let Some(nats) = &config.cluster.nats {
         let client = vigie_nats::connect(nats, "vigie-serve").await?;
-        let log = vigie_nats::JetStreamLog::open(client, nats.clone()).await?;
+        let log = vigie_nats::JetStreamLog::open(client.clone(), nats.clone()).await?;
         tracing::info!(
             servers = %nats.addresses(),
             partitions = nats.partitions,
             replicas = nats.replicas,
             "event log on NATS JetStream"
         );
-        return Ok((Arc::new(log), None));
+        return Ok((Arc::new(log), None, Some(client)));
     }
     let wal_dir = config.data_dir.join("wal");
     let wal = Arc::new(
@@ -414,7 +457,7 @@ async fn open_log(config: &VigieConfig) -> anyhow::Result<(Arc<dyn Log>, Option<
         truncated_bytes = recovery.truncated_bytes,
         "durable log opened"
     );
-    Ok((wal.clone(), Some(wal)))
+    Ok((wal.clone(), Some(wal), None))
 }
 
 /// The indexer's reader: partition 0 of the embedded log. In cluster mode the embedded
@@ -469,6 +512,7 @@ impl Server {
         for (_, listener) in self.syslog {
             let _ = listener.task.await;
         }
+        let _ = self.reloader.await;
         for pipeline in self.pipelines {
             let _ = pipeline.await;
         }
@@ -512,7 +556,7 @@ fn random_password() -> String {
 /// Loads the rules, prints and records the status of every file.
 /// Loads the detection rules and the correlation rules of the rules directory, logs and
 /// records the status of every document.
-async fn load_rules(
+pub(crate) async fn load_rules(
     config: &VigieConfig,
     store: &dyn StateStore,
     operator: &vigie_event::TenantScope,

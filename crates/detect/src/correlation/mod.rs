@@ -201,6 +201,17 @@ impl CorrelationSet {
         hits
     }
 
+    /// Forgets the windows of correlations this set does not have (after the rules were
+    /// replaced while running): a removed correlation's groups would otherwise stay in
+    /// memory and in every saved snapshot. Windows of correlations kept by id go on.
+    pub fn forget_others(&self, state: &mut CorrelationState) {
+        let ids: std::collections::HashSet<&str> =
+            self.rules.iter().map(|r| r.id.as_str()).collect();
+        for tenant in state.tenants.values_mut() {
+            tenant.rules.retain(|id, _| ids.contains(id.as_str()));
+        }
+    }
+
     /// Number of loaded correlations.
     pub fn len(&self) -> usize {
         self.rules.len()
