@@ -499,3 +499,83 @@ fn roles_split_ingest_and_detection_over_two_nodes() {
         "{stderr}"
     );
 }
+
+/// Correlation windows move with their partition: a node detects two of three failed
+/// logins, is killed (-9), and the node taking the partition over completes the window from
+/// the state it reads in the shared key-value bucket: one alert, over all three events.
+#[test]
+fn correlation_window_moves_to_the_next_owner_of_a_partition() {
+    let nats = match NatsCluster::start(3) {
+        Ok(nats) => nats,
+        Err(reason) => {
+            skip(
+                "correlation_window_moves_to_the_next_owner_of_a_partition",
+                &reason,
+            );
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &nats);
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/correlation-rules");
+    let (data_a, data_b) = (dir.path().join("a"), dir.path().join("b"));
+    cli_config(&config, &data_a, &["cluster", "init"]);
+    let mut tokens = Vec::new();
+    for data in [&data_a, &data_b] {
+        cli_config(&config, data, &["tenant", "add", "zone-a"]);
+        let token = |scope| {
+            cli_config(
+                &config,
+                data,
+                &["token", "create", "--tenant", "zone-a", "--scope", scope],
+            )
+        };
+        tokens.push((token("ingest"), token("read")));
+    }
+    let client = Client::new();
+    let failed_login = |server: &Server, token: &str| {
+        let event = json!({"EventID": 4625, "Channel": "Security", "TargetUserName": "administrator", "IpAddress": "198.51.100.4"});
+        let status = client
+            .post(format!("{}/api/v1/ingest", server.base))
+            .bearer_auth(token)
+            .body(format!("{event}\n"))
+            .send()
+            .unwrap()
+            .status();
+        assert_eq!(status.as_u16(), 200);
+    };
+    // Node A alone: it owns every partition and handles two of the three events.
+    let node_a = start_with_config(&data_a, Some(&rules), Some(&config));
+    failed_login(&node_a, &tokens[0].0);
+    failed_login(&node_a, &tokens[0].0);
+    support::drained(&client, &node_a);
+    std::thread::sleep(Duration::from_secs(2)); // the commit (and state save) after the batch
+    let node_b = start_with_config(&data_b, Some(&rules), Some(&config));
+    drop(node_a); // SIGKILL
+    failed_login(&node_b, &tokens[1].0);
+    let started = Instant::now();
+    let alerts = loop {
+        let alerts = all_alerts(&client, &node_b, &tokens[1].1);
+        if !alerts.is_empty() {
+            break alerts;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the window was not completed on the new owner"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    std::thread::sleep(Duration::from_secs(3));
+    let alerts_after = all_alerts(&client, &node_b, &tokens[1].1);
+    assert_eq!(alerts_after.len(), 1, "{alerts_after:?}");
+    assert_eq!(alerts[0]["rule_id"], "7a1c0d52-1b7e-4a57-9b1f-2f8e3c4d5e02");
+    assert_eq!(
+        alerts[0]["event"]["correlation"]["total_events"], 3,
+        "{}",
+        alerts[0]
+    );
+    eprintln!(
+        "window completed on the new owner after {:?}",
+        started.elapsed()
+    );
+}

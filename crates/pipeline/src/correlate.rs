@@ -46,6 +46,70 @@ pub enum SnapshotError {
         /// The parser's message.
         message: String,
     },
+    /// The shared store (cluster mode) failed or refused; names the engine, never a
+    /// credential.
+    #[error("correlation state in {store}: {message}")]
+    Shared {
+        /// The store, e.g. "NATS key-value VIGIE_EVENTS_STATE key correlation.p3".
+        store: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// Another process saved the shared state since this one last read it (the partition
+    /// moved): this process reads it again before going on.
+    #[error(
+        "correlation state in {store} was saved by another process (revision {found}, expected {expected})"
+    )]
+    Conflict {
+        /// The store.
+        store: String,
+        /// The revision this process expected.
+        expected: u64,
+        /// The revision found.
+        found: u64,
+    },
+}
+
+/// Where a pipeline's correlation state is kept: a file of the data directory, or (cluster
+/// mode) a shared store so that another process taking the partition over goes on from it.
+/// Revisions order the saves of a shared store; a local file has none (always 0).
+#[async_trait::async_trait]
+pub trait SnapshotStore: Send + Sync {
+    /// The saved state and its revision; `None` when nothing was saved yet.
+    async fn load(&self) -> Result<Option<(Snapshot, u64)>, SnapshotError>;
+    /// Saves `snapshot` if the store is still at revision `expected` (0: nothing saved yet)
+    /// and returns the new revision; [`SnapshotError::Conflict`] when another process saved
+    /// since.
+    async fn save(&self, snapshot: Vec<u8>, expected: u64) -> Result<u64, SnapshotError>;
+    /// The revision now in the store (0: none). A local file always answers 0.
+    async fn revision(&self) -> Result<u64, SnapshotError>;
+    /// Whether other processes write this store too.
+    fn shared(&self) -> bool;
+}
+
+/// The local state file (`<data dir>/correlation-state.json`).
+pub struct FileSnapshots {
+    /// The file.
+    pub path: PathBuf,
+}
+
+#[async_trait::async_trait]
+impl SnapshotStore for FileSnapshots {
+    async fn load(&self) -> Result<Option<(Snapshot, u64)>, SnapshotError> {
+        Snapshot::load(&self.path).map(|s| Some((s, 0)))
+    }
+
+    async fn save(&self, snapshot: Vec<u8>, _expected: u64) -> Result<u64, SnapshotError> {
+        write_durably(&self.path, &snapshot).map(|()| 0)
+    }
+
+    async fn revision(&self) -> Result<u64, SnapshotError> {
+        Ok(0)
+    }
+
+    fn shared(&self) -> bool {
+        false
+    }
 }
 
 impl Snapshot {
@@ -66,26 +130,45 @@ impl Snapshot {
 
     /// Writes the state file durably.
     pub fn save(&self, path: &Path) -> Result<(), SnapshotError> {
-        let io = |source| SnapshotError::Io {
-            path: path.to_owned(),
-            source,
-        };
-        let temp = path.with_extension("json.tmp");
         let bytes = serde_json::to_vec(self).map_err(|e| SnapshotError::Corrupt {
             path: path.to_owned(),
             message: e.to_string(),
         })?;
-        let mut file = std::fs::File::create(&temp).map_err(io)?;
-        file.write_all(&bytes).map_err(io)?;
-        file.sync_data().map_err(io)?;
-        std::fs::rename(&temp, path).map_err(io)?;
-        if let Some(dir) = path.parent() {
-            std::fs::File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(io)?;
-        }
-        Ok(())
+        write_durably(path, &bytes)
     }
+
+    /// The JSON form a [`SnapshotStore`] keeps.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // A state of maps of strings and numbers always serialises.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Reads the JSON form; `what` names where it came from in the error.
+    pub fn from_bytes(bytes: &[u8], what: &str) -> Result<Self, SnapshotError> {
+        serde_json::from_slice(bytes).map_err(|e| SnapshotError::Corrupt {
+            path: PathBuf::from(what),
+            message: e.to_string(),
+        })
+    }
+}
+
+/// Temp file, fsync, rename, directory fsync.
+fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), SnapshotError> {
+    let io = |source| SnapshotError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let temp = path.with_extension("json.tmp");
+    let mut file = std::fs::File::create(&temp).map_err(io)?;
+    file.write_all(bytes).map_err(io)?;
+    file.sync_data().map_err(io)?;
+    std::fs::rename(&temp, path).map_err(io)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io)?;
+    }
+    Ok(())
 }
 
 /// The alert of a correlation hit. Its event id is derived from the hit's identity (rule,

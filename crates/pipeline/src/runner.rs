@@ -6,7 +6,7 @@ use tokio::sync::watch;
 use vigie_detect::RuleSet;
 use vigie_detect::correlation::{CorrelationSet, Observation};
 
-use crate::correlate::{Snapshot, SnapshotError, alert_of};
+use crate::correlate::{FileSnapshots, Snapshot, SnapshotError, SnapshotStore, alert_of};
 use vigie_event::{Event, TenantId, TenantScope};
 use vigie_log::{LogError, LogReader, Offset, Record};
 use vigie_soc::{NewAlert, SocError, StateStore};
@@ -104,7 +104,13 @@ struct Correlations {
     set: std::sync::RwLock<Arc<CorrelationSet>>,
     /// `None` only while a step runs on the blocking thread.
     snapshot: std::sync::Mutex<Option<Snapshot>>,
-    path: Option<std::path::PathBuf>,
+    /// Where the state is saved (none: kept in memory only).
+    store: Option<Arc<dyn SnapshotStore>>,
+    /// The store's revision this pipeline last read or wrote.
+    revision: std::sync::atomic::AtomicU64,
+    /// Whether the next batch must first look whether another process saved the state
+    /// (after start, an idle step or a failed one: the partition may have moved).
+    recheck: std::sync::atomic::AtomicBool,
 }
 
 struct Detected {
@@ -158,9 +164,73 @@ impl Pipeline {
         self.correlations = Some(Correlations {
             set: std::sync::RwLock::new(set),
             snapshot: std::sync::Mutex::new(Some(snapshot)),
-            path: state_path,
+            store: state_path
+                .map(|path| Arc::new(FileSnapshots { path }) as Arc<dyn SnapshotStore>),
+            revision: std::sync::atomic::AtomicU64::new(0),
+            recheck: std::sync::atomic::AtomicBool::new(false),
         });
         Ok(self)
+    }
+
+    /// Adds correlation rules whose state lives in `store` (cluster mode: shared by the
+    /// processes that may own this partition). The state is read now, again whenever the
+    /// partition may have moved, and saved before every commit of the log position.
+    pub async fn with_correlation_store(
+        mut self,
+        set: Arc<CorrelationSet>,
+        store: Arc<dyn SnapshotStore>,
+    ) -> Result<Self, SnapshotError> {
+        let (snapshot, revision) = store.load().await?.unwrap_or_default();
+        self.correlations = Some(Correlations {
+            set: std::sync::RwLock::new(set),
+            snapshot: std::sync::Mutex::new(Some(snapshot)),
+            store: Some(store),
+            revision: std::sync::atomic::AtomicU64::new(revision),
+            recheck: std::sync::atomic::AtomicBool::new(false),
+        });
+        Ok(self)
+    }
+
+    /// In cluster mode, before a batch after a pause: if another process saved the
+    /// correlation state since this one did, go on from that state.
+    async fn take_over_correlation_state(&self) -> Result<(), PipelineError> {
+        use std::sync::atomic::Ordering;
+        let Some(c) = &self.correlations else {
+            return Ok(());
+        };
+        let Some(store) = c.store.as_ref().filter(|s| s.shared()) else {
+            return Ok(());
+        };
+        if !c.recheck.swap(false, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let failed = |e: SnapshotError| PipelineError::Detection(e.to_string());
+        let now = store.revision().await.map_err(|e| {
+            c.recheck.store(true, Ordering::Release);
+            failed(e)
+        })?;
+        if now == c.revision.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let Some((snapshot, revision)) = store.load().await.map_err(|e| {
+            c.recheck.store(true, Ordering::Release);
+            failed(e)
+        })?
+        else {
+            return Ok(());
+        };
+        tracing::info!(
+            consumer = %self.config.consumer,
+            offset = snapshot.offset,
+            revision,
+            "correlation state taken over from another process"
+        );
+        metrics::counter!("vigie_correlation_state_takeovers_total").increment(1);
+        *c.snapshot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(snapshot);
+        c.revision.store(revision, Ordering::Release);
+        Ok(())
     }
 
     /// Runs until `shutdown` turns true, retrying failed steps after a pause.
@@ -190,6 +260,13 @@ impl Pipeline {
             tracing::error!(%error, "cannot commit the pipeline's position at shutdown; the events after the last commit will be detected again (no duplicate alerts)");
         }
         tracing::info!(at = self.position(), "pipeline stopped");
+    }
+
+    /// Asks the next batch to look first whether the shared correlation state moved on.
+    fn mark_recheck(&self) {
+        if let Some(c) = &self.correlations {
+            c.recheck.store(true, std::sync::atomic::Ordering::Release);
+        }
     }
 
     /// The rules the next step runs.
@@ -275,20 +352,28 @@ impl Pipeline {
     /// Saves the correlation state for `next`, then commits `next` in the log.
     async fn commit(&self, reading: &mut Reading, next: Offset) -> Result<(), PipelineError> {
         if let Some(c) = &self.correlations {
-            let saved = {
+            let bytes = {
                 let mut slot = c
                     .snapshot
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
-                match slot.as_mut() {
-                    Some(snapshot) => {
-                        snapshot.offset = snapshot.offset.max(next);
-                        c.path.as_ref().map_or(Ok(()), |path| snapshot.save(path))
-                    }
-                    None => Ok(()),
-                }
+                slot.as_mut().map(|snapshot| {
+                    snapshot.offset = snapshot.offset.max(next);
+                    snapshot.to_bytes()
+                })
             };
-            saved.map_err(|e| PipelineError::Detection(e.to_string()))?;
+            if let (Some(store), Some(bytes)) = (&c.store, bytes) {
+                use std::sync::atomic::Ordering;
+                let expected = c.revision.load(Ordering::Acquire);
+                match store.save(bytes, expected).await {
+                    Ok(revision) => c.revision.store(revision, Ordering::Release),
+                    Err(error) => {
+                        // Another process may own the partition now: read again first.
+                        c.recheck.store(true, Ordering::Release);
+                        return Err(PipelineError::Detection(error.to_string()));
+                    }
+                }
+            }
         }
         reading.reader.commit(next).await?;
         reading.committed_at = Some(std::time::Instant::now());
@@ -311,14 +396,21 @@ impl Pipeline {
         };
         if records.is_empty() {
             drop(reading);
+            let committed = self.flush().await?;
+            self.mark_recheck();
             return Ok(StepOutcome {
-                committed: self.flush().await?,
+                committed,
                 ..StepOutcome::default()
             });
         }
-        let outcome = self.handle(&mut reading, &records).await;
+        let mut outcome = self.take_over_correlation_state().await;
+        let outcome = match outcome.as_mut() {
+            Ok(()) => self.handle(&mut reading, &records).await,
+            Err(_) => outcome.map(|()| StepOutcome::default()),
+        };
         if outcome.is_err() {
             reading.retry = Some(records);
+            self.mark_recheck();
         }
         self.note(&reading);
         outcome

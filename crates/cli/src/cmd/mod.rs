@@ -17,6 +17,7 @@ pub(crate) mod nis2;
 pub(crate) mod reload;
 pub(crate) mod rules;
 pub(crate) mod serve;
+pub(crate) mod shared_state;
 pub(crate) mod syslog;
 pub(crate) mod tenant;
 pub(crate) mod token;

@@ -248,13 +248,6 @@ pub(crate) async fn start_with_roles(
             .reader(DETECT_CONSUMER, partition)
             .await
             .with_context(|| format!("cannot read partition {partition} of the log"))?;
-        let state_file = if partition == 0 {
-            config.data_dir.join("correlation-state.json")
-        } else {
-            config
-                .data_dir
-                .join(format!("correlation-state-p{partition}.json"))
-        };
         let pipeline = Pipeline::new(
             reader,
             rules.clone(),
@@ -265,8 +258,22 @@ pub(crate) async fn start_with_roles(
                 batch_size: usize::try_from(config.pipeline.batch_size).unwrap_or(usize::MAX),
                 ..PipelineConfig::default()
             },
-        )
-        .with_correlations(correlations.clone(), Some(state_file))?;
+        );
+        // The correlation state: in the shared key-value bucket in cluster mode (the next
+        // owner of the partition goes on from it), else in the data directory.
+        let pipeline = match (&nats, &config.cluster.nats) {
+            (Some(client), Some(nats_config)) => {
+                let store =
+                    super::shared_state::KvSnapshots::open(client, nats_config, partition).await?;
+                pipeline
+                    .with_correlation_store(correlations.clone(), Arc::new(store))
+                    .await?
+            }
+            _ => pipeline.with_correlations(
+                correlations.clone(),
+                Some(config.data_dir.join("correlation-state.json")),
+            )?,
+        };
         let pipeline = Arc::new(pipeline);
         running.push(pipeline.clone());
         let pipeline_rx = shutdown_rx.clone();
