@@ -498,6 +498,20 @@ fn roles_split_ingest_and_detection_over_two_nodes() {
         stderr.contains("--role detect needs [cluster.nats]"),
         "{stderr}"
     );
+    // `vigie backup` covers the embedded engines and says so in cluster mode.
+    let out = std::process::Command::new(support::BIN)
+        .args(["--config", config.to_str().unwrap(), "--data-dir"])
+        .arg(&data_b)
+        .arg("backup")
+        .arg(dir.path().join("backup"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("VIGIE_EVENTS_*") && stderr.contains("docs/cluster.md"),
+        "{stderr}"
+    );
 }
 
 /// Correlation windows move with their partition: a node detects two of three failed

@@ -411,6 +411,17 @@ pub(crate) async fn backup(global: &Global, args: BackupArgs) -> anyhow::Result<
     let started = Instant::now();
     let created_at = jiff::Timestamp::now();
     let config = global.load_config()?;
+    if let Some(nats) = &config.cluster.nats {
+        // The events are not in the data directory: a backup without them would restore a
+        // state whose alerts point at nothing. docs/cluster.md says how to back up a cluster.
+        bail!(
+            "vigie backup covers the embedded engines; with [cluster.nats] the events are in \
+             the JetStream streams {}_* at {}: back them up with the NATS tools (stream \
+             snapshots) as docs/cluster.md describes",
+            nats.stream_prefix,
+            nats.addresses()
+        );
+    }
     let data = config.data_dir.clone();
     let state_path = data.join("state.sqlite");
     if fs::metadata(&state_path).is_err() {
