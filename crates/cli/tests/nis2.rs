@@ -221,6 +221,37 @@ fn significant_incident_clocks_reminder_report_submission_and_isolation() {
         html.contains("An Peeters, CISO, +32 4 000 00 00"),
         "the 24/7 contact from the profile: {html}"
     );
+    // The report's own Content-Security-Policy allows its inline style by hash, nothing else:
+    // the hash is that of the <style> block of the page served.
+    let response = api
+        .client
+        .get(format!(
+            "{}{base}/reports/early_warning?format=html",
+            api.server.base
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .unwrap();
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let page = response.text().unwrap();
+    let style = page
+        .split("<style>")
+        .nth(1)
+        .and_then(|rest| rest.split("</style>").next())
+        .expect("the report has a style block");
+    use base64::Engine;
+    use sha2::Digest;
+    let hash =
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(style.as_bytes()));
+    assert!(
+        csp.starts_with("default-src 'none'")
+            && csp.contains(&format!("style-src 'sha256-{hash}'")),
+        "{csp}"
+    );
+    assert!(!csp.contains("script-src"), "{csp}");
     let (_, nl) = api.call(
         "GET",
         &admin,

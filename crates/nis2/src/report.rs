@@ -533,11 +533,27 @@ fn escape(text: &str) -> String {
     out
 }
 
+/// The one style block of the HTML report. The page is a standalone document (archived,
+/// sent on), so its style is inline; [`html_csp`] allows exactly this block by its hash.
+pub const HTML_STYLE: &str = "body{font-family:sans-serif;max-width:50em;margin:2em auto;color:#111}.tlp{font-weight:bold;text-align:right}table{border-collapse:collapse}th,td{text-align:left;vertical-align:top;padding:.2em .6em .2em 0}.draft{color:#a00;font-weight:bold}";
+
+/// The Content-Security-Policy to serve the HTML report with: nothing at all may load or
+/// run but [`HTML_STYLE`], allowed by its SHA-256 (CSP level 2 hash source).
+pub fn html_csp() -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let hash = sha2::Sha256::digest(HTML_STYLE.as_bytes());
+    format!(
+        "default-src 'none'; style-src 'sha256-{}'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
+        base64::engine::general_purpose::STANDARD.encode(hash)
+    )
+}
+
 /// A standalone HTML page (no script; every value escaped).
 pub fn render_html(doc: &Document) -> String {
     let mut h = String::new();
     h.push_str(&format!(
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>body{{font-family:sans-serif;max-width:50em;margin:2em auto;color:#111}}.tlp{{font-weight:bold;text-align:right}}table{{border-collapse:collapse}}th,td{{text-align:left;vertical-align:top;padding:.2em .6em .2em 0}}.draft{{color:#a00;font-weight:bold}}</style>\n</head>\n<body>\n",
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{HTML_STYLE}</style>\n</head>\n<body>\n",
         doc.lang,
         escape(&doc.title)
     ));

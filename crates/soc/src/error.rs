@@ -55,13 +55,33 @@ pub enum SocError {
         source: sqlx::Error,
     },
     /// The state database could not be opened.
-    #[error("opening state database {path}: {source}")]
+    #[error("opening SQLite state database {path}: {source}")]
     Open {
         /// The database file.
         path: PathBuf,
         /// The driver's error.
         #[source]
         source: sqlx::Error,
+    },
+    /// The PostgreSQL state database could not be reached. `target` is `host:port/database`:
+    /// never the password, nor the rest of the connection URL.
+    #[error("connecting to the {engine} state database at {target}: {source}")]
+    Connect {
+        /// The engine, `"PostgreSQL"`.
+        engine: &'static str,
+        /// Where: `host:port/database`.
+        target: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// An operation only one engine has (a `VACUUM INTO` snapshot on PostgreSQL).
+    #[error("{what} is not available on the {engine} state store")]
+    Unsupported {
+        /// The operation.
+        what: &'static str,
+        /// The engine asked.
+        engine: &'static str,
     },
     /// A schema migration failed (its transaction was rolled back).
     #[error("applying schema migration {version} ({name}): {source}")]

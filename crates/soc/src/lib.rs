@@ -22,9 +22,11 @@
 //!
 //! # Backends
 //!
-//! [`SqliteStore`] is the embedded store (one file in the data directory, WAL mode, embedded
-//! numbered migrations). A PostgreSQL store will implement the same trait and must pass the
-//! same conformance suite, the `testsuite` module (enabled by the `testsuite` feature).
+//! [`SqlStore`] implements it once for two engines: [`SqlStore::open`] the embedded SQLite
+//! file (WAL mode, embedded numbered migrations; [`SqliteStore`] is its name for callers of
+//! the embedded store), [`SqlStore::connect`] a PostgreSQL database shared by several nodes
+//! (row-level security per tenant). Both pass the same conformance suite, the `testsuite`
+//! module (enabled by the `testsuite` feature).
 
 pub mod access;
 pub mod alert;
@@ -50,7 +52,8 @@ pub use alert::{Alert, AlertCursor, AlertFilter, AlertPage, NewAlert, Page, aler
 pub use desk::Actor;
 pub use error::SocError;
 pub use state::{
-    BenchFill, Permission, Role, RoleError, RuleAudience, RuleStatus, SqliteStore, StateStore,
+    BenchFill, Dialect, Permission, PostgresOptions, Role, RoleError, RuleAudience, RuleStatus,
+    SqlStore, SqliteStore, StateStore,
 };
 pub use tenant::Tenant;
 pub use token::{NewToken, TokenInfo, TokenKind, TokenKindError, TokenOwner};

@@ -1,10 +1,14 @@
-//! The conformance suite every [`StateStore`] backend must pass.
+//! The conformance suite every [`StateStore`] backend must pass: the whole surface
+//! (tenants, tokens, users, sessions, login throttle, alerts, dedup, suppressions, triage,
+//! incidents, tasks, comments, SLA, NIS2, preferences, the audit chain).
 //!
-//! Written against the trait only. Each case takes a fresh, empty store and panics on the
-//! first violation. A backend runs them all with [`run_all`] and adds what only it can check
-//! (that a token secret is absent from its files, that data survives a reopen) with the
-//! helpers [`persistence_write`] / [`persistence_check`] and the secrets returned by
-//! [`tokens`].
+//! Written against the trait, plus the little a backend must offer tests beyond it
+//! ([`Harness`]: moving an incident's clock, a second handle on the same database). Each case
+//! takes a fresh, empty store and panics on the first violation. A backend runs them all
+//! with [`run_all`] and adds what only it can check (that a token secret is absent from its
+//! files, that data survives a reopen) with the helpers [`persistence_write`] /
+//! [`persistence_check`] and the secrets returned by [`tokens`]. [`pg`] starts a throwaway
+//! PostgreSQL server for the PostgreSQL engine's run.
 //!
 //! Enabled in this crate's tests and, for other backends, by the `testsuite` feature.
 
@@ -16,40 +20,105 @@ use std::time::Duration;
 use jiff::Timestamp;
 use vigie_event::{EventId, Severity, TenantId, TenantScope, TenantSlug};
 
-use crate::desk::{Actor, NewUser, User, UserAuthority, UserPatch};
+use crate::desk::{Actor, Incident, IncidentPatch, NewUser, User, UserAuthority, UserPatch};
 use crate::token::{self, NewUserToken};
 use crate::{
     Access, AlertFilter, AuthError, NewAlert, Page, Permission, Role, RuleAudience, RuleStatus,
     SocError, StateStore, Tenant, TokenKind, TokenOwner, alert_id,
 };
 
+mod audit;
+mod desk;
 mod limits;
+mod nis2;
+pub mod pg;
+mod prefs;
+mod sla;
+pub use audit::{audit_chain, audit_concurrent_writers, sessions};
+pub use desk::{
+    dedup_and_replay, desk_scope, incident_lifecycle, incident_list, merge_and_split, suppressions,
+    triage,
+};
 pub use limits::{login_limits, login_throttle_keying, text_limits};
+pub use nis2::{nis2_case_lifecycle, nis2_profiles};
+pub use prefs::{dashboard_counts, prefs};
+pub use sla::{breaches, clock_figures};
 
-/// A shared store, as the suite uses it.
+/// A shared store, as most cases use it.
 pub type Store = Arc<dyn StateStore>;
+
+/// What the suite needs of a backend beyond [`StateStore`]; for tests only.
+#[async_trait::async_trait]
+pub trait Harness: StateStore {
+    /// Moves incident `id`'s creation time (SLA figures over days of calendar).
+    async fn backdate_incident(&self, id: i64, created_at: Timestamp) -> Result<(), SocError>;
+
+    /// [`StateStore::update_incident`] as if it happened at `at`.
+    async fn update_incident_at(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        id: i64,
+        patch: &IncidentPatch,
+        at: Timestamp,
+    ) -> Result<Option<Incident>, SocError>;
+
+    /// Another handle on the same database with its own connections, as another process or
+    /// node would open it.
+    async fn another_handle(&self) -> Result<Fixture, SocError>;
+}
+
+/// A fresh store of the backend under test.
+pub type Fixture = Arc<dyn Harness>;
 
 /// Runs every backend-independent case, each on a store from `fresh`.
 pub async fn run_all<F, Fut>(mut fresh: F)
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Store>,
+    Fut: Future<Output = Fixture>,
 {
-    tenants(fresh().await).await;
-    tokens(fresh().await).await;
-    users(fresh().await).await;
-    rule_status(fresh().await).await;
-    alerts_idempotent(fresh().await).await;
-    alerts_round_trip(fresh().await).await;
-    alerts_scoped(fresh().await).await;
-    alerts_filters(fresh().await).await;
-    alerts_pagination(fresh().await).await;
-    invalid_cursor(fresh().await).await;
-    user_tokens(fresh().await).await;
-    user_authority(fresh().await).await;
-    text_limits(fresh().await).await;
-    login_limits(fresh().await).await;
-    login_throttle_keying(fresh().await).await;
+    macro_rules! cases {
+        ($($case:ident),* $(,)?) => {
+            $(
+                let started = std::time::Instant::now();
+                $case(fresh().await).await;
+                tracing::debug!(case = stringify!($case), elapsed = ?started.elapsed(), "conformance case passed");
+            )*
+        };
+    }
+    cases!(
+        tenants,
+        tokens,
+        users,
+        rule_status,
+        alerts_idempotent,
+        alerts_round_trip,
+        alerts_scoped,
+        alerts_filters,
+        alerts_pagination,
+        invalid_cursor,
+        user_tokens,
+        user_authority,
+        text_limits,
+        login_limits,
+        login_throttle_keying,
+        sessions,
+        dedup_and_replay,
+        suppressions,
+        triage,
+        incident_lifecycle,
+        merge_and_split,
+        incident_list,
+        desk_scope,
+        breaches,
+        clock_figures,
+        nis2_case_lifecycle,
+        nis2_profiles,
+        prefs,
+        dashboard_counts,
+        audit_chain,
+        audit_concurrent_writers,
+    );
     let store = fresh().await;
     let marker = persistence_write(store.clone()).await;
     persistence_check(store, &marker).await;

@@ -1,9 +1,10 @@
-//! The SOC state behind one narrow interface, [`StateStore`], with its embedded
-//! implementation ([`SqliteStore`]). A PostgreSQL implementation will sit beside it and run the
+//! The SOC state behind one narrow interface, [`StateStore`], with one SQL implementation,
+//! [`SqlStore`], on SQLite (the embedded file) or PostgreSQL (several nodes); both pass the
 //! same conformance suite (`crate::testsuite`).
 //!
 //! Every read of tenant data takes a `&TenantScope` and applies it in the query itself
-//! (`tenant_id IN (..)`, or no tenant filter for a platform scope), so no caller can forget it.
+//! (`tenant_id IN (..)`, or no tenant filter for a platform scope), so no caller can forget it;
+//! on PostgreSQL row-level security applies it once more below the SQL.
 
 use std::fmt;
 use std::str::FromStr;
@@ -26,9 +27,11 @@ use crate::token::{
     CreatedUserToken, NewToken, NewUserToken, TokenInfo, TokenKind, TokenOwner, UserTokenInfo,
 };
 
-mod sqlite;
+mod sql;
 
-pub use sqlite::{BenchFill, SqliteStore};
+#[cfg(any(test, feature = "testsuite"))]
+pub(crate) use sql::DEFAULT_DEDUP_WINDOW;
+pub use sql::{BenchFill, Dialect, PostgresOptions, SqlStore, SqliteStore};
 
 /// A user's role.
 ///

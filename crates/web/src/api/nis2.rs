@@ -372,14 +372,24 @@ pub async fn report(
         serde_json::json!({"stage": stage, "language": language, "format": format, "sha256": sha}),
     );
     state.store().audit(&record).await?;
-    Ok((
+    let mut response = (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),
             (header::ETAG, format!("\"{sha}\"")),
         ],
         bytes,
     )
-        .into_response())
+        .into_response();
+    if format == "html"
+        && let Ok(csp) = header::HeaderValue::from_str(&vigie_nis2::report::html_csp())
+    {
+        // The report's own policy (its inline style by hash, nothing else); the security
+        // headers layer keeps a policy a handler set.
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    Ok(response)
 }
 
 /// `GET /api/v1/nis2/board`: every open clock in the caller's scope, soonest first.

@@ -202,12 +202,12 @@ pub async fn security_headers(mut response: Response) -> Response {
         HeaderValue::from_static("nosniff"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
+    // A handler may set a stricter policy of its own (the NIS2 HTML report allows its one
+    // inline style by hash and nothing else); every other response gets this one.
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
             "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-        ),
-    );
+        ));
     h.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),

@@ -1,16 +1,18 @@
-//! The SOC desk on SQLite: users, sessions, audit chain, alert triage, suppressions,
-//! incidents and SLA. Every mutation runs in one `BEGIN IMMEDIATE` transaction together with
-//! its audit entry, so the chain has exactly one entry per committed change.
+//! The SOC desk: users, sessions, audit chain, alert triage, suppressions, incidents and
+//! SLA. Every mutation runs in one writing transaction together with its audit entry, so the
+//! chain has exactly one entry per committed change.
 
 use jiff::Timestamp;
 use serde_json::json;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
 use vigie_event::{Severity, TenantId, TenantScope, TenantSlug};
 
+use super::build::Sql;
 use super::{
-    SqliteStore, alert_from_row, get, is_unique_violation, now, now_us, push_scope, rank, severity,
-    timestamp,
+    CrossTenant, Dialect, Reach, SqlStore, Tx, alert_from_row, get, is_unique_violation, now,
+    now_us, rank, returned_id, severity, timestamp,
 };
 use crate::SocError;
 use crate::alert::{Alert, Page};
@@ -34,9 +36,11 @@ const INCIDENT_COLUMNS: &str = "i.id, i.tenant_id, t.slug, i.title, i.status, i.
     i.rsit_class, i.rsit_type, i.tlp, i.assignee_id, i.created_at, i.updated_at, \
     i.acknowledged_at, i.resolved_at, i.closed_at, i.merged_into";
 
-pub(super) const USER_SELECT: &str = "SELECT u.id, u.username, u.role, u.created_at, u.disabled_at, \
-    u.password_hash, (SELECT group_concat(ut.tenant_id) FROM user_tenants ut \
-    WHERE ut.user_id = u.id) AS tenants FROM users u";
+/// A user and the ids of its tenants, comma-separated (`string_agg`: PostgreSQL, and SQLite
+/// since 3.44).
+pub(super) const USER_SELECT: &str = "SELECT u.id, u.username, u.role, u.created_at, \
+    u.disabled_at, u.password_hash, (SELECT string_agg(CAST(ut.tenant_id AS TEXT), ',') \
+    FROM user_tenants ut WHERE ut.user_id = u.id) AS tenants FROM users u";
 
 fn corrupt(what: &'static str) -> impl Fn(String) -> SocError {
     move |detail| SocError::Corrupt { what, detail }
@@ -56,14 +60,25 @@ pub(super) fn not_found(what: &'static str, value: impl ToString) -> SocError {
     }
 }
 
-/// Appends `record` to the audit chain inside the caller's transaction.
+/// Appends `record` to the audit chain inside the caller's writing transaction.
+///
+/// The chain rule ([`AuditEntry::chain`]) is the same on both engines; what differs is where
+/// the head is read while other writers wait. On SQLite the transaction already holds the
+/// database's write lock (`BEGIN IMMEDIATE`) and the head is the last row. On PostgreSQL the
+/// head is the one row of `audit_head`, locked `FOR UPDATE` until commit: writers on every
+/// node queue there, so the chain stays one chain, and row-level security (which hides other
+/// tenants' entries from a tenant-scoped transaction) cannot hide the head.
 pub(super) async fn append_audit(
-    conn: &mut SqliteConnection,
+    tx: &mut Tx,
     record: &AuditRecord,
 ) -> Result<AuditEntry, SocError> {
     let context = "appending to the audit log";
-    let head = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-        .fetch_optional(&mut *conn)
+    let head_sql = match tx.dialect {
+        Dialect::Sqlite => "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+        Dialect::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
+    };
+    let head = sqlx::query(head_sql)
+        .fetch_optional(&mut **tx)
         .await
         .map_err(SocError::storage(context))?;
     let prev = match head {
@@ -80,7 +95,7 @@ pub(super) async fn append_audit(
     sqlx::query(
         "INSERT INTO audit_log (seq, at, actor, tenant_id, action, object, payload,
                                 payload_hash, prev_hash, hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(entry.seq)
     .bind(entry.at_us)
@@ -92,13 +107,21 @@ pub(super) async fn append_audit(
     .bind(&entry.payload_hash[..])
     .bind(&entry.prev_hash[..])
     .bind(&entry.hash[..])
-    .execute(&mut *conn)
+    .execute(&mut **tx)
     .await
     .map_err(SocError::storage(context))?;
+    if tx.dialect == Dialect::Postgres {
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(entry.seq)
+            .bind(&entry.hash[..])
+            .execute(&mut **tx)
+            .await
+            .map_err(SocError::storage(context))?;
+    }
     Ok(entry)
 }
 
-fn audit_from_row(row: &SqliteRow) -> Result<AuditEntry, SocError> {
+fn audit_from_row(row: &AnyRow) -> Result<AuditEntry, SocError> {
     let arr = |v: Vec<u8>| -> [u8; 32] {
         // A wrong length decodes to zeros so verification reports the entry, not the reader.
         <[u8; 32]>::try_from(v.as_slice()).unwrap_or([0xff; 32])
@@ -117,7 +140,7 @@ fn audit_from_row(row: &SqliteRow) -> Result<AuditEntry, SocError> {
     })
 }
 
-pub(super) fn user_from_row(row: &SqliteRow) -> Result<User, SocError> {
+pub(super) fn user_from_row(row: &AnyRow) -> Result<User, SocError> {
     let role: String = get(row, "role")?;
     let tenants: Option<String> = get(row, "tenants")?;
     let mut tenants: Vec<TenantId> = tenants
@@ -145,7 +168,7 @@ fn opt_ts(what: &'static str, v: Option<i64>) -> Result<Option<Timestamp>, SocEr
     v.map(|v| timestamp(what, v)).transpose()
 }
 
-fn incident_from_row(row: &SqliteRow) -> Result<Incident, SocError> {
+fn incident_from_row(row: &AnyRow) -> Result<Incident, SocError> {
     let slug: String = get(row, "slug")?;
     let status: String = get(row, "status")?;
     let tlp: String = get(row, "tlp")?;
@@ -169,7 +192,7 @@ fn incident_from_row(row: &SqliteRow) -> Result<Incident, SocError> {
     })
 }
 
-fn suppression_from_row(row: &SqliteRow) -> Result<Suppression, SocError> {
+fn suppression_from_row(row: &AnyRow) -> Result<Suppression, SocError> {
     Ok(Suppression {
         id: get(row, "id")?,
         tenant: TenantId(get(row, "tenant_id")?),
@@ -183,7 +206,7 @@ fn suppression_from_row(row: &SqliteRow) -> Result<Suppression, SocError> {
     })
 }
 
-fn contract_from_row(row: &SqliteRow) -> Result<SlaContract, SocError> {
+fn contract_from_row(row: &AnyRow) -> Result<SlaContract, SocError> {
     let calendar: String = get(row, "calendar")?;
     let targets: String = get(row, "targets")?;
     Ok(SlaContract {
@@ -215,63 +238,44 @@ fn decode_incident_cursor(text: &str) -> Result<(i64, i64, i64), SocError> {
     }
 }
 
-pub(super) async fn begin(
-    store: &SqliteStore,
-    context: &'static str,
-) -> Result<sqlx::Transaction<'static, Sqlite>, SocError> {
-    store
-        .pool
-        .begin_with("BEGIN IMMEDIATE")
-        .await
-        .map_err(SocError::storage(context))
-}
-
 /// The incident `id` if it is in `scope`, read inside a transaction.
 async fn incident_in(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     scope: &TenantScope,
     id: i64,
 ) -> Result<Option<Incident>, SocError> {
-    let mut qb = QueryBuilder::new(format!(
+    let mut qb = Sql::new(format!(
         "SELECT {INCIDENT_COLUMNS} FROM incidents i JOIN tenants t ON t.id = i.tenant_id WHERE "
     ));
-    push_scope(&mut qb, scope, "i.tenant_id");
-    qb.push(" AND i.id = ").push_bind(id);
-    let row = qb
-        .build()
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(SocError::storage("reading an incident"))?;
+    qb.scope(scope, "i.tenant_id");
+    qb.push(" AND i.id = ").bind(id);
+    let row = qb.fetch_optional(&mut *conn, "reading an incident").await?;
     row.as_ref().map(incident_from_row).transpose()
 }
 
 async fn alert_in(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     scope: &TenantScope,
     id: &str,
 ) -> Result<Option<Alert>, SocError> {
-    let mut qb = QueryBuilder::new(format!(
+    let mut qb = Sql::new(format!(
         "SELECT {ALERT_COLUMNS} FROM alerts a JOIN tenants t ON t.id = a.tenant_id WHERE "
     ));
-    push_scope(&mut qb, scope, "a.tenant_id");
-    qb.push(" AND a.id = ").push_bind(id.to_owned());
-    let row = qb
-        .build()
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(SocError::storage("reading an alert"))?;
+    qb.scope(scope, "a.tenant_id");
+    qb.push(" AND a.id = ").bind(id.to_owned());
+    let row = qb.fetch_optional(&mut *conn, "reading an alert").await?;
     row.as_ref().map(alert_from_row).transpose()
 }
 
 pub(super) async fn tenant_exists_in(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     scope: &TenantScope,
     tenant: TenantId,
 ) -> Result<bool, SocError> {
     if !scope.contains(tenant) {
         return Ok(false);
     }
-    Ok(sqlx::query("SELECT 1 FROM tenants WHERE id = ?")
+    Ok(sqlx::query("SELECT 1 FROM tenants WHERE id = $1")
         .bind(tenant.0)
         .fetch_optional(&mut *conn)
         .await
@@ -280,7 +284,7 @@ pub(super) async fn tenant_exists_in(
 }
 
 async fn timeline(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     incident: i64,
     actor: &Actor,
     kind: &str,
@@ -290,7 +294,7 @@ async fn timeline(
 }
 
 async fn timeline_at(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     incident: i64,
     actor: &Actor,
     kind: &str,
@@ -298,7 +302,7 @@ async fn timeline_at(
     at_us: i64,
 ) -> Result<(), SocError> {
     sqlx::query(
-        "INSERT INTO timeline (incident_id, at, actor, kind, detail) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO timeline (incident_id, at, actor, kind, detail) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(incident)
     .bind(at_us)
@@ -312,14 +316,14 @@ async fn timeline_at(
 }
 
 async fn bump_rule_stat(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     tenant: TenantId,
     rule_id: &str,
     column: &'static str,
 ) -> Result<(), SocError> {
     sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO rule_stats (tenant_id, rule_id, {column}) VALUES (?, ?, 1)
-         ON CONFLICT (tenant_id, rule_id) DO UPDATE SET {column} = {column} + 1"
+        "INSERT INTO rule_stats (tenant_id, rule_id, {column}) VALUES ($1, $2, 1)
+         ON CONFLICT (tenant_id, rule_id) DO UPDATE SET {column} = rule_stats.{column} + 1"
     )))
     .bind(tenant.0)
     .bind(rule_id)
@@ -339,7 +343,7 @@ struct IncidentFields<'a> {
 }
 
 async fn insert_incident(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     actor: &Actor,
     f: &IncidentFields<'_>,
 ) -> Result<i64, SocError> {
@@ -347,10 +351,10 @@ async fn insert_incident(
     limits::INCIDENT_TITLE.check(title)?;
     check_rsit(f.rsit_class, f.rsit_type).map_err(|m| invalid("RSIT classification", m))?;
     let at = now_us();
-    let done = sqlx::query(
+    let row = sqlx::query(
         "INSERT INTO incidents (tenant_id, title, status, severity, rsit_class, rsit_type, tlp,
                                 created_at, updated_at)
-         VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, 'new', $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(f.tenant.0)
     .bind(title)
@@ -360,10 +364,10 @@ async fn insert_incident(
     .bind(f.tlp.as_str())
     .bind(at)
     .bind(at)
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await
     .map_err(SocError::storage("creating an incident"))?;
-    let id = done.last_insert_rowid();
+    let id = returned_id(&row)?;
     timeline(
         conn,
         id,
@@ -378,13 +382,13 @@ async fn insert_incident(
 /// Links an alert (already checked to be of the incident's tenant) and extracts its
 /// observables.
 async fn link_alert(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     actor: &Actor,
     incident: i64,
     alert: &Alert,
 ) -> Result<(), SocError> {
     let context = "linking an alert";
-    sqlx::query("UPDATE alerts SET incident_id = ?, status = 'escalated' WHERE id = ?")
+    sqlx::query("UPDATE alerts SET incident_id = $1, status = 'escalated' WHERE id = $2")
         .bind(incident)
         .bind(&alert.id)
         .execute(&mut *conn)
@@ -402,13 +406,14 @@ async fn link_alert(
 }
 
 async fn add_observables(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     incident: i64,
     observables: &[Observable],
 ) -> Result<(), SocError> {
     for obs in observables {
         sqlx::query(
-            "INSERT OR IGNORE INTO observables (incident_id, kind, value) VALUES (?, ?, ?)",
+            "INSERT INTO observables (incident_id, kind, value) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
         )
         .bind(incident)
         .bind(&obs.kind)
@@ -464,7 +469,7 @@ pub(super) fn check_role_tenants(
     }
 }
 
-impl SqliteStore {
+impl SqlStore {
     pub(super) async fn desk_add_user(
         &self,
         actor: &Actor,
@@ -480,7 +485,7 @@ impl SqliteStore {
         check_role_tenants(new.role, &tenants, scope)?;
         let phc = password::hash_password(&new.password).await?;
         let context = "creating a user";
-        let mut tx = begin(self, context).await?;
+        let mut tx = self.write(Reach::Scope(scope), context).await?;
         for tenant in &tenants {
             if !tenant_exists_in(&mut tx, scope, *tenant).await? {
                 return Err(not_found("tenant", tenant));
@@ -488,16 +493,17 @@ impl SqliteStore {
         }
         let created = now();
         let result = sqlx::query(
-            "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO users (username, password_hash, role, created_at)
+             VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(&new.username)
         .bind(phc)
         .bind(new.role.as_str())
         .bind(created.as_microsecond())
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await;
         let id = match result {
-            Ok(done) => done.last_insert_rowid(),
+            Ok(row) => returned_id(&row)?,
             Err(e) if is_unique_violation(&e) => {
                 return Err(SocError::Conflict {
                     what: "user",
@@ -507,7 +513,7 @@ impl SqliteStore {
             Err(e) => return Err(SocError::storage(context)(e)),
         };
         for tenant in &tenants {
-            sqlx::query("INSERT INTO user_tenants (user_id, tenant_id) VALUES (?, ?)")
+            sqlx::query("INSERT INTO user_tenants (user_id, tenant_id) VALUES ($1, $2)")
                 .bind(id)
                 .bind(tenant.0)
                 .execute(&mut *tx)
@@ -525,7 +531,7 @@ impl SqliteStore {
             ),
         )
         .await?;
-        tx.commit().await.map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         Ok(User {
             id,
             username: new.username.clone(),
@@ -536,8 +542,8 @@ impl SqliteStore {
         })
     }
 
-    pub(super) fn users_query(scope: &TenantScope) -> QueryBuilder<Sqlite> {
-        let mut qb = QueryBuilder::new(USER_SELECT);
+    pub(super) fn users_query(scope: &TenantScope) -> Sql {
+        let mut qb = Sql::new(USER_SELECT);
         qb.push(" WHERE ");
         match scope.tenants() {
             None => {
@@ -545,7 +551,7 @@ impl SqliteStore {
             }
             Some(_) => {
                 qb.push("EXISTS (SELECT 1 FROM user_tenants ut WHERE ut.user_id = u.id AND ");
-                push_scope(&mut qb, scope, "ut.tenant_id");
+                qb.scope(scope, "ut.tenant_id");
                 qb.push(")");
             }
         }
@@ -557,14 +563,14 @@ impl SqliteStore {
     /// platform admin's token limited to one tenant) so never reaches a user who also works
     /// for a tenant outside it, nor a platform admin (who has no tenant list and is visible
     /// in the platform scope only).
-    pub(super) fn managed_users_query(scope: &TenantScope) -> QueryBuilder<Sqlite> {
+    pub(super) fn managed_users_query(scope: &TenantScope) -> Sql {
         let mut qb = Self::users_query(scope);
         if scope.tenants().is_some() {
             qb.push(
                 " AND NOT EXISTS (SELECT 1 FROM user_tenants outside WHERE outside.user_id = u.id \
                  AND NOT (",
             );
-            push_scope(&mut qb, scope, "outside.tenant_id");
+            qb.scope(scope, "outside.tenant_id");
             qb.push("))");
         }
         qb
@@ -577,13 +583,12 @@ impl SqliteStore {
     }
 
     pub(super) async fn desk_list_users(&self, scope: &TenantScope) -> Result<Vec<User>, SocError> {
+        let context = "listing users";
         let mut qb = Self::users_query(scope);
         qb.push(" ORDER BY u.id");
-        let rows = qb
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(SocError::storage("listing users"))?;
+        let mut tx = self.read(Reach::Scope(scope), context).await?;
+        let rows = qb.fetch_all(&mut tx, context).await?;
+        tx.commit(context).await?;
         rows.iter()
             .map(|r| user_from_row(r).map(|u| Self::scoped_user(scope, u)))
             .collect()
@@ -594,13 +599,12 @@ impl SqliteStore {
         scope: &TenantScope,
         id: i64,
     ) -> Result<Option<User>, SocError> {
+        let context = "reading a user";
         let mut qb = Self::users_query(scope);
-        qb.push(" AND u.id = ").push_bind(id);
-        let row = qb
-            .build()
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(SocError::storage("reading a user"))?;
+        qb.push(" AND u.id = ").bind(id);
+        let mut tx = self.read(Reach::Scope(scope), context).await?;
+        let row = qb.fetch_optional(&mut tx, context).await?;
+        tx.commit(context).await?;
         row.as_ref()
             .map(|r| user_from_row(r).map(|u| Self::scoped_user(scope, u)))
             .transpose()
@@ -614,20 +618,15 @@ impl SqliteStore {
         disabled: bool,
     ) -> Result<Option<User>, SocError> {
         let context = "disabling a user";
-        let mut tx = begin(self, context).await?;
+        let mut tx = self.write(Reach::Scope(scope), context).await?;
         let mut qb = Self::managed_users_query(scope);
-        qb.push(" AND u.id = ").push_bind(id);
-        let Some(row) = qb
-            .build()
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(SocError::storage(context))?
-        else {
+        qb.push(" AND u.id = ").bind(id);
+        let Some(row) = qb.fetch_optional(&mut tx, context).await? else {
             return Ok(None);
         };
         let mut user = user_from_row(&row)?;
         let at = now_us();
-        sqlx::query("UPDATE users SET disabled_at = ? WHERE id = ?")
+        sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
             .bind(disabled.then_some(at))
             .bind(id)
             .execute(&mut *tx)
@@ -636,7 +635,7 @@ impl SqliteStore {
         let mut ended = 0;
         if disabled {
             ended = sqlx::query(
-                "UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL",
+                "UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL",
             )
             .bind(at)
             .bind(id)
@@ -660,7 +659,7 @@ impl SqliteStore {
             ),
         )
         .await?;
-        tx.commit().await.map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         user.disabled = disabled;
         Ok(Some(Self::scoped_user(scope, user)))
     }
@@ -669,11 +668,18 @@ impl SqliteStore {
         &self,
         username: &str,
     ) -> Result<Option<LoginRecord>, SocError> {
-        let row = sqlx::query(AssertSqlSafe(format!("{USER_SELECT} WHERE u.username = ?")))
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(SocError::storage("looking a user up"))?;
+        let context = "looking a user up";
+        let mut tx = self
+            .read(Reach::Across(CrossTenant::Access), context)
+            .await?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "{USER_SELECT} WHERE u.username = $1"
+        )))
+        .bind(username)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         row.map(|row| {
             Ok(LoginRecord {
                 user: user_from_row(&row)?,
@@ -690,33 +696,42 @@ impl SqliteStore {
         csrf: &str,
         expires_at: Timestamp,
     ) -> Result<(), SocError> {
+        let context = "creating a session";
+        let mut tx = self
+            .write(Reach::Across(CrossTenant::Access), context)
+            .await?;
         sqlx::query(
             "INSERT INTO sessions (secret_hash, user_id, csrf, created_at, expires_at)
-             VALUES (?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&secret_hash[..])
         .bind(user_id)
         .bind(csrf)
         .bind(now_us())
         .bind(expires_at.as_microsecond())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
-        .map_err(SocError::storage("creating a session"))?;
-        Ok(())
+        .map_err(SocError::storage(context))?;
+        tx.commit(context).await
     }
 
     pub(super) async fn desk_session(
         &self,
         secret_hash: &[u8; 32],
     ) -> Result<Option<SessionRecord>, SocError> {
+        let context = "looking a session up";
+        let mut tx = self
+            .read(Reach::Across(CrossTenant::Access), context)
+            .await?;
         let row = sqlx::query(AssertSqlSafe(format!(
             "SELECT s.csrf, s.expires_at, s.ended_at, x.* FROM sessions s
-             JOIN ({USER_SELECT}) x ON x.id = s.user_id WHERE s.secret_hash = ?"
+             JOIN ({USER_SELECT}) x ON x.id = s.user_id WHERE s.secret_hash = $1"
         )))
         .bind(&secret_hash[..])
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
-        .map_err(SocError::storage("looking a session up"))?;
+        .map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         row.map(|row| {
             let ended: Option<i64> = get(&row, "ended_at")?;
             Ok(SessionRecord {
@@ -730,29 +745,42 @@ impl SqliteStore {
     }
 
     pub(super) async fn desk_end_session(&self, secret_hash: &[u8; 32]) -> Result<bool, SocError> {
+        let context = "ending a session";
+        let mut tx = self
+            .write(Reach::Across(CrossTenant::Access), context)
+            .await?;
         let done = sqlx::query(
-            "UPDATE sessions SET ended_at = ? WHERE secret_hash = ? AND ended_at IS NULL",
+            "UPDATE sessions SET ended_at = $1 WHERE secret_hash = $2 AND ended_at IS NULL",
         )
         .bind(now_us())
         .bind(&secret_hash[..])
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
-        .map_err(SocError::storage("ending a session"))?;
+        .map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         Ok(done.rows_affected() > 0)
     }
 
     pub(super) async fn desk_audit(&self, record: &AuditRecord) -> Result<(), SocError> {
         let context = "writing an audit entry";
-        let mut tx = begin(self, context).await?;
+        let mut tx = self
+            .write(Reach::Across(CrossTenant::Audit), context)
+            .await?;
         append_audit(&mut tx, record).await?;
-        tx.commit().await.map_err(SocError::storage(context))
+        tx.commit(context).await
     }
 
     pub(super) async fn desk_audit_head(&self) -> Result<(i64, [u8; 32]), SocError> {
+        let context = "reading the audit head";
+        let mut tx = self
+            .read(Reach::Across(CrossTenant::Audit), context)
+            .await?;
+        // The last entry as stored (not `audit_head`): what a checkpoint signs is the chain.
         let row = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *tx)
             .await
-            .map_err(SocError::storage("reading the audit head"))?;
+            .map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         match row {
             None => Ok((0, GENESIS)),
             Some(row) => {
@@ -771,17 +799,22 @@ impl SqliteStore {
         after: i64,
         limit: u32,
     ) -> Result<Vec<AuditEntry>, SocError> {
-        // By rowid order, not by seq: a reordered or re-numbered entry must show up as such.
+        let context = "reading the audit log";
+        let mut tx = self
+            .read(Reach::Across(CrossTenant::Audit), context)
+            .await?;
+        // By seq, as stored: a reordered or re-numbered entry must show up as such.
         let rows = sqlx::query(
             "SELECT seq, at, actor, tenant_id, action, object, payload, payload_hash, prev_hash,
                     hash
-             FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?",
+             FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
         )
         .bind(after)
         .bind(i64::from(limit.clamp(1, 100_000)))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await
-        .map_err(SocError::storage("reading the audit log"))?;
+        .map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         rows.iter().map(audit_from_row).collect()
     }
 
@@ -790,12 +823,11 @@ impl SqliteStore {
         scope: &TenantScope,
         id: &str,
     ) -> Result<Option<Alert>, SocError> {
-        let mut conn = self
-            .pool
-            .acquire()
-            .await
-            .map_err(SocError::storage("reading an alert"))?;
-        alert_in(&mut conn, scope, id).await
+        let context = "reading an alert";
+        let mut tx = self.read(Reach::Scope(scope), context).await?;
+        let alert = alert_in(&mut tx, scope, id).await?;
+        tx.commit(context).await?;
+        Ok(alert)
     }
 
     pub(super) async fn desk_alert_action(
@@ -806,7 +838,7 @@ impl SqliteStore {
         action: &AlertAction,
     ) -> Result<Option<Alert>, SocError> {
         let context = "triaging an alert";
-        let mut tx = begin(self, context).await?;
+        let mut tx = self.write(Reach::Scope(scope), context).await?;
         let Some(alert) = alert_in(&mut tx, scope, id).await? else {
             return Ok(None);
         };
@@ -825,7 +857,7 @@ impl SqliteStore {
                 if alert.status != AlertStatus::New {
                     return Err(refuse("acknowledge"));
                 }
-                sqlx::query("UPDATE alerts SET status = 'acknowledged' WHERE id = ?")
+                sqlx::query("UPDATE alerts SET status = 'acknowledged' WHERE id = $1")
                     .bind(&alert.id)
                     .execute(&mut *tx)
                     .await
@@ -842,7 +874,7 @@ impl SqliteStore {
                     return Err(refuse("close"));
                 }
                 sqlx::query(
-                    "UPDATE alerts SET status = 'false_positive', status_reason = ? WHERE id = ?",
+                    "UPDATE alerts SET status = 'false_positive', status_reason = $1 WHERE id = $2",
                 )
                 .bind(reason.trim())
                 .bind(&alert.id)
@@ -900,7 +932,7 @@ impl SqliteStore {
         )
         .await?;
         let after = alert_in(&mut tx, scope, id).await?;
-        tx.commit().await.map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         Ok(after)
     }
 
@@ -908,17 +940,16 @@ impl SqliteStore {
         &self,
         scope: &TenantScope,
     ) -> Result<Vec<RuleStats>, SocError> {
-        let mut qb = QueryBuilder::new(
+        let mut qb = Sql::new(
             "SELECT tenant_id, rule_id, acknowledged, escalated, false_positives FROM rule_stats
              WHERE ",
         );
-        push_scope(&mut qb, scope, "tenant_id");
+        qb.scope(scope, "tenant_id");
         qb.push(" ORDER BY tenant_id, rule_id");
-        let rows = qb
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(SocError::storage("reading rule statistics"))?;
+        let context = "reading rule statistics";
+        let mut tx = self.read(Reach::Scope(scope), context).await?;
+        let rows = qb.fetch_all(&mut tx, context).await?;
+        tx.commit(context).await?;
         rows.iter()
             .map(|r| {
                 Ok(RuleStats {
@@ -947,14 +978,14 @@ impl SqliteStore {
             ));
         }
         let context = "creating a suppression";
-        let mut tx = begin(self, context).await?;
+        let mut tx = self.write(Reach::Scope(scope), context).await?;
         if !tenant_exists_in(&mut tx, scope, new.tenant).await? {
             return Err(not_found("tenant", new.tenant));
         }
-        let done = sqlx::query(
+        let row = sqlx::query(
             "INSERT INTO suppressions (tenant_id, rule_id, group_key, reason, created_by,
                                        created_at, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(new.tenant.0)
         .bind(&new.rule_id)
@@ -963,10 +994,10 @@ impl SqliteStore {
         .bind(&actor.0)
         .bind(created.as_microsecond())
         .bind(new.expires_at.as_microsecond())
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await
         .map_err(SocError::storage(context))?;
-        let id = done.last_insert_rowid();
+        let id = returned_id(&row)?;
         append_audit(
             &mut tx,
             &AuditRecord::new(
@@ -979,7 +1010,7 @@ impl SqliteStore {
             ),
         )
         .await?;
-        tx.commit().await.map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         Ok(Suppression {
             id,
             tenant: new.tenant,
@@ -998,14 +1029,13 @@ impl SqliteStore {
         &self,
         scope: &TenantScope,
     ) -> Result<Vec<Suppression>, SocError> {
-        let mut qb = QueryBuilder::new("SELECT * FROM suppressions WHERE ");
-        push_scope(&mut qb, scope, "tenant_id");
+        let mut qb = Sql::new("SELECT * FROM suppressions WHERE ");
+        qb.scope(scope, "tenant_id");
         qb.push(" ORDER BY id DESC LIMIT 1000");
-        let rows = qb
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(SocError::storage("listing suppressions"))?;
+        let context = "listing suppressions";
+        let mut tx = self.read(Reach::Scope(scope), context).await?;
+        let rows = qb.fetch_all(&mut tx, context).await?;
+        tx.commit(context).await?;
         rows.iter().map(suppression_from_row).collect()
     }
 
@@ -1016,25 +1046,24 @@ impl SqliteStore {
         id: i64,
     ) -> Result<bool, SocError> {
         let context = "ending a suppression";
-        let mut tx = begin(self, context).await?;
-        let mut qb = QueryBuilder::new("SELECT * FROM suppressions WHERE ");
-        push_scope(&mut qb, scope, "tenant_id");
-        qb.push(" AND id = ").push_bind(id);
-        let Some(row) = qb
-            .build()
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(SocError::storage(context))?
-        else {
+        let mut tx = self.write(Reach::Scope(scope), context).await?;
+        let mut qb = Sql::new("SELECT * FROM suppressions WHERE ");
+        qb.scope(scope, "tenant_id");
+        qb.push(" AND id = ").bind(id);
+        let Some(row) = qb.fetch_optional(&mut tx, context).await? else {
             return Ok(false);
         };
         let sup = suppression_from_row(&row)?;
-        sqlx::query("UPDATE suppressions SET expires_at = MIN(expires_at, ?) WHERE id = ?")
-            .bind(now_us())
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(SocError::storage(context))?;
+        sqlx::query(
+            "UPDATE suppressions
+             SET expires_at = CASE WHEN expires_at < $1 THEN expires_at ELSE $1 END
+             WHERE id = $2",
+        )
+        .bind(now_us())
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(SocError::storage(context))?;
         append_audit(
             &mut tx,
             &AuditRecord::new(
@@ -1046,7 +1075,7 @@ impl SqliteStore {
             ),
         )
         .await?;
-        tx.commit().await.map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         Ok(true)
     }
 
@@ -1057,7 +1086,7 @@ impl SqliteStore {
         new: &NewIncident,
     ) -> Result<Incident, SocError> {
         let context = "creating an incident";
-        let mut tx = begin(self, context).await?;
+        let mut tx = self.write(Reach::Scope(scope), context).await?;
         if !tenant_exists_in(&mut tx, scope, new.tenant).await? {
             return Err(not_found("tenant", new.tenant));
         }
@@ -1113,7 +1142,7 @@ impl SqliteStore {
         let incident = incident_in(&mut tx, scope, id)
             .await?
             .ok_or_else(|| not_found("incident", id))?;
-        tx.commit().await.map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         Ok(incident)
     }
 
@@ -1142,48 +1171,45 @@ impl SqliteStore {
                 }
             },
         };
-        let mut qb = QueryBuilder::new(format!(
+        let mut qb = Sql::new(format!(
             "SELECT {INCIDENT_COLUMNS} FROM incidents i JOIN tenants t ON t.id = i.tenant_id WHERE "
         ));
-        push_scope(&mut qb, &scope, "i.tenant_id");
+        qb.scope(&scope, "i.tenant_id");
         if !filter.statuses.is_empty() {
             qb.push(" AND i.status IN (");
-            let mut list = qb.separated(", ");
-            for s in &filter.statuses {
-                list.push_bind(s.as_str());
-            }
+            qb.list(filter.statuses.iter().map(|s| s.as_str()));
             qb.push(")");
         }
         if let Some(min) = filter.min_severity {
-            qb.push(" AND i.severity >= ").push_bind(rank(min));
+            qb.push(" AND i.severity >= ").bind(rank(min));
         }
         if let Some(a) = filter.assignee {
-            qb.push(" AND i.assignee_id = ").push_bind(a);
+            qb.push(" AND i.assignee_id = ").bind(a);
         }
         if let Some(c) = &filter.rsit_class {
-            qb.push(" AND i.rsit_class = ").push_bind(c.clone());
+            qb.push(" AND i.rsit_class = ").bind(c.clone());
         }
         match (sort, cursor) {
             (IncidentSort::Newest, Some((_, c, id))) => {
                 qb.push(" AND (i.created_at < ")
-                    .push_bind(c)
+                    .bind(c)
                     .push(" OR (i.created_at = ")
-                    .push_bind(c)
+                    .bind(c)
                     .push(" AND i.id < ")
-                    .push_bind(id)
+                    .bind(id)
                     .push("))");
             }
             (IncidentSort::Severity, Some((s, c, id))) => {
                 qb.push(" AND (i.severity < ")
-                    .push_bind(s)
+                    .bind(s)
                     .push(" OR (i.severity = ")
-                    .push_bind(s)
+                    .bind(s)
                     .push(" AND (i.created_at < ")
-                    .push_bind(c)
+                    .bind(c)
                     .push(" OR (i.created_at = ")
-                    .push_bind(c)
+                    .bind(c)
                     .push(" AND i.id < ")
-                    .push_bind(id)
+                    .bind(id)
                     .push("))))");
             }
             _ => {}
@@ -1194,12 +1220,11 @@ impl SqliteStore {
                 " ORDER BY i.severity DESC, i.created_at DESC, i.id DESC LIMIT "
             }
         })
-        .push_bind(i64::from(limit) + 1);
-        let rows = qb
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(SocError::storage("listing incidents"))?;
+        .bind(i64::from(limit) + 1);
+        let context = "listing incidents";
+        let mut tx = self.read(Reach::Scope(&scope), context).await?;
+        let rows = qb.fetch_all(&mut tx, context).await?;
+        tx.commit(context).await?;
         let mut incidents = rows
             .iter()
             .map(incident_from_row)
@@ -1224,11 +1249,7 @@ impl SqliteStore {
         at: Timestamp,
     ) -> Result<Option<IncidentDetail>, SocError> {
         let context = "reading an incident page";
-        let mut conn = self
-            .pool
-            .acquire()
-            .await
-            .map_err(SocError::storage(context))?;
+        let mut conn = self.read(Reach::Scope(scope), context).await?;
         let Some(incident) = incident_in(&mut conn, scope, id).await? else {
             return Ok(None);
         };
@@ -1236,7 +1257,7 @@ impl SqliteStore {
             // `+a.tenant_id`: the incident's own index, never the tenant's (without planner
             // statistics SQLite preferred walking every alert of the tenant in time order).
             "SELECT {ALERT_COLUMNS} FROM alerts a JOIN tenants t ON t.id = a.tenant_id
-             WHERE a.incident_id = ? AND +a.tenant_id = ? ORDER BY a.created_at DESC LIMIT 200"
+             WHERE a.incident_id = $1 AND +a.tenant_id = $2 ORDER BY a.created_at DESC LIMIT 200"
         )))
         .bind(id)
         .bind(incident.tenant.0)
@@ -1247,14 +1268,14 @@ impl SqliteStore {
             .iter()
             .map(alert_from_row)
             .collect::<Result<Vec<_>, _>>()?;
-        let alert_count: i64 = sqlx::query("SELECT COUNT(*) FROM alerts WHERE incident_id = ?")
+        let alert_count: i64 = sqlx::query("SELECT COUNT(*) FROM alerts WHERE incident_id = $1")
             .bind(id)
             .fetch_one(&mut *conn)
             .await
             .and_then(|r| r.try_get(0))
             .map_err(SocError::storage(context))?;
         let observables = sqlx::query(
-            "SELECT kind, value FROM observables WHERE incident_id = ? ORDER BY kind, value",
+            "SELECT kind, value FROM observables WHERE incident_id = $1 ORDER BY kind, value",
         )
         .bind(id)
         .fetch_all(&mut *conn)
@@ -1269,7 +1290,7 @@ impl SqliteStore {
         })
         .collect::<Result<Vec<_>, SocError>>()?;
         let tasks = sqlx::query(
-            "SELECT id, title, done, created_at FROM tasks WHERE incident_id = ? ORDER BY id",
+            "SELECT id, title, done, created_at FROM tasks WHERE incident_id = $1 ORDER BY id",
         )
         .bind(id)
         .fetch_all(&mut *conn)
@@ -1286,7 +1307,7 @@ impl SqliteStore {
         })
         .collect::<Result<Vec<_>, SocError>>()?;
         let comments = sqlx::query(
-            "SELECT id, author, body, created_at FROM comments WHERE incident_id = ? ORDER BY id",
+            "SELECT id, author, body, created_at FROM comments WHERE incident_id = $1 ORDER BY id",
         )
         .bind(id)
         .fetch_all(&mut *conn)
@@ -1303,7 +1324,7 @@ impl SqliteStore {
         })
         .collect::<Result<Vec<_>, SocError>>()?;
         let timeline = load_timeline(&mut conn, id).await?;
-        let contract = sqlx::query("SELECT * FROM sla_contracts WHERE tenant_id = ?")
+        let contract = sqlx::query("SELECT * FROM sla_contracts WHERE tenant_id = $1")
             .bind(incident.tenant.0)
             .fetch_optional(&mut *conn)
             .await
@@ -1311,6 +1332,7 @@ impl SqliteStore {
             .as_ref()
             .map(contract_from_row)
             .transpose()?;
+        conn.commit(context).await?;
         let sla = contract
             .map(|c| clocks(&c, &incident, &timeline, at))
             .unwrap_or_default();
@@ -1348,7 +1370,7 @@ impl SqliteStore {
         at: i64,
     ) -> Result<Option<Incident>, SocError> {
         let context = "updating an incident";
-        let mut tx = begin(self, context).await?;
+        let mut tx = self.write(Reach::Scope(scope), context).await?;
         let Some(before) = incident_in(&mut tx, scope, id).await? else {
             return Ok(None);
         };
@@ -1362,11 +1384,11 @@ impl SqliteStore {
             ));
         }
         let mut changes = serde_json::Map::new();
-        let mut qb = QueryBuilder::<Sqlite>::new("UPDATE incidents SET updated_at = ");
-        qb.push_bind(at);
+        let mut qb = Sql::new("UPDATE incidents SET updated_at = ");
+        qb.bind(at);
         if let Some(title) = &patch.title {
             limits::INCIDENT_TITLE.check(title)?;
-            qb.push(", title = ").push_bind(title.trim().to_owned());
+            qb.push(", title = ").bind(title.trim().to_owned());
             changes.insert(
                 "title".into(),
                 json!({"from": before.title, "to": title.trim()}),
@@ -1383,30 +1405,30 @@ impl SqliteStore {
                     ),
                 ));
             }
-            qb.push(", status = ").push_bind(status.as_str());
+            qb.push(", status = ").bind(status.as_str());
             // Time on the SLA clock until now (the tenant's calendar, on-hold spans left
             // out): what MTTA/MTTR average.
             let on_clock = sla_clock_until(&mut tx, &before, at).await?;
             if before.status == IncidentStatus::New {
                 qb.push(", acknowledged_at = COALESCE(acknowledged_at, ")
-                    .push_bind(at)
+                    .bind(at)
                     .push(")");
                 qb.push(", ack_clock_us = COALESCE(ack_clock_us, ")
-                    .push_bind(on_clock)
+                    .bind(on_clock)
                     .push(")");
             }
             match status {
                 IncidentStatus::Resolved => {
-                    qb.push(", resolved_at = ").push_bind(at);
-                    qb.push(", resolve_clock_us = ").push_bind(on_clock);
+                    qb.push(", resolved_at = ").bind(at);
+                    qb.push(", resolve_clock_us = ").bind(on_clock);
                 }
                 IncidentStatus::Closed => {
-                    qb.push(", closed_at = ").push_bind(at);
+                    qb.push(", closed_at = ").bind(at);
                     qb.push(", resolved_at = COALESCE(resolved_at, ")
-                        .push_bind(at)
+                        .bind(at)
                         .push(")");
                     qb.push(", resolve_clock_us = COALESCE(resolve_clock_us, ")
-                        .push_bind(on_clock)
+                        .bind(on_clock)
                         .push(")");
                 }
                 IncidentStatus::InProgress
@@ -1425,7 +1447,7 @@ impl SqliteStore {
             );
         }
         if let Some(sev) = patch.severity {
-            qb.push(", severity = ").push_bind(rank(sev));
+            qb.push(", severity = ").bind(rank(sev));
             changes.insert(
                 "severity".into(),
                 json!({"from": before.severity, "to": sev}),
@@ -1435,7 +1457,7 @@ impl SqliteStore {
             let value = if assignee == 0 {
                 None
             } else {
-                let row = sqlx::query(AssertSqlSafe(format!("{USER_SELECT} WHERE u.id = ?")))
+                let row = sqlx::query(AssertSqlSafe(format!("{USER_SELECT} WHERE u.id = $1")))
                     .bind(assignee)
                     .fetch_optional(&mut *tx)
                     .await
@@ -1454,7 +1476,7 @@ impl SqliteStore {
                 }
                 Some(assignee)
             };
-            qb.push(", assignee_id = ").push_bind(value);
+            qb.push(", assignee_id = ").bind(value);
             changes.insert(
                 "assignee".into(),
                 json!({"from": before.assignee, "to": value}),
@@ -1471,16 +1493,15 @@ impl SqliteStore {
                     before.rsit_type.as_deref()
                 });
             check_rsit(class, kind).map_err(|m| invalid("RSIT classification", m))?;
-            qb.push(", rsit_class = ")
-                .push_bind(class.map(str::to_owned));
-            qb.push(", rsit_type = ").push_bind(kind.map(str::to_owned));
+            qb.push(", rsit_class = ").bind(class.map(str::to_owned));
+            qb.push(", rsit_type = ").bind(kind.map(str::to_owned));
             changes.insert(
                 "rsit".into(),
                 json!({"from": [before.rsit_class, before.rsit_type], "to": [class, kind]}),
             );
         }
         if let Some(tlp) = patch.tlp {
-            qb.push(", tlp = ").push_bind(tlp.as_str());
+            qb.push(", tlp = ").bind(tlp.as_str());
             changes.insert(
                 "tlp".into(),
                 json!({"from": before.tlp.as_str(), "to": tlp.as_str()}),
@@ -1489,11 +1510,8 @@ impl SqliteStore {
         if changes.is_empty() {
             return Err(invalid("incident change", "nothing to change"));
         }
-        qb.push(" WHERE id = ").push_bind(id);
-        qb.build()
-            .execute(&mut *tx)
-            .await
-            .map_err(SocError::storage(context))?;
+        qb.push(" WHERE id = ").bind(id);
+        qb.execute(&mut tx, context).await?;
         for (kind, detail) in &changes {
             timeline_at(&mut tx, id, actor, kind, detail.clone(), at).await?;
         }
@@ -1509,7 +1527,7 @@ impl SqliteStore {
         )
         .await?;
         let after = incident_in(&mut tx, scope, id).await?;
-        tx.commit().await.map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         Ok(after)
     }
 
@@ -1522,21 +1540,22 @@ impl SqliteStore {
     ) -> Result<Option<i64>, SocError> {
         limits::COMMENT.check(body)?;
         let context = "adding a comment";
-        let mut tx = begin(self, context).await?;
+        let mut tx = self.write(Reach::Scope(scope), context).await?;
         let Some(inc) = incident_in(&mut tx, scope, incident).await? else {
             return Ok(None);
         };
-        let id = sqlx::query(
-            "INSERT INTO comments (incident_id, author, body, created_at) VALUES (?, ?, ?, ?)",
+        let row = sqlx::query(
+            "INSERT INTO comments (incident_id, author, body, created_at)
+             VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(incident)
         .bind(&actor.0)
         .bind(body)
         .bind(now_us())
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await
-        .map_err(SocError::storage(context))?
-        .last_insert_rowid();
+        .map_err(SocError::storage(context))?;
+        let id = returned_id(&row)?;
         timeline(&mut tx, incident, actor, "comment", json!({"comment": id})).await?;
         append_audit(
             &mut tx,
@@ -1549,7 +1568,7 @@ impl SqliteStore {
             ),
         )
         .await?;
-        tx.commit().await.map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         Ok(Some(id))
     }
 
@@ -1562,19 +1581,21 @@ impl SqliteStore {
     ) -> Result<Option<Task>, SocError> {
         limits::TASK_TITLE.check(title)?;
         let context = "adding a task";
-        let mut tx = begin(self, context).await?;
+        let mut tx = self.write(Reach::Scope(scope), context).await?;
         let Some(inc) = incident_in(&mut tx, scope, incident).await? else {
             return Ok(None);
         };
         let created = now();
-        let id = sqlx::query("INSERT INTO tasks (incident_id, title, created_at) VALUES (?, ?, ?)")
-            .bind(incident)
-            .bind(title.trim())
-            .bind(created.as_microsecond())
-            .execute(&mut *tx)
-            .await
-            .map_err(SocError::storage(context))?
-            .last_insert_rowid();
+        let row = sqlx::query(
+            "INSERT INTO tasks (incident_id, title, created_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(incident)
+        .bind(title.trim())
+        .bind(created.as_microsecond())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(SocError::storage(context))?;
+        let id = returned_id(&row)?;
         timeline(
             &mut tx,
             incident,
@@ -1594,7 +1615,7 @@ impl SqliteStore {
             ),
         )
         .await?;
-        tx.commit().await.map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         Ok(Some(Task {
             id,
             title: title.trim().to_owned(),
@@ -1612,11 +1633,11 @@ impl SqliteStore {
         done: bool,
     ) -> Result<bool, SocError> {
         let context = "updating a task";
-        let mut tx = begin(self, context).await?;
+        let mut tx = self.write(Reach::Scope(scope), context).await?;
         let Some(inc) = incident_in(&mut tx, scope, incident).await? else {
             return Ok(false);
         };
-        let changed = sqlx::query("UPDATE tasks SET done = ? WHERE id = ? AND incident_id = ?")
+        let changed = sqlx::query("UPDATE tasks SET done = $1 WHERE id = $2 AND incident_id = $3")
             .bind(i64::from(done))
             .bind(task)
             .bind(incident)
@@ -1646,7 +1667,7 @@ impl SqliteStore {
             ),
         )
         .await?;
-        tx.commit().await.map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         Ok(true)
     }
 
@@ -1661,7 +1682,7 @@ impl SqliteStore {
         if into == from {
             return Err(invalid("merge", format!("incident {into} into itself")));
         }
-        let mut tx = begin(self, context).await?;
+        let mut tx = self.write(Reach::Scope(scope), context).await?;
         let (Some(target), Some(source)) = (
             incident_in(&mut tx, scope, into).await?,
             incident_in(&mut tx, scope, from).await?,
@@ -1682,11 +1703,13 @@ impl SqliteStore {
             ));
         }
         for sql in [
-            "UPDATE alerts SET incident_id = ?1 WHERE incident_id = ?2",
-            "INSERT OR IGNORE INTO observables (incident_id, kind, value)
-             SELECT ?1, kind, value FROM observables WHERE incident_id = ?2",
-            "UPDATE tasks SET incident_id = ?1 WHERE incident_id = ?2",
-            "UPDATE comments SET incident_id = ?1 WHERE incident_id = ?2",
+            "UPDATE alerts SET incident_id = $1 WHERE incident_id = $2",
+            // The WHERE clause also keeps SQLite from reading ON CONFLICT as a join.
+            "INSERT INTO observables (incident_id, kind, value)
+             SELECT $1, kind, value FROM observables WHERE incident_id = $2
+             ON CONFLICT DO NOTHING",
+            "UPDATE tasks SET incident_id = $1 WHERE incident_id = $2",
+            "UPDATE comments SET incident_id = $1 WHERE incident_id = $2",
         ] {
             sqlx::query(sql)
                 .bind(into)
@@ -1697,8 +1720,8 @@ impl SqliteStore {
         }
         let at = now_us();
         sqlx::query(
-            "UPDATE incidents SET status = 'closed', merged_into = ?, closed_at = ?,
-                    resolved_at = COALESCE(resolved_at, ?), updated_at = ? WHERE id = ?",
+            "UPDATE incidents SET status = 'closed', merged_into = $1, closed_at = $2,
+                    resolved_at = COALESCE(resolved_at, $3), updated_at = $4 WHERE id = $5",
         )
         .bind(into)
         .bind(at)
@@ -1708,7 +1731,7 @@ impl SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(SocError::storage(context))?;
-        sqlx::query("UPDATE incidents SET updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE incidents SET updated_at = $1 WHERE id = $2")
             .bind(at)
             .bind(into)
             .execute(&mut *tx)
@@ -1728,7 +1751,7 @@ impl SqliteStore {
         )
         .await?;
         let after = incident_in(&mut tx, scope, into).await?;
-        tx.commit().await.map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         Ok(after)
     }
 
@@ -1744,7 +1767,7 @@ impl SqliteStore {
         if alert_ids.is_empty() {
             return Err(invalid("split", "no alert to move"));
         }
-        let mut tx = begin(self, context).await?;
+        let mut tx = self.write(Reach::Scope(scope), context).await?;
         let Some(source) = incident_in(&mut tx, scope, id).await? else {
             return Ok(None);
         };
@@ -1791,7 +1814,7 @@ impl SqliteStore {
         )
         .await?;
         let after = incident_in(&mut tx, scope, new_id).await?;
-        tx.commit().await.map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         Ok(after)
     }
 
@@ -1820,7 +1843,7 @@ impl SqliteStore {
             ));
         }
         let context = "setting an SLA contract";
-        let mut tx = begin(self, context).await?;
+        let mut tx = self.write(Reach::Scope(scope), context).await?;
         if !tenant_exists_in(&mut tx, scope, tenant).await? {
             return Err(not_found("tenant", tenant));
         }
@@ -1828,7 +1851,7 @@ impl SqliteStore {
             .map_err(|e| invalid("SLA targets", e.to_string()))?;
         sqlx::query(
             "INSERT INTO sla_contracts (tenant_id, calendar, targets, warn_ratio, updated_at)
-             VALUES (?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (tenant_id) DO UPDATE SET calendar = excluded.calendar,
                 targets = excluded.targets, warn_ratio = excluded.warn_ratio,
                 updated_at = excluded.updated_at",
@@ -1852,7 +1875,7 @@ impl SqliteStore {
             ),
         )
         .await?;
-        tx.commit().await.map_err(SocError::storage(context))
+        tx.commit(context).await
     }
 
     pub(super) async fn desk_sla_contract(
@@ -1860,40 +1883,35 @@ impl SqliteStore {
         scope: &TenantScope,
         tenant: TenantId,
     ) -> Result<Option<SlaContract>, SocError> {
-        let mut qb = QueryBuilder::new("SELECT * FROM sla_contracts WHERE ");
-        push_scope(&mut qb, scope, "tenant_id");
-        qb.push(" AND tenant_id = ").push_bind(tenant.0);
-        let row = qb
-            .build()
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(SocError::storage("reading an SLA contract"))?;
+        let mut qb = Sql::new("SELECT * FROM sla_contracts WHERE ");
+        qb.scope(scope, "tenant_id");
+        qb.push(" AND tenant_id = ").bind(tenant.0);
+        let context = "reading an SLA contract";
+        let mut tx = self.read(Reach::Scope(scope), context).await?;
+        let row = qb.fetch_optional(&mut tx, context).await?;
+        tx.commit(context).await?;
         row.as_ref().map(contract_from_row).transpose()
     }
 
     pub(super) async fn desk_record_breaches(&self, at: Timestamp) -> Result<u64, SocError> {
         let context = "recording SLA breaches";
         let day_ago = at.as_microsecond() - 86_400_000_000;
+        let mut conn = self.read(Reach::Across(CrossTenant::Sla), context).await?;
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {INCIDENT_COLUMNS}, c.calendar, c.targets, c.warn_ratio
              FROM incidents i JOIN tenants t ON t.id = i.tenant_id
              JOIN sla_contracts c ON c.tenant_id = i.tenant_id
-             WHERE i.merged_into IS NULL AND (i.closed_at IS NULL OR i.closed_at > ?)
+             WHERE i.merged_into IS NULL AND (i.closed_at IS NULL OR i.closed_at > $1)
                AND (SELECT COUNT(*) FROM sla_breaches b WHERE b.incident_id = i.id) < 2"
         )))
         .bind(day_ago)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await
         .map_err(SocError::storage(context))?;
         let mut found = Vec::new();
         for row in &rows {
             let incident = incident_from_row(row)?;
             let contract = contract_from_row(row)?;
-            let mut conn = self
-                .pool
-                .acquire()
-                .await
-                .map_err(SocError::storage(context))?;
             let tl = load_timeline(&mut conn, incident.id).await?;
             for clock in clocks(&contract, &incident, &tl, at) {
                 if clock.breached {
@@ -1901,12 +1919,13 @@ impl SqliteStore {
                 }
             }
         }
+        conn.commit(context).await?;
         let mut new = 0;
         for (incident, tenant, kind, due) in found {
-            let mut tx = begin(self, context).await?;
+            let mut tx = self.write(Reach::Across(CrossTenant::Sla), context).await?;
             let done = sqlx::query(
-                "INSERT OR IGNORE INTO sla_breaches (incident_id, kind, due_at, recorded_at)
-                 VALUES (?, ?, ?, ?)",
+                "INSERT INTO sla_breaches (incident_id, kind, due_at, recorded_at)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
             )
             .bind(incident)
             .bind(kind)
@@ -1928,7 +1947,7 @@ impl SqliteStore {
                     ),
                 )
                 .await?;
-                tx.commit().await.map_err(SocError::storage(context))?;
+                tx.commit(context).await?;
             }
         }
         Ok(new)
@@ -1941,39 +1960,39 @@ impl SqliteStore {
     ) -> Result<Vec<SlaSummaryRow>, SocError> {
         // Two queries: the means over a covering index, and the breaches (few) joined to
         // their incidents starting from the breach table.
-        let mut qb = QueryBuilder::new(
+        // The means as DOUBLE PRECISION: PostgreSQL's AVG over BIGINT is NUMERIC, which the
+        // `Any` driver does not decode.
+        let mut qb = Sql::new(format!(
             "SELECT i.tenant_id, i.severity, i.rsit_class, COUNT(*) AS n,
-                    AVG(i.acknowledged_at - i.created_at) AS mtta_wall,
-                    AVG(i.resolved_at - i.created_at) AS mttr_wall,
-                    AVG(i.ack_clock_us) AS mtta, AVG(i.resolve_clock_us) AS mttr,
+                    CAST(AVG(i.acknowledged_at - i.created_at) AS DOUBLE PRECISION) AS mtta_wall,
+                    CAST(AVG(i.resolved_at - i.created_at) AS DOUBLE PRECISION) AS mttr_wall,
+                    CAST(AVG(i.ack_clock_us) AS DOUBLE PRECISION) AS mtta,
+                    CAST(AVG(i.resolve_clock_us) AS DOUBLE PRECISION) AS mttr,
                     (SELECT c.calendar FROM sla_contracts c WHERE c.tenant_id = i.tenant_id)
                         AS calendar
-             FROM incidents i INDEXED BY incidents_sla WHERE ",
-        );
-        push_scope(&mut qb, scope, "i.tenant_id");
+             FROM incidents i{} WHERE ",
+            self.dialect.indexed_by("incidents_sla")
+        ));
+        qb.scope(scope, "i.tenant_id");
         qb.push(" AND i.created_at >= ")
-            .push_bind(since.as_microsecond());
+            .bind(since.as_microsecond());
         qb.push(" AND i.merged_into IS NULL GROUP BY i.tenant_id, i.severity, i.rsit_class");
-        let rows = qb
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(SocError::storage("summarising SLAs"))?;
-        let mut qb = QueryBuilder::new(
+        let context = "summarising SLAs";
+        let mut tx = self.read(Reach::Scope(scope), context).await?;
+        let rows = qb.fetch_all(&mut tx, context).await?;
+        let mut qb = Sql::new(format!(
             "SELECT i.tenant_id, i.severity, i.rsit_class, b.kind, COUNT(*) AS n
-             FROM sla_breaches b CROSS JOIN incidents i ON i.id = b.incident_id WHERE ",
-        );
-        push_scope(&mut qb, scope, "i.tenant_id");
+             FROM sla_breaches b {} incidents i ON i.id = b.incident_id WHERE ",
+            self.dialect.join_in_order()
+        ));
+        qb.scope(scope, "i.tenant_id");
         qb.push(" AND i.created_at >= ")
-            .push_bind(since.as_microsecond());
+            .bind(since.as_microsecond());
         qb.push(
             " AND i.merged_into IS NULL GROUP BY i.tenant_id, i.severity, i.rsit_class, b.kind",
         );
-        let breaches = qb
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(SocError::storage("summarising SLA breaches"))?;
+        let breaches = qb.fetch_all(&mut tx, context).await?;
+        tx.commit(context).await?;
         let mut counts = std::collections::HashMap::new();
         for r in &breaches {
             let key: (i64, i64, Option<String>, String) = (
@@ -2031,17 +2050,16 @@ impl SqliteStore {
         &self,
         scope: &TenantScope,
     ) -> Result<Vec<SlaBreach>, SocError> {
-        let mut qb = QueryBuilder::new(
+        let mut qb = Sql::new(
             "SELECT b.incident_id, i.tenant_id, b.kind, b.due_at, b.recorded_at
              FROM sla_breaches b JOIN incidents i ON i.id = b.incident_id WHERE ",
         );
-        push_scope(&mut qb, scope, "i.tenant_id");
+        qb.scope(scope, "i.tenant_id");
         qb.push(" ORDER BY b.recorded_at DESC LIMIT 1000");
-        let rows = qb
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(SocError::storage("listing SLA breaches"))?;
+        let context = "listing SLA breaches";
+        let mut tx = self.read(Reach::Scope(scope), context).await?;
+        let rows = qb.fetch_all(&mut tx, context).await?;
+        tx.commit(context).await?;
         rows.iter()
             .map(|r| {
                 Ok(SlaBreach {
@@ -2057,10 +2075,10 @@ impl SqliteStore {
 }
 
 async fn load_timeline(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     incident: i64,
 ) -> Result<Vec<TimelineEntry>, SocError> {
-    sqlx::query("SELECT at, actor, kind, detail FROM timeline WHERE incident_id = ? ORDER BY id")
+    sqlx::query("SELECT at, actor, kind, detail FROM timeline WHERE incident_id = $1 ORDER BY id")
         .bind(incident)
         .fetch_all(&mut *conn)
         .await
@@ -2083,11 +2101,11 @@ async fn load_timeline(
 /// tenant's contract calendar (24x7 without a contract), on-hold spans left out. The same
 /// clock as the SLA deadlines, so MTTA/MTTR and breaches agree.
 async fn sla_clock_until(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     incident: &Incident,
     at_us: i64,
 ) -> Result<i64, SocError> {
-    let calendar = sqlx::query("SELECT calendar FROM sla_contracts WHERE tenant_id = ?")
+    let calendar = sqlx::query("SELECT calendar FROM sla_contracts WHERE tenant_id = $1")
         .bind(incident.tenant.0)
         .fetch_optional(&mut *conn)
         .await
@@ -2153,135 +2171,4 @@ fn clocks(
             &pauses,
         ),
     ]
-}
-
-/// Sizes of a synthetic desk for benchmarks.
-#[derive(Clone, Copy, Debug)]
-pub struct BenchFill {
-    /// Tenants to create (slugs `bench-0001` …).
-    pub tenants: u32,
-    /// Incidents, spread evenly over the tenants and over the last 365 days.
-    pub incidents: u64,
-    /// Alerts, spread over the incidents (the first `alerts / incidents` per incident
-    /// linked) and the tenants.
-    pub alerts: u64,
-}
-
-impl SqliteStore {
-    /// Fills an empty store with a synthetic desk, set-based in SQL (for `vigie bench desk`
-    /// only: the rows bypass the audit log). Returns the tenant ids.
-    pub async fn fill_for_benchmark(&self, fill: BenchFill) -> Result<Vec<TenantId>, SocError> {
-        let context = "filling the benchmark store";
-        let now = now_us();
-        let year = 365 * 86_400_000_000i64;
-        let tenants = i64::from(fill.tenants.max(1));
-        let incidents = i64::try_from(fill.incidents.max(1)).unwrap_or(i64::MAX);
-        let alerts = i64::try_from(fill.alerts).unwrap_or(i64::MAX);
-        let mut conn = self
-            .pool
-            .acquire()
-            .await
-            .map_err(SocError::storage(context))?;
-        for sql in ["PRAGMA synchronous = OFF", "PRAGMA cache_size = -262144"] {
-            sqlx::query(sql)
-                .execute(&mut *conn)
-                .await
-                .map_err(SocError::storage(context))?;
-        }
-        let steps: Vec<(String, Vec<i64>)> = vec![
-            (
-                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
-                 INSERT INTO tenants (id, slug, name, created_at)
-                 SELECT i, printf('bench-%04d', i), printf('Bench %d', i), ?2 FROM n"
-                    .into(),
-                vec![tenants, now],
-            ),
-            (
-                "INSERT INTO sla_contracts (tenant_id, calendar, targets, warn_ratio, updated_at)
-                 SELECT id, CASE WHEN id % 2 = 0 THEN 'business' ELSE '24x7' END,
-                   '{\"critical\":{\"acknowledge_minutes\":15,\"resolve_minutes\":240},\"high\":{\"acknowledge_minutes\":60,\"resolve_minutes\":1440},\"medium\":{\"acknowledge_minutes\":240,\"resolve_minutes\":4320}}',
-                   0.8, ?1 FROM tenants"
-                    .into(),
-                vec![now],
-            ),
-            (
-                // Status mix: mostly closed (years of history), some open.
-                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
-                 INSERT INTO incidents (id, tenant_id, title, status, severity, rsit_class,
-                                        rsit_type, tlp, created_at, updated_at, acknowledged_at,
-                                        resolved_at, closed_at)
-                 SELECT i, 1 + (i % ?2), printf('Incident %d', i),
-                   CASE WHEN i % 20 = 0 THEN 'new' WHEN i % 20 = 1 THEN 'in_progress'
-                        WHEN i % 20 = 2 THEN 'on_hold' WHEN i % 20 = 3 THEN 'resolved'
-                        ELSE 'closed' END,
-                   1 + (i % 4), 'intrusion-attempts', 'brute-force', 'TLP:AMBER',
-                   ?3 - (?1 - i) * (?4 / ?1), ?3 - (?1 - i) * (?4 / ?1),
-                   CASE WHEN i % 20 = 0 THEN NULL ELSE ?3 - (?1 - i) * (?4 / ?1) + 600000000 END,
-                   CASE WHEN i % 20 >= 3 THEN ?3 - (?1 - i) * (?4 / ?1) + 7200000000 END,
-                   CASE WHEN i % 20 >= 4 THEN ?3 - (?1 - i) * (?4 / ?1) + 7300000000 END
-                 FROM n"
-                    .into(),
-                vec![incidents, tenants, now, year],
-            ),
-            (
-                "INSERT INTO timeline (incident_id, at, actor, kind, detail)
-                 SELECT id, created_at, 'system', 'created', '{\"title\":\"Incident\"}'
-                 FROM incidents"
-                    .into(),
-                vec![],
-            ),
-            (
-                // Alert i belongs to incident ((i - 1) % incidents) + 1 (so to its tenant)
-                // when i <= incidents * 10, else it is unlinked and new.
-                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
-                 INSERT INTO alerts (id, tenant_id, rule_id, rule_title, severity, event_id,
-                                     event_received_at, created_at, event, count, first_seen,
-                                     last_seen, status, incident_id)
-                 SELECT printf('%032x', i), 1 + ((1 + ((i - 1) % ?2)) % ?3), printf('rule-%d', i % 200),
-                   'Bench rule', 1 + (i % 4), printf('%032x', i),
-                   ?4 - (?1 - i) * (?5 / ?1), ?4 - (?1 - i) * (?5 / ?1),
-                   printf('{\"source.ip\":\"10.%d.%d.%d\",\"host.name\":\"ws-%d\"}',
-                          i % 250, (i / 250) % 250, i % 199, i % 5000),
-                   1, ?4 - (?1 - i) * (?5 / ?1), ?4 - (?1 - i) * (?5 / ?1),
-                   CASE WHEN i <= ?2 * 10 THEN 'escalated' ELSE 'new' END,
-                   CASE WHEN i <= ?2 * 10 THEN 1 + ((i - 1) % ?2) END
-                 FROM n"
-                    .into(),
-                vec![alerts, incidents, tenants, now, year],
-            ),
-            (
-                "INSERT INTO alert_members (member_id, alert_id) SELECT id, id FROM alerts".into(),
-                vec![],
-            ),
-            (
-                // Synthetic SLA-clock times (wall-clock differences) for MTTA/MTTR.
-                "UPDATE incidents SET ack_clock_us = acknowledged_at - created_at,
-                                      resolve_clock_us = resolved_at - created_at"
-                    .into(),
-                vec![],
-            ),
-            // No ANALYZE: the server never gathers planner statistics, so the timed queries
-            // must be planned as they are on a production database (without statistics).
-        ];
-        for (sql, binds) in steps {
-            let started = std::time::Instant::now();
-            let mut q = sqlx::query(AssertSqlSafe(sql.clone()));
-            for b in binds {
-                q = q.bind(b);
-            }
-            q.execute(&mut *conn)
-                .await
-                .map_err(SocError::storage(context))?;
-            tracing::info!(
-                step = sql.split_whitespace().take(8).collect::<Vec<_>>().join(" "),
-                seconds = started.elapsed().as_secs_f64(),
-                "benchmark fill step"
-            );
-        }
-        sqlx::query("PRAGMA synchronous = FULL")
-            .execute(&mut *conn)
-            .await
-            .map_err(SocError::storage(context))?;
-        Ok((1..=tenants).map(TenantId).collect())
-    }
 }

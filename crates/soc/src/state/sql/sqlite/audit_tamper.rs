@@ -11,7 +11,6 @@ use serde_json::json;
 use sqlx::Row;
 use vigie_event::{EventId, Severity, TenantSlug};
 
-use super::SqliteStore;
 use crate::NewAlert;
 use crate::access::Access;
 use crate::audit::{self, AuditEntry, AuditRecord, Checkpoint, VerifyReport};
@@ -20,6 +19,7 @@ use crate::desk::{
     UserAuthority, UserPatch,
 };
 use crate::sla::{Calendar, SlaContract, Target};
+use crate::state::SqliteStore;
 use crate::state::{Permission, Role, StateStore};
 use crate::token::{NewUserToken, TokenKind, TokenOwner};
 

@@ -1,36 +1,81 @@
-//! The embedded state store: one SQLite file in the data directory.
+//! The SQL state store: one implementation of [`StateStore`] for SQLite (the embedded file)
+//! and PostgreSQL (several nodes).
 //!
-//! The file is opened in WAL journal mode with `synchronous = FULL` (a committed token,
-//! tenant or alert survives a power cut), foreign keys on and a busy timeout, through a small
-//! connection pool. Writing transactions start with `BEGIN IMMEDIATE` so two writers queue on
-//! the busy timeout instead of failing on a read-to-write upgrade.
+//! Both engines run the same code through sqlx's `Any` driver: the same statements with
+//! `$N` placeholders, the same domain rules (alert dedup and suppression, the incident
+//! lifecycle, audit chaining, SLA) written once in Rust. [`Dialect`] holds the few
+//! statements that must differ: how a transaction starts and locks, where the audit chain's
+//! head is read, planner hints only SQLite has, and the migrations.
+//!
+//! Values are kept in types both engines share through `Any`: integers (`INTEGER` /
+//! `BIGINT`; times are microseconds since the Unix epoch, flags 0/1 — SQLite `BOOLEAN` does
+//! not decode through `Any`), text, bytes (`BLOB` / `BYTEA`) and floats.
+//!
+//! # Transactions and tenant isolation
+//!
+//! Every unit of work is opened for a [`Reach`]: the caller's [`TenantScope`], or a named
+//! cross-tenant path the design needs ([`CrossTenant`]: the access layer looking a secret up,
+//! the pipeline recording alerts, the audit chain, …). Every read of tenant data filters by
+//! the scope in its SQL ([`build::Sql::scope`]). On PostgreSQL every statement runs in a
+//! transaction where the reach is set (`set_config(.., true)`), and row-level security
+//! applies it a second time, below the SQL (`migrations/postgres/0002_row_level_security.sql`).
+//! On SQLite reads run in autocommit, writes in transactions.
+//!
+//! Writers queue: on SQLite a writing transaction starts with `BEGIN IMMEDIATE`; on
+//! PostgreSQL it takes a transaction-scoped advisory lock, so every node's writers queue the
+//! same way and a read-then-write (dedup, lifecycle checks, version numbers) sees no
+//! concurrent change. The audit chain's head is read under that lock (SQLite) or locked row
+//! (PostgreSQL, `audit_head ... FOR UPDATE`), so the chain stays one chain.
 //!
 //! # Migrations
 //!
-//! The schema lives in `migrations/sqlite/NNNN_name.sql`, embedded in the binary. Each
-//! migration runs once, in its own transaction, and is recorded with its version in the
-//! `schema_version` table; a database whose version is newer than the binary knows is
-//! refused ([`SocError::SchemaTooNew`]). To change the schema, add the next file (e.g.
-//! `0002_incidents.sql`) and append it to `MIGRATIONS` below; never edit a migration that has
-//! shipped. The PostgreSQL backend keeps its own numbered list.
+//! Each engine has its numbered list (`migrations/sqlite/`, `migrations/postgres/`),
+//! embedded in the binary. Each migration runs once, in its own transaction, and is recorded
+//! in `schema_version`; a database whose version is newer than the binary knows is refused
+//! ([`SocError::SchemaTooNew`]). To change the schema, add the next file of each engine and
+//! append it to its list below; never edit a migration that has shipped.
 
-use std::path::Path;
+use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
 use jiff::Timestamp;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
-};
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row};
+use sqlx::{AnyConnection, AnyPool};
 use vigie_event::{EventId, Severity, TenantId, TenantScope, TenantSlug};
 
 use super::{Role, RuleAudience, RuleStatus, StateStore};
 use crate::SocError;
 use crate::alert::{Alert, AlertCursor, AlertFilter, AlertPage, NewAlert, Page};
+use crate::audit::{AuditEntry, AuditRecord};
+use crate::desk::{
+    Actor, AlertAction, Incident, IncidentDetail, IncidentFilter, IncidentPage, IncidentPatch,
+    IncidentSort, LoginRecord, NewIncident, NewSuppression, NewUser, RuleStats, SessionRecord,
+    SlaBreach, SlaSummaryRow, Suppression, Task, User, UserAuthority, UserPatch,
+};
 use crate::password;
+use crate::sla::SlaContract;
 use crate::tenant::Tenant;
-use crate::token::{NewToken, TokenInfo, TokenKind, TokenOwner, generate_secret, hash_secret};
+use crate::token::{
+    CreatedUserToken, NewToken, NewUserToken, TokenInfo, TokenKind, TokenOwner, UserTokenInfo,
+    generate_secret, hash_secret,
+};
+
+mod backup;
+pub(crate) mod build;
+mod desk;
+mod nis2;
+mod postgres;
+mod sqlite;
+mod ui;
+mod users;
+
+use build::Sql;
+pub use postgres::PostgresOptions;
+pub use sqlite::BenchFill;
+
+/// Default dedup window: alerts of one rule and group key within 15 minutes fold into one.
+pub(crate) const DEFAULT_DEDUP_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// One embedded schema migration.
 struct Migration {
@@ -39,98 +84,206 @@ struct Migration {
     sql: &'static str,
 }
 
-/// Every migration, in order. Append only.
-const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "init",
-        sql: include_str!("../../migrations/sqlite/0001_init.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "desk",
-        sql: include_str!("../../migrations/sqlite/0002_desk.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "nis2",
-        sql: include_str!("../../migrations/sqlite/0003_nis2.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "desk_tokens_sla",
-        sql: include_str!("../../migrations/sqlite/0004_desk_tokens_sla.sql"),
-    },
-    Migration {
-        version: 5,
-        name: "ui",
-        sql: include_str!("../../migrations/sqlite/0005_ui.sql"),
-    },
-    Migration {
-        version: 6,
-        name: "rule_status_audience",
-        sql: include_str!("../../migrations/sqlite/0006_rule_status_audience.sql"),
-    },
-];
+/// The SQL engine behind a [`SqlStore`], and the statements that differ between them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// One SQLite file in the data directory (the embedded store).
+    Sqlite,
+    /// A PostgreSQL database shared by several nodes.
+    Postgres,
+}
 
-#[cfg(test)]
-mod audit_tamper;
-mod backup;
-mod desk;
-pub use desk::BenchFill;
-#[cfg(test)]
-mod desk_tests;
-mod nis2;
-mod ui;
-mod users;
+/// Advisory lock keys (PostgreSQL): writers queue on the first, migrations on the second.
+const WRITE_LOCK: i64 = 0x7669_6769_6500_0001;
+pub(crate) const MIGRATION_LOCK: i64 = 0x7669_6769_6500_0002;
 
-use crate::audit::{AuditEntry, AuditRecord};
-use crate::desk::{
-    Actor, AlertAction, Incident, IncidentDetail, IncidentFilter, IncidentPage, IncidentPatch,
-    IncidentSort, LoginRecord, NewIncident, NewSuppression, NewUser, RuleStats, SessionRecord,
-    SlaBreach, SlaSummaryRow, Suppression, Task, User, UserAuthority, UserPatch,
-};
-use crate::sla::SlaContract;
-use crate::token::{CreatedUserToken, NewUserToken, UserTokenInfo};
+impl Dialect {
+    /// The engine's name, as errors and logs show it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "SQLite",
+            Dialect::Postgres => "PostgreSQL",
+        }
+    }
 
-/// Default dedup window: alerts of one rule and group key within 15 minutes fold into one.
-pub(crate) const DEFAULT_DEDUP_WINDOW: Duration = Duration::from_secs(15 * 60);
+    fn migrations(self) -> &'static [Migration] {
+        match self {
+            Dialect::Sqlite => sqlite::MIGRATIONS,
+            Dialect::Postgres => postgres::MIGRATIONS,
+        }
+    }
 
-/// How long a statement waits for another connection's write lock.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+    /// A planner hint naming an index (SQLite plans without statistics; PostgreSQL has its
+    /// own and no such syntax).
+    fn indexed_by(self, index: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!(" INDEXED BY {index}"),
+            Dialect::Postgres => String::new(),
+        }
+    }
 
-/// The SQLite [`StateStore`].
+    /// A join whose order is fixed as written (SQLite's `CROSS JOIN`); PostgreSQL orders
+    /// joins itself and refuses `CROSS JOIN .. ON`.
+    fn join_in_order(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "CROSS JOIN",
+            Dialect::Postgres => "JOIN",
+        }
+    }
+}
+
+/// A path that crosses tenants by design. Each is named where it is used, and on PostgreSQL
+/// it is the only way a transaction sees rows of every tenant besides the platform scope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CrossTenant {
+    /// The access layer: a token, user token or session looked up by its secret's hash, a
+    /// login by user name (the scope is what it produces).
+    Access,
+    /// The local operator and the server's own bookkeeping: tenants and their tokens created
+    /// from the command line, the first user, the rule load status of the whole server.
+    Operator,
+    /// The detection pipeline recording alerts of every tenant it reads.
+    Pipeline,
+    /// The audit chain: one chain over every tenant, read whole to verify it.
+    Audit,
+    /// The server's SLA timer recording breaches of every tenant.
+    Sla,
+    /// A user's own records (preferences, saved views, API tokens), reached by the user id
+    /// of a verified session.
+    Identity,
+}
+
+/// Whose rows a transaction may reach.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Reach<'a> {
+    /// The caller's scope.
+    Scope(&'a TenantScope),
+    /// A cross-tenant path of the design.
+    Across(CrossTenant),
+}
+
+impl Reach<'_> {
+    /// The name of the reach, for traces.
+    fn name(&self) -> &'static str {
+        match self {
+            Reach::Scope(scope) if scope.is_platform() => "platform scope",
+            Reach::Scope(_) => "tenant scope",
+            Reach::Across(CrossTenant::Access) => "access layer",
+            Reach::Across(CrossTenant::Operator) => "operator",
+            Reach::Across(CrossTenant::Pipeline) => "pipeline",
+            Reach::Across(CrossTenant::Audit) => "audit chain",
+            Reach::Across(CrossTenant::Sla) => "SLA timer",
+            Reach::Across(CrossTenant::Identity) => "identity records",
+        }
+    }
+
+    /// The two settings row-level security reads (PostgreSQL): the tenant ids, and whether
+    /// every tenant is reachable.
+    fn settings(&self) -> (String, &'static str) {
+        match self {
+            Reach::Scope(scope) => match scope.tenants() {
+                None => (String::new(), "1"),
+                Some(tenants) => (
+                    tenants
+                        .iter()
+                        .map(|t| t.0.to_string())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    "0",
+                ),
+            },
+            Reach::Across(_) => (String::new(), "1"),
+        }
+    }
+}
+
+/// A unit of work of a [`SqlStore`]: a connection (deref) and the engine's dialect.
+pub(crate) struct Tx {
+    inner: Work,
+    dialect: Dialect,
+}
+
+enum Work {
+    /// A transaction: every write, and every read on PostgreSQL (the reach is set in it).
+    Transaction(sqlx::Transaction<'static, Any>),
+    /// A pooled connection in autocommit: reads on SQLite, as they always ran there.
+    Connection(sqlx::pool::PoolConnection<Any>),
+}
+
+impl Deref for Tx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        match &self.inner {
+            Work::Transaction(tx) => tx,
+            Work::Connection(conn) => conn,
+        }
+    }
+}
+
+impl DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match &mut self.inner {
+            Work::Transaction(tx) => tx,
+            Work::Connection(conn) => conn,
+        }
+    }
+}
+
+impl Tx {
+    /// Commits the transaction (gives an autocommit read's connection back).
+    pub(crate) async fn commit(self, context: &'static str) -> Result<(), SocError> {
+        match self.inner {
+            Work::Transaction(tx) => tx.commit().await.map_err(SocError::storage(context)),
+            Work::Connection(_) => Ok(()),
+        }
+    }
+}
+
+/// The SQL [`StateStore`], on SQLite ([`SqlStore::open`]) or PostgreSQL
+/// ([`SqlStore::connect`]).
 #[derive(Clone, Debug)]
-pub struct SqliteStore {
-    pool: SqlitePool,
+pub struct SqlStore {
+    pub(crate) pool: AnyPool,
+    dialect: Dialect,
+    origin: Origin,
     dedup_window_us: i64,
 }
 
-impl SqliteStore {
-    /// Opens (creating it if needed) the state database at `path` and brings its schema up to
-    /// date.
-    pub async fn open(path: &Path) -> Result<Self, SocError> {
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await
-            .map_err(|source| SocError::Open {
-                path: path.to_owned(),
-                source,
-            })?;
-        let store = Self {
+/// Where a store's database is, to open another pool on it ([`SqlStore::reopen`]).
+#[derive(Clone, Debug)]
+enum Origin {
+    Sqlite(std::path::PathBuf),
+    Postgres(PostgresOptions),
+}
+
+/// The store opened on a SQLite file ([`SqlStore::open`]); the name callers of the embedded
+/// store know.
+pub type SqliteStore = SqlStore;
+
+impl SqlStore {
+    fn with_pool(pool: AnyPool, origin: Origin) -> Self {
+        Self {
             pool,
+            dialect: match origin {
+                Origin::Sqlite(_) => Dialect::Sqlite,
+                Origin::Postgres(_) => Dialect::Postgres,
+            },
+            origin,
             dedup_window_us: DEFAULT_DEDUP_WINDOW.as_micros() as i64,
+        }
+    }
+
+    /// Another store on the same database with its own connections, as another process (or
+    /// node) opens it; with the same dedup window.
+    pub async fn reopen(&self) -> Result<Self, SocError> {
+        let store = match &self.origin {
+            Origin::Sqlite(path) => Self::open(path).await?,
+            Origin::Postgres(options) => Self::connect(options).await?,
         };
-        store.migrate().await?;
-        Ok(store)
+        Ok(Self {
+            dedup_window_us: self.dedup_window_us,
+            ..store
+        })
     }
 
     /// Sets the alert dedup window (see [`NewAlert::group_key`]).
@@ -139,45 +292,146 @@ impl SqliteStore {
         self
     }
 
-    /// Closes every connection (checkpointing the WAL). Further calls fail.
+    /// The engine behind this store.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Closes every connection (on SQLite this checkpoints the WAL). Further calls fail.
     pub async fn close(&self) {
         self.pool.close().await;
     }
 
     /// The schema version of the database (the highest migration applied).
     pub async fn schema_version(&self) -> Result<i64, SocError> {
-        sqlx::query("SELECT COALESCE(MAX(version), 0) FROM schema_version")
-            .fetch_one(&self.pool)
-            .await
-            .and_then(|row| row.try_get::<i64, _>(0))
-            .map_err(SocError::storage("reading the schema version"))
+        schema_version(&self.pool).await
     }
 
-    async fn migrate(&self) -> Result<(), SocError> {
-        sqlx::query(
-            "CREATE TABLE IF NOT EXISTS schema_version (
-                version    INTEGER PRIMARY KEY,
-                name       TEXT    NOT NULL,
-                applied_at INTEGER NOT NULL
-            )",
-        )
-        .execute(&self.pool)
-        .await
-        .map_err(SocError::storage("creating the schema_version table"))?;
+    /// A unit of work that reads within `reach`: a transaction on PostgreSQL (where the reach
+    /// is set), an autocommit connection on SQLite.
+    pub(crate) async fn read(
+        &self,
+        reach: Reach<'_>,
+        context: &'static str,
+    ) -> Result<Tx, SocError> {
+        self.begin(reach, false, context).await
+    }
 
-        let known = MIGRATIONS.last().map_or(0, |m| m.version);
-        for migration in MIGRATIONS {
+    /// A transaction that writes within `reach`; writers queue (see the module docs).
+    pub(crate) async fn write(
+        &self,
+        reach: Reach<'_>,
+        context: &'static str,
+    ) -> Result<Tx, SocError> {
+        self.begin(reach, true, context).await
+    }
+
+    async fn begin(
+        &self,
+        reach: Reach<'_>,
+        write: bool,
+        context: &'static str,
+    ) -> Result<Tx, SocError> {
+        tracing::trace!(reach = reach.name(), write, context, "state transaction");
+        let failed = SocError::storage(context);
+        let inner = match (self.dialect, write) {
+            (Dialect::Sqlite, true) => Work::Transaction(
+                self.pool
+                    .begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .map_err(failed)?,
+            ),
+            (Dialect::Sqlite, false) => {
+                Work::Connection(self.pool.acquire().await.map_err(failed)?)
+            }
+            (Dialect::Postgres, _) => Work::Transaction(self.pool.begin().await.map_err(failed)?),
+        };
+        let mut tx = Tx {
+            inner,
+            dialect: self.dialect,
+        };
+        if self.dialect == Dialect::Postgres {
+            // Transaction-local settings (`true`): they end with the transaction, so a pooled
+            // connection never carries one caller's reach into another's.
+            let (tenants, all) = reach.settings();
+            let mut sql = Sql::new("SELECT set_config('vigie.tenants', ");
+            sql.bind(tenants).push(", true), set_config('vigie.all', ");
+            sql.bind(all).push(", true)");
+            if write {
+                sql.push(", pg_advisory_xact_lock(")
+                    .bind(WRITE_LOCK)
+                    .push(")");
+            }
+            sql.execute(&mut tx, context).await?;
+        }
+        Ok(tx)
+    }
+
+    /// Applies every migration of the engine not yet applied, on `pool` (the schema owner's
+    /// connection on PostgreSQL).
+    async fn migrate(pool: &AnyPool, dialect: Dialect) -> Result<(), SocError> {
+        let create = match dialect {
+            Dialect::Sqlite => {
+                "CREATE TABLE IF NOT EXISTS schema_version (
+                    version    INTEGER PRIMARY KEY,
+                    name       TEXT    NOT NULL,
+                    applied_at INTEGER NOT NULL
+                )"
+            }
+            Dialect::Postgres => {
+                "CREATE TABLE IF NOT EXISTS schema_version (
+                    version    BIGINT PRIMARY KEY,
+                    name       TEXT   NOT NULL,
+                    applied_at BIGINT NOT NULL
+                )"
+            }
+        };
+        if dialect == Dialect::Postgres {
+            // Two nodes starting at once: the second waits, then finds the table.
+            let mut tx = pool
+                .begin()
+                .await
+                .map_err(SocError::storage("creating the schema_version table"))?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *tx)
+                .await
+                .map_err(SocError::storage("creating the schema_version table"))?;
+            sqlx::query(create)
+                .execute(&mut *tx)
+                .await
+                .map_err(SocError::storage("creating the schema_version table"))?;
+            tx.commit()
+                .await
+                .map_err(SocError::storage("creating the schema_version table"))?;
+        } else {
+            sqlx::query(create)
+                .execute(pool)
+                .await
+                .map_err(SocError::storage("creating the schema_version table"))?;
+        }
+
+        let migrations = dialect.migrations();
+        let known = migrations.last().map_or(0, |m| m.version);
+        for migration in migrations {
             let failed = |source| SocError::Migration {
                 version: migration.version,
                 name: migration.name,
                 source,
             };
-            let mut tx = self
-                .pool
-                .begin_with("BEGIN IMMEDIATE")
-                .await
-                .map_err(failed)?;
-            // Read inside the write transaction: a concurrent opener cannot apply it twice.
+            let mut tx = match dialect {
+                Dialect::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+                Dialect::Postgres => pool.begin().await,
+            }
+            .map_err(failed)?;
+            if dialect == Dialect::Postgres {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(MIGRATION_LOCK)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(failed)?;
+            }
+            // Read inside the locked transaction: a concurrent opener cannot apply it twice.
             let current: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) FROM schema_version")
                 .fetch_one(&mut *tx)
                 .await
@@ -196,22 +450,25 @@ impl SqliteStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(failed)?;
-            sqlx::query("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)")
-                .bind(migration.version)
-                .bind(migration.name)
-                .bind(now_us())
-                .execute(&mut *tx)
-                .await
-                .map_err(failed)?;
+            sqlx::query(
+                "INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)",
+            )
+            .bind(migration.version)
+            .bind(migration.name)
+            .bind(now_us())
+            .execute(&mut *tx)
+            .await
+            .map_err(failed)?;
             tx.commit().await.map_err(failed)?;
             tracing::info!(
+                engine = dialect.name(),
                 version = migration.version,
                 name = migration.name,
                 "applied state schema migration"
             );
         }
         // An empty migration list aside, also refuse a newer database when nothing was to do.
-        let current = self.schema_version().await?;
+        let current = schema_version(pool).await?;
         if current > known {
             return Err(SocError::SchemaTooNew {
                 found: current,
@@ -220,23 +477,31 @@ impl SqliteStore {
         }
         Ok(())
     }
-}
 
-impl SqliteStore {
+    /// Whether the tenant exists (inside the caller's transaction and reach).
+    async fn tenant_exists(conn: &mut AnyConnection, tenant: TenantId) -> Result<bool, SocError> {
+        Ok(sqlx::query("SELECT 1 FROM tenants WHERE id = $1")
+            .bind(tenant.0)
+            .fetch_optional(conn)
+            .await
+            .map_err(SocError::storage("finding a tenant"))?
+            .is_some())
+    }
+
     /// Records one raised alert: ignored if already recorded (replay), folded into an open
     /// alert of the same tenant, rule and group key within the dedup window, or inserted
     /// (as `suppressed` when an active suppression matches). Returns 1 for a new alert row.
     async fn insert_one_alert(
         &self,
-        tx: &mut sqlx::SqliteConnection,
+        tx: &mut Tx,
         alert: &NewAlert,
         created_at: i64,
     ) -> Result<u64, SocError> {
         let context = "inserting alerts";
         let member = alert.id();
-        let seen = sqlx::query("SELECT 1 FROM alert_members WHERE member_id = ?")
+        let seen = sqlx::query("SELECT 1 FROM alert_members WHERE member_id = $1")
             .bind(&member)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await
             .map_err(SocError::storage(context))?;
         if seen.is_some() {
@@ -245,23 +510,23 @@ impl SqliteStore {
         let received = alert.event_received_at.as_microsecond();
         let suppression = sqlx::query(
             "SELECT id, reason FROM suppressions
-             WHERE tenant_id = ? AND rule_id = ? AND (group_key IS NULL OR group_key = ?)
-               AND expires_at > ?
+             WHERE tenant_id = $1 AND rule_id = $2 AND (group_key IS NULL OR group_key = $3)
+               AND expires_at > $4
              ORDER BY id LIMIT 1",
         )
         .bind(alert.tenant.0)
         .bind(&alert.rule_id)
         .bind(alert.group_key.as_deref())
         .bind(created_at)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await
         .map_err(SocError::storage(context))?;
         if let (Some(key), None) = (&alert.group_key, &suppression) {
             let target = sqlx::query(
                 "SELECT id FROM alerts
-                 WHERE tenant_id = ? AND rule_id = ? AND group_key = ?
+                 WHERE tenant_id = $1 AND rule_id = $2 AND group_key = $3
                    AND status IN ('new', 'acknowledged', 'escalated')
-                   AND last_seen >= ? AND first_seen <= ?
+                   AND last_seen >= $4 AND first_seen <= $5
                  ORDER BY last_seen DESC LIMIT 1",
             )
             .bind(alert.tenant.0)
@@ -269,25 +534,26 @@ impl SqliteStore {
             .bind(key)
             .bind(received.saturating_sub(self.dedup_window_us))
             .bind(received.saturating_add(self.dedup_window_us))
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await
             .map_err(SocError::storage(context))?;
             if let Some(row) = target {
                 let target: String = get(&row, "id")?;
                 sqlx::query(
-                    "UPDATE alerts SET count = count + 1, last_seen = MAX(last_seen, ?1),
-                                       first_seen = MIN(first_seen, ?1)
-                     WHERE id = ?2",
+                    "UPDATE alerts SET count = count + 1,
+                            last_seen = CASE WHEN last_seen > $1 THEN last_seen ELSE $1 END,
+                            first_seen = CASE WHEN first_seen < $1 THEN first_seen ELSE $1 END
+                     WHERE id = $2",
                 )
                 .bind(received)
                 .bind(&target)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await
                 .map_err(SocError::storage(context))?;
-                sqlx::query("INSERT INTO alert_members (member_id, alert_id) VALUES (?, ?)")
+                sqlx::query("INSERT INTO alert_members (member_id, alert_id) VALUES ($1, $2)")
                     .bind(&member)
                     .bind(&target)
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await
                     .map_err(SocError::storage(context))?;
                 return Ok(0);
@@ -305,7 +571,7 @@ impl SqliteStore {
             "INSERT INTO alerts (id, tenant_id, rule_id, rule_title, severity, event_id,
                                  event_received_at, created_at, event, group_key, count,
                                  first_seen, last_seen, status, status_reason, suppression_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12, $13, $14, $15)",
         )
         .bind(&member)
         .bind(alert.tenant.0)
@@ -322,24 +588,32 @@ impl SqliteStore {
         .bind(status)
         .bind(reason)
         .bind(suppression_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(SocError::storage(context))?;
-        sqlx::query("INSERT INTO alert_members (member_id, alert_id) VALUES (?, ?)")
+        sqlx::query("INSERT INTO alert_members (member_id, alert_id) VALUES ($1, $2)")
             .bind(&member)
             .bind(&member)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await
             .map_err(SocError::storage(context))?;
         if let Some(id) = suppression_id {
-            sqlx::query("UPDATE suppressions SET hits = hits + 1 WHERE id = ?")
+            sqlx::query("UPDATE suppressions SET hits = hits + 1 WHERE id = $1")
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await
                 .map_err(SocError::storage(context))?;
         }
         Ok(1)
     }
+}
+
+async fn schema_version(pool: &AnyPool) -> Result<i64, SocError> {
+    sqlx::query("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+        .fetch_one(pool)
+        .await
+        .and_then(|row| row.try_get::<i64, _>(0))
+        .map_err(SocError::storage("reading the schema version"))
 }
 
 /// Now, truncated to the microsecond that is stored, so what `create_*` returns equals what a
@@ -377,38 +651,15 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
-/// Appends the scope filter on `column`: `column IN (..)` for a tenant scope, a tautology for
-/// the platform scope. Every read of tenant data goes through here.
-fn push_scope(qb: &mut QueryBuilder<Sqlite>, scope: &TenantScope, column: &str) {
-    match scope.tenants() {
-        None => {
-            qb.push("1 = 1");
-        }
-        Some(tenants) => {
-            qb.push(column);
-            qb.push(" IN (");
-            let mut list = qb.separated(", ");
-            for tenant in tenants {
-                list.push_bind(tenant.0);
-            }
-            // A scope's tenant set is never empty, but an empty IN () must match nothing.
-            if tenants.is_empty() {
-                list.push("NULL");
-            }
-            qb.push(")");
-        }
-    }
-}
-
-fn get<'r, T>(row: &'r SqliteRow, column: &'static str) -> Result<T, SocError>
+fn get<'r, T>(row: &'r AnyRow, column: &'static str) -> Result<T, SocError>
 where
-    T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>,
+    T: sqlx::Decode<'r, Any> + sqlx::Type<Any>,
 {
     row.try_get(column)
         .map_err(SocError::storage("decoding a row"))
 }
 
-fn tenant_from_row(row: &SqliteRow) -> Result<Tenant, SocError> {
+fn tenant_from_row(row: &AnyRow) -> Result<Tenant, SocError> {
     let slug: String = get(row, "slug")?;
     Ok(Tenant {
         id: TenantId(get(row, "id")?),
@@ -421,7 +672,7 @@ fn tenant_from_row(row: &SqliteRow) -> Result<Tenant, SocError> {
     })
 }
 
-fn token_from_row(row: &SqliteRow) -> Result<TokenInfo, SocError> {
+fn token_from_row(row: &AnyRow) -> Result<TokenInfo, SocError> {
     let tenant: Option<i64> = get(row, "tenant_id")?;
     let kind: String = get(row, "kind")?;
     let revoked_at: Option<i64> = get(row, "revoked_at")?;
@@ -440,7 +691,7 @@ fn token_from_row(row: &SqliteRow) -> Result<TokenInfo, SocError> {
     })
 }
 
-fn alert_from_row(row: &SqliteRow) -> Result<Alert, SocError> {
+fn alert_from_row(row: &AnyRow) -> Result<Alert, SocError> {
     let slug: String = get(row, "slug")?;
     let event_id: String = get(row, "event_id")?;
     let event: String = get(row, "event")?;
@@ -479,7 +730,7 @@ fn alert_from_row(row: &SqliteRow) -> Result<Alert, SocError> {
     })
 }
 
-fn rule_status_from_row(row: &SqliteRow) -> Result<RuleStatus, SocError> {
+fn rule_status_from_row(row: &AnyRow) -> Result<RuleStatus, SocError> {
     let rank: Option<i64> = get(row, "severity")?;
     let loaded: i64 = get(row, "loaded")?;
     let audience: String = get(row, "audience")?;
@@ -510,26 +761,31 @@ fn check_username(username: &str) -> Result<(), SocError> {
     crate::limits::check_username(username)
 }
 
+/// The id an `INSERT .. RETURNING id` gave back.
+fn returned_id(row: &AnyRow) -> Result<i64, SocError> {
+    get(row, "id")
+}
+
 #[async_trait::async_trait]
-impl StateStore for SqliteStore {
+impl StateStore for SqlStore {
     async fn create_tenant(&self, slug: &TenantSlug, name: &str) -> Result<Tenant, SocError> {
         crate::limits::TENANT_NAME.check(name)?;
         let created_at = now();
         let context = "creating a tenant";
         let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(SocError::storage(context))?;
-        let result = sqlx::query("INSERT INTO tenants (slug, name, created_at) VALUES (?, ?, ?)")
-            .bind(slug.as_str())
-            .bind(name)
-            .bind(created_at.as_microsecond())
-            .execute(&mut *tx)
-            .await;
+            .write(Reach::Across(CrossTenant::Operator), context)
+            .await?;
+        let result = sqlx::query(
+            "INSERT INTO tenants (slug, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(slug.as_str())
+        .bind(name)
+        .bind(created_at.as_microsecond())
+        .fetch_one(&mut *tx)
+        .await;
         match result {
-            Ok(done) => {
-                let id = TenantId(done.last_insert_rowid());
+            Ok(row) => {
+                let id = TenantId(returned_id(&row)?);
                 desk::append_audit(
                     &mut tx,
                     &AuditRecord::new(
@@ -541,7 +797,7 @@ impl StateStore for SqliteStore {
                     ),
                 )
                 .await?;
-                tx.commit().await.map_err(SocError::storage(context))?;
+                tx.commit(context).await?;
                 Ok(Tenant {
                     id,
                     slug: slug.clone(),
@@ -553,19 +809,17 @@ impl StateStore for SqliteStore {
                 what: "tenant",
                 value: slug.to_string(),
             }),
-            Err(e) => Err(SocError::storage("creating a tenant")(e)),
+            Err(e) => Err(SocError::storage(context)(e)),
         }
     }
 
     async fn list_tenants(&self, scope: &TenantScope) -> Result<Vec<Tenant>, SocError> {
-        let mut qb = QueryBuilder::new("SELECT id, slug, name, created_at FROM tenants WHERE ");
-        push_scope(&mut qb, scope, "id");
-        qb.push(" ORDER BY slug");
-        let rows = qb
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(SocError::storage("listing tenants"))?;
+        let context = "listing tenants";
+        let mut tx = self.read(Reach::Scope(scope), context).await?;
+        let mut sql = Sql::new("SELECT id, slug, name, created_at FROM tenants WHERE ");
+        sql.scope(scope, "id").push(" ORDER BY slug");
+        let rows = sql.fetch_all(&mut tx, context).await?;
+        tx.commit(context).await?;
         rows.iter().map(tenant_from_row).collect()
     }
 
@@ -574,14 +828,14 @@ impl StateStore for SqliteStore {
         scope: &TenantScope,
         slug: &TenantSlug,
     ) -> Result<Option<Tenant>, SocError> {
-        let mut qb = QueryBuilder::new("SELECT id, slug, name, created_at FROM tenants WHERE ");
-        push_scope(&mut qb, scope, "id");
-        qb.push(" AND slug = ").push_bind(slug.as_str().to_owned());
-        let row = qb
-            .build()
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(SocError::storage("finding a tenant"))?;
+        let context = "finding a tenant";
+        let mut tx = self.read(Reach::Scope(scope), context).await?;
+        let mut sql = Sql::new("SELECT id, slug, name, created_at FROM tenants WHERE ");
+        sql.scope(scope, "id")
+            .push(" AND slug = ")
+            .bind(slug.as_str());
+        let row = sql.fetch_optional(&mut tx, context).await?;
+        tx.commit(context).await?;
         row.as_ref().map(tenant_from_row).transpose()
     }
 
@@ -597,51 +851,44 @@ impl StateStore for SqliteStore {
         let hash = hash_secret(&secret);
         let created_at = now();
         let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(SocError::storage(context))?;
-        if let TokenOwner::Tenant(tenant) = owner {
-            let exists = sqlx::query("SELECT 1 FROM tenants WHERE id = ?")
-                .bind(tenant.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(SocError::storage(context))?
-                .is_some();
-            if !exists {
-                return Err(SocError::NotFound {
-                    what: "tenant",
-                    value: tenant.to_string(),
-                });
-            }
+            .write(Reach::Across(CrossTenant::Operator), context)
+            .await?;
+        if let TokenOwner::Tenant(tenant) = owner
+            && !Self::tenant_exists(&mut tx, tenant).await?
+        {
+            return Err(SocError::NotFound {
+                what: "tenant",
+                value: tenant.to_string(),
+            });
         }
-        let done = sqlx::query(
+        let row = sqlx::query(
             "INSERT INTO tokens (tenant_id, kind, label, secret_hash, created_at)
-             VALUES (?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(owner.tenant().map(|t| t.0))
         .bind(kind.as_str())
         .bind(label)
         .bind(&hash[..])
         .bind(created_at.as_microsecond())
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await
         .map_err(SocError::storage(context))?;
+        let id = returned_id(&row)?;
         desk::append_audit(
             &mut tx,
             &AuditRecord::new(
                 Actor::operator().0,
                 owner.tenant(),
                 "token.create",
-                format!("token:{}", done.last_insert_rowid()),
+                format!("token:{id}"),
                 serde_json::json!({"kind": kind.as_str(), "label": label}),
             ),
         )
         .await?;
-        tx.commit().await.map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         Ok(NewToken {
             info: TokenInfo {
-                id: done.last_insert_rowid(),
+                id,
                 owner,
                 kind,
                 label: label.to_owned(),
@@ -653,36 +900,28 @@ impl StateStore for SqliteStore {
     }
 
     async fn list_tokens(&self, scope: &TenantScope) -> Result<Vec<TokenInfo>, SocError> {
-        let mut qb = QueryBuilder::new(
+        let context = "listing tokens";
+        let mut tx = self.read(Reach::Scope(scope), context).await?;
+        let mut sql = Sql::new(
             "SELECT id, tenant_id, kind, label, created_at, revoked_at FROM tokens WHERE ",
         );
         // In a tenant scope `tenant_id IN (..)` also excludes platform tokens (NULL tenant).
-        push_scope(&mut qb, scope, "tenant_id");
-        qb.push(" ORDER BY id");
-        let rows = qb
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(SocError::storage("listing tokens"))?;
+        sql.scope(scope, "tenant_id").push(" ORDER BY id");
+        let rows = sql.fetch_all(&mut tx, context).await?;
+        tx.commit(context).await?;
         rows.iter().map(token_from_row).collect()
     }
 
     async fn revoke_token(&self, scope: &TenantScope, id: i64) -> Result<bool, SocError> {
-        let mut qb = QueryBuilder::new("UPDATE tokens SET revoked_at = COALESCE(revoked_at, ");
-        qb.push_bind(now_us());
-        qb.push(") WHERE id = ").push_bind(id).push(" AND ");
-        push_scope(&mut qb, scope, "tenant_id");
         let context = "revoking a token";
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(SocError::storage(context))?;
-        let done = qb
-            .build()
-            .execute(&mut *tx)
-            .await
-            .map_err(SocError::storage(context))?;
+        let mut sql = Sql::new("UPDATE tokens SET revoked_at = COALESCE(revoked_at, ");
+        sql.bind(now_us())
+            .push(") WHERE id = ")
+            .bind(id)
+            .push(" AND ");
+        sql.scope(scope, "tenant_id");
+        let mut tx = self.write(Reach::Scope(scope), context).await?;
+        let done = sql.execute(&mut tx, context).await?;
         if done.rows_affected() > 0 {
             desk::append_audit(
                 &mut tx,
@@ -696,28 +935,38 @@ impl StateStore for SqliteStore {
             )
             .await?;
         }
-        tx.commit().await.map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         Ok(done.rows_affected() > 0)
     }
 
     async fn token_by_secret_hash(&self, hash: &[u8; 32]) -> Result<Option<TokenInfo>, SocError> {
+        let context = "looking a token up";
+        let mut tx = self
+            .read(Reach::Across(CrossTenant::Access), context)
+            .await?;
         let row = sqlx::query(
             "SELECT id, tenant_id, kind, label, created_at, revoked_at FROM tokens
-             WHERE secret_hash = ?",
+             WHERE secret_hash = $1",
         )
         .bind(&hash[..])
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
-        .map_err(SocError::storage("looking a token up"))?;
+        .map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         row.as_ref().map(token_from_row).transpose()
     }
 
     async fn user_count(&self) -> Result<u64, SocError> {
+        let context = "counting users";
+        let mut tx = self
+            .read(Reach::Across(CrossTenant::Access), context)
+            .await?;
         let count: i64 = sqlx::query("SELECT COUNT(*) FROM users")
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *tx)
             .await
             .and_then(|row| row.try_get(0))
-            .map_err(SocError::storage("counting users"))?;
+            .map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         Ok(count.unsigned_abs())
     }
 
@@ -732,22 +981,21 @@ impl StateStore for SqliteStore {
         let phc = password::hash_password(password).await?;
         let context = "creating a user";
         let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(SocError::storage(context))?;
+            .write(Reach::Across(CrossTenant::Operator), context)
+            .await?;
         let result = sqlx::query(
-            "INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO users (username, password_hash, role, created_at)
+             VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(username)
         .bind(phc)
         .bind(role.as_str())
         .bind(now_us())
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await;
         match result {
-            Ok(done) => {
-                let id = done.last_insert_rowid();
+            Ok(row) => {
+                let id = returned_id(&row)?;
                 desk::append_audit(
                     &mut tx,
                     &AuditRecord::new(
@@ -759,23 +1007,28 @@ impl StateStore for SqliteStore {
                     ),
                 )
                 .await?;
-                tx.commit().await.map_err(SocError::storage(context))?;
+                tx.commit(context).await?;
                 Ok(id)
             }
             Err(e) if is_unique_violation(&e) => Err(SocError::Conflict {
                 what: "user",
                 value: username.to_owned(),
             }),
-            Err(e) => Err(SocError::storage("creating a user")(e)),
+            Err(e) => Err(SocError::storage(context)(e)),
         }
     }
 
     async fn verify_user_password(&self, username: &str, password: &str) -> Result<bool, SocError> {
-        let row = sqlx::query("SELECT password_hash FROM users WHERE username = ?")
+        let context = "looking a user up";
+        let mut tx = self
+            .read(Reach::Across(CrossTenant::Access), context)
+            .await?;
+        let row = sqlx::query("SELECT password_hash FROM users WHERE username = $1")
             .bind(username)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *tx)
             .await
-            .map_err(SocError::storage("looking a user up"))?;
+            .map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         match row {
             Some(row) => {
                 let phc: String = get(&row, "password_hash")?;
@@ -788,10 +1041,8 @@ impl StateStore for SqliteStore {
     async fn replace_rule_status(&self, statuses: &[RuleStatus]) -> Result<(), SocError> {
         let context = "replacing the rule status";
         let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(SocError::storage(context))?;
+            .write(Reach::Across(CrossTenant::Operator), context)
+            .await?;
         sqlx::query("DELETE FROM rule_status")
             .execute(&mut *tx)
             .await
@@ -805,7 +1056,7 @@ impl StateStore for SqliteStore {
             sqlx::query(
                 "INSERT INTO rule_status
                      (path, audience, tenant_id, rule_id, title, severity, loaded, reason)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(&status.path)
             .bind(audience)
@@ -819,28 +1070,26 @@ impl StateStore for SqliteStore {
             .await
             .map_err(SocError::storage(context))?;
         }
-        tx.commit().await.map_err(SocError::storage(context))
+        tx.commit(context).await
     }
 
     async fn list_rule_status(&self, scope: &TenantScope) -> Result<Vec<RuleStatus>, SocError> {
-        let mut qb = QueryBuilder::new(
+        let context = "listing the rule status";
+        let mut sql = Sql::new(
             "SELECT path, audience, tenant_id, rule_id, title, severity, loaded, reason
              FROM rule_status WHERE ",
         );
         if scope.is_platform() {
-            qb.push("1 = 1");
+            sql.push("1 = 1");
         } else {
             // The shared rules, and the filters of the scope's tenants.
-            qb.push("audience = 'everyone' OR (audience = 'tenant' AND ");
-            push_scope(&mut qb, scope, "tenant_id");
-            qb.push(")");
+            sql.push("audience = 'everyone' OR (audience = 'tenant' AND ");
+            sql.scope(scope, "tenant_id").push(")");
         }
-        qb.push(" ORDER BY path, position");
-        let rows = qb
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(SocError::storage("listing the rule status"))?;
+        sql.push(" ORDER BY path, position");
+        let mut tx = self.read(Reach::Scope(scope), context).await?;
+        let rows = sql.fetch_all(&mut tx, context).await?;
+        tx.commit(context).await?;
         rows.iter().map(rule_status_from_row).collect()
     }
 
@@ -851,20 +1100,12 @@ impl StateStore for SqliteStore {
         let context = "inserting alerts";
         let created_at = now_us();
         let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(SocError::storage(context))?;
+            .write(Reach::Across(CrossTenant::Pipeline), context)
+            .await?;
         let tenants: std::collections::BTreeSet<TenantId> =
             alerts.iter().map(|a| a.tenant).collect();
         for tenant in tenants {
-            let exists = sqlx::query("SELECT 1 FROM tenants WHERE id = ?")
-                .bind(tenant.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(SocError::storage(context))?
-                .is_some();
-            if !exists {
+            if !Self::tenant_exists(&mut tx, tenant).await? {
                 return Err(SocError::NotFound {
                     what: "tenant",
                     value: tenant.to_string(),
@@ -875,7 +1116,7 @@ impl StateStore for SqliteStore {
         for alert in alerts {
             inserted += self.insert_one_alert(&mut tx, alert, created_at).await?;
         }
-        tx.commit().await.map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         Ok(inserted)
     }
 
@@ -885,6 +1126,7 @@ impl StateStore for SqliteStore {
         filter: &AlertFilter,
         page: &Page,
     ) -> Result<AlertPage, SocError> {
+        let context = "listing alerts";
         let cursor = page.decoded_cursor()?;
         let limit = page.effective_limit();
         let scope = match filter.tenant {
@@ -899,57 +1141,49 @@ impl StateStore for SqliteStore {
                 }
             },
         };
-        let mut qb = QueryBuilder::new(format!(
+        let mut sql = Sql::new(format!(
             "SELECT {} FROM alerts a JOIN tenants t ON t.id = a.tenant_id WHERE ",
             desk::ALERT_COLUMNS
         ));
-        push_scope(&mut qb, &scope, "a.tenant_id");
+        sql.scope(&scope, "a.tenant_id");
         if !filter.statuses.is_empty() {
-            qb.push(" AND a.status IN (");
-            let mut list = qb.separated(", ");
-            for status in &filter.statuses {
-                list.push_bind(status.as_str());
-            }
-            qb.push(")");
+            sql.push(" AND a.status IN (");
+            sql.list(filter.statuses.iter().map(|s| s.as_str()));
+            sql.push(")");
         }
         if let Some(rule_id) = &filter.rule_id {
-            qb.push(" AND a.rule_id = ").push_bind(rule_id.clone());
+            sql.push(" AND a.rule_id = ").bind(rule_id.as_str());
         }
         if !filter.severities.is_empty() {
-            qb.push(" AND a.severity IN (");
-            let mut list = qb.separated(", ");
-            for level in &filter.severities {
-                list.push_bind(rank(*level));
-            }
-            qb.push(")");
+            sql.push(" AND a.severity IN (");
+            sql.list(filter.severities.iter().map(|s| rank(*s)));
+            sql.push(")");
         }
         if let Some(min) = filter.min_severity {
-            qb.push(" AND a.severity >= ").push_bind(rank(min));
+            sql.push(" AND a.severity >= ").bind(rank(min));
         }
         if let Some(since) = filter.since {
-            qb.push(" AND a.created_at >= ")
-                .push_bind(since.as_microsecond());
+            sql.push(" AND a.created_at >= ")
+                .bind(since.as_microsecond());
         }
         if let Some(until) = filter.until {
-            qb.push(" AND a.created_at < ")
-                .push_bind(until.as_microsecond());
+            sql.push(" AND a.created_at < ")
+                .bind(until.as_microsecond());
         }
         if let Some(cursor) = &cursor {
-            qb.push(" AND (a.created_at < ")
-                .push_bind(cursor.created_at_us)
+            sql.push(" AND (a.created_at < ")
+                .bind(cursor.created_at_us)
                 .push(" OR (a.created_at = ")
-                .push_bind(cursor.created_at_us)
+                .bind(cursor.created_at_us)
                 .push(" AND a.id < ")
-                .push_bind(cursor.id.clone())
+                .bind(cursor.id.as_str())
                 .push("))");
         }
-        qb.push(" ORDER BY a.created_at DESC, a.id DESC LIMIT ")
-            .push_bind(i64::from(limit) + 1);
-        let rows = qb
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(SocError::storage("listing alerts"))?;
+        sql.push(" ORDER BY a.created_at DESC, a.id DESC LIMIT ")
+            .bind(i64::from(limit) + 1);
+        let mut tx = self.read(Reach::Scope(&scope), context).await?;
+        let rows = sql.fetch_all(&mut tx, context).await?;
+        tx.commit(context).await?;
         let mut alerts = rows
             .iter()
             .map(alert_from_row)
@@ -1248,272 +1482,49 @@ impl StateStore for SqliteStore {
     }
 
     async fn count_alerts(&self, scope: &TenantScope) -> Result<u64, SocError> {
-        let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM alerts WHERE ");
-        push_scope(&mut qb, scope, "tenant_id");
-        let count: i64 = qb
-            .build()
-            .fetch_one(&self.pool)
-            .await
-            .and_then(|row| row.try_get(0))
-            .map_err(SocError::storage("counting alerts"))?;
+        let context = "counting alerts";
+        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM alerts WHERE ");
+        sql.scope(scope, "tenant_id");
+        let mut tx = self.read(Reach::Scope(scope), context).await?;
+        let row = sql.fetch_one(&mut tx, context).await?;
+        tx.commit(context).await?;
+        let count: i64 = get(&row, "n")?;
         Ok(count.unsigned_abs())
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use std::collections::{BTreeMap, BTreeSet};
-    use std::sync::{Arc, Mutex};
-
-    use proptest::prelude::*;
-    use vigie_event::Grant;
-
-    use super::*;
-    use crate::access::test_scope;
-    use crate::testsuite::{self, Store};
-
-    async fn open_in(dir: &Path) -> SqliteStore {
-        SqliteStore::open(&dir.join("state.db")).await.unwrap()
-    }
-
-    #[tokio::test]
-    async fn conformance() {
-        let dirs = Arc::new(Mutex::new(Vec::new()));
-        testsuite::run_all(|| {
-            let dirs = dirs.clone();
-            async move {
-                let dir = tempfile::tempdir().unwrap();
-                let store = open_in(dir.path()).await;
-                dirs.lock().unwrap().push(dir);
-                Arc::new(store) as Store
-            }
-        })
-        .await;
-    }
-
-    /// Every byte the database keeps on disk (main file, WAL, shared memory).
-    fn disk_bytes(dir: &Path) -> Vec<u8> {
-        let mut bytes = Vec::new();
-        for entry in std::fs::read_dir(dir).unwrap() {
-            bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
-        }
-        bytes
-    }
-
-    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-        haystack.windows(needle.len()).any(|w| w == needle)
-    }
-
-    #[tokio::test]
-    async fn token_secrets_are_not_on_disk() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(open_in(dir.path()).await);
-        let secrets = testsuite::tokens(store.clone()).await;
-        // Before and after the WAL is checkpointed into the main file.
-        for closed in [false, true] {
-            if closed {
-                store.close().await;
-            }
-            let bytes = disk_bytes(dir.path());
-            for secret in &secrets {
-                assert!(!contains(&bytes, secret.as_bytes()), "secret on disk");
-                let random_part = &secret[crate::token::SECRET_PREFIX.len()..];
-                assert!(!contains(&bytes, random_part.as_bytes()), "secret on disk");
-                let raw = hex::decode(random_part).unwrap();
-                assert!(!contains(&bytes, &raw), "secret bytes on disk");
-                // Sanity: we are reading the right files, the hash is there.
-                assert!(contains(&bytes, &hash_secret(secret)), "hash not found");
-            }
-        }
-    }
-
-    #[tokio::test]
-    async fn reopen_keeps_everything() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = open_in(dir.path()).await;
-        let marker = testsuite::persistence_write(Arc::new(store.clone())).await;
-        assert_eq!(
-            store.schema_version().await.unwrap(),
-            MIGRATIONS.last().map_or(0, |m| m.version)
-        );
-        store.close().await;
-        drop(store);
-        let reopened = open_in(dir.path()).await;
-        assert_eq!(
-            reopened.schema_version().await.unwrap(),
-            MIGRATIONS.last().map_or(0, |m| m.version)
-        );
-        let applied: i64 = sqlx::query("SELECT COUNT(*) FROM schema_version")
-            .fetch_one(&reopened.pool)
+/// The suite's access beyond the trait (tests only): moving an incident's clock, a second
+/// handle.
+#[cfg(any(test, feature = "testsuite"))]
+#[async_trait::async_trait]
+impl crate::testsuite::Harness for SqlStore {
+    async fn backdate_incident(&self, id: i64, created_at: Timestamp) -> Result<(), SocError> {
+        let context = "moving an incident's creation time (tests)";
+        let mut tx = self
+            .write(Reach::Across(CrossTenant::Operator), context)
+            .await?;
+        sqlx::query("UPDATE incidents SET created_at = $1 WHERE id = $2")
+            .bind(created_at.as_microsecond())
+            .bind(id)
+            .execute(&mut *tx)
             .await
-            .unwrap()
-            .get(0);
-        assert_eq!(applied, MIGRATIONS.len() as i64, "a migration ran twice");
-        testsuite::persistence_check(Arc::new(reopened), &marker).await;
+            .map_err(SocError::storage(context))?;
+        tx.commit(context).await
     }
 
-    #[tokio::test]
-    async fn pragmas_are_set() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = open_in(dir.path()).await;
-        let mode: String = sqlx::query("PRAGMA journal_mode")
-            .fetch_one(&store.pool)
+    async fn update_incident_at(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        id: i64,
+        patch: &IncidentPatch,
+        at: Timestamp,
+    ) -> Result<Option<Incident>, SocError> {
+        self.desk_update_incident_at(actor, scope, id, patch, at.as_microsecond())
             .await
-            .unwrap()
-            .get(0);
-        assert_eq!(mode.to_lowercase(), "wal");
-        let fk: i64 = sqlx::query("PRAGMA foreign_keys")
-            .fetch_one(&store.pool)
-            .await
-            .unwrap()
-            .get(0);
-        assert_eq!(fk, 1);
     }
 
-    #[tokio::test]
-    async fn refuses_a_newer_schema() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = open_in(dir.path()).await;
-        sqlx::query(
-            "INSERT INTO schema_version (version, name, applied_at) VALUES (99, 'future', 0)",
-        )
-        .execute(&store.pool)
-        .await
-        .unwrap();
-        store.close().await;
-        match SqliteStore::open(&dir.path().join("state.db")).await {
-            Err(SocError::SchemaTooNew { found: 99, known })
-                if Some(known) == MIGRATIONS.last().map(|m| m.version) => {}
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[tokio::test]
-    async fn open_error_names_the_path() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("missing-dir").join("state.db");
-        let err = SqliteStore::open(&path).await.unwrap_err();
-        assert!(err.to_string().contains("missing-dir"), "{err}");
-    }
-
-    #[tokio::test]
-    async fn concurrent_writers_queue() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(open_in(dir.path()).await);
-        let tenant = store
-            .create_tenant(&TenantSlug::new("busy").unwrap(), "Busy")
-            .await
-            .unwrap();
-        let mut tasks = Vec::new();
-        for w in 0..8u128 {
-            let store = store.clone();
-            tasks.push(tokio::spawn(async move {
-                for n in 0..10u128 {
-                    let alert = testsuite::new_alert(tenant.id, "r", Severity::Low, w * 100 + n);
-                    store.insert_alerts(&[alert]).await.unwrap();
-                }
-            }));
-        }
-        for task in tasks {
-            task.await.unwrap();
-        }
-        let all = crate::Access::new(store.clone()).operator_scope();
-        assert_eq!(store.count_alerts(&all).await.unwrap(), 80);
-    }
-
-    /// One generated world: how many tenants, and per alert (tenant index, severity, rule).
-    fn world() -> impl Strategy<Value = (usize, Vec<(usize, usize, u8)>, u32, u8)> {
-        (1usize..5).prop_flat_map(|tenants| {
-            (
-                Just(tenants),
-                proptest::collection::vec((0..tenants, 0usize..5, 0u8..3), 0..40),
-                1u32..7,
-                any::<u8>(),
-            )
-        })
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(24))]
-
-        /// Whatever the data, a scope sees exactly the alerts of its tenants: single-tenant
-        /// scopes, multi-tenant scopes, the platform, and `filter.tenant` narrowing.
-        #[test]
-        fn scope_isolation((tenants, alerts, limit, mask) in world()) {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let dir = tempfile::tempdir().unwrap();
-                let store: Store = Arc::new(open_in(dir.path()).await);
-                let mut ids = Vec::new();
-                for t in 0..tenants {
-                    let slug = TenantSlug::new(format!("t{t}")).unwrap();
-                    ids.push(store.create_tenant(&slug, "T").await.unwrap().id);
-                }
-                let mut owner = BTreeMap::new();
-                let mut batch = Vec::new();
-                for (n, (t, sev, rule)) in alerts.iter().enumerate() {
-                    let alert = testsuite::new_alert(
-                        ids[*t],
-                        &format!("rule-{rule}"),
-                        Severity::ALL[*sev],
-                        n as u128,
-                    );
-                    owner.insert(alert.id(), ids[*t]);
-                    batch.push(alert);
-                }
-                // Two batches, so created_at differs between some alerts.
-                let (first, second) = batch.split_at(batch.len() / 2);
-                store.insert_alerts(first).await.unwrap();
-                store.insert_alerts(second).await.unwrap();
-
-                let expect = |set: &BTreeSet<TenantId>| -> BTreeSet<String> {
-                    owner.iter().filter(|(_, t)| set.contains(t)).map(|(id, _)| id.clone()).collect()
-                };
-                let seen = |scope: TenantScope, filter: AlertFilter| {
-                    let store = store.clone();
-                    async move {
-                        let listed = testsuite::all_alerts(&store, &scope, &filter, limit).await;
-                        for alert in &listed {
-                            assert!(scope.contains(alert.tenant), "alert outside the scope");
-                        }
-                        let set: BTreeSet<String> = listed.iter().map(|a| a.id.clone()).collect();
-                        assert_eq!(set.len(), listed.len(), "an alert listed twice");
-                        set
-                    }
-                };
-
-                let platform = test_scope(Grant::Platform).unwrap();
-                let everyone: BTreeSet<TenantId> = ids.iter().copied().collect();
-                assert_eq!(seen(platform.clone(), AlertFilter::default()).await, expect(&everyone));
-
-                let subset: BTreeSet<TenantId> = ids
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| mask & (1 << i) != 0)
-                    .map(|(_, id)| *id)
-                    .collect();
-                let multi = test_scope(Grant::Tenants(subset.clone()));
-                if let Some(multi) = &multi {
-                    assert_eq!(seen(multi.clone(), AlertFilter::default()).await, expect(&subset));
-                    assert_eq!(store.count_alerts(multi).await.unwrap(), expect(&subset).len() as u64);
-                    assert_eq!(store.list_tenants(multi).await.unwrap().len(), subset.len());
-                }
-                for id in &ids {
-                    let one = BTreeSet::from([*id]);
-                    let scope = platform.narrow(*id).unwrap();
-                    assert_eq!(seen(scope.clone(), AlertFilter::default()).await, expect(&one));
-                    assert_eq!(store.count_alerts(&scope).await.unwrap(), expect(&one).len() as u64);
-                    let narrowed = AlertFilter { tenant: Some(*id), ..AlertFilter::default() };
-                    assert_eq!(seen(platform.clone(), narrowed.clone()).await, expect(&one));
-                    if let Some(multi) = &multi {
-                        let want = if subset.contains(id) { expect(&one) } else { BTreeSet::new() };
-                        assert_eq!(seen(multi.clone(), narrowed).await, want);
-                    }
-                }
-            });
-        }
+    async fn another_handle(&self) -> Result<crate::testsuite::Fixture, SocError> {
+        Ok(std::sync::Arc::new(self.reopen().await?))
     }
 }

@@ -1,18 +1,20 @@
-//! NIS2 cases on SQLite. A case is one JSON value per incident (`nis2_cases.data`), its
-//! submissions are rows with their frozen content; every change writes its audit entry in
-//! the same transaction.
+//! NIS2 cases. A case is one JSON value per incident (`nis2_cases.data`), its submissions
+//! are rows with their frozen content; every change writes its audit entry in the same
+//! transaction.
 
 use jiff::Timestamp;
 use serde_json::json;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::AnyConnection;
+use sqlx::Row;
 use vigie_event::{TenantId, TenantScope, TenantSlug};
 use vigie_nis2::deadline::DueStatus;
 use vigie_nis2::lifecycle::ReportingState;
 use vigie_nis2::model::EntityProfile;
 use vigie_nis2::significance::{Assessment, Facts, Verdict};
 
+use super::build::Sql;
 use super::desk::append_audit;
-use super::{SqliteStore, get, now, now_us, push_scope, timestamp};
+use super::{Reach, SqlStore, get, now, now_us, timestamp};
 use crate::audit::AuditRecord;
 use crate::nis2::{
     CaseData, CaseUpdate, NewSubmission, Nis2Case, Nis2Store, ProfileVersion, ReminderPolicy,
@@ -53,25 +55,20 @@ fn from_json<T: serde::de::DeserializeOwned>(
 
 /// The case of incident `id` if the incident is in `scope`.
 async fn load(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     scope: &TenantScope,
     id: i64,
 ) -> Result<Option<Nis2Case>, SocError> {
     let context = "reading a NIS2 case";
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+    let mut qb = Sql::new(
         "SELECT i.id, i.tenant_id, t.slug, i.title, i.created_at, \
          (SELECT MIN(a.first_seen) FROM alerts a WHERE a.incident_id = i.id) AS first_alert, \
          c.data FROM incidents i JOIN tenants t ON t.id = i.tenant_id \
          LEFT JOIN nis2_cases c ON c.incident_id = i.id WHERE ",
     );
-    push_scope(&mut qb, scope, "i.tenant_id");
-    qb.push(" AND i.id = ").push_bind(id);
-    let Some(row) = qb
-        .build()
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(SocError::storage(context))?
-    else {
+    qb.scope(scope, "i.tenant_id");
+    qb.push(" AND i.id = ").bind(id);
+    let Some(row) = qb.fetch_optional(&mut *conn, context).await? else {
         return Ok(None);
     };
     let created: i64 = get(&row, "created_at")?;
@@ -98,7 +95,7 @@ async fn load(
     };
     let rows = sqlx::query(
         "SELECT id, stages, submitted_at, channel, reference, submitted_by, language, tlp, \
-         lateness_reason, content_sha256 FROM nis2_submissions WHERE incident_id = ? \
+         lateness_reason, content_sha256 FROM nis2_submissions WHERE incident_id = $1 \
          ORDER BY submitted_at, id",
     )
     .bind(id)
@@ -125,14 +122,14 @@ async fn load(
     Ok(Some(case))
 }
 
-async fn save(conn: &mut SqliteConnection, case: &Nis2Case) -> Result<(), SocError> {
+async fn save(conn: &mut AnyConnection, case: &Nis2Case) -> Result<(), SocError> {
     let closed = matches!(
         case.state(),
         ReportingState::Closed | ReportingState::Downgraded | ReportingState::NotSignificant
     );
     sqlx::query(
         "INSERT INTO nis2_cases (incident_id, tenant_id, aware_at, closed, data, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (incident_id) DO UPDATE SET \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (incident_id) DO UPDATE SET \
          aware_at = excluded.aware_at, closed = excluded.closed, data = excluded.data, \
          updated_at = excluded.updated_at",
     )
@@ -150,7 +147,7 @@ async fn save(conn: &mut SqliteConnection, case: &Nis2Case) -> Result<(), SocErr
 
 /// Runs `change` on the case inside one transaction with its audit entry.
 async fn change<F>(
-    store: &SqliteStore,
+    store: &SqlStore,
     scope: &TenantScope,
     incident: i64,
     actor: &str,
@@ -161,10 +158,8 @@ where
     F: FnOnce(&mut Nis2Case) -> Result<serde_json::Value, SocError>,
 {
     let mut tx = store
-        .pool
-        .begin_with("BEGIN IMMEDIATE")
-        .await
-        .map_err(SocError::storage("changing a NIS2 case"))?;
+        .write(Reach::Scope(scope), "changing a NIS2 case")
+        .await?;
     let mut case = load(&mut tx, scope, incident)
         .await?
         .ok_or_else(|| not_found(incident))?;
@@ -181,9 +176,7 @@ where
         ),
     )
     .await?;
-    tx.commit()
-        .await
-        .map_err(SocError::storage("changing a NIS2 case"))?;
+    tx.commit("changing a NIS2 case").await?;
     Ok(case)
 }
 
@@ -192,7 +185,7 @@ fn advance(case: &mut Nis2Case, to: ReportingState) {
 }
 
 #[async_trait::async_trait]
-impl Nis2Store for SqliteStore {
+impl Nis2Store for SqlStore {
     async fn nis2_set_profile(
         &self,
         scope: &TenantScope,
@@ -211,13 +204,9 @@ impl Nis2Store for SqliteStore {
             return Err(invalid("legal_name", "the entity's legal name is required"));
         }
         let context = "setting a NIS2 profile";
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(SocError::storage(context))?;
+        let mut tx = self.write(Reach::Scope(scope), context).await?;
         let version: i64 = sqlx::query(
-            "SELECT COALESCE(MAX(version), 0) + 1 AS v FROM nis2_profiles WHERE tenant_id = ?",
+            "SELECT COALESCE(MAX(version), 0) + 1 AS v FROM nis2_profiles WHERE tenant_id = $1",
         )
         .bind(tenant.0)
         .fetch_one(&mut *tx)
@@ -226,7 +215,7 @@ impl Nis2Store for SqliteStore {
         .try_get("v")
         .map_err(SocError::storage(context))?;
         sqlx::query(
-            "INSERT INTO nis2_profiles (tenant_id, version, profile, set_by, set_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO nis2_profiles (tenant_id, version, profile, set_by, set_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(tenant.0)
         .bind(version)
@@ -247,7 +236,7 @@ impl Nis2Store for SqliteStore {
             ),
         )
         .await?;
-        tx.commit().await.map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         Ok(u32::try_from(version).unwrap_or(u32::MAX))
     }
 
@@ -259,14 +248,17 @@ impl Nis2Store for SqliteStore {
         if !scope.contains(tenant) {
             return Ok(None);
         }
+        let context = "reading a NIS2 profile";
+        let mut tx = self.read(Reach::Scope(scope), context).await?;
         let row = sqlx::query(
-            "SELECT version, profile, set_by, set_at FROM nis2_profiles WHERE tenant_id = ? \
+            "SELECT version, profile, set_by, set_at FROM nis2_profiles WHERE tenant_id = $1 \
              ORDER BY version DESC LIMIT 1",
         )
         .bind(tenant.0)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
-        .map_err(SocError::storage("reading a NIS2 profile"))?;
+        .map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         let Some(row) = row else { return Ok(None) };
         let profile: String = get(&row, "profile")?;
         Ok(Some(ProfileVersion {
@@ -282,12 +274,11 @@ impl Nis2Store for SqliteStore {
         scope: &TenantScope,
         incident: i64,
     ) -> Result<Option<Nis2Case>, SocError> {
-        let mut conn = self
-            .pool
-            .acquire()
-            .await
-            .map_err(SocError::storage("reading a NIS2 case"))?;
-        load(&mut conn, scope, incident).await
+        let context = "reading a NIS2 case";
+        let mut tx = self.read(Reach::Scope(scope), context).await?;
+        let case = load(&mut tx, scope, incident).await?;
+        tx.commit(context).await?;
+        Ok(case)
     }
 
     async fn nis2_set_awareness(
@@ -456,11 +447,7 @@ impl Nis2Store for SqliteStore {
         let content_text = content.to_string();
         let sha = vigie_nis2::report::sha256_hex(content_text.as_bytes());
         let context = "recording a NIS2 submission";
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(SocError::storage(context))?;
+        let mut tx = self.write(Reach::Scope(scope), context).await?;
         let mut case = load(&mut tx, scope, incident)
             .await?
             .ok_or_else(|| not_found(incident))?;
@@ -499,7 +486,7 @@ impl Nis2Store for SqliteStore {
         let id: i64 = sqlx::query(
             "INSERT INTO nis2_submissions (incident_id, tenant_id, stages, submitted_at, channel, \
              reference, submitted_by, language, tlp, lateness_reason, content, content_sha256, \
-             recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
         )
         .bind(incident)
         .bind(case.tenant.0)
@@ -564,35 +551,29 @@ impl Nis2Store for SqliteStore {
             ),
         )
         .await?;
-        tx.commit().await.map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         self.nis2_case(scope, incident)
             .await?
             .ok_or_else(|| not_found(incident))
     }
 
     async fn nis2_open_cases(&self, scope: &TenantScope) -> Result<Vec<Nis2Case>, SocError> {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut qb = Sql::new(
             "SELECT incident_id FROM nis2_cases WHERE closed = 0 AND aware_at IS NOT NULL AND ",
         );
-        push_scope(&mut qb, scope, "tenant_id");
+        qb.scope(scope, "tenant_id");
         qb.push(" ORDER BY aware_at");
-        let rows = qb
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(SocError::storage("listing NIS2 cases"))?;
-        let mut conn = self
-            .pool
-            .acquire()
-            .await
-            .map_err(SocError::storage("listing NIS2 cases"))?;
+        let context = "listing NIS2 cases";
+        let mut tx = self.read(Reach::Scope(scope), context).await?;
+        let rows = qb.fetch_all(&mut tx, context).await?;
         let mut cases = Vec::new();
         for row in rows {
             let id: i64 = get(&row, "incident_id")?;
-            if let Some(case) = load(&mut conn, scope, id).await? {
+            if let Some(case) = load(&mut tx, scope, id).await? {
                 cases.push(case);
             }
         }
+        tx.commit(context).await?;
         Ok(cases)
     }
 
@@ -657,331 +638,5 @@ impl Nis2Store for SqliteStore {
             );
         }
         Ok(sent)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::StateStore;
-    use crate::access::Access;
-    use crate::desk::{Actor, NewIncident};
-    use jiff::SignedDuration;
-    use std::sync::Arc;
-    use vigie_nis2::model::{Lang, Stage, Tlp};
-    use vigie_nis2::significance::{RulePack, assess};
-
-    async fn setup() -> (
-        tempfile::TempDir,
-        Arc<SqliteStore>,
-        TenantScope,
-        i64,
-        i64,
-        TenantId,
-    ) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(
-            SqliteStore::open(&dir.path().join("s.sqlite"))
-                .await
-                .unwrap(),
-        );
-        let a = store
-            .create_tenant(&TenantSlug::new("cpas-a").unwrap(), "CPAS A")
-            .await
-            .unwrap();
-        let b = store
-            .create_tenant(&TenantSlug::new("zone-b").unwrap(), "Zone B")
-            .await
-            .unwrap();
-        let operator = Access::new(store.clone()).operator_scope();
-        let new = |tenant| NewIncident {
-            tenant,
-            title: "Ransomware on file servers".into(),
-            severity: None,
-            rsit_class: None,
-            rsit_type: None,
-            tlp: None,
-            alerts: Vec::new(),
-        };
-        let ia = store
-            .create_incident(&Actor::operator(), &operator, &new(a.id))
-            .await
-            .unwrap();
-        let ib = store
-            .create_incident(&Actor::operator(), &operator, &new(b.id))
-            .await
-            .unwrap();
-        (dir, store, operator, ia.id, ib.id, a.id)
-    }
-
-    #[tokio::test]
-    async fn awareness_verdict_submission_and_clocks() {
-        let (_dir, store, operator, incident, other, tenant_a) = setup().await;
-        let scope_a = operator.narrow(tenant_a).unwrap();
-        // Tenant A's scope cannot see tenant B's incident.
-        assert!(store.nis2_case(&scope_a, other).await.unwrap().is_none());
-        assert!(matches!(
-            store
-                .nis2_set_awareness(&scope_a, other, now(), "x", "user:ann")
-                .await,
-            Err(SocError::NotFound { .. })
-        ));
-
-        let case = store.nis2_case(&scope_a, incident).await.unwrap().unwrap();
-        assert_eq!(case.state(), ReportingState::Detected);
-        assert!(case.dues(now()).is_empty(), "no clock before awareness");
-
-        let mut facts = Facts::default();
-        facts.set_answer(
-            "severe_disruption_or_financial_loss",
-            vigie_nis2::model::TriState::Yes,
-        );
-        let assessment = assess(
-            &RulePack::embedded(),
-            &EntityProfile::default(),
-            true,
-            &Default::default(),
-            &facts,
-        );
-        assert_eq!(assessment.verdict, Verdict::Significant);
-        store
-            .nis2_assess(&scope_a, incident, &facts, &assessment, "user:ann")
-            .await
-            .unwrap();
-        // Confirming the proposal needs no reason; overriding it does.
-        assert!(
-            store
-                .nis2_confirm(
-                    &scope_a,
-                    incident,
-                    Verdict::NotSignificant,
-                    None,
-                    "user:ann"
-                )
-                .await
-                .is_err()
-        );
-        let case = store
-            .nis2_confirm(&scope_a, incident, Verdict::Significant, None, "user:ann")
-            .await
-            .unwrap();
-        assert_eq!(case.state(), ReportingState::Significant);
-        assert_eq!(case.data.confirmed_by.as_deref(), Some("user:ann"));
-
-        // Awareness: not before detection, not in the future, with a reason.
-        let before = case
-            .detected_at
-            .checked_sub(SignedDuration::from_secs(60))
-            .unwrap();
-        assert!(
-            store
-                .nis2_set_awareness(&scope_a, incident, before, "r", "user:ann")
-                .await
-                .is_err()
-        );
-        let future = now().checked_add(SignedDuration::from_hours(1)).unwrap();
-        assert!(
-            store
-                .nis2_set_awareness(&scope_a, incident, future, "r", "user:ann")
-                .await
-                .is_err()
-        );
-        assert!(
-            store
-                .nis2_set_awareness(&scope_a, incident, now(), " ", "user:ann")
-                .await
-                .is_err()
-        );
-        let aware = now();
-        let case = store
-            .nis2_set_awareness(
-                &scope_a,
-                incident,
-                aware,
-                "triage confirmed encryption",
-                "user:ann",
-            )
-            .await
-            .unwrap();
-        assert_eq!(case.state(), ReportingState::AwarenessSet);
-        let dues = case.dues(aware);
-        let ew = dues
-            .iter()
-            .find(|d| d.stage == Stage::EarlyWarning)
-            .unwrap();
-        assert_eq!(
-            ew.due_at,
-            Some(aware.checked_add(SignedDuration::from_hours(24)).unwrap())
-        );
-
-        // The board shows the open clocks, soonest first, and a reminder ahead.
-        let open = store.nis2_open_cases(&operator).await.unwrap();
-        let rows = crate::nis2::board(&open, aware, &ReminderPolicy::default());
-        assert_eq!(rows[0].due.stage, Stage::EarlyWarning);
-        assert!(rows[0].next_reminder.is_some());
-        assert!(rows.windows(2).all(|w| w[0].due.due_at <= w[1].due.due_at));
-        let scope_b = operator.narrow(TenantId(tenant_a.0 + 1)).unwrap();
-        assert!(store.nis2_open_cases(&scope_b).await.unwrap().is_empty());
-
-        // Thirteen hours later the T-50 % reminder of the early warning fires, once.
-        let later = aware.checked_add(SignedDuration::from_hours(13)).unwrap();
-        let sent = store
-            .nis2_send_reminders(&operator, later, &ReminderPolicy::default())
-            .await
-            .unwrap();
-        assert!(
-            sent.iter()
-                .any(|(_, _, r)| r.stage == Stage::EarlyWarning && !r.breach),
-            "{sent:?}"
-        );
-        assert!(
-            store
-                .nis2_send_reminders(&operator, later, &ReminderPolicy::default())
-                .await
-                .unwrap()
-                .is_empty()
-        );
-        // Tenant B's scope sends nothing for tenant A.
-        assert!(
-            store
-                .nis2_send_reminders(&scope_b, later, &ReminderPolicy::default())
-                .await
-                .unwrap()
-                .is_empty()
-        );
-
-        // A joint early warning and notification.
-        let submission = NewSubmission {
-            stages: vec![Stage::EarlyWarning, Stage::IncidentNotification],
-            submitted_at: aware.checked_add(SignedDuration::from_hours(2)).unwrap(),
-            channel: "platform".into(),
-            reference: Some("CCB-2026-0001".into()),
-            language: Lang::Nl,
-            tlp: Tlp::Amber,
-            lateness_reason: None,
-        };
-        let content = json!({"schema": "vigie.nis2.report/1", "stage": "early_warning"});
-        let case = store
-            .nis2_submit(&scope_a, incident, &submission, &content, "user:ann")
-            .await
-            .unwrap();
-        assert_eq!(case.state(), ReportingState::NotificationSent);
-        assert_eq!(case.submissions.len(), 1);
-        assert_eq!(
-            case.submissions[0].content_sha256,
-            vigie_nis2::report::sha256_hex(content.to_string().as_bytes())
-        );
-        let dues = case.dues(submission.submitted_at);
-        assert!(
-            dues.iter()
-                .filter(|d| d.stage != Stage::FinalReport)
-                .all(|d| d.status == DueStatus::Met)
-        );
-        // Moving awareness later after a submission is refused.
-        assert!(
-            store
-                .nis2_set_awareness(&scope_a, incident, now(), "later", "user:ann")
-                .await
-                .is_err()
-        );
-
-        // A final report after its due date needs a lateness reason.
-        let late = NewSubmission {
-            stages: vec![Stage::FinalReport],
-            submitted_at: aware
-                .checked_add(SignedDuration::from_hours(24 * 40))
-                .unwrap(),
-            lateness_reason: None,
-            ..submission.clone()
-        };
-        let error = store
-            .nis2_submit(&scope_a, incident, &late, &content, "user:ann")
-            .await
-            .unwrap_err()
-            .to_string();
-        assert!(
-            error.contains("lateness_reason") && error.contains("progress_report"),
-            "{error}"
-        );
-        let late = NewSubmission {
-            lateness_reason: Some("forensic report delayed by the insurer".into()),
-            ..late
-        };
-        let case = store
-            .nis2_submit(&scope_a, incident, &late, &content, "user:ann")
-            .await
-            .unwrap();
-        assert_eq!(case.state(), ReportingState::FinalSent);
-
-        // Every change is in the audit chain.
-        let entries = store.audit_entries(0, 1000).await.unwrap();
-        let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
-        for action in [
-            "nis2.assess",
-            "nis2.verdict.confirm",
-            "nis2.awareness.set",
-            "nis2.submission",
-        ] {
-            assert!(
-                actions.contains(&action),
-                "{action} missing from {actions:?}"
-            );
-        }
-    }
-
-    #[tokio::test]
-    async fn profile_versions_are_kept_and_scoped() {
-        let (_dir, store, operator, _, _, tenant_a) = setup().await;
-        let profile = EntityProfile {
-            legal_name: "CPAS A".into(),
-            is_trust_service_provider: false,
-            ..EntityProfile::default()
-        };
-        assert_eq!(
-            store
-                .nis2_set_profile(&operator, tenant_a, &profile, "operator")
-                .await
-                .unwrap(),
-            1
-        );
-        let second = EntityProfile {
-            enterprise_number: Some("0212.345.678".into()),
-            ..profile.clone()
-        };
-        assert_eq!(
-            store
-                .nis2_set_profile(&operator, tenant_a, &second, "operator")
-                .await
-                .unwrap(),
-            2
-        );
-        let current = store
-            .nis2_profile(&operator, tenant_a)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(current.version, 2);
-        assert_eq!(current.profile, second);
-        let other = operator.narrow(TenantId(tenant_a.0 + 1)).unwrap();
-        assert!(
-            store
-                .nis2_profile(&other, tenant_a)
-                .await
-                .unwrap()
-                .is_none()
-        );
-        assert!(
-            store
-                .nis2_set_profile(&other, tenant_a, &profile, "x")
-                .await
-                .is_err()
-        );
-        let empty = EntityProfile::default();
-        assert!(
-            store
-                .nis2_set_profile(&operator, tenant_a, &empty, "x")
-                .await
-                .is_err()
-        );
     }
 }

@@ -1,17 +1,24 @@
 //! User management beyond creation (role, tenants, password, disable) under a
 //! [`UserAuthority`], and API tokens owned by a user. Every change and its audit entry are one
-//! `BEGIN IMMEDIATE` transaction.
+//! writing transaction.
+//!
+//! Users, their tenant assignments, sessions and user tokens are the platform's identity
+//! records, not one tenant's data: a SOC analyst works for several tenants and a platform
+//! admin for none. They carry no row-level security on PostgreSQL; every read of them that a
+//! tenant-scoped caller makes filters by the scope in its SQL (`users_query`,
+//! `managed_users_query`), which the conformance suite checks on both engines.
 
 use serde_json::json;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{AssertSqlSafe, SqliteConnection};
+use sqlx::AnyConnection;
+use sqlx::AssertSqlSafe;
+use sqlx::any::AnyRow;
 use vigie_event::TenantScope;
 
 use super::desk::{
-    USER_SELECT, append_audit, begin, check_password, check_role_grant, check_role_tenants,
-    invalid, not_found, tenant_exists_in, user_from_row,
+    USER_SELECT, append_audit, check_password, check_role_grant, check_role_tenants, invalid,
+    not_found, tenant_exists_in, user_from_row,
 };
-use super::{SqliteStore, get, now, now_us, timestamp};
+use super::{CrossTenant, Reach, SqlStore, get, now, now_us, returned_id, timestamp};
 use crate::SocError;
 use crate::audit::AuditRecord;
 use crate::desk::{Actor, User, UserAuthority, UserPatch};
@@ -26,7 +33,7 @@ const TOKEN_COLUMNS: &str = "k.id AS tk_id, k.user_id AS tk_user, k.label AS tk_
     k.permissions AS tk_permissions, k.tenants AS tk_tenants, k.created_at AS tk_created, \
     k.expires_at AS tk_expires, k.revoked_at AS tk_revoked";
 
-fn token_from_row(row: &SqliteRow) -> Result<UserTokenInfo, SocError> {
+fn token_from_row(row: &AnyRow) -> Result<UserTokenInfo, SocError> {
     let corrupt = |detail: String| SocError::Corrupt {
         what: "user token",
         detail,
@@ -53,9 +60,9 @@ fn token_from_row(row: &SqliteRow) -> Result<UserTokenInfo, SocError> {
 }
 
 /// Ends every open session of a user; returns how many.
-async fn end_sessions(conn: &mut SqliteConnection, user: i64, at: i64) -> Result<u64, SocError> {
+async fn end_sessions(conn: &mut AnyConnection, user: i64, at: i64) -> Result<u64, SocError> {
     Ok(
-        sqlx::query("UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL")
+        sqlx::query("UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
             .bind(at)
             .bind(user)
             .execute(&mut *conn)
@@ -65,7 +72,7 @@ async fn end_sessions(conn: &mut SqliteConnection, user: i64, at: i64) -> Result
     )
 }
 
-impl SqliteStore {
+impl SqlStore {
     pub(super) async fn users_update(
         &self,
         actor: &Actor,
@@ -98,19 +105,14 @@ impl SqliteStore {
             None => None,
         };
         let context = "changing a user";
-        let mut tx = begin(self, context).await?;
+        let mut tx = self.write(Reach::Scope(scope), context).await?;
         let mut qb = Self::managed_users_query(scope);
-        qb.push(" AND u.id = ").push_bind(id);
+        qb.push(" AND u.id = ").bind(id);
         if authority == UserAuthority::TenantRoles {
             // Anyone else (SOC staff working for the tenant) is not this manager's to see.
             qb.push(" AND u.role IN ('tenant_admin', 'tenant_user')");
         }
-        let Some(row) = qb
-            .build()
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(SocError::storage(context))?
-        else {
+        let Some(row) = qb.fetch_optional(&mut tx, context).await? else {
             return Ok(None);
         };
         let mut user = user_from_row(&row)?;
@@ -136,7 +138,7 @@ impl SqliteStore {
             check_role_tenants(role, &tenants, scope)?;
         }
         if role != user.role {
-            sqlx::query("UPDATE users SET role = ? WHERE id = ?")
+            sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
                 .bind(role.as_str())
                 .bind(id)
                 .execute(&mut *tx)
@@ -146,13 +148,13 @@ impl SqliteStore {
             user.role = role;
         }
         if tenants != user.tenants {
-            sqlx::query("DELETE FROM user_tenants WHERE user_id = ?")
+            sqlx::query("DELETE FROM user_tenants WHERE user_id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await
                 .map_err(SocError::storage(context))?;
             for tenant in &tenants {
-                sqlx::query("INSERT INTO user_tenants (user_id, tenant_id) VALUES (?, ?)")
+                sqlx::query("INSERT INTO user_tenants (user_id, tenant_id) VALUES ($1, $2)")
                     .bind(id)
                     .bind(tenant.0)
                     .execute(&mut *tx)
@@ -166,7 +168,7 @@ impl SqliteStore {
             user.tenants = tenants;
         }
         if let Some(phc) = phc {
-            sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
                 .bind(phc)
                 .bind(id)
                 .execute(&mut *tx)
@@ -174,7 +176,7 @@ impl SqliteStore {
                 .map_err(SocError::storage(context))?;
             sessions_ended += end_sessions(&mut tx, id, at).await?;
             let revoked = sqlx::query(
-                "UPDATE user_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+                "UPDATE user_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
             )
             .bind(at)
             .bind(id)
@@ -188,7 +190,7 @@ impl SqliteStore {
             );
         }
         if let Some(disabled) = patch.disabled.filter(|d| *d != user.disabled) {
-            sqlx::query("UPDATE users SET disabled_at = ? WHERE id = ?")
+            sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
                 .bind(disabled.then_some(at))
                 .bind(id)
                 .execute(&mut *tx)
@@ -220,7 +222,7 @@ impl SqliteStore {
             )
             .await?;
         }
-        tx.commit().await.map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         Ok(Some(Self::scoped_user(scope, user)))
     }
 
@@ -245,8 +247,10 @@ impl SqliteStore {
             ));
         }
         let context = "creating a user token";
-        let mut tx = begin(self, context).await?;
-        let row = sqlx::query(AssertSqlSafe(format!("{USER_SELECT} WHERE u.id = ?")))
+        let mut tx = self
+            .write(Reach::Across(CrossTenant::Identity), context)
+            .await?;
+        let row = sqlx::query(AssertSqlSafe(format!("{USER_SELECT} WHERE u.id = $1")))
             .bind(user_id)
             .fetch_optional(&mut *tx)
             .await
@@ -276,7 +280,7 @@ impl SqliteStore {
                 }
                 for tenant in &list {
                     let known = if user.role == Role::PlatformAdmin {
-                        sqlx::query("SELECT 1 FROM tenants WHERE id = ?")
+                        sqlx::query("SELECT 1 FROM tenants WHERE id = $1")
                             .bind(tenant.0)
                             .fetch_optional(&mut *tx)
                             .await
@@ -300,10 +304,10 @@ impl SqliteStore {
             .map(serde_json::to_string)
             .transpose()
             .map_err(|e| invalid("tenants", e.to_string()))?;
-        let id = sqlx::query(
+        let row = sqlx::query(
             "INSERT INTO user_tokens (user_id, label, secret_hash, permissions, tenants,
                                       created_at, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(user_id)
         .bind(label)
@@ -312,10 +316,10 @@ impl SqliteStore {
         .bind(tenants_json)
         .bind(created.as_microsecond())
         .bind(new.expires_at.map(|e| e.as_microsecond()))
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await
-        .map_err(SocError::storage(context))?
-        .last_insert_rowid();
+        .map_err(SocError::storage(context))?;
+        let id = returned_id(&row)?;
         append_audit(
             &mut tx,
             &AuditRecord::new(
@@ -328,7 +332,7 @@ impl SqliteStore {
             ),
         )
         .await?;
-        tx.commit().await.map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         Ok(CreatedUserToken {
             token: UserTokenInfo {
                 id,
@@ -348,16 +352,19 @@ impl SqliteStore {
         &self,
         user_id: i64,
     ) -> Result<Vec<UserTokenInfo>, SocError> {
-        sqlx::query(AssertSqlSafe(format!(
-            "SELECT {TOKEN_COLUMNS} FROM user_tokens k WHERE k.user_id = ? ORDER BY k.id"
+        let context = "listing user tokens";
+        let mut tx = self
+            .read(Reach::Across(CrossTenant::Identity), context)
+            .await?;
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {TOKEN_COLUMNS} FROM user_tokens k WHERE k.user_id = $1 ORDER BY k.id"
         )))
         .bind(user_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *tx)
         .await
-        .map_err(SocError::storage("listing user tokens"))?
-        .iter()
-        .map(token_from_row)
-        .collect()
+        .map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
+        rows.iter().map(token_from_row).collect()
     }
 
     pub(super) async fn users_revoke_token(
@@ -367,10 +374,12 @@ impl SqliteStore {
         id: i64,
     ) -> Result<bool, SocError> {
         let context = "revoking a user token";
-        let mut tx = begin(self, context).await?;
+        let mut tx = self
+            .write(Reach::Across(CrossTenant::Identity), context)
+            .await?;
         let row = sqlx::query(
             "SELECT k.revoked_at, u.username FROM user_tokens k JOIN users u ON u.id = k.user_id
-             WHERE k.id = ? AND k.user_id = ?",
+             WHERE k.id = $1 AND k.user_id = $2",
         )
         .bind(id)
         .bind(user_id)
@@ -382,7 +391,7 @@ impl SqliteStore {
         };
         let revoked: Option<i64> = get(&row, "revoked_at")?;
         if revoked.is_none() {
-            sqlx::query("UPDATE user_tokens SET revoked_at = ? WHERE id = ?")
+            sqlx::query("UPDATE user_tokens SET revoked_at = $1 WHERE id = $2")
                 .bind(now_us())
                 .bind(id)
                 .execute(&mut *tx)
@@ -401,7 +410,7 @@ impl SqliteStore {
             )
             .await?;
         }
-        tx.commit().await.map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         Ok(true)
     }
 
@@ -409,14 +418,19 @@ impl SqliteStore {
         &self,
         hash: &[u8; 32],
     ) -> Result<Option<(UserTokenInfo, User)>, SocError> {
+        let context = "looking a user token up";
+        let mut tx = self
+            .read(Reach::Across(CrossTenant::Access), context)
+            .await?;
         let row = sqlx::query(AssertSqlSafe(format!(
             "SELECT {TOKEN_COLUMNS}, x.* FROM user_tokens k
-             JOIN ({USER_SELECT}) x ON x.id = k.user_id WHERE k.secret_hash = ?"
+             JOIN ({USER_SELECT}) x ON x.id = k.user_id WHERE k.secret_hash = $1"
         )))
         .bind(&hash[..])
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
-        .map_err(SocError::storage("looking a user token up"))?;
+        .map_err(SocError::storage(context))?;
+        tx.commit(context).await?;
         let Some(row) = row else {
             return Ok(None);
         };

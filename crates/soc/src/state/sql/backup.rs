@@ -1,14 +1,13 @@
-//! Online backup of the state database and the checks of a restore (`vigie backup`,
-//! `vigie restore`).
+//! What backup, restore and `vigie audit verify` read on either engine: summary counts and
+//! the whole audit chain, verified.
 
-use std::path::Path;
 use std::time::Duration;
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use jiff::Timestamp;
 use sqlx::Row;
 
-use super::SqliteStore;
+use super::{CrossTenant, Reach, SqlStore};
 use crate::SocError;
 use crate::StateStore;
 use crate::audit::{self, AuditEntry, Checkpoint, VerifyReport};
@@ -22,67 +21,27 @@ const COUNTED: &[(&str, &str)] = &[
     ("audit entries", "SELECT COUNT(*) FROM audit_log"),
 ];
 
-impl SqliteStore {
-    /// Writes a consistent copy of the database to `dest` (a file that must not exist yet)
-    /// with `VACUUM INTO`, then fsyncs it. The copy runs in one read transaction: writers
-    /// go on meanwhile (WAL mode), and the copy holds every transaction committed before it
-    /// started and none after. It is a plain database file (no `-wal` file beside it).
-    pub async fn snapshot_into(&self, dest: &Path) -> Result<(), SocError> {
-        let Some(target) = dest.to_str() else {
-            return Err(SocError::InvalidValue {
-                what: "snapshot path",
-                message: format!("{} is not UTF-8", dest.display()),
-            });
-        };
-        sqlx::query("VACUUM INTO ?1")
-            .bind(target)
-            .execute(&self.pool)
-            .await
-            .map_err(SocError::storage("writing a snapshot with VACUUM INTO"))?;
-        std::fs::File::open(dest)
-            .and_then(|file| file.sync_all())
-            .map_err(|e| SocError::InvalidValue {
-                what: "snapshot",
-                message: format!("cannot fsync {}: {e}", dest.display()),
-            })
-    }
-
-    /// `PRAGMA integrity_check`: an empty list when the database is intact, else the
-    /// problems SQLite reports (each names the table or index and the page or row).
-    pub async fn integrity_problems(&self) -> Result<Vec<String>, SocError> {
-        let rows = sqlx::query("PRAGMA integrity_check")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(SocError::storage("running PRAGMA integrity_check"))?;
-        let mut problems = Vec::new();
-        for row in rows {
-            let line: String = row
-                .try_get(0)
-                .map_err(SocError::storage("reading PRAGMA integrity_check"))?;
-            if line != "ok" {
-                problems.push(line);
-            }
-        }
-        Ok(problems)
-    }
-
+impl SqlStore {
     /// Rows of the tables a restore summary shows, as (name, count): tenants, users, alerts,
     /// incidents and audit entries, across every tenant (an operator's view).
     pub async fn summary_counts(&self) -> Result<Vec<(&'static str, i64)>, SocError> {
+        let context = "counting rows for the summary";
+        let mut tx = self
+            .read(Reach::Across(CrossTenant::Operator), context)
+            .await?;
         let mut counts = Vec::with_capacity(COUNTED.len());
         for (name, sql) in COUNTED {
             let count: i64 = sqlx::query(*sql)
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *tx)
                 .await
                 .and_then(|row| row.try_get(0))
-                .map_err(SocError::storage("counting rows for the summary"))?;
+                .map_err(SocError::storage(context))?;
             counts.push((*name, count));
         }
+        tx.commit(context).await?;
         Ok(counts)
     }
-}
 
-impl SqliteStore {
     /// Every audit entry, in chain order.
     pub async fn audit_chain(&self) -> Result<Vec<AuditEntry>, SocError> {
         let mut entries = Vec::new();
@@ -130,7 +89,7 @@ mod tests {
     #[tokio::test]
     async fn a_snapshot_opens_intact_with_the_same_rows() {
         let tmp = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&tmp.path().join("state.sqlite"))
+        let store = SqlStore::open(&tmp.path().join("state.sqlite"))
             .await
             .unwrap();
         store
@@ -145,7 +104,7 @@ mod tests {
             .create_tenant(&TenantSlug::new("beta").unwrap(), "Beta")
             .await
             .unwrap();
-        let restored = SqliteStore::open(&copy).await.unwrap();
+        let restored = SqlStore::open(&copy).await.unwrap();
         assert!(restored.integrity_problems().await.unwrap().is_empty());
         let counts = restored.summary_counts().await.unwrap();
         assert_eq!(counts[0], ("tenants", 1));
