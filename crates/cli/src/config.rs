@@ -67,6 +67,76 @@ pub(crate) struct VigieConfig {
 pub(crate) struct ClusterConfig {
     /// `[cluster.nats]`: the event log on NATS JetStream instead of the embedded WAL.
     pub nats: Option<vigie_nats::NatsConfig>,
+    /// `[cluster.postgres]`: the SOC state on PostgreSQL instead of the embedded SQLite.
+    pub postgres: Option<PostgresSection>,
+}
+
+/// `[cluster.postgres]`. The URLs carry passwords: they come from files or the environment,
+/// never from this file, and are never printed.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct PostgresSection {
+    /// File whose first line is the application's URL
+    /// (`postgres://user:password@host:port/database`); `VIGIE_POSTGRES_URL` wins over it.
+    /// Its role must not own the schema nor bypass row-level security.
+    pub url_file: Option<PathBuf>,
+    /// File with the schema owner's URL, used to apply migrations and grant the application
+    /// role its rights; `VIGIE_POSTGRES_MIGRATE_URL` wins over it. Absent: migrate with the
+    /// application's URL (its role then owns the schema).
+    pub migrate_url_file: Option<PathBuf>,
+    /// Connections of this node's pool. Default 8.
+    pub max_connections: u32,
+}
+
+impl Default for PostgresSection {
+    fn default() -> Self {
+        Self {
+            url_file: None,
+            migrate_url_file: None,
+            max_connections: 8,
+        }
+    }
+}
+
+impl PostgresSection {
+    /// The connection options: URLs from the environment or the files. The error names the
+    /// variable or file, never a URL.
+    pub(crate) fn options(&self) -> anyhow::Result<vigie_soc::state::PostgresOptions> {
+        let read =
+            |env: &str, file: &Option<PathBuf>, what: &str| -> anyhow::Result<Option<String>> {
+                if let Ok(value) = std::env::var(env)
+                    && !value.trim().is_empty()
+                {
+                    return Ok(Some(value.trim().to_owned()));
+                }
+                let Some(path) = file else { return Ok(None) };
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    anyhow::anyhow!(
+                        "[cluster.postgres] {what}: cannot read {}: {e}",
+                        path.display()
+                    )
+                })?;
+                let line = text.lines().next().unwrap_or("").trim().to_owned();
+                anyhow::ensure!(
+                    !line.is_empty(),
+                    "[cluster.postgres] {what}: {} is empty",
+                    path.display()
+                );
+                Ok(Some(line))
+            };
+        let url = read("VIGIE_POSTGRES_URL", &self.url_file, "url_file")?.ok_or_else(|| {
+            anyhow::anyhow!("[cluster.postgres] needs url_file or the VIGIE_POSTGRES_URL variable")
+        })?;
+        Ok(vigie_soc::state::PostgresOptions {
+            url,
+            migrate_url: read(
+                "VIGIE_POSTGRES_MIGRATE_URL",
+                &self.migrate_url_file,
+                "migrate_url_file",
+            )?,
+            max_connections: self.max_connections.max(1),
+        })
+    }
 }
 
 fn default_data_dir() -> PathBuf {

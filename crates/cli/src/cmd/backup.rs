@@ -422,6 +422,13 @@ pub(crate) async fn backup(global: &Global, args: BackupArgs) -> anyhow::Result<
             nats.addresses()
         );
     }
+    if config.cluster.postgres.is_some() {
+        bail!(
+            "vigie backup covers the embedded engines; with [cluster.postgres] the state is in \
+             PostgreSQL: back it up with pg_dump or the server's own backups, as \
+             docs/cluster.md describes"
+        );
+    }
     let data = config.data_dir.clone();
     let state_path = data.join("state.sqlite");
     if fs::metadata(&state_path).is_err() {

@@ -97,13 +97,20 @@ pub(crate) fn private_dir(dir: &Path, what: &str) -> anyhow::Result<()> {
 pub(crate) async fn open_state(config: &VigieConfig) -> anyhow::Result<Arc<SqliteStore>> {
     private_dir(&config.data_dir, "data directory")?;
     backup::refuse_unfinished_restore(&config.data_dir)?;
-    let path = config.data_dir.join("state.sqlite");
-    let store = SqliteStore::open(&path)
-        .await
-        .with_context(|| format!("cannot open the state database {}", path.display()))?
-        .with_dedup_window(std::time::Duration::from_secs(
-            config.pipeline.dedup_window_seconds,
-        ));
+    let store = match &config.cluster.postgres {
+        // Cluster mode: the state every node shares (the error names the server, never the
+        // password).
+        Some(postgres) => SqliteStore::connect(&postgres.options()?).await?,
+        None => {
+            let path = config.data_dir.join("state.sqlite");
+            SqliteStore::open(&path)
+                .await
+                .with_context(|| format!("cannot open the state database {}", path.display()))?
+        }
+    };
+    let store = store.with_dedup_window(std::time::Duration::from_secs(
+        config.pipeline.dedup_window_seconds,
+    ));
     Ok(Arc::new(store))
 }
 

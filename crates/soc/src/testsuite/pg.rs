@@ -44,6 +44,40 @@ impl PgServer {
         Ok(server)
     }
 
+    /// A server of this test alone (never the shared one nor one named by the environment),
+    /// stopped and removed when dropped: for tests that stop and start it.
+    pub fn start_own() -> Result<Self, String> {
+        Self::launch()
+    }
+
+    /// Stops the server at once, like a crash (its data stays). Only a server of
+    /// [`PgServer::start_own`].
+    pub fn kill(&self) -> Result<(), String> {
+        self.own_script("kill")
+    }
+
+    /// Starts a killed server again, on the same port.
+    pub fn revive(&self) -> Result<(), String> {
+        self.own_script("revive")
+    }
+
+    fn own_script(&self, what: &str) -> Result<(), String> {
+        let dir = self
+            .dir
+            .as_ref()
+            .ok_or("this server was not started by this process")?;
+        let out = Command::new("bash")
+            .arg(script())
+            .args([what, dir])
+            .output()
+            .map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).trim().to_owned())
+        }
+    }
+
     fn start() -> Result<Self, String> {
         if let (Ok(admin_url), Ok(app_url)) = (
             std::env::var("VIGIE_TEST_PG_ADMIN_URL"),
@@ -56,6 +90,10 @@ impl PgServer {
                 next: AtomicU64::new(0),
             });
         }
+        Self::launch()
+    }
+
+    fn launch() -> Result<Self, String> {
         let output = Command::new("bash")
             .arg(script())
             .args(["start", "--watch", &std::process::id().to_string()])
