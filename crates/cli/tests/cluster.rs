@@ -18,6 +18,27 @@ use vigie_nats::testing::{NatsCluster, skip};
 
 const MARKER_RULE: &str = "5f1f2b50-3d0f-4c34-9d8b-7c1a0f0e1a02";
 
+/// The Python Elasticsearch client against two ingest nodes, for about 25 s: marker
+/// documents in chunks of 200, retried (and failed over) on connection errors and 429/503;
+/// prints `ok N` for each document the servers acknowledged.
+const PY_BULK_FAILOVER: &str = r#"
+import sys, time
+from elasticsearch import Elasticsearch, helpers
+a, b, token, first = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+es = Elasticsearch([a, b], api_key=("vigie", token), request_timeout=15,
+                   retry_on_status=(429, 502, 503, 504), max_retries=30, retry_on_timeout=True)
+def docs():
+    for i in range(20000):
+        if i % 200 == 0:
+            time.sleep(0.25)
+        yield {"_index": "logs-failover", "_op_type": "create", "_id": str(first + i),
+               "vigie_test": "marker", "seq": first + i}
+for ok, item in helpers.streaming_bulk(es, docs(), chunk_size=200, max_retries=10,
+                                       initial_backoff=1, raise_on_error=False):
+    if ok:
+        print("ok", item["create"]["_id"], flush=True)
+"#;
+
 fn rules_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/rules")
 }
@@ -751,6 +772,29 @@ fn shared_state_cluster_survives_a_node_a_nats_server_and_postgresql() {
         Duration::from_secs(25),
         Duration::from_millis(100),
     ));
+    // And the real Python Elasticsearch client, given both ingest nodes: it fails over when
+    // one dies. It prints the sequence number of every document the servers acknowledged.
+    let python = support::python_with_elasticsearch().map(|python| {
+        std::process::Command::new(python)
+            .args([
+                "-c",
+                PY_BULK_FAILOVER,
+                &node_a.base,
+                &node_b.base,
+                &ingest,
+                &(1u64 << 52).to_string(),
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    });
+    if python.is_none() {
+        skip(
+            &format!("{test} (the Python elasticsearch client part)"),
+            "Python with the elasticsearch package not found (scripts/test installs it)",
+        );
+    }
     std::thread::sleep(Duration::from_secs(4));
     drop(node_a); // kill -9 of one vigie node
     std::thread::sleep(Duration::from_secs(3));
@@ -785,7 +829,31 @@ fn shared_state_cluster_survives_a_node_a_nats_server_and_postgresql() {
     }
     let resumed = revived.elapsed();
     let refused: u64 = threads.into_iter().map(|t| t.join().unwrap()).sum();
-    let acked = acked.lock().unwrap().clone();
+    let mut acked = acked.lock().unwrap().clone();
+    if let Some(python) = python {
+        let out = python.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "python: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let from_python: Vec<u64> = stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix("ok "))
+            .map(|n| n.parse().unwrap())
+            .collect();
+        assert!(
+            from_python.len() > 500,
+            "python acknowledged {}",
+            from_python.len()
+        );
+        eprintln!(
+            "python elasticsearch client: {} documents acknowledged",
+            from_python.len()
+        );
+        acked.extend(from_python);
+    }
     assert!(
         acked.len() > 1_000,
         "ingest went on: {} acknowledged",

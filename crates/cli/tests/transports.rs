@@ -5,6 +5,8 @@
 //! exports. A client that is not installed makes its test print SKIPPED with the reason
 //! (`scripts/test` installs them).
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -221,16 +223,7 @@ fn alerts(client: &Client, vigie: &Vigie, token: &str) -> Vec<Value> {
 }
 
 fn python() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("VIGIE_TEST_PYTHON").map(PathBuf::from),
-        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/vigie-pyenv/bin/python")),
-    ];
-    candidates.into_iter().flatten().find(|p| {
-        Command::new(p)
-            .args(["-c", "import elasticsearch"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
+    support::python_with_elasticsearch()
 }
 
 /// Reports a test (or a part of it) that cannot run here, on stdout and in the file

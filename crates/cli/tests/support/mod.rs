@@ -141,3 +141,19 @@ pub(crate) fn drained(client: &Client, server: &Server) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// A Python with the `elasticsearch` client (`VIGIE_TEST_PYTHON`, else the virtualenv
+/// `scripts/test` installs), if there is one.
+pub(crate) fn python_with_elasticsearch() -> Option<std::path::PathBuf> {
+    let candidates = [
+        std::env::var_os("VIGIE_TEST_PYTHON").map(std::path::PathBuf::from),
+        std::env::var_os("HOME")
+            .map(|h| std::path::PathBuf::from(h).join(".cache/vigie-pyenv/bin/python")),
+    ];
+    candidates.into_iter().flatten().find(|p| {
+        Command::new(p)
+            .args(["-c", "import elasticsearch"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
