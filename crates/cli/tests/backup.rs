@@ -131,30 +131,6 @@ fn hunt_counts(data: &Path, config: &Path, tenant: &str, query: &str) -> (u64, u
     }
 }
 
-/// Every alert a platform token sees (following cursors).
-fn all_alerts(client: &Client, server: &Server, token: &str) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let query = match &cursor {
-            Some(c) => format!("limit=1000&cursor={c}"),
-            None => "limit=1000".to_owned(),
-        };
-        let response = client
-            .get(format!("{}/api/v1/alerts?{query}", server.base))
-            .bearer_auth(token)
-            .send()
-            .unwrap();
-        assert_eq!(response.status().as_u16(), 200);
-        let page: Value = response.json().unwrap();
-        out.extend(page["alerts"].as_array().unwrap().iter().cloned());
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => return out,
-        }
-    }
-}
-
 fn health(client: &Client, server: &Server) -> Value {
     client
         .get(format!("{}/healthz", server.base))
@@ -426,7 +402,7 @@ fn online_backup_under_ingest_restores_every_event_acknowledged_before_the_cut()
     }
 
     // One alert per marker event acknowledged before the cut.
-    let alerts = all_alerts(&client, &second, &platform);
+    let alerts = support::all_alerts(&client, &second, &platform);
     let mut seen: BTreeMap<(String, u64), u64> = BTreeMap::new();
     for alert in &alerts {
         let key = (

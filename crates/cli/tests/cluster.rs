@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
-use support::{Server, cli, start_with_args, start_with_config};
+use support::{Server, all_alerts, cli, start_with_args, start_with_config};
 use vigie_nats::testing::{NatsCluster, skip};
 
 const MARKER_RULE: &str = "5f1f2b50-3d0f-4c34-9d8b-7c1a0f0e1a02";
@@ -59,37 +59,19 @@ fn write_config(dir: &Path, nats: &NatsCluster) -> std::path::PathBuf {
     path
 }
 
+/// A token of `tenant` with `scope`, made from the command line.
+fn token(config: &Path, data: &Path, tenant: &str, scope: &str) -> String {
+    cli_config(
+        config,
+        data,
+        &["token", "create", "--tenant", tenant, "--scope", scope],
+    )
+}
+
 fn cli_config(config: &Path, data: &Path, args: &[&str]) -> String {
     let mut all = vec!["--config", config.to_str().unwrap()];
     all.extend_from_slice(args);
     cli(data, &all)
-}
-
-/// Every alert of the read token, following cursors.
-fn all_alerts(client: &Client, server: &Server, token: &str) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let query = match &cursor {
-            Some(c) => format!("limit=1000&cursor={c}"),
-            None => "limit=1000".to_owned(),
-        };
-        let page: Value = client
-            .get(format!("{}/api/v1/alerts?{query}", server.base))
-            .bearer_auth(token)
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        let Some(alerts) = page["alerts"].as_array() else {
-            panic!("{}: no alerts in {page}", server.base);
-        };
-        out.extend(alerts.iter().cloned());
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => return out,
-        }
-    }
 }
 
 /// Senders post marker events for up to `for_at_most` or until the server is gone; the
@@ -149,17 +131,7 @@ fn wait_for_alerts(
     let started = Instant::now();
     loop {
         // The backlog first (cheap), then the alerts once.
-        let health: Value = client
-            .get(format!("{}/healthz", server.base))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        if health["log"]["backlog"] != 0 {
-            assert!(started.elapsed() < within, "backlog left: {health}");
-            std::thread::sleep(Duration::from_millis(500));
-            continue;
-        }
+        support::drained_within(client, server, within);
         let alerts = all_alerts(client, server, token);
         let mut per_seq: BTreeMap<u64, usize> = BTreeMap::new();
         for alert in &alerts {
@@ -200,30 +172,8 @@ fn ingest_detect_and_survive_kill_9_and_a_lost_nats_server() {
     assert_eq!(report.matches(": created,").count(), 4, "{report}");
     assert!(report.contains("3 replica(s)"), "{report}");
     cli_config(&config, &data, &["tenant", "add", "zone-police"]);
-    let ingest = cli_config(
-        &config,
-        &data,
-        &[
-            "token",
-            "create",
-            "--tenant",
-            "zone-police",
-            "--scope",
-            "ingest",
-        ],
-    );
-    let read = cli_config(
-        &config,
-        &data,
-        &[
-            "token",
-            "create",
-            "--tenant",
-            "zone-police",
-            "--scope",
-            "read",
-        ],
-    );
+    let ingest = token(&config, &data, "zone-police", "ingest");
+    let read = token(&config, &data, "zone-police", "read");
 
     // 1. Sustained ingest, kill -9 of vigie in the middle.
     let server = start_with_config(&data, Some(&rules_dir()), Some(&config));
@@ -311,30 +261,8 @@ fn nats_down_means_503_with_retry_after_then_resume() {
     let config = write_config(dir.path(), &nats);
     cli_config(&config, &data, &["cluster", "init"]);
     cli_config(&config, &data, &["tenant", "add", "cpas-mons"]);
-    let ingest = cli_config(
-        &config,
-        &data,
-        &[
-            "token",
-            "create",
-            "--tenant",
-            "cpas-mons",
-            "--scope",
-            "ingest",
-        ],
-    );
-    let read = cli_config(
-        &config,
-        &data,
-        &[
-            "token",
-            "create",
-            "--tenant",
-            "cpas-mons",
-            "--scope",
-            "read",
-        ],
-    );
+    let ingest = token(&config, &data, "cpas-mons", "ingest");
+    let read = token(&config, &data, "cpas-mons", "read");
     let server = start_with_config(&data, Some(&rules_dir()), Some(&config));
     let client = Client::builder()
         .timeout(Duration::from_secs(30))
@@ -457,11 +385,7 @@ fn roles_split_ingest_and_detection_over_two_nodes() {
     let mut tokens = Vec::new();
     for (data, scope) in [(&data_a, "ingest"), (&data_b, "read")] {
         cli_config(&config, data, &["tenant", "add", "ocmw-gent"]);
-        tokens.push(cli_config(
-            &config,
-            data,
-            &["token", "create", "--tenant", "ocmw-gent", "--scope", scope],
-        ));
+        tokens.push(token(&config, data, "ocmw-gent", scope));
     }
     let ingest_node = start_with_args(
         &data_a,
@@ -571,14 +495,10 @@ fn correlation_window_moves_to_the_next_owner_of_a_partition() {
     let mut tokens = Vec::new();
     for data in [&data_a, &data_b] {
         cli_config(&config, data, &["tenant", "add", "zone-a"]);
-        let token = |scope| {
-            cli_config(
-                &config,
-                data,
-                &["token", "create", "--tenant", "zone-a", "--scope", scope],
-            )
-        };
-        tokens.push((token("ingest"), token("read")));
+        tokens.push((
+            token(&config, data, "zone-a", "ingest"),
+            token(&config, data, "zone-a", "read"),
+        ));
     }
     let client = Client::new();
     let failed_login = |server: &Server, token: &str| {
@@ -670,17 +590,10 @@ fn shared_state_cluster_survives_a_node_a_nats_server_and_postgresql() {
     // Tenants, tokens and users live in PostgreSQL: made once, from any node's command line.
     cli_config(&config, &data_a, &["tenant", "add", "hopital-namur"]);
     cli_config(&config, &data_b, &["tenant", "add", "police-zone-nord"]);
-    let token = |data: &Path, tenant: &str, scope: &str| {
-        cli_config(
-            &config,
-            data,
-            &["token", "create", "--tenant", tenant, "--scope", scope],
-        )
-    };
-    let ingest = token(&data_a, "hopital-namur", "ingest");
-    let read = token(&data_c, "hopital-namur", "read");
-    let other_read = token(&data_b, "police-zone-nord", "read");
-    let other_ingest = token(&data_b, "police-zone-nord", "ingest");
+    let ingest = token(&config, &data_a, "hopital-namur", "ingest");
+    let read = token(&config, &data_c, "hopital-namur", "read");
+    let other_read = token(&config, &data_b, "police-zone-nord", "read");
+    let other_ingest = token(&config, &data_b, "police-zone-nord", "ingest");
     // The two tenants' HTTP events go to different partitions (4 of them), so the second
     // tenant's events do not queue behind the first one's backlog.
     let partition = |tenant| {

@@ -45,16 +45,7 @@ fn post(client: &Client, server: &Server, token: &str, event: &Value) -> u16 {
 }
 
 fn has_alert(client: &Client, server: &Server, token: &str, rule: &str) -> bool {
-    let page: Value = client
-        .get(format!("{}/api/v1/alerts?limit=1000", server.base))
-        .bearer_auth(token)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    page["alerts"]
-        .as_array()
-        .unwrap()
+    support::all_alerts(client, server, token)
         .iter()
         .any(|a| a["rule_id"] == rule)
 }

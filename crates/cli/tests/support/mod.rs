@@ -123,6 +123,11 @@ pub(crate) fn ingest(client: &Client, server: &Server, token: &str, events: &[Va
 
 /// Waits (at most 30 s) until the pipeline has handled everything in the log.
 pub(crate) fn drained(client: &Client, server: &Server) {
+    drained_within(client, server, Duration::from_secs(30));
+}
+
+/// Waits (at most `within`) until the pipeline has handled everything in the log.
+pub(crate) fn drained_within(client: &Client, server: &Server, within: Duration) {
     let started = Instant::now();
     loop {
         let health: Value = client
@@ -134,11 +139,33 @@ pub(crate) fn drained(client: &Client, server: &Server) {
         if health["log"]["backlog"] == 0 {
             return;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "pipeline stuck: {health}"
-        );
+        assert!(started.elapsed() < within, "pipeline stuck: {health}");
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Every alert `token` may see on `server`, following cursors.
+pub(crate) fn all_alerts(client: &Client, server: &Server, token: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let query = match &cursor {
+            Some(c) => format!("limit=1000&cursor={c}"),
+            None => "limit=1000".to_owned(),
+        };
+        let response = client
+            .get(format!("{}/api/v1/alerts?{query}", server.base))
+            .bearer_auth(token)
+            .send()
+            .unwrap();
+        let status = response.status().as_u16();
+        let page: Value = response.json().unwrap();
+        assert_eq!(status, 200, "{}: {page}", server.base);
+        out.extend(page["alerts"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return out,
+        }
     }
 }
 
