@@ -85,7 +85,20 @@ fn free_port() -> std::io::Result<u16> {
 impl NatsCluster {
     /// Starts `n` servers (1, or 3/5 clustered) and waits until each answers its health
     /// check. The error says what failed (missing binary, a server that exited, a timeout).
+    /// A port taken between choosing it and the server binding it (tests start clusters in
+    /// parallel) means a new try on other ports, up to five.
     pub fn start(n: usize) -> Result<Self, String> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match Self::start_once(n) {
+                Err(e) if e.contains("address already in use") && attempt < 5 => continue,
+                other => return other,
+            }
+        }
+    }
+
+    fn start_once(n: usize) -> Result<Self, String> {
         let binary = server_binary()?;
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let ports: Vec<(u16, u16, u16)> = (0..n)
