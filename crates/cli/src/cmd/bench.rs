@@ -55,6 +55,9 @@ pub(crate) enum Command {
     /// and recovery, O2 overload): a table, one JSON record per test, and the operations
     /// guide's figures with --update-docs.
     Reliability(super::bench_reliability::Args),
+    /// Cluster mode (issue 17): events/s end to end and ack → alert latency on the embedded
+    /// log and on NATS JetStream with 1 and 2 detecting processes, CPU per event.
+    Cluster(super::bench_cluster::Args),
 }
 
 pub(crate) async fn run(command: Command) -> anyhow::Result<ExitCode> {
@@ -72,6 +75,7 @@ pub(crate) async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Syslog(args) => return super::bench_transport::syslog(args).await,
         Command::Store(args) => return super::bench_store::run_bench(args).await,
         Command::Reliability(args) => return super::bench_reliability::run(args).await,
+        Command::Cluster(args) => return super::bench_cluster::run(args).await,
     };
     anyhow::ensure!(
         senders > 0 && batch > 0,

@@ -3,6 +3,7 @@
 pub(crate) mod audit;
 pub(crate) mod backup;
 pub(crate) mod bench;
+pub(crate) mod bench_cluster;
 pub(crate) mod bench_desk;
 pub(crate) mod bench_detect;
 pub(crate) mod bench_reliability;
