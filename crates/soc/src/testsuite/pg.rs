@@ -45,9 +45,11 @@ impl PgServer {
     }
 
     /// A server of this test alone (never the shared one nor one named by the environment),
-    /// stopped and removed when dropped: for tests that stop and start it.
+    /// stopped and removed when dropped: for tests that stop and start it. It is durable
+    /// (fsync and synchronous commit on, unlike the shared one): a crash keeps what it
+    /// committed, as a production server's would.
     pub fn start_own() -> Result<Self, String> {
-        Self::launch()
+        Self::launch(true)
     }
 
     /// Stops the server at once, like a crash (its data stays). Only a server of
@@ -90,13 +92,14 @@ impl PgServer {
                 next: AtomicU64::new(0),
             });
         }
-        Self::launch()
+        Self::launch(false)
     }
 
-    fn launch() -> Result<Self, String> {
+    fn launch(durable: bool) -> Result<Self, String> {
         let output = Command::new("bash")
             .arg(script())
             .args(["start", "--watch", &std::process::id().to_string()])
+            .env("VIGIE_PG_DURABLE", if durable { "1" } else { "0" })
             .output()
             .map_err(|e| format!("cannot run scripts/pg-test-server: {e}"))?;
         if !output.status.success() {
