@@ -403,10 +403,9 @@ impl Pipeline {
                 ..StepOutcome::default()
             });
         }
-        let mut outcome = self.take_over_correlation_state().await;
-        let outcome = match outcome.as_mut() {
+        let outcome = match self.take_over_correlation_state().await {
             Ok(()) => self.handle(&mut reading, &records).await,
-            Err(_) => outcome.map(|()| StepOutcome::default()),
+            Err(error) => Err(error),
         };
         if outcome.is_err() {
             reading.retry = Some(records);

@@ -301,7 +301,9 @@ pub(crate) async fn start_with_roles(
     let (event_store, indexer) = if config.store.enabled && roles.index {
         super::hunt::start_store(
             config,
-            store_reader(config, log.as_ref()).await?,
+            // Partition 0 of the embedded log: with [cluster.nats] the embedded store is
+            // refused by `VigieConfig::validate` (it keeps one log offset per store partition).
+            log.reader(STORE_CONSUMER, 0).await?,
             store.clone(),
             access.operator_scope(),
             shutdown_rx.clone(),
@@ -465,20 +467,6 @@ async fn open_log(config: &VigieConfig) -> anyhow::Result<OpenedLog> {
         "durable log opened"
     );
     Ok((wal.clone(), Some(wal), None))
-}
-
-/// The indexer's reader: partition 0 of the embedded log. In cluster mode the embedded
-/// event store is off (`VigieConfig::validate` says so): it keeps one log offset per store
-/// partition, which the partitions of a JetStream log cannot share.
-async fn store_reader(
-    config: &VigieConfig,
-    log: &dyn Log,
-) -> anyhow::Result<Box<dyn vigie_log::LogReader>> {
-    anyhow::ensure!(
-        config.cluster.nats.is_none() || !config.store.enabled,
-        "[store] enabled = true is not supported with [cluster.nats] yet"
-    );
-    Ok(log.reader(STORE_CONSUMER, 0).await?)
 }
 
 /// Writes the `login.suppressed` audit summary of refused logins that were not written one
