@@ -25,6 +25,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use vigie_soc::prelude::*;
 
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
@@ -303,7 +304,6 @@ fn a1_login_attack_from_199_addresses_does_not_keep_the_admin_out() {
 fn audit_counts(data: &Path) -> BTreeMap<String, u64> {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        use vigie_soc::StateStore;
         let store = vigie_soc::SqliteStore::open(&data.join("state.sqlite"))
             .await
             .unwrap();

@@ -1,9 +1,8 @@
 //! The event and who owns it.
 //!
 //! - [`TenantId`] and [`TenantSlug`] name a tenant (one client organisation).
-//! - [`TenantScope`] is what a caller may read. Every read path in vigie takes one; only the
-//!   access layer (`vigie_soc::access`) builds it, enforced by a `clippy.toml` ban on
-//!   [`TenantScope::grant`] everywhere else.
+//!   What a caller may read of them, the `TenantScope`, lives in `vigie-access`, the only
+//!   crate that can build one.
 //! - [`Event`] is one received record: its identity, tenant, arrival time, source and its
 //!   original JSON fields, addressable by [`field`] paths.
 //!
@@ -16,4 +15,4 @@ pub mod tenant;
 
 pub use event::{Event, EventId};
 pub use severity::{Severity, SeverityError};
-pub use tenant::{Grant, SlugError, TenantId, TenantScope, TenantSlug};
+pub use tenant::{SlugError, TenantId, TenantSlug};

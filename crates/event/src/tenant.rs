@@ -1,13 +1,13 @@
-//! Tenants and the scope a caller may read.
+//! Tenants: their numeric id and their slug. What a caller may read of them (the scope) is
+//! built only by the access layer (`vigie_access::scope`).
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
 /// Numeric identity of a tenant in the state store. An id is not a permission: reading needs a
-/// [`TenantScope`].
+/// scope from the access layer (`vigie_access::TenantScope`).
 #[derive(Copy, Clone, Debug, Eq, PartialEq, Hash, Ord, PartialOrd, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct TenantId(pub i64);
@@ -90,80 +90,6 @@ impl From<TenantSlug> for String {
     }
 }
 
-/// The set of tenants a caller may read.
-///
-/// Read paths take a `&TenantScope` and add it to their filter themselves, so a caller can
-/// never forget it. A scope is built only by the access layer from a verified credential
-/// ([`TenantScope::grant`] is banned elsewhere by `clippy.toml`); everyone else can only
-/// [`narrow`](TenantScope::narrow) a scope they were handed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TenantScope {
-    kind: ScopeKind,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum ScopeKind {
-    /// The listed tenants, never empty.
-    Tenants(BTreeSet<TenantId>),
-    /// Every tenant of the platform.
-    Platform,
-}
-
-/// What the access layer grants.
-#[derive(Clone, Debug)]
-pub enum Grant {
-    /// One tenant.
-    Tenant(TenantId),
-    /// Several tenants (an analyst assigned to them). An empty set grants nothing.
-    Tenants(BTreeSet<TenantId>),
-    /// The whole platform.
-    Platform,
-}
-
-impl TenantScope {
-    /// Builds a scope from a verified credential. Only `vigie_soc::access` may call this.
-    /// Returns `None` for a grant of no tenant at all.
-    pub fn grant(grant: Grant) -> Option<Self> {
-        let kind = match grant {
-            Grant::Tenant(id) => ScopeKind::Tenants(BTreeSet::from([id])),
-            Grant::Tenants(set) if set.is_empty() => return None,
-            Grant::Tenants(set) => ScopeKind::Tenants(set),
-            Grant::Platform => ScopeKind::Platform,
-        };
-        Some(Self { kind })
-    }
-
-    /// Whether data of `tenant` may be read in this scope.
-    pub fn contains(&self, tenant: TenantId) -> bool {
-        match &self.kind {
-            ScopeKind::Tenants(set) => set.contains(&tenant),
-            ScopeKind::Platform => true,
-        }
-    }
-
-    /// The tenants of this scope, or `None` when it spans the whole platform.
-    pub fn tenants(&self) -> Option<&BTreeSet<TenantId>> {
-        match &self.kind {
-            ScopeKind::Tenants(set) => Some(set),
-            ScopeKind::Platform => None,
-        }
-    }
-
-    /// Whether this scope spans every tenant.
-    pub fn is_platform(&self) -> bool {
-        matches!(self.kind, ScopeKind::Platform)
-    }
-
-    /// The scope restricted to one tenant, if that tenant is inside it. Narrowing can only
-    /// take rights away, so anyone holding a scope may do it (e.g. a platform token filtering
-    /// by tenant).
-    pub fn narrow(&self, tenant: TenantId) -> Option<Self> {
-        self.contains(tenant).then(|| Self {
-            kind: ScopeKind::Tenants(BTreeSet::from([tenant])),
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,24 +102,5 @@ mod tests {
             let err = TenantSlug::new(bad).unwrap_err();
             assert_eq!(err.value, bad);
         }
-    }
-
-    #[test]
-    #[allow(clippy::disallowed_methods)] // the type's own tests build scopes directly
-    fn scope_contains_and_narrows() {
-        let one = TenantScope::grant(Grant::Tenant(TenantId(1))).unwrap();
-        assert!(one.contains(TenantId(1)));
-        assert!(!one.contains(TenantId(2)));
-        assert!(one.narrow(TenantId(2)).is_none());
-        assert_eq!(one.narrow(TenantId(1)).unwrap(), one);
-
-        let all = TenantScope::grant(Grant::Platform).unwrap();
-        assert!(all.contains(TenantId(99)));
-        assert!(all.tenants().is_none());
-        let narrowed = all.narrow(TenantId(99)).unwrap();
-        assert!(!narrowed.is_platform());
-        assert!(!narrowed.contains(TenantId(1)));
-
-        assert!(TenantScope::grant(Grant::Tenants(BTreeSet::new())).is_none());
     }
 }

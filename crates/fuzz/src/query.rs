@@ -7,7 +7,8 @@ use std::sync::OnceLock;
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
-use vigie_event::{Event, EventId, Grant, TenantId, TenantScope};
+use vigie_access::{Grant, TenantScope};
+use vigie_event::{Event, EventId, TenantId};
 use vigie_store::model::{ScanBatch, ScanProgress, ScanStream};
 use vigie_store::query::{self, FieldAliases, HuntOptions, HuntResult, Stage};
 use vigie_store::testsuite;

@@ -22,9 +22,10 @@ use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use tokio::sync::watch;
-use vigie_event::{TenantId, TenantScope};
+use vigie_access::TenantScope;
+use vigie_access::TenantStore;
+use vigie_event::TenantId;
 use vigie_log::{LogError, LogReader, Offset, Record};
-use vigie_soc::StateStore;
 use vigie_store::{EventStore, Limits, LoggedRecord, RecordsReport, RetentionPolicy, StoreError};
 
 /// Most bytes of records one step reads (a batch of large events stops here).
@@ -92,7 +93,7 @@ pub struct Indexer {
     /// Where the reader stands, for [`Indexer::position`] without waiting for a step.
     marks: std::sync::Mutex<(Offset, Offset)>,
     store: Arc<dyn EventStore>,
-    state: Arc<dyn StateStore>,
+    state: Arc<dyn TenantStore>,
     /// Scope used only to name tenants in metric labels and resolve retention overrides,
     /// and to read usage for the gauges.
     operator_scope: TenantScope,
@@ -125,7 +126,7 @@ impl Indexer {
     pub fn new(
         reader: Box<dyn LogReader>,
         store: Arc<dyn EventStore>,
-        state: Arc<dyn StateStore>,
+        state: Arc<dyn TenantStore>,
         operator_scope: TenantScope,
         config: IndexerConfig,
     ) -> Self {

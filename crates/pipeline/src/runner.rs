@@ -7,9 +7,10 @@ use vigie_detect::RuleSet;
 use vigie_detect::correlation::{CorrelationSet, Observation};
 
 use crate::correlate::{FileSnapshots, Snapshot, SnapshotError, SnapshotStore, alert_of};
-use vigie_event::{Event, TenantId, TenantScope};
+use vigie_access::TenantScope;
+use vigie_event::{Event, TenantId};
 use vigie_log::{LogError, LogReader, Offset, Record};
-use vigie_soc::{NewAlert, SocError, StateStore};
+use vigie_soc::{DetectionStore, NewAlert, SocError};
 
 /// Settings of the pipeline, from the `[pipeline]` section of the configuration.
 #[derive(Clone, Debug)]
@@ -76,7 +77,7 @@ pub struct Pipeline {
     marks: std::sync::Mutex<Marks>,
     /// The rules now in force; [`Pipeline::replace_rules`] swaps them between steps.
     rules: std::sync::RwLock<Arc<RuleSet>>,
-    store: Arc<dyn StateStore>,
+    store: Arc<dyn DetectionStore>,
     /// Scope used only to name tenants in metric labels.
     label_scope: TenantScope,
     labels: tokio::sync::Mutex<HashMap<TenantId, String>>,
@@ -126,7 +127,7 @@ impl Pipeline {
     pub fn new(
         reader: Box<dyn LogReader>,
         rules: Arc<RuleSet>,
-        store: Arc<dyn StateStore>,
+        store: Arc<dyn DetectionStore>,
         label_scope: TenantScope,
         config: PipelineConfig,
     ) -> Self {

@@ -5,16 +5,17 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use vigie_soc::prelude::*;
 
 use bytes::Bytes;
 use jiff::Timestamp;
 use serde_json::json;
+use vigie_access::Access;
 use vigie_detect::RuleSet;
 use vigie_event::{Event, TenantSlug};
 use vigie_log::{Log, LogReader, Wal, WalConfig};
 use vigie_pipeline::{Pipeline, PipelineConfig};
-use vigie_soc::access::Access;
-use vigie_soc::{AlertFilter, Page, SqliteStore, StateStore};
+use vigie_soc::{AlertFilter, Page, SqliteStore};
 
 const RULE: &str = r#"
 title: Net User Add

@@ -8,7 +8,8 @@
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use vigie_event::{TenantId, TenantScope, TenantSlug};
+use vigie_access::TenantScope;
+use vigie_event::{TenantId, TenantSlug};
 use vigie_nis2::deadline::{ClockInput, Due, IntermediateRequest, Submitted, compute};
 use vigie_nis2::lifecycle::ReportingState;
 use vigie_nis2::model::{EntityProfile, Lang, Stage, Tlp};

@@ -10,7 +10,8 @@
 
 use jiff::Timestamp;
 use serde::Serialize;
-use vigie_event::{Severity, TenantId, TenantScope};
+use vigie_access::TenantScope;
+use vigie_event::{Severity, TenantId};
 
 use crate::desk::IncidentStatus;
 

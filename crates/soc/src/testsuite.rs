@@ -18,14 +18,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use vigie_event::{EventId, Severity, TenantId, TenantScope, TenantSlug};
+use vigie_access::TenantScope;
+use vigie_event::{EventId, Severity, TenantId, TenantSlug};
 
-use crate::desk::{Actor, Incident, IncidentPatch, NewUser, User, UserAuthority, UserPatch};
-use crate::token::{self, NewUserToken};
+use crate::desk::{Actor, Incident, IncidentPatch};
 use crate::{
-    Access, AlertFilter, AuthError, NewAlert, Page, Permission, Role, RuleAudience, RuleStatus,
-    SocError, StateStore, Tenant, TokenKind, TokenOwner, alert_id,
+    AlertFilter, NewAlert, Page, RuleAudience, RuleStatus, SocError, StateStore, alert_id,
 };
+use vigie_access::token::{self, NewUserToken};
+use vigie_access::{Access, AuthError, Permission, Role, Tenant, TokenKind, TokenOwner};
+use vigie_access::{NewUser, User, UserAuthority, UserPatch};
 
 mod audit;
 mod desk;
@@ -259,7 +261,7 @@ pub async fn tokens(store: Store) -> Vec<String> {
         .await
         .unwrap();
     for token in [&ingest_a, &read_b, &admin] {
-        assert!(crate::token::is_well_formed_secret(&token.secret));
+        assert!(vigie_access::token::is_well_formed_secret(&token.secret));
         assert!(!token.info.revoked);
         assert!(
             !format!("{token:?}").contains(&token.secret),
@@ -299,7 +301,7 @@ pub async fn tokens(store: Store) -> Vec<String> {
     );
 
     // Lookup by hash, and authentication.
-    let hash = crate::token::hash_secret(&ingest_a.secret);
+    let hash = vigie_access::token::hash_secret(&ingest_a.secret);
     assert_eq!(
         store.token_by_secret_hash(&hash).await.unwrap(),
         Some(ingest_a.info.clone())

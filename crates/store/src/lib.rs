@@ -6,7 +6,7 @@
 //!
 //! - [`EventStore`], the narrow trait every backend implements: durable
 //!   [`EventStore::write`] of events with their log offsets (a replay writes nothing twice), [`EventStore::scan`] inside a
-//!   [`vigie_event::TenantScope`] (every read takes one), [`EventStore::usage`] and
+//!   [`vigie_access::TenantScope`] (every read takes one), [`EventStore::usage`] and
 //!   [`EventStore::enforce_retention`] (drops whole partitions). Its values are in [`model`].
 //! - [`EmbeddedStore`] (module [`embedded`]): one tantivy index per tenant and day of
 //!   reception in the data directory, LZ4-compressed, with the event fields indexed by path

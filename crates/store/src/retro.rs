@@ -6,8 +6,8 @@ use std::sync::atomic::Ordering;
 
 use serde::Serialize;
 use serde_json::Value;
+use vigie_access::TenantScope;
 use vigie_detect::RuleSet;
-use vigie_event::TenantScope;
 
 use crate::jobs::JobControl;
 use crate::model::{Order, ScanRequest, StoredEvent, TenantNames, TimeRange, tenant_name};

@@ -1,7 +1,7 @@
 //! The [`EventStore`] trait.
 
 use jiff::Timestamp;
-use vigie_event::TenantScope;
+use vigie_access::TenantScope;
 
 use crate::StoreError;
 use crate::model::{

@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde_json::Value;
-use vigie_event::{Event, Grant, TenantId};
+use vigie_access::Grant;
+use vigie_event::{Event, TenantId};
 
 use crate::model::{ScanRequest, StoredEvent, TimeRange};
 use crate::query::{HuntOptions, parse, run};

@@ -12,7 +12,8 @@ use std::path::Path;
 
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
-use vigie_event::{Event, Grant, TenantId, TenantScope};
+use vigie_access::{Grant, TenantScope};
+use vigie_event::{Event, TenantId};
 
 use crate::EventStore;
 use crate::model::{
@@ -21,9 +22,8 @@ use crate::model::{
 use crate::query::parse;
 
 /// A scope as the access layer would grant it.
-#[allow(clippy::disallowed_methods)] // the suite stands in for the access layer
 pub fn scope(grant: Grant) -> TenantScope {
-    TenantScope::grant(grant).expect("a non-empty grant")
+    vigie_access::testing::scope(grant).expect("a non-empty grant")
 }
 
 /// Runs every check, each in a fresh temporary directory.

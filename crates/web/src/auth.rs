@@ -3,8 +3,8 @@
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use vigie_soc::TokenKind;
-use vigie_soc::access::Credential;
+use vigie_access::Credential;
+use vigie_access::TokenKind;
 
 use crate::AppState;
 use crate::error::ApiError;

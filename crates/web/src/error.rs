@@ -6,8 +6,8 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+use vigie_access::AuthError;
 use vigie_soc::SocError;
-use vigie_soc::access::AuthError;
 
 /// Everything a handler can fail with.
 #[derive(Debug, thiserror::Error)]

@@ -3,7 +3,7 @@
 //! - [`router`] builds the whole application from an [`AppState`]; tests drive it without a
 //!   socket, `vigie serve` binds it to a listener.
 //! - [`auth::Auth`] turns the `Authorization: Bearer` header into a
-//!   [`vigie_soc::access::Credential`]; handlers read only inside its tenant scope.
+//!   [`vigie_access::Credential`]; handlers read only inside its tenant scope.
 //! - [`error::ApiError`] is the one table from error kind to HTTP status: input errors are
 //!   shown to the caller, internal ones are logged and answered with a plain 500.
 //!

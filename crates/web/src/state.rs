@@ -4,10 +4,11 @@ use std::sync::{Arc, RwLock};
 
 use axum::http::HeaderMap;
 use metrics_exporter_prometheus::PrometheusHandle;
-use vigie_event::{TenantId, TenantScope};
+use vigie_access::Access;
+use vigie_access::TenantScope;
+use vigie_event::TenantId;
 use vigie_ingest::Intake;
 use vigie_soc::StateStore;
-use vigie_soc::access::Access;
 
 use crate::client::ClientAddresses;
 

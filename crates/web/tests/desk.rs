@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use vigie_soc::prelude::*;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -14,13 +15,14 @@ use axum::http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
+use vigie_access::Access;
+use vigie_access::NewUser;
+use vigie_access::throttle::{Throttle, ThrottleConfig};
+use vigie_access::{Role, TokenKind, TokenOwner};
 use vigie_event::{EventId, Severity, TenantId, TenantSlug};
 use vigie_ingest::{Intake, IntakeConfig};
 use vigie_log::{Wal, WalConfig};
-use vigie_soc::access::Access;
-use vigie_soc::desk::NewUser;
-use vigie_soc::throttle::{Throttle, ThrottleConfig};
-use vigie_soc::{Actor, NewAlert, Role, SqliteStore, StateStore, TokenKind, TokenOwner};
+use vigie_soc::{Actor, NewAlert, SqliteStore};
 use vigie_web::{AppState, WebConfig, router};
 
 const PASSWORD: &str = "a long enough password";
@@ -378,7 +380,7 @@ async fn account_throttling_after_ten_failures_without_locking_out_for_good() {
     let r = login_from(&d.app, "ana", PASSWORD, "127.0.0.10").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     // Ten entries a minute per address; the throttled attempts past them are counted in
-    // the minute's `login.suppressed` summary (vigie_soc::login_audit).
+    // the minute's `login.suppressed` summary (vigie_access::login_audit).
     let audit = d.store.audit_entries(0, 1000).await.unwrap();
     let count = |action: &str| audit.iter().filter(|e| e.action == action).count();
     assert_eq!(count("login.failure"), 20);
@@ -793,8 +795,8 @@ async fn alert_to_incident_with_timeline_observables_sla_and_audit() {
 }
 
 /// Verifies the chain links alone (the checkpoint part is tested in the CLI and soc tests).
-fn ed25519_free_verify(entries: &[vigie_soc::audit::AuditEntry]) -> bool {
-    let mut prev = vigie_soc::audit::GENESIS;
+fn ed25519_free_verify(entries: &[vigie_access::audit::AuditEntry]) -> bool {
+    let mut prev = vigie_access::audit::GENESIS;
     for (n, e) in entries.iter().enumerate() {
         if e.seq != n as i64 + 1 || e.prev_hash != prev || e.recomputed_hash() != e.hash {
             return false;
@@ -881,9 +883,9 @@ async fn objects(d: &Desk, tenant: TenantId, base: u128) -> Objects {
         .create_user_token(
             &Actor::user("member"),
             user,
-            &vigie_soc::token::NewUserToken {
+            &vigie_access::token::NewUserToken {
                 label: "seed".into(),
-                permissions: vec![vigie_soc::Permission::ReadDesk],
+                permissions: vec![vigie_access::Permission::ReadDesk],
                 tenants: None,
                 expires_at: None,
             },
@@ -1033,9 +1035,9 @@ async fn tenant_isolation_matrix_from_the_openapi_document() {
                 .create_user_token(
                     &Actor::user("caller"),
                     caller_id,
-                    &vigie_soc::token::NewUserToken {
+                    &vigie_access::token::NewUserToken {
                         label: "narrowed".into(),
-                        permissions: vigie_soc::Permission::ALL.to_vec(),
+                        permissions: vigie_access::Permission::ALL.to_vec(),
                         tenants: Some(vec![d.a]),
                         expires_at: None,
                     },

@@ -5,6 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use vigie_soc::prelude::*;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -12,12 +13,14 @@ use http_body_util::BodyExt;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use tower::ServiceExt;
+use vigie_access::Access;
+use vigie_access::TenantScope;
+use vigie_access::{TokenKind, TokenOwner};
 use vigie_detect::RuleSet;
-use vigie_event::{TenantScope, TenantSlug};
+use vigie_event::TenantSlug;
 use vigie_ingest::{Intake, IntakeConfig};
 use vigie_log::{Wal, WalConfig};
-use vigie_soc::access::Access;
-use vigie_soc::{SqliteStore, StateStore, TokenKind, TokenOwner};
+use vigie_soc::SqliteStore;
 use vigie_store::model::{
     Dropped, LoggedEvent, RetentionPolicy, ScanBatch, ScanRequest, ScanStream, TenantUsage,
     WriteReport,

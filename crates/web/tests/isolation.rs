@@ -33,20 +33,20 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use vigie_soc::prelude::*;
 
 use axum::Extension;
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
+use vigie_access::Access;
+use vigie_access::token::NewUserToken;
+use vigie_access::{Permission, Role, TokenKind, TokenOwner};
 use vigie_detect::RuleSet;
 use vigie_event::{Event, EventId, Severity, TenantId};
-use vigie_soc::access::Access;
 use vigie_soc::desk::{NewIncident, NewSuppression};
 use vigie_soc::nis2::Nis2Store;
 use vigie_soc::prefs::PrefsStore;
-use vigie_soc::token::NewUserToken;
-use vigie_soc::{
-    Actor, NewAlert, Permission, Role, RuleAudience, RuleStatus, StateStore, TokenKind, TokenOwner,
-};
+use vigie_soc::{Actor, NewAlert, RuleAudience, RuleStatus};
 use vigie_store::model::LoggedEvent;
 use vigie_store::{EmbeddedConfig, EmbeddedStore, EventStore};
 use vigie_web::api::hunt::Hunting;

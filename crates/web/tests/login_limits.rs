@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
+use vigie_soc::prelude::*;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -14,12 +15,13 @@ use axum::http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
+use vigie_access::NewUser;
+use vigie_access::{Access, LoginError};
+use vigie_access::{Role, TokenKind, TokenOwner};
 use vigie_event::TenantSlug;
 use vigie_ingest::{Intake, IntakeConfig};
 use vigie_log::{Wal, WalConfig};
-use vigie_soc::access::{Access, LoginError};
-use vigie_soc::desk::NewUser;
-use vigie_soc::{Actor, Role, SqliteStore, StateStore, TokenKind, TokenOwner};
+use vigie_soc::{Actor, SqliteStore};
 use vigie_web::{AppState, ClientAddresses, ForwardedHeader, WebConfig, router};
 
 const PASSWORD: &str = "a long enough password";

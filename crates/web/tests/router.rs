@@ -4,17 +4,19 @@
 
 use std::sync::Arc;
 use std::time::Duration;
+use vigie_soc::prelude::*;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
+use vigie_access::Access;
+use vigie_access::{TokenKind, TokenOwner};
 use vigie_event::TenantSlug;
 use vigie_ingest::{Intake, IntakeConfig};
 use vigie_log::{Wal, WalConfig};
-use vigie_soc::access::Access;
-use vigie_soc::{SqliteStore, StateStore, TokenKind, TokenOwner};
+use vigie_soc::SqliteStore;
 use vigie_web::{AppState, WebConfig, router};
 
 struct Setup {

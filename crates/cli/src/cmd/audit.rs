@@ -15,11 +15,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use vigie_soc::prelude::*;
 
 use anyhow::Context;
 use clap::Subcommand;
+use vigie_access::audit::{self, AuditRecord, Checkpointer};
 use vigie_soc::StateStore;
-use vigie_soc::audit::{self, AuditRecord, Checkpointer};
 
 use super::{Global, open_state, private_dir};
 use crate::config::{AUDIT_CHECKPOINTS_NAME, AUDIT_KEY_NAME, VigieConfig, lexical_absolute};

@@ -55,10 +55,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use vigie_access::audit;
 use vigie_log::wal::snapshot::{self, SegmentPins};
 use vigie_log::{Wal, WalConfig};
 use vigie_soc::SqliteStore;
-use vigie_soc::audit;
 
 use super::{Global, open_state, private_dir};
 use crate::config::{VigieConfig, lexical_absolute};

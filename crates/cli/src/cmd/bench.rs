@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Subcommand;
+use vigie_access::{TokenKind, TokenOwner};
 use vigie_event::TenantSlug;
-use vigie_soc::{TokenKind, TokenOwner};
 
 use crate::config::VigieConfig;
 

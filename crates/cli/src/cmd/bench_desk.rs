@@ -16,13 +16,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use vigie_soc::prelude::*;
 
 use anyhow::Context;
 use jiff::{SignedDuration, Timestamp};
-use vigie_soc::access::Access;
-use vigie_soc::audit::{self, AuditEntry, AuditRecord};
+use vigie_access::Access;
+use vigie_access::audit::{self, AuditEntry, AuditRecord};
 use vigie_soc::desk::{IncidentFilter, IncidentSort, IncidentStatus};
-use vigie_soc::{BenchFill, Page, SqliteStore, StateStore};
+use vigie_soc::{BenchFill, Page, SqliteStore};
 
 #[derive(clap::Args)]
 pub(crate) struct Args {

@@ -10,16 +10,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use vigie_soc::prelude::*;
 
 use anyhow::Context;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Map, Value};
+use vigie_access::Access;
 use vigie_detect::RuleSet;
 use vigie_event::{Event, TenantId, TenantSlug};
 use vigie_log::{Log, Wal, WalConfig};
 use vigie_pipeline::{Indexer, IndexerConfig, Pipeline, PipelineConfig};
-use vigie_soc::StateStore;
-use vigie_soc::access::Access;
 use vigie_store::query::{HuntOptions, parse, run};
 use vigie_store::{EmbeddedConfig, EmbeddedStore, EventStore, TimeRange};
 

@@ -10,11 +10,12 @@
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use vigie_soc::prelude::*;
 
 use anyhow::Context;
 use tokio::io::AsyncWriteExt;
+use vigie_access::{TokenKind, TokenOwner};
 use vigie_event::TenantSlug;
-use vigie_soc::{StateStore, TokenKind, TokenOwner};
 
 use crate::config::{SyslogListenerConfig, VigieConfig};
 

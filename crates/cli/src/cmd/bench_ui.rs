@@ -12,16 +12,19 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use vigie_soc::prelude::*;
 
 use anyhow::Context;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use tower::ServiceExt;
+use vigie_access::Access;
+use vigie_access::NewUser;
+use vigie_access::Role;
 use vigie_ingest::{Intake, IntakeConfig};
 use vigie_log::{Wal, WalConfig};
-use vigie_soc::access::Access;
-use vigie_soc::desk::{IncidentFilter, IncidentSort, NewUser};
-use vigie_soc::{Actor, AlertFilter, BenchFill, Page, Role, SqliteStore, StateStore};
+use vigie_soc::desk::{IncidentFilter, IncidentSort};
+use vigie_soc::{Actor, AlertFilter, BenchFill, Page, SqliteStore};
 use vigie_web::{AppState, WebConfig};
 
 #[derive(clap::Args)]

@@ -5,15 +5,17 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
+use vigie_soc::prelude::*;
 
 use anyhow::Context;
 use jiff::Timestamp;
 use serde_json::Value;
-use vigie_event::{TenantScope, TenantSlug};
+use vigie_access::Access;
+use vigie_access::TenantScope;
+use vigie_event::TenantSlug;
 use vigie_log::LogReader;
 use vigie_pipeline::{Indexer, IndexerConfig};
 use vigie_soc::StateStore;
-use vigie_soc::access::Access;
 use vigie_store::query::{HuntOptions, HuntResult, parse, parse_time, run};
 use vigie_store::{EmbeddedConfig, EmbeddedStore, EventStore, Limits, TimeRange};
 

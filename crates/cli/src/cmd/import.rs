@@ -13,16 +13,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use vigie_soc::prelude::*;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jiff::Timestamp;
+use vigie_access::Access;
 use vigie_event::TenantSlug;
 use vigie_ingest::file::{self, ImportSummary, ReadOptions};
 use vigie_ingest::{Intake, IntakeConfig};
 use vigie_log::{Wal, WalConfig};
-use vigie_soc::StateStore;
-use vigie_soc::access::Access;
 
 use super::{Global, lock_data_dir, open_state};
 

@@ -1,14 +1,15 @@
 //! `vigie nis2 due|remind`: the NIS2 clocks of the platform, from the operator's seat.
 
 use std::process::ExitCode;
+use vigie_soc::prelude::*;
 
 use anyhow::Context;
 use clap::Subcommand;
 use jiff::Timestamp;
+use vigie_access::Access;
 use vigie_event::TenantSlug;
 use vigie_nis2::calendar::show;
 use vigie_soc::StateStore;
-use vigie_soc::access::Access;
 use vigie_soc::nis2::{Nis2Store, board};
 
 use super::{Global, open_state};
@@ -98,7 +99,7 @@ pub(crate) async fn run(global: &Global, command: Command) -> anyhow::Result<Exi
 /// Sends NIS2 reminders every minute until shutdown.
 pub(crate) fn spawn_reminders(
     store: std::sync::Arc<dyn StateStore>,
-    scope: vigie_event::TenantScope,
+    scope: vigie_access::TenantScope,
     policy: vigie_soc::nis2::ReminderPolicy,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use vigie_event::TenantScope;
+use vigie_access::TenantScope;
 use vigie_nats::rules::RuleBundle;
 use vigie_pipeline::Pipeline;
 use vigie_soc::StateStore;

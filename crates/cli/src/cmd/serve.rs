@@ -13,13 +13,14 @@ use std::time::Duration;
 
 use anyhow::Context;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use vigie_access::Access;
+use vigie_access::Role;
 use vigie_detect::RuleSet;
 use vigie_detect::correlation::CorrelationSet;
 use vigie_ingest::{Intake, IntakeConfig};
 use vigie_log::{Log, Wal, WalConfig};
 use vigie_pipeline::{Pipeline, PipelineConfig};
-use vigie_soc::access::Access;
-use vigie_soc::{Role, StateStore};
+use vigie_soc::StateStore;
 use vigie_web::{AppState, WebConfig};
 
 use super::{Global, open_state};
@@ -470,7 +471,7 @@ async fn open_log(config: &VigieConfig) -> anyhow::Result<OpenedLog> {
 }
 
 /// Writes the `login.suppressed` audit summary of refused logins that were not written one
-/// by one (`vigie_soc::login_audit`) once their minute is over, until shutdown.
+/// by one (`vigie_access::login_audit`) once their minute is over, until shutdown.
 fn spawn_login_audit(
     access: Access,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
@@ -554,7 +555,7 @@ fn random_password() -> String {
 pub(crate) async fn load_rules(
     config: &VigieConfig,
     store: &dyn StateStore,
-    operator: &vigie_event::TenantScope,
+    operator: &vigie_access::TenantScope,
 ) -> anyhow::Result<(RuleSet, CorrelationSet)> {
     let Some(dir) = &config.detection.rules_dir else {
         tracing::warn!(

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
-use vigie_event::{TenantScope, TenantSlug};
+use vigie_access::TenantScope;
+use vigie_event::TenantSlug;
 use vigie_ingest::Intake;
 use vigie_ingest::syslog::listener::RunningListener;
 use vigie_ingest::syslog::tls::{ClientAuth, server_config};

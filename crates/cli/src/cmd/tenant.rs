@@ -2,11 +2,11 @@
 //! state database of the data directory (safe while `vigie serve` runs).
 
 use std::process::ExitCode;
+use vigie_soc::prelude::*;
 
 use clap::Subcommand;
+use vigie_access::Access;
 use vigie_event::TenantSlug;
-use vigie_soc::StateStore;
-use vigie_soc::access::Access;
 
 use super::{Global, open_state};
 

@@ -3,13 +3,15 @@
 //! `operator`).
 
 use std::process::ExitCode;
+use vigie_soc::prelude::*;
 
 use anyhow::Context;
 use clap::{ArgGroup, Subcommand};
+use vigie_access::Access;
+use vigie_access::token::NewUserToken;
+use vigie_access::{Permission, TokenKind, TokenOwner};
 use vigie_event::TenantSlug;
-use vigie_soc::access::Access;
-use vigie_soc::token::NewUserToken;
-use vigie_soc::{Actor, Permission, StateStore, TokenKind, TokenOwner};
+use vigie_soc::{Actor, StateStore};
 
 use super::{Global, open_state};
 

@@ -4,13 +4,15 @@
 
 use std::io::BufRead;
 use std::process::ExitCode;
+use vigie_soc::prelude::*;
 
 use anyhow::Context;
 use clap::Subcommand;
+use vigie_access::Access;
+use vigie_access::Role;
+use vigie_access::{NewUser, UserAuthority, UserPatch};
 use vigie_event::TenantSlug;
-use vigie_soc::access::Access;
-use vigie_soc::desk::{NewUser, UserAuthority, UserPatch};
-use vigie_soc::{Actor, Role, StateStore};
+use vigie_soc::{Actor, StateStore};
 
 use super::{Global, open_state};
 
@@ -209,7 +211,7 @@ pub(crate) async fn run(global: &Global, command: Command) -> anyhow::Result<Exi
 
 async fn set_disabled(
     store: &dyn StateStore,
-    scope: &vigie_event::TenantScope,
+    scope: &vigie_access::TenantScope,
     username: &str,
     disabled: bool,
 ) -> anyhow::Result<()> {

@@ -1,5 +1,5 @@
-//! The SQL state store: one implementation of [`StateStore`] for SQLite (the embedded file)
-//! and PostgreSQL (several nodes).
+//! The SQL state store: one implementation of every state trait (the desk's and
+//! `vigie-access`'s) for SQLite (the embedded file) and PostgreSQL (several nodes).
 //!
 //! Both engines run the same code through sqlx's `Any` driver: the same statements with
 //! `$N` placeholders, the same domain rules (alert dedup and suppression, the incident
@@ -42,24 +42,30 @@ use jiff::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
 use sqlx::{AnyConnection, AnyPool};
-use vigie_event::{EventId, Severity, TenantId, TenantScope, TenantSlug};
-
-use super::{Role, RuleAudience, RuleStatus, StateStore};
-use crate::SocError;
-use crate::alert::{Alert, AlertCursor, AlertFilter, AlertPage, NewAlert, Page};
-use crate::audit::{AuditEntry, AuditRecord};
-use crate::desk::{
-    Actor, AlertAction, Incident, IncidentDetail, IncidentFilter, IncidentPage, IncidentPatch,
-    IncidentSort, LoginRecord, NewIncident, NewSuppression, NewUser, RuleStats, SessionRecord,
-    SlaBreach, SlaSummaryRow, Suppression, Task, User, UserAuthority, UserPatch,
-};
-use crate::password;
-use crate::sla::SlaContract;
-use crate::tenant::Tenant;
-use crate::token::{
+use vigie_access::audit::{AuditEntry, AuditRecord};
+use vigie_access::password;
+use vigie_access::token::{
     CreatedUserToken, NewToken, NewUserToken, TokenInfo, TokenKind, TokenOwner, UserTokenInfo,
     generate_secret, hash_secret,
 };
+use vigie_access::{
+    Actor, AuditLog, LoginRecord, NewUser, Role, SessionRecord, SessionStore, Tenant, TenantScope,
+    TenantStore, TokenStore, User, UserAuthority, UserPatch, UserStore,
+};
+use vigie_event::{EventId, Severity, TenantId, TenantSlug};
+
+use super::{
+    AlertStore, IncidentStore, RuleAudience, RuleStatus, RuleStatusStore, SlaStore,
+    SuppressionStore,
+};
+use crate::SocError;
+use crate::alert::{Alert, AlertCursor, AlertFilter, AlertPage, NewAlert, Page};
+use crate::desk::{
+    AlertAction, Incident, IncidentDetail, IncidentFilter, IncidentPage, IncidentPatch,
+    IncidentSort, NewIncident, NewSuppression, RuleStats, SlaBreach, SlaSummaryRow, Suppression,
+    Task,
+};
+use crate::sla::SlaContract;
 
 mod backup;
 pub(crate) mod build;
@@ -414,10 +420,10 @@ impl SqlStore {
         let migrations = dialect.migrations();
         let known = migrations.last().map_or(0, |m| m.version);
         for migration in migrations {
-            let failed = |source| SocError::Migration {
+            let failed = |source: sqlx::Error| SocError::Migration {
                 version: migration.version,
                 name: migration.name,
-                source,
+                source: Box::new(source),
             };
             let mut tx = match dialect {
                 Dialect::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
@@ -681,7 +687,7 @@ fn token_from_row(row: &AnyRow) -> Result<TokenInfo, SocError> {
         owner: tenant.map_or(TokenOwner::Platform, |id| TokenOwner::Tenant(TenantId(id))),
         kind: kind
             .parse()
-            .map_err(|e: crate::token::TokenKindError| SocError::Corrupt {
+            .map_err(|e: vigie_access::token::TokenKindError| SocError::Corrupt {
                 what: "token kind",
                 detail: e.to_string(),
             })?,
@@ -758,7 +764,7 @@ fn rule_status_from_row(row: &AnyRow) -> Result<RuleStatus, SocError> {
 }
 
 fn check_username(username: &str) -> Result<(), SocError> {
-    crate::limits::check_username(username)
+    vigie_access::limits::check_username(username)
 }
 
 /// The id an `INSERT .. RETURNING id` gave back.
@@ -767,9 +773,9 @@ fn returned_id(row: &AnyRow) -> Result<i64, SocError> {
 }
 
 #[async_trait::async_trait]
-impl StateStore for SqlStore {
+impl TenantStore for SqlStore {
     async fn create_tenant(&self, slug: &TenantSlug, name: &str) -> Result<Tenant, SocError> {
-        crate::limits::TENANT_NAME.check(name)?;
+        vigie_access::limits::TENANT_NAME.check(name)?;
         let created_at = now();
         let context = "creating a tenant";
         let mut tx = self
@@ -838,14 +844,17 @@ impl StateStore for SqlStore {
         tx.commit(context).await?;
         row.as_ref().map(tenant_from_row).transpose()
     }
+}
 
+#[async_trait::async_trait]
+impl TokenStore for SqlStore {
     async fn create_token(
         &self,
         owner: TokenOwner,
         kind: TokenKind,
         label: &str,
     ) -> Result<NewToken, SocError> {
-        crate::limits::TOKEN_LABEL.check_len(label)?;
+        vigie_access::limits::TOKEN_LABEL.check_len(label)?;
         let context = "creating a token";
         let secret = generate_secret();
         let hash = hash_secret(&secret);
@@ -956,6 +965,38 @@ impl StateStore for SqlStore {
         row.as_ref().map(token_from_row).transpose()
     }
 
+    async fn create_user_token(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        new: &NewUserToken,
+    ) -> Result<CreatedUserToken, SocError> {
+        self.users_create_token(actor, user_id, new).await
+    }
+
+    async fn list_user_tokens(&self, user_id: i64) -> Result<Vec<UserTokenInfo>, SocError> {
+        self.users_list_tokens(user_id).await
+    }
+
+    async fn revoke_user_token(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        id: i64,
+    ) -> Result<bool, SocError> {
+        self.users_revoke_token(actor, user_id, id).await
+    }
+
+    async fn user_token_by_secret_hash(
+        &self,
+        hash: &[u8; 32],
+    ) -> Result<Option<(UserTokenInfo, User)>, SocError> {
+        self.users_token_by_hash(hash).await
+    }
+}
+
+#[async_trait::async_trait]
+impl UserStore for SqlStore {
     async fn user_count(&self) -> Result<u64, SocError> {
         let context = "counting users";
         let mut tx = self
@@ -977,7 +1018,7 @@ impl StateStore for SqlStore {
         role: Role,
     ) -> Result<i64, SocError> {
         check_username(username)?;
-        crate::limits::PASSWORD.check(password)?;
+        vigie_access::limits::PASSWORD.check(password)?;
         let phc = password::hash_password(password).await?;
         let context = "creating a user";
         let mut tx = self
@@ -1038,6 +1079,100 @@ impl StateStore for SqlStore {
         }
     }
 
+    async fn add_user(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        new: &NewUser,
+    ) -> Result<User, SocError> {
+        self.desk_add_user(actor, scope, UserAuthority::All, new)
+            .await
+    }
+
+    async fn list_users(&self, scope: &TenantScope) -> Result<Vec<User>, SocError> {
+        self.desk_list_users(scope).await
+    }
+
+    async fn get_user(&self, scope: &TenantScope, id: i64) -> Result<Option<User>, SocError> {
+        self.desk_get_user(scope, id).await
+    }
+
+    async fn set_user_disabled(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        id: i64,
+        disabled: bool,
+    ) -> Result<Option<User>, SocError> {
+        self.desk_set_user_disabled(actor, scope, id, disabled)
+            .await
+    }
+
+    async fn create_user_as(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        authority: UserAuthority,
+        new: &NewUser,
+    ) -> Result<User, SocError> {
+        self.desk_add_user(actor, scope, authority, new).await
+    }
+
+    async fn update_user(
+        &self,
+        actor: &Actor,
+        scope: &TenantScope,
+        authority: UserAuthority,
+        id: i64,
+        patch: &UserPatch,
+    ) -> Result<Option<User>, SocError> {
+        self.users_update(actor, scope, authority, id, patch).await
+    }
+
+    async fn login_record(&self, username: &str) -> Result<Option<LoginRecord>, SocError> {
+        self.desk_login_record(username).await
+    }
+}
+
+#[async_trait::async_trait]
+impl SessionStore for SqlStore {
+    async fn create_session(
+        &self,
+        secret_hash: &[u8; 32],
+        user_id: i64,
+        csrf: &str,
+        expires_at: Timestamp,
+    ) -> Result<(), SocError> {
+        self.desk_create_session(secret_hash, user_id, csrf, expires_at)
+            .await
+    }
+
+    async fn session(&self, secret_hash: &[u8; 32]) -> Result<Option<SessionRecord>, SocError> {
+        self.desk_session(secret_hash).await
+    }
+
+    async fn end_session(&self, secret_hash: &[u8; 32]) -> Result<bool, SocError> {
+        self.desk_end_session(secret_hash).await
+    }
+}
+
+#[async_trait::async_trait]
+impl AuditLog for SqlStore {
+    async fn audit(&self, record: &AuditRecord) -> Result<(), SocError> {
+        self.desk_audit(record).await
+    }
+
+    async fn audit_head(&self) -> Result<(i64, [u8; 32]), SocError> {
+        self.desk_audit_head().await
+    }
+
+    async fn audit_entries(&self, after: i64, limit: u32) -> Result<Vec<AuditEntry>, SocError> {
+        self.desk_audit_entries(after, limit).await
+    }
+}
+
+#[async_trait::async_trait]
+impl RuleStatusStore for SqlStore {
     async fn replace_rule_status(&self, statuses: &[RuleStatus]) -> Result<(), SocError> {
         let context = "replacing the rule status";
         let mut tx = self
@@ -1092,7 +1227,10 @@ impl StateStore for SqlStore {
         tx.commit(context).await?;
         rows.iter().map(rule_status_from_row).collect()
     }
+}
 
+#[async_trait::async_trait]
+impl AlertStore for SqlStore {
     async fn insert_alerts(&self, alerts: &[NewAlert]) -> Result<u64, SocError> {
         if alerts.is_empty() {
             return Ok(0);
@@ -1201,118 +1339,15 @@ impl StateStore for SqlStore {
         })
     }
 
-    async fn add_user(
-        &self,
-        actor: &Actor,
-        scope: &TenantScope,
-        new: &NewUser,
-    ) -> Result<User, SocError> {
-        self.desk_add_user(actor, scope, UserAuthority::All, new)
-            .await
-    }
-
-    async fn create_user_as(
-        &self,
-        actor: &Actor,
-        scope: &TenantScope,
-        authority: UserAuthority,
-        new: &NewUser,
-    ) -> Result<User, SocError> {
-        self.desk_add_user(actor, scope, authority, new).await
-    }
-
-    async fn update_user(
-        &self,
-        actor: &Actor,
-        scope: &TenantScope,
-        authority: UserAuthority,
-        id: i64,
-        patch: &UserPatch,
-    ) -> Result<Option<User>, SocError> {
-        self.users_update(actor, scope, authority, id, patch).await
-    }
-
-    async fn create_user_token(
-        &self,
-        actor: &Actor,
-        user_id: i64,
-        new: &NewUserToken,
-    ) -> Result<CreatedUserToken, SocError> {
-        self.users_create_token(actor, user_id, new).await
-    }
-
-    async fn list_user_tokens(&self, user_id: i64) -> Result<Vec<UserTokenInfo>, SocError> {
-        self.users_list_tokens(user_id).await
-    }
-
-    async fn revoke_user_token(
-        &self,
-        actor: &Actor,
-        user_id: i64,
-        id: i64,
-    ) -> Result<bool, SocError> {
-        self.users_revoke_token(actor, user_id, id).await
-    }
-
-    async fn user_token_by_secret_hash(
-        &self,
-        hash: &[u8; 32],
-    ) -> Result<Option<(UserTokenInfo, User)>, SocError> {
-        self.users_token_by_hash(hash).await
-    }
-
-    async fn list_users(&self, scope: &TenantScope) -> Result<Vec<User>, SocError> {
-        self.desk_list_users(scope).await
-    }
-
-    async fn get_user(&self, scope: &TenantScope, id: i64) -> Result<Option<User>, SocError> {
-        self.desk_get_user(scope, id).await
-    }
-
-    async fn set_user_disabled(
-        &self,
-        actor: &Actor,
-        scope: &TenantScope,
-        id: i64,
-        disabled: bool,
-    ) -> Result<Option<User>, SocError> {
-        self.desk_set_user_disabled(actor, scope, id, disabled)
-            .await
-    }
-
-    async fn login_record(&self, username: &str) -> Result<Option<LoginRecord>, SocError> {
-        self.desk_login_record(username).await
-    }
-
-    async fn create_session(
-        &self,
-        secret_hash: &[u8; 32],
-        user_id: i64,
-        csrf: &str,
-        expires_at: Timestamp,
-    ) -> Result<(), SocError> {
-        self.desk_create_session(secret_hash, user_id, csrf, expires_at)
-            .await
-    }
-
-    async fn session(&self, secret_hash: &[u8; 32]) -> Result<Option<SessionRecord>, SocError> {
-        self.desk_session(secret_hash).await
-    }
-
-    async fn end_session(&self, secret_hash: &[u8; 32]) -> Result<bool, SocError> {
-        self.desk_end_session(secret_hash).await
-    }
-
-    async fn audit(&self, record: &AuditRecord) -> Result<(), SocError> {
-        self.desk_audit(record).await
-    }
-
-    async fn audit_head(&self) -> Result<(i64, [u8; 32]), SocError> {
-        self.desk_audit_head().await
-    }
-
-    async fn audit_entries(&self, after: i64, limit: u32) -> Result<Vec<AuditEntry>, SocError> {
-        self.desk_audit_entries(after, limit).await
+    async fn count_alerts(&self, scope: &TenantScope) -> Result<u64, SocError> {
+        let context = "counting alerts";
+        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM alerts WHERE ");
+        sql.scope(scope, "tenant_id");
+        let mut tx = self.read(Reach::Scope(scope), context).await?;
+        let row = sql.fetch_one(&mut tx, context).await?;
+        tx.commit(context).await?;
+        let count: i64 = get(&row, "n")?;
+        Ok(count.unsigned_abs())
     }
 
     async fn get_alert(&self, scope: &TenantScope, id: &str) -> Result<Option<Alert>, SocError> {
@@ -1332,7 +1367,10 @@ impl StateStore for SqlStore {
     async fn rule_stats(&self, scope: &TenantScope) -> Result<Vec<RuleStats>, SocError> {
         self.desk_rule_stats(scope).await
     }
+}
 
+#[async_trait::async_trait]
+impl SuppressionStore for SqlStore {
     async fn add_suppression(
         &self,
         actor: &Actor,
@@ -1354,7 +1392,10 @@ impl StateStore for SqlStore {
     ) -> Result<bool, SocError> {
         self.desk_end_suppression(actor, scope, id).await
     }
+}
 
+#[async_trait::async_trait]
+impl IncidentStore for SqlStore {
     async fn create_incident(
         &self,
         actor: &Actor,
@@ -1445,7 +1486,10 @@ impl StateStore for SqlStore {
     ) -> Result<Option<Incident>, SocError> {
         self.desk_split(actor, scope, id, alerts, title).await
     }
+}
 
+#[async_trait::async_trait]
+impl SlaStore for SqlStore {
     async fn set_sla_contract(
         &self,
         actor: &Actor,
@@ -1479,17 +1523,6 @@ impl StateStore for SqlStore {
 
     async fn sla_breaches(&self, scope: &TenantScope) -> Result<Vec<SlaBreach>, SocError> {
         self.desk_sla_breaches(scope).await
-    }
-
-    async fn count_alerts(&self, scope: &TenantScope) -> Result<u64, SocError> {
-        let context = "counting alerts";
-        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM alerts WHERE ");
-        sql.scope(scope, "tenant_id");
-        let mut tx = self.read(Reach::Scope(scope), context).await?;
-        let row = sql.fetch_one(&mut tx, context).await?;
-        tx.commit(context).await?;
-        let count: i64 = get(&row, "n")?;
-        Ok(count.unsigned_abs())
     }
 }
 

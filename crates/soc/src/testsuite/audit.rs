@@ -9,10 +9,12 @@ use serde_json::json;
 use vigie_event::Severity;
 
 use super::{Fixture, Store, new_alert, platform, slug};
-use crate::audit::{self, AuditRecord};
-use crate::desk::{Actor, AlertAction, NewIncident, NewUser, UserAuthority, UserPatch};
-use crate::token::{TokenKind, TokenOwner, hash_secret};
-use crate::{Access, AuthError, LoginError, Role, SocError};
+use crate::SocError;
+use crate::desk::{Actor, AlertAction, NewIncident};
+use vigie_access::audit::{self, AuditRecord};
+use vigie_access::token::{TokenKind, TokenOwner, hash_secret};
+use vigie_access::{Access, AuthError, LoginError, Role};
+use vigie_access::{NewUser, UserAuthority, UserPatch};
 
 const PASSWORD: &str = "a long enough password";
 

@@ -10,10 +10,13 @@ use vigie_event::{EventId, Severity, TenantId};
 use super::{Fixture, Store, platform, slug, tenant_scope};
 use crate::desk::{
     Actor, AlertAction, AlertStatus, IncidentFilter, IncidentPatch, IncidentSort, IncidentStatus,
-    NewIncident, NewSuppression, NewUser, Tlp,
+    NewIncident, NewSuppression, Tlp,
 };
-use crate::state::{DEFAULT_DEDUP_WINDOW, Role};
-use crate::{Access, AlertFilter, NewAlert, Page, SocError};
+use crate::state::DEFAULT_DEDUP_WINDOW;
+use crate::{AlertFilter, NewAlert, Page, SocError};
+use vigie_access::Access;
+use vigie_access::NewUser;
+use vigie_access::Role;
 
 const PASSWORD: &str = "a long enough password";
 
@@ -741,7 +744,7 @@ pub async fn incident_list(fixture: Fixture) {
     )
     .await
     .unwrap();
-    let walk = |scope: vigie_event::TenantScope, filter: IncidentFilter, sort, limit| {
+    let walk = |scope: vigie_access::TenantScope, filter: IncidentFilter, sort, limit| {
         let s = s.clone();
         async move {
             let mut out = Vec::new();

@@ -1,5 +1,5 @@
 //! Conformance cases of the size limits ([`crate::limits`]) and of the login surface
-//! ([`crate::access`], [`crate::throttle`], [`crate::login_audit`]): every backend refuses
+//! ([`crate::access`], [`vigie_access::throttle`], [`vigie_access::login_audit`]): every backend refuses
 //! an over-long value naming the field and the limit and writes nothing; a login with a huge
 //! name or password writes one small audit entry; a flood of refused logins writes a bounded
 //! number; an attacker from many addresses does not keep the real user out.
@@ -11,15 +11,14 @@ use jiff::Timestamp;
 use vigie_event::{Severity, TenantId};
 
 use super::{Store, new_alert, platform, slug};
-use crate::access::{Access, LoginError};
-use crate::desk::{
-    Actor, AlertAction, IncidentPatch, NewIncident, NewSuppression, NewUser, UserAuthority,
-    UserPatch,
-};
-use crate::login_audit::AuditGateConfig;
-use crate::throttle::{Throttle, ThrottleConfig};
-use crate::token::NewUserToken;
-use crate::{Permission, Role, SocError, TokenKind, TokenOwner};
+use crate::SocError;
+use crate::desk::{Actor, AlertAction, IncidentPatch, NewIncident, NewSuppression};
+use vigie_access::login_audit::AuditGateConfig;
+use vigie_access::throttle::{Throttle, ThrottleConfig};
+use vigie_access::token::NewUserToken;
+use vigie_access::{Access, LoginError};
+use vigie_access::{NewUser, UserAuthority, UserPatch};
+use vigie_access::{Permission, Role, TokenKind, TokenOwner};
 
 const PASSWORD: &str = "a long enough password";
 

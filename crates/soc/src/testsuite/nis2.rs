@@ -2,7 +2,8 @@
 
 use jiff::SignedDuration;
 use serde_json::json;
-use vigie_event::{TenantId, TenantScope};
+use vigie_access::TenantScope;
+use vigie_event::TenantId;
 use vigie_nis2::deadline::DueStatus;
 use vigie_nis2::lifecycle::ReportingState;
 use vigie_nis2::model::{EntityProfile, Lang, Stage, Tlp};

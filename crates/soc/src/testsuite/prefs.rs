@@ -4,9 +4,11 @@ use jiff::Timestamp;
 use vigie_event::{EventId, Severity, TenantSlug};
 
 use super::{Fixture, Store};
-use crate::desk::{Actor, NewUser};
+use crate::desk::Actor;
 use crate::prefs::VIEWS_PER_USER_MAX;
-use crate::{NewAlert, Role, SocError};
+use crate::{NewAlert, SocError};
+use vigie_access::NewUser;
+use vigie_access::Role;
 /// A user's language and saved views are its own: set, replaced, listed, deleted only by
 /// it; names and queries within their limits; at most so many views.
 pub async fn prefs(fixture: Fixture) {

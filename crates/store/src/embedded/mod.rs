@@ -47,7 +47,8 @@ use tantivy::schema::Value as _;
 use tantivy::{
     DocId, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument,
 };
-use vigie_event::{Event, TenantId, TenantScope};
+use vigie_access::TenantScope;
+use vigie_event::{Event, TenantId};
 
 use crate::model::{
     Dropped, LoggedEvent, LoggedRecord, Order, RecordsReport, RetentionPolicy, ScanBatch,

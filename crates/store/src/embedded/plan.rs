@@ -368,7 +368,7 @@ mod tests {
                 filter: query.search,
                 ..ScanRequest::default()
             };
-            let found = collect(&store, &scope(vigie_event::Grant::Platform), request).await;
+            let found = collect(&store, &scope(vigie_access::Grant::Platform), request).await;
             assert_eq!(found.len(), expected, "{text}");
         }
     }

@@ -176,7 +176,7 @@ fn open_once(path: &Path) -> Result<Attempt, StoreError> {
 #[cfg(test)]
 mod tests {
     use serde_json::json;
-    use vigie_event::Grant;
+    use vigie_access::Grant;
 
     use super::*;
     use crate::EventStore;

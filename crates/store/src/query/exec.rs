@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering as AtomicOrdering;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
-use vigie_event::TenantScope;
+use vigie_access::TenantScope;
 
 use super::ast::{Agg, AggFunc, Expr, Query, Stage};
 use super::eval::Subject;

@@ -3,8 +3,9 @@
 
 use axum::Json;
 use axum::extract::State;
+use vigie_access::Permission;
+use vigie_soc::Alert;
 use vigie_soc::desk::{AlertAction, RuleStats};
-use vigie_soc::{Alert, Permission};
 
 use super::session::{Body, Desk, Id};
 use crate::AppState;

@@ -14,9 +14,10 @@ use axum::Json;
 use axum::extract::{Query, State};
 use jiff::Timestamp;
 use serde::Deserialize;
+use vigie_access::Permission;
 use vigie_event::{Severity, TenantId, TenantSlug};
 use vigie_soc::desk::AlertStatus;
-use vigie_soc::{AlertFilter, AlertPage, Page, Permission};
+use vigie_soc::{AlertFilter, AlertPage, Page};
 
 use super::session::Desk;
 use crate::AppState;

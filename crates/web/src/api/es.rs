@@ -23,8 +23,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
 use serde_json::{Value, json};
-use vigie_soc::TokenKind;
-use vigie_soc::access::Credential;
+use vigie_access::Credential;
+use vigie_access::TokenKind;
 
 use crate::AppState;
 

@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::ApiError;
-use vigie_soc::TokenKind;
+use vigie_access::TokenKind;
 
 /// Liveness, each engine's reachability, the log's position and backlog. 503 (status
 /// `degraded`) when an engine cannot be reached, so a load balancer sends elsewhere.

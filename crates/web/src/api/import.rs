@@ -11,8 +11,8 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use jiff::Timestamp;
+use vigie_access::TokenKind;
 use vigie_ingest::file::{self, FileKind, ImportSummary, ReadOptions};
-use vigie_soc::TokenKind;
 
 use crate::AppState;
 use crate::auth::Auth;

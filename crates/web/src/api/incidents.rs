@@ -12,12 +12,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use vigie_event::{Severity, TenantId, TenantScope, TenantSlug};
+use vigie_access::Permission;
+use vigie_access::TenantScope;
+use vigie_event::{Severity, TenantId, TenantSlug};
+use vigie_soc::Page;
 use vigie_soc::desk::{
     Incident, IncidentDetail, IncidentFilter, IncidentPage, IncidentPatch, IncidentSort,
     IncidentStatus, NewIncident, Task,
 };
-use vigie_soc::{Page, Permission};
 
 use super::session::{Body, Desk, Id, Params};
 use crate::AppState;

@@ -21,10 +21,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use bytes::Bytes;
 use jiff::Timestamp;
 use serde::Serialize;
+use vigie_access::TokenKind;
 use vigie_ingest::decode::{DecodeError, gunzip_capped};
 use vigie_ingest::intake::InflightPermit;
 use vigie_ingest::{IntakeError, LineRejection, ndjson};
-use vigie_soc::TokenKind;
 
 use crate::AppState;
 use crate::auth::Auth;

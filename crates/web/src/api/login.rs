@@ -17,9 +17,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use vigie_soc::access::SESSION_TTL;
-use vigie_soc::desk::User;
-use vigie_soc::{LoginError, Role};
+use vigie_access::SESSION_TTL;
+use vigie_access::User;
+use vigie_access::{LoginError, Role};
 
 use super::session::{Desk, SESSION_COOKIE, session_cookie};
 use crate::AppState;
@@ -44,8 +44,8 @@ pub(crate) async fn read_login_body(
                 &format!(
                     "the login request body is longer than the {LOGIN_BODY_LIMIT} bytes allowed \
                      (username at most {} bytes, password at most {})",
-                    vigie_soc::limits::USERNAME.max_bytes,
-                    vigie_soc::limits::PASSWORD.max_bytes
+                    vigie_access::limits::USERNAME.max_bytes,
+                    vigie_access::limits::PASSWORD.max_bytes
                 ),
                 source,
             )
@@ -75,7 +75,7 @@ fn refused(error: LoginError) -> ApiError {
         LoginError::Refused(message) => ApiError::BadRequest(message),
         LoginError::Store(e) => e.into(),
         // Answered by `invalid_login` before this is reached.
-        LoginError::Invalid => ApiError::Unauthorized(vigie_soc::AuthError::Unknown),
+        LoginError::Invalid => ApiError::Unauthorized(vigie_access::AuthError::Unknown),
     }
 }
 
@@ -193,7 +193,7 @@ pub struct Me {
     pub tenants: Option<Vec<i64>>,
     /// For a user's own token: the permissions it carries (never more than the role
     /// allows); `null` otherwise.
-    pub permissions: Option<Vec<vigie_soc::Permission>>,
+    pub permissions: Option<Vec<vigie_access::Permission>>,
 }
 
 /// Handler of `GET /api/v1/auth/me`.

@@ -17,12 +17,12 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use vigie_access::Permission;
+use vigie_access::audit::AuditRecord;
 use vigie_nis2::deadline::Due;
 use vigie_nis2::model::{EntityProfile, Lang, Stage, Tlp, TriState};
 use vigie_nis2::report::{document, render_html, render_pdf, sha256_hex, snapshot_json};
 use vigie_nis2::significance::{Assessment, Facts, Verdict};
-use vigie_soc::Permission;
-use vigie_soc::audit::AuditRecord;
 use vigie_soc::nis2::{
     BoardRow, CaseUpdate, NewSubmission, Nis2Case, ProfileVersion, board, report_input,
 };

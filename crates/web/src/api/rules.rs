@@ -6,7 +6,8 @@
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
-use vigie_soc::{RuleStatus, TokenKind};
+use vigie_access::TokenKind;
+use vigie_soc::RuleStatus;
 
 use crate::AppState;
 use crate::auth::Auth;

@@ -9,8 +9,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::Response;
 use serde::de::DeserializeOwned;
-use vigie_soc::audit::AuditRecord;
-use vigie_soc::{Permission, Principal};
+use vigie_access::audit::AuditRecord;
+use vigie_access::{Permission, Principal};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -61,18 +61,17 @@ impl FromRequestParts<AppState> for Desk {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
-        let principal = if let Some(bearer) = bearer.filter(|b| vigie_soc::access::is_user_token(b))
-        {
+        let principal = if let Some(bearer) = bearer.filter(|b| vigie_access::is_user_token(b)) {
             state.access().authenticate_user_token(bearer).await?
         } else if let Some(bearer) = bearer {
             let credential = state.access().authenticate(Some(bearer)).await?;
-            vigie_soc::Access::token_principal(&credential).ok_or_else(|| {
+            vigie_access::Access::token_principal(&credential).ok_or_else(|| {
                 ApiError::Forbidden("an ingest token may not use the desk API".into())
             })?
         } else if let Some(cookie) = session_cookie(&parts.headers) {
             state.access().authenticate_session(&cookie).await?
         } else {
-            return Err(ApiError::Unauthorized(vigie_soc::AuthError::Missing));
+            return Err(ApiError::Unauthorized(vigie_access::AuthError::Missing));
         };
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if !safe && principal.is_session() {

@@ -7,8 +7,8 @@ use axum::Json;
 use axum::extract::State;
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
+use vigie_access::Permission;
 use vigie_event::TenantId;
-use vigie_soc::Permission;
 use vigie_soc::desk::{SlaBreach, SlaSummaryRow};
 use vigie_soc::sla::SlaContract;
 

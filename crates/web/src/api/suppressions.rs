@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use vigie_soc::Permission;
+use vigie_access::Permission;
 use vigie_soc::desk::{NewSuppression, Suppression};
 
 use super::session::{Body, Desk, Id};

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use vigie_soc::{Tenant, TokenKind};
+use vigie_access::{Tenant, TokenKind};
 
 use crate::AppState;
 use crate::auth::Auth;

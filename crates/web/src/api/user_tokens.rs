@@ -11,7 +11,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use vigie_soc::token::{CreatedUserToken, NewUserToken, UserTokenInfo};
+use vigie_access::token::{CreatedUserToken, NewUserToken, UserTokenInfo};
 
 use super::session::{Body, Desk, Id};
 use crate::AppState;

@@ -11,8 +11,8 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use vigie_soc::Permission;
-use vigie_soc::desk::{NewUser, User, UserAuthority, UserPatch};
+use vigie_access::Permission;
+use vigie_access::{NewUser, User, UserAuthority, UserPatch};
 
 use super::session::{Body, Desk, Id};
 use crate::AppState;

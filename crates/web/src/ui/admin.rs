@@ -20,11 +20,11 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use vigie_access::audit::AuditRecord;
+use vigie_access::{NewUser, User, UserAuthority, UserPatch};
+use vigie_access::{Permission, Role, Tenant, TokenInfo, TokenKind, TokenOwner};
 use vigie_event::{Severity, TenantId, TenantSlug};
-use vigie_soc::audit::AuditRecord;
-use vigie_soc::desk::{NewUser, User, UserAuthority, UserPatch};
 use vigie_soc::sla::{Calendar, SlaContract, Target};
-use vigie_soc::{Permission, Role, Tenant, TokenInfo, TokenKind, TokenOwner};
 
 use super::console::{severity_name, tenant_in_scope};
 use super::html::{Choice, choices, filters};

@@ -15,9 +15,10 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::Timestamp;
+use vigie_access::Permission;
 use vigie_event::{Event, Severity, TenantId};
 use vigie_soc::desk::{AlertAction, AlertStatus, IncidentStatus};
-use vigie_soc::{Alert, AlertFilter, Page, Permission};
+use vigie_soc::{Alert, AlertFilter, Page};
 
 use super::chart::{Series, TimeChart};
 use super::html::{Choice, Markup, choices, filters, url_encode};

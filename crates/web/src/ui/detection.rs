@@ -12,8 +12,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::{SignedDuration, Timestamp};
+use vigie_access::Permission;
+use vigie_soc::RuleStatus;
 use vigie_soc::desk::{NewSuppression, Suppression};
-use vigie_soc::{Permission, RuleStatus};
 
 use super::Viewer;
 use super::console::tenant_in_scope;

@@ -12,7 +12,7 @@
 use std::fmt;
 
 use askama::Template;
-use vigie_soc::Role;
+use vigie_access::Role;
 
 use super::i18n::{Catalog, Lang};
 

@@ -17,7 +17,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use jiff::Timestamp;
 use serde_json::Value;
-use vigie_soc::Permission;
+use vigie_access::Permission;
 use vigie_store::query::{Agg, AggFunc, HuntOptions, HuntResult, Query, Stage, parse, parse_time};
 use vigie_store::{EventStore, StoreError, TimeRange};
 

@@ -433,7 +433,7 @@ mod tests {
     fn dynamic_ids() -> BTreeSet<String> {
         use vigie_soc::desk::{AlertStatus, IncidentStatus};
         let mut ids = BTreeSet::new();
-        for r in vigie_soc::Role::ALL {
+        for r in vigie_access::Role::ALL {
             ids.insert(format!("role-{}", r.as_str()));
         }
         for s in vigie_event::Severity::ALL {
@@ -448,10 +448,10 @@ mod tests {
         for k in ["acknowledge", "resolve"] {
             ids.insert(format!("sla-kind-{k}"));
         }
-        for k in vigie_soc::TokenKind::ALL {
+        for k in vigie_access::TokenKind::ALL {
             ids.insert(format!("token-kind-{}", k.as_str()));
         }
-        for p in vigie_soc::Permission::ALL {
+        for p in vigie_access::Permission::ALL {
             ids.insert(format!("permission-{}", p.as_str()));
         }
         for c in ["always", "business"] {

@@ -9,13 +9,15 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::{SignedDuration, Timestamp};
+use vigie_access::Permission;
+use vigie_access::Role;
+use vigie_access::User;
 use vigie_event::Severity;
-use vigie_soc::Permission;
+use vigie_soc::Page;
 use vigie_soc::desk::{
     Incident, IncidentDetail, IncidentFilter, IncidentPatch, IncidentSort, IncidentStatus, RSIT,
-    SlaSummaryRow, Tlp, User,
+    SlaSummaryRow, Tlp,
 };
-use vigie_soc::{Page, Role};
 
 use super::console::{OPEN, severity_name, tenant_in_scope};
 use super::html::{Choice, Markup, choices, filters};

@@ -1,6 +1,6 @@
 //! Login form, logout and the language switch.
 //!
-//! The form posts to `/ui/login`, which calls the same [`vigie_soc::Access::login`] as
+//! The form posts to `/ui/login`, which calls the same [`vigie_access::Access::login`] as
 //! `POST /api/v1/auth/login` (throttling, audit, a fresh session at every login) and sets the
 //! same session cookie; it also keeps the session's CSRF token in an HttpOnly cookie so the
 //! pages can fill their forms with it.
@@ -12,8 +12,8 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use vigie_soc::LoginError;
-use vigie_soc::access::SESSION_TTL;
+use vigie_access::LoginError;
+use vigie_access::SESSION_TTL;
 
 use super::html::{self, Chrome, Markup};
 use super::i18n::{Catalog, Lang};

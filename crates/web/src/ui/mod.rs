@@ -2,11 +2,11 @@
 //!
 //! - [`routes`] adds `/`, `/ui/...` and `/static/...` to the router.
 //! - [`Viewer`] is the signed-in caller of a page: the same session cookie and the same
-//!   [`vigie_soc::Access::authenticate_session`] as the desk API (no second session
-//!   mechanism); its [`vigie_soc::Principal`]'s scope is what every page reads through.
+//!   [`vigie_access::Access::authenticate_session`] as the desk API (no second session
+//!   mechanism); its [`vigie_access::Principal`]'s scope is what every page reads through.
 //!   Without a valid session a page redirects to the login form.
 //! - POST forms carry the session's CSRF token in a hidden field; [`Viewer::checked_form`]
-//!   verifies it with [`vigie_soc::Principal::csrf_ok`] and refuses a foreign `Origin`.
+//!   verifies it with [`vigie_access::Principal::csrf_ok`] and refuses a foreign `Origin`.
 //!   Since the session cookie is HttpOnly and the CSRF token is only known at login, the UI
 //!   login keeps it in a second HttpOnly cookie (`__Host-vigie_csrf`) from which pages fill
 //!   their forms; the token is still checked against the session on the server.
@@ -58,8 +58,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use vigie_soc::audit::AuditRecord;
-use vigie_soc::{Permission, Principal, Role};
+use vigie_access::audit::AuditRecord;
+use vigie_access::{Permission, Principal, Role};
 
 use crate::AppState;
 use crate::api::session::{Desk, session_cookie};

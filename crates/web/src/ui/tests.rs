@@ -4,18 +4,20 @@
 
 use std::sync::Arc;
 use std::time::Duration;
+use vigie_soc::prelude::*;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
+use vigie_access::Access;
+use vigie_access::NewUser;
+use vigie_access::Role;
 use vigie_event::{EventId, Severity, TenantId, TenantSlug};
 use vigie_ingest::{Intake, IntakeConfig};
 use vigie_log::{Wal, WalConfig};
-use vigie_soc::access::Access;
-use vigie_soc::desk::NewUser;
 use vigie_soc::prefs::PrefsStore;
-use vigie_soc::{Actor, NewAlert, Role, SqliteStore, StateStore};
+use vigie_soc::{Actor, NewAlert, SqliteStore};
 
 use crate::{AppState, WebConfig, router};
 
@@ -979,11 +981,11 @@ async fn admin_forms_change_through_the_store_checked_and_audited() {
     assert!(r.text.contains("Firewall &lt;b&gt;relay"));
     let token = site
         .store
-        .token_by_secret_hash(&vigie_soc::token::hash_secret(&secret))
+        .token_by_secret_hash(&vigie_access::token::hash_secret(&secret))
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(token.owner, vigie_soc::TokenOwner::Tenant(site.a));
+    assert_eq!(token.owner, vigie_access::TokenOwner::Tenant(site.a));
     let r = send(&site.app, Method::GET, "/ui/admin", &pat, None).await;
     assert!(!r.text.contains(&secret));
     assert!(
@@ -1001,7 +1003,7 @@ async fn admin_forms_change_through_the_store_checked_and_audited() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let token = site
         .store
-        .token_by_secret_hash(&vigie_soc::token::hash_secret(&secret))
+        .token_by_secret_hash(&vigie_access::token::hash_secret(&secret))
         .await
         .unwrap()
         .unwrap();
@@ -1466,7 +1468,7 @@ async fn own_api_tokens_created_once_and_revoked_by_their_user_only() {
     let secret = format!("vgu_{secret}");
     let (token, user) = site
         .store
-        .user_token_by_secret_hash(&vigie_soc::token::hash_secret(&secret))
+        .user_token_by_secret_hash(&vigie_access::token::hash_secret(&secret))
         .await
         .unwrap()
         .unwrap();
@@ -1524,7 +1526,7 @@ async fn own_api_tokens_created_once_and_revoked_by_their_user_only() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let (token, _) = site
         .store
-        .user_token_by_secret_hash(&vigie_soc::token::hash_secret(&secret))
+        .user_token_by_secret_hash(&vigie_access::token::hash_secret(&secret))
         .await
         .unwrap()
         .unwrap();

@@ -10,9 +10,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::{SignedDuration, Timestamp};
+use vigie_access::Permission;
+use vigie_access::token::NewUserToken;
 use vigie_event::TenantId;
-use vigie_soc::Permission;
-use vigie_soc::token::NewUserToken;
 
 use super::Viewer;
 use super::console::tenant_in_scope;

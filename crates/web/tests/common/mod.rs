@@ -8,6 +8,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use vigie_soc::prelude::*;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -15,13 +16,14 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
+use vigie_access::Access;
+use vigie_access::NewUser;
+use vigie_access::throttle::{Throttle, ThrottleConfig};
+use vigie_access::{Role, TokenKind, TokenOwner};
 use vigie_event::{TenantId, TenantSlug};
 use vigie_ingest::{Intake, IntakeConfig};
 use vigie_log::{Wal, WalConfig};
-use vigie_soc::access::Access;
-use vigie_soc::desk::NewUser;
-use vigie_soc::throttle::{Throttle, ThrottleConfig};
-use vigie_soc::{Actor, Role, SqliteStore, StateStore, TokenKind, TokenOwner};
+use vigie_soc::{Actor, SqliteStore};
 use vigie_web::{AppState, WebConfig, router};
 
 /// The password of every user the helpers create.

@@ -9,8 +9,8 @@ use sqlx::Row;
 
 use super::{CrossTenant, Reach, SqlStore};
 use crate::SocError;
-use crate::StateStore;
-use crate::audit::{self, AuditEntry, Checkpoint, VerifyReport};
+use vigie_access::AuditLog;
+use vigie_access::audit::{self, AuditEntry, Checkpoint, VerifyReport};
 
 /// The tables a restore summary counts: the name it shows and the query.
 const COUNTED: &[(&str, &str)] = &[
@@ -84,6 +84,7 @@ impl SqlStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use vigie_access::TenantStore;
     use vigie_event::TenantSlug;
 
     #[tokio::test]

@@ -5,7 +5,7 @@
 use sqlx::AnyConnection;
 use sqlx::any::{AnyArguments, AnyQueryResult, AnyRow};
 use sqlx::{Any, Arguments, AssertSqlSafe, Encode, Type};
-use vigie_event::TenantScope;
+use vigie_access::TenantScope;
 
 use crate::SocError;
 

@@ -7,7 +7,8 @@ use serde_json::json;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
-use vigie_event::{Severity, TenantId, TenantScope, TenantSlug};
+use vigie_access::TenantScope;
+use vigie_event::{Severity, TenantId, TenantSlug};
 
 use super::build::Sql;
 use super::{
@@ -16,16 +17,19 @@ use super::{
 };
 use crate::SocError;
 use crate::alert::{Alert, Page};
-use crate::audit::{AuditEntry, AuditRecord, GENESIS};
 use crate::desk::{
-    Actor, AlertAction, AlertStatus, Comment, Incident, IncidentDetail, IncidentFilter,
-    IncidentPage, IncidentPatch, IncidentSort, IncidentStatus, LoginRecord, NewIncident,
-    NewSuppression, NewUser, Observable, RuleStats, SessionRecord, SlaBreach, SlaSummaryRow,
-    Suppression, Task, TimelineEntry, Tlp, User, UserAuthority, check_rsit, extract_observables,
+    AlertAction, AlertStatus, Comment, Incident, IncidentDetail, IncidentFilter, IncidentPage,
+    IncidentPatch, IncidentSort, IncidentStatus, NewIncident, NewSuppression, Observable,
+    RuleStats, SlaBreach, SlaSummaryRow, Suppression, Task, TimelineEntry, Tlp, check_rsit,
+    extract_observables,
 };
+use crate::limits;
 use crate::sla::{self, Pause, SlaContract};
-use crate::state::Role;
-use crate::{limits, password};
+use vigie_access::audit::{AuditEntry, AuditRecord, GENESIS};
+use vigie_access::password;
+use vigie_access::{
+    Actor, LoginRecord, NewUser, Role, RoleError, SessionRecord, User, UserAuthority,
+};
 
 /// The alert columns every alert read selects (`a` = alerts, `t` = tenants).
 pub(super) const ALERT_COLUMNS: &str = "a.id, a.tenant_id, t.slug, a.rule_id, a.rule_title, \
@@ -157,7 +161,7 @@ pub(super) fn user_from_row(row: &AnyRow) -> Result<User, SocError> {
         username: get(row, "username")?,
         role: role
             .parse()
-            .map_err(|e: crate::state::RoleError| corrupt("user role")(e.to_string()))?,
+            .map_err(|e: RoleError| corrupt("user role")(e.to_string()))?,
         tenants,
         disabled: disabled.is_some(),
         created_at: timestamp("user created_at", get(row, "created_at")?)?,
@@ -426,49 +430,6 @@ async fn add_observables(
 }
 
 /// A password a user may be given: at least 12 characters, at most 1024 bytes.
-pub(super) fn check_password(password: &str) -> Result<(), SocError> {
-    limits::check_new_password(password)
-}
-
-/// Whether `authority` may give `role`.
-pub(super) fn check_role_grant(authority: UserAuthority, role: Role) -> Result<(), SocError> {
-    if authority == UserAuthority::TenantRoles && !role.is_tenant_role() {
-        return Err(invalid(
-            "role",
-            format!("a tenant_admin may only give tenant_admin or tenant_user, not {role}"),
-        ));
-    }
-    Ok(())
-}
-
-/// Whether a (sorted, deduplicated) tenant set fits a role.
-pub(super) fn check_role_tenants(
-    role: Role,
-    tenants: &[TenantId],
-    scope: &TenantScope,
-) -> Result<(), SocError> {
-    match (role, tenants.len()) {
-        (Role::PlatformAdmin, 0) if !scope.is_platform() => Err(invalid(
-            "role",
-            "only the platform may create a platform_admin",
-        )),
-        (Role::PlatformAdmin, 0) => Ok(()),
-        (Role::PlatformAdmin, _) => Err(invalid(
-            "tenants",
-            "a platform_admin has no tenant list (it sees all)",
-        )),
-        (role, n) if role.is_tenant_role() && n != 1 => Err(invalid(
-            "tenants",
-            format!("a {role} belongs to exactly one tenant, {n} given"),
-        )),
-        (role, 0) => Err(invalid(
-            "tenants",
-            format!("a {role} needs at least one tenant"),
-        )),
-        _ => Ok(()),
-    }
-}
-
 impl SqlStore {
     pub(super) async fn desk_add_user(
         &self,
@@ -481,8 +442,8 @@ impl SqlStore {
         let mut tenants = new.tenants.clone();
         tenants.sort();
         tenants.dedup();
-        check_role_grant(authority, new.role)?;
-        check_role_tenants(new.role, &tenants, scope)?;
+        authority.check_grant(new.role)?;
+        new.role.check_tenants(&tenants, scope)?;
         let phc = password::hash_password(&new.password).await?;
         let context = "creating a user";
         let mut tx = self.write(Reach::Scope(scope), context).await?;
@@ -1564,7 +1525,7 @@ impl SqlStore {
                 Some(inc.tenant),
                 "incident.comment",
                 format!("incident:{incident}"),
-                json!({"comment": id, "body_sha256": hex::encode(crate::audit::payload_hash(body))}),
+                json!({"comment": id, "body_sha256": hex::encode(vigie_access::audit::payload_hash(body))}),
             ),
         )
         .await?;

@@ -6,7 +6,8 @@ use jiff::Timestamp;
 use serde_json::json;
 use sqlx::AnyConnection;
 use sqlx::Row;
-use vigie_event::{TenantId, TenantScope, TenantSlug};
+use vigie_access::TenantScope;
+use vigie_event::{TenantId, TenantSlug};
 use vigie_nis2::deadline::DueStatus;
 use vigie_nis2::lifecycle::ReportingState;
 use vigie_nis2::model::EntityProfile;
@@ -15,12 +16,12 @@ use vigie_nis2::significance::{Assessment, Facts, Verdict};
 use super::build::Sql;
 use super::desk::append_audit;
 use super::{Reach, SqlStore, get, now, now_us, timestamp};
-use crate::audit::AuditRecord;
 use crate::nis2::{
     CaseData, CaseUpdate, NewSubmission, Nis2Case, Nis2Store, ProfileVersion, ReminderPolicy,
     SentReminder, Submission,
 };
 use crate::{SocError, limits};
+use vigie_access::audit::AuditRecord;
 
 fn invalid(what: &'static str, message: impl Into<String>) -> SocError {
     SocError::InvalidValue {

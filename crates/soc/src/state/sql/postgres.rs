@@ -92,10 +92,10 @@ fn target(url: &str) -> String {
 // query below casts them to TEXT.
 
 async fn pool(url: &str, max_connections: u32) -> Result<AnyPool, SocError> {
-    let failed = |source| SocError::Connect {
+    let failed = |source: sqlx::Error| SocError::Connect {
         engine: Dialect::Postgres.name(),
         target: target(url),
-        source,
+        source: Box::new(source),
     };
     let options: AnyConnectOptions = url.parse().map_err(failed)?;
     if options.database_url.scheme() != "postgres" && options.database_url.scheme() != "postgresql"

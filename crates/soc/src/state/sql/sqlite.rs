@@ -92,9 +92,9 @@ impl SqlStore {
     pub async fn open(path: &Path) -> Result<Self, SocError> {
         sqlx::any::install_default_drivers();
         debug_assert_eq!(BUSY_TIMEOUT.as_millis(), 10_000, "PRAGMAS says 10000");
-        let failed = |source| SocError::Open {
+        let failed = |source: sqlx::Error| SocError::Open {
             path: path.to_owned(),
-            source,
+            source: Box::new(source),
         };
         let options: AnyConnectOptions = url_of(path)
             .map_err(|e| failed(sqlx::Error::Configuration(e.into())))?

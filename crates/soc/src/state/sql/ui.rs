@@ -2,7 +2,8 @@
 //! and the dashboard's counts.
 
 use jiff::Timestamp;
-use vigie_event::{TenantId, TenantScope};
+use vigie_access::TenantScope;
+use vigie_event::TenantId;
 
 use super::build::Sql;
 use super::{CrossTenant, Reach, SqlStore, get, is_unique_violation, now_us, severity, timestamp};

@@ -12,21 +12,17 @@ use serde_json::json;
 use sqlx::AnyConnection;
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
-use vigie_event::TenantScope;
+use vigie_access::TenantScope;
 
-use super::desk::{
-    USER_SELECT, append_audit, check_password, check_role_grant, check_role_tenants, invalid,
-    not_found, tenant_exists_in, user_from_row,
-};
+use super::desk::{USER_SELECT, append_audit, invalid, not_found, tenant_exists_in, user_from_row};
 use super::{CrossTenant, Reach, SqlStore, get, now, now_us, returned_id, timestamp};
 use crate::SocError;
-use crate::audit::AuditRecord;
-use crate::desk::{Actor, User, UserAuthority, UserPatch};
-use crate::password;
-use crate::state::Role;
-use crate::token::{
+use vigie_access::audit::AuditRecord;
+use vigie_access::password;
+use vigie_access::token::{
     CreatedUserToken, NewUserToken, UserTokenInfo, generate_user_secret, hash_secret,
 };
+use vigie_access::{Actor, Role, User, UserAuthority, UserPatch};
 
 /// The token columns, aliased so they never clash with the user columns they are joined to.
 const TOKEN_COLUMNS: &str = "k.id AS tk_id, k.user_id AS tk_user, k.label AS tk_label, \
@@ -89,10 +85,10 @@ impl SqlStore {
             return Err(invalid("user change", "nothing to change"));
         }
         if let Some(password) = &patch.password {
-            check_password(password)?;
+            vigie_access::limits::check_new_password(password)?;
         }
         if let Some(role) = patch.role {
-            check_role_grant(authority, role)?;
+            authority.check_grant(role)?;
         }
         if patch.tenants.is_some() && authority == UserAuthority::TenantRoles {
             return Err(invalid(
@@ -135,7 +131,7 @@ impl SqlStore {
             None => user.tenants.clone(),
         };
         if patch.role.is_some() || patch.tenants.is_some() {
-            check_role_tenants(role, &tenants, scope)?;
+            role.check_tenants(&tenants, scope)?;
         }
         if role != user.role {
             sqlx::query("UPDATE users SET role = $1 WHERE id = $2")

@@ -3,21 +3,24 @@
 //! throwaway server (`scripts/pg-test-server`). A test that cannot get a server reports
 //! itself skipped (`testsuite::pg::skip`), never passed.
 
+use crate::prelude::*;
 use std::sync::Arc;
 use std::time::Duration;
 
 use ed25519_dalek::SigningKey;
 use sqlx::{AnyPool, Row};
-use vigie_event::{Severity, TenantScope};
+use vigie_access::TenantScope;
+use vigie_event::Severity;
 
 use super::super::{CrossTenant, Reach};
-use crate::audit::Checkpoint;
 use crate::desk::{Actor, NewIncident, NewSuppression};
 use crate::state::{PostgresOptions, SqlStore};
 use crate::testsuite::pg::{PgServer, skip};
 use crate::testsuite::{self, Fixture, new_alert, slug};
-use crate::token::{TokenKind, TokenOwner};
-use crate::{Access, SocError, StateStore};
+use crate::{SocError, StateStore};
+use vigie_access::Access;
+use vigie_access::audit::Checkpoint;
+use vigie_access::token::{TokenKind, TokenOwner};
 
 /// The shared test server, or `None` after reporting `test` skipped.
 fn server(test: &str) -> Option<Arc<PgServer>> {

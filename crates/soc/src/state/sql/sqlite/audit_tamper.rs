@@ -2,6 +2,7 @@
 //! on copies of the closed database file, each mutation class is applied directly to storage
 //! and `audit::verify` must report it.
 
+use crate::prelude::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,16 +13,14 @@ use sqlx::Row;
 use vigie_event::{EventId, Severity, TenantSlug};
 
 use crate::NewAlert;
-use crate::access::Access;
-use crate::audit::{self, AuditEntry, AuditRecord, Checkpoint, VerifyReport};
-use crate::desk::{
-    Actor, AlertAction, IncidentPatch, IncidentStatus, NewIncident, NewSuppression, NewUser,
-    UserAuthority, UserPatch,
-};
+use crate::desk::{Actor, AlertAction, IncidentPatch, IncidentStatus, NewIncident, NewSuppression};
 use crate::sla::{Calendar, SlaContract, Target};
 use crate::state::SqliteStore;
-use crate::state::{Permission, Role, StateStore};
-use crate::token::{NewUserToken, TokenKind, TokenOwner};
+use vigie_access::Access;
+use vigie_access::audit::{self, AuditEntry, AuditRecord, Checkpoint, VerifyReport};
+use vigie_access::token::{NewUserToken, TokenKind, TokenOwner};
+use vigie_access::{NewUser, UserAuthority, UserPatch};
+use vigie_access::{Permission, Role};
 
 const PASSWORD: &str = "a long enough password";
 

@@ -2,24 +2,26 @@
 //! WAL), its migrations on an existing file, and writers of one process queueing on the file
 //! lock. The behaviour every engine shares is the conformance suite (`crate::testsuite`).
 
+use crate::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use proptest::prelude::*;
-use vigie_event::Grant;
+use vigie_access::Grant;
 
 use std::path::Path;
 
 use sqlx::Row;
-use vigie_event::{Severity, TenantId, TenantScope, TenantSlug};
+use vigie_access::TenantScope;
+use vigie_event::{Severity, TenantId, TenantSlug};
 
 use super::MIGRATIONS;
 use crate::SocError;
-use crate::access::test_scope;
 use crate::alert::AlertFilter;
-use crate::state::{SqliteStore, StateStore};
+use crate::state::SqliteStore;
 use crate::testsuite::{self, Store};
-use crate::token::hash_secret;
+use vigie_access::testing::scope as test_scope;
+use vigie_access::token::hash_secret;
 
 async fn open_in(dir: &Path) -> SqliteStore {
     SqliteStore::open(&dir.join("state.db")).await.unwrap()
@@ -66,7 +68,7 @@ async fn token_secrets_are_not_on_disk() {
         let bytes = disk_bytes(dir.path());
         for secret in &secrets {
             assert!(!contains(&bytes, secret.as_bytes()), "secret on disk");
-            let random_part = &secret[crate::token::SECRET_PREFIX.len()..];
+            let random_part = &secret[vigie_access::token::SECRET_PREFIX.len()..];
             assert!(!contains(&bytes, random_part.as_bytes()), "secret on disk");
             let raw = hex::decode(random_part).unwrap();
             assert!(!contains(&bytes, &raw), "secret bytes on disk");
@@ -152,7 +154,7 @@ async fn a_path_with_url_characters_opens_that_file() {
     assert!(path.is_file(), "not created where named");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     let reopened = SqliteStore::open(&path).await.unwrap();
-    let all = crate::Access::new(Arc::new(reopened.clone())).operator_scope();
+    let all = vigie_access::Access::new(Arc::new(reopened.clone())).operator_scope();
     assert_eq!(reopened.list_tenants(&all).await.unwrap().len(), 1);
 }
 
@@ -185,7 +187,7 @@ async fn concurrent_writers_queue() {
     for task in tasks {
         task.await.unwrap();
     }
-    let all = crate::Access::new(store.clone()).operator_scope();
+    let all = vigie_access::Access::new(store.clone()).operator_scope();
     assert_eq!(store.count_alerts(&all).await.unwrap(), 80);
 }
 

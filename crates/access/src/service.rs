@@ -1,8 +1,8 @@
 //! The access layer: the only place that turns a credential into a [`TenantScope`].
 //!
 //! A bearer token is hashed (SHA-256) and looked up; a tenant's token yields the scope of that
-//! tenant, a platform token the platform scope. [`TenantScope::grant`] is banned by
-//! `clippy.toml` everywhere else, so a scope in hand always comes from here (invariant 1).
+//! tenant, a platform token the platform scope. The scope's constructor is private to this
+//! crate, so a scope in hand always comes from here (invariant 1).
 //!
 //! The local command line is the other way in: whoever can open the data directory can read
 //! and write the whole database anyway, so [`Access::operator_scope`] gives the local
@@ -16,14 +16,16 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use vigie_event::{Grant, TenantId, TenantScope};
+use vigie_event::TenantId;
 
 use crate::audit::AuditRecord;
-use crate::desk::{Actor, User};
+use crate::identity::{Actor, User};
 use crate::limits;
 use crate::login_audit::{AuditGate, AuditGateConfig};
 use crate::password;
-use crate::state::{Permission, Role, StateStore};
+use crate::role::{Permission, Role};
+use crate::scope::{Grant, TenantScope};
+use crate::store::IdentityStore;
 use crate::throttle::{AccountKey, SourceKey, Standing, Throttle};
 use crate::token::{TokenKind, TokenOwner, hash_secret, is_well_formed_secret};
 
@@ -187,7 +189,7 @@ pub enum AuthError {
 /// Authenticates callers against the state store.
 #[derive(Clone)]
 pub struct Access {
-    store: Arc<dyn StateStore>,
+    store: Arc<dyn IdentityStore>,
     throttle: Arc<Throttle>,
     /// At most two password hashes at once, so a login flood cannot starve ingest of CPU;
     /// known addresses first, then clean ones, then suspect ones.
@@ -318,29 +320,27 @@ impl std::fmt::Debug for Access {
     }
 }
 
-/// The one function that builds scopes.
-// The ban on `TenantScope::grant` (clippy.toml, invariant 1) exists so that scopes are built
-// only here, from a verified credential or the local operator; this is that place.
-#[allow(clippy::disallowed_methods)]
+/// The one function of the service that builds scopes, from a verified credential or the
+/// local operator.
 fn scope_of(grant: Grant) -> Option<TenantScope> {
     TenantScope::grant(grant)
 }
 
 impl Access {
     /// Authenticates against `store`.
-    pub fn new(store: Arc<dyn StateStore>) -> Self {
+    pub fn new(store: Arc<dyn IdentityStore>) -> Self {
         Self::with_throttle(store, Throttle::default())
     }
 
     /// Authenticates against `store` with a given login throttle.
-    pub fn with_throttle(store: Arc<dyn StateStore>, throttle: Throttle) -> Self {
+    pub fn with_throttle(store: Arc<dyn IdentityStore>, throttle: Throttle) -> Self {
         Self::with_limits(store, throttle, AuditGateConfig::default())
     }
 
     /// Authenticates against `store` with a given login throttle and refused-login audit
     /// limits.
     pub fn with_limits(
-        store: Arc<dyn StateStore>,
+        store: Arc<dyn IdentityStore>,
         throttle: Throttle,
         audit: AuditGateConfig,
     ) -> Self {
@@ -746,89 +746,5 @@ fn platform_scope() -> TenantScope {
         Some(scope) => scope,
         // `grant` only refuses an empty tenant set.
         None => unreachable!("the platform grant always yields a scope"),
-    }
-}
-
-/// Scopes for this crate's own tests (e.g. multi-tenant scopes that no token yields yet).
-#[cfg(test)]
-pub(crate) fn test_scope(grant: Grant) -> Option<TenantScope> {
-    scope_of(grant)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::state::SqliteStore;
-    use vigie_event::TenantSlug;
-
-    #[tokio::test]
-    async fn refuses_missing_and_malformed_without_lookup() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("state.db"))
-            .await
-            .unwrap();
-        let access = Access::new(Arc::new(store));
-        assert_eq!(access.authenticate(None).await, Err(AuthError::Missing));
-        assert_eq!(
-            access.authenticate(Some("  ")).await,
-            Err(AuthError::Missing)
-        );
-        assert_eq!(
-            access.authenticate(Some("Bearer ")).await,
-            Err(AuthError::Missing)
-        );
-        let secret = "vgt_nothex_secret_value";
-        let err = access.authenticate(Some(secret)).await.unwrap_err();
-        assert_eq!(err, AuthError::Malformed);
-        assert!(!err.to_string().contains(secret));
-        assert_eq!(
-            access.authenticate(Some("Basic dXNlcjpwYXNz")).await,
-            Err(AuthError::Malformed)
-        );
-        let user_token = crate::token::generate_user_secret();
-        let err = access.authenticate(Some(&user_token)).await.unwrap_err();
-        assert_eq!(err, AuthError::UserTokenNotAccepted);
-        assert!(!err.to_string().contains(&user_token));
-        let unknown = crate::token::generate_secret();
-        assert_eq!(
-            access.authenticate(Some(&unknown)).await,
-            Err(AuthError::Unknown)
-        );
-        assert!(access.operator_scope().is_platform());
-    }
-
-    #[tokio::test]
-    async fn header_form_and_owner_scope() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(
-            SqliteStore::open(&dir.path().join("state.db"))
-                .await
-                .unwrap(),
-        );
-        let tenant = store
-            .create_tenant(&TenantSlug::new("zone-nord").unwrap(), "Zone Nord")
-            .await
-            .unwrap();
-        let token = store
-            .create_token(TokenOwner::Tenant(tenant.id), TokenKind::Ingest, "relay")
-            .await
-            .unwrap();
-        let access = Access::new(store.clone());
-        let cred = access
-            .authenticate(Some(&format!("Bearer {}", token.secret)))
-            .await
-            .unwrap();
-        assert_eq!(cred.ingest_tenant(), Some(tenant.id));
-        assert!(cred.scope.contains(tenant.id));
-        assert!(!cred.scope.contains(TenantId(tenant.id.0 + 1)));
-        assert!(cred.is(TokenKind::Ingest));
-
-        let platform = store
-            .create_token(TokenOwner::Platform, TokenKind::Read, "soc")
-            .await
-            .unwrap();
-        let cred = access.authenticate(Some(&platform.secret)).await.unwrap();
-        assert!(cred.scope.is_platform());
-        assert_eq!(cred.ingest_tenant(), None);
     }
 }

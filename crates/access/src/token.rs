@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use vigie_event::TenantId;
 
-use crate::state::Permission;
+use crate::role::Permission;
 
 /// The prefix of every token secret.
 pub const SECRET_PREFIX: &str = "vgt_";

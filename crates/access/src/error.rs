@@ -1,6 +1,9 @@
-//! The errors of the SOC state.
+//! The errors of the SOC state, for every area and every backend.
 
 use std::path::PathBuf;
+
+/// A backend driver's error (sqlx on SQLite and PostgreSQL), kept as the source.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// What can go wrong in the SOC state store.
 ///
@@ -52,7 +55,7 @@ pub enum SocError {
         context: &'static str,
         /// The driver's error.
         #[source]
-        source: sqlx::Error,
+        source: BoxError,
     },
     /// The state database could not be opened.
     #[error("opening SQLite state database {path}: {source}")]
@@ -61,7 +64,7 @@ pub enum SocError {
         path: PathBuf,
         /// The driver's error.
         #[source]
-        source: sqlx::Error,
+        source: BoxError,
     },
     /// The PostgreSQL state database could not be reached. `target` is `host:port/database`:
     /// never the password, nor the rest of the connection URL.
@@ -73,7 +76,7 @@ pub enum SocError {
         target: String,
         /// The driver's error.
         #[source]
-        source: sqlx::Error,
+        source: BoxError,
     },
     /// An operation only one engine has (a `VACUUM INTO` snapshot on PostgreSQL).
     #[error("{what} is not available on the {engine} state store")]
@@ -92,7 +95,7 @@ pub enum SocError {
         name: &'static str,
         /// The driver's error.
         #[source]
-        source: sqlx::Error,
+        source: BoxError,
     },
     /// The database was written by a newer vigie whose schema this binary does not know.
     #[error("state database schema version {found} is newer than this vigie knows ({known})")]
@@ -117,7 +120,13 @@ pub enum SocError {
 
 impl SocError {
     /// Wraps a driver error with the operation it interrupted.
-    pub fn storage(context: &'static str) -> impl FnOnce(sqlx::Error) -> SocError {
-        move |source| SocError::Storage { context, source }
+    pub fn storage<E>(context: &'static str) -> impl FnOnce(E) -> SocError
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        move |source| SocError::Storage {
+            context,
+            source: Box::new(source),
+        }
     }
 }
