@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use vigie_event::TenantId;
 
 use crate::SocError;
+use crate::ids::{TokenId, UserId, UserTokenId};
 use crate::role::Role;
 use crate::scope::TenantScope;
 
@@ -58,11 +59,11 @@ impl Actor {
         Self(format!("user:{name}"))
     }
     /// An API token.
-    pub fn token(id: i64) -> Self {
+    pub fn token(id: TokenId) -> Self {
         Self(format!("token:{id}"))
     }
     /// A user's own API token, acting as that user.
-    pub fn user_token(name: &str, id: i64) -> Self {
+    pub fn user_token(name: &str, id: UserTokenId) -> Self {
         Self(format!("user:{name}/token:{id}"))
     }
     /// The local command line.
@@ -85,7 +86,7 @@ impl fmt::Display for Actor {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct User {
     /// Store id.
-    pub id: i64,
+    pub id: UserId,
     /// Login name.
     pub username: String,
     /// Role.

@@ -19,6 +19,7 @@
 pub mod audit;
 mod error;
 pub mod identity;
+pub mod ids;
 pub mod limits;
 pub mod login_audit;
 pub mod password;
@@ -35,6 +36,7 @@ pub mod testing;
 
 pub use error::{BoxError, SocError};
 pub use identity::{Actor, LoginRecord, NewUser, SessionRecord, User, UserAuthority, UserPatch};
+pub use ids::{TokenId, UserId, UserTokenId};
 pub use role::{Permission, Role, RoleError};
 pub use scope::{Grant, TenantScope};
 pub use service::{

@@ -20,6 +20,7 @@ use vigie_event::TenantId;
 
 use crate::audit::AuditRecord;
 use crate::identity::{Actor, User};
+use crate::ids::{TokenId, UserId, UserTokenId};
 use crate::limits;
 use crate::login_audit::{AuditGate, AuditGateConfig};
 use crate::password;
@@ -41,7 +42,7 @@ pub struct Principal {
     /// As written in the audit log.
     pub actor: Actor,
     /// The user id, for a session.
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     /// The role (tokens map to one, see [`Access::token_principal`]).
     pub role: Role,
     /// A read token: may only read.
@@ -54,7 +55,7 @@ pub struct Principal {
     /// allows). `None` for a session or a tenant/platform token.
     permissions: Option<Vec<Permission>>,
     /// The user token that authenticated, if one did.
-    user_token: Option<i64>,
+    user_token: Option<UserTokenId>,
 }
 
 impl Principal {
@@ -72,7 +73,7 @@ impl Principal {
     }
 
     /// The user token that authenticated this principal, if one did.
-    pub fn user_token(&self) -> Option<i64> {
+    pub fn user_token(&self) -> Option<UserTokenId> {
         self.user_token
     }
 
@@ -142,7 +143,7 @@ pub enum LoginError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Credential {
     /// The token that authenticated (for the audit log).
-    pub token_id: i64,
+    pub token_id: TokenId,
     /// What the token may do. Callers check it against the operation.
     pub kind: TokenKind,
     /// Whose token it is.

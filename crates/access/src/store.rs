@@ -12,6 +12,7 @@ use vigie_event::TenantSlug;
 use crate::SocError;
 use crate::audit::{AuditEntry, AuditRecord};
 use crate::identity::{Actor, LoginRecord, NewUser, SessionRecord, User, UserAuthority, UserPatch};
+use crate::ids::{TokenId, UserId, UserTokenId};
 use crate::role::Role;
 use crate::scope::TenantScope;
 use crate::tenant::Tenant;
@@ -60,7 +61,7 @@ pub trait TokenStore: Send + Sync + 'static {
 
     /// Revokes token `id` if it is in `scope`. Returns whether such a token exists (revoking an
     /// already revoked token is `true` and keeps the first revocation time).
-    async fn revoke_token(&self, scope: &TenantScope, id: i64) -> Result<bool, SocError>;
+    async fn revoke_token(&self, scope: &TenantScope, id: TokenId) -> Result<bool, SocError>;
 
     /// The token whose secret hashes to `hash`, revoked or not. For the access layer only: it
     /// crosses tenants by design (the scope is what it produces).
@@ -73,19 +74,19 @@ pub trait TokenStore: Send + Sync + 'static {
     async fn create_user_token(
         &self,
         actor: &Actor,
-        user_id: i64,
+        user_id: UserId,
         new: &NewUserToken,
     ) -> Result<CreatedUserToken, SocError>;
 
     /// The API tokens of user `user_id`, by id (never their secrets).
-    async fn list_user_tokens(&self, user_id: i64) -> Result<Vec<UserTokenInfo>, SocError>;
+    async fn list_user_tokens(&self, user_id: UserId) -> Result<Vec<UserTokenInfo>, SocError>;
 
     /// Revokes token `id` of user `user_id`, audited. `false` if the user has no such token.
     async fn revoke_user_token(
         &self,
         actor: &Actor,
-        user_id: i64,
-        id: i64,
+        user_id: UserId,
+        id: UserTokenId,
     ) -> Result<bool, SocError>;
 
     /// The user token whose secret hashes to `hash` and its user as they are now. For the
@@ -113,7 +114,7 @@ pub trait UserStore: Send + Sync + 'static {
         username: &str,
         password: &str,
         role: Role,
-    ) -> Result<i64, SocError>;
+    ) -> Result<UserId, SocError>;
 
     /// Whether `password` is the password of `username`. An unknown user is `Ok(false)`.
     async fn verify_user_password(&self, username: &str, password: &str) -> Result<bool, SocError>;
@@ -134,7 +135,7 @@ pub trait UserStore: Send + Sync + 'static {
     async fn list_users(&self, scope: &TenantScope) -> Result<Vec<User>, SocError>;
 
     /// One user, if visible in `scope`.
-    async fn get_user(&self, scope: &TenantScope, id: i64) -> Result<Option<User>, SocError>;
+    async fn get_user(&self, scope: &TenantScope, id: UserId) -> Result<Option<User>, SocError>;
 
     /// Disables (or re-enables) a user all of whose tenants are in `scope` (any user in the
     /// platform scope); disabling ends its sessions. Audited. Returns the user, `None` if not
@@ -143,7 +144,7 @@ pub trait UserStore: Send + Sync + 'static {
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        id: i64,
+        id: UserId,
         disabled: bool,
     ) -> Result<Option<User>, SocError>;
 
@@ -169,7 +170,7 @@ pub trait UserStore: Send + Sync + 'static {
         actor: &Actor,
         scope: &TenantScope,
         authority: UserAuthority,
-        id: i64,
+        id: UserId,
         patch: &UserPatch,
     ) -> Result<Option<User>, SocError>;
 
@@ -187,7 +188,7 @@ pub trait SessionStore: Send + Sync + 'static {
     async fn create_session(
         &self,
         secret_hash: &[u8; 32],
-        user_id: i64,
+        user_id: UserId,
         csrf: &str,
         expires_at: Timestamp,
     ) -> Result<(), SocError>;

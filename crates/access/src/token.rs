@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use vigie_event::TenantId;
 
+use crate::ids::{TokenId, UserId, UserTokenId};
 use crate::role::Permission;
 
 /// The prefix of every token secret.
@@ -92,7 +93,7 @@ impl TokenOwner {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TokenInfo {
     /// Store-assigned id, used to revoke it.
-    pub id: i64,
+    pub id: TokenId,
     /// Whose token.
     pub owner: TokenOwner,
     /// What it may do.
@@ -169,9 +170,9 @@ pub fn is_well_formed_user_secret(s: &str) -> bool {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct UserTokenInfo {
     /// Store id.
-    pub id: i64,
+    pub id: UserTokenId,
     /// The owning user.
-    pub user_id: i64,
+    pub user_id: UserId,
     /// Free text to recognise it ("ticketing integration").
     pub label: String,
     /// What it may do (never more than the user's role allows).

@@ -6,10 +6,13 @@
 //! - [`Event`] is one received record: its identity, tenant, arrival time, source and its
 //!   original JSON fields, addressable by [`field`] paths.
 //!
+//! - [`typed_id!`] defines the typed row ids of the state (users, tokens, incidents, …).
+//!
 //! No I/O here: every other crate depends on this one.
 
 pub mod event;
 pub mod field;
+pub mod id;
 pub mod severity;
 pub mod tenant;
 

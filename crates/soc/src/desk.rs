@@ -14,6 +14,7 @@ use vigie_event::{Severity, TenantId, TenantSlug};
 use crate::alert::Alert;
 use crate::sla::ClockState;
 pub use vigie_access::Actor;
+use vigie_access::UserId;
 
 /// Triage status of an alert.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -311,7 +312,7 @@ pub struct Incident {
     /// TLP 2.0 label.
     pub tlp: Tlp,
     /// Assigned user id.
-    pub assignee: Option<i64>,
+    pub assignee: Option<UserId>,
     /// Created.
     pub created_at: Timestamp,
     /// Last change.
@@ -366,7 +367,7 @@ pub struct IncidentPatch {
     pub severity: Option<Severity>,
     /// New assignee (`0` unassigns).
     #[serde(default)]
-    pub assignee: Option<i64>,
+    pub assignee: Option<UserId>,
     /// New RSIT class.
     #[serde(default)]
     pub rsit_class: Option<String>,
@@ -457,7 +458,7 @@ pub struct IncidentFilter {
     /// Only at least this severe.
     pub min_severity: Option<Severity>,
     /// Only assigned to this user.
-    pub assignee: Option<i64>,
+    pub assignee: Option<UserId>,
     /// Only this RSIT class.
     pub rsit_class: Option<String>,
 }

@@ -10,7 +10,7 @@
 
 use jiff::Timestamp;
 use serde::Serialize;
-use vigie_access::TenantScope;
+use vigie_access::{TenantScope, UserId};
 use vigie_event::{Severity, TenantId};
 
 use crate::desk::IncidentStatus;
@@ -94,24 +94,28 @@ pub fn check_view(name: &str, query: &str) -> Result<(), SocError> {
 #[async_trait::async_trait]
 pub trait PrefsStore: Send + Sync + 'static {
     /// The language tag user `user_id` chose last, if any.
-    async fn user_language(&self, user_id: i64) -> Result<Option<String>, SocError>;
+    async fn user_language(&self, user_id: UserId) -> Result<Option<String>, SocError>;
 
     /// Remembers the language tag of user `user_id` (the caller checks it is a known one).
     /// [`SocError::NotFound`] for an unknown user.
-    async fn set_user_language(&self, user_id: i64, tag: &str) -> Result<(), SocError>;
+    async fn set_user_language(&self, user_id: UserId, tag: &str) -> Result<(), SocError>;
 
     /// The saved views of user `user_id`, by name.
-    async fn saved_views(&self, user_id: i64) -> Result<Vec<SavedView>, SocError>;
+    async fn saved_views(&self, user_id: UserId) -> Result<Vec<SavedView>, SocError>;
 
     /// Saves a view for user `user_id`; a view of the same name is replaced. Refused
     /// ([`SocError::InvalidValue`]) for a bad name or query ([`check_view`]) or past
     /// [`VIEWS_PER_USER_MAX`] views.
-    async fn save_view(&self, user_id: i64, name: &str, query: &str)
-    -> Result<SavedView, SocError>;
+    async fn save_view(
+        &self,
+        user_id: UserId,
+        name: &str,
+        query: &str,
+    ) -> Result<SavedView, SocError>;
 
     /// Deletes view `id` of user `user_id`. Returns whether it existed (another user's view
     /// does not, for this user).
-    async fn delete_view(&self, user_id: i64, id: i64) -> Result<bool, SocError>;
+    async fn delete_view(&self, user_id: UserId, id: i64) -> Result<bool, SocError>;
 
     /// Open incidents ([`OPEN_STATUSES`]) in `scope`, counted per tenant and severity.
     async fn open_incident_counts(

@@ -328,7 +328,12 @@ pub async fn tokens(store: Store) -> Vec<String> {
     assert!(!store.revoke_token(&scope_b, admin.info.id).await.unwrap());
     assert!(access.authenticate(Some(&ingest_a.secret)).await.is_ok());
     assert!(access.authenticate(Some(&admin.secret)).await.is_ok());
-    assert!(!store.revoke_token(&all, 999_999).await.unwrap());
+    assert!(
+        !store
+            .revoke_token(&all, vigie_access::TokenId(999_999))
+            .await
+            .unwrap()
+    );
 
     assert!(
         store
@@ -358,7 +363,7 @@ pub async fn users(store: Store) {
         .create_user("admin", "s3cret passphrase", Role::PlatformAdmin)
         .await
         .unwrap();
-    assert!(id > 0);
+    assert!(id > vigie_access::UserId(0));
     assert_eq!(store.user_count().await.unwrap(), 1);
     assert!(
         store
@@ -1142,7 +1147,7 @@ pub async fn user_authority(s: Store) {
         disabled: Some(true),
         ..UserPatch::default()
     };
-    for id in [analyst.id, other.id, 9999] {
+    for id in [analyst.id, other.id, vigie_access::UserId(9999)] {
         assert!(
             s.update_user(&boss, &scope_a, ta, id, &disable)
                 .await

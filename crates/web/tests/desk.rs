@@ -93,7 +93,7 @@ async fn desk() -> Desk {
 }
 
 impl Desk {
-    async fn user(&self, name: &str, role: Role, tenants: &[TenantId]) -> i64 {
+    async fn user(&self, name: &str, role: Role, tenants: &[TenantId]) -> vigie_access::UserId {
         let platform = Access::new(self.store.clone()).operator_scope();
         self.store
             .add_user(
@@ -816,11 +816,11 @@ struct Objects {
     incident2: i64,
     alert: String,
     alert2: String,
-    user: i64,
+    user: vigie_access::UserId,
     suppression: i64,
     task: i64,
     /// An API token of the tenant's member (someone else's token for every caller).
-    token: i64,
+    token: vigie_access::UserTokenId,
 }
 
 async fn objects(d: &Desk, tenant: TenantId, base: u128) -> Objects {
@@ -914,10 +914,10 @@ fn unknown() -> Objects {
         incident2: 999_998,
         alert: "f".repeat(32),
         alert2: "e".repeat(32),
-        user: 999_999,
+        user: vigie_access::UserId(999_999),
         suppression: 999_999,
         task: 999_999,
-        token: 999_999,
+        token: vigie_access::UserTokenId(999_999),
     }
 }
 

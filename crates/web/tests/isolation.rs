@@ -1454,18 +1454,18 @@ struct Objects {
     /// An alert in no incident, for the web forms.
     alert3: String,
     /// The tenant's client contact.
-    user: i64,
+    user: vigie_access::UserId,
     /// A SOC user working for the tenant only.
-    soc_user: i64,
+    soc_user: vigie_access::UserId,
     suppression: i64,
     suppression2: i64,
     task: i64,
     /// API tokens of a user of the tenant (for tenant A: of its SOC lead, the control
     /// caller).
-    user_token: i64,
-    user_token2: i64,
+    user_token: vigie_access::UserTokenId,
+    user_token2: vigie_access::UserTokenId,
     /// A read token of the tenant that no caller uses.
-    tenant_token: i64,
+    tenant_token: vigie_access::TokenId,
     /// A saved view of a SOC user of the tenant (for A: its SOC lead).
     view: i64,
     /// A finished backtest job of the tenant's read token.
@@ -1483,14 +1483,14 @@ fn unknown() -> Objects {
         alert: "f".repeat(32),
         alert2: "e".repeat(32),
         alert3: "d".repeat(32),
-        user: 999_999,
-        soc_user: 999_998,
+        user: vigie_access::UserId(999_999),
+        soc_user: vigie_access::UserId(999_998),
         suppression: 999_999,
         suppression2: 999_998,
         task: 999_999,
-        user_token: 999_999,
-        user_token2: 999_998,
-        tenant_token: 999_999,
+        user_token: vigie_access::UserTokenId(999_999),
+        user_token2: vigie_access::UserTokenId(999_998),
+        tenant_token: vigie_access::TokenId(999_999),
         view: 999_999,
         job: 999_999,
     }
@@ -1567,9 +1567,9 @@ struct Matrix {
     /// Tenant B's read token (to read B's jobs).
     b_read: String,
     /// B's user whose saved views are B's.
-    b_analyst: i64,
+    b_analyst: vigie_access::UserId,
     /// B's client contact, whose API tokens are B's.
-    b_member: i64,
+    b_member: vigie_access::UserId,
     /// The credentials that are not sessions.
     tokens: BTreeMap<Caller, String>,
     /// The audit entries about B read so far, and the last entry read.
@@ -1629,7 +1629,7 @@ async fn seed(
     slug: &str,
     mark: &str,
     base: u128,
-    soc_user: i64,
+    soc_user: vigie_access::UserId,
 ) -> (Objects, String) {
     let store = &world.store;
     let platform = Access::new(store.clone()).operator_scope();

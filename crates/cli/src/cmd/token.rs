@@ -60,7 +60,7 @@ pub(crate) enum Command {
 }
 
 /// The id of a user, by login name.
-async fn user_id(store: &dyn StateStore, username: &str) -> anyhow::Result<i64> {
+async fn user_id(store: &dyn StateStore, username: &str) -> anyhow::Result<vigie_access::UserId> {
     Ok(store
         .login_record(username)
         .await?
@@ -165,7 +165,7 @@ pub(crate) async fn run(global: &Global, command: Command) -> anyhow::Result<Exi
         } => {
             let owner = user_id(store.as_ref(), &username).await?;
             if !store
-                .revoke_user_token(&Actor::operator(), owner, id)
+                .revoke_user_token(&Actor::operator(), owner, vigie_access::UserTokenId(id))
                 .await?
             {
                 anyhow::bail!("user {username} has no token with id {id}");
@@ -189,7 +189,10 @@ pub(crate) async fn run(global: &Global, command: Command) -> anyhow::Result<Exi
             }
         }
         Command::Revoke { id, user: None } => {
-            if store.revoke_token(&scope, id).await? {
+            if store
+                .revoke_token(&scope, vigie_access::TokenId(id))
+                .await?
+            {
                 println!("token {id} revoked");
             } else {
                 anyhow::bail!("no token with id {id}");

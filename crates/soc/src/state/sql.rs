@@ -50,7 +50,8 @@ use vigie_access::token::{
 };
 use vigie_access::{
     Actor, AuditLog, LoginRecord, NewUser, Role, SessionRecord, SessionStore, Tenant, TenantScope,
-    TenantStore, TokenStore, User, UserAuthority, UserPatch, UserStore,
+    TenantStore, TokenId, TokenStore, User, UserAuthority, UserId, UserPatch, UserStore,
+    UserTokenId,
 };
 use vigie_event::{EventId, Severity, TenantId, TenantSlug};
 
@@ -683,7 +684,7 @@ fn token_from_row(row: &AnyRow) -> Result<TokenInfo, SocError> {
     let kind: String = get(row, "kind")?;
     let revoked_at: Option<i64> = get(row, "revoked_at")?;
     Ok(TokenInfo {
-        id: get(row, "id")?,
+        id: TokenId(get(row, "id")?),
         owner: tenant.map_or(TokenOwner::Platform, |id| TokenOwner::Tenant(TenantId(id))),
         kind: kind
             .parse()
@@ -897,7 +898,7 @@ impl TokenStore for SqlStore {
         tx.commit(context).await?;
         Ok(NewToken {
             info: TokenInfo {
-                id,
+                id: vigie_access::TokenId(id),
                 owner,
                 kind,
                 label: label.to_owned(),
@@ -921,12 +922,12 @@ impl TokenStore for SqlStore {
         rows.iter().map(token_from_row).collect()
     }
 
-    async fn revoke_token(&self, scope: &TenantScope, id: i64) -> Result<bool, SocError> {
+    async fn revoke_token(&self, scope: &TenantScope, id: TokenId) -> Result<bool, SocError> {
         let context = "revoking a token";
         let mut sql = Sql::new("UPDATE tokens SET revoked_at = COALESCE(revoked_at, ");
         sql.bind(now_us())
             .push(") WHERE id = ")
-            .bind(id)
+            .bind(id.0)
             .push(" AND ");
         sql.scope(scope, "tenant_id");
         let mut tx = self.write(Reach::Scope(scope), context).await?;
@@ -968,21 +969,21 @@ impl TokenStore for SqlStore {
     async fn create_user_token(
         &self,
         actor: &Actor,
-        user_id: i64,
+        user_id: UserId,
         new: &NewUserToken,
     ) -> Result<CreatedUserToken, SocError> {
         self.users_create_token(actor, user_id, new).await
     }
 
-    async fn list_user_tokens(&self, user_id: i64) -> Result<Vec<UserTokenInfo>, SocError> {
+    async fn list_user_tokens(&self, user_id: UserId) -> Result<Vec<UserTokenInfo>, SocError> {
         self.users_list_tokens(user_id).await
     }
 
     async fn revoke_user_token(
         &self,
         actor: &Actor,
-        user_id: i64,
-        id: i64,
+        user_id: UserId,
+        id: UserTokenId,
     ) -> Result<bool, SocError> {
         self.users_revoke_token(actor, user_id, id).await
     }
@@ -1016,7 +1017,7 @@ impl UserStore for SqlStore {
         username: &str,
         password: &str,
         role: Role,
-    ) -> Result<i64, SocError> {
+    ) -> Result<UserId, SocError> {
         check_username(username)?;
         vigie_access::limits::PASSWORD.check(password)?;
         let phc = password::hash_password(password).await?;
@@ -1049,7 +1050,7 @@ impl UserStore for SqlStore {
                 )
                 .await?;
                 tx.commit(context).await?;
-                Ok(id)
+                Ok(vigie_access::UserId(id))
             }
             Err(e) if is_unique_violation(&e) => Err(SocError::Conflict {
                 what: "user",
@@ -1093,7 +1094,7 @@ impl UserStore for SqlStore {
         self.desk_list_users(scope).await
     }
 
-    async fn get_user(&self, scope: &TenantScope, id: i64) -> Result<Option<User>, SocError> {
+    async fn get_user(&self, scope: &TenantScope, id: UserId) -> Result<Option<User>, SocError> {
         self.desk_get_user(scope, id).await
     }
 
@@ -1101,7 +1102,7 @@ impl UserStore for SqlStore {
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        id: i64,
+        id: UserId,
         disabled: bool,
     ) -> Result<Option<User>, SocError> {
         self.desk_set_user_disabled(actor, scope, id, disabled)
@@ -1123,7 +1124,7 @@ impl UserStore for SqlStore {
         actor: &Actor,
         scope: &TenantScope,
         authority: UserAuthority,
-        id: i64,
+        id: UserId,
         patch: &UserPatch,
     ) -> Result<Option<User>, SocError> {
         self.users_update(actor, scope, authority, id, patch).await
@@ -1139,7 +1140,7 @@ impl SessionStore for SqlStore {
     async fn create_session(
         &self,
         secret_hash: &[u8; 32],
-        user_id: i64,
+        user_id: UserId,
         csrf: &str,
         expires_at: Timestamp,
     ) -> Result<(), SocError> {

@@ -328,8 +328,13 @@ pub async fn sessions(fixture: Fixture) {
     );
     // A session of a user that does not exist cannot be created.
     assert!(matches!(
-        s.create_session(&[1; 32], ana.id + 1000, "c", Timestamp::now())
-            .await,
+        s.create_session(
+            &[1; 32],
+            vigie_access::UserId(ana.id.0 + 1000),
+            "c",
+            Timestamp::now()
+        )
+        .await,
         Err(SocError::Storage { .. })
     ));
     let actions: BTreeSet<String> = super::actions(&s).await.into_iter().collect();

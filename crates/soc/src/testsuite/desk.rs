@@ -433,7 +433,7 @@ pub async fn incident_lifecycle(fixture: Fixture) {
         .add_user(&op, &all, &new_user("client", Role::TenantUser, vec![a]))
         .await
         .unwrap();
-    for refused in [bea.id, client.id, 999_999] {
+    for refused in [bea.id, client.id, vigie_access::UserId(999_999)] {
         let err = s
             .update_incident(
                 &op,

@@ -41,7 +41,9 @@ pub async fn prefs(fixture: Fixture) {
     );
     assert_eq!(store.user_language(bob).await.unwrap(), None);
     assert!(matches!(
-        store.set_user_language(999, "fr").await,
+        store
+            .set_user_language(vigie_access::UserId(999), "fr")
+            .await,
         Err(SocError::NotFound { .. })
     ));
 

@@ -32,7 +32,7 @@ pub struct IncidentQuery {
     tenant: Option<String>,
     status: Option<String>,
     min_severity: Option<String>,
-    assignee: Option<i64>,
+    assignee: Option<vigie_access::UserId>,
     rsit_class: Option<String>,
     sort: Option<String>,
     limit: Option<u32>,

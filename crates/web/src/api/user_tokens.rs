@@ -17,7 +17,7 @@ use super::session::{Body, Desk, Id};
 use crate::AppState;
 use crate::error::ApiError;
 
-fn own_user(desk: &Desk) -> Result<i64, ApiError> {
+fn own_user(desk: &Desk) -> Result<vigie_access::UserId, ApiError> {
     desk.0.user_id.ok_or_else(|| {
         ApiError::Forbidden(
             "only a signed-in user has tokens of their own; this is a tenant or platform token"
@@ -63,7 +63,7 @@ pub async fn revoke(
     let user = own_user(&desk)?;
     if state
         .store()
-        .revoke_user_token(&desk.0.actor, user, id)
+        .revoke_user_token(&desk.0.actor, user, vigie_access::UserTokenId(id))
         .await?
     {
         Ok(StatusCode::NO_CONTENT)

@@ -55,7 +55,13 @@ async fn change(
         .await?;
     let user = state
         .store()
-        .update_user(&desk.0.actor, &desk.0.scope, authority(&desk)?, id, &patch)
+        .update_user(
+            &desk.0.actor,
+            &desk.0.scope,
+            authority(&desk)?,
+            vigie_access::UserId(id),
+            &patch,
+        )
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no user {id} that you manage")))?;
     if patch.password.is_some() {
@@ -84,7 +90,7 @@ pub async fn get(
         .await?;
     state
         .store()
-        .get_user(&desk.0.scope, id)
+        .get_user(&desk.0.scope, vigie_access::UserId(id))
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("no user {id} in your scope")))

@@ -525,7 +525,7 @@ async fn change_user(state: &AppState, viewer: &Viewer, id: i64, patch: &UserPat
             &viewer.principal.actor,
             &viewer.principal.scope,
             authority,
-            id,
+            vigie_access::UserId(id),
             patch,
         )
         .await
@@ -583,7 +583,11 @@ pub async fn user_form(
         return r;
     }
     let scope = &viewer.principal.scope;
-    let user = match state.store().get_user(scope, id).await {
+    let user = match state
+        .store()
+        .get_user(scope, vigie_access::UserId(id))
+        .await
+    {
         Ok(Some(u)) if manages(Some(authority), &u) => u,
         Ok(_) => return viewer.error(StatusCode::NOT_FOUND, &cat.t("error-not-found")),
         Err(e) => return viewer.api_error(e),
@@ -696,7 +700,7 @@ pub async fn create_token(State(state): State<AppState>, viewer: Viewer, body: B
             "admin-token-created",
             &[
                 ("label", label.to_owned().into()),
-                ("id", token.info.id.into()),
+                ("id", token.info.id.0.into()),
             ],
         ),
         secret: &token.secret,
@@ -733,7 +737,7 @@ pub async fn revoke_token(
     }
     let scope = &viewer.principal.scope;
     let tenant = match state.store().list_tokens(scope).await {
-        Ok(tokens) => match tokens.iter().find(|t| t.id == id) {
+        Ok(tokens) => match tokens.iter().find(|t| t.id == vigie_access::TokenId(id)) {
             Some(t) => t.owner.tenant(),
             None => {
                 return viewer.error(StatusCode::NOT_FOUND, &viewer.cat().t("error-not-found"));
@@ -741,7 +745,11 @@ pub async fn revoke_token(
         },
         Err(e) => return viewer.api_error(e),
     };
-    match state.store().revoke_token(scope, id).await {
+    match state
+        .store()
+        .revoke_token(scope, vigie_access::TokenId(id))
+        .await
+    {
         Ok(true) => {}
         Ok(false) => {
             return viewer.error(StatusCode::NOT_FOUND, &viewer.cat().t("error-not-found"));

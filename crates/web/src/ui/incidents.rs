@@ -76,7 +76,12 @@ async fn visible_users(state: &AppState, viewer: &Viewer) -> Vec<User> {
     }
 }
 
-fn assignee_name(cat: &Catalog, viewer: &Viewer, users: &[User], id: Option<i64>) -> String {
+fn assignee_name(
+    cat: &Catalog,
+    viewer: &Viewer,
+    users: &[User],
+    id: Option<vigie_access::UserId>,
+) -> String {
     match id {
         None => cat.t("assignee-none"),
         Some(id) if Some(id) == viewer.principal.user_id => {

@@ -23,7 +23,7 @@ use crate::AppState;
 /// Longest token life the form offers, in days.
 const MAX_DAYS: i64 = 3660;
 
-fn own_user(viewer: &Viewer) -> Result<i64, Response> {
+fn own_user(viewer: &Viewer) -> Result<vigie_access::UserId, Response> {
     viewer
         .principal
         .user_id
@@ -113,7 +113,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Response {
 
 /// A token of the viewer's.
 struct TokenRow<'a> {
-    id: i64,
+    id: vigie_access::UserTokenId,
     label: &'a str,
     permissions: String,
     tenants: String,
@@ -222,7 +222,7 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, body: Bytes) 
             "admin-token-created",
             &[
                 ("label", label.to_owned().into()),
-                ("id", created.token.id.into()),
+                ("id", created.token.id.0.into()),
             ],
         ),
         secret: &created.secret,
@@ -253,7 +253,7 @@ pub async fn revoke(
     };
     match state
         .store()
-        .revoke_user_token(&viewer.principal.actor, user, id)
+        .revoke_user_token(&viewer.principal.actor, user, vigie_access::UserTokenId(id))
         .await
     {
         Ok(true) => Redirect::to("/ui/tokens").into_response(),

@@ -134,13 +134,18 @@ impl World {
         owner: TokenOwner,
         kind: TokenKind,
         label: &str,
-    ) -> (i64, String) {
+    ) -> (vigie_access::TokenId, String) {
         let created = self.store.create_token(owner, kind, label).await.unwrap();
         (created.info.id, created.secret)
     }
 
     /// A desk user with [`PASSWORD`]; returns its id.
-    pub(crate) async fn user(&self, name: &str, role: Role, tenants: &[TenantId]) -> i64 {
+    pub(crate) async fn user(
+        &self,
+        name: &str,
+        role: Role,
+        tenants: &[TenantId],
+    ) -> vigie_access::UserId {
         let platform = Access::new(self.store.clone()).operator_scope();
         self.store
             .add_user(

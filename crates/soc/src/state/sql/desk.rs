@@ -7,7 +7,7 @@ use serde_json::json;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
-use vigie_access::TenantScope;
+use vigie_access::{TenantScope, UserId};
 use vigie_event::{Severity, TenantId, TenantSlug};
 
 use super::build::Sql;
@@ -157,7 +157,7 @@ pub(super) fn user_from_row(row: &AnyRow) -> Result<User, SocError> {
     tenants.sort();
     let disabled: Option<i64> = get(row, "disabled_at")?;
     Ok(User {
-        id: get(row, "id")?,
+        id: UserId(get(row, "id")?),
         username: get(row, "username")?,
         role: role
             .parse()
@@ -186,7 +186,7 @@ fn incident_from_row(row: &AnyRow) -> Result<Incident, SocError> {
         rsit_class: get(row, "rsit_class")?,
         rsit_type: get(row, "rsit_type")?,
         tlp: tlp.parse().map_err(corrupt("incident tlp"))?,
-        assignee: get(row, "assignee_id")?,
+        assignee: get::<Option<i64>>(row, "assignee_id")?.map(UserId),
         created_at: timestamp("incident created_at", get(row, "created_at")?)?,
         updated_at: timestamp("incident updated_at", get(row, "updated_at")?)?,
         acknowledged_at: opt_ts("incident acknowledged_at", get(row, "acknowledged_at")?)?,
@@ -494,7 +494,7 @@ impl SqlStore {
         .await?;
         tx.commit(context).await?;
         Ok(User {
-            id,
+            id: vigie_access::UserId(id),
             username: new.username.clone(),
             role: new.role,
             tenants,
@@ -558,11 +558,11 @@ impl SqlStore {
     pub(super) async fn desk_get_user(
         &self,
         scope: &TenantScope,
-        id: i64,
+        id: UserId,
     ) -> Result<Option<User>, SocError> {
         let context = "reading a user";
         let mut qb = Self::users_query(scope);
-        qb.push(" AND u.id = ").bind(id);
+        qb.push(" AND u.id = ").bind(id.0);
         let mut tx = self.read(Reach::Scope(scope), context).await?;
         let row = qb.fetch_optional(&mut tx, context).await?;
         tx.commit(context).await?;
@@ -575,13 +575,13 @@ impl SqlStore {
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        id: i64,
+        id: UserId,
         disabled: bool,
     ) -> Result<Option<User>, SocError> {
         let context = "disabling a user";
         let mut tx = self.write(Reach::Scope(scope), context).await?;
         let mut qb = Self::managed_users_query(scope);
-        qb.push(" AND u.id = ").bind(id);
+        qb.push(" AND u.id = ").bind(id.0);
         let Some(row) = qb.fetch_optional(&mut tx, context).await? else {
             return Ok(None);
         };
@@ -589,7 +589,7 @@ impl SqlStore {
         let at = now_us();
         sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
             .bind(disabled.then_some(at))
-            .bind(id)
+            .bind(id.0)
             .execute(&mut *tx)
             .await
             .map_err(SocError::storage(context))?;
@@ -599,7 +599,7 @@ impl SqlStore {
                 "UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL",
             )
             .bind(at)
-            .bind(id)
+            .bind(id.0)
             .execute(&mut *tx)
             .await
             .map_err(SocError::storage(context))?
@@ -653,7 +653,7 @@ impl SqlStore {
     pub(super) async fn desk_create_session(
         &self,
         secret_hash: &[u8; 32],
-        user_id: i64,
+        user_id: UserId,
         csrf: &str,
         expires_at: Timestamp,
     ) -> Result<(), SocError> {
@@ -666,7 +666,7 @@ impl SqlStore {
              VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&secret_hash[..])
-        .bind(user_id)
+        .bind(user_id.0)
         .bind(csrf)
         .bind(now_us())
         .bind(expires_at.as_microsecond())
@@ -1145,7 +1145,7 @@ impl SqlStore {
             qb.push(" AND i.severity >= ").bind(rank(min));
         }
         if let Some(a) = filter.assignee {
-            qb.push(" AND i.assignee_id = ").bind(a);
+            qb.push(" AND i.assignee_id = ").bind(a.0);
         }
         if let Some(c) = &filter.rsit_class {
             qb.push(" AND i.rsit_class = ").bind(c.clone());
@@ -1415,11 +1415,11 @@ impl SqlStore {
             );
         }
         if let Some(assignee) = patch.assignee {
-            let value = if assignee == 0 {
+            let value = if assignee == UserId(0) {
                 None
             } else {
                 let row = sqlx::query(AssertSqlSafe(format!("{USER_SELECT} WHERE u.id = $1")))
-                    .bind(assignee)
+                    .bind(assignee.0)
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(SocError::storage(context))?;
@@ -1437,7 +1437,7 @@ impl SqlStore {
                 }
                 Some(assignee)
             };
-            qb.push(", assignee_id = ").bind(value);
+            qb.push(", assignee_id = ").bind(value.map(|a| a.0));
             changes.insert(
                 "assignee".into(),
                 json!({"from": before.assignee, "to": value}),

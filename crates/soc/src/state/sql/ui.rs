@@ -2,7 +2,7 @@
 //! and the dashboard's counts.
 
 use jiff::Timestamp;
-use vigie_access::TenantScope;
+use vigie_access::{TenantScope, UserId};
 use vigie_event::TenantId;
 
 use super::build::Sql;
@@ -28,7 +28,7 @@ fn open_literals() -> String {
     statuses
 }
 
-fn unknown_user(user_id: i64) -> SocError {
+fn unknown_user(user_id: UserId) -> SocError {
     SocError::NotFound {
         what: "user",
         value: user_id.to_string(),
@@ -37,13 +37,13 @@ fn unknown_user(user_id: i64) -> SocError {
 
 #[async_trait::async_trait]
 impl PrefsStore for SqlStore {
-    async fn user_language(&self, user_id: i64) -> Result<Option<String>, SocError> {
+    async fn user_language(&self, user_id: UserId) -> Result<Option<String>, SocError> {
         let context = "reading a user's language";
         let mut tx = self
             .read(Reach::Across(CrossTenant::Identity), context)
             .await?;
         let row = sqlx::query("SELECT language FROM user_prefs WHERE user_id = $1")
-            .bind(user_id)
+            .bind(user_id.0)
             .fetch_optional(&mut *tx)
             .await
             .map_err(SocError::storage(context))?;
@@ -54,7 +54,7 @@ impl PrefsStore for SqlStore {
         }
     }
 
-    async fn set_user_language(&self, user_id: i64, tag: &str) -> Result<(), SocError> {
+    async fn set_user_language(&self, user_id: UserId, tag: &str) -> Result<(), SocError> {
         let context = "saving a user's language";
         let mut tx = self
             .write(Reach::Across(CrossTenant::Identity), context)
@@ -67,7 +67,7 @@ impl PrefsStore for SqlStore {
         )
         .bind(tag)
         .bind(now_us())
-        .bind(user_id)
+        .bind(user_id.0)
         .execute(&mut *tx)
         .await
         .map_err(SocError::storage(context))?;
@@ -77,7 +77,7 @@ impl PrefsStore for SqlStore {
         tx.commit(context).await
     }
 
-    async fn saved_views(&self, user_id: i64) -> Result<Vec<SavedView>, SocError> {
+    async fn saved_views(&self, user_id: UserId) -> Result<Vec<SavedView>, SocError> {
         let context = "listing saved views";
         let mut tx = self
             .read(Reach::Across(CrossTenant::Identity), context)
@@ -86,7 +86,7 @@ impl PrefsStore for SqlStore {
             "SELECT id, name, query, created_at FROM saved_views WHERE user_id = $1
              ORDER BY name, id",
         )
-        .bind(user_id)
+        .bind(user_id.0)
         .fetch_all(&mut *tx)
         .await
         .map_err(SocError::storage(context))?;
@@ -105,7 +105,7 @@ impl PrefsStore for SqlStore {
 
     async fn save_view(
         &self,
-        user_id: i64,
+        user_id: UserId,
         name: &str,
         query: &str,
     ) -> Result<SavedView, SocError> {
@@ -116,7 +116,7 @@ impl PrefsStore for SqlStore {
             .write(Reach::Across(CrossTenant::Identity), context)
             .await?;
         let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
-            .bind(user_id)
+            .bind(user_id.0)
             .fetch_optional(&mut *tx)
             .await
             .map_err(SocError::storage(context))?;
@@ -128,7 +128,7 @@ impl PrefsStore for SqlStore {
              FROM saved_views WHERE user_id = $2",
         )
         .bind(name)
-        .bind(user_id)
+        .bind(user_id.0)
         .fetch_one(&mut *tx)
         .await
         .map_err(SocError::storage(context))?;
@@ -147,7 +147,7 @@ impl PrefsStore for SqlStore {
                                                       created_at = excluded.created_at
              RETURNING id",
         )
-        .bind(user_id)
+        .bind(user_id.0)
         .bind(name)
         .bind(query)
         .bind(created_at)
@@ -172,14 +172,14 @@ impl PrefsStore for SqlStore {
         })
     }
 
-    async fn delete_view(&self, user_id: i64, id: i64) -> Result<bool, SocError> {
+    async fn delete_view(&self, user_id: UserId, id: i64) -> Result<bool, SocError> {
         let context = "deleting a saved view";
         let mut tx = self
             .write(Reach::Across(CrossTenant::Identity), context)
             .await?;
         let result = sqlx::query("DELETE FROM saved_views WHERE id = $1 AND user_id = $2")
             .bind(id)
-            .bind(user_id)
+            .bind(user_id.0)
             .execute(&mut *tx)
             .await
             .map_err(SocError::storage(context))?;

@@ -12,7 +12,7 @@ use serde_json::json;
 use sqlx::AnyConnection;
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
-use vigie_access::TenantScope;
+use vigie_access::{TenantScope, UserId, UserTokenId};
 
 use super::desk::{USER_SELECT, append_audit, invalid, not_found, tenant_exists_in, user_from_row};
 use super::{CrossTenant, Reach, SqlStore, get, now, now_us, returned_id, timestamp};
@@ -39,8 +39,8 @@ fn token_from_row(row: &AnyRow) -> Result<UserTokenInfo, SocError> {
     let expires: Option<i64> = get(row, "tk_expires")?;
     let revoked: Option<i64> = get(row, "tk_revoked")?;
     Ok(UserTokenInfo {
-        id: get(row, "tk_id")?,
-        user_id: get(row, "tk_user")?,
+        id: UserTokenId(get(row, "tk_id")?),
+        user_id: UserId(get(row, "tk_user")?),
         label: get(row, "tk_label")?,
         permissions: serde_json::from_str(&permissions).map_err(|e| corrupt(e.to_string()))?,
         tenants: tenants
@@ -56,11 +56,11 @@ fn token_from_row(row: &AnyRow) -> Result<UserTokenInfo, SocError> {
 }
 
 /// Ends every open session of a user; returns how many.
-async fn end_sessions(conn: &mut AnyConnection, user: i64, at: i64) -> Result<u64, SocError> {
+async fn end_sessions(conn: &mut AnyConnection, user: UserId, at: i64) -> Result<u64, SocError> {
     Ok(
         sqlx::query("UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
             .bind(at)
-            .bind(user)
+            .bind(user.0)
             .execute(&mut *conn)
             .await
             .map_err(SocError::storage("ending sessions"))?
@@ -74,7 +74,7 @@ impl SqlStore {
         actor: &Actor,
         scope: &TenantScope,
         authority: UserAuthority,
-        id: i64,
+        id: UserId,
         patch: &UserPatch,
     ) -> Result<Option<User>, SocError> {
         if patch.role.is_none()
@@ -103,7 +103,7 @@ impl SqlStore {
         let context = "changing a user";
         let mut tx = self.write(Reach::Scope(scope), context).await?;
         let mut qb = Self::managed_users_query(scope);
-        qb.push(" AND u.id = ").bind(id);
+        qb.push(" AND u.id = ").bind(id.0);
         if authority == UserAuthority::TenantRoles {
             // Anyone else (SOC staff working for the tenant) is not this manager's to see.
             qb.push(" AND u.role IN ('tenant_admin', 'tenant_user')");
@@ -136,7 +136,7 @@ impl SqlStore {
         if role != user.role {
             sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
                 .bind(role.as_str())
-                .bind(id)
+                .bind(id.0)
                 .execute(&mut *tx)
                 .await
                 .map_err(SocError::storage(context))?;
@@ -145,13 +145,13 @@ impl SqlStore {
         }
         if tenants != user.tenants {
             sqlx::query("DELETE FROM user_tenants WHERE user_id = $1")
-                .bind(id)
+                .bind(id.0)
                 .execute(&mut *tx)
                 .await
                 .map_err(SocError::storage(context))?;
             for tenant in &tenants {
                 sqlx::query("INSERT INTO user_tenants (user_id, tenant_id) VALUES ($1, $2)")
-                    .bind(id)
+                    .bind(id.0)
                     .bind(tenant.0)
                     .execute(&mut *tx)
                     .await
@@ -166,7 +166,7 @@ impl SqlStore {
         if let Some(phc) = phc {
             sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
                 .bind(phc)
-                .bind(id)
+                .bind(id.0)
                 .execute(&mut *tx)
                 .await
                 .map_err(SocError::storage(context))?;
@@ -175,7 +175,7 @@ impl SqlStore {
                 "UPDATE user_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
             )
             .bind(at)
-            .bind(id)
+            .bind(id.0)
             .execute(&mut *tx)
             .await
             .map_err(SocError::storage(context))?
@@ -188,7 +188,7 @@ impl SqlStore {
         if let Some(disabled) = patch.disabled.filter(|d| *d != user.disabled) {
             sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
                 .bind(disabled.then_some(at))
-                .bind(id)
+                .bind(id.0)
                 .execute(&mut *tx)
                 .await
                 .map_err(SocError::storage(context))?;
@@ -225,7 +225,7 @@ impl SqlStore {
     pub(super) async fn users_create_token(
         &self,
         actor: &Actor,
-        user_id: i64,
+        user_id: UserId,
         new: &NewUserToken,
     ) -> Result<CreatedUserToken, SocError> {
         new.check()?;
@@ -247,7 +247,7 @@ impl SqlStore {
             .write(Reach::Across(CrossTenant::Identity), context)
             .await?;
         let row = sqlx::query(AssertSqlSafe(format!("{USER_SELECT} WHERE u.id = $1")))
-            .bind(user_id)
+            .bind(user_id.0)
             .fetch_optional(&mut *tx)
             .await
             .map_err(SocError::storage(context))?
@@ -305,7 +305,7 @@ impl SqlStore {
                                       created_at, expires_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
-        .bind(user_id)
+        .bind(user_id.0)
         .bind(label)
         .bind(&hash_secret(&secret)[..])
         .bind(&permissions_json)
@@ -331,7 +331,7 @@ impl SqlStore {
         tx.commit(context).await?;
         Ok(CreatedUserToken {
             token: UserTokenInfo {
-                id,
+                id: vigie_access::UserTokenId(id),
                 user_id,
                 label: label.to_owned(),
                 permissions,
@@ -346,7 +346,7 @@ impl SqlStore {
 
     pub(super) async fn users_list_tokens(
         &self,
-        user_id: i64,
+        user_id: UserId,
     ) -> Result<Vec<UserTokenInfo>, SocError> {
         let context = "listing user tokens";
         let mut tx = self
@@ -355,7 +355,7 @@ impl SqlStore {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {TOKEN_COLUMNS} FROM user_tokens k WHERE k.user_id = $1 ORDER BY k.id"
         )))
-        .bind(user_id)
+        .bind(user_id.0)
         .fetch_all(&mut *tx)
         .await
         .map_err(SocError::storage(context))?;
@@ -366,8 +366,8 @@ impl SqlStore {
     pub(super) async fn users_revoke_token(
         &self,
         actor: &Actor,
-        user_id: i64,
-        id: i64,
+        user_id: UserId,
+        id: UserTokenId,
     ) -> Result<bool, SocError> {
         let context = "revoking a user token";
         let mut tx = self
@@ -377,8 +377,8 @@ impl SqlStore {
             "SELECT k.revoked_at, u.username FROM user_tokens k JOIN users u ON u.id = k.user_id
              WHERE k.id = $1 AND k.user_id = $2",
         )
-        .bind(id)
-        .bind(user_id)
+        .bind(id.0)
+        .bind(user_id.0)
         .fetch_optional(&mut *tx)
         .await
         .map_err(SocError::storage(context))?;
@@ -389,7 +389,7 @@ impl SqlStore {
         if revoked.is_none() {
             sqlx::query("UPDATE user_tokens SET revoked_at = $1 WHERE id = $2")
                 .bind(now_us())
-                .bind(id)
+                .bind(id.0)
                 .execute(&mut *tx)
                 .await
                 .map_err(SocError::storage(context))?;
