@@ -15,6 +15,43 @@ pub(crate) const GROUP: &str = "vigie";
 /// Bytes allowed for a message's headers above `max_envelope_bytes`.
 const HEADER_ROOM: u32 = 4096;
 
+/// How long [`init`] retries what a cluster answers while it settles.
+const SETTLING: Duration = Duration::from_secs(30);
+
+/// Whether an error is one a cluster gives while it settles (just started, a server
+/// restarting, a leader election): no peers yet for a new stream's replicas, no JetStream
+/// responder yet.
+fn settling(error: &str) -> bool {
+    [
+        "no suitable peers",
+        "no responders",
+        "temporarily unavailable",
+        "timed out",
+    ]
+    .iter()
+    .any(|s| error.contains(s))
+}
+
+/// Runs `op` until it succeeds, fails otherwise than [`settling`], or [`SETTLING`] passed.
+pub(crate) async fn while_settling<T, E, Fut>(mut op: impl FnMut() -> Fut) -> Result<T, E>
+where
+    E: std::fmt::Display,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let deadline = tokio::time::Instant::now() + SETTLING;
+    let mut pause = Duration::from_millis(100);
+    loop {
+        match op().await {
+            Err(e) if settling(&e.to_string()) && tokio::time::Instant::now() < deadline => {
+                tracing::info!(error = %e, "NATS cluster settling; trying again");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(2));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// The settings of partition `p`'s stream.
 pub(crate) fn stream_config(config: &NatsConfig, partition: u32) -> stream::Config {
     stream::Config {
@@ -87,6 +124,8 @@ pub struct StreamReport {
 pub struct InitReport {
     /// One entry per partition.
     pub streams: Vec<StreamReport>,
+    /// The key-value buckets beside them: the correlation state and the members.
+    pub buckets: Vec<String>,
 }
 
 impl std::fmt::Display for InitReport {
@@ -111,6 +150,9 @@ impl std::fmt::Display for InitReport {
             }
             writeln!(f)?;
         }
+        for bucket in &self.buckets {
+            writeln!(f, "key-value bucket {bucket}: ready")?;
+        }
         Ok(())
     }
 }
@@ -128,7 +170,51 @@ pub async fn init(
     for partition in 0..config.partitions {
         streams.push(init_partition(&js, config, partition).await?);
     }
-    Ok(InitReport { streams })
+    // Made here so that processes starting together do not race to create them.
+    state_bucket(&js, config).await?;
+    crate::membership::open_bucket(&js, config).await?;
+    let buckets = vec![
+        state_bucket_name(config),
+        crate::membership::bucket_name(config),
+    ];
+    Ok(InitReport { streams, buckets })
+}
+
+/// `<stream_prefix>_STATE`: the correlation state of each partition.
+pub fn state_bucket_name(config: &NatsConfig) -> String {
+    format!("{}_STATE", config.stream_prefix)
+}
+
+/// The correlation-state bucket, created when missing (file storage, the streams'
+/// replicas, one revision kept). Two processes may race to create it: the loser opens the
+/// winner's.
+pub async fn state_bucket(
+    js: &Context,
+    config: &NatsConfig,
+) -> Result<async_nats::jetstream::kv::Store, NatsError> {
+    let bucket = state_bucket_name(config);
+    if let Ok(store) = js.get_key_value(&bucket).await {
+        return Ok(store);
+    }
+    let wanted = async_nats::jetstream::kv::Config {
+        bucket: bucket.clone(),
+        description: "vigie correlation state per partition".to_owned(),
+        history: 1,
+        num_replicas: config.replicas as usize,
+        storage: StorageType::File,
+        ..Default::default()
+    };
+    match while_settling(|| js.create_key_value(wanted.clone())).await {
+        Ok(store) => Ok(store),
+        Err(created) => js
+            .get_key_value(&bucket)
+            .await
+            .map_err(|_| NatsError::Unavailable {
+                address: config.addresses(),
+                op: format!("creating key-value bucket {bucket}"),
+                reason: created.to_string(),
+            }),
+    }
 }
 
 async fn init_partition(
@@ -143,7 +229,7 @@ async fn init_partition(
         op,
         reason: e.to_string(),
     };
-    let (mut stream, action) = match js.get_stream(&name).await {
+    let (mut stream, action) = match while_settling(|| js.get_stream(&name)).await {
         Ok(mut existing) => {
             let have = existing
                 .info()
@@ -189,8 +275,7 @@ async fn init_partition(
                     if j.error_code() == jetstream::ErrorCode::STREAM_NOT_FOUND
             ) =>
         {
-            let created = js
-                .create_stream(wanted.clone())
+            let created = while_settling(|| js.create_stream(wanted.clone()))
                 .await
                 .map_err(|e| unavailable(format!("creating stream {name}"), &e))?;
             (created, "created")
@@ -222,9 +307,11 @@ async fn init_partition(
                 }
             }
             Err(_) => {
-                stream.create_consumer(wanted).await.map_err(|e| {
-                    unavailable(format!("creating consumer {consumer} of {name}"), &e)
-                })?;
+                while_settling(|| stream.create_consumer(wanted.clone()))
+                    .await
+                    .map_err(|e| {
+                        unavailable(format!("creating consumer {consumer} of {name}"), &e)
+                    })?;
                 consumers_created.push(consumer.clone());
             }
         }

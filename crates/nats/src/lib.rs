@@ -17,6 +17,9 @@
 //!   pulling (its process died), another is pinned after `pin_timeout_seconds` and the
 //!   unacknowledged envelopes come again after `ack_wait_seconds`. A record's position is
 //!   `stream sequence << 16 | index in its envelope`.
+//! - **Balance**: the detecting processes register in a key-value bucket and spread the
+//!   partitions among themselves by rendezvous hashing ([`membership`]); a reader pulls only
+//!   while its process owns the partition, so adding a process adds detection capacity.
 //! - **Commit**: acknowledges (and waits for the server's confirmation of) each envelope
 //!   whose records are all below the committed position.
 //!
@@ -29,6 +32,7 @@ mod connect;
 mod envelope;
 mod layout;
 mod log;
+pub mod membership;
 mod reader;
 pub mod rules;
 #[cfg(feature = "testing")]
@@ -36,8 +40,9 @@ pub mod testing;
 
 pub use crate::config::NatsConfig;
 pub use crate::connect::connect;
-pub use crate::layout::{InitReport, StreamReport, init};
+pub use crate::layout::{InitReport, StreamReport, init, state_bucket, state_bucket_name};
 pub use crate::log::JetStreamLog;
+pub use crate::membership::{Assignment, Membership};
 
 /// The engine's name in errors and metrics.
 pub const ENGINE: &str = "NATS JetStream";

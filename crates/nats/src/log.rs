@@ -9,6 +9,7 @@ use async_nats::jetstream::{self, context::PublishErrorKind, message::PublishMes
 use bytes::Bytes;
 use vigie_log::{AppendAck, Log, LogError, LogReader, LogStats, PartitionKey};
 
+use crate::membership::Assignment;
 use crate::reader::JetStreamReader;
 use crate::{ENGINE, NatsConfig, NatsError, envelope};
 
@@ -36,6 +37,8 @@ struct Inner {
     appended_envelopes: AtomicU64,
     /// Whether the last refresh reached the servers.
     reachable: AtomicBool,
+    /// Consumers whose partitions are spread over the processes ([`JetStreamLog::balance`]).
+    assignments: Mutex<HashMap<String, Assignment>>,
 }
 
 impl Drop for JetStreamLog {
@@ -87,6 +90,7 @@ impl JetStreamLog {
             appended_records: AtomicU64::new(0),
             appended_envelopes: AtomicU64::new(0),
             reachable: AtomicBool::new(true),
+            assignments: Mutex::new(HashMap::new()),
         });
         inner.refresh().await;
         let refresher = {
@@ -100,6 +104,17 @@ impl JetStreamLog {
             })
         };
         Ok(Self { inner, refresher })
+    }
+
+    /// Spreads the partitions of `consumer` over the processes by `assignment` (see
+    /// [`crate::membership`]): readers opened afterwards for it pull only while this process
+    /// owns their partition. Without it, the first reader to pull holds the partition.
+    pub fn balance(&self, consumer: &str, assignment: Assignment) {
+        self.inner
+            .assignments
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(consumer.to_owned(), assignment);
     }
 
     /// The configuration the log runs with.
@@ -296,6 +311,13 @@ impl Log for JetStreamLog {
                 partitions: config.partitions,
             });
         }
+        let assignment = self
+            .inner
+            .assignments
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(consumer)
+            .cloned();
         let reader = JetStreamReader::open(
             self.inner.js.clone(),
             config.stream(partition),
@@ -306,6 +328,7 @@ impl Log for JetStreamLog {
                 .unwrap_or(64)
                 .min(256),
             config.pin_timeout(),
+            assignment,
         )
         .await?;
         Ok(Box::new(reader))

@@ -11,6 +11,7 @@ use futures_util::StreamExt;
 use vigie_log::{LogError, LogReader, Offset, Record};
 
 use crate::layout::GROUP;
+use crate::membership::Assignment;
 use crate::{ENGINE, envelope};
 
 /// Deliveries of one envelope past which a warning names a redelivery loop.
@@ -37,7 +38,16 @@ pub(crate) struct JetStreamReader {
     consumer: String,
     partition: u32,
     address: String,
-    messages: PullStream,
+    /// The partition's durable consumer, to pull from again after a pause.
+    durable: PullConsumer,
+    /// Envelopes per pull, and how long a pull waits.
+    batch: usize,
+    expires: Duration,
+    /// The pull stream; `None` while this process does not own the partition.
+    messages: Option<PullStream>,
+    /// Which partitions this process owns, for a balanced consumer; `None`: pull always
+    /// (the first reader pulling is pinned, the others wait on standby).
+    assignment: Option<Assignment>,
     /// Records decoded and not returned yet.
     buffer: VecDeque<Record>,
     /// Envelopes whose records were (partly) returned or are buffered. In stream order,
@@ -55,6 +65,7 @@ pub(crate) struct JetStreamReader {
 }
 
 impl JetStreamReader {
+    #[allow(clippy::too_many_arguments)] // one call site, every argument named there
     pub(crate) async fn open(
         js: jetstream::Context,
         stream: String,
@@ -63,6 +74,7 @@ impl JetStreamReader {
         address: String,
         batch: usize,
         pin_timeout: Duration,
+        assignment: Option<Assignment>,
     ) -> Result<Self, LogError> {
         let unavailable = |op: &str, e: &dyn std::fmt::Display| LogError::Unavailable {
             engine: ENGINE,
@@ -85,22 +97,25 @@ impl JetStreamReader {
         let start = (floor + 1) << 16;
         // Pulls expire well within the pin timeout, so a live reader keeps its pin.
         let expires = (pin_timeout / 2).clamp(Duration::from_millis(500), Duration::from_secs(30));
-        let messages = durable
-            .stream()
-            .group(GROUP)
-            .max_messages_per_batch(batch.max(1))
-            .expires(expires)
-            .heartbeat(expires / 4)
-            .messages()
-            .await
-            .map_err(|e| unavailable("pulling from", &e))?;
+        let messages = match &assignment {
+            Some(a) if !a.owns(partition) => None,
+            _ => Some(
+                pull_stream(&durable, batch, expires)
+                    .await
+                    .map_err(|e| unavailable("pulling from", &e))?,
+            ),
+        };
         Ok(Self {
             js,
             stream,
             consumer,
             partition,
             address,
+            durable,
+            batch: batch.max(1),
+            expires,
             messages,
+            assignment,
             buffer: VecDeque::new(),
             held: Vec::new(),
             position: start,
@@ -197,9 +212,13 @@ impl JetStreamReader {
         }
     }
 
-    /// One message from the pull stream within `wait` (Ok(false) when none came).
+    /// One message from the pull stream within `wait` (Ok(false) when none came, or when
+    /// not pulling).
     async fn pull(&mut self, wait: Duration) -> Result<bool, LogError> {
-        match tokio::time::timeout(wait, self.messages.next()).await {
+        let Some(messages) = self.messages.as_mut() else {
+            return Ok(false);
+        };
+        match tokio::time::timeout(wait, messages.next()).await {
             Err(_) => Ok(false),
             Ok(None) => Err(self.unavailable("pulling", "the pull stream ended".to_owned())),
             Ok(Some(Err(e))) => Err(self.unavailable("pulling", e.to_string())),
@@ -211,11 +230,76 @@ impl JetStreamReader {
     }
 }
 
+impl JetStreamReader {
+    /// Stops pulling and, if this reader holds the pin, hands it over at once instead of
+    /// after the pin timeout.
+    async fn release(&mut self) -> Result<(), LogError> {
+        self.messages = None;
+        if !std::mem::take(&mut self.pinned) {
+            return Ok(());
+        }
+        let result = match self.js.get_stream(&self.stream).await {
+            Ok(s) => s
+                .unpin_consumer(&self.consumer, GROUP)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        result.map_err(|reason| LogError::Unavailable {
+            engine: ENGINE,
+            address: self.address.clone(),
+            op: format!(
+                "unpinning consumer {} of stream {}",
+                self.consumer, self.stream
+            ),
+            reason,
+        })
+    }
+}
+
+/// A pinned pull stream of `durable` in vigie's priority group.
+async fn pull_stream(
+    durable: &PullConsumer,
+    batch: usize,
+    expires: Duration,
+) -> Result<PullStream, async_nats::jetstream::consumer::StreamError> {
+    durable
+        .stream()
+        .group(GROUP)
+        .max_messages_per_batch(batch.max(1))
+        .expires(expires)
+        .heartbeat(expires / 4)
+        .messages()
+        .await
+}
+
 #[async_trait::async_trait]
 impl LogReader for JetStreamReader {
     async fn next(&mut self, max: usize, wait: Duration) -> Result<Vec<Record>, LogError> {
         if max == 0 {
             return Ok(Vec::new());
+        }
+        if let Some(assignment) = self.assignment.clone() {
+            let owned = assignment.owns(self.partition);
+            if owned && self.messages.is_none() {
+                tracing::info!(partition = self.partition, consumer = %self.consumer, "taking the partition");
+                let messages = pull_stream(&self.durable, self.batch, self.expires)
+                    .await
+                    .map_err(|e| self.unavailable("pulling from", e.to_string()))?;
+                self.messages = Some(messages);
+            } else if !owned && self.buffer.is_empty() {
+                if self.messages.is_some() {
+                    tracing::info!(
+                        partition = self.partition,
+                        consumer = %self.consumer,
+                        unacknowledged = self.held.len(),
+                        "handing the partition over"
+                    );
+                    self.release().await?;
+                }
+                assignment.changed_within(wait).await;
+                return Ok(Vec::new());
+            }
         }
         let deadline = Instant::now() + wait;
         while self.buffer.is_empty() {
@@ -279,34 +363,7 @@ impl LogReader for JetStreamReader {
         self.buffer.len() as u64 + self.pending_envelopes * self.per_envelope
     }
 
-    async fn close(self: Box<Self>) -> Result<(), LogError> {
-        let Self {
-            js,
-            stream,
-            consumer,
-            messages,
-            pinned,
-            address,
-            ..
-        } = *self;
-        drop(messages);
-        if !pinned {
-            return Ok(());
-        }
-        // Hand the pin over at once instead of after the pin timeout.
-        let handle = js.get_stream(&stream).await;
-        let result = match handle {
-            Ok(s) => s
-                .unpin_consumer(&consumer, GROUP)
-                .await
-                .map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
-        result.map_err(|reason| LogError::Unavailable {
-            engine: ENGINE,
-            address,
-            op: format!("unpinning consumer {consumer} of stream {stream}"),
-            reason,
-        })
+    async fn close(mut self: Box<Self>) -> Result<(), LogError> {
+        self.release().await
     }
 }

@@ -303,3 +303,141 @@ async fn no_server_means_a_prompt_named_refusal() {
         "{text}"
     );
 }
+
+/// Two processes balancing one consumer over 8 partitions: each partition's records go to
+/// the process the owner function names, both get some; when one leaves, the other takes
+/// every partition within seconds and nothing is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partitions_are_spread_over_members_and_move_when_one_leaves() {
+    use vigie_nats::Membership;
+    use vigie_nats::membership::owner;
+    let Some(cluster) = cluster("partitions_are_spread_over_members_and_move_when_one_leaves")
+    else {
+        return;
+    };
+    let config = NatsConfig {
+        consumers: vec![SUITE_CONSUMER.to_owned()],
+        ..cluster.config("SPREAD", 8)
+    };
+    let log_a = open(config.clone()).await;
+    let client_b = connect(&config, "vigie-test-b").await.expect("connect b");
+    let log_b = JetStreamLog::open(client_b.clone(), config.clone())
+        .await
+        .expect("open b");
+    let client_a = connect(&config, "vigie-test-a").await.expect("connect a");
+    let a = Membership::join(&client_a, &config, "node-a".into(), 8)
+        .await
+        .expect("join a");
+    let b = Membership::join(&client_b, &config, "node-b".into(), 8)
+        .await
+        .expect("join b");
+    log_a.balance(SUITE_CONSUMER, a.assignment());
+    log_b.balance(SUITE_CONSUMER, b.assignment());
+    let both = vec!["node-a".to_owned(), "node-b".to_owned()];
+    let started = Instant::now();
+    while a.assignment().members() != both || b.assignment().members() != both {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "members not seen: {:?} / {:?}",
+            a.assignment(),
+            b.assignment()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let expected: Vec<&str> = (0..8).map(|p| owner(&both, p).unwrap()).collect();
+    assert!(
+        expected.contains(&"node-a") && expected.contains(&"node-b"),
+        "the fixture's names must split the partitions: {expected:?}"
+    );
+
+    // One tenant per partition.
+    let tenants: Vec<String> = {
+        let mut by_partition = vec![None; 8];
+        for i in 0.. {
+            let tenant = format!("tenant-{i}");
+            let p = PartitionKey {
+                tenant: &tenant,
+                source: "syslog",
+            }
+            .partition(8) as usize;
+            by_partition[p].get_or_insert(tenant);
+            if by_partition.iter().all(Option::is_some) {
+                break;
+            }
+        }
+        by_partition.into_iter().map(Option::unwrap).collect()
+    };
+    let append_round = |round: u32| {
+        let log = &log_a;
+        let tenants = &tenants;
+        async move {
+            for tenant in tenants {
+                let key = PartitionKey {
+                    tenant,
+                    source: "syslog",
+                };
+                log.append(key, vec![Bytes::from(format!("{round}/{tenant}"))])
+                    .await
+                    .expect("append");
+            }
+        }
+    };
+    let mut readers_a = Vec::new();
+    let mut readers_b = Vec::new();
+    for p in 0..8 {
+        readers_a.push(log_a.reader(SUITE_CONSUMER, p).await.expect("reader a"));
+        readers_b.push(log_b.reader(SUITE_CONSUMER, p).await.expect("reader b"));
+    }
+    // Reads every reader until `want` records came; returns (node, partition) per record.
+    async fn read_all(
+        readers: &mut [(&'static str, &mut Vec<Box<dyn vigie_log::LogReader>>)],
+        want: usize,
+    ) -> Vec<(&'static str, u32)> {
+        let started = Instant::now();
+        let mut got = Vec::new();
+        while got.len() < want && started.elapsed() < Duration::from_secs(30) {
+            for (node, list) in readers.iter_mut() {
+                for (p, reader) in list.iter_mut().enumerate() {
+                    let records = reader
+                        .next(10, Duration::from_millis(50))
+                        .await
+                        .expect("next");
+                    if !records.is_empty() {
+                        reader.commit(reader.position()).await.expect("commit");
+                    }
+                    got.extend(records.iter().map(|_| (*node, p as u32)));
+                }
+            }
+        }
+        got
+    }
+
+    append_round(0).await;
+    let got = read_all(
+        &mut [("node-a", &mut readers_a), ("node-b", &mut readers_b)],
+        8,
+    )
+    .await;
+    assert_eq!(got.len(), 8, "{got:?}");
+    for (node, p) in &got {
+        assert_eq!(*node, expected[*p as usize], "partition {p}: {got:?}");
+    }
+
+    // b leaves: a takes every partition.
+    b.leave().await.expect("leave");
+    let left = Instant::now();
+    append_round(1).await;
+    let got = read_all(
+        &mut [("node-a", &mut readers_a), ("node-b", &mut readers_b)],
+        8,
+    )
+    .await;
+    assert_eq!(got.len(), 8, "{got:?}");
+    assert!(got.iter().all(|(node, _)| *node == "node-a"), "{got:?}");
+    eprintln!(
+        "every partition read by node-a {:?} after node-b left",
+        left.elapsed()
+    );
+    assert!(left.elapsed() < Duration::from_secs(15));
+    drop(a);
+}

@@ -14,6 +14,7 @@ use vigie_event::{EventId, Severity, TenantId, TenantSlug};
 
 use crate::SocError;
 use crate::desk::AlertStatus;
+use crate::ids::IncidentId;
 
 /// The identity of the alert that rule `rule_id` raises on event `event_id`: the first 32 hex
 /// digits of SHA-256(`rule_id` + `"\0"` + the event id's 32 hex digits).
@@ -153,7 +154,7 @@ pub struct Alert {
     /// Why (false-positive reason, suppression reason).
     pub status_reason: Option<String>,
     /// The incident it was escalated to.
-    pub incident: Option<i64>,
+    pub incident: Option<IncidentId>,
 }
 
 /// Which alerts to list. Every criterion set must hold (AND); the default lists everything in

@@ -16,6 +16,8 @@ use crate::sla::ClockState;
 pub use vigie_access::Actor;
 use vigie_access::UserId;
 
+pub use crate::ids::{CommentId, IncidentId, SuppressionId, TaskId};
+
 /// Triage status of an alert.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -72,7 +74,7 @@ pub enum AlertAction {
     /// Attach to an incident: an existing one (same tenant) or a new one.
     Escalate {
         /// The incident to attach to; `None` creates one from the alert.
-        incident: Option<i64>,
+        incident: Option<IncidentId>,
     },
     /// Close as a false positive.
     CloseFalsePositive {
@@ -100,7 +102,7 @@ pub struct RuleStats {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Suppression {
     /// Store id.
-    pub id: i64,
+    pub id: SuppressionId,
     /// Tenant.
     pub tenant: TenantId,
     /// Rule id it silences.
@@ -294,7 +296,7 @@ pub fn check_rsit(class: Option<&str>, kind: Option<&str>) -> Result<(), String>
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Incident {
     /// Store id.
-    pub id: i64,
+    pub id: IncidentId,
     /// Tenant.
     pub tenant: TenantId,
     /// Tenant slug, for display.
@@ -324,7 +326,7 @@ pub struct Incident {
     /// Last closure.
     pub closed_at: Option<Timestamp>,
     /// The incident it was merged into, if it was.
-    pub merged_into: Option<i64>,
+    pub merged_into: Option<IncidentId>,
 }
 
 /// An incident to open.
@@ -392,7 +394,7 @@ pub struct Observable {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Task {
     /// Id.
-    pub id: i64,
+    pub id: TaskId,
     /// What to do.
     pub title: String,
     /// Done.
@@ -405,7 +407,7 @@ pub struct Task {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Comment {
     /// Id.
-    pub id: i64,
+    pub id: CommentId,
     /// Author (actor).
     pub author: String,
     /// Text.
@@ -519,7 +521,7 @@ pub struct SlaSummaryRow {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SlaBreach {
     /// Incident.
-    pub incident: i64,
+    pub incident: IncidentId,
     /// Tenant.
     pub tenant: TenantId,
     /// `acknowledge` or `resolve`.

@@ -36,6 +36,7 @@
 
 pub mod alert;
 pub mod desk;
+pub mod ids;
 pub mod limits;
 pub mod nis2;
 pub mod prefs;
@@ -61,6 +62,7 @@ pub mod prelude {
 
 pub use alert::{Alert, AlertCursor, AlertFilter, AlertPage, NewAlert, Page, alert_id};
 pub use desk::Actor;
+pub use ids::{CommentId, IncidentId, SuppressionId, TaskId};
 pub use state::{
     AlertStore, BenchFill, DetectionStore, Dialect, IncidentStore, PostgresOptions, RuleAudience,
     RuleStatus, RuleStatusStore, SlaStore, SqlStore, SqliteStore, StateStore, SuppressionStore,

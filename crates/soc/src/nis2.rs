@@ -17,6 +17,7 @@ use vigie_nis2::report::IncidentRecord;
 use vigie_nis2::significance::{Assessment, Facts, Verdict};
 
 use crate::SocError;
+use crate::ids::IncidentId;
 
 /// A tenant's entity profile, one version of it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -152,7 +153,7 @@ impl ReminderPolicy {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Nis2Case {
     /// Incident id.
-    pub incident_id: i64,
+    pub incident_id: IncidentId,
     /// Tenant.
     pub tenant: TenantId,
     /// Tenant slug.
@@ -239,13 +240,13 @@ pub trait Nis2Store: Send + Sync + 'static {
     async fn nis2_case(
         &self,
         scope: &TenantScope,
-        incident: i64,
+        incident: IncidentId,
     ) -> Result<Option<Nis2Case>, SocError>;
     /// Sets awareness (§6.2.2: ≥ detected_at, not in the future, with a reason).
     async fn nis2_set_awareness(
         &self,
         scope: &TenantScope,
-        incident: i64,
+        incident: IncidentId,
         aware_at: Timestamp,
         reason: &str,
         actor: &str,
@@ -254,7 +255,7 @@ pub trait Nis2Store: Send + Sync + 'static {
     async fn nis2_assess(
         &self,
         scope: &TenantScope,
-        incident: i64,
+        incident: IncidentId,
         facts: &Facts,
         assessment: &Assessment,
         actor: &str,
@@ -263,7 +264,7 @@ pub trait Nis2Store: Send + Sync + 'static {
     async fn nis2_confirm(
         &self,
         scope: &TenantScope,
-        incident: i64,
+        incident: IncidentId,
         verdict: Verdict,
         reason: Option<&str>,
         actor: &str,
@@ -272,7 +273,7 @@ pub trait Nis2Store: Send + Sync + 'static {
     async fn nis2_update(
         &self,
         scope: &TenantScope,
-        incident: i64,
+        incident: IncidentId,
         update: &CaseUpdate,
         actor: &str,
     ) -> Result<Nis2Case, SocError>;
@@ -280,7 +281,7 @@ pub trait Nis2Store: Send + Sync + 'static {
     async fn nis2_submit(
         &self,
         scope: &TenantScope,
-        incident: i64,
+        incident: IncidentId,
         submission: &NewSubmission,
         content: &serde_json::Value,
         actor: &str,
@@ -294,7 +295,7 @@ pub trait Nis2Store: Send + Sync + 'static {
         scope: &TenantScope,
         now: Timestamp,
         policy: &ReminderPolicy,
-    ) -> Result<Vec<(i64, TenantSlug, SentReminder)>, SocError>;
+    ) -> Result<Vec<(IncidentId, TenantSlug, SentReminder)>, SocError>;
 }
 
 /// Changes to a case other than awareness, verdicts and submissions.
@@ -317,7 +318,7 @@ pub struct CaseUpdate {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BoardRow {
     /// Incident.
-    pub incident_id: i64,
+    pub incident_id: IncidentId,
     /// Tenant.
     pub tenant_slug: TenantSlug,
     /// Incident title.

@@ -125,8 +125,11 @@ pub trait PrefsStore: Send + Sync + 'static {
 
     /// The ids of the `limit` most severe open incidents in `scope`, newest first within a
     /// severity.
-    async fn most_severe_open(&self, scope: &TenantScope, limit: u32)
-    -> Result<Vec<i64>, SocError>;
+    async fn most_severe_open(
+        &self,
+        scope: &TenantScope,
+        limit: u32,
+    ) -> Result<Vec<crate::IncidentId>, SocError>;
 
     /// Alerts created per hour in `scope` from `since` (rounded down to the hour) to now,
     /// oldest first; hours without alerts are left out.

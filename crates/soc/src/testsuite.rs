@@ -53,14 +53,18 @@ pub type Store = Arc<dyn StateStore>;
 #[async_trait::async_trait]
 pub trait Harness: StateStore {
     /// Moves incident `id`'s creation time (SLA figures over days of calendar).
-    async fn backdate_incident(&self, id: i64, created_at: Timestamp) -> Result<(), SocError>;
+    async fn backdate_incident(
+        &self,
+        id: crate::IncidentId,
+        created_at: Timestamp,
+    ) -> Result<(), SocError>;
 
-    /// [`StateStore::update_incident`] as if it happened at `at`.
+    /// [`IncidentStore::update_incident`](crate::IncidentStore::update_incident) as if it happened at `at`.
     async fn update_incident_at(
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        id: i64,
+        id: crate::IncidentId,
         patch: &IncidentPatch,
         at: Timestamp,
     ) -> Result<Option<Incident>, SocError>;

@@ -812,13 +812,13 @@ fn ed25519_free_verify(entries: &[vigie_access::audit::AuditEntry]) -> bool {
 #[derive(Clone, Debug)]
 struct Objects {
     tenant: i64,
-    incident: i64,
-    incident2: i64,
+    incident: vigie_soc::IncidentId,
+    incident2: vigie_soc::IncidentId,
     alert: String,
     alert2: String,
     user: vigie_access::UserId,
-    suppression: i64,
-    task: i64,
+    suppression: vigie_soc::SuppressionId,
+    task: vigie_soc::TaskId,
     /// An API token of the tenant's member (someone else's token for every caller).
     token: vigie_access::UserTokenId,
 }
@@ -910,13 +910,13 @@ async fn objects(d: &Desk, tenant: TenantId, base: u128) -> Objects {
 fn unknown() -> Objects {
     Objects {
         tenant: 999_999,
-        incident: 999_999,
-        incident2: 999_998,
+        incident: vigie_soc::IncidentId(999_999),
+        incident2: vigie_soc::IncidentId(999_998),
         alert: "f".repeat(32),
         alert2: "e".repeat(32),
         user: vigie_access::UserId(999_999),
-        suppression: 999_999,
-        task: 999_999,
+        suppression: vigie_soc::SuppressionId(999_999),
+        task: vigie_soc::TaskId(999_999),
         token: vigie_access::UserTokenId(999_999),
     }
 }
@@ -1236,7 +1236,7 @@ async fn user_tokens_act_as_their_user_and_follow_changes_on_the_next_request() 
     assert_eq!(me.status, StatusCode::OK);
     assert_eq!(me.body["actor"], format!("user:ana/token:{token_id}"));
     assert_eq!(me.body["permissions"], json!(["read_desk", "comment"]));
-    let get = |id: i64| format!("/api/v1/incidents/{id}");
+    let get = |id: vigie_soc::IncidentId| format!("/api/v1/incidents/{id}");
     assert_eq!(
         send(&d.app, Method::GET, &get(other.incident), None, &tok)
             .await

@@ -1,8 +1,9 @@
 //! `vigie cluster`: the shared engines of cluster mode (`[cluster]` in the configuration).
 //!
 //! `init` creates the NATS JetStream streams and consumers with the configured settings (or
-//! brings existing ones to them) and prints what it did; `status` prints each stream's
-//! replicas, leader, envelopes and each consumer's backlog.
+//! brings existing ones to them) and the key-value buckets beside them, and prints what it
+//! did; `status` prints the detecting processes alive, each stream's replicas, leader,
+//! envelopes and detecting process, and each consumer's backlog.
 
 use std::process::ExitCode;
 
@@ -49,6 +50,16 @@ pub(crate) async fn run(global: &Global, command: Command) -> anyhow::Result<Exi
         }
         Command::Status => {
             let js = async_nats::jetstream::new(client.clone());
+            let members = vigie_nats::membership::members(&client, &nats).await?;
+            println!(
+                "detecting processes: {}{}",
+                members.len(),
+                if members.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", members.join(", "))
+                }
+            );
             for partition in 0..nats.partitions {
                 let name = nats.stream(partition);
                 let mut stream = js
@@ -56,8 +67,9 @@ pub(crate) async fn run(global: &Global, command: Command) -> anyhow::Result<Exi
                     .await
                     .with_context(|| format!("stream {name} (run `vigie cluster init`)"))?;
                 let info = stream.info().await?.clone();
+                let owner = vigie_nats::membership::owner(&members, partition).unwrap_or("none");
                 println!(
-                    "stream {name}: {} replica(s), leader {}, {} envelope(s), {} bytes",
+                    "stream {name}: {} replica(s), leader {}, {} envelope(s), {} bytes, detected by {owner}",
                     info.config.num_replicas,
                     info.cluster
                         .as_ref()

@@ -112,7 +112,7 @@ pub(crate) fn spawn_reminders(
                 Ok(sent) => {
                     for (incident, tenant, reminder) in sent {
                         tracing::warn!(
-                            incident,
+                            %incident,
                             %tenant,
                             stage = reminder.stage.as_str(),
                             due = %show(reminder.due_at),

@@ -134,6 +134,8 @@ pub(crate) struct Server {
     http: tokio::task::JoinHandle<std::io::Result<()>>,
     /// One detection pipeline per partition of the log.
     pipelines: Vec<tokio::task::JoinHandle<()>>,
+    /// Cluster mode, detect role: this process among those sharing the partitions.
+    membership: Option<vigie_nats::Membership>,
     /// Puts changed rules in force (`cmd::reload`).
     reloader: tokio::task::JoinHandle<()>,
     /// Audit checkpoints and the SLA breach sweep (`cmd::audit::desk_housekeeping`), with
@@ -211,7 +213,7 @@ pub(crate) async fn start_with_roles(
     let store = sqlite.clone();
     let data_lock = super::lock_data_dir(config)?;
     first_start_admin(store.as_ref()).await?;
-    let (log, wal, nats) = open_log(config).await?;
+    let (log, wal, nats, membership) = open_log(config, roles.detect).await?;
     let operator = Access::new(store.clone()).operator_scope();
     // In cluster mode the rules published with `vigie rules publish` win over the local
     // rules directory.
@@ -238,8 +240,9 @@ pub(crate) async fn start_with_roles(
     let rules_for_hunt = rules.clone();
     let access = Access::new(store.clone());
     let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
-    // One pipeline per partition. In cluster mode every node runs one for each partition;
-    // the servers hand a partition to one of them at a time (the others wait on standby).
+    // One pipeline per partition. In cluster mode every detecting process runs one for each
+    // partition, and reads only the partitions it owns among the members; the servers pin
+    // each partition to one reader at a time.
     let correlations = Arc::new(correlations);
     let mut pipelines = Vec::new();
     let mut running: Vec<Arc<Pipeline>> = Vec::new();
@@ -419,6 +422,7 @@ pub(crate) async fn start_with_roles(
         shutdown,
         http,
         pipelines,
+        membership,
         reloader,
         desk,
         indexer,
@@ -432,21 +436,50 @@ pub(crate) async fn start_with_roles(
 }
 
 /// The event log, the WAL when it is the log, and the NATS client in cluster mode.
-type OpenedLog = (Arc<dyn Log>, Option<Arc<Wal>>, Option<async_nats::Client>);
+type OpenedLog = (
+    Arc<dyn Log>,
+    Option<Arc<Wal>>,
+    Option<async_nats::Client>,
+    Option<vigie_nats::Membership>,
+);
+
+/// This process's name among the detecting processes of a cluster: the machine's name, the
+/// process id and a random suffix (two containers may share both).
+fn node_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "vigie".to_owned());
+    format!(
+        "{host}-{}-{:04x}",
+        std::process::id(),
+        rand::random::<u16>()
+    )
+}
 
 /// Opens the event log: NATS JetStream when `[cluster.nats]` is set (its streams created by
-/// `vigie cluster init`), else the embedded WAL in the data directory.
-async fn open_log(config: &VigieConfig) -> anyhow::Result<OpenedLog> {
+/// `vigie cluster init`), else the embedded WAL in the data directory. A detecting process
+/// in cluster mode joins the members that share the partitions (`vigie_nats::membership`).
+async fn open_log(config: &VigieConfig, detect: bool) -> anyhow::Result<OpenedLog> {
     if let Some(nats) = &config.cluster.nats {
         let client = vigie_nats::connect(nats, "vigie-serve").await?;
         let log = vigie_nats::JetStreamLog::open(client.clone(), nats.clone()).await?;
+        let membership = if detect {
+            let membership =
+                vigie_nats::Membership::join(&client, nats, node_name(), nats.partitions).await?;
+            log.balance(DETECT_CONSUMER, membership.assignment());
+            Some(membership)
+        } else {
+            None
+        };
         tracing::info!(
             servers = %nats.addresses(),
             partitions = nats.partitions,
             replicas = nats.replicas,
             "event log on NATS JetStream"
         );
-        return Ok((Arc::new(log), None, Some(client)));
+        return Ok((Arc::new(log), None, Some(client), membership));
     }
     let wal_dir = config.data_dir.join("wal");
     let wal = Arc::new(
@@ -467,7 +500,7 @@ async fn open_log(config: &VigieConfig) -> anyhow::Result<OpenedLog> {
         truncated_bytes = recovery.truncated_bytes,
         "durable log opened"
     );
-    Ok((wal.clone(), Some(wal), None))
+    Ok((wal.clone(), Some(wal), None, None))
 }
 
 /// Writes the `login.suppressed` audit summary of refused logins that were not written one
@@ -509,6 +542,13 @@ impl Server {
             let _ = listener.task.await;
         }
         let _ = self.reloader.await;
+        // The others take this process's partitions at their next heartbeat; each pipeline
+        // unpins its partition as it closes.
+        if let Some(membership) = self.membership
+            && let Err(error) = membership.leave().await
+        {
+            tracing::warn!(%error, "could not leave the partition membership");
+        }
         for pipeline in self.pipelines {
             let _ = pipeline.await;
         }

@@ -16,33 +16,16 @@ pub(crate) struct KvSnapshots {
 }
 
 impl KvSnapshots {
-    /// The state of `partition`, in the bucket created when missing.
+    /// The state of `partition`, in the bucket (made by `vigie cluster init`, or here when
+    /// missing).
     pub(crate) async fn open(
         client: &async_nats::Client,
         nats: &NatsConfig,
         partition: u32,
     ) -> anyhow::Result<KvSnapshots> {
         let js = jetstream::new(client.clone());
-        let bucket = format!("{}_STATE", nats.stream_prefix);
-        let kv = match js.get_key_value(&bucket).await {
-            Ok(kv) => kv,
-            Err(_) => js
-                .create_key_value(kv::Config {
-                    bucket: bucket.clone(),
-                    description: "vigie correlation state per partition".to_owned(),
-                    history: 1,
-                    num_replicas: nats.replicas as usize,
-                    storage: jetstream::stream::StorageType::File,
-                    ..Default::default()
-                })
-                .await
-                .map_err(|e| {
-                    anyhow::anyhow!(
-                        "NATS JetStream at {}: creating key-value bucket {bucket}: {e}",
-                        nats.addresses()
-                    )
-                })?,
-        };
+        let bucket = vigie_nats::state_bucket_name(nats);
+        let kv = vigie_nats::state_bucket(&js, nats).await?;
         let key = format!("correlation.p{partition}");
         Ok(KvSnapshots {
             name: format!("NATS key-value {bucket} key {key}"),

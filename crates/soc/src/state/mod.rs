@@ -16,9 +16,9 @@ use vigie_event::{Severity, TenantId};
 use crate::SocError;
 use crate::alert::{Alert, AlertFilter, AlertPage, NewAlert, Page};
 use crate::desk::{
-    Actor, AlertAction, Incident, IncidentDetail, IncidentFilter, IncidentPage, IncidentPatch,
-    IncidentSort, NewIncident, NewSuppression, RuleStats, SlaBreach, SlaSummaryRow, Suppression,
-    Task,
+    Actor, AlertAction, CommentId, Incident, IncidentDetail, IncidentFilter, IncidentId,
+    IncidentPage, IncidentPatch, IncidentSort, NewIncident, NewSuppression, RuleStats, SlaBreach,
+    SlaSummaryRow, Suppression, SuppressionId, Task, TaskId,
 };
 use crate::nis2::Nis2Store;
 use crate::prefs::PrefsStore;
@@ -143,7 +143,7 @@ pub trait SuppressionStore: Send + Sync + 'static {
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        id: i64,
+        id: SuppressionId,
     ) -> Result<bool, SocError>;
 }
 
@@ -175,7 +175,7 @@ pub trait IncidentStore: Send + Sync + 'static {
     async fn incident_detail(
         &self,
         scope: &TenantScope,
-        id: i64,
+        id: IncidentId,
         now: Timestamp,
     ) -> Result<Option<IncidentDetail>, SocError>;
 
@@ -185,7 +185,7 @@ pub trait IncidentStore: Send + Sync + 'static {
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        id: i64,
+        id: IncidentId,
         patch: &IncidentPatch,
     ) -> Result<Option<Incident>, SocError>;
 
@@ -194,16 +194,16 @@ pub trait IncidentStore: Send + Sync + 'static {
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        incident: i64,
+        incident: IncidentId,
         body: &str,
-    ) -> Result<Option<i64>, SocError>;
+    ) -> Result<Option<CommentId>, SocError>;
 
     /// Adds a task, audited.
     async fn add_task(
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        incident: i64,
+        incident: IncidentId,
         title: &str,
     ) -> Result<Option<Task>, SocError>;
 
@@ -212,8 +212,8 @@ pub trait IncidentStore: Send + Sync + 'static {
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        incident: i64,
-        task: i64,
+        incident: IncidentId,
+        task: TaskId,
         done: bool,
     ) -> Result<bool, SocError>;
 
@@ -223,8 +223,8 @@ pub trait IncidentStore: Send + Sync + 'static {
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        into: i64,
-        from: i64,
+        into: IncidentId,
+        from: IncidentId,
     ) -> Result<Option<Incident>, SocError>;
 
     /// Moves `alerts` of incident `id` to a new incident with `title`. Audited.
@@ -232,7 +232,7 @@ pub trait IncidentStore: Send + Sync + 'static {
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        id: i64,
+        id: IncidentId,
         alerts: &[String],
         title: &str,
     ) -> Result<Option<Incident>, SocError>;

@@ -62,9 +62,9 @@ use super::{
 use crate::SocError;
 use crate::alert::{Alert, AlertCursor, AlertFilter, AlertPage, NewAlert, Page};
 use crate::desk::{
-    AlertAction, Incident, IncidentDetail, IncidentFilter, IncidentPage, IncidentPatch,
-    IncidentSort, NewIncident, NewSuppression, RuleStats, SlaBreach, SlaSummaryRow, Suppression,
-    Task,
+    AlertAction, CommentId, Incident, IncidentDetail, IncidentFilter, IncidentId, IncidentPage,
+    IncidentPatch, IncidentSort, NewIncident, NewSuppression, RuleStats, SlaBreach, SlaSummaryRow,
+    Suppression, SuppressionId, Task, TaskId,
 };
 use crate::sla::SlaContract;
 
@@ -733,7 +733,7 @@ fn alert_from_row(row: &AnyRow) -> Result<Alert, SocError> {
                 detail,
             })?,
         status_reason: get(row, "status_reason")?,
-        incident: get(row, "incident_id")?,
+        incident: get::<Option<i64>>(row, "incident_id")?.map(IncidentId),
     })
 }
 
@@ -1389,7 +1389,7 @@ impl SuppressionStore for SqlStore {
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        id: i64,
+        id: SuppressionId,
     ) -> Result<bool, SocError> {
         self.desk_end_suppression(actor, scope, id).await
     }
@@ -1419,7 +1419,7 @@ impl IncidentStore for SqlStore {
     async fn incident_detail(
         &self,
         scope: &TenantScope,
-        id: i64,
+        id: IncidentId,
         now: Timestamp,
     ) -> Result<Option<IncidentDetail>, SocError> {
         self.desk_incident_detail(scope, id, now).await
@@ -1429,7 +1429,7 @@ impl IncidentStore for SqlStore {
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        id: i64,
+        id: IncidentId,
         patch: &IncidentPatch,
     ) -> Result<Option<Incident>, SocError> {
         self.desk_update_incident(actor, scope, id, patch).await
@@ -1439,9 +1439,9 @@ impl IncidentStore for SqlStore {
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        incident: i64,
+        incident: IncidentId,
         body: &str,
-    ) -> Result<Option<i64>, SocError> {
+    ) -> Result<Option<CommentId>, SocError> {
         self.desk_add_comment(actor, scope, incident, body).await
     }
 
@@ -1449,7 +1449,7 @@ impl IncidentStore for SqlStore {
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        incident: i64,
+        incident: IncidentId,
         title: &str,
     ) -> Result<Option<Task>, SocError> {
         self.desk_add_task(actor, scope, incident, title).await
@@ -1459,8 +1459,8 @@ impl IncidentStore for SqlStore {
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        incident: i64,
-        task: i64,
+        incident: IncidentId,
+        task: TaskId,
         done: bool,
     ) -> Result<bool, SocError> {
         self.desk_set_task_done(actor, scope, incident, task, done)
@@ -1471,8 +1471,8 @@ impl IncidentStore for SqlStore {
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        into: i64,
-        from: i64,
+        into: IncidentId,
+        from: IncidentId,
     ) -> Result<Option<Incident>, SocError> {
         self.desk_merge(actor, scope, into, from).await
     }
@@ -1481,7 +1481,7 @@ impl IncidentStore for SqlStore {
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        id: i64,
+        id: IncidentId,
         alerts: &[String],
         title: &str,
     ) -> Result<Option<Incident>, SocError> {
@@ -1532,14 +1532,18 @@ impl SlaStore for SqlStore {
 #[cfg(any(test, feature = "testsuite"))]
 #[async_trait::async_trait]
 impl crate::testsuite::Harness for SqlStore {
-    async fn backdate_incident(&self, id: i64, created_at: Timestamp) -> Result<(), SocError> {
+    async fn backdate_incident(
+        &self,
+        id: IncidentId,
+        created_at: Timestamp,
+    ) -> Result<(), SocError> {
         let context = "moving an incident's creation time (tests)";
         let mut tx = self
             .write(Reach::Across(CrossTenant::Operator), context)
             .await?;
         sqlx::query("UPDATE incidents SET created_at = $1 WHERE id = $2")
             .bind(created_at.as_microsecond())
-            .bind(id)
+            .bind(id.0)
             .execute(&mut *tx)
             .await
             .map_err(SocError::storage(context))?;
@@ -1550,7 +1554,7 @@ impl crate::testsuite::Harness for SqlStore {
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        id: i64,
+        id: IncidentId,
         patch: &IncidentPatch,
         at: Timestamp,
     ) -> Result<Option<Incident>, SocError> {

@@ -113,7 +113,7 @@ pub async fn audit_chain(fixture: Fixture) {
     // Refused changes write nothing: a duplicate tenant, an unknown incident, a bad step.
     assert!(s.create_tenant(&slug("audit-a"), "again").await.is_err());
     assert!(
-        s.add_comment(&op, &all, 999_999, "x")
+        s.add_comment(&op, &all, crate::IncidentId(999_999), "x")
             .await
             .unwrap()
             .is_none()

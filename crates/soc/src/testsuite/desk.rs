@@ -310,7 +310,7 @@ pub async fn triage(fixture: Fixture) {
         .create_incident(&op, &all, &new_incident(b, "b", vec![]))
         .await
         .unwrap();
-    for target in [other.id, other.id + 1000] {
+    for target in [other.id, crate::IncidentId(other.id.0 + 1000)] {
         let err = s
             .alert_action(
                 &op,
@@ -532,9 +532,15 @@ pub async fn incident_lifecycle(fixture: Fixture) {
             .unwrap()
     );
     assert!(
-        !s.set_task_done(&op, &all, incident.id, task.id + 1000, true)
-            .await
-            .unwrap()
+        !s.set_task_done(
+            &op,
+            &all,
+            incident.id,
+            crate::TaskId(task.id.0 + 1000),
+            true
+        )
+        .await
+        .unwrap()
     );
     let comment = s
         .add_comment(

@@ -12,13 +12,14 @@ use vigie_nis2::significance::{Facts, RulePack, Verdict, assess};
 use super::{Fixture, Store, platform, slug, tenant_scope};
 use crate::SocError;
 use crate::desk::{Actor, NewIncident};
+use crate::ids::IncidentId;
 use crate::nis2::{NewSubmission, ReminderPolicy};
 
 /// Now, to the microsecond (as the store keeps times).
 fn now() -> jiff::Timestamp {
     jiff::Timestamp::from_microsecond(jiff::Timestamp::now().as_microsecond()).expect("now")
 }
-async fn setup(s: &Store) -> (TenantScope, i64, i64, TenantId, TenantId) {
+async fn setup(s: &Store) -> (TenantScope, IncidentId, IncidentId, TenantId, TenantId) {
     let a = s.create_tenant(&slug("cpas-a"), "CPAS A").await.unwrap();
     let b = s.create_tenant(&slug("zone-b"), "Zone B").await.unwrap();
     let operator = platform(s);

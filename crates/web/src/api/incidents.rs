@@ -133,7 +133,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(incident)))
 }
 
-fn missing(id: i64) -> ApiError {
+fn missing(id: vigie_soc::IncidentId) -> ApiError {
     ApiError::NotFound(format!("no incident {id} in your scope"))
 }
 
@@ -142,7 +142,7 @@ fn missing(id: i64) -> ApiError {
 pub async fn get(
     State(state): State<AppState>,
     desk: Desk,
-    Id(id): Id<i64>,
+    Id(id): Id<vigie_soc::IncidentId>,
 ) -> Result<Json<IncidentDetail>, ApiError> {
     desk.require(&state, Permission::ReadDesk, &format!("incident:{id}"))
         .await?;
@@ -158,7 +158,7 @@ pub async fn get(
 pub async fn update(
     State(state): State<AppState>,
     desk: Desk,
-    Id(id): Id<i64>,
+    Id(id): Id<vigie_soc::IncidentId>,
     Body(patch): Body<IncidentPatch>,
 ) -> Result<Json<Incident>, ApiError> {
     desk.require(&state, Permission::WorkIncidents, &format!("incident:{id}"))
@@ -182,14 +182,14 @@ pub struct NewComment {
 #[derive(Serialize)]
 pub struct Created {
     /// Its id.
-    pub id: i64,
+    pub id: vigie_soc::CommentId,
 }
 
 /// Handler of `POST /api/v1/incidents/{id}/comments`.
 pub async fn comment(
     State(state): State<AppState>,
     desk: Desk,
-    Id(id): Id<i64>,
+    Id(id): Id<vigie_soc::IncidentId>,
     Body(c): Body<NewComment>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     desk.require(&state, Permission::Comment, &format!("incident:{id}"))
@@ -213,7 +213,7 @@ pub struct NewTask {
 pub async fn add_task(
     State(state): State<AppState>,
     desk: Desk,
-    Id(id): Id<i64>,
+    Id(id): Id<vigie_soc::IncidentId>,
     Body(t): Body<NewTask>,
 ) -> Result<(StatusCode, Json<Task>), ApiError> {
     desk.require(&state, Permission::WorkIncidents, &format!("incident:{id}"))
@@ -237,7 +237,7 @@ pub struct TaskPatch {
 pub async fn update_task(
     State(state): State<AppState>,
     desk: Desk,
-    Id((id, task)): Id<(i64, i64)>,
+    Id((id, task)): Id<(vigie_soc::IncidentId, vigie_soc::TaskId)>,
     Body(p): Body<TaskPatch>,
 ) -> Result<StatusCode, ApiError> {
     desk.require(&state, Permission::WorkIncidents, &format!("incident:{id}"))
@@ -259,14 +259,14 @@ pub async fn update_task(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Merge {
-    from: i64,
+    from: vigie_soc::IncidentId,
 }
 
 /// Handler of `POST /api/v1/incidents/{id}/merge`.
 pub async fn merge(
     State(state): State<AppState>,
     desk: Desk,
-    Id(id): Id<i64>,
+    Id(id): Id<vigie_soc::IncidentId>,
     Body(m): Body<Merge>,
 ) -> Result<Json<Incident>, ApiError> {
     desk.require(&state, Permission::WorkIncidents, &format!("incident:{id}"))
@@ -293,7 +293,7 @@ pub struct Split {
 pub async fn split(
     State(state): State<AppState>,
     desk: Desk,
-    Id(id): Id<i64>,
+    Id(id): Id<vigie_soc::IncidentId>,
     Body(s): Body<Split>,
 ) -> Result<(StatusCode, Json<Incident>), ApiError> {
     desk.require(&state, Permission::WorkIncidents, &format!("incident:{id}"))

@@ -43,14 +43,14 @@ pub struct CaseReply {
     pub assessment: Assessment,
 }
 
-fn missing(id: i64) -> ApiError {
+fn missing(id: vigie_soc::IncidentId) -> ApiError {
     ApiError::NotFound(format!("no incident {id} in your scope"))
 }
 
 async fn case(
     state: &AppState,
     desk: &Desk,
-    id: i64,
+    id: vigie_soc::IncidentId,
 ) -> Result<(Nis2Case, Option<ProfileVersion>), ApiError> {
     let case = state
         .store()
@@ -94,7 +94,7 @@ async fn reply_with_profile(
 pub async fn get(
     State(state): State<AppState>,
     desk: Desk,
-    Id(id): Id<i64>,
+    Id(id): Id<vigie_soc::IncidentId>,
 ) -> Result<Json<CaseReply>, ApiError> {
     desk.require(&state, Permission::ReadDesk, &format!("incident:{id}"))
         .await?;
@@ -106,7 +106,7 @@ pub async fn get(
 pub async fn update(
     State(state): State<AppState>,
     desk: Desk,
-    Id(id): Id<i64>,
+    Id(id): Id<vigie_soc::IncidentId>,
     Body(update): Body<CaseUpdate>,
 ) -> Result<Json<CaseReply>, ApiError> {
     desk.require(&state, Permission::WorkIncidents, &format!("incident:{id}"))
@@ -130,7 +130,7 @@ pub struct Awareness {
 pub async fn awareness(
     State(state): State<AppState>,
     desk: Desk,
-    Id(id): Id<i64>,
+    Id(id): Id<vigie_soc::IncidentId>,
     Body(body): Body<Awareness>,
 ) -> Result<Json<CaseReply>, ApiError> {
     desk.require(&state, Permission::WorkIncidents, &format!("incident:{id}"))
@@ -213,7 +213,7 @@ impl FactsInput {
 pub async fn assess(
     State(state): State<AppState>,
     desk: Desk,
-    Id(id): Id<i64>,
+    Id(id): Id<vigie_soc::IncidentId>,
     Body(input): Body<FactsInput>,
 ) -> Result<Json<CaseReply>, ApiError> {
     desk.require(&state, Permission::WorkIncidents, &format!("incident:{id}"))
@@ -251,7 +251,7 @@ pub struct Confirm {
 pub async fn confirm(
     State(state): State<AppState>,
     desk: Desk,
-    Id(id): Id<i64>,
+    Id(id): Id<vigie_soc::IncidentId>,
     Body(body): Body<Confirm>,
 ) -> Result<Json<CaseReply>, ApiError> {
     desk.require(&state, Permission::WorkIncidents, &format!("incident:{id}"))
@@ -274,7 +274,7 @@ pub async fn confirm(
 pub async fn submit(
     State(state): State<AppState>,
     desk: Desk,
-    Id(id): Id<i64>,
+    Id(id): Id<vigie_soc::IncidentId>,
     Body(submission): Body<NewSubmission>,
 ) -> Result<Json<CaseReply>, ApiError> {
     desk.require(&state, Permission::WorkIncidents, &format!("incident:{id}"))
@@ -318,7 +318,7 @@ pub struct ReportQuery {
 pub async fn report(
     State(state): State<AppState>,
     desk: Desk,
-    Id((id, stage)): Id<(i64, Stage)>,
+    Id((id, stage)): Id<(vigie_soc::IncidentId, Stage)>,
     Params(query): Params<ReportQuery>,
 ) -> Result<Response, ApiError> {
     desk.require(&state, Permission::ReadDesk, &format!("incident:{id}"))

@@ -40,7 +40,7 @@ pub async fn create(
 pub async fn end(
     State(state): State<AppState>,
     desk: Desk,
-    Id(id): Id<i64>,
+    Id(id): Id<vigie_soc::SuppressionId>,
 ) -> Result<StatusCode, ApiError> {
     desk.require(
         &state,

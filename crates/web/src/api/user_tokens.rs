@@ -58,12 +58,12 @@ pub async fn create(
 pub async fn revoke(
     State(state): State<AppState>,
     desk: Desk,
-    Id(id): Id<i64>,
+    Id(id): Id<vigie_access::UserTokenId>,
 ) -> Result<StatusCode, ApiError> {
     let user = own_user(&desk)?;
     if state
         .store()
-        .revoke_user_token(&desk.0.actor, user, vigie_access::UserTokenId(id))
+        .revoke_user_token(&desk.0.actor, user, id)
         .await?
     {
         Ok(StatusCode::NO_CONTENT)

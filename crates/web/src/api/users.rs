@@ -48,20 +48,14 @@ fn authority(desk: &Desk) -> Result<UserAuthority, ApiError> {
 async fn change(
     state: AppState,
     desk: Desk,
-    id: i64,
+    id: vigie_access::UserId,
     patch: UserPatch,
 ) -> Result<Json<User>, ApiError> {
     desk.require(&state, Permission::ManageUsers, &format!("user:{id}"))
         .await?;
     let user = state
         .store()
-        .update_user(
-            &desk.0.actor,
-            &desk.0.scope,
-            authority(&desk)?,
-            vigie_access::UserId(id),
-            &patch,
-        )
+        .update_user(&desk.0.actor, &desk.0.scope, authority(&desk)?, id, &patch)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no user {id} that you manage")))?;
     if patch.password.is_some() {
@@ -74,7 +68,7 @@ async fn change(
 pub async fn update(
     State(state): State<AppState>,
     desk: Desk,
-    Id(id): Id<i64>,
+    Id(id): Id<vigie_access::UserId>,
     Body(patch): Body<UserPatch>,
 ) -> Result<Json<User>, ApiError> {
     change(state, desk, id, patch).await
@@ -84,13 +78,13 @@ pub async fn update(
 pub async fn get(
     State(state): State<AppState>,
     desk: Desk,
-    Id(id): Id<i64>,
+    Id(id): Id<vigie_access::UserId>,
 ) -> Result<Json<User>, ApiError> {
     desk.require(&state, Permission::ReadUsers, &format!("user:{id}"))
         .await?;
     state
         .store()
-        .get_user(&desk.0.scope, vigie_access::UserId(id))
+        .get_user(&desk.0.scope, id)
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("no user {id} in your scope")))
@@ -100,7 +94,7 @@ pub async fn get(
 pub async fn disable(
     State(state): State<AppState>,
     desk: Desk,
-    Id(id): Id<i64>,
+    Id(id): Id<vigie_access::UserId>,
 ) -> Result<Json<User>, ApiError> {
     let patch = UserPatch {
         disabled: Some(true),
@@ -113,7 +107,7 @@ pub async fn disable(
 pub async fn enable(
     State(state): State<AppState>,
     desk: Desk,
-    Id(id): Id<i64>,
+    Id(id): Id<vigie_access::UserId>,
 ) -> Result<Json<User>, ApiError> {
     let patch = UserPatch {
         disabled: Some(false),

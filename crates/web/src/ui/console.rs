@@ -104,7 +104,7 @@ async fn dashboard(state: &AppState, viewer: &Viewer) -> Result<Response, Respon
             .filter(|c| !c.met && (c.at_risk || c.breached))
         {
             risks.push(Risk {
-                id: incident.id,
+                id: incident.id.0,
                 title: incident.title.clone(),
                 tenant: incident.tenant_slug.to_string(),
                 severity: incident.severity,
@@ -740,7 +740,9 @@ pub async fn alert_action(
         Some("acknowledge") => AlertAction::Acknowledge,
         Some("escalate") => match form.value("incident").map(str::parse::<i64>) {
             None => AlertAction::Escalate { incident: None },
-            Some(Ok(n)) => AlertAction::Escalate { incident: Some(n) },
+            Some(Ok(n)) => AlertAction::Escalate {
+                incident: Some(vigie_soc::IncidentId(n)),
+            },
             Some(Err(_)) => {
                 return viewer.error(
                     StatusCode::BAD_REQUEST,

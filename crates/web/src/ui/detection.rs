@@ -251,7 +251,7 @@ pub async fn add_suppression(
 pub async fn end_suppression(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    Path(id): Path<vigie_soc::SuppressionId>,
     body: Bytes,
 ) -> Response {
     if let Err(r) = viewer.checked_form(&state, &body).await {

@@ -249,7 +249,7 @@ fn not_found(viewer: &Viewer, id: &str) -> Response {
 }
 
 async fn load(state: &AppState, viewer: &Viewer, id: &str) -> Result<IncidentDetail, Response> {
-    let Ok(number) = id.parse::<i64>() else {
+    let Ok(number) = id.parse::<vigie_soc::IncidentId>() else {
         return Err(not_found(viewer, id));
     };
     viewer
@@ -399,7 +399,7 @@ async fn page_inner(state: &AppState, viewer: &Viewer, id: &str) -> Result<Respo
         "incidents",
         &cat.tr(
             "incident-title",
-            &[("id", Arg::Num(i.id)), ("title", i.title.clone().into())],
+            &[("id", Arg::Num(i.id.0)), ("title", i.title.clone().into())],
         ),
         &body,
     ))
@@ -539,7 +539,7 @@ fn change_form(cat: &Catalog, viewer: &Viewer, detail: &IncidentDetail, users: &
     Markup::of(&ChangeForm {
         cat,
         csrf: viewer.csrf(),
-        id: i.id,
+        id: i.id.0,
         statuses: choices(statuses, ""),
         assignees: choices(assignees, ""),
         severities: choices(severities, i.severity.as_str()),
@@ -559,7 +559,7 @@ pub async fn comment(
         Ok(form) => form,
         Err(r) => return r,
     };
-    let Ok(number) = id.parse::<i64>() else {
+    let Ok(number) = id.parse::<vigie_soc::IncidentId>() else {
         return not_found(&viewer, &id);
     };
     if let Err(r) = viewer
@@ -596,7 +596,7 @@ pub async fn update(
         Ok(form) => form,
         Err(r) => return r,
     };
-    let Ok(number) = id.parse::<i64>() else {
+    let Ok(number) = id.parse::<vigie_soc::IncidentId>() else {
         return not_found(&viewer, &id);
     };
     if let Err(r) = viewer.require_soc() {

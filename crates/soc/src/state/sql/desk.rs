@@ -18,10 +18,10 @@ use super::{
 use crate::SocError;
 use crate::alert::{Alert, Page};
 use crate::desk::{
-    AlertAction, AlertStatus, Comment, Incident, IncidentDetail, IncidentFilter, IncidentPage,
-    IncidentPatch, IncidentSort, IncidentStatus, NewIncident, NewSuppression, Observable,
-    RuleStats, SlaBreach, SlaSummaryRow, Suppression, Task, TimelineEntry, Tlp, check_rsit,
-    extract_observables,
+    AlertAction, AlertStatus, Comment, CommentId, Incident, IncidentDetail, IncidentFilter,
+    IncidentId, IncidentPage, IncidentPatch, IncidentSort, IncidentStatus, NewIncident,
+    NewSuppression, Observable, RuleStats, SlaBreach, SlaSummaryRow, Suppression, SuppressionId,
+    Task, TaskId, TimelineEntry, Tlp, check_rsit, extract_observables,
 };
 use crate::limits;
 use crate::sla::{self, Pause, SlaContract};
@@ -177,7 +177,7 @@ fn incident_from_row(row: &AnyRow) -> Result<Incident, SocError> {
     let status: String = get(row, "status")?;
     let tlp: String = get(row, "tlp")?;
     Ok(Incident {
-        id: get(row, "id")?,
+        id: IncidentId(get(row, "id")?),
         tenant: TenantId(get(row, "tenant_id")?),
         tenant_slug: TenantSlug::new(slug).map_err(|e| corrupt("tenant slug")(e.to_string()))?,
         title: get(row, "title")?,
@@ -192,13 +192,13 @@ fn incident_from_row(row: &AnyRow) -> Result<Incident, SocError> {
         acknowledged_at: opt_ts("incident acknowledged_at", get(row, "acknowledged_at")?)?,
         resolved_at: opt_ts("incident resolved_at", get(row, "resolved_at")?)?,
         closed_at: opt_ts("incident closed_at", get(row, "closed_at")?)?,
-        merged_into: get(row, "merged_into")?,
+        merged_into: get::<Option<i64>>(row, "merged_into")?.map(IncidentId),
     })
 }
 
 fn suppression_from_row(row: &AnyRow) -> Result<Suppression, SocError> {
     Ok(Suppression {
-        id: get(row, "id")?,
+        id: SuppressionId(get(row, "id")?),
         tenant: TenantId(get(row, "tenant_id")?),
         rule_id: get(row, "rule_id")?,
         group_key: get(row, "group_key")?,
@@ -246,13 +246,13 @@ fn decode_incident_cursor(text: &str) -> Result<(i64, i64, i64), SocError> {
 async fn incident_in(
     conn: &mut AnyConnection,
     scope: &TenantScope,
-    id: i64,
+    id: IncidentId,
 ) -> Result<Option<Incident>, SocError> {
     let mut qb = Sql::new(format!(
         "SELECT {INCIDENT_COLUMNS} FROM incidents i JOIN tenants t ON t.id = i.tenant_id WHERE "
     ));
     qb.scope(scope, "i.tenant_id");
-    qb.push(" AND i.id = ").bind(id);
+    qb.push(" AND i.id = ").bind(id.0);
     let row = qb.fetch_optional(&mut *conn, "reading an incident").await?;
     row.as_ref().map(incident_from_row).transpose()
 }
@@ -289,7 +289,7 @@ pub(super) async fn tenant_exists_in(
 
 async fn timeline(
     conn: &mut AnyConnection,
-    incident: i64,
+    incident: IncidentId,
     actor: &Actor,
     kind: &str,
     detail: serde_json::Value,
@@ -299,7 +299,7 @@ async fn timeline(
 
 async fn timeline_at(
     conn: &mut AnyConnection,
-    incident: i64,
+    incident: IncidentId,
     actor: &Actor,
     kind: &str,
     detail: serde_json::Value,
@@ -308,7 +308,7 @@ async fn timeline_at(
     sqlx::query(
         "INSERT INTO timeline (incident_id, at, actor, kind, detail) VALUES ($1, $2, $3, $4, $5)",
     )
-    .bind(incident)
+    .bind(incident.0)
     .bind(at_us)
     .bind(&actor.0)
     .bind(kind)
@@ -350,7 +350,7 @@ async fn insert_incident(
     conn: &mut AnyConnection,
     actor: &Actor,
     f: &IncidentFields<'_>,
-) -> Result<i64, SocError> {
+) -> Result<IncidentId, SocError> {
     let title = f.title.trim();
     limits::INCIDENT_TITLE.check(title)?;
     check_rsit(f.rsit_class, f.rsit_type).map_err(|m| invalid("RSIT classification", m))?;
@@ -371,7 +371,7 @@ async fn insert_incident(
     .fetch_one(&mut *conn)
     .await
     .map_err(SocError::storage("creating an incident"))?;
-    let id = returned_id(&row)?;
+    let id = IncidentId(returned_id(&row)?);
     timeline(
         conn,
         id,
@@ -388,12 +388,12 @@ async fn insert_incident(
 async fn link_alert(
     conn: &mut AnyConnection,
     actor: &Actor,
-    incident: i64,
+    incident: IncidentId,
     alert: &Alert,
 ) -> Result<(), SocError> {
     let context = "linking an alert";
     sqlx::query("UPDATE alerts SET incident_id = $1, status = 'escalated' WHERE id = $2")
-        .bind(incident)
+        .bind(incident.0)
         .bind(&alert.id)
         .execute(&mut *conn)
         .await
@@ -411,7 +411,7 @@ async fn link_alert(
 
 async fn add_observables(
     conn: &mut AnyConnection,
-    incident: i64,
+    incident: IncidentId,
     observables: &[Observable],
 ) -> Result<(), SocError> {
     for obs in observables {
@@ -419,7 +419,7 @@ async fn add_observables(
             "INSERT INTO observables (incident_id, kind, value) VALUES ($1, $2, $3)
              ON CONFLICT DO NOTHING",
         )
-        .bind(incident)
+        .bind(incident.0)
         .bind(&obs.kind)
         .bind(&obs.value)
         .execute(&mut *conn)
@@ -973,7 +973,7 @@ impl SqlStore {
         .await?;
         tx.commit(context).await?;
         Ok(Suppression {
-            id,
+            id: SuppressionId(id),
             tenant: new.tenant,
             rule_id: new.rule_id.clone(),
             group_key: new.group_key.clone(),
@@ -1004,13 +1004,13 @@ impl SqlStore {
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        id: i64,
+        id: SuppressionId,
     ) -> Result<bool, SocError> {
         let context = "ending a suppression";
         let mut tx = self.write(Reach::Scope(scope), context).await?;
         let mut qb = Sql::new("SELECT * FROM suppressions WHERE ");
         qb.scope(scope, "tenant_id");
-        qb.push(" AND id = ").bind(id);
+        qb.push(" AND id = ").bind(id.0);
         let Some(row) = qb.fetch_optional(&mut tx, context).await? else {
             return Ok(false);
         };
@@ -1021,7 +1021,7 @@ impl SqlStore {
              WHERE id = $2",
         )
         .bind(now_us())
-        .bind(id)
+        .bind(id.0)
         .execute(&mut *tx)
         .await
         .map_err(SocError::storage(context))?;
@@ -1064,7 +1064,7 @@ impl SqlStore {
                 format!(
                     "alert {} is already in incident {}",
                     a.id,
-                    a.incident.unwrap_or(0)
+                    a.incident.unwrap_or(IncidentId(0))
                 ),
             ));
         }
@@ -1206,7 +1206,7 @@ impl SqlStore {
     pub(super) async fn desk_incident_detail(
         &self,
         scope: &TenantScope,
-        id: i64,
+        id: IncidentId,
         at: Timestamp,
     ) -> Result<Option<IncidentDetail>, SocError> {
         let context = "reading an incident page";
@@ -1220,7 +1220,7 @@ impl SqlStore {
             "SELECT {ALERT_COLUMNS} FROM alerts a JOIN tenants t ON t.id = a.tenant_id
              WHERE a.incident_id = $1 AND +a.tenant_id = $2 ORDER BY a.created_at DESC LIMIT 200"
         )))
-        .bind(id)
+        .bind(id.0)
         .bind(incident.tenant.0)
         .fetch_all(&mut *conn)
         .await
@@ -1230,7 +1230,7 @@ impl SqlStore {
             .map(alert_from_row)
             .collect::<Result<Vec<_>, _>>()?;
         let alert_count: i64 = sqlx::query("SELECT COUNT(*) FROM alerts WHERE incident_id = $1")
-            .bind(id)
+            .bind(id.0)
             .fetch_one(&mut *conn)
             .await
             .and_then(|r| r.try_get(0))
@@ -1238,7 +1238,7 @@ impl SqlStore {
         let observables = sqlx::query(
             "SELECT kind, value FROM observables WHERE incident_id = $1 ORDER BY kind, value",
         )
-        .bind(id)
+        .bind(id.0)
         .fetch_all(&mut *conn)
         .await
         .map_err(SocError::storage(context))?
@@ -1253,14 +1253,14 @@ impl SqlStore {
         let tasks = sqlx::query(
             "SELECT id, title, done, created_at FROM tasks WHERE incident_id = $1 ORDER BY id",
         )
-        .bind(id)
+        .bind(id.0)
         .fetch_all(&mut *conn)
         .await
         .map_err(SocError::storage(context))?
         .iter()
         .map(|r| {
             Ok(Task {
-                id: get(r, "id")?,
+                id: TaskId(get(r, "id")?),
                 title: get(r, "title")?,
                 done: get::<i64>(r, "done")? != 0,
                 created_at: timestamp("task created_at", get(r, "created_at")?)?,
@@ -1270,14 +1270,14 @@ impl SqlStore {
         let comments = sqlx::query(
             "SELECT id, author, body, created_at FROM comments WHERE incident_id = $1 ORDER BY id",
         )
-        .bind(id)
+        .bind(id.0)
         .fetch_all(&mut *conn)
         .await
         .map_err(SocError::storage(context))?
         .iter()
         .map(|r| {
             Ok(Comment {
-                id: get(r, "id")?,
+                id: CommentId(get(r, "id")?),
                 author: get(r, "author")?,
                 body: get(r, "body")?,
                 created_at: timestamp("comment created_at", get(r, "created_at")?)?,
@@ -1313,7 +1313,7 @@ impl SqlStore {
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        id: i64,
+        id: IncidentId,
         patch: &IncidentPatch,
     ) -> Result<Option<Incident>, SocError> {
         self.desk_update_incident_at(actor, scope, id, patch, now_us())
@@ -1326,7 +1326,7 @@ impl SqlStore {
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        id: i64,
+        id: IncidentId,
         patch: &IncidentPatch,
         at: i64,
     ) -> Result<Option<Incident>, SocError> {
@@ -1340,7 +1340,7 @@ impl SqlStore {
                 "incident",
                 format!(
                     "incident {id} was merged into {}",
-                    before.merged_into.unwrap_or(0)
+                    before.merged_into.unwrap_or(IncidentId(0))
                 ),
             ));
         }
@@ -1471,7 +1471,7 @@ impl SqlStore {
         if changes.is_empty() {
             return Err(invalid("incident change", "nothing to change"));
         }
-        qb.push(" WHERE id = ").bind(id);
+        qb.push(" WHERE id = ").bind(id.0);
         qb.execute(&mut tx, context).await?;
         for (kind, detail) in &changes {
             timeline_at(&mut tx, id, actor, kind, detail.clone(), at).await?;
@@ -1496,9 +1496,9 @@ impl SqlStore {
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        incident: i64,
+        incident: IncidentId,
         body: &str,
-    ) -> Result<Option<i64>, SocError> {
+    ) -> Result<Option<CommentId>, SocError> {
         limits::COMMENT.check(body)?;
         let context = "adding a comment";
         let mut tx = self.write(Reach::Scope(scope), context).await?;
@@ -1509,7 +1509,7 @@ impl SqlStore {
             "INSERT INTO comments (incident_id, author, body, created_at)
              VALUES ($1, $2, $3, $4) RETURNING id",
         )
-        .bind(incident)
+        .bind(incident.0)
         .bind(&actor.0)
         .bind(body)
         .bind(now_us())
@@ -1530,14 +1530,14 @@ impl SqlStore {
         )
         .await?;
         tx.commit(context).await?;
-        Ok(Some(id))
+        Ok(Some(CommentId(id)))
     }
 
     pub(super) async fn desk_add_task(
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        incident: i64,
+        incident: IncidentId,
         title: &str,
     ) -> Result<Option<Task>, SocError> {
         limits::TASK_TITLE.check(title)?;
@@ -1550,7 +1550,7 @@ impl SqlStore {
         let row = sqlx::query(
             "INSERT INTO tasks (incident_id, title, created_at) VALUES ($1, $2, $3) RETURNING id",
         )
-        .bind(incident)
+        .bind(incident.0)
         .bind(title.trim())
         .bind(created.as_microsecond())
         .fetch_one(&mut *tx)
@@ -1578,7 +1578,7 @@ impl SqlStore {
         .await?;
         tx.commit(context).await?;
         Ok(Some(Task {
-            id,
+            id: TaskId(id),
             title: title.trim().to_owned(),
             done: false,
             created_at: created,
@@ -1589,8 +1589,8 @@ impl SqlStore {
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        incident: i64,
-        task: i64,
+        incident: IncidentId,
+        task: TaskId,
         done: bool,
     ) -> Result<bool, SocError> {
         let context = "updating a task";
@@ -1600,8 +1600,8 @@ impl SqlStore {
         };
         let changed = sqlx::query("UPDATE tasks SET done = $1 WHERE id = $2 AND incident_id = $3")
             .bind(i64::from(done))
-            .bind(task)
-            .bind(incident)
+            .bind(task.0)
+            .bind(incident.0)
             .execute(&mut *tx)
             .await
             .map_err(SocError::storage(context))?
@@ -1636,8 +1636,8 @@ impl SqlStore {
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        into: i64,
-        from: i64,
+        into: IncidentId,
+        from: IncidentId,
     ) -> Result<Option<Incident>, SocError> {
         let context = "merging incidents";
         if into == from {
@@ -1673,8 +1673,8 @@ impl SqlStore {
             "UPDATE comments SET incident_id = $1 WHERE incident_id = $2",
         ] {
             sqlx::query(sql)
-                .bind(into)
-                .bind(from)
+                .bind(into.0)
+                .bind(from.0)
                 .execute(&mut *tx)
                 .await
                 .map_err(SocError::storage(context))?;
@@ -1684,17 +1684,17 @@ impl SqlStore {
             "UPDATE incidents SET status = 'closed', merged_into = $1, closed_at = $2,
                     resolved_at = COALESCE(resolved_at, $3), updated_at = $4 WHERE id = $5",
         )
-        .bind(into)
+        .bind(into.0)
         .bind(at)
         .bind(at)
         .bind(at)
-        .bind(from)
+        .bind(from.0)
         .execute(&mut *tx)
         .await
         .map_err(SocError::storage(context))?;
         sqlx::query("UPDATE incidents SET updated_at = $1 WHERE id = $2")
             .bind(at)
-            .bind(into)
+            .bind(into.0)
             .execute(&mut *tx)
             .await
             .map_err(SocError::storage(context))?;
@@ -1720,7 +1720,7 @@ impl SqlStore {
         &self,
         actor: &Actor,
         scope: &TenantScope,
-        id: i64,
+        id: IncidentId,
         alert_ids: &[String],
         title: &str,
     ) -> Result<Option<Incident>, SocError> {
@@ -1888,7 +1888,7 @@ impl SqlStore {
                 "INSERT INTO sla_breaches (incident_id, kind, due_at, recorded_at)
                  VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
             )
-            .bind(incident)
+            .bind(incident.0)
             .bind(kind)
             .bind(due.map_or(0, |d| d.as_microsecond()))
             .bind(at.as_microsecond())
@@ -2024,7 +2024,7 @@ impl SqlStore {
         rows.iter()
             .map(|r| {
                 Ok(SlaBreach {
-                    incident: get(r, "incident_id")?,
+                    incident: IncidentId(get(r, "incident_id")?),
                     tenant: TenantId(get(r, "tenant_id")?),
                     kind: get(r, "kind")?,
                     due_at: timestamp("breach due_at", get(r, "due_at")?)?,
@@ -2037,10 +2037,10 @@ impl SqlStore {
 
 async fn load_timeline(
     conn: &mut AnyConnection,
-    incident: i64,
+    incident: IncidentId,
 ) -> Result<Vec<TimelineEntry>, SocError> {
     sqlx::query("SELECT at, actor, kind, detail FROM timeline WHERE incident_id = $1 ORDER BY id")
-        .bind(incident)
+        .bind(incident.0)
         .fetch_all(&mut *conn)
         .await
         .map_err(SocError::storage("reading the timeline"))?

@@ -16,6 +16,7 @@ use vigie_nis2::significance::{Assessment, Facts, Verdict};
 use super::build::Sql;
 use super::desk::append_audit;
 use super::{Reach, SqlStore, get, now, now_us, timestamp};
+use crate::ids::IncidentId;
 use crate::nis2::{
     CaseData, CaseUpdate, NewSubmission, Nis2Case, Nis2Store, ProfileVersion, ReminderPolicy,
     SentReminder, Submission,
@@ -30,7 +31,7 @@ fn invalid(what: &'static str, message: impl Into<String>) -> SocError {
     }
 }
 
-fn not_found(id: i64) -> SocError {
+fn not_found(id: IncidentId) -> SocError {
     SocError::NotFound {
         what: "incident",
         value: id.to_string(),
@@ -58,7 +59,7 @@ fn from_json<T: serde::de::DeserializeOwned>(
 async fn load(
     conn: &mut AnyConnection,
     scope: &TenantScope,
-    id: i64,
+    id: IncidentId,
 ) -> Result<Option<Nis2Case>, SocError> {
     let context = "reading a NIS2 case";
     let mut qb = Sql::new(
@@ -68,7 +69,7 @@ async fn load(
          LEFT JOIN nis2_cases c ON c.incident_id = i.id WHERE ",
     );
     qb.scope(scope, "i.tenant_id");
-    qb.push(" AND i.id = ").bind(id);
+    qb.push(" AND i.id = ").bind(id.0);
     let Some(row) = qb.fetch_optional(&mut *conn, context).await? else {
         return Ok(None);
     };
@@ -77,7 +78,7 @@ async fn load(
     let data: Option<String> = get(&row, "data")?;
     let slug: String = get(&row, "slug")?;
     let mut case = Nis2Case {
-        incident_id: get(&row, "id")?,
+        incident_id: IncidentId(get(&row, "id")?),
         tenant: TenantId(get(&row, "tenant_id")?),
         tenant_slug: TenantSlug::new(slug).map_err(|e| SocError::Corrupt {
             what: "tenant slug",
@@ -99,7 +100,7 @@ async fn load(
          lateness_reason, content_sha256 FROM nis2_submissions WHERE incident_id = $1 \
          ORDER BY submitted_at, id",
     )
-    .bind(id)
+    .bind(id.0)
     .fetch_all(&mut *conn)
     .await
     .map_err(SocError::storage(context))?;
@@ -134,7 +135,7 @@ async fn save(conn: &mut AnyConnection, case: &Nis2Case) -> Result<(), SocError>
          aware_at = excluded.aware_at, closed = excluded.closed, data = excluded.data, \
          updated_at = excluded.updated_at",
     )
-    .bind(case.incident_id)
+    .bind(case.incident_id.0)
     .bind(case.tenant.0)
     .bind(case.data.aware_at.map(|t| t.as_microsecond()))
     .bind(i64::from(closed))
@@ -150,7 +151,7 @@ async fn save(conn: &mut AnyConnection, case: &Nis2Case) -> Result<(), SocError>
 async fn change<F>(
     store: &SqlStore,
     scope: &TenantScope,
-    incident: i64,
+    incident: IncidentId,
     actor: &str,
     action: &str,
     change: F,
@@ -273,7 +274,7 @@ impl Nis2Store for SqlStore {
     async fn nis2_case(
         &self,
         scope: &TenantScope,
-        incident: i64,
+        incident: IncidentId,
     ) -> Result<Option<Nis2Case>, SocError> {
         let context = "reading a NIS2 case";
         let mut tx = self.read(Reach::Scope(scope), context).await?;
@@ -285,7 +286,7 @@ impl Nis2Store for SqlStore {
     async fn nis2_set_awareness(
         &self,
         scope: &TenantScope,
-        incident: i64,
+        incident: IncidentId,
         aware_at: Timestamp,
         reason: &str,
         actor: &str,
@@ -329,7 +330,7 @@ impl Nis2Store for SqlStore {
     async fn nis2_assess(
         &self,
         scope: &TenantScope,
-        incident: i64,
+        incident: IncidentId,
         facts: &Facts,
         assessment: &Assessment,
         actor: &str,
@@ -349,7 +350,7 @@ impl Nis2Store for SqlStore {
     async fn nis2_confirm(
         &self,
         scope: &TenantScope,
-        incident: i64,
+        incident: IncidentId,
         verdict: Verdict,
         reason: Option<&str>,
         actor: &str,
@@ -385,7 +386,7 @@ impl Nis2Store for SqlStore {
     async fn nis2_update(
         &self,
         scope: &TenantScope,
-        incident: i64,
+        incident: IncidentId,
         update: &CaseUpdate,
         actor: &str,
     ) -> Result<Nis2Case, SocError> {
@@ -424,7 +425,7 @@ impl Nis2Store for SqlStore {
     async fn nis2_submit(
         &self,
         scope: &TenantScope,
-        incident: i64,
+        incident: IncidentId,
         submission: &NewSubmission,
         content: &serde_json::Value,
         actor: &str,
@@ -489,7 +490,7 @@ impl Nis2Store for SqlStore {
              reference, submitted_by, language, tlp, lateness_reason, content, content_sha256, \
              recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
         )
-        .bind(incident)
+        .bind(incident.0)
         .bind(case.tenant.0)
         .bind(to_json(&submission.stages)?)
         .bind(submission.submitted_at.as_microsecond())
@@ -569,7 +570,7 @@ impl Nis2Store for SqlStore {
         let rows = qb.fetch_all(&mut tx, context).await?;
         let mut cases = Vec::new();
         for row in rows {
-            let id: i64 = get(&row, "incident_id")?;
+            let id = IncidentId(get(&row, "incident_id")?);
             if let Some(case) = load(&mut tx, scope, id).await? {
                 cases.push(case);
             }
@@ -583,7 +584,7 @@ impl Nis2Store for SqlStore {
         scope: &TenantScope,
         now: Timestamp,
         policy: &ReminderPolicy,
-    ) -> Result<Vec<(i64, TenantSlug, SentReminder)>, SocError> {
+    ) -> Result<Vec<(IncidentId, TenantSlug, SentReminder)>, SocError> {
         let mut sent = Vec::new();
         for case in self.nis2_open_cases(scope).await? {
             let start = case.data.aware_at.unwrap_or(case.detected_at);

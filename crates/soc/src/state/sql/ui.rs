@@ -218,7 +218,7 @@ impl PrefsStore for SqlStore {
         &self,
         scope: &TenantScope,
         limit: u32,
-    ) -> Result<Vec<i64>, SocError> {
+    ) -> Result<Vec<crate::IncidentId>, SocError> {
         let mut qb = Sql::new(format!(
             "SELECT id FROM incidents{} WHERE status IN ({}) AND ",
             self.dialect.indexed_by("incidents_open_severity"),
@@ -231,7 +231,9 @@ impl PrefsStore for SqlStore {
         let mut tx = self.read(Reach::Scope(scope), context).await?;
         let rows = qb.fetch_all(&mut tx, context).await?;
         tx.commit(context).await?;
-        rows.iter().map(|row| get(row, "id")).collect()
+        rows.iter()
+            .map(|row| get(row, "id").map(crate::IncidentId))
+            .collect()
     }
 
     async fn alerts_per_hour(
