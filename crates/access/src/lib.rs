@@ -37,6 +37,7 @@ pub mod testing;
 pub use error::{BoxError, SocError};
 pub use identity::{Actor, LoginRecord, NewUser, SessionRecord, User, UserAuthority, UserPatch};
 pub use ids::{TokenId, UserId, UserTokenId};
+pub use limits::LoginRefusal;
 pub use role::{Permission, Role, RoleError};
 pub use scope::{Grant, TenantScope};
 pub use service::{

@@ -142,26 +142,53 @@ pub fn check_new_password(password: &str) -> Result<(), SocError> {
     PASSWORD.check_len(password)
 }
 
+/// Why a login was refused before anything was looked up or hashed. Structured so that the
+/// web pages say it in the reader's language; `Display` is the English the API answers.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LoginRefusal {
+    /// The username is over [`USERNAME`].
+    #[error("username is {bytes} bytes, longer than the {max} bytes allowed")]
+    UsernameTooLong {
+        /// Its size.
+        bytes: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The username holds a control character.
+    #[error("username must not contain control characters")]
+    UsernameControl,
+    /// The password is over [`PASSWORD`] (never shown).
+    #[error("password is {bytes} bytes, longer than the {max} bytes allowed")]
+    PasswordTooLong {
+        /// Its size.
+        bytes: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Refused by the caller before the access layer saw it (a request body over its
+    /// limit, a form that does not parse); the text names the limit.
+    #[error("{0}")]
+    Request(String),
+}
+
 /// What a login presents, before anything is hashed, looked up, throttled or audited:
 /// a username of at most 128 bytes without control characters and a password of at most
-/// 1024 bytes. The message names the field and the limit (never the password).
-pub fn check_login(username: &str, password: &str) -> Result<(), String> {
+/// 1024 bytes. The refusal names the field and the limit (never the password).
+pub fn check_login(username: &str, password: &str) -> Result<(), LoginRefusal> {
     if username.len() > USERNAME.max_bytes {
-        return Err(format!(
-            "username is {} bytes, longer than the {} bytes allowed",
-            username.len(),
-            USERNAME.max_bytes
-        ));
+        return Err(LoginRefusal::UsernameTooLong {
+            bytes: username.len(),
+            max: USERNAME.max_bytes,
+        });
     }
     if username.chars().any(char::is_control) {
-        return Err("username must not contain control characters".to_owned());
+        return Err(LoginRefusal::UsernameControl);
     }
     if password.len() > PASSWORD.max_bytes {
-        return Err(format!(
-            "password is {} bytes, longer than the {} bytes allowed",
-            password.len(),
-            PASSWORD.max_bytes
-        ));
+        return Err(LoginRefusal::PasswordTooLong {
+            bytes: password.len(),
+            max: PASSWORD.max_bytes,
+        });
     }
     Ok(())
 }
@@ -203,7 +230,7 @@ mod tests {
         assert!(err.contains("1024"), "{err}");
         let err = PASSWORD.check(&long).unwrap_err().to_string();
         assert!(!err.contains("secret-start"), "{err}");
-        let err = check_login("ana", &long).unwrap_err();
+        let err = check_login("ana", &long).unwrap_err().to_string();
         assert!(
             !err.contains("secret-start") && err.contains("1024"),
             "{err}"
@@ -211,6 +238,7 @@ mod tests {
         assert!(
             check_login(&"a".repeat(129), "x")
                 .unwrap_err()
+                .to_string()
                 .contains("128")
         );
         assert!(check_login("a\u{0}b", "x").is_err());

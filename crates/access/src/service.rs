@@ -21,7 +21,7 @@ use vigie_event::TenantId;
 use crate::audit::AuditRecord;
 use crate::identity::{Actor, User};
 use crate::ids::{TokenId, UserId, UserTokenId};
-use crate::limits;
+use crate::limits::{self, LoginRefusal};
 use crate::login_audit::{AuditGate, AuditGateConfig};
 use crate::password;
 use crate::role::{Permission, Role};
@@ -131,9 +131,9 @@ pub enum LoginError {
     #[error("too many login attempts; retry in {} s", .0.as_secs().max(1))]
     Throttled(Duration),
     /// A value over its limit (username, password, request body), refused before anything
-    /// was looked up or hashed; the message names the field and the limit.
+    /// was looked up or hashed; it names the field and the limit.
     #[error("{0}")]
-    Refused(String),
+    Refused(LoginRefusal),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] crate::SocError),
@@ -377,10 +377,11 @@ impl Access {
                 .await?;
             return Err(LoginError::Throttled(wait));
         }
-        if let Err(message) = limits::check_login(username, password) {
+        if let Err(refusal) = limits::check_login(username, password) {
+            let message = refusal.to_string();
             self.audit_refused("login.refused", username, None, source, Some(&message))
                 .await?;
-            return Err(LoginError::Refused(message));
+            return Err(LoginError::Refused(refusal));
         }
         let now = Instant::now();
         if let Err(wait) = self.throttle.admit_account(username, source, now) {
@@ -447,7 +448,10 @@ impl Access {
     pub async fn refuse_login(&self, reason: &str, source: Option<IpAddr>) -> LoginError {
         let refused = match self.throttle.admit_source(source, Instant::now()) {
             Err(wait) => ("login.throttled", LoginError::Throttled(wait)),
-            Ok(()) => ("login.refused", LoginError::Refused(reason.to_owned())),
+            Ok(()) => (
+                "login.refused",
+                LoginError::Refused(LoginRefusal::Request(reason.to_owned())),
+            ),
         };
         match self
             .audit_refused(refused.0, "", None, source, Some(reason))

@@ -170,7 +170,9 @@ async fn a_4_mb_username_does_not_grow_the_state_database() {
             .login(&huge, "x", Some("127.0.0.3".parse().unwrap()))
             .await
         {
-            Err(LoginError::Refused(message)) => assert!(message.contains("128 bytes")),
+            Err(LoginError::Refused(refusal)) => {
+                assert!(refusal.to_string().contains("128 bytes"))
+            }
             other => panic!("{other:?}"),
         }
     }

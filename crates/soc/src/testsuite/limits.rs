@@ -219,14 +219,16 @@ pub async fn login_limits(s: Store) {
     let huge = "A".repeat(4 << 20);
     let before = audit_bytes(&s).await;
     match access.login(&huge, "whatever", ip("127.0.0.2")).await {
-        Err(LoginError::Refused(message)) => {
+        Err(LoginError::Refused(refusal)) => {
+            let message = refusal.to_string();
             assert!(message.contains("128 bytes"), "{message}");
             assert!(message.len() < 200, "{message}");
         }
         other => panic!("4 MB username: {other:?}"),
     }
     match access.login("ana", &huge, ip("127.0.0.2")).await {
-        Err(LoginError::Refused(message)) => {
+        Err(LoginError::Refused(refusal)) => {
+            let message = refusal.to_string();
             assert!(message.contains("1024 bytes"), "{message}");
             assert!(!message.contains("AAAA"), "{message}");
         }

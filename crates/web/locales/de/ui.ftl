@@ -63,6 +63,9 @@ login-username = Benutzername
 login-password = Passwort
 login-submit = Anmelden
 login-invalid = Benutzername oder Passwort ist falsch.
+login-username-too-long = Der Benutzername ist { $bytes } Bytes lang; höchstens { $max } sind erlaubt.
+login-username-control = Der Benutzername darf keine Steuerzeichen enthalten.
+login-password-too-long = Das Passwort ist { $bytes } Bytes lang; höchstens { $max } sind erlaubt.
 login-throttled = Zu viele Versuche. Bitte in { $seconds ->
     [one] einer Sekunde
    *[other] { $seconds } Sekunden

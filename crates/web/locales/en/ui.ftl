@@ -63,6 +63,9 @@ login-username = User name
 login-password = Password
 login-submit = Sign in
 login-invalid = Invalid user name or password.
+login-username-too-long = The user name is { $bytes } bytes long; at most { $max } are allowed.
+login-username-control = The user name must not contain control characters.
+login-password-too-long = The password is { $bytes } bytes long; at most { $max } are allowed.
 login-throttled = Too many attempts. Try again in { $seconds ->
     [one] one second
    *[other] { $seconds } seconds

@@ -63,6 +63,9 @@ login-username = Nom d’utilisateur
 login-password = Mot de passe
 login-submit = Se connecter
 login-invalid = Nom d’utilisateur ou mot de passe incorrect.
+login-username-too-long = Le nom d’utilisateur fait { $bytes } octets ; { $max } au plus sont admis.
+login-username-control = Le nom d’utilisateur ne doit pas contenir de caractères de contrôle.
+login-password-too-long = Le mot de passe fait { $bytes } octets ; { $max } au plus sont admis.
 login-throttled = Trop de tentatives. Réessayez dans { $seconds ->
     [one] une seconde
    *[other] { $seconds } secondes

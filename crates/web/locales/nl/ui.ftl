@@ -63,6 +63,9 @@ login-username = Gebruikersnaam
 login-password = Wachtwoord
 login-submit = Aanmelden
 login-invalid = Ongeldige gebruikersnaam of ongeldig wachtwoord.
+login-username-too-long = De gebruikersnaam is { $bytes } bytes lang; hoogstens { $max } zijn toegestaan.
+login-username-control = De gebruikersnaam mag geen controletekens bevatten.
+login-password-too-long = Het wachtwoord is { $bytes } bytes lang; hoogstens { $max } zijn toegestaan.
 login-throttled = Te veel pogingen. Probeer het opnieuw over { $seconds ->
     [one] één seconde
    *[other] { $seconds } seconden

@@ -72,7 +72,7 @@ fn refused(error: LoginError) -> ApiError {
             message: LoginError::Throttled(wait).to_string(),
             retry_after: wait,
         },
-        LoginError::Refused(message) => ApiError::BadRequest(message),
+        LoginError::Refused(refusal) => ApiError::BadRequest(refusal.to_string()),
         LoginError::Store(e) => e.into(),
         // Answered by `invalid_login` before this is reached.
         LoginError::Invalid => ApiError::Unauthorized(vigie_access::AuthError::Unknown),

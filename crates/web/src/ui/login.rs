@@ -12,11 +12,11 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use vigie_access::LoginError;
 use vigie_access::SESSION_TTL;
+use vigie_access::{LoginError, LoginRefusal};
 
 use super::html::{self, Chrome, Markup};
-use super::i18n::{Catalog, Lang};
+use super::i18n::{Arg, Catalog, Lang};
 use super::{CSRF_COOKIE, Form, LANG_COOKIE, Viewer, query, request_lang, safe_back};
 use crate::AppState;
 use crate::api::session::{SESSION_COOKIE, session_cookie};
@@ -132,6 +132,11 @@ pub async fn submit(
     response
 }
 
+/// A size as a message argument.
+fn to_arg(n: usize) -> Arg {
+    Arg::Num(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
 /// The login page answering a refused login: 429 with `Retry-After` when throttled, 400
 /// naming the limit for a value over it, 500 for a fault (logged).
 fn refused_page(cat: &Catalog, next: &str, error: LoginError) -> Response {
@@ -149,7 +154,19 @@ fn refused_page(cat: &Catalog, next: &str, error: LoginError) -> Response {
             }
             response
         }
-        LoginError::Refused(message) => {
+        LoginError::Refused(refusal) => {
+            let message = match refusal {
+                LoginRefusal::UsernameTooLong { bytes, max } => cat.tr(
+                    "login-username-too-long",
+                    &[("bytes", to_arg(bytes)), ("max", to_arg(max))],
+                ),
+                LoginRefusal::UsernameControl => cat.t("login-username-control"),
+                LoginRefusal::PasswordTooLong { bytes, max } => cat.tr(
+                    "login-password-too-long",
+                    &[("bytes", to_arg(bytes)), ("max", to_arg(max))],
+                ),
+                LoginRefusal::Request(message) => message,
+            };
             login_page(cat, next, Some(&message), StatusCode::BAD_REQUEST)
         }
         LoginError::Invalid => login_page(

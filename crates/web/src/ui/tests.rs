@@ -251,6 +251,25 @@ async fn pages_in_four_languages_triage_and_tenant_wall() {
     .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert!(r.text.contains("Ongeldige gebruikersnaam"), "{}", r.text);
+    // A value over its limit is named in the page language too (the API answers English).
+    let long = "a".repeat(200);
+    let r = send(
+        &site.app,
+        Method::POST,
+        "/ui/login",
+        "vigie_lang=fr",
+        Some(&format!("username={long}&password=whatever")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.text.contains("Le nom d’utilisateur fait")
+            && r.text.contains("200")
+            && r.text.contains("128"),
+        "{}",
+        r.text
+    );
+    assert!(!r.text.contains("longer than"), "{}", r.text);
 
     let (ana, csrf) = login(&site.app, "ana").await;
     // Escalate the alert into an incident: refused without the CSRF token, done with it.
