@@ -246,6 +246,9 @@ impl Automata {
         // `None`: too large for an automaton; every text then satisfies every literal.
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
+            .kind(crate::pattern::automaton_kind(
+                patterns.iter().map(String::len).sum(),
+            ))
             .build(patterns)
             .ok();
         let quick = automaton

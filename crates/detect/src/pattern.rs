@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex::Regex;
 
 /// One piece of a Sigma string value.
@@ -330,10 +330,24 @@ impl AnyOf {
     }
 }
 
+/// Literal bytes above which an automaton is built as a contiguous NFA rather than letting
+/// the crate pick a DFA for a small pattern count: a DFA's build time and memory grow with
+/// its states × 256, and a few long literals (a rule with kilobytes of `contains` values,
+/// found by the `rule_yaml` fuzz target) took 28 s to build, stalling detection at the
+/// first event that needed it.
+pub(crate) const DFA_MAX_LITERAL_BYTES: usize = 4096;
+
+/// The automaton kind for literals of `bytes` bytes in all: the crate's choice up to
+/// [`DFA_MAX_LITERAL_BYTES`], a contiguous NFA (linear to build) above.
+pub(crate) fn automaton_kind(bytes: usize) -> Option<AhoCorasickKind> {
+    (bytes > DFA_MAX_LITERAL_BYTES).then_some(AhoCorasickKind::ContiguousNFA)
+}
+
 /// One automaton finding any of `literals` (ASCII case-insensitively unless `cased`).
 pub(crate) fn contains_automaton(literals: &[&str], cased: bool) -> Result<AhoCorasick, String> {
     AhoCorasick::builder()
         .ascii_case_insensitive(!cased)
+        .kind(automaton_kind(literals.iter().map(|l| l.len()).sum()))
         .build(literals)
         .map_err(|e| format!("cannot build substring matcher: {e}"))
 }
@@ -392,6 +406,18 @@ fn wildcard_regex(parts: &[Part], cased: bool) -> Result<Regex, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Kilobytes of literals get a contiguous NFA (linear to build); a few short ones keep
+    /// the crate's choice, a DFA.
+    #[test]
+    fn long_literals_build_an_nfa() {
+        let long = "x".repeat(DFA_MAX_LITERAL_BYTES + 1);
+        let automaton = contains_automaton(&[&long, "abc"], false).unwrap();
+        assert_eq!(automaton.kind(), AhoCorasickKind::ContiguousNFA);
+        let short = contains_automaton(&["abc", "def"], false).unwrap();
+        assert_eq!(short.kind(), AhoCorasickKind::DFA);
+        assert!(automaton.is_match(&format!("..{}..", long.to_uppercase())));
+    }
 
     fn m(text: &str, hay: &str) -> bool {
         StrMatcher::compile(&Pattern::parse(text), false)
