@@ -186,24 +186,33 @@ pub fn state_bucket_name(config: &NatsConfig) -> String {
 }
 
 /// The correlation-state bucket, created when missing (file storage, the streams'
-/// replicas, one revision kept). Two processes may race to create it: the loser opens the
-/// winner's.
+/// replicas, one revision kept).
 pub async fn state_bucket(
     js: &Context,
     config: &NatsConfig,
 ) -> Result<async_nats::jetstream::kv::Store, NatsError> {
-    let bucket = state_bucket_name(config);
-    if let Ok(store) = js.get_key_value(&bucket).await {
-        return Ok(store);
-    }
     let wanted = async_nats::jetstream::kv::Config {
-        bucket: bucket.clone(),
+        bucket: state_bucket_name(config),
         description: "vigie correlation state per partition".to_owned(),
         history: 1,
         num_replicas: config.replicas as usize,
         storage: StorageType::File,
         ..Default::default()
     };
+    key_value(js, config, wanted).await
+}
+
+/// The key-value bucket `wanted.bucket`, created with `wanted` when missing. Two processes
+/// may race to create it: the loser opens the winner's.
+pub(crate) async fn key_value(
+    js: &Context,
+    config: &NatsConfig,
+    wanted: async_nats::jetstream::kv::Config,
+) -> Result<async_nats::jetstream::kv::Store, NatsError> {
+    let bucket = wanted.bucket.clone();
+    if let Ok(store) = js.get_key_value(&bucket).await {
+        return Ok(store);
+    }
     match while_settling(|| js.create_key_value(wanted.clone())).await {
         Ok(store) => Ok(store),
         Err(created) => js

@@ -182,28 +182,12 @@ impl std::fmt::Debug for Membership {
     }
 }
 
-/// The member bucket, created with [`bucket_config`] when missing (two processes may race to
-/// create it: the loser opens the winner's).
+/// The member bucket, created with [`bucket_config`] when missing.
 pub(crate) async fn open_bucket(
     js: &jetstream::Context,
     config: &NatsConfig,
 ) -> Result<kv::Store, NatsError> {
-    let bucket = bucket_name(config);
-    let unavailable = |op: &str, e: &dyn std::fmt::Display| NatsError::Unavailable {
-        address: config.addresses(),
-        op: format!("{op} key-value bucket {bucket}"),
-        reason: e.to_string(),
-    };
-    if let Ok(store) = js.get_key_value(&bucket).await {
-        return Ok(store);
-    }
-    match crate::layout::while_settling(|| js.create_key_value(bucket_config(config))).await {
-        Ok(store) => Ok(store),
-        Err(created) => js
-            .get_key_value(&bucket)
-            .await
-            .map_err(|_| unavailable("creating", &created)),
-    }
+    crate::layout::key_value(js, config, bucket_config(config)).await
 }
 
 /// Reads the member set: every key of the bucket, names sorted.
