@@ -642,6 +642,10 @@ pub(crate) struct SyslogListenerConfig {
     /// counted in `vigie_syslog_udp_kernel_drops_total`.
     #[serde(default)]
     pub receive_buffer_bytes: Option<u64>,
+    /// The source type of every message of this listener (`linux.syslog`, `cisco.asa`,
+    /// `fortinet.fortigate`); unset: each message's content says, if it does.
+    #[serde(default)]
+    pub source_type: Option<String>,
 }
 
 /// A source network of a syslog listener and its tenant.
@@ -760,6 +764,11 @@ impl SyslogListenerConfig {
         }
         if self.max_connections == 0 {
             bad(key("max_connections"), "must be greater than 0".to_owned());
+        }
+        if let Some(text) = &self.source_type
+            && let Err(e) = vigie_parse::SourceType::new(text)
+        {
+            bad(key("source_type"), e.to_string());
         }
         if self.receive_buffer_bytes.is_some() && self.protocol != "udp" {
             bad(

@@ -728,7 +728,7 @@ fn udp_flood_every_datagram_is_accepted_or_counted_as_dropped() {
     cli_ok(data, &["tenant", "add", "cpas-a"]);
     let vigie = Vigie::start(
         data,
-        "[[syslog.listeners]]\nname = \"udp\"\nprotocol = \"udp\"\nlisten = \"127.0.0.1:0\"\ntenant = \"cpas-a\"\nreceive_buffer_bytes = 4096\n",
+        "[[syslog.listeners]]\nname = \"udp\"\nprotocol = \"udp\"\nlisten = \"127.0.0.1:0\"\ntenant = \"cpas-a\"\nsource_type = \"linux.syslog\"\nreceive_buffer_bytes = 4096\n",
     );
     let port = vigie.syslog_port("udp");
     let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -816,7 +816,7 @@ fn overload_of_bulk_and_syslog_tcp_stays_within_the_memory_bound_and_loses_nothi
         &format!(
             "[ingest]\nmax_body_bytes = 1048576\nmax_inflight_bytes = {inflight}\nmax_backlog_events = {max_backlog}\nretry_after_seconds = 1\nbacklog_wait_seconds = 0\n\
              [pipeline]\nbatch_size = 200\n[store]\nenabled = false\n\
-             [[syslog.listeners]]\nname = \"tcp\"\nprotocol = \"tcp\"\nlisten = \"127.0.0.1:0\"\ntenant = \"cpas-a\"\n"
+             [[syslog.listeners]]\nname = \"tcp\"\nprotocol = \"tcp\"\nlisten = \"127.0.0.1:0\"\ntenant = \"cpas-a\"\nsource_type = \"linux.syslog\"\n"
         ),
     );
     let pid = vigie.child.id();
@@ -1119,11 +1119,13 @@ name = "tcp"
 protocol = "tcp"
 listen = "127.0.0.1:0"
 tenant = "cpas-a"
+source_type = "linux.syslog"
 
 [[syslog.listeners]]
 name = "udp"
 protocol = "udp"
 listen = "127.0.0.1:0"
+source_type = "linux.syslog"
 networks = [{{ cidr = "127.0.0.0/8", tenant = "cpas-a" }}]
 
 [[syslog.listeners]]
@@ -1131,6 +1133,7 @@ name = "tls"
 protocol = "tls"
 listen = "127.0.0.1:0"
 tenant = "muni-c"
+source_type = "linux.syslog"
 tls_cert = "{server_pem}"
 tls_key = "{server_key_pem}"
 tls_client_auth = "optional"
@@ -1312,7 +1315,7 @@ fn syslog_tcp_backpressure_loses_nothing() {
     cli_ok(data, &["tenant", "add", "cpas-a"]);
     let vigie = Vigie::start(
         data,
-        "[ingest]\nmax_backlog_events = 100\n[pipeline]\nbatch_size = 10\n[[syslog.listeners]]\nname = \"tcp\"\nprotocol = \"tcp\"\nlisten = \"127.0.0.1:0\"\ntenant = \"cpas-a\"\n",
+        "[ingest]\nmax_backlog_events = 100\n[pipeline]\nbatch_size = 10\n[[syslog.listeners]]\nname = \"tcp\"\nprotocol = \"tcp\"\nlisten = \"127.0.0.1:0\"\ntenant = \"cpas-a\"\nsource_type = \"linux.syslog\"\n",
     );
     let port = vigie.syslog_port("tcp");
     let total: u32 = 10_000;

@@ -2,10 +2,12 @@
 //!
 //! Two steps narrow the rules down before any detection runs:
 //!
-//! 1. **Routing.** The event is classified once: the first mapping source whose channel field
-//!    it has, its channel (case-insensitive) and event id. Each (source, channel, event id)
-//!    has a precomputed *bucket* holding the (rule, route) pairs that can run there; events
-//!    no source claims go to the generic bucket.
+//! 1. **Routing.** The event is classified once: by its source type when it has one (other
+//!    than `windows.*`) and the type's event id, else the first Windows mapping source whose
+//!    channel field it has, its channel (case-insensitive) and event id. Each (type, event
+//!    id) and (source, channel, event id) has a precomputed *bucket* holding the (rule,
+//!    route) pairs that can run there; an event of a type no rule serves gets an empty
+//!    bucket, and events with neither go to the bucket of custom rules.
 //! 2. **Required literals.** For most rules the condition implies that one of a few literals
 //!    occurs in one field (`Image|endswith: '\whoami.exe'` and'ed with anything needs
 //!    `\whoami.exe` in the image path). Within a bucket, the literals of all rules keyed on
@@ -140,6 +142,10 @@ pub(crate) struct Index {
     /// The target of each clause.
     clause_target: Vec<u32>,
     sources: Vec<SourceIndex>,
+    /// By source type (`linux.sysmon`) or custom product alone (`myapp`).
+    types: FastMap<Box<[u8]>, ChannelIndex>,
+    /// Events of a source type no rule runs on.
+    empty: Bucket,
     generic: Bucket,
     /// Every distinct literal list of the buckets (their automata are built on first use).
     literal_sets: Vec<Arc<Literals>>,
@@ -302,12 +308,38 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-/// Where an event goes: the source that claims it (none: generic), its channel and id.
+/// Where an event goes: its source type, or the Windows source that claims it, its channel
+/// and id (neither: events of custom rules).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Class {
     pub(crate) source: Option<usize>,
     pub(crate) channel: Option<String>,
     pub(crate) event_id: Option<i64>,
+    pub(crate) typed: Option<String>,
+}
+
+/// The source type that routes `event`: its own, unless a Windows one (Windows events are
+/// routed by channel).
+pub(crate) fn routed_type(event: &Event) -> Option<&str> {
+    event
+        .source_type
+        .as_deref()
+        .filter(|t| !t.starts_with("windows."))
+}
+
+/// Whether a variant keyed `key` (a source type, or a product alone) runs on events of
+/// source type `typed`.
+pub(crate) fn type_key_matches(key: &str, typed: &str) -> bool {
+    key == typed
+        || (!key.contains('.')
+            && typed
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.starts_with('.')))
+}
+
+/// The product part of a source type (`linux` of `linux.sysmon`).
+fn product_of(typed: &str) -> &str {
+    typed.split('.').next().unwrap_or(typed)
 }
 
 /// Reads an event id: a JSON integer or a string of digits.
@@ -321,12 +353,25 @@ fn event_id(value: &Json) -> Option<i64> {
 
 /// Classifies an event against the mapping's sources.
 pub(crate) fn classify(mapping: &Mapping, event: &Event) -> Class {
+    if let Some(typed) = routed_type(event) {
+        return Class {
+            source: None,
+            channel: None,
+            event_id: mapping
+                .types
+                .get(typed)
+                .and_then(|t| lookup_first(event, &t.event_id))
+                .and_then(event_id),
+            typed: Some(typed.to_owned()),
+        };
+    }
     for (index, source) in mapping.sources.iter().enumerate() {
         if let Some(channel) = lookup_first(event, &source.channel).and_then(Json::as_str) {
             return Class {
                 source: Some(index),
                 channel: Some(channel.to_ascii_lowercase()),
                 event_id: lookup_first(event, &source.event_id).and_then(event_id),
+                typed: None,
             };
         }
     }
@@ -334,6 +379,7 @@ pub(crate) fn classify(mapping: &Mapping, event: &Event) -> Class {
         source: None,
         channel: None,
         event_id: None,
+        typed: None,
     }
 }
 
@@ -374,6 +420,8 @@ impl Index {
         let mut keyed: BTreeMap<Key, Vec<u32>> = BTreeMap::new();
         let mut everywhere: Vec<Vec<u32>> = vec![Vec::new(); mapping.sources.len()];
         let mut generic = Vec::new();
+        // Per source type (or custom product) and event id (`None`: every event of it).
+        let mut typed: BTreeMap<(Box<str>, Option<i64>), Vec<u32>> = BTreeMap::new();
         for (r, rule) in rules.iter().enumerate() {
             for (v, variant) in rule.variants.iter().enumerate() {
                 let id = index.targets.len() as u32;
@@ -381,6 +429,20 @@ impl Index {
                     rule: r as u32,
                     variant: v as u32,
                 });
+                if let Some(key) = &variant.source_type {
+                    match &variant.event_ids {
+                        Some(ids) => {
+                            for event_id in ids {
+                                typed
+                                    .entry((key.clone(), Some(*event_id)))
+                                    .or_default()
+                                    .push(id);
+                            }
+                        }
+                        None => typed.entry((key.clone(), None)).or_default().push(id),
+                    }
+                    continue;
+                }
                 match (variant.source, &variant.channels) {
                     (None, _) => generic.push(id),
                     (Some(s), None) => everywhere[s].push(id),
@@ -481,6 +543,42 @@ impl Index {
                 entry.by_id.insert(*id, make(all));
             }
         }
+        // Each type's bucket holds its own whole-type targets, those of its product alone
+        // (custom rules naming no service), and per event id the targets of that id too.
+        let whole = |key: &str| -> Vec<u32> {
+            let mut ids = typed
+                .get(&(Box::from(key), None))
+                .cloned()
+                .unwrap_or_default();
+            if key.contains('.')
+                && let Some(product) = typed.get(&(Box::from(product_of(key)), None))
+            {
+                ids.extend(product);
+            }
+            ids
+        };
+        let keys: std::collections::BTreeSet<Box<str>> =
+            typed.keys().map(|(k, _)| k.clone()).collect();
+        let mut types: FastMap<Box<[u8]>, ChannelIndex> = FastMap::default();
+        for key in &keys {
+            let rest = whole(key);
+            let mut entry = ChannelIndex {
+                by_id: FastMap::default(),
+                rest: make(rest.clone()),
+            };
+            for ((k, id), ids) in typed.range((key.clone(), None)..) {
+                if k != key {
+                    break;
+                }
+                if let Some(id) = id {
+                    entry
+                        .by_id
+                        .insert(*id, make(ids.iter().chain(&rest).copied().collect()));
+                }
+            }
+            types.insert(key.as_bytes().into(), entry);
+        }
+        index.types = types;
         index.generic = make(generic);
         index.sources = sources;
         index.literal_sets = cache.into_values().collect();
@@ -508,6 +606,10 @@ impl Index {
             stats.automata += bucket.keyed.len();
         };
         add(&self.generic);
+        for typed in self.types.values() {
+            add(&typed.rest);
+            typed.by_id.values().for_each(&mut add);
+        }
         for source in &self.sources {
             add(&source.other);
             for channel in source.channels.values() {
@@ -520,6 +622,26 @@ impl Index {
 
     /// The bucket of an event.
     pub(crate) fn bucket(&self, mapping: &Mapping, event: &Event) -> &Bucket {
+        if let Some(typed) = routed_type(event) {
+            let Some(index) = self
+                .types
+                .get(typed.as_bytes())
+                .or_else(|| self.types.get(product_of(typed).as_bytes()))
+            else {
+                return &self.empty;
+            };
+            if index.by_id.is_empty() {
+                return &index.rest;
+            }
+            let id = mapping
+                .types
+                .get(typed)
+                .and_then(|t| lookup_first(event, &t.event_id))
+                .and_then(event_id);
+            return id
+                .and_then(|id| index.by_id.get(&id))
+                .unwrap_or(&index.rest);
+        }
         for (s, source) in mapping.sources.iter().enumerate() {
             let Some(channel) = lookup_first(event, &source.channel).and_then(Json::as_str) else {
                 continue;

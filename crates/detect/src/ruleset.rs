@@ -20,8 +20,11 @@ use crate::rule::{Rule, compile_document};
 /// One kind of event a rule runs on, with where its fields are there.
 #[derive(Debug, Clone)]
 pub(crate) struct Variant {
-    /// The mapping source (`None`: events no source claims).
+    /// The Windows mapping source (`None`: a source type, or events nothing claims).
     pub(crate) source: Option<usize>,
+    /// The source type (`linux.sysmon`), or a custom product alone (`myapp`: every
+    /// `myapp.*` type); `None`: Windows channels, or events without a source type.
+    pub(crate) source_type: Option<Box<str>>,
     /// Channels, lowercase (`None`: every channel of the source).
     pub(crate) channels: Option<Vec<String>>,
     /// Event ids (`None`: every id).
@@ -30,12 +33,28 @@ pub(crate) struct Variant {
     pub(crate) guard: Vec<(Box<[String]>, String)>,
     /// Index into the rule's tables.
     pub(crate) table: usize,
-    /// For reports: `windows: sysmon 1`, `ecs: security 4688`, `generic`.
+    /// For reports: `windows: sysmon 1`, `ecs: security 4688`, `linux.sysmon (...)`.
     pub(crate) label: String,
 }
 
 impl Variant {
     fn accepts(&self, class: &Class, event: &Event) -> bool {
+        self.accepts_kind(class) && self.guard_holds(event)
+    }
+
+    /// Whether the variant runs on events of this class, guards aside.
+    fn accepts_kind(&self, class: &Class) -> bool {
+        match (&self.source_type, &class.typed) {
+            (Some(key), Some(typed)) => {
+                return crate::index::type_key_matches(key, typed)
+                    && self
+                        .event_ids
+                        .as_ref()
+                        .is_none_or(|ids| class.event_id.is_some_and(|id| ids.contains(&id)));
+            }
+            (None, None) => {}
+            _ => return false,
+        }
         self.source == class.source
             && self.channels.as_ref().is_none_or(|list| {
                 class
@@ -47,7 +66,6 @@ impl Variant {
                 .event_ids
                 .as_ref()
                 .is_none_or(|ids| class.event_id.is_some_and(|id| ids.contains(&id)))
-            && self.guard_holds(event)
     }
 
     fn guard_holds(&self, event: &Event) -> bool {
@@ -91,7 +109,7 @@ pub struct Explanation {
     /// The route the event took to the rule (`windows: sysmon 1`), or `None` when the rule
     /// does not run on this kind of event.
     pub route: Option<String>,
-    /// How the event was classified (`windows channel … id …`, `generic`).
+    /// How the event was classified (`windows: channel … event id …`, `source type …`).
     pub event_kind: String,
     /// The routes the rule runs on.
     pub rule_routes: Vec<String>,
@@ -190,12 +208,12 @@ pub struct RuleSet {
 
 impl Default for RuleSet {
     fn default() -> Self {
-        RuleSet::with_mapping(Arc::new(Mapping::windows()))
+        RuleSet::with_mapping(Arc::new(Mapping::shipped()))
     }
 }
 
 impl RuleSet {
-    /// An empty set with the shipped Windows mapping.
+    /// An empty set with the shipped mapping (Windows channels and source types).
     pub fn new() -> Self {
         Self::default()
     }
@@ -587,6 +605,22 @@ impl RuleSet {
             .collect()
     }
 
+    /// The rules that run on this kind of event (whatever its values), with the label of
+    /// the route each takes: found from every rule's routes, without the index (the
+    /// reference for [`RuleSet::routed_count`] and for routing reports).
+    pub fn routed(&self, event: &Event) -> Vec<(&Rule, &str)> {
+        let class = classify(&self.mapping, event);
+        self.rules
+            .iter()
+            .filter_map(|rule| {
+                rule.variants
+                    .iter()
+                    .find(|v| v.accepts_kind(&class))
+                    .map(|v| (rule, v.label.as_str()))
+            })
+            .collect()
+    }
+
     /// How many (rule, route) pairs the event's kind has, before the literal prefilter.
     pub fn routed_count(&self, event: &Event) -> usize {
         self.index().bucket(&self.mapping, event).size
@@ -607,9 +641,15 @@ impl RuleSet {
         let tuning = self.tuning(event);
         let expanded = expanded(tuning, r);
         let class = classify(&self.mapping, event);
-        let event_kind = match class.source {
-            None => "generic (no source claims it)".to_owned(),
-            Some(s) => format!(
+        let event_kind = match (class.source, &class.typed) {
+            (None, Some(typed)) => format!(
+                "source type {typed}{}",
+                class
+                    .event_id
+                    .map_or(String::new(), |id| format!(", event id {id}"))
+            ),
+            (None, None) => "no source type, no Windows channel".to_owned(),
+            (Some(s), _) => format!(
                 "{}: channel {:?}, event id {}",
                 self.mapping.sources[s].name,
                 class.channel.as_deref().unwrap_or_default(),
@@ -712,16 +752,71 @@ fn route(mapping: &Mapping, rule: &mut Rule, warnings: &mut Vec<Warning>) {
         }
     };
     match mapping.routing(&ls) {
-        Routing::Generic => {
+        Routing::Custom {
+            convention,
+            unclassified,
+            dormant,
+        } => {
             let table = table_of(FieldTable::identity(&rule.fields));
-            variants.push(Variant {
-                source: None,
-                channels: None,
-                event_ids: None,
-                guard: Vec::new(),
-                table,
-                label: "generic".into(),
-            });
+            if unclassified {
+                variants.push(Variant {
+                    source: None,
+                    source_type: None,
+                    channels: None,
+                    event_ids: None,
+                    guard: Vec::new(),
+                    table,
+                    label: "events without a source type".into(),
+                });
+            }
+            if let Some(convention) = convention {
+                variants.push(Variant {
+                    source: None,
+                    label: format!("declared {convention}"),
+                    source_type: Some(convention.into()),
+                    channels: None,
+                    event_ids: None,
+                    guard: Vec::new(),
+                    table,
+                });
+            }
+            if let Some(reason) = dormant {
+                warnings.push(Warning {
+                    rule_id: rule.meta.id.clone(),
+                    path: rule.meta.path.clone(),
+                    message: format!("dormant: {reason}"),
+                });
+            }
+        }
+        Routing::Typed(routes) => {
+            for route in routes {
+                let paths = rule
+                    .fields
+                    .iter()
+                    .map(|f| Some(Mapping::typed_paths(route.source, f).into_boxed_slice()))
+                    .collect();
+                let guard = route
+                    .serves
+                    .where_
+                    .iter()
+                    .map(|(field, value)| {
+                        (
+                            Mapping::typed_paths(route.source, field).into_boxed_slice(),
+                            value.clone(),
+                        )
+                    })
+                    .collect();
+                let table = table_of(FieldTable { paths });
+                variants.push(Variant {
+                    source: None,
+                    source_type: Some(route.source_type.into()),
+                    channels: None,
+                    event_ids: route.event_ids.map(<[i64]>::to_vec),
+                    guard,
+                    table,
+                    label: route.label,
+                });
+            }
         }
         Routing::Dormant(reason) => warnings.push(Warning {
             rule_id: rule.meta.id.clone(),
@@ -742,6 +837,7 @@ fn route(mapping: &Mapping, rule: &mut Rule, warnings: &mut Vec<Warning>) {
                 let table = table_of(FieldTable { paths });
                 variants.push(Variant {
                     source: Some(s),
+                    source_type: None,
                     channels: None,
                     event_ids: None,
                     guard: Vec::new(),
@@ -778,6 +874,7 @@ fn route(mapping: &Mapping, rule: &mut Rule, warnings: &mut Vec<Warning>) {
                     let table = table_of(FieldTable { paths });
                     variants.push(Variant {
                         source: Some(s),
+                        source_type: None,
                         channels: Some(route.channels.clone()),
                         event_ids: route.event_ids.map(<[i64]>::to_vec),
                         guard,

@@ -93,6 +93,12 @@ pub struct Event {
     /// a label of the data, never its tenant. `None` when the transport names none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dataset: Option<String>,
+    /// What sent it, in ECS `event.dataset` style (`linux.auditd`, `aws.cloudtrail`): declared
+    /// where the data entered or recognised from the content by `vigie-parse`, which checks
+    /// its form. It routes the event to the Sigma rules of its logsource. `None`: nothing
+    /// says (Windows events are told apart by their channel instead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_type: Option<String>,
     /// The original fields.
     pub fields: Map<String, Value>,
 }
@@ -112,8 +118,15 @@ impl Event {
             timestamp: None,
             source: source.into(),
             dataset: None,
+            source_type: None,
             fields,
         }
+    }
+
+    /// The same event with its source type (see [`Event::source_type`]).
+    pub fn with_source_type(mut self, source_type: Option<String>) -> Self {
+        self.source_type = source_type;
+        self
     }
 
     /// The same event labelled with the dataset its sender named.
@@ -236,7 +249,15 @@ mod tests {
         assert_eq!(event.field("CommandLine").unwrap(), "whoami");
         assert_eq!(event.timestamp, None);
         assert_eq!(event.dataset, None);
+        assert_eq!(event.source_type, None);
         assert_eq!(Event::from_record(&event.to_record()).unwrap(), event);
+        let typed = event.with_source_type(Some("linux.auditd".into()));
+        let text = String::from_utf8(typed.to_record()).unwrap();
+        assert!(
+            text.contains(r#""source_type":"linux.auditd","fields""#),
+            "{text}"
+        );
+        assert_eq!(Event::from_record(text.as_bytes()).unwrap(), typed);
     }
 
     #[test]

@@ -33,12 +33,15 @@ pub fn record_codec(data: &[u8]) {
     assert_eq!(back, event, "decode(encode(event)) == event");
     let fields = serde_json::to_vec(&event.fields).expect("a map of JSON values serialises");
     let fast = record::record(
-        event.id,
-        event.tenant,
-        event.received_at,
-        event.timestamp,
-        &event.source,
-        event.dataset.as_deref(),
+        &record::Head {
+            id: event.id,
+            tenant: event.tenant,
+            received_at: event.received_at,
+            timestamp: event.timestamp,
+            source: &event.source,
+            dataset: event.dataset.as_deref(),
+            source_type: event.source_type.as_deref(),
+        },
         &fields,
     );
     assert_eq!(
@@ -62,7 +65,8 @@ fn event(u: &mut Unstructured<'_>) -> Result<Event> {
     let fields = object(u, 0)?;
     let mut event = Event::new(tenant, received_at, source, fields)
         .with_timestamp(timestamp)
-        .with_dataset(dataset);
+        .with_dataset(dataset)
+        .with_source_type(u.arbitrary()?);
     event.id = id;
     Ok(event)
 }

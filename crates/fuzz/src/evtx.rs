@@ -57,6 +57,7 @@ fn read(bytes: Vec<u8>) {
         max_line_bytes: 1 << 20,
         chunk_events: 1000,
         max_decoded_bytes: None,
+        source_type: None,
     };
     let mut records = 0usize;
     let outcome = read_buffer(Path::new("fuzz.evtx"), bytes, &options, |batch| {

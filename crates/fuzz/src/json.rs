@@ -22,12 +22,14 @@ fn received() -> Timestamp {
 /// Checks: the record path (`ndjson::parse_encoded`, what `POST /api/v1/ingest` uses)
 /// accepts and refuses exactly the lines the general path (`ndjson::parse`) does, with the
 /// same line numbers, reasons and details; each record it writes reads back
-/// (`Event::from_record`) as the general path's event (tenant, source, time, fields); a
-/// record read from arbitrary bytes writes and reads back unchanged.
+/// (`Event::from_record`) as the general path's event read by the parsers
+/// (`vigie_parse::normalize`: tenant, source, source type, time, fields), so the record
+/// path's one-pass marker look never skips an event a parser would recognise; a record read
+/// from arbitrary bytes writes and reads back unchanged.
 pub fn json_event(data: &[u8]) {
     let at = received();
     let general = ndjson::parse(data, TenantId(3), at, "http", MAX_LINE_BYTES);
-    let encoded = ndjson::parse_encoded(data, TenantId(3), at, "http", MAX_LINE_BYTES);
+    let encoded = ndjson::parse_encoded(data, TenantId(3), at, "http", None, MAX_LINE_BYTES);
     assert_eq!(encoded.rejected, general.rejected, "rejected lines differ");
     assert_eq!(encoded.events.len(), general.events.len(), "accepted lines");
     let lines = data.split(|&b| b == b'\n').count();
@@ -39,15 +41,49 @@ pub fn json_event(data: &[u8]) {
         );
         assert!(!rejection.detail.is_empty(), "a rejection says why");
     }
-    for (fast, slow) in encoded.events.iter().zip(&general.events) {
+    // The raw line of each accepted event: the intake looks for the parsers' markers in it.
+    let refused: std::collections::BTreeSet<usize> =
+        general.rejected.iter().map(|r| r.line).collect();
+    let raw_lines: Vec<&[u8]> = data
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .map(|(i, raw)| (i + 1, raw.strip_suffix(b"\r").unwrap_or(raw)))
+        .filter(|(n, raw)| !raw.iter().all(u8::is_ascii_whitespace) && !refused.contains(n))
+        .map(|(_, raw)| raw)
+        .collect();
+    assert_eq!(raw_lines.len(), general.events.len(), "accepted lines");
+    for ((fast, slow), raw) in encoded.events.iter().zip(&general.events).zip(raw_lines) {
         let read = Event::from_record(&fast.record)
             .unwrap_or_else(|e| panic!("a record written by the intake does not read: {e}"));
         assert_eq!(read.id, fast.id);
         assert_eq!(read.tenant, TenantId(3));
         assert_eq!(read.source, "http");
         assert_eq!(read.received_at, at);
-        assert_eq!(read.timestamp, slow.timestamp, "event time");
-        assert_eq!(read.fields, slow.fields, "fields");
+        // What the intake does: the parsers only for a line with one of their markers.
+        let mut fields = slow.fields.clone();
+        let outcome = if vigie_parse::json_worth_a_look(raw) {
+            vigie_parse::normalize(None, &mut fields)
+        } else {
+            vigie_parse::Outcome {
+                source_type: None,
+                parsed: false,
+                timestamp: None,
+                error: None,
+            }
+        };
+        let read_by_parser = outcome.source_type.is_some();
+        assert_eq!(
+            read.source_type,
+            outcome.source_type.map(|t| t.to_string()),
+            "source type"
+        );
+        let (fields, timestamp) = if read_by_parser {
+            (fields, slow.timestamp.or(outcome.timestamp))
+        } else {
+            (slow.fields.clone(), slow.timestamp)
+        };
+        assert_eq!(read.timestamp, timestamp, "event time");
+        assert_eq!(read.fields, fields, "fields");
         round_trip(&read);
     }
     for event in &general.events {

@@ -11,6 +11,7 @@ mod evtx;
 mod json;
 mod query;
 mod rules;
+mod sources;
 mod syslog;
 
 pub use codec::record_codec;
@@ -18,6 +19,7 @@ pub use evtx::{evtx_chunk, evtx_file};
 pub use json::{bulk, gzip, json_event};
 pub use query::query_parse;
 pub use rules::{rule_yaml, sigma_condition};
+pub use sources::source_line;
 pub use syslog::{syslog_3164, syslog_5424, syslog_framing};
 
 /// A fuzz target: takes any bytes, panics when something that must hold does not.
@@ -37,6 +39,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("rule_yaml", rule_yaml),
     ("sigma_condition", sigma_condition),
     ("query_parse", query_parse),
+    ("source_line", source_line),
 ];
 
 /// The target named `name`.

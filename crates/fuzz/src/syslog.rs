@@ -110,12 +110,15 @@ fn check_message(raw: &[u8], truncated: bool, context: &ParseContext) -> Value {
     // The record the listener appends reads back as the event of these fields.
     let id = EventId(1);
     let bytes = record::record(
-        id,
-        TenantId(1),
-        context.now,
-        written.timestamp,
-        "syslog",
-        None,
+        &record::Head {
+            id,
+            tenant: TenantId(1),
+            received_at: context.now,
+            timestamp: written.timestamp,
+            source: "syslog",
+            dataset: None,
+            source_type: None,
+        },
         &out,
     );
     let event = Event::from_record(&bytes).expect("the syslog record reads back");

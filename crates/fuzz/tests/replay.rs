@@ -178,4 +178,5 @@ replay_tests!(
     rule_yaml,
     sigma_condition,
     query_parse,
+    source_line,
 );

@@ -105,7 +105,10 @@ pub enum BulkError {
 }
 
 /// Parses a `_bulk` body. `default_index` is the index of the URL (`/{index}/_bulk`), used
-/// when an action names none. Documents become events of `tenant` with `dataset` = index.
+/// when an action names none. Documents become events of `tenant` with `dataset` = index;
+/// an index that names a source type (a data stream `logs-aws.cloudtrail-default`, or the
+/// type itself) declares it ([`vigie_parse::declared_by_index`]), and the document is read
+/// by that type's parser (or the one its content shows).
 pub fn parse(
     body: &[u8],
     tenant: TenantId,
@@ -191,15 +194,17 @@ pub fn parse(
         match record::scan_object(doc, max_line_bytes) {
             Ok(when) => {
                 let event_id = EventId::generate(received_at);
-                let bytes = record::record(
-                    event_id,
+                let declared = vigie_parse::declared_by_index(&index);
+                let head = record::Head {
+                    id: event_id,
                     tenant,
                     received_at,
-                    when,
-                    "bulk",
-                    Some(&index),
-                    doc,
-                );
+                    timestamp: when,
+                    source: "bulk",
+                    dataset: Some(&index),
+                    source_type: None,
+                };
+                let bytes = record::parsed_record(head, declared.as_ref(), doc);
                 out.items.push(BulkItem {
                     action,
                     index,

@@ -67,11 +67,14 @@ pub fn parse(
 
 /// [`parse`] straight to log records ([`crate::record`]): the same lines accepted and
 /// refused for the same reasons, without building each event's map and serialising it again.
+/// Each event is read by the parser of `declared` or, when `None`, of the source type its
+/// content shows ([`crate::record::parsed_record`]).
 pub fn parse_encoded(
     body: &[u8],
     tenant: TenantId,
     received_at: Timestamp,
     source: &str,
+    declared: Option<&vigie_parse::SourceType>,
     max_line_bytes: usize,
 ) -> crate::record::EncodedBatch {
     let mut batch = crate::record::EncodedBatch::default();
@@ -84,8 +87,16 @@ pub fn parse_encoded(
         match crate::record::scan_object(raw, max_line_bytes) {
             Ok(when) => {
                 let id = vigie_event::EventId::generate(received_at);
-                let record =
-                    crate::record::record(id, tenant, received_at, when, source, None, raw);
+                let head = crate::record::Head {
+                    id,
+                    tenant,
+                    received_at,
+                    timestamp: when,
+                    source,
+                    dataset: None,
+                    source_type: None,
+                };
+                let record = crate::record::parsed_record(head, declared, raw);
                 batch.events.push(crate::record::Encoded {
                     id,
                     record: record.into(),
@@ -212,7 +223,7 @@ mod tests {
         let body = b"{\"a\":1,\"@timestamp\":\"2026-11-25T10:00:00Z\"}\n\nnot json\n[1,2]\r\n{\"b\":\"x\"}\r\n\"str\"\n{\"a\":\"\xff\"}\n{\"c\":";
         let at = Timestamp::now();
         let general = parse(body, TenantId(3), at, "http", 1 << 20);
-        let encoded = parse_encoded(body, TenantId(3), at, "http", 1 << 20);
+        let encoded = parse_encoded(body, TenantId(3), at, "http", None, 1 << 20);
         assert_eq!(encoded.rejected, general.rejected);
         assert_eq!(encoded.events.len(), general.events.len());
         for (fast, slow) in encoded.events.iter().zip(&general.events) {
@@ -241,7 +252,7 @@ mod tests {
         let at = Timestamp::now();
         for body in [nested(MAX_LINE_DEPTH), nested(MAX_LINE_DEPTH + 1)] {
             let general = parse(&body, TenantId(1), at, "http", 1 << 20);
-            let encoded = parse_encoded(&body, TenantId(1), at, "http", 1 << 20);
+            let encoded = parse_encoded(&body, TenantId(1), at, "http", None, 1 << 20);
             assert_eq!(general.rejected, encoded.rejected);
             for event in &encoded.events {
                 Event::from_record(&event.record).unwrap();

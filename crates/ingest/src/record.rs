@@ -20,6 +20,7 @@ use jiff::Timestamp;
 use serde::Deserializer;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use vigie_event::{EventId, TenantId};
+use vigie_parse::SourceType;
 
 use crate::LineRejection;
 use crate::time::{TIME_FIELDS, parse_time_text};
@@ -87,47 +88,88 @@ pub fn scan_object(
     }
 }
 
+/// vigie's metadata of one event, in [`vigie_event::Event`]'s record layout (same fields,
+/// same order), written before its fields.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct Head<'a> {
+    /// The event's id.
+    pub id: EventId,
+    /// Its tenant (from the credential, never the body).
+    pub tenant: TenantId,
+    /// Arrival time.
+    pub received_at: Timestamp,
+    /// The event's own time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<Timestamp>,
+    /// The intake (`http`, `bulk`, `syslog`, `import`).
+    pub source: &'a str,
+    /// The sender's dataset label (a `_bulk` index).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<&'a str>,
+    /// The source type (checked by `vigie-parse`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_type: Option<&'a str>,
+}
+
 /// The log record of an event whose fields are the JSON object `raw` (checked with
-/// [`scan_object`]): vigie's metadata in [`vigie_event::Event`]'s layout, then `raw` as its
-/// `fields`, not serialised again.
-pub fn record(
-    id: EventId,
-    tenant: TenantId,
-    received_at: Timestamp,
-    timestamp: Option<Timestamp>,
-    source: &str,
-    dataset: Option<&str>,
-    raw: &[u8],
-) -> Vec<u8> {
-    #[derive(serde::Serialize)]
-    struct Head<'a> {
-        id: EventId,
-        tenant: TenantId,
-        received_at: Timestamp,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        timestamp: Option<Timestamp>,
-        source: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        dataset: Option<&'a str>,
-    }
+/// [`scan_object`]): `head` in [`vigie_event::Event`]'s layout, then `raw` as its `fields`,
+/// not serialised again.
+pub fn record(head: &Head<'_>, raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(raw.len() + 160);
     // Serialising ids, numbers, times and strings into a Vec cannot fail.
-    let _ = serde_json::to_writer(
-        &mut out,
-        &Head {
-            id,
-            tenant,
-            received_at,
-            timestamp,
-            source,
-            dataset,
-        },
-    );
+    let _ = serde_json::to_writer(&mut out, head);
     out.pop(); // the closing brace
     out.extend_from_slice(b",\"fields\":");
     out.extend_from_slice(raw.trim_ascii());
     out.push(b'}');
     out
+}
+
+/// The log record of an event whose fields are the JSON object `raw` (checked with
+/// [`scan_object`]), read first by the parser of its source type: `declared` (named where it
+/// entered), else what its content says (`vigie_parse::normalize`). An event that no parser
+/// reads, by far the most common case for Windows events, is written as [`record`] writes
+/// it, without decoding (a one-pass look for the parsers' markers decides); one with a
+/// source type gets it in the record and as `event.dataset`, and, when a parser read it,
+/// the parser's fields and its own time when it had none.
+pub fn parsed_record(head: Head<'_>, declared: Option<&SourceType>, raw: &[u8]) -> Vec<u8> {
+    if declared.is_none() && !vigie_parse::json_worth_a_look(raw) {
+        return record(&head, raw);
+    }
+    let Ok(mut fields) = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(raw)
+    else {
+        return record(&head, raw);
+    };
+    let outcome = vigie_parse::normalize(declared, &mut fields);
+    let Some(source_type) = &outcome.source_type else {
+        return record(&head, raw);
+    };
+    let typed = Head {
+        source_type: Some(source_type.as_str()),
+        ..head
+    };
+    let typed = Head {
+        timestamp: head.timestamp.or(outcome.timestamp),
+        ..typed
+    };
+    // A map of JSON values serialises.
+    let fields = serde_json::to_vec(&fields).unwrap_or_default();
+    record(&typed, &fields)
+}
+
+/// An event read by the parser of `declared` or, when `None`, of the source type its content
+/// shows (what [`parsed_record`] does to a raw line, for events already decoded: file
+/// import).
+pub fn parse_event(
+    mut event: vigie_event::Event,
+    declared: Option<&SourceType>,
+) -> vigie_event::Event {
+    let outcome = vigie_parse::normalize(declared, &mut event.fields);
+    if outcome.parsed || outcome.error.is_some() {
+        event.timestamp = event.timestamp.or(outcome.timestamp);
+    }
+    event.source_type = outcome.source_type.map(|t| t.to_string());
+    event
 }
 
 /// The top level of a line: an object with its time fields (by [`TIME_FIELDS`] order) and
@@ -369,26 +411,19 @@ mod tests {
             let expected = Event::new(TenantId(7), received, "bulk", fields)
                 .with_timestamp(when)
                 .with_dataset(dataset.map(str::to_owned));
-            let bytes = record(
-                expected.id,
-                TenantId(7),
-                received,
-                when,
-                "bulk",
+            let head = Head {
+                id: expected.id,
+                tenant: TenantId(7),
+                received_at: received,
+                timestamp: when,
+                source: "bulk",
                 dataset,
-                line.as_bytes(),
-            );
+                source_type: None,
+            };
+            let bytes = record(&head, line.as_bytes());
             assert_eq!(Event::from_record(&bytes).unwrap(), expected, "{line}");
             let compact = serde_json::to_vec(&expected.fields).unwrap();
-            let same = record(
-                expected.id,
-                TenantId(7),
-                received,
-                when,
-                "bulk",
-                dataset,
-                &compact,
-            );
+            let same = record(&head, &compact);
             assert_eq!(same, expected.to_record(), "{line}");
         }
     }
@@ -445,12 +480,15 @@ mod tests {
         let deepest = nested(126);
         assert!(scan_object(deepest.as_bytes(), 1 << 20).is_ok());
         let bytes = record(
-            EventId(1),
-            TenantId(1),
-            Timestamp::UNIX_EPOCH,
-            None,
-            "http",
-            None,
+            &Head {
+                id: EventId(1),
+                tenant: TenantId(1),
+                received_at: Timestamp::UNIX_EPOCH,
+                timestamp: None,
+                source: "http",
+                dataset: None,
+                source_type: None,
+            },
             deepest.as_bytes(),
         );
         assert!(Event::from_record(&bytes).is_ok());

@@ -58,6 +58,9 @@ pub(crate) enum Command {
     /// Cluster mode (issue 17): events/s end to end and ack → alert latency on the embedded
     /// log and on NATS JetStream with 1 and 2 detecting processes, CPU per event.
     Cluster(super::bench_cluster::Args),
+    /// Source parsers on one core: lines/s for each format (syslog, text and JSON sources)
+    /// and the cost of the marker look on events no parser reads.
+    Parse(super::bench_parse::Args),
 }
 
 pub(crate) async fn run(command: Command) -> anyhow::Result<ExitCode> {
@@ -76,6 +79,7 @@ pub(crate) async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Store(args) => return super::bench_store::run_bench(args).await,
         Command::Reliability(args) => return super::bench_reliability::run(args).await,
         Command::Cluster(args) => return super::bench_cluster::run(args).await,
+        Command::Parse(args) => return super::bench_parse::run(args),
     };
     anyhow::ensure!(
         senders > 0 && batch > 0,

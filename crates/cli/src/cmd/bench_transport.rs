@@ -233,6 +233,7 @@ pub(crate) async fn syslog(args: SyslogArgs) -> anyhow::Result<ExitCode> {
         timezone: "Europe/Brussels".into(),
         max_connections: 1000,
         receive_buffer_bytes: None,
+        source_type: None,
     });
     let server = super::serve::start(&config, None).await?;
     let addr = server.syslog[0].1.addr;

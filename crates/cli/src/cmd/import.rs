@@ -31,12 +31,21 @@ pub(crate) struct Args {
     /// The tenant that owns the imported events.
     #[arg(long)]
     tenant: TenantSlug,
-    /// Files (.evtx, .jsonl, .ndjson, .json, optionally .gz) or directories.
+    /// Files (.evtx, .jsonl, .ndjson, .json, text logs .log, optionally .gz) or
+    /// directories.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
+    /// The source type of the events of JSONL and text files (`linux.auditd`,
+    /// `nginx.access`, `aws.cloudtrail`, ...), where their content does not say it.
+    #[arg(long, value_parser = parse_source_type)]
+    source_type: Option<vigie_parse::SourceType>,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+}
+
+fn parse_source_type(text: &str) -> Result<vigie_parse::SourceType, String> {
+    vigie_parse::SourceType::new(text).map_err(|e| e.to_string())
 }
 
 pub(crate) async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
@@ -56,7 +65,7 @@ pub(crate) async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode>
     let (files, skipped) = file::collect(&args.paths)?;
     for path in &skipped {
         eprintln!(
-            "skipped (not .evtx/.jsonl/.ndjson/.json[.gz]): {}",
+            "skipped (not .evtx/.jsonl/.ndjson/.json/.log[.gz]): {}",
             path.display()
         );
     }
@@ -103,6 +112,7 @@ pub(crate) async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode>
         max_line_bytes: usize::try_from(config.ingest.max_line_bytes).unwrap_or(usize::MAX),
         chunk_events: 2000,
         max_decoded_bytes: None,
+        source_type: args.source_type.clone(),
     };
     for (path, kind) in &files {
         bar.set_message(format!("{}", path.display()));

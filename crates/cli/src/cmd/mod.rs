@@ -6,6 +6,7 @@ pub(crate) mod bench;
 pub(crate) mod bench_cluster;
 pub(crate) mod bench_desk;
 pub(crate) mod bench_detect;
+pub(crate) mod bench_parse;
 pub(crate) mod bench_reliability;
 pub(crate) mod bench_store;
 pub(crate) mod bench_transport;

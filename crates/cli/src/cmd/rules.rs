@@ -189,13 +189,19 @@ pub(crate) fn print_report(report: &LoadReport, verbose: bool) {
     for rejection in &report.rejected {
         println!("rejected {rejection}");
     }
+    let dormant = report
+        .warnings
+        .iter()
+        .filter(|w| w.message.starts_with("dormant: ") || w.message.starts_with("never runs: "))
+        .count();
     println!(
-        "{} file(s): {} rule(s) loaded, {} rejected, {} loaded with warnings, {} tenant \
-         filter(s)",
+        "{} file(s): {} rule(s) loaded, {} rejected, {} loaded with warnings ({} dormant: no \
+         source feeds them), {} tenant filter(s)",
         report.files,
         report.loaded.len(),
         report.rejected.len(),
         report.warnings.len(),
+        dormant,
         report.filters.len()
     );
 }
@@ -352,6 +358,13 @@ pub(crate) fn rule_statuses(
             _ => RuleAudience::Everyone,
         }
     };
+    // A loaded rule that no source feeds says so (`dormant: ...`, `never runs: ...`).
+    let dormant: std::collections::HashMap<&str, &str> = report
+        .warnings
+        .iter()
+        .filter(|w| w.message.starts_with("dormant: ") || w.message.starts_with("never runs: "))
+        .map(|w| (w.rule_id.as_str(), w.message.as_str()))
+        .collect();
     let mut statuses: Vec<RuleStatus> = report
         .loaded
         .iter()
@@ -362,7 +375,7 @@ pub(crate) fn rule_statuses(
             title: Some(meta.title.clone()),
             severity: Some(meta.level),
             loaded: true,
-            reason: None,
+            reason: dormant.get(meta.id.as_str()).map(|m| reason(m)),
         })
         .collect();
     statuses.extend(report.filters.iter().map(|filter| RuleStatus {

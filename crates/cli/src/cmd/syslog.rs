@@ -110,6 +110,12 @@ async fn listener_config(
         receive_buffer_bytes: listener
             .receive_buffer_bytes
             .map(|b| usize::try_from(b).unwrap_or(usize::MAX)),
+        // Checked when the configuration was read.
+        source_type: listener
+            .source_type
+            .as_deref()
+            .map(vigie_parse::SourceType::new)
+            .transpose()?,
     })
 }
 

@@ -1,4 +1,4 @@
-//! JSONL files, plain or gzip (told by the gzip magic bytes, not the name).
+//! JSONL and text files, plain or gzip (told by the gzip magic bytes, not the name).
 //!
 //! Decompression is streamed and every line is capped at `max_line_bytes`, so neither a
 //! huge file nor a compressed bomb takes more than one line of memory.
@@ -17,6 +17,61 @@ use crate::ndjson::parse_object;
 use crate::time::event_time;
 use crate::{LineRejection, NdjsonBatch};
 
+/// The fields of one line of a text log: a syslog line (`<PRI>` optional: files written by
+/// syslog daemons carry none) read as the syslog listener reads it, else the line as
+/// `message`; and the time its header says.
+fn text_fields(
+    line: &[u8],
+    now: jiff::Timestamp,
+) -> (
+    serde_json::Map<String, serde_json::Value>,
+    Option<jiff::Timestamp>,
+) {
+    let context = crate::syslog::ParseContext {
+        timezone: jiff::tz::TimeZone::get("Europe/Brussels").unwrap_or(jiff::tz::TimeZone::UTC),
+        now,
+    };
+    // Files written by syslog daemons carry no `<PRI>`: read the line behind a neutral one,
+    // then drop what that one made up.
+    let parsed = if line.starts_with(b"<") {
+        crate::syslog::parse(line, false, &context)
+    } else {
+        let mut with_pri = Vec::with_capacity(line.len() + 4);
+        with_pri.extend_from_slice(b"<13>");
+        with_pri.extend_from_slice(line);
+        let mut parsed = crate::syslog::parse(&with_pri, false, &context);
+        if let Some(serde_json::Value::Object(syslog)) = parsed
+            .fields
+            .get_mut("log")
+            .and_then(|log| log.get_mut("syslog"))
+        {
+            for made_up in ["priority", "facility", "severity"] {
+                syslog.remove(made_up);
+            }
+        }
+        parsed
+    };
+    // A line without a syslog time and host (an audit record, an access log line) is its
+    // own message.
+    let header = parsed.flags.is_empty()
+        && parsed.timestamp.is_some()
+        && parsed
+            .fields
+            .get("log")
+            .and_then(|log| log.get("syslog"))
+            .and_then(|syslog| syslog.get("hostname"))
+            .is_some();
+    if !header {
+        let mut fields = serde_json::Map::new();
+        fields.insert(
+            "message".into(),
+            String::from_utf8_lossy(line).into_owned().into(),
+        );
+        return (fields, None);
+    }
+    (parsed.fields, parsed.timestamp)
+}
+
 struct Counting<R> {
     inner: R,
     count: Arc<AtomicU64>,
@@ -30,9 +85,12 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
+/// Reads a JSONL file, or a text file (`text`: every line an event, see
+/// [`super::FileKind::Text`]).
 pub(crate) fn read(
     path: &Path,
     options: &ReadOptions,
+    text: bool,
     tx: &mpsc::Sender<Result<Chunk, FileError>>,
 ) -> Result<(), FileError> {
     let io = |source| FileError::Io {
@@ -136,13 +194,22 @@ pub(crate) fn read(
         if content.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match parse_object(content, max) {
-            Ok(fields) => {
+        let read = if text {
+            Ok(text_fields(content, options.received_at))
+        } else {
+            parse_object(content, max).map(|fields| {
                 let when = event_time(&fields);
-                batch.events.push(
-                    Event::new(options.tenant, options.received_at, "import", fields)
-                        .with_timestamp(when),
-                );
+                (fields, when)
+            })
+        };
+        match read {
+            Ok((fields, when)) => {
+                let event = Event::new(options.tenant, options.received_at, "import", fields)
+                    .with_timestamp(when);
+                batch.events.push(crate::record::parse_event(
+                    event,
+                    options.source_type.as_ref(),
+                ));
             }
             Err((reason, detail)) => batch.rejected.push(LineRejection {
                 line: number,
@@ -168,6 +235,36 @@ pub(crate) fn read(
 
 #[cfg(test)]
 mod tests {
+    /// Lines of text logs: syslog files (no `<PRI>`) keep their header, other lines are
+    /// their own message.
+    #[test]
+    fn text_lines() {
+        let now = jiff::Timestamp::from_second(1_764_064_800).unwrap();
+        let (fields, when) = super::text_fields(
+            b"Feb 21 21:54:44 localhost sshd[3402]: Accepted publickey for vagrant from 10.0.2.2 port 63673 ssh2",
+            now,
+        );
+        assert_eq!(fields["log"]["syslog"]["appname"], "sshd");
+        assert_eq!(fields["log"]["syslog"]["procid"], "3402");
+        assert!(fields["log"]["syslog"].get("priority").is_none());
+        assert!(
+            fields["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Accepted publickey")
+        );
+        assert!(when.is_some());
+        for other in [
+            &b"type=SYSCALL msg=audit(1364481363.243:24287): arch=c000003e syscall=2"[..],
+            b"192.0.2.1 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 2326",
+        ] {
+            let (fields, when) = super::text_fields(other, now);
+            assert_eq!(fields.len(), 1, "{fields:?}");
+            assert_eq!(fields["message"], String::from_utf8_lossy(other).as_ref());
+            assert_eq!(when, None);
+        }
+    }
+
     use super::super::{FileKind, ReadOptions, read};
     use flate2::{Compression, write::GzEncoder};
     use jiff::Timestamp;
@@ -195,6 +292,7 @@ mod tests {
                 max_line_bytes: max_line,
                 chunk_events: 3,
                 max_decoded_bytes,
+                source_type: None,
             },
         );
         let (mut events, mut rejected, mut errors) = (0, Vec::new(), Vec::new());

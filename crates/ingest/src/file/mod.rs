@@ -1,4 +1,7 @@
-//! File import: exported `.evtx` files, JSONL and gzip JSONL, files or whole directories.
+//! File import: exported `.evtx` files, JSONL and gzip JSONL, text logs (`.log`, rotated
+//! `.log.N`, gzip or not: one event per line), files or whole directories. JSONL and text events are
+//! read by the parser of the declared source type ([`ReadOptions::source_type`]) or of the
+//! type their content shows, as live events are.
 //!
 //! [`collect`] walks the paths given (directories recursively, in name order) and keeps the
 //! files whose kind it knows; [`read`] reads one file on a blocking thread and hands its
@@ -25,6 +28,9 @@ pub enum FileKind {
     /// One JSON object per line (`.jsonl`, `.ndjson`, `.json`), gzip-compressed or not
     /// (told by its first bytes, whatever its name).
     Jsonl,
+    /// One event per line of text (`.log`, and rotated `.log.1`): a syslog line gets its
+    /// header read as syslog does, any other line is the event's `message`.
+    Text,
 }
 
 impl FileKind {
@@ -39,6 +45,12 @@ impl FileKind {
             .any(|ext| name.ends_with(ext))
         {
             Some(FileKind::Jsonl)
+        } else if name.ends_with(".log")
+            || name
+                .rsplit_once(".log.")
+                .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        {
+            Some(FileKind::Text)
         } else {
             None
         }
@@ -150,6 +162,9 @@ pub struct ReadOptions {
     /// it reading stops with an error naming the limit and the line; what was read before
     /// is kept. `POST /api/v1/import` sets `[ingest] max_decoded_bytes`, as ingest does.
     pub max_decoded_bytes: Option<u64>,
+    /// The source type of the events of JSONL and text files (`vigie import
+    /// --source-type`); `None`: each event's content says, if it does.
+    pub source_type: Option<vigie_parse::SourceType>,
 }
 
 /// Reads `path` on a blocking thread; chunks arrive on the returned channel, which holds at
@@ -163,7 +178,8 @@ pub fn read(
     tokio::task::spawn_blocking(move || {
         let result = match kind {
             FileKind::Evtx => evtx::read(&path, &options, &tx),
-            FileKind::Jsonl => jsonl::read(&path, &options, &tx),
+            FileKind::Jsonl => jsonl::read(&path, &options, false, &tx),
+            FileKind::Text => jsonl::read(&path, &options, true, &tx),
         };
         if let Err(error) = result {
             let _ = tx.blocking_send(Err(error));
@@ -278,6 +294,10 @@ mod tests {
         assert_eq!(FileKind::of(Path::new("a/B.EVTX")), Some(FileKind::Evtx));
         assert_eq!(FileKind::of(Path::new("x.jsonl.gz")), Some(FileKind::Jsonl));
         assert_eq!(FileKind::of(Path::new("x.txt")), None);
+        for log in ["auth.log", "auth.log.1", "audit.log.2.gz", "access.LOG"] {
+            assert_eq!(FileKind::of(Path::new(log)), Some(FileKind::Text), "{log}");
+        }
+        assert_eq!(FileKind::of(Path::new("x.log.old")), None);
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("sub")).unwrap();
         for name in ["b.jsonl", "a.ndjson.gz", "sub/c.evtx", "notes.txt"] {

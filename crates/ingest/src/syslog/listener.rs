@@ -114,6 +114,9 @@ pub struct ListenerConfig {
     /// `SO_RCVBUF` of a UDP socket (the kernel doubles it and applies its own bounds);
     /// `None` keeps the system default.
     pub receive_buffer_bytes: Option<usize>,
+    /// The source type of what this listener receives (`linux.syslog`, `cisco.asa`);
+    /// `None`: each message's content says, if it does.
+    pub source_type: Option<vigie_parse::SourceType>,
 }
 
 /// A bound listener.
@@ -196,15 +199,16 @@ impl Shared {
             .increment(1);
         }
         let id = EventId::generate(now);
-        let record = crate::record::record(
+        let head = crate::record::Head {
             id,
-            tenant.id,
-            now,
-            written.timestamp,
-            "syslog",
-            None,
-            scratch,
-        );
+            tenant: tenant.id,
+            received_at: now,
+            timestamp: written.timestamp,
+            source: "syslog",
+            dataset: None,
+            source_type: None,
+        };
+        let record = crate::record::parsed_record(head, self.config.source_type.as_ref(), scratch);
         Encoded {
             id,
             record: record.into(),

@@ -60,10 +60,10 @@ impl FieldAliases {
         aliases
     }
 
-    /// The aliases of the mapping shipped with vigie ([`Mapping::windows`]).
+    /// The aliases of the mapping shipped with vigie ([`Mapping::shipped`]).
     pub fn windows() -> &'static FieldAliases {
         static ALIASES: OnceLock<FieldAliases> = OnceLock::new();
-        ALIASES.get_or_init(|| FieldAliases::from_mapping(&Mapping::windows()))
+        ALIASES.get_or_init(|| FieldAliases::from_mapping(&Mapping::shipped()))
     }
 
     /// Every name of `field`, `field` first: a native name gives its prefixed forms and the

@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use bytes::Bytes;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -25,6 +25,7 @@ use vigie_access::TokenKind;
 use vigie_ingest::decode::{DecodeError, gunzip_capped};
 use vigie_ingest::intake::InflightPermit;
 use vigie_ingest::{IntakeError, LineRejection, ndjson};
+use vigie_parse::SourceType;
 
 use crate::AppState;
 use crate::auth::Auth;
@@ -124,14 +125,41 @@ pub async fn read_body(
     }
 }
 
+/// The query of `POST /api/v1/ingest`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IngestQuery {
+    /// The source type of every event of the body (`?source_type=aws.cloudtrail`).
+    source_type: Option<String>,
+}
+
+/// The source type a request declares in its query (read after the token is checked), or
+/// a 400 naming the offending value.
+pub(crate) fn declared_source_type(uri: &Uri) -> Result<Option<SourceType>, ApiError> {
+    if uri.query().is_none() {
+        return Ok(None);
+    }
+    let Query(query) = Query::<IngestQuery>::try_from_uri(uri)
+        .map_err(|e| ApiError::BadRequest(format!("invalid query: {}", e.body_text())))?;
+    query
+        .source_type
+        .map(|text| {
+            SourceType::new(&text)
+                .map_err(|e| ApiError::BadRequest(format!("query parameter source_type: {e}")))
+        })
+        .transpose()
+}
+
 /// Handler of `POST /api/v1/ingest`.
 pub async fn ingest(
     State(state): State<AppState>,
     auth: Auth,
+    uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<IngestReply>), ApiError> {
     auth.require(&[TokenKind::Ingest])?;
+    let declared = declared_source_type(&uri)?;
     let tenant = auth.0.ingest_tenant().ok_or_else(|| {
         ApiError::Forbidden(
             "a platform token carries no tenant; ingest with a token created with --tenant"
@@ -169,6 +197,7 @@ pub async fn ingest(
         tenant,
         Timestamp::now(),
         "http",
+        declared.as_ref(),
         config.max_line_bytes,
     );
     let errors = batch.rejected.clone();

@@ -690,6 +690,20 @@ fn why(cat: &Catalog, rules: Option<&RuleBook>, alert: &Alert) -> Why {
         timestamp: None,
         source: "alert".to_owned(),
         dataset: None,
+        // The alert's snapshot names the source type as `event.dataset` (a Windows event is
+        // routed by its channel, whatever dataset its shipper wrote).
+        source_type: alert
+            .event
+            .as_object()
+            .filter(|f| {
+                ["Channel", "winlog.channel"]
+                    .iter()
+                    .all(|c| vigie_event::field::lookup(f, c).is_none())
+            })
+            .and_then(|f| vigie_event::field::lookup(f, "event.dataset"))
+            .and_then(serde_json::Value::as_str)
+            .filter(|t| vigie_parse::SourceType::new(t).is_ok())
+            .map(str::to_owned),
         fields: alert.event.as_object().cloned().unwrap_or_default(),
     };
     let Some(explanation) = rules.explain(index, &event) else {

@@ -1,0 +1,288 @@
+//! Sources other than Windows, end to end through the `vigie` binary: Sysmon for Linux sent
+//! over syslog (the OTRF Log4Shell set, each `<Event>` XML one syslog message) is recognised,
+//! parsed and fires SigmaHQ's Linux rules, and no rule of another product; a FortiGate
+//! listener declares its source type; `POST /api/v1/ingest?source_type=` declares one for
+//! a body; a text log imported with `--source-type` is parsed; every source type is
+//! searchable as `event.dataset`; a line that does not parse is kept and counted.
+
+mod support;
+
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::Client;
+use serde_json::{Value, json};
+use support::{all_alerts, cli, drained, start_with_config};
+
+fn shared() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
+}
+
+/// Records the test as skipped where `scripts/test` counts skips.
+fn skip(test: &str, reason: &str) {
+    eprintln!("SKIPPED {test}: {reason}");
+    if let Some(path) = std::env::var_os("VIGIE_SKIP_LOG")
+        && let Ok(mut file) = std::fs::OpenOptions::new().append(true).open(path)
+    {
+        let _ = writeln!(file, "{test}: {reason}");
+    }
+}
+
+/// Copies the `.yml` rules under `from` into `to` (the server loads one directory).
+fn copy_rules(from: &Path, to: &Path) -> usize {
+    let mut count = 0;
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            count += copy_rules(&path, to);
+        } else if path.extension().is_some_and(|e| e == "yml") {
+            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+            count += 1;
+        }
+    }
+    count
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Sends `messages` over TCP syslog (LF framing) to `port`.
+fn send_syslog(port: u16, messages: &[String]) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    for message in messages {
+        stream.write_all(message.as_bytes()).unwrap();
+        stream.write_all(b"\n").unwrap();
+    }
+    stream.flush().unwrap();
+}
+
+#[test]
+fn linux_firewall_and_cloud_sources_end_to_end() {
+    let test = "linux_firewall_and_cloud_sources_end_to_end";
+    let fixtures = shared();
+    let sysmon = fixtures.join(
+        "logs/linux_sysmon/otrf/syslog_sysmon_log4shell_cve2021_44228_jndi_reference_2022-05-11181020.json",
+    );
+    let auth_log = fixtures.join("logs/linux_auth_syslog/beats_filebeat_system_auth/test.log");
+    let sigma = fixtures.join("sigma/rules/rules");
+    for needed in [&sysmon, &auth_log, &sigma] {
+        if std::fs::metadata(needed).is_err() {
+            skip(test, &format!("fixture not found: {}", needed.display()));
+            return;
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    let mut loaded = 0;
+    for folder in ["linux", "network", "cloud", "web"] {
+        loaded += copy_rules(&sigma.join(folder), &rules);
+    }
+    assert!(loaded > 500, "{loaded}");
+    cli(&data, &["tenant", "add", "cpas-a"]);
+    let ingest = cli(
+        &data,
+        &["token", "create", "--tenant", "cpas-a", "--scope", "ingest"],
+    );
+    let read = cli(
+        &data,
+        &["token", "create", "--tenant", "cpas-a", "--scope", "read"],
+    );
+    let metrics = cli(&data, &["token", "create", "--platform", "--scope", "read"]);
+
+    // A text log imported with its source type (the server is not running yet).
+    let imported = cli(
+        &data,
+        &[
+            "import",
+            "--tenant",
+            "cpas-a",
+            "--quiet",
+            "--source-type",
+            "linux.auth",
+            auth_log.to_str().unwrap(),
+        ],
+    );
+    let lines = std::fs::read_to_string(&auth_log)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    assert!(
+        imported.contains(&format!("accepted {lines},")),
+        "{imported}"
+    );
+
+    let (plain, forti) = (free_port(), free_port());
+    let config = dir.path().join("vigie.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "version = 1\n\
+             [[syslog.listeners]]\nname = \"linux\"\nprotocol = \"tcp\"\nlisten = \"127.0.0.1:{plain}\"\ntenant = \"cpas-a\"\n\
+             [[syslog.listeners]]\nname = \"fortigate\"\nprotocol = \"tcp\"\nlisten = \"127.0.0.1:{forti}\"\ntenant = \"cpas-a\"\nsource_type = \"fortinet.fortigate\"\n"
+        ),
+    )
+    .unwrap();
+    let server = start_with_config(&data, Some(&rules), Some(&config));
+    let client = Client::new();
+
+    // Sysmon for Linux: nothing declared on the listener, the XML says what it is.
+    let text = std::fs::read_to_string(&sysmon).unwrap();
+    let messages: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let row: Value = serde_json::from_str(line).unwrap();
+            format!(
+                "<14>1 {} UBUNTU5 sysmon - - - {}",
+                row["TimeGenerated"].as_str().unwrap(),
+                row["SyslogMessage"].as_str().unwrap()
+            )
+        })
+        .collect();
+    send_syslog(plain, &messages);
+    // A FortiGate administrator adding a local user, and a line that is not FortiGate's.
+    send_syslog(
+        forti,
+        &[
+            "<189>date=2026-11-25 time=10:00:00 logid=\"0100044547\" type=\"event\" subtype=\"system\" level=\"information\" vd=\"root\" eventtime=1764061200000000000 tz=\"+0100\" logdesc=\"Object attribute configured\" user=\"admin\" ui=\"GUI(10.0.0.1)\" action=\"Add\" cfgtid=1 cfgpath=\"user.local\" cfgobj=\"eve\" msg=\"Add user.local eve\"".to_owned(),
+            "<189>not a FortiGate line: key=value".to_owned(),
+        ],
+    );
+    // A body declared by the request, and a declaration that is refused with its reason.
+    let cloudtrail = json!({"eventVersion": "1.08", "eventTime": "2026-11-25T09:00:00Z", "eventSource": "iam.amazonaws.com", "eventName": "CreateUser", "awsRegion": "eu-west-1", "sourceIPAddress": "198.51.100.7", "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::123456789012:user/ops"}});
+    let response = client
+        .post(format!(
+            "{}/api/v1/ingest?source_type=aws.cloudtrail",
+            server.base
+        ))
+        .bearer_auth(&ingest)
+        .body(format!("{cloudtrail}\n"))
+        .send()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let response = client
+        .post(format!(
+            "{}/api/v1/ingest?source_type=Not%20A%20Type",
+            server.base
+        ))
+        .bearer_auth(&ingest)
+        .body("{}\n")
+        .send()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    let refusal: Value = response.json().unwrap();
+    assert!(
+        refusal.to_string().contains("Not A Type"),
+        "the refusal names the value: {refusal}"
+    );
+
+    // Everything arrives: 93 Sysmon events, 2 FortiGate lines, 1 CloudTrail record, the
+    // imported lines.
+    let expected = 93 + 2 + 1 + lines as u64;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let hunt = |query: &str| -> Value {
+        let response = client
+            .post(format!("{}/api/v1/hunt", server.base))
+            .bearer_auth(&read)
+            .json(&json!({"query": query}))
+            .send()
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{query}");
+        response.json().unwrap()
+    };
+    let count = |query: &str| -> u64 {
+        let result = hunt(&format!("{query} | stats count()"));
+        result["rows"][0]["count()"].as_u64().unwrap_or(0)
+    };
+    while count("*") < expected {
+        assert!(
+            Instant::now() < deadline,
+            "the store has {} of {expected}",
+            count("*")
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    drained(&client, &server);
+    let by_type = hunt("* | stats count() by event.dataset");
+    let rows: Vec<(String, u64)> = by_type["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["event.dataset"].as_str().unwrap_or("-").to_owned(),
+                r["count()"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let of = |t: &str| rows.iter().find(|(k, _)| k == t).map_or(0, |(_, n)| *n);
+    assert_eq!(of("linux.sysmon"), 93, "{rows:?}");
+    assert_eq!(of("fortinet.fortigate"), 2, "{rows:?}");
+    assert_eq!(of("aws.cloudtrail"), 1, "{rows:?}");
+    assert!(of("linux.sshd") >= 2 && of("linux.sudo") >= 1, "{rows:?}");
+    // The line that is not FortiGate's is kept, flagged and counted.
+    assert_eq!(count("tags:parse_error"), 1);
+    let exposition = client
+        .get(format!("{}/metrics", server.base))
+        .bearer_auth(&metrics)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        exposition
+            .lines()
+            .any(|l| l.starts_with("vigie_parse_errors_total{")
+                && l.contains("source_type=\"fortinet.fortigate\"")),
+        "{}",
+        exposition
+            .lines()
+            .filter(|l| l.contains("parse"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+
+    // The Linux rules fired on the Sysmon events, and nothing of another product did.
+    let alerts = all_alerts(&client, &server, &read);
+    let titles: Vec<String> = alerts
+        .iter()
+        .map(|a| a["rule_title"].as_str().unwrap().to_owned())
+        .collect();
+    for wanted in [
+        "Suspicious Java Children Processes",
+        "Linux Reverse Shell Indicator",
+        "FortiGate - New Local User Created",
+    ] {
+        assert!(titles.iter().any(|t| t == wanted), "{wanted}: {titles:?}");
+    }
+    for alert in &alerts {
+        let title = alert["rule_title"].as_str().unwrap();
+        assert!(
+            !title.contains("Cisco") && !title.contains("RDP"),
+            "{title} fired on {}",
+            alert["event"]
+        );
+        let dataset = alert["event"]["event"]["dataset"].as_str().unwrap_or("-");
+        assert!(
+            [
+                "linux.sysmon",
+                "fortinet.fortigate",
+                "linux.sshd",
+                "linux.sudo",
+                "linux.auth",
+                "aws.cloudtrail"
+            ]
+            .contains(&dataset),
+            "{title}: the alert names its source type: {dataset}"
+        );
+    }
+}
