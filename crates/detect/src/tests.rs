@@ -1019,3 +1019,45 @@ fn flow_nesting_guard_counts_only_real_brackets() {
         Some(2)
     );
 }
+
+/// Microsoft Defender writes its event data names with spaces; SigmaHQ's windefend rules
+/// write them without, and match on both native and ECS events.
+#[test]
+fn defender_field_names_with_spaces_match_as_sigmahq_writes_them() {
+    let text = "title: Defender threat in a temp folder\nid: d1\nlogsource:\n    product: windows\n    service: windefend\ndetection:\n    selection:\n        EventID: 1116\n        ProcessName|endswith: '\\\\Temp\\\\evil.exe'\n        ThreatName|contains: 'Mimikatz'\n    condition: selection\nlevel: high\n";
+    let (set, report) = RuleSet::from_yaml(text, Path::new("d.yml"));
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    let native = event(json!({
+        "Channel": "Microsoft-Windows-Windows Defender/Operational",
+        "EventID": 1116,
+        "Process Name": "C:\\Users\\ops\\AppData\\Local\\Temp\\evil.exe",
+        "Threat Name": "HackTool:Win32/Mimikatz!pz",
+    }));
+    assert_eq!(set.evaluate(&native).len(), 1);
+    let ecs = event(json!({
+        "winlog": {
+            "channel": "Microsoft-Windows-Windows Defender/Operational",
+            "event_id": 1116,
+            "event_data": {
+                "Process Name": "C:\\Users\\ops\\AppData\\Local\\Temp\\evil.exe",
+                "Threat Name": "HackTool:Win32/Mimikatz!pz",
+            }
+        }
+    }));
+    assert_eq!(set.evaluate(&ecs).len(), 1);
+    // Written without spaces by the sender: matched too.
+    let plain = event(json!({
+        "Channel": "Microsoft-Windows-Windows Defender/Operational",
+        "EventID": 1116,
+        "ProcessName": "C:\\Temp\\evil.exe",
+        "ThreatName": "Mimikatz",
+    }));
+    assert_eq!(set.evaluate(&plain).len(), 1);
+    let other = event(json!({
+        "Channel": "Microsoft-Windows-Windows Defender/Operational",
+        "EventID": 1116,
+        "Process Name": "C:\\Windows\\explorer.exe",
+        "Threat Name": "HackTool:Win32/Mimikatz!pz",
+    }));
+    assert!(set.evaluate(&other).is_empty());
+}
