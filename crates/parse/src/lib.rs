@@ -130,7 +130,7 @@ pub fn normalize(declared: Option<&SourceType>, fields: &mut Map<String, Value>)
 /// keys recognition reads, so the intake's fast path skips [`normalize`] for the rest (e.g.
 /// Windows events). A `true` is only a hint; [`normalize`] decides.
 pub fn json_worth_a_look(raw: &[u8]) -> bool {
-    formats::markers().is_match(raw)
+    formats::markers().found_in(raw)
 }
 
 /// Elastic integration datasets whose vigie source type has another name.

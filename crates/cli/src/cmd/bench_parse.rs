@@ -82,8 +82,61 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    // The look every JSON event of a fast path pays: a Windows event holds no marker.
-    let windows = r#"{"EventID":4688,"Channel":"Security","Computer":"DC01.corp.example","SubjectUserName":"ops","NewProcessName":"C:\\Windows\\System32\\whoami.exe","CommandLine":"whoami /all","ParentProcessName":"C:\\Windows\\explorer.exe","TokenElevationType":"%%1936","ProcessId":"0x1a2c","TimeCreated":"2026-11-25T10:00:00.000Z"}"#;
+    // The look every JSON event of a fast path pays: a Windows event of about 2.5 KB (the
+    // size of an OTRF Sysmon event) holds no marker.
+    let mut windows = String::from(
+        r#"{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"WS01.corp.example""#,
+    );
+    for (i, key) in [
+        "UtcTime",
+        "ProcessGuid",
+        "ProcessId",
+        "Image",
+        "FileVersion",
+        "Description",
+        "Product",
+        "Company",
+        "OriginalFileName",
+        "CommandLine",
+        "CurrentDirectory",
+        "User",
+        "LogonGuid",
+        "LogonId",
+        "TerminalSessionId",
+        "IntegrityLevel",
+        "Hashes",
+        "ParentProcessGuid",
+        "ParentProcessId",
+        "ParentImage",
+        "ParentCommandLine",
+        "ParentUser",
+        "RuleName",
+        "Keywords",
+        "Level",
+        "Task",
+        "Opcode",
+        "EventRecordID",
+        "ExecutionProcessID",
+        "ExecutionThreadID",
+        "ProviderGuid",
+        "Provider_Name",
+        "Version",
+        "Severity",
+        "EventType",
+        "Hostname",
+        "RecordNumber",
+        "AccountName",
+        "Domain",
+    ]
+    .iter()
+    .enumerate()
+    {
+        windows.push_str(&format!(
+            r#","{key}":"C:\\Windows\\System32\\{key}-{i}-value.exe /flag""#
+        ));
+    }
+    windows.push('}');
+    let windows = windows.as_str();
     let looks = rate(args.seconds, || {
         black_box(json_worth_a_look(black_box(windows.as_bytes())));
     });

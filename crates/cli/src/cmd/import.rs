@@ -37,15 +37,11 @@ pub(crate) struct Args {
     paths: Vec<PathBuf>,
     /// The source type of the events of JSONL and text files (`linux.auditd`,
     /// `nginx.access`, `aws.cloudtrail`, ...), where their content does not say it.
-    #[arg(long, value_parser = parse_source_type)]
+    #[arg(long, value_parser = super::parse_source_type)]
     source_type: Option<vigie_parse::SourceType>,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
-}
-
-fn parse_source_type(text: &str) -> Result<vigie_parse::SourceType, String> {
-    vigie_parse::SourceType::new(text).map_err(|e| e.to_string())
 }
 
 pub(crate) async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {

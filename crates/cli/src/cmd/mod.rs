@@ -139,3 +139,8 @@ pub(crate) fn lock_data_dir(config: &VigieConfig) -> anyhow::Result<std::fs::Fil
         }
     }
 }
+
+/// Reads a `--source-type` argument (the error names the value and the expected form).
+pub(crate) fn parse_source_type(text: &str) -> Result<vigie_parse::SourceType, String> {
+    vigie_parse::SourceType::new(text).map_err(|e| e.to_string())
+}

@@ -60,6 +60,11 @@ pub(crate) enum Command {
         /// given: an event they exclude is listed as filtered, not matched.
         #[arg(long, value_name = "SLUG")]
         tenant: Option<String>,
+        /// The source type of the events (`linux.auditd`, `aws.cloudtrail`, ...), where
+        /// their content does not say it: each is read by that type's parser first, as the
+        /// live stream reads it.
+        #[arg(long, value_parser = super::parse_source_type)]
+        source_type: Option<vigie_parse::SourceType>,
     },
     /// Cluster mode: check DIR as `check` does, then put it in force on every detection
     /// node (they reload within seconds, without a restart). Refused when a rule is
@@ -86,7 +91,15 @@ pub(crate) async fn run(global: &super::Global, command: Command) -> anyhow::Res
             explain,
             format,
             tenant,
-        } => run_test(&rules, &events, explain, format, tenant.as_deref()),
+            source_type,
+        } => run_test(
+            &rules,
+            &events,
+            explain,
+            format,
+            tenant.as_deref(),
+            source_type.as_ref(),
+        ),
         Command::Publish { dir, force } => {
             let nats = super::cluster::nats_config(global)?;
             let clean = check_dir(&dir, false)?;
@@ -440,8 +453,12 @@ struct Input {
     event: Event,
 }
 
-/// Reads events: JSON Lines, gzip, or concatenated EVTX-record JSON.
-fn read_events(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
+/// Reads events: JSON Lines, gzip, or concatenated EVTX-record JSON; each read by the parser
+/// of `source_type` or of the type its content shows, as the intake reads it.
+fn read_events(
+    paths: &[PathBuf],
+    source_type: Option<&vigie_parse::SourceType>,
+) -> anyhow::Result<Vec<Input>> {
     let mut inputs = Vec::new();
     for path in paths {
         let raw = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -462,7 +479,10 @@ fn read_events(paths: &[PathBuf]) -> anyhow::Result<Vec<Input>> {
             inputs.push(Input {
                 file: path.clone(),
                 number,
-                event: Event::new(TEST_TENANT, jiff::Timestamp::now(), "rules-test", fields),
+                event: vigie_ingest::record::parse_event(
+                    Event::new(TEST_TENANT, jiff::Timestamp::now(), "rules-test", fields),
+                    source_type,
+                ),
             });
         }
     }
@@ -537,6 +557,7 @@ fn run_test(
     explain: bool,
     format: Format,
     tenant: Option<&str>,
+    source_type: Option<&vigie_parse::SourceType>,
 ) -> anyhow::Result<ExitCode> {
     let (mut set, mut report) = load_paths(rules)?;
     report.rejected.retain(|r| !is_correlation_rejection(r));
@@ -556,7 +577,7 @@ fn run_test(
             vigie_detect::FILTERS_DIR
         );
     }
-    let inputs = read_events(events)?;
+    let inputs = read_events(events, source_type)?;
     let place = |input: &Input| format!("{}#{}", input.file.display(), input.number);
     let mut results = Vec::new();
     for (index, rule) in set.rules().iter().enumerate() {

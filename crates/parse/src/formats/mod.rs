@@ -113,16 +113,39 @@ pub(crate) const FORMATS: &[&Format] = &[
     &linux_auth::FORMAT,
 ];
 
-/// The recognition markers of every format, one automaton.
-pub(crate) fn markers() -> &'static aho_corasick::AhoCorasick {
-    static MARKERS: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+/// The recognition markers of every format, found in one pass.
+pub(crate) struct Markers {
+    /// The SIMD (Teddy) searcher, when the machine and the pattern count allow it: several
+    /// times faster than the automaton on JSON, where most bytes start no marker.
+    packed: Option<aho_corasick::packed::Searcher>,
+    /// The automaton otherwise.
+    automaton: aho_corasick::AhoCorasick,
+}
+
+impl Markers {
+    /// Whether `text` holds a marker.
+    pub(crate) fn found_in(&self, text: &[u8]) -> bool {
+        match &self.packed {
+            Some(packed) => packed.find(text).is_some(),
+            None => self.automaton.is_match(text),
+        }
+    }
+}
+
+/// The markers of every format.
+pub(crate) fn markers() -> &'static Markers {
+    static MARKERS: std::sync::OnceLock<Markers> = std::sync::OnceLock::new();
     MARKERS.get_or_init(|| {
         let all: Vec<&str> = FORMATS
             .iter()
             .flat_map(|f| f.markers.iter().copied())
             .collect();
-        // A few dozen short literals: building cannot fail.
-        aho_corasick::AhoCorasick::new(all).unwrap_or_else(|e| panic!("recognition markers: {e}"))
+        Markers {
+            packed: aho_corasick::packed::Searcher::new(all.iter()),
+            // A few dozen short literals: building cannot fail.
+            automaton: aho_corasick::AhoCorasick::new(&all)
+                .unwrap_or_else(|e| panic!("recognition markers: {e}")),
+        }
     })
 }
 
