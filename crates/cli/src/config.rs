@@ -656,6 +656,9 @@ pub(crate) struct NetworkTenant {
     pub cidr: String,
     /// Tenant slug.
     pub tenant: String,
+    /// The source type of what this network sends (overrides the listener's).
+    #[serde(default)]
+    pub source_type: Option<String>,
 }
 
 /// A client certificate of a TLS syslog listener and its tenant.
@@ -666,6 +669,9 @@ pub(crate) struct CertificateTenant {
     pub sha256: String,
     /// Tenant slug.
     pub tenant: String,
+    /// The source type of what this sender sends (overrides the listener's).
+    #[serde(default)]
+    pub source_type: Option<String>,
 }
 
 fn default_client_auth() -> String {
@@ -719,6 +725,9 @@ impl SyslogListenerConfig {
                 );
             }
             slug(&net.tenant, key(&format!("networks[{i}].tenant")), bad);
+            if let Some(Err(e)) = net.source_type.as_deref().map(vigie_parse::SourceType::new) {
+                bad(key(&format!("networks[{i}].source_type")), e.to_string());
+            }
         }
         for (i, cert) in self.client_certificates.iter().enumerate() {
             let hex: String = cert.sha256.chars().filter(|c| *c != ':').collect();
@@ -736,6 +745,16 @@ impl SyslogListenerConfig {
                 key(&format!("client_certificates[{i}].tenant")),
                 bad,
             );
+            if let Some(Err(e)) = cert
+                .source_type
+                .as_deref()
+                .map(vigie_parse::SourceType::new)
+            {
+                bad(
+                    key(&format!("client_certificates[{i}].source_type")),
+                    e.to_string(),
+                );
+            }
         }
         if self.tenant.is_none() && self.networks.is_empty() && self.client_certificates.is_empty()
         {

@@ -1,7 +1,7 @@
 //! Sources other than Windows, end to end through the `vigie` binary: Sysmon for Linux sent
 //! over syslog (the OTRF Log4Shell set, each `<Event>` XML one syslog message) is recognised,
-//! parsed and fires SigmaHQ's Linux rules, and no rule of another product; a FortiGate
-//! listener declares its source type; `POST /api/v1/ingest?source_type=` declares one for
+//! parsed and fires SigmaHQ's Linux rules, and no rule of another product; a sender
+//! network of a listener declares its source type (over the listener's); `POST /api/v1/ingest?source_type=` declares one for
 //! a body; a text log imported with `--source-type` is parsed; every source type is
 //! searchable as `event.dataset`; a line that does not parse is kept and counted.
 
@@ -128,7 +128,7 @@ fn linux_firewall_and_cloud_sources_end_to_end() {
         format!(
             "version = 1\n\
              [[syslog.listeners]]\nname = \"linux\"\nprotocol = \"tcp\"\nlisten = \"127.0.0.1:{plain}\"\ntenant = \"cpas-a\"\n\
-             [[syslog.listeners]]\nname = \"fortigate\"\nprotocol = \"tcp\"\nlisten = \"127.0.0.1:{forti}\"\ntenant = \"cpas-a\"\nsource_type = \"fortinet.fortigate\"\n"
+             [[syslog.listeners]]\nname = \"fortigate\"\nprotocol = \"tcp\"\nlisten = \"127.0.0.1:{forti}\"\nsource_type = \"linux.syslog\"\nnetworks = [{{ cidr = \"127.0.0.0/8\", tenant = \"cpas-a\", source_type = \"fortinet.fortigate\" }}]\n"
         ),
     )
     .unwrap();

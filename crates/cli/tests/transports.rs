@@ -536,7 +536,7 @@ template(name="vigie-json" type="list" option.jsonf="on") {{
   property(outname="message" name="msg" format="jsonf")
 }}
 action(type="omelasticsearch" server="127.0.0.1" serverport="{port}" template="vigie-json"
-       searchIndex="rsyslog-relay" bulkmode="on" uid="rsyslog" pwd="{token}"
+       searchIndex="logs-system.syslog-default" bulkmode="on" uid="rsyslog" pwd="{token}"
        errorfile="{errors}" action.resumeInterval="1" action.resumeRetryCount="-1")"#,
         errors = errors.display()
     )

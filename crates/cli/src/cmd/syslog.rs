@@ -64,6 +64,7 @@ async fn listener_config(
         let reference = TenantRef {
             id: found.id,
             label: slug.to_owned(),
+            source_type: None,
         };
         cache.insert(slug.to_owned(), reference.clone());
         Ok(reference)
@@ -72,9 +73,16 @@ async fn listener_config(
     if let Some(slug) = &listener.tenant {
         map.default = Some(tenant(slug).await?);
     }
+    // Checked when the configuration was read.
+    let source_type = |text: &Option<String>| {
+        text.as_deref()
+            .map(vigie_parse::SourceType::new)
+            .transpose()
+    };
     for net in &listener.networks {
-        map.networks
-            .push((net.cidr.parse()?, tenant(&net.tenant).await?));
+        let mut reference = tenant(&net.tenant).await?;
+        reference.source_type = source_type(&net.source_type)?;
+        map.networks.push((net.cidr.parse()?, reference));
     }
     for cert in &listener.client_certificates {
         let hex: String = cert
@@ -83,7 +91,9 @@ async fn listener_config(
             .filter(|c| *c != ':')
             .collect::<String>()
             .to_ascii_lowercase();
-        map.certificates.insert(hex, tenant(&cert.tenant).await?);
+        let mut reference = tenant(&cert.tenant).await?;
+        reference.source_type = source_type(&cert.source_type)?;
+        map.certificates.insert(hex, reference);
     }
     let protocol = match listener.protocol.as_str() {
         "udp" => Protocol::Udp,

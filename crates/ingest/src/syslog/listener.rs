@@ -62,6 +62,9 @@ pub struct TenantRef {
     pub id: TenantId,
     /// Label of the counters (the slug).
     pub label: String,
+    /// The source type of what comes from this network or certificate; `None`: the
+    /// listener's.
+    pub source_type: Option<vigie_parse::SourceType>,
 }
 
 /// Where a listener's tenants come from.
@@ -208,7 +211,11 @@ impl Shared {
             dataset: None,
             source_type: None,
         };
-        let record = crate::record::parsed_record(head, self.config.source_type.as_ref(), scratch);
+        let declared = tenant
+            .source_type
+            .as_ref()
+            .or(self.config.source_type.as_ref());
+        let record = crate::record::parsed_record(head, declared, scratch);
         Encoded {
             id,
             record: record.into(),
@@ -602,6 +609,7 @@ mod tests {
 
     fn t(id: i64) -> TenantRef {
         TenantRef {
+            source_type: None,
             id: TenantId(id),
             label: format!("t{id}"),
         }
