@@ -150,6 +150,8 @@ pub struct Credential {
     pub owner: TokenOwner,
     /// What it may read.
     pub scope: TenantScope,
+    /// The source type the token declares for the events sent with it, if any.
+    pub source_type: Option<String>,
 }
 
 impl Credential {
@@ -709,6 +711,7 @@ impl Access {
             kind: info.kind,
             owner: info.owner,
             scope,
+            source_type: info.source_type,
         })
     }
 

@@ -54,6 +54,18 @@ pub trait TokenStore: Send + Sync + 'static {
         owner: TokenOwner,
         kind: TokenKind,
         label: &str,
+    ) -> Result<NewToken, SocError> {
+        self.create_token_declaring(owner, kind, label, None).await
+    }
+
+    /// [`TokenStore::create_token`], declaring the source type of every event sent with the
+    /// token (checked by the caller: `vigie_parse::SourceType`).
+    async fn create_token_declaring(
+        &self,
+        owner: TokenOwner,
+        kind: TokenKind,
+        label: &str,
+        source_type: Option<&str>,
     ) -> Result<NewToken, SocError>;
 
     /// The tokens in `scope`, by id. Platform tokens are only visible in a platform scope.

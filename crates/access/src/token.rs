@@ -104,6 +104,9 @@ pub struct TokenInfo {
     pub created_at: Timestamp,
     /// Whether it was revoked (a revoked token never authenticates again).
     pub revoked: bool,
+    /// The source type of every event sent with it (an ingest token of one kind of sender,
+    /// `aws.cloudtrail`), unless the request declares one; `None`: the content says.
+    pub source_type: Option<String>,
 }
 
 /// A token just created: the only moment its secret is known.

@@ -1,9 +1,11 @@
 //! Sources other than Windows, end to end through the `vigie` binary: Sysmon for Linux sent
 //! over syslog (the OTRF Log4Shell set, each `<Event>` XML one syslog message) is recognised,
 //! parsed and fires SigmaHQ's Linux rules, and no rule of another product; a sender
-//! network of a listener declares its source type (over the listener's); `POST /api/v1/ingest?source_type=` declares one for
-//! a body; a text log imported with `--source-type` is parsed; every source type is
-//! searchable as `event.dataset`; a line that does not parse is kept and counted.
+//! network of a listener declares its source type (over the listener's);
+//! `POST /api/v1/ingest?source_type=` declares one for a body, and an ingest token for
+//! everything sent with it; a text log imported with `--source-type` is parsed; every
+//! source type is searchable as `event.dataset`; a line that does not parse is kept and
+//! counted.
 
 mod support;
 
@@ -97,6 +99,27 @@ fn linux_firewall_and_cloud_sources_end_to_end() {
         &["token", "create", "--tenant", "cpas-a", "--scope", "read"],
     );
     let metrics = cli(&data, &["token", "create", "--platform", "--scope", "read"]);
+    // An ingest token of one kind of sender: a Zeek DNS log without `_path`, which its
+    // content alone does not name.
+    let zeek = cli(
+        &data,
+        &[
+            "token",
+            "create",
+            "--tenant",
+            "cpas-a",
+            "--scope",
+            "ingest",
+            "--source-type",
+            "zeek.dns",
+            "--label",
+            "zeek dns",
+        ],
+    );
+    assert!(
+        cli(&data, &["token", "list"]).contains("zeek.dns"),
+        "token list shows the source type"
+    );
 
     // A text log imported with its source type (the server is not running yet).
     let imported = cli(
@@ -185,9 +208,18 @@ fn linux_firewall_and_cloud_sources_end_to_end() {
         "the refusal names the value: {refusal}"
     );
 
-    // Everything arrives: 93 Sysmon events, 2 FortiGate lines, 1 CloudTrail record, the
-    // imported lines.
-    let expected = 93 + 2 + 1 + lines as u64;
+    let dns = json!({"ts": 1764064800.5, "uid": "C1", "id.orig_h": "192.0.2.1", "id.orig_p": 5353, "id.resp_h": "198.51.100.53", "id.resp_p": 53, "proto": "udp", "query": "exfil.example.org", "qtype_name": "TXT"});
+    let response = client
+        .post(format!("{}/api/v1/ingest", server.base))
+        .bearer_auth(&zeek)
+        .body(format!("{dns}\n"))
+        .send()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+
+    // Everything arrives: 93 Sysmon events, 2 FortiGate lines, 1 CloudTrail record, 1 Zeek
+    // DNS record, the imported lines.
+    let expected = 93 + 2 + 1 + 1 + lines as u64;
     let deadline = Instant::now() + Duration::from_secs(60);
     let hunt = |query: &str| -> Value {
         let response = client
@@ -228,6 +260,8 @@ fn linux_firewall_and_cloud_sources_end_to_end() {
     assert_eq!(of("linux.sysmon"), 93, "{rows:?}");
     assert_eq!(of("fortinet.fortigate"), 2, "{rows:?}");
     assert_eq!(of("aws.cloudtrail"), 1, "{rows:?}");
+    assert_eq!(of("zeek.dns"), 1, "{rows:?}");
+    assert_eq!(count("dns.question.name:exfil.example.org"), 1);
     assert!(of("linux.sshd") >= 2 && of("linux.sudo") >= 1, "{rows:?}");
     // The line that is not FortiGate's is kept, flagged and counted.
     assert_eq!(count("tags:parse_error"), 1);
@@ -261,6 +295,9 @@ fn linux_firewall_and_cloud_sources_end_to_end() {
         "Suspicious Java Children Processes",
         "Linux Reverse Shell Indicator",
         "FortiGate - New Local User Created",
+        // Zeek's rules on the token-declared Zeek DNS record (its `Z` field is absent, which
+        // the rule's `not Z: 0` counts as set).
+        "Suspicious DNS Z Flag Bit Set",
     ] {
         assert!(titles.iter().any(|t| t == wanted), "{wanted}: {titles:?}");
     }
@@ -279,7 +316,8 @@ fn linux_firewall_and_cloud_sources_end_to_end() {
                 "linux.sshd",
                 "linux.sudo",
                 "linux.auth",
-                "aws.cloudtrail"
+                "aws.cloudtrail",
+                "zeek.dns"
             ]
             .contains(&dataset),
             "{title}: the alert names its source type: {dataset}"

@@ -116,15 +116,21 @@ pub(crate) fn round_trip(event: &Event) {
 pub fn bulk(data: &[u8]) {
     let lines = data.split(|&b| b == b'\n').count();
     for default_index in [None, Some("logs-fuzz")] {
-        let request =
-            match bulk::parse(data, TenantId(5), received(), default_index, MAX_LINE_BYTES) {
-                Ok(request) => request,
-                Err(bulk::BulkError::MalformedAction { line, detail }) => {
-                    assert!((1..=lines).contains(&line), "line {line} of {lines}");
-                    assert!(!detail.is_empty());
-                    continue;
-                }
-            };
+        let request = match bulk::parse(
+            data,
+            TenantId(5),
+            received(),
+            default_index,
+            None,
+            MAX_LINE_BYTES,
+        ) {
+            Ok(request) => request,
+            Err(bulk::BulkError::MalformedAction { line, detail }) => {
+                assert!((1..=lines).contains(&line), "line {line} of {lines}");
+                assert!(!detail.is_empty());
+                continue;
+            }
+        };
         let mut next = 0;
         let mut refused = 0;
         for item in &request.items {

@@ -107,13 +107,15 @@ pub enum BulkError {
 /// Parses a `_bulk` body. `default_index` is the index of the URL (`/{index}/_bulk`), used
 /// when an action names none. Documents become events of `tenant` with `dataset` = index;
 /// an index that names a source type (a data stream `logs-aws.cloudtrail-default`, or the
-/// type itself) declares it ([`vigie_parse::declared_by_index`]), and the document is read
-/// by that type's parser (or the one its content shows).
+/// type itself) declares it ([`vigie_parse::declared_by_index`]), else `token_declared` (the
+/// ingest token's), and the document is read by that type's parser (or the one its content
+/// shows).
 pub fn parse(
     body: &[u8],
     tenant: TenantId,
     received_at: Timestamp,
     default_index: Option<&str>,
+    token_declared: Option<&vigie_parse::SourceType>,
     max_line_bytes: usize,
 ) -> Result<BulkRequest, BulkError> {
     let mut out = BulkRequest::default();
@@ -194,7 +196,8 @@ pub fn parse(
         match record::scan_object(doc, max_line_bytes) {
             Ok(when) => {
                 let event_id = EventId::generate(received_at);
-                let declared = vigie_parse::declared_by_index(&index);
+                let declared =
+                    vigie_parse::declared_by_index(&index).or_else(|| token_declared.cloned());
                 let head = record::Head {
                     id: event_id,
                     tenant,
@@ -462,6 +465,7 @@ mod tests {
             TenantId(4),
             Timestamp::now(),
             index,
+            None,
             1 << 20,
         )
         .unwrap()
@@ -541,9 +545,16 @@ mod tests {
             ("{\"create\":{},\"index\":{}}\n{}\n", "exactly one action"),
             ("{\"create\":5}\n{}\n", "must hold an object"),
         ] {
-            let error = parse(body.as_bytes(), TenantId(1), Timestamp::now(), None, 1024)
-                .unwrap_err()
-                .to_string();
+            let error = parse(
+                body.as_bytes(),
+                TenantId(1),
+                Timestamp::now(),
+                None,
+                None,
+                1024,
+            )
+            .unwrap_err()
+            .to_string();
             assert!(error.contains(needle), "{error}");
         }
     }
@@ -586,7 +597,7 @@ mod tests {
             let (header, body) = text.split_at(text.iter().position(|&b| b == b'\n').unwrap() + 1);
             let header = String::from_utf8_lossy(header);
             let words: Vec<&str> = header.split_whitespace().collect();
-            let result = parse(body, TenantId(1), Timestamp::now(), Some("idx"), 4096);
+            let result = parse(body, TenantId(1), Timestamp::now(), Some("idx"), None, 4096);
             match words.as_slice() {
                 ["#", "refused"] => assert!(result.is_err(), "{}", path.display()),
                 ["#", "accepted", a, "rejected", r] => {

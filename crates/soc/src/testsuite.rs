@@ -253,7 +253,12 @@ pub async fn tokens(store: Store) -> Vec<String> {
     let b = create(&store, "region-sud").await;
 
     let ingest_a = store
-        .create_token(TokenOwner::Tenant(a.id), TokenKind::Ingest, "syslog relay")
+        .create_token_declaring(
+            TokenOwner::Tenant(a.id),
+            TokenKind::Ingest,
+            "syslog relay",
+            Some("linux.auditd"),
+        )
         .await
         .unwrap();
     let read_b = store
@@ -275,6 +280,8 @@ pub async fn tokens(store: Store) -> Vec<String> {
     assert_eq!(ingest_a.info.owner, TokenOwner::Tenant(a.id));
     assert_eq!(ingest_a.info.kind, TokenKind::Ingest);
     assert_eq!(ingest_a.info.label, "syslog relay");
+    assert_eq!(ingest_a.info.source_type.as_deref(), Some("linux.auditd"));
+    assert_eq!(read_b.info.source_type, None);
 
     match store
         .create_token(
@@ -315,6 +322,7 @@ pub async fn tokens(store: Store) -> Vec<String> {
     assert_eq!(cred.token_id, ingest_a.info.id);
     assert_eq!(cred.kind, TokenKind::Ingest);
     assert_eq!(cred.ingest_tenant(), Some(a.id));
+    assert_eq!(cred.source_type.as_deref(), Some("linux.auditd"));
     assert!(cred.scope.contains(a.id) && !cred.scope.contains(b.id));
     let cred = access.authenticate(Some(&admin.secret)).await.unwrap();
     assert!(cred.scope.is_platform());

@@ -42,6 +42,10 @@ pub(crate) enum Command {
         /// A note to recognise the token by, e.g. the sending host.
         #[arg(long, default_value = "")]
         label: String,
+        /// The source type of every event sent with this ingest token (`aws.cloudtrail`,
+        /// `linux.auditd`, ...), unless a request declares its own (docs/sources.md).
+        #[arg(long, value_parser = super::parse_source_type, conflicts_with = "user")]
+        source_type: Option<vigie_parse::SourceType>,
     },
     /// List tokens (never their secrets); with --user, that user's own tokens.
     List {
@@ -116,8 +120,12 @@ pub(crate) async fn run(global: &Global, command: Command) -> anyhow::Result<Exi
             tenant,
             scope: Some(kind),
             label,
+            source_type,
             ..
         } => {
+            if source_type.is_some() && kind != TokenKind::Ingest {
+                anyhow::bail!("--source-type is for ingest tokens only (this one is {kind})");
+            }
             let owner = match &tenant {
                 Some(slug) => {
                     let found = store.find_tenant(&scope, slug).await?.with_context(|| {
@@ -127,7 +135,14 @@ pub(crate) async fn run(global: &Global, command: Command) -> anyhow::Result<Exi
                 }
                 None => TokenOwner::Platform,
             };
-            let token = store.create_token(owner, kind, &label).await?;
+            let token = store
+                .create_token_declaring(
+                    owner,
+                    kind,
+                    &label,
+                    source_type.as_ref().map(|t| t.as_str()),
+                )
+                .await?;
             let owner_text =
                 tenant.map_or_else(|| "the platform".to_owned(), |s| format!("tenant {s}"));
             eprintln!(
@@ -174,8 +189,8 @@ pub(crate) async fn run(global: &Global, command: Command) -> anyhow::Result<Exi
         }
         Command::List { user: None } => {
             println!(
-                "{:<6} {:<10} {:<10} {:<8} {:<24} LABEL",
-                "ID", "OWNER", "SCOPE", "REVOKED", "CREATED"
+                "{:<6} {:<10} {:<10} {:<8} {:<24} {:<20} LABEL",
+                "ID", "OWNER", "SCOPE", "REVOKED", "CREATED", "SOURCE TYPE"
             );
             for t in store.list_tokens(&scope).await? {
                 let owner = match t.owner {
@@ -183,8 +198,14 @@ pub(crate) async fn run(global: &Global, command: Command) -> anyhow::Result<Exi
                     TokenOwner::Platform => "platform".to_owned(),
                 };
                 println!(
-                    "{:<6} {:<10} {:<10} {:<8} {:<24} {}",
-                    t.id, owner, t.kind, t.revoked, t.created_at, t.label
+                    "{:<6} {:<10} {:<10} {:<8} {:<24} {:<20} {}",
+                    t.id,
+                    owner,
+                    t.kind,
+                    t.revoked,
+                    t.created_at,
+                    t.source_type.as_deref().unwrap_or("-"),
+                    t.label
                 );
             }
         }

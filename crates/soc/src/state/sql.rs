@@ -695,6 +695,7 @@ fn token_from_row(row: &AnyRow) -> Result<TokenInfo, SocError> {
         label: get(row, "label")?,
         created_at: timestamp("token created_at", get(row, "created_at")?)?,
         revoked: revoked_at.is_some(),
+        source_type: get(row, "source_type")?,
     })
 }
 
@@ -849,11 +850,12 @@ impl TenantStore for SqlStore {
 
 #[async_trait::async_trait]
 impl TokenStore for SqlStore {
-    async fn create_token(
+    async fn create_token_declaring(
         &self,
         owner: TokenOwner,
         kind: TokenKind,
         label: &str,
+        source_type: Option<&str>,
     ) -> Result<NewToken, SocError> {
         vigie_access::limits::TOKEN_LABEL.check_len(label)?;
         let context = "creating a token";
@@ -872,14 +874,15 @@ impl TokenStore for SqlStore {
             });
         }
         let row = sqlx::query(
-            "INSERT INTO tokens (tenant_id, kind, label, secret_hash, created_at)
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO tokens (tenant_id, kind, label, secret_hash, created_at, source_type)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(owner.tenant().map(|t| t.0))
         .bind(kind.as_str())
         .bind(label)
         .bind(&hash[..])
         .bind(created_at.as_microsecond())
+        .bind(source_type)
         .fetch_one(&mut *tx)
         .await
         .map_err(SocError::storage(context))?;
@@ -891,7 +894,7 @@ impl TokenStore for SqlStore {
                 owner.tenant(),
                 "token.create",
                 format!("token:{id}"),
-                serde_json::json!({"kind": kind.as_str(), "label": label}),
+                serde_json::json!({"kind": kind.as_str(), "label": label, "source_type": source_type}),
             ),
         )
         .await?;
@@ -904,6 +907,7 @@ impl TokenStore for SqlStore {
                 label: label.to_owned(),
                 created_at,
                 revoked: false,
+                source_type: source_type.map(str::to_owned),
             },
             secret,
         })
@@ -913,7 +917,8 @@ impl TokenStore for SqlStore {
         let context = "listing tokens";
         let mut tx = self.read(Reach::Scope(scope), context).await?;
         let mut sql = Sql::new(
-            "SELECT id, tenant_id, kind, label, created_at, revoked_at FROM tokens WHERE ",
+            "SELECT id, tenant_id, kind, label, created_at, revoked_at, source_type FROM tokens \
+             WHERE ",
         );
         // In a tenant scope `tenant_id IN (..)` also excludes platform tokens (NULL tenant).
         sql.scope(scope, "tenant_id").push(" ORDER BY id");
@@ -955,7 +960,7 @@ impl TokenStore for SqlStore {
             .read(Reach::Across(CrossTenant::Access), context)
             .await?;
         let row = sqlx::query(
-            "SELECT id, tenant_id, kind, label, created_at, revoked_at FROM tokens
+            "SELECT id, tenant_id, kind, label, created_at, revoked_at, source_type FROM tokens
              WHERE secret_hash = $1",
         )
         .bind(&hash[..])

@@ -102,11 +102,13 @@ async fn handle(
     } else {
         &body
     };
+    let token_declared = super::ingest::token_source_type(&auth.0);
     let request = bulk::parse(
         text,
         tenant,
         Timestamp::now(),
         index.as_deref(),
+        token_declared.as_ref(),
         config.max_line_bytes,
     )
     .map_err(|e| {

@@ -48,12 +48,13 @@ pub async fn import(
                 .0
         }
     };
-    let source_type = query
-        .source_type
-        .as_deref()
-        .map(SourceType::new)
-        .transpose()
-        .map_err(|e| ApiError::BadRequest(format!("query parameter source_type: {e}")))?;
+    let source_type = match query.source_type.as_deref() {
+        Some(text) => Some(
+            SourceType::new(text)
+                .map_err(|e| ApiError::BadRequest(format!("query parameter source_type: {e}")))?,
+        ),
+        None => super::ingest::token_source_type(&auth.0),
+    };
     let format = match query.format.as_deref() {
         None => None,
         Some("evtx") => Some(FileKind::Evtx),

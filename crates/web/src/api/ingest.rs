@@ -133,21 +133,34 @@ struct IngestQuery {
     source_type: Option<String>,
 }
 
-/// The source type a request declares in its query (read after the token is checked), or
-/// a 400 naming the offending value.
-pub(crate) fn declared_source_type(uri: &Uri) -> Result<Option<SourceType>, ApiError> {
+/// The source type an ingest token declares for its events (checked when it was created;
+/// a value that no longer reads as one is ignored, and logged).
+pub(crate) fn token_source_type(credential: &vigie_access::Credential) -> Option<SourceType> {
+    let text = credential.source_type.as_deref()?;
+    SourceType::new(text)
+        .inspect_err(
+            |e| tracing::warn!(token = %credential.token_id, %e, "token source type ignored"),
+        )
+        .ok()
+}
+
+/// The source type a request declares in its query (read after the token is checked), else
+/// its token's, or a 400 naming the offending value.
+pub(crate) fn declared_source_type(
+    uri: &Uri,
+    credential: &vigie_access::Credential,
+) -> Result<Option<SourceType>, ApiError> {
     if uri.query().is_none() {
-        return Ok(None);
+        return Ok(token_source_type(credential));
     }
     let Query(query) = Query::<IngestQuery>::try_from_uri(uri)
         .map_err(|e| ApiError::BadRequest(format!("invalid query: {}", e.body_text())))?;
-    query
-        .source_type
-        .map(|text| {
-            SourceType::new(&text)
-                .map_err(|e| ApiError::BadRequest(format!("query parameter source_type: {e}")))
-        })
-        .transpose()
+    match query.source_type {
+        Some(text) => SourceType::new(&text)
+            .map(Some)
+            .map_err(|e| ApiError::BadRequest(format!("query parameter source_type: {e}"))),
+        None => Ok(token_source_type(credential)),
+    }
 }
 
 /// Handler of `POST /api/v1/ingest`.
@@ -159,7 +172,7 @@ pub async fn ingest(
     body: Body,
 ) -> Result<(StatusCode, Json<IngestReply>), ApiError> {
     auth.require(&[TokenKind::Ingest])?;
-    let declared = declared_source_type(&uri)?;
+    let declared = declared_source_type(&uri, &auth.0)?;
     let tenant = auth.0.ingest_tenant().ok_or_else(|| {
         ApiError::Forbidden(
             "a platform token carries no tenant; ingest with a token created with --tenant"

@@ -30,6 +30,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         name: "row_level_security",
         sql: include_str!("../../../migrations/postgres/0002_row_level_security.sql"),
     },
+    Migration {
+        version: 3,
+        name: "token_source_type",
+        sql: include_str!("../../../migrations/postgres/0003_token_source_type.sql"),
+    },
 ];
 
 /// How long connecting (or waiting for a pooled connection) may take.

@@ -53,6 +53,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         name: "rule_status_audience",
         sql: include_str!("../../../migrations/sqlite/0006_rule_status_audience.sql"),
     },
+    Migration {
+        version: 7,
+        name: "token_source_type",
+        sql: include_str!("../../../migrations/sqlite/0007_token_source_type.sql"),
+    },
 ];
 
 /// How long a statement waits for another connection's write lock.
