@@ -130,6 +130,7 @@ col-state = Zustand
 col-label = Bezeichnung
 col-owner = Inhaber
 col-kind = Art
+col-source-type = Quelltyp
 
 dashboard-title = Übersicht
 dashboard-open-incidents = Offene Vorfälle nach Kunde und Schweregrad
@@ -336,6 +337,7 @@ admin-disable = Deaktivieren
 admin-enable-named = { $name } aktivieren
 admin-disable-named = { $name } deaktivieren
 admin-new-token = Neues Token
+admin-token-source-type-help = Nur Ingest-Tokens: jedes mit diesem Token gesendete Ereignis hat diesen Quelltyp (z. B. linux.auditd).
 admin-token-platform = Plattform (alle Kunden)
 admin-revoke = Widerrufen
 admin-revoke-named = Das Token „{ $label }“ widerrufen

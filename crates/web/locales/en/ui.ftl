@@ -130,6 +130,7 @@ col-state = State
 col-label = Label
 col-owner = Owner
 col-kind = Kind
+col-source-type = Source type
 
 dashboard-title = Dashboard
 dashboard-open-incidents = Open incidents by tenant and severity
@@ -336,6 +337,7 @@ admin-disable = Disable
 admin-enable-named = Enable { $name }
 admin-disable-named = Disable { $name }
 admin-new-token = New token
+admin-token-source-type-help = Ingest tokens only: every event sent with the token is of this source type (e.g. linux.auditd).
 admin-token-platform = Platform (all tenants)
 admin-revoke = Revoke
 admin-revoke-named = Revoke the token “{ $label }”

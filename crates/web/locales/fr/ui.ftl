@@ -130,6 +130,7 @@ col-state = État
 col-label = Libellé
 col-owner = Titulaire
 col-kind = Type
+col-source-type = Type de source
 
 dashboard-title = Tableau de bord
 dashboard-open-incidents = Incidents ouverts par client et par gravité
@@ -336,6 +337,7 @@ admin-disable = Désactiver
 admin-enable-named = Activer { $name }
 admin-disable-named = Désactiver { $name }
 admin-new-token = Nouveau jeton
+admin-token-source-type-help = Jetons d’ingestion seulement : chaque événement envoyé avec ce jeton est de ce type de source (p. ex. linux.auditd).
 admin-token-platform = Plateforme (tous les clients)
 admin-revoke = Révoquer
 admin-revoke-named = Révoquer le jeton « { $label } »

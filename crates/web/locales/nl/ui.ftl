@@ -130,6 +130,7 @@ col-state = Toestand
 col-label = Omschrijving
 col-owner = Eigenaar
 col-kind = Soort
+col-source-type = Brontype
 
 dashboard-title = Overzicht
 dashboard-open-incidents = Open incidenten per klant en ernst
@@ -336,6 +337,7 @@ admin-disable = Deactiveren
 admin-enable-named = { $name } activeren
 admin-disable-named = { $name } deactiveren
 admin-new-token = Nieuw token
+admin-token-source-type-help = Alleen ingest-tokens: elke gebeurtenis die met dit token wordt verzonden, heeft dit brontype (bv. linux.auditd).
 admin-token-platform = Platform (alle klanten)
 admin-revoke = Intrekken
 admin-revoke-named = Het token ‘{ $label }’ intrekken

@@ -678,7 +678,18 @@ pub async fn create_token(State(state): State<AppState>, viewer: Viewer, body: B
         None if platform_wide(&viewer) => TokenOwner::Platform,
         None => return viewer.error(StatusCode::FORBIDDEN, &cat.t("error-not-platform")),
     };
-    let token = match state.store().create_token(owner, kind, label).await {
+    let source_type = match form.value("source_type") {
+        None => None,
+        Some(text) => match vigie_parse::SourceType::new(text) {
+            Ok(t) if kind == TokenKind::Ingest => Some(t),
+            _ => return bad(&viewer, &cat.t("col-source-type"), text),
+        },
+    };
+    let token = match state
+        .store()
+        .create_token_declaring(owner, kind, label, source_type.as_ref().map(|t| t.as_str()))
+        .await
+    {
         Ok(t) => t,
         Err(e) => return viewer.api_error(e),
     };
@@ -688,7 +699,11 @@ pub async fn create_token(State(state): State<AppState>, viewer: Viewer, body: B
         owner.tenant(),
         "token.create",
         &format!("token:{}", token.info.id),
-        serde_json::json!({"kind": kind.as_str(), "label": label}),
+        serde_json::json!({
+            "kind": kind.as_str(),
+            "label": label,
+            "source_type": source_type.as_ref().map(|t| t.as_str()),
+        }),
     )
     .await
     {

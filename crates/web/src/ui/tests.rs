@@ -982,7 +982,7 @@ async fn admin_forms_change_through_the_store_checked_and_audited() {
         "/ui/admin/tokens",
         &pat,
         Some(&format!(
-            "csrf={csrf}&label=Firewall+%3Cb%3Erelay%3C%2Fb%3E&kind=ingest&tenant=ville-a"
+            "csrf={csrf}&label=Firewall+%3Cb%3Erelay%3C%2Fb%3E&kind=ingest&tenant=ville-a&source_type=fortinet.fortigate"
         )),
     )
     .await;
@@ -1005,8 +1005,29 @@ async fn admin_forms_change_through_the_store_checked_and_audited() {
         .unwrap()
         .unwrap();
     assert_eq!(token.owner, vigie_access::TokenOwner::Tenant(site.a));
+    assert_eq!(token.source_type.as_deref(), Some("fortinet.fortigate"));
     let r = send(&site.app, Method::GET, "/ui/admin", &pat, None).await;
     assert!(!r.text.contains(&secret));
+    assert!(r.text.contains("<code>fortinet.fortigate</code>"));
+    // A source type that is not one, or on a token that cannot ingest, is refused naming it.
+    for (kind, source_type) in [("ingest", "Not+A+Type"), ("read", "linux.auditd")] {
+        let r = send(
+            &site.app,
+            Method::POST,
+            "/ui/admin/tokens",
+            &pat,
+            Some(&format!(
+                "csrf={csrf}&label=x&kind={kind}&tenant=ville-a&source_type={source_type}"
+            )),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{kind} {source_type}");
+        assert!(
+            r.text.contains(&source_type.replace('+', " ")),
+            "{}",
+            r.text
+        );
+    }
     assert!(
         r.text
             .contains(&format!("/ui/admin/tokens/{}/revoke", token.id))
