@@ -5,26 +5,13 @@
 
 use serde_json::{Map, Value};
 
-/// The string at `path` (flat or nested dotted, see [`vigie_event`-style lookup]).
+/// The string at `path` (flat or nested dotted, see [`lookup`]).
 pub(crate) fn text<'a>(fields: &'a Map<String, Value>, path: &str) -> Option<&'a str> {
     lookup(fields, path).and_then(Value::as_str)
 }
 
 /// The value at `path`: an exact key first, then nested objects split at each `.`.
-pub(crate) fn lookup<'a>(fields: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
-    if let Some(value) = fields.get(path) {
-        return Some(value);
-    }
-    for (index, _) in path.match_indices('.') {
-        let (head, rest) = (&path[..index], &path[index + 1..]);
-        if let Some(Value::Object(inner)) = fields.get(head)
-            && let Some(found) = lookup(inner, rest)
-        {
-            return Some(found);
-        }
-    }
-    None
-}
+pub(crate) use vigie_event::field::lookup;
 
 /// Sets `path` (dotted: nested objects, ECS style) to `value` unless something is already
 /// there; returns whether it was set. A non-object on the way blocks the write.
@@ -80,6 +67,64 @@ pub(crate) fn add_tag(fields: &mut Map<String, Value>, tag: &str) {
     {
         Value::Array(tags) if !tags.iter().any(|t| t == tag) => tags.push(tag.into()),
         _ => {}
+    }
+}
+
+/// A value for an error message: its JSON, cut to 80 characters.
+pub(crate) fn shown_value(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 80 {
+        let mut cut: String = text.chars().take(80).collect();
+        cut.push('…');
+        cut
+    } else {
+        text
+    }
+}
+
+/// The string, number or boolean at `path` (`None` for an empty string, `-`, or anything
+/// else).
+pub(crate) fn scalar(f: &Map<String, Value>, path: &str) -> Option<Value> {
+    match lookup(f, path)? {
+        Value::String(s) if s.is_empty() || s == "-" => None,
+        v @ (Value::String(_) | Value::Number(_) | Value::Bool(_)) => Some(v.clone()),
+        _ => None,
+    }
+}
+
+/// Copies the scalar at `from` to `to` (see [`put`]).
+pub(crate) fn copy(f: &mut Map<String, Value>, from: &str, to: &str) {
+    if let Some(v) = scalar(f, from) {
+        put(f, to, v);
+    }
+}
+
+/// Copies a number, reading a numeric string as a number.
+pub(crate) fn copy_number(f: &mut Map<String, Value>, from: &str, to: &str) {
+    match scalar(f, from) {
+        Some(Value::String(s)) => {
+            put_number(f, to, &s);
+        }
+        Some(v @ Value::Number(_)) => {
+            put(f, to, v);
+        }
+        _ => {}
+    }
+}
+
+/// A count at `path`: a JSON integer or a string of digits.
+pub(crate) fn count(f: &Map<String, Value>, path: &str) -> Option<u64> {
+    match lookup(f, path)? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+/// Sets `to` to the count, when there is one.
+pub(crate) fn put_count(f: &mut Map<String, Value>, to: &str, n: Option<u64>) {
+    if let Some(n) = n {
+        put(f, to, n);
     }
 }
 

@@ -294,10 +294,24 @@ mod marker_tests {
     }
 }
 
-/// Test helpers: the shared sample logs.
+/// Test helpers: events of one line, times, and the shared sample logs.
 #[cfg(test)]
 pub(crate) mod testing {
     use std::path::PathBuf;
+
+    use serde_json::{Map, Value};
+
+    /// The fields of an event whose line is `line` (as `message`).
+    pub(crate) fn event(line: &str) -> Map<String, Value> {
+        let mut fields = Map::new();
+        fields.insert("message".into(), line.into());
+        fields
+    }
+
+    /// A time written in RFC 3339.
+    pub(crate) fn ts(text: &str) -> jiff::Timestamp {
+        text.parse().unwrap()
+    }
 
     /// The folder `rel` under the shared sample logs (`../shared/fixtures/logs/<rel>`), or
     /// `None` after recording the test as skipped where `scripts/test` counts skips.

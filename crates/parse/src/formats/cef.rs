@@ -540,13 +540,8 @@ pub(super) fn loose_time(text: &str, default_zone: Option<&str>) -> Option<Times
 mod tests {
     use super::*;
     use crate::SourceType;
+    use crate::testing::{event, ts};
     use serde_json::json;
-
-    fn event(line: &str) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("message".into(), json!(line));
-        m
-    }
 
     /// Parses `line` as declared `cef.event`; the fields and the outcome.
     fn run(line: &str) -> (Map<String, Value>, crate::Outcome) {
@@ -557,10 +552,6 @@ mod tests {
 
     fn ext<'a>(f: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
         f["cef"]["extensions"].get(key).and_then(Value::as_str)
-    }
-
-    fn ts(text: &str) -> Timestamp {
-        text.parse().unwrap()
     }
 
     #[test]

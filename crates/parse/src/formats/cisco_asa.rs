@@ -519,13 +519,8 @@ fn local_user(caps: &Captures<'_>, _: u32, f: &mut Map<String, Value>) {
 mod tests {
     use super::*;
     use crate::SourceType;
+    use crate::testing::event;
     use serde_json::json;
-
-    fn event(line: &str) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("message".into(), json!(line));
-        m
-    }
 
     fn run(line: &str) -> (Map<String, Value>, crate::Outcome) {
         let mut f = event(line);

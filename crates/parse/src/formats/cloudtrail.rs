@@ -38,11 +38,12 @@
 //! CloudTrail digest files and Insights events beyond the common fields.
 
 use jiff::Timestamp;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{Ctx, Format, Input};
 use crate::ParseError;
 use crate::fields;
+use crate::fields::{copy, scalar, shown_value as shown};
 
 pub(crate) const FORMAT: Format = Format {
     name: "cloudtrail",
@@ -152,38 +153,12 @@ fn parse(ctx: &mut Ctx<'_>) -> Result<(), ParseError> {
     Ok(())
 }
 
-/// A value for an error detail, cut to 80 characters.
-fn shown(value: &Value) -> String {
-    let text = value.to_string();
-    if text.chars().count() > 80 {
-        let mut cut: String = text.chars().take(80).collect();
-        cut.push('…');
-        cut
-    } else {
-        text
-    }
-}
-
-/// The string (not empty, not `-`), number or boolean at `path`.
-fn scalar(f: &Map<String, Value>, path: &str) -> Option<Value> {
-    match fields::lookup(f, path)? {
-        Value::String(s) if s.is_empty() || s == "-" => None,
-        v @ (Value::String(_) | Value::Number(_) | Value::Bool(_)) => Some(v.clone()),
-        _ => None,
-    }
-}
-
-fn copy(f: &mut Map<String, Value>, from: &str, to: &str) {
-    if let Some(v) = scalar(f, from) {
-        fields::put(f, to, v);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::SourceType;
     use proptest::prelude::*;
+    use serde_json::Map;
     use serde_json::json;
     use std::collections::BTreeMap;
 

@@ -225,14 +225,8 @@ fn civil(date: &str, time: &str) -> Option<DateTime> {
 mod tests {
     use super::*;
     use crate::SourceType;
-    use jiff::Timestamp;
+    use crate::testing::{event, ts};
     use serde_json::json;
-
-    fn event(line: &str) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("message".into(), json!(line));
-        m
-    }
 
     fn run(line: &str) -> (Map<String, Value>, crate::Outcome) {
         let mut f = event(line);
@@ -241,10 +235,6 @@ mod tests {
             &mut f,
         );
         (f, out)
-    }
-
-    fn ts(text: &str) -> Timestamp {
-        text.parse().unwrap()
     }
 
     #[test]

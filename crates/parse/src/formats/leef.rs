@@ -367,13 +367,8 @@ fn java_time(format: &str, text: &str) -> Option<Timestamp> {
 mod tests {
     use super::*;
     use crate::SourceType;
+    use crate::testing::{event, ts};
     use serde_json::json;
-
-    fn event(line: &str) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("message".into(), json!(line));
-        m
-    }
 
     fn run(line: &str) -> (Map<String, Value>, crate::Outcome) {
         let mut f = event(line);
@@ -383,10 +378,6 @@ mod tests {
 
     fn attr<'a>(f: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
         f["leef"]["attributes"].get(key).and_then(Value::as_str)
-    }
-
-    fn ts(text: &str) -> Timestamp {
-        text.parse().unwrap()
     }
 
     // No LEEF sample logs exist among the shared fixtures: these lines are written from the

@@ -70,6 +70,7 @@ use serde_json::{Map, Value};
 use super::{Ctx, Format, Input};
 use crate::ParseError;
 use crate::fields;
+use crate::fields::shown_value as shown;
 
 pub(crate) const FORMAT: Format = Format {
     name: "m365",
@@ -443,18 +444,6 @@ fn ip_of(s: &str) -> Option<IpAddr> {
     s.strip_prefix('[')
         .and_then(|r| r.strip_suffix(']'))
         .and_then(|r| r.parse::<IpAddr>().ok())
-}
-
-/// A value for an error detail, cut to 80 characters.
-fn shown(value: &Value) -> String {
-    let text = value.to_string();
-    if text.chars().count() > 80 {
-        let mut cut: String = text.chars().take(80).collect();
-        cut.push('…');
-        cut
-    } else {
-        text
-    }
 }
 
 #[cfg(test)]

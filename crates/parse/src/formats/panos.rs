@@ -841,14 +841,8 @@ fn ecs(f: &mut Map<String, Value>, kind: &Kind, panos: &Map<String, Value>) {
 mod tests {
     use super::*;
     use crate::SourceType;
-    use jiff::Timestamp;
+    use crate::testing::{event, ts};
     use serde_json::json;
-
-    fn event(line: &str) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("message".into(), json!(line));
-        m
-    }
 
     fn run(line: &str) -> (Map<String, Value>, crate::Outcome) {
         let mut f = event(line);
@@ -869,10 +863,6 @@ mod tests {
                 Value::Object(f.clone())
             );
         }
-    }
-
-    fn ts(text: &str) -> Timestamp {
-        text.parse().unwrap()
     }
 
     #[test]

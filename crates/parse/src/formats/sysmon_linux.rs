@@ -219,11 +219,7 @@ mod tests {
 
     const PROCESS: &str = r#"<Event><System><Provider Name="Linux-Sysmon" Guid="{ff032593-a8d3-4f13-b0d6-01fc615a0f97}"/><EventID>1</EventID><Version>5</Version><Level>4</Level><Task>1</Task><Opcode>0</Opcode><Keywords>0x8000000000000000</Keywords><TimeCreated SystemTime="2022-05-11T18:10:22.003485000Z"/><EventRecordID>245760</EventRecordID><Correlation/><Execution ProcessID="1590" ThreadID="1590"/><Channel>Linux-Sysmon/Operational</Channel><Computer>UBUNTU5</Computer><Security UserId="0"/></System><EventData><Data Name="RuleName">-</Data><Data Name="ProcessId">17790</Data><Data Name="Image">/bin/bash</Data><Data Name="CommandLine">bash -c {echo,YmFzaA==}|{base64,-d}|{bash,-i}</Data><Data Name="CurrentDirectory">/</Data><Data Name="User">tomcat</Data><Data Name="Hashes">-</Data><Data Name="ParentProcessId">1340</Data><Data Name="ParentImage">/usr/lib/jvm/java-8-openjdk-amd64/jre/bin/java</Data></EventData></Event>"#;
 
-    fn message(text: &str) -> Map<String, Value> {
-        let mut fields = Map::new();
-        fields.insert("message".into(), text.into());
-        fields
-    }
+    use crate::testing::event as message;
 
     #[test]
     fn process_creation_is_recognised_and_read() {

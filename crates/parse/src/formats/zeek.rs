@@ -59,6 +59,7 @@ use serde_json::{Map, Value};
 use super::{Ctx, Format, Input};
 use crate::ParseError;
 use crate::fields;
+use crate::fields::{copy, copy_number, count, put_count, scalar, shown_value as shown};
 
 pub(crate) const FORMAT: Format = Format {
     name: "zeek",
@@ -416,60 +417,6 @@ fn epoch(x: f64) -> Option<Timestamp> {
         micros -= 1_000_000;
     }
     Timestamp::new(secs, (micros * 1000) as i32).ok()
-}
-
-/// A value for an error detail, cut to 80 characters.
-fn shown(value: &Value) -> String {
-    let text = value.to_string();
-    if text.chars().count() > 80 {
-        let mut cut: String = text.chars().take(80).collect();
-        cut.push('…');
-        cut
-    } else {
-        text
-    }
-}
-
-/// The string (not empty, not `-`), number or boolean at `path`.
-fn scalar(f: &Map<String, Value>, path: &str) -> Option<Value> {
-    match fields::lookup(f, path)? {
-        Value::String(s) if s.is_empty() || s == "-" => None,
-        v @ (Value::String(_) | Value::Number(_) | Value::Bool(_)) => Some(v.clone()),
-        _ => None,
-    }
-}
-
-fn copy(f: &mut Map<String, Value>, from: &str, to: &str) {
-    if let Some(v) = scalar(f, from) {
-        fields::put(f, to, v);
-    }
-}
-
-/// Copies a number, reading a numeric string as a number.
-fn copy_number(f: &mut Map<String, Value>, from: &str, to: &str) {
-    match scalar(f, from) {
-        Some(Value::String(s)) => {
-            fields::put_number(f, to, &s);
-        }
-        Some(v @ Value::Number(_)) => {
-            fields::put(f, to, v);
-        }
-        _ => {}
-    }
-}
-
-fn count(f: &Map<String, Value>, path: &str) -> Option<u64> {
-    match fields::lookup(f, path)? {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
-    }
-}
-
-fn put_count(f: &mut Map<String, Value>, to: &str, n: Option<u64>) {
-    if let Some(n) = n {
-        fields::put(f, to, n);
-    }
 }
 
 /// Zeek's TSV logs (`#separator`, `#fields`, `#types` headers, then one row per line) as
