@@ -171,6 +171,8 @@ pub struct Membership {
     assignment: Assignment,
     kv: kv::Store,
     key: String,
+    /// The NATS servers, for errors.
+    address: String,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -296,6 +298,7 @@ impl Membership {
             assignment,
             kv,
             key,
+            address: config.addresses(),
             task,
         })
     }
@@ -315,7 +318,7 @@ impl Membership {
             .delete(&self.key)
             .await
             .map_err(|e| NatsError::Unavailable {
-                address: String::new(),
+                address: self.address.clone(),
                 op: format!("leaving (deleting key {})", self.key),
                 reason: e.to_string(),
             })
