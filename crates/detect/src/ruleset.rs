@@ -88,6 +88,14 @@ pub struct Warning {
     pub message: String,
 }
 
+impl Warning {
+    /// Whether the warning says the rule runs on no source vigie reads (`dormant: ...`, or
+    /// `never runs: ...` for a logsource no mapping can place).
+    pub fn is_dormant(&self) -> bool {
+        self.message.starts_with("dormant: ") || self.message.starts_with("never runs: ")
+    }
+}
+
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let path = self

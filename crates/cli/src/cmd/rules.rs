@@ -202,11 +202,7 @@ pub(crate) fn print_report(report: &LoadReport, verbose: bool) {
     for rejection in &report.rejected {
         println!("rejected {rejection}");
     }
-    let dormant = report
-        .warnings
-        .iter()
-        .filter(|w| w.message.starts_with("dormant: ") || w.message.starts_with("never runs: "))
-        .count();
+    let dormant = report.warnings.iter().filter(|w| w.is_dormant()).count();
     println!(
         "{} file(s): {} rule(s) loaded, {} rejected, {} loaded with warnings ({} dormant: no \
          source feeds them), {} tenant filter(s)",
@@ -375,7 +371,7 @@ pub(crate) fn rule_statuses(
     let dormant: std::collections::HashMap<&str, &str> = report
         .warnings
         .iter()
-        .filter(|w| w.message.starts_with("dormant: ") || w.message.starts_with("never runs: "))
+        .filter(|w| w.is_dormant())
         .map(|w| (w.rule_id.as_str(), w.message.as_str()))
         .collect();
     let mut statuses: Vec<RuleStatus> = report

@@ -643,11 +643,18 @@ pub(crate) async fn load_rules(
     for rejection in &report.rejected {
         tracing::warn!(%rejection, "rule rejected");
     }
+    // A rule no source feeds is named with the reason (also in the rule catalogue).
+    let mut dormant = 0;
+    for warning in report.warnings.iter().filter(|w| w.is_dormant()) {
+        dormant += 1;
+        tracing::info!(%warning, "rule dormant");
+    }
     tracing::info!(
         dir = %dir.display(),
         files = report.files,
         loaded = report.loaded.len(),
         rejected = report.rejected.len(),
+        dormant,
         "rules loaded"
     );
     metrics::gauge!("vigie_rules_loaded").set(report.loaded.len() as f64);
