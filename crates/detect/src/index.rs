@@ -351,17 +351,23 @@ fn event_id(value: &Json) -> Option<i64> {
     }
 }
 
+/// The event id of an event of source type `typed`, read where the mapping says that type
+/// keeps it.
+fn typed_event_id(mapping: &Mapping, event: &Event, typed: &str) -> Option<i64> {
+    mapping
+        .types
+        .get(typed)
+        .and_then(|t| lookup_first(event, &t.event_id))
+        .and_then(event_id)
+}
+
 /// Classifies an event against the mapping's sources.
 pub(crate) fn classify(mapping: &Mapping, event: &Event) -> Class {
     if let Some(typed) = routed_type(event) {
         return Class {
             source: None,
             channel: None,
-            event_id: mapping
-                .types
-                .get(typed)
-                .and_then(|t| lookup_first(event, &t.event_id))
-                .and_then(event_id),
+            event_id: typed_event_id(mapping, event, typed),
             typed: Some(typed.to_owned()),
         };
     }
@@ -633,12 +639,7 @@ impl Index {
             if index.by_id.is_empty() {
                 return &index.rest;
             }
-            let id = mapping
-                .types
-                .get(typed)
-                .and_then(|t| lookup_first(event, &t.event_id))
-                .and_then(event_id);
-            return id
+            return typed_event_id(mapping, event, typed)
                 .and_then(|id| index.by_id.get(&id))
                 .unwrap_or(&index.rest);
         }

@@ -402,15 +402,16 @@ impl Mapping {
             }
             parts.join(", ")
         };
-        let convention = ls.product.as_ref().map(|product| {
-            let product = product.to_ascii_lowercase();
-            match &ls.service {
-                Some(service) => format!("{product}.{}", service.to_ascii_lowercase()),
-                None => product,
-            }
-        });
-        match (&ls.product, convention) {
-            (Some(product), Some(convention)) => {
+        match &ls.product {
+            Some(product) => {
+                let convention = match &ls.service {
+                    Some(service) => format!(
+                        "{}.{}",
+                        product.to_ascii_lowercase(),
+                        service.to_ascii_lowercase()
+                    ),
+                    None => product.to_ascii_lowercase(),
+                };
                 let named = self.types.iter().any(|(t, typed)| {
                     t.split('.')
                         .next()
@@ -436,10 +437,10 @@ impl Mapping {
                     unclassified: !named,
                 }
             }
-            _ if ls.category.is_some() || ls.service.is_some() => {
+            None if ls.category.is_some() || ls.service.is_some() => {
                 Routing::Dormant(format!("no source type serves {}", described()))
             }
-            _ => Routing::Custom {
+            None => Routing::Custom {
                 convention: None,
                 unclassified: true,
                 dormant: None,

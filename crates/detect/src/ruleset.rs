@@ -44,28 +44,23 @@ impl Variant {
 
     /// Whether the variant runs on events of this class, guards aside.
     fn accepts_kind(&self, class: &Class) -> bool {
-        match (&self.source_type, &class.typed) {
-            (Some(key), Some(typed)) => {
-                return crate::index::type_key_matches(key, typed)
-                    && self
-                        .event_ids
-                        .as_ref()
-                        .is_none_or(|ids| class.event_id.is_some_and(|id| ids.contains(&id)));
+        let kind = match (&self.source_type, &class.typed) {
+            (Some(key), Some(typed)) => crate::index::type_key_matches(key, typed),
+            (None, None) => {
+                self.source == class.source
+                    && self.channels.as_ref().is_none_or(|list| {
+                        class
+                            .channel
+                            .as_ref()
+                            .is_some_and(|c| list.iter().any(|l| l == c))
+                    })
             }
-            (None, None) => {}
-            _ => return false,
-        }
-        self.source == class.source
-            && self.channels.as_ref().is_none_or(|list| {
-                class
-                    .channel
-                    .as_ref()
-                    .is_some_and(|c| list.iter().any(|l| l == c))
-            })
-            && self
-                .event_ids
-                .as_ref()
-                .is_none_or(|ids| class.event_id.is_some_and(|id| ids.contains(&id)))
+            _ => false,
+        };
+        kind && self
+            .event_ids
+            .as_ref()
+            .is_none_or(|ids| class.event_id.is_some_and(|id| ids.contains(&id)))
     }
 
     fn guard_holds(&self, event: &Event) -> bool {

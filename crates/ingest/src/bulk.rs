@@ -119,6 +119,9 @@ pub fn parse(
     max_line_bytes: usize,
 ) -> Result<BulkRequest, BulkError> {
     let mut out = BulkRequest::default();
+    // The source type of the last index seen: a body names the same index in most of its
+    // actions, so the name is read once per change, not once per document.
+    let mut declared: Option<(String, Option<vigie_parse::SourceType>)> = None;
     let mut lines = body
         .split(|&b| b == b'\n')
         .enumerate()
@@ -196,8 +199,12 @@ pub fn parse(
         match record::scan_object(doc, max_line_bytes) {
             Ok(when) => {
                 let event_id = EventId::generate(received_at);
-                let declared =
-                    vigie_parse::declared_by_index(&index).or_else(|| token_declared.cloned());
+                if declared.as_ref().is_none_or(|(seen, _)| *seen != index) {
+                    let by_index =
+                        vigie_parse::declared_by_index(&index).or_else(|| token_declared.cloned());
+                    declared = Some((index.clone(), by_index));
+                }
+                let source_type = declared.as_ref().and_then(|(_, t)| t.as_ref());
                 let head = record::Head {
                     id: event_id,
                     tenant,
@@ -207,7 +214,7 @@ pub fn parse(
                     dataset: Some(&index),
                     source_type: None,
                 };
-                let bytes = record::parsed_record(head, declared.as_ref(), doc);
+                let bytes = record::parsed_record(head, source_type, doc);
                 out.items.push(BulkItem {
                     action,
                     index,

@@ -146,11 +146,8 @@ pub fn parsed_record(head: Head<'_>, declared: Option<&SourceType>, raw: &[u8]) 
     };
     let typed = Head {
         source_type: Some(source_type.as_str()),
-        ..head
-    };
-    let typed = Head {
         timestamp: head.timestamp.or(outcome.timestamp),
-        ..typed
+        ..head
     };
     // A map of JSON values serialises.
     let fields = serde_json::to_vec(&fields).unwrap_or_default();
@@ -165,9 +162,8 @@ pub fn parse_event(
     declared: Option<&SourceType>,
 ) -> vigie_event::Event {
     let outcome = vigie_parse::normalize(declared, &mut event.fields);
-    if outcome.parsed || outcome.error.is_some() {
-        event.timestamp = event.timestamp.or(outcome.timestamp);
-    }
+    // Only a parser that ran gives a time.
+    event.timestamp = event.timestamp.or(outcome.timestamp);
     event.source_type = outcome.source_type.map(|t| t.to_string());
     event
 }

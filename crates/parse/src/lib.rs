@@ -62,21 +62,24 @@ pub struct Outcome {
 /// the parsed fields. See the crate documentation.
 pub fn normalize(declared: Option<&SourceType>, fields: &mut Map<String, Value>) -> Outcome {
     let (format, source_type) = match declared {
-        Some(declared) => (
-            formats::for_declared(declared.as_str()),
-            Some(declared.clone()),
-        ),
+        Some(declared) => (formats::for_declared(declared.as_str()), declared.clone()),
         None => match formats::recognise(&formats::Input::of(fields)) {
-            Some((format, found)) => (Some(format), Some(SourceType::known(found))),
-            None => (None, None),
+            Some((format, found)) => (Some(format), SourceType::known(found)),
+            None => {
+                return Outcome {
+                    source_type: None,
+                    parsed: false,
+                    timestamp: None,
+                    error: None,
+                };
+            }
         },
     };
-    let (Some(format), Some(source_type)) = (format, source_type.clone()) else {
-        if let Some(source_type) = &source_type {
-            fields::put(fields, "event.dataset", source_type.as_str());
-        }
+    let Some(format) = format else {
+        // Declared, but no parser reads the type: a label only.
+        fields::put(fields, "event.dataset", source_type.as_str());
         return Outcome {
-            source_type,
+            source_type: Some(source_type),
             parsed: false,
             timestamp: None,
             error: None,
@@ -91,38 +94,28 @@ pub fn normalize(declared: Option<&SourceType>, fields: &mut Map<String, Value>)
     let result = (format.parse)(&mut ctx);
     let (refined, timestamp) = (ctx.refined, ctx.timestamp);
     let source_type = refined.map(SourceType::known).unwrap_or(source_type);
-    match result {
-        Ok(()) => {
-            fields::put(fields, "event.dataset", source_type.as_str());
-            Outcome {
-                source_type: Some(source_type),
-                parsed: true,
-                timestamp,
-                error: None,
-            }
-        }
-        Err(error) => {
-            fields::put(fields, "event.dataset", source_type.as_str());
-            fields::add_tag(fields, "parse_error");
-            fields::put(
-                fields,
-                "error.message",
-                format!("{source_type}: {}", error.detail),
-            );
-            fields::put(fields, "error.type", error.reason);
-            metrics::counter!(
-                "vigie_parse_errors_total",
-                "source_type" => source_type.to_string(),
-                "reason" => error.reason,
-            )
-            .increment(1);
-            Outcome {
-                source_type: Some(source_type),
-                parsed: false,
-                timestamp,
-                error: Some(error),
-            }
-        }
+    fields::put(fields, "event.dataset", source_type.as_str());
+    let error = result.err();
+    if let Some(error) = &error {
+        fields::add_tag(fields, "parse_error");
+        fields::put(
+            fields,
+            "error.message",
+            format!("{source_type}: {}", error.detail),
+        );
+        fields::put(fields, "error.type", error.reason);
+        metrics::counter!(
+            "vigie_parse_errors_total",
+            "source_type" => source_type.to_string(),
+            "reason" => error.reason,
+        )
+        .increment(1);
+    }
+    Outcome {
+        source_type: Some(source_type),
+        parsed: error.is_none(),
+        timestamp,
+        error,
     }
 }
 

@@ -73,7 +73,7 @@ async fn listener_config(
     if let Some(slug) = &listener.tenant {
         map.default = Some(tenant(slug).await?);
     }
-    // Checked when the configuration was read.
+    // Source types were checked when the configuration was read.
     let source_type = |text: &Option<String>| {
         text.as_deref()
             .map(vigie_parse::SourceType::new)
@@ -120,12 +120,7 @@ async fn listener_config(
         receive_buffer_bytes: listener
             .receive_buffer_bytes
             .map(|b| usize::try_from(b).unwrap_or(usize::MAX)),
-        // Checked when the configuration was read.
-        source_type: listener
-            .source_type
-            .as_deref()
-            .map(vigie_parse::SourceType::new)
-            .transpose()?,
+        source_type: source_type(&listener.source_type)?,
     })
 }
 

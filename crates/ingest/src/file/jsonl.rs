@@ -22,24 +22,20 @@ use crate::{LineRejection, NdjsonBatch};
 /// `message`; and the time its header says.
 fn text_fields(
     line: &[u8],
-    now: jiff::Timestamp,
+    context: &crate::syslog::ParseContext,
 ) -> (
     serde_json::Map<String, serde_json::Value>,
     Option<jiff::Timestamp>,
 ) {
-    let context = crate::syslog::ParseContext {
-        timezone: jiff::tz::TimeZone::get("Europe/Brussels").unwrap_or(jiff::tz::TimeZone::UTC),
-        now,
-    };
     // Files written by syslog daemons carry no `<PRI>`: read the line behind a neutral one,
     // then drop what that one made up.
     let parsed = if line.starts_with(b"<") {
-        crate::syslog::parse(line, false, &context)
+        crate::syslog::parse(line, false, context)
     } else {
         let mut with_pri = Vec::with_capacity(line.len() + 4);
         with_pri.extend_from_slice(b"<13>");
         with_pri.extend_from_slice(line);
-        let mut parsed = crate::syslog::parse(&with_pri, false, &context);
+        let mut parsed = crate::syslog::parse(&with_pri, false, context);
         if let Some(serde_json::Value::Object(syslog)) = parsed
             .fields
             .get_mut("log")
@@ -125,6 +121,11 @@ pub(crate) fn read(
         ),
     };
     let max = options.max_line_bytes;
+    // Text logs: the syslog reader's zone of times without one (the listeners' default).
+    let context = text.then(|| crate::syslog::ParseContext {
+        timezone: jiff::tz::TimeZone::get("Europe/Brussels").unwrap_or(jiff::tz::TimeZone::UTC),
+        now: options.received_at,
+    });
     let mut batch = NdjsonBatch::default();
     let mut line = Vec::with_capacity(1024);
     let mut number = 0usize;
@@ -194,8 +195,8 @@ pub(crate) fn read(
         if content.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let read = if text {
-            Ok(text_fields(content, options.received_at))
+        let read = if let Some(context) = &context {
+            Ok(text_fields(content, context))
         } else {
             parse_object(content, max).map(|fields| {
                 let when = event_time(&fields);
@@ -239,10 +240,13 @@ mod tests {
     /// their own message.
     #[test]
     fn text_lines() {
-        let now = jiff::Timestamp::from_second(1_764_064_800).unwrap();
+        let context = crate::syslog::ParseContext {
+            timezone: jiff::tz::TimeZone::get("Europe/Brussels").unwrap(),
+            now: jiff::Timestamp::from_second(1_764_064_800).unwrap(),
+        };
         let (fields, when) = super::text_fields(
             b"Feb 21 21:54:44 localhost sshd[3402]: Accepted publickey for vagrant from 10.0.2.2 port 63673 ssh2",
-            now,
+            &context,
         );
         assert_eq!(fields["log"]["syslog"]["appname"], "sshd");
         assert_eq!(fields["log"]["syslog"]["procid"], "3402");
@@ -258,7 +262,7 @@ mod tests {
             &b"type=SYSCALL msg=audit(1364481363.243:24287): arch=c000003e syscall=2"[..],
             b"192.0.2.1 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 2326",
         ] {
-            let (fields, when) = super::text_fields(other, now);
+            let (fields, when) = super::text_fields(other, &context);
             assert_eq!(fields.len(), 1, "{fields:?}");
             assert_eq!(fields["message"], String::from_utf8_lossy(other).as_ref());
             assert_eq!(when, None);

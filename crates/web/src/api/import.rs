@@ -10,12 +10,11 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use jiff::Timestamp;
 use vigie_access::TokenKind;
 use vigie_ingest::file::{self, FileKind, ImportSummary, ReadOptions};
-use vigie_parse::SourceType;
 
 use crate::AppState;
 use crate::auth::Auth;
@@ -40,21 +39,8 @@ pub async fn import(
     body: Body,
 ) -> Result<(StatusCode, Json<ImportSummary>), ApiError> {
     auth.require(&[TokenKind::Ingest])?;
-    let query = match uri.query() {
-        None => ImportQuery::default(),
-        Some(_) => {
-            Query::<ImportQuery>::try_from_uri(&uri)
-                .map_err(|e| ApiError::BadRequest(format!("invalid query: {}", e.body_text())))?
-                .0
-        }
-    };
-    let source_type = match query.source_type.as_deref() {
-        Some(text) => Some(
-            SourceType::new(text)
-                .map_err(|e| ApiError::BadRequest(format!("query parameter source_type: {e}")))?,
-        ),
-        None => super::ingest::token_source_type(&auth.0),
-    };
+    let query: ImportQuery = super::ingest::query_of(&uri)?;
+    let source_type = super::ingest::declared_source_type(query.source_type.as_deref(), &auth.0)?;
     let format = match query.format.as_deref() {
         None => None,
         Some("evtx") => Some(FileKind::Evtx),

@@ -126,11 +126,22 @@ pub async fn read_body(
 }
 
 /// The query of `POST /api/v1/ingest`.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct IngestQuery {
     /// The source type of every event of the body (`?source_type=aws.cloudtrail`).
     source_type: Option<String>,
+}
+
+/// The query of a request (read after its token is checked; none: the defaults), or a 400
+/// naming what is wrong.
+pub(crate) fn query_of<T: serde::de::DeserializeOwned + Default>(uri: &Uri) -> Result<T, ApiError> {
+    if uri.query().is_none() {
+        return Ok(T::default());
+    }
+    Query::<T>::try_from_uri(uri)
+        .map(|Query(query)| query)
+        .map_err(|e| ApiError::BadRequest(format!("invalid query: {}", e.body_text())))
 }
 
 /// The source type an ingest token declares for its events (checked when it was created;
@@ -144,19 +155,14 @@ pub(crate) fn token_source_type(credential: &vigie_access::Credential) -> Option
         .ok()
 }
 
-/// The source type a request declares in its query (read after the token is checked), else
-/// its token's, or a 400 naming the offending value.
+/// The source type a request declares (`?source_type=`), else its token's, or a 400 naming
+/// the offending value.
 pub(crate) fn declared_source_type(
-    uri: &Uri,
+    query: Option<&str>,
     credential: &vigie_access::Credential,
 ) -> Result<Option<SourceType>, ApiError> {
-    if uri.query().is_none() {
-        return Ok(token_source_type(credential));
-    }
-    let Query(query) = Query::<IngestQuery>::try_from_uri(uri)
-        .map_err(|e| ApiError::BadRequest(format!("invalid query: {}", e.body_text())))?;
-    match query.source_type {
-        Some(text) => SourceType::new(&text)
+    match query {
+        Some(text) => SourceType::new(text)
             .map(Some)
             .map_err(|e| ApiError::BadRequest(format!("query parameter source_type: {e}"))),
         None => Ok(token_source_type(credential)),
@@ -172,7 +178,8 @@ pub async fn ingest(
     body: Body,
 ) -> Result<(StatusCode, Json<IngestReply>), ApiError> {
     auth.require(&[TokenKind::Ingest])?;
-    let declared = declared_source_type(&uri, &auth.0)?;
+    let query: IngestQuery = query_of(&uri)?;
+    let declared = declared_source_type(query.source_type.as_deref(), &auth.0)?;
     let tenant = auth.0.ingest_tenant().ok_or_else(|| {
         ApiError::Forbidden(
             "a platform token carries no tenant; ingest with a token created with --tenant"
