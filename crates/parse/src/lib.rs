@@ -306,6 +306,31 @@ pub(crate) mod testing {
         text.parse().unwrap()
     }
 
+    /// The object a JSON value is (a test's record).
+    pub(crate) fn obj(v: Value) -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => panic!("not an object"),
+        }
+    }
+
+    /// The value at `path` (flat or nested), `null` when absent.
+    pub(crate) fn get<'a>(f: &'a Map<String, Value>, path: &str) -> &'a Value {
+        crate::fields::lookup(f, path).unwrap_or(&Value::Null)
+    }
+
+    /// Asserts each (path, value) of `expected`.
+    pub(crate) fn check(f: &Map<String, Value>, expected: &[(&str, Value)]) {
+        for (path, value) in expected {
+            assert_eq!(
+                get(f, path),
+                value,
+                "{path} in {}",
+                Value::Object(f.clone())
+            );
+        }
+    }
+
     /// The folder `rel` under the shared sample logs (`../shared/fixtures/logs/<rel>`), or
     /// `None` after recording the test as skipped where `scripts/test` counts skips.
     pub(crate) fn fixture(test: &str, rel: &str) -> Option<PathBuf> {

@@ -519,7 +519,7 @@ fn local_user(caps: &Captures<'_>, _: u32, f: &mut Map<String, Value>) {
 mod tests {
     use super::*;
     use crate::SourceType;
-    use crate::testing::event;
+    use crate::testing::{check, event, get};
     use serde_json::json;
 
     fn run(line: &str) -> (Map<String, Value>, crate::Outcome) {
@@ -527,22 +527,6 @@ mod tests {
         let out = crate::normalize(Some(&SourceType::new("cisco.asa").unwrap()), &mut f);
         assert!(out.error.is_none(), "{line}: {:?}", out.error);
         (f, out)
-    }
-
-    fn get<'a>(f: &'a Map<String, Value>, path: &str) -> &'a Value {
-        crate::fields::lookup(f, path).unwrap_or(&Value::Null)
-    }
-
-    /// Asserts each (path, value) of `expected`.
-    fn check(f: &Map<String, Value>, expected: &[(&str, Value)]) {
-        for (path, value) in expected {
-            assert_eq!(
-                get(f, path),
-                value,
-                "{path} in {}",
-                Value::Object(f.clone())
-            );
-        }
     }
 
     #[test]

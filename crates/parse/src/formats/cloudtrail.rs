@@ -157,17 +157,11 @@ fn parse(ctx: &mut Ctx<'_>) -> Result<(), ParseError> {
 mod tests {
     use super::*;
     use crate::SourceType;
+    use crate::testing::obj;
     use proptest::prelude::*;
     use serde_json::Map;
     use serde_json::json;
     use std::collections::BTreeMap;
-
-    fn obj(v: Value) -> Map<String, Value> {
-        match v {
-            Value::Object(m) => m,
-            _ => panic!("not an object"),
-        }
-    }
 
     fn declared(f: &mut Map<String, Value>) -> crate::Outcome {
         crate::normalize(Some(&SourceType::new("aws.cloudtrail").unwrap()), f)

@@ -587,15 +587,10 @@ fn parse(ctx: &mut Ctx<'_>) -> Result<(), ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::event;
     use crate::{SourceType, normalize};
     use proptest::prelude::*;
     use serde_json::{Map, json};
-
-    fn event(message: &str) -> Map<String, Value> {
-        let mut fields = Map::new();
-        fields.insert("message".into(), json!(message));
-        fields
-    }
 
     fn declared() -> SourceType {
         SourceType::new(SOURCE_TYPE).unwrap()

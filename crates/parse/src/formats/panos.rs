@@ -841,28 +841,13 @@ fn ecs(f: &mut Map<String, Value>, kind: &Kind, panos: &Map<String, Value>) {
 mod tests {
     use super::*;
     use crate::SourceType;
-    use crate::testing::{event, ts};
+    use crate::testing::{check, event, get, ts};
     use serde_json::json;
 
     fn run(line: &str) -> (Map<String, Value>, crate::Outcome) {
         let mut f = event(line);
         let out = crate::normalize(Some(&SourceType::new("panos.log").unwrap()), &mut f);
         (f, out)
-    }
-
-    fn get<'a>(f: &'a Map<String, Value>, path: &str) -> &'a Value {
-        crate::fields::lookup(f, path).unwrap_or(&Value::Null)
-    }
-
-    fn check(f: &Map<String, Value>, expected: &[(&str, Value)]) {
-        for (path, value) in expected {
-            assert_eq!(
-                get(f, path),
-                value,
-                "{path} in {}",
-                Value::Object(f.clone())
-            );
-        }
     }
 
     #[test]

@@ -543,16 +543,10 @@ fn unescape(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::SourceType;
+    use crate::testing::obj;
     use proptest::prelude::*;
     use serde_json::json;
     use std::collections::BTreeMap;
-
-    fn obj(v: Value) -> Map<String, Value> {
-        match v {
-            Value::Object(m) => m,
-            _ => panic!("not an object"),
-        }
-    }
 
     fn as_type(t: &str, f: &mut Map<String, Value>) -> crate::Outcome {
         crate::normalize(Some(&SourceType::new(t).unwrap()), f)
