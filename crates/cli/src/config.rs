@@ -46,6 +46,9 @@ pub(crate) struct VigieConfig {
     /// Syslog listeners (UDP, TCP, TLS).
     #[serde(default)]
     pub syslog: SyslogConfig,
+    /// OpenTelemetry (OTLP) logs: the gRPC listener.
+    #[serde(default)]
+    pub otlp: OtlpConfig,
     /// The event store for hunting.
     #[serde(default)]
     pub store: StoreConfig,
@@ -594,6 +597,17 @@ pub(crate) struct SyslogConfig {
     pub listeners: Vec<SyslogListenerConfig>,
 }
 
+/// `[otlp]`: OpenTelemetry logs. OTLP/HTTP is always served at `POST /v1/logs` on the
+/// HTTP listener; the gRPC service needs its own HTTP/2 listener, off unless set here.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct OtlpConfig {
+    /// Address and port of the OTLP/gRPC listener (OpenTelemetry's is 4317), e.g.
+    /// `0.0.0.0:4317`. It uses `[server]`'s TLS files and client-certificate rule when they
+    /// are set, and its connection and body-read limits. None: no gRPC listener.
+    pub grpc_listen: Option<String>,
+}
+
 /// `[[syslog.listeners]]`: one socket. The tenant of a connection or datagram comes from
 /// the client certificate (TLS), else the most specific matching `networks` entry, else
 /// `tenant`; a peer matching none is refused and counted. Never from the message.
@@ -932,6 +946,7 @@ impl Default for VigieConfig {
             pipeline: PipelineConfig::default(),
             audit: AuditConfig::default(),
             syslog: SyslogConfig::default(),
+            otlp: OtlpConfig::default(),
             store: StoreConfig::default(),
             nis2: Nis2Config::default(),
             web: WebSection::default(),
@@ -971,13 +986,14 @@ impl std::fmt::Display for Problems {
 
 impl std::error::Error for Problems {}
 
-const SECTIONS: [&str; 11] = [
+const SECTIONS: [&str; 12] = [
     "server",
     "ingest",
     "log",
     "detection",
     "pipeline",
     "syslog",
+    "otlp",
     "store",
     "audit",
     "nis2",
@@ -1038,6 +1054,7 @@ impl VigieConfig {
                 "pipeline" => section(value, origin, key, &mut problems, &mut config.pipeline),
                 "audit" => section(value, origin, key, &mut problems, &mut config.audit),
                 "syslog" => section(value, origin, key, &mut problems, &mut config.syslog),
+                "otlp" => section(value, origin, key, &mut problems, &mut config.otlp),
                 "store" => section(value, origin, key, &mut problems, &mut config.store),
                 "nis2" => section(value, origin, key, &mut problems, &mut config.nis2),
                 "web" => section(value, origin, key, &mut problems, &mut config.web),
@@ -1128,6 +1145,14 @@ impl VigieConfig {
             );
         }
         self.web.check(&mut |key, message| bad(key, message));
+        if let Some(listen) = &self.otlp.grpc_listen
+            && listen.parse::<SocketAddr>().is_err()
+        {
+            bad(
+                "[otlp] grpc_listen",
+                format!("{listen:?} is not an address:port such as 127.0.0.1:4317"),
+            );
+        }
         if self.server.listen.parse::<SocketAddr>().is_err() {
             bad(
                 "[server] listen",

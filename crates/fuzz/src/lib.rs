@@ -9,6 +9,7 @@
 mod codec;
 mod evtx;
 mod json;
+mod otlp;
 mod query;
 mod rules;
 mod sources;
@@ -17,6 +18,7 @@ mod syslog;
 pub use codec::record_codec;
 pub use evtx::{evtx_chunk, evtx_file};
 pub use json::{bulk, gzip, json_event};
+pub use otlp::otlp_logs;
 pub use query::query_parse;
 pub use rules::{rule_yaml, sigma_condition};
 pub use sources::source_line;
@@ -40,6 +42,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("sigma_condition", sigma_condition),
     ("query_parse", query_parse),
     ("source_line", source_line),
+    ("otlp_logs", otlp_logs),
 ];
 
 /// The target named `name`.

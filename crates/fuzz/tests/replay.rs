@@ -179,4 +179,5 @@ replay_tests!(
     sigma_condition,
     query_parse,
     source_line,
+    otlp_logs,
 );

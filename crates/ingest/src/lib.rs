@@ -8,6 +8,7 @@
 //!   configured backlog (the caller answers 429 / stops reading), attributes every event to
 //!   the tenant of the caller's credential, and counts every event it sees:
 //!   `received = accepted + rejected`, per tenant, source and reason.
+//! - [`otlp`]: OpenTelemetry log records (OTLP) read into events.
 //!
 //! The durability boundary is this crate's boundary: nothing after [`Intake::submit`]
 //! returns `Ok` may be lost (design invariant 2).
@@ -17,6 +18,7 @@ pub mod decode;
 pub mod file;
 pub mod intake;
 pub mod ndjson;
+pub mod otlp;
 pub mod record;
 pub mod syslog;
 pub mod time;

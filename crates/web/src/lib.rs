@@ -38,6 +38,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/ingest", post(api::ingest::ingest))
         .route("/api/v1/import", post(api::import::import))
+        // OpenTelemetry logs (OTLP/HTTP); the gRPC service is `api::otlp::grpc_router`.
+        .route(api::otlp::HTTP_PATH, post(api::otlp::http))
         .route("/api/v1/alerts", get(api::alerts::list))
         .route("/api/v1/rules", get(api::rules::list))
         .route("/api/v1/tenants", get(api::tenants::list))

@@ -24,6 +24,7 @@ pub struct HttpRoles {
 pub fn is_ingest_path(path: &str) -> bool {
     path == "/api/v1/ingest"
         || path == "/api/v1/import"
+        || path == crate::api::otlp::HTTP_PATH
         || path == "/_bulk"
         || path.ends_with("/_bulk")
         || [
@@ -83,6 +84,7 @@ mod tests {
         for path in [
             "/api/v1/ingest",
             "/api/v1/import",
+            "/v1/logs",
             "/_bulk",
             "/logs-x/_bulk",
             "/_ilm/policy/x",

@@ -16,6 +16,11 @@
 //! - **Stop**: on shutdown the listener closes, idle keep-alive connections are closed and
 //!   requests in flight finish (for at most `drain_timeout`).
 //!
+//! - **Protocol**: HTTP/1.1 for the API and the web application; HTTP/2 only for the OTLP
+//!   gRPC listener ([`Protocol::Http2`]: cleartext with prior knowledge, or TLS where ALPN
+//!   says `h2`), with at most [`MAX_STREAMS`] requests at once per connection and hyper's
+//!   bound on streams reset before they are answered (the "rapid reset" flood).
+//!
 //! Written on hyper's connection API rather than `axum::serve`, which has no TLS and no
 //! read timeouts; the request handling is still the axum router.
 
@@ -29,8 +34,8 @@ use axum::extract::ConnectInfo;
 use axum::http::{HeaderValue, Request, header};
 use axum::response::Response;
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper::server::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
@@ -52,7 +57,22 @@ pub struct ListenOptions {
     pub max_connections: usize,
     /// Most time requests in flight get to finish at shutdown.
     pub drain_timeout: Duration,
+    /// HTTP/1.1 or HTTP/2.
+    pub protocol: Protocol,
 }
+
+/// The HTTP version a listener speaks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Protocol {
+    /// HTTP/1.1 (the API and the web application).
+    #[default]
+    Http1,
+    /// HTTP/2 only (gRPC): prior knowledge in cleartext, ALPN `h2` over TLS.
+    Http2,
+}
+
+/// Most requests (streams) one HTTP/2 connection may have open at once.
+pub const MAX_STREAMS: u32 = 64;
 
 impl Default for ListenOptions {
     fn default() -> Self {
@@ -62,6 +82,7 @@ impl Default for ListenOptions {
             body_read_timeout: Duration::from_secs(30),
             max_connections: 4096,
             drain_timeout: Duration::from_secs(30),
+            protocol: Protocol::Http1,
         }
     }
 }
@@ -84,14 +105,33 @@ pub struct TlsOptions {
 struct ReloadingTls {
     options: Arc<TlsOptions>,
     current: Arc<RwLock<Arc<rustls::ServerConfig>>>,
+    protocol: Protocol,
 }
 
 impl ReloadingTls {
-    fn load(options: TlsOptions) -> Result<Self, TlsError> {
-        let config = server_config(&options.cert, &options.key, &options.client_auth)?;
+    fn load(options: TlsOptions, protocol: Protocol) -> Result<Self, TlsError> {
+        let config = Self::config(&options, protocol)?;
         Ok(Self {
             options: Arc::new(options),
             current: Arc::new(RwLock::new(config)),
+            protocol,
+        })
+    }
+
+    /// The configuration the files give, announcing `h2` for an HTTP/2 listener (gRPC
+    /// clients require it).
+    fn config(
+        options: &TlsOptions,
+        protocol: Protocol,
+    ) -> Result<Arc<rustls::ServerConfig>, TlsError> {
+        let config = server_config(&options.cert, &options.key, &options.client_auth)?;
+        Ok(match protocol {
+            Protocol::Http1 => config,
+            Protocol::Http2 => {
+                let mut config = Arc::unwrap_or_clone(config);
+                config.alpn_protocols = vec![b"h2".to_vec()];
+                Arc::new(config)
+            }
         })
     }
 
@@ -132,10 +172,10 @@ impl ReloadingTls {
                     continue;
                 }
                 let options = Arc::clone(&self.options);
-                let loaded = tokio::task::spawn_blocking(move || {
-                    server_config(&options.cert, &options.key, &options.client_auth)
-                })
-                .await;
+                let protocol = self.protocol;
+                let loaded =
+                    tokio::task::spawn_blocking(move || ReloadingTls::config(&options, protocol))
+                        .await;
                 match loaded {
                     Ok(Ok(config)) => {
                         *self.current.write().unwrap_or_else(|e| e.into_inner()) = config;
@@ -182,7 +222,12 @@ pub async fn serve(
     stop: watch::Receiver<bool>,
     loaded: tokio::sync::oneshot::Sender<Result<(), String>>,
 ) -> Result<(), TlsError> {
-    let tls = match options.tls.clone().map(ReloadingTls::load).transpose() {
+    let tls = match options
+        .tls
+        .clone()
+        .map(|tls| ReloadingTls::load(tls, options.protocol))
+        .transpose()
+    {
         Ok(Some(tls)) => {
             tls.clone().watch(stop.clone());
             Some(tls)
@@ -242,27 +287,34 @@ async fn run(
                 request.extensions_mut().insert(ConnectInfo(peer));
                 app.clone().oneshot(request)
             }));
-        let mut builder = http1::Builder::new();
-        builder
-            .timer(TokioTimer::new())
-            .header_read_timeout(options.header_read_timeout);
         let watcher = graceful.watcher();
         let acceptor = tls.as_ref().map(ReloadingTls::acceptor);
         let handshake_timeout = options.header_read_timeout;
+        let (protocol, header_read_timeout) = (options.protocol, options.header_read_timeout);
         tokio::spawn(async move {
             let _slot = slot;
             let result = match acceptor {
                 None => {
-                    watcher
-                        .watch(builder.serve_connection(TokioIo::new(stream), service))
-                        .await
+                    serve_connection(
+                        TokioIo::new(stream),
+                        service,
+                        protocol,
+                        header_read_timeout,
+                        watcher,
+                    )
+                    .await
                 }
                 Some(acceptor) => {
                     match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
                         Ok(Ok(stream)) => {
-                            watcher
-                                .watch(builder.serve_connection(TokioIo::new(stream), service))
-                                .await
+                            serve_connection(
+                                TokioIo::new(stream),
+                                service,
+                                protocol,
+                                header_read_timeout,
+                                watcher,
+                            )
+                            .await
                         }
                         Ok(Err(error)) => {
                             tracing::debug!(%peer, %error, "TLS handshake failed");
@@ -295,6 +347,43 @@ async fn run(
             "requests still in flight after {:?}; stopping anyway",
             options.drain_timeout
         );
+    }
+}
+
+/// Serves one connection in `protocol` until it ends or the server stops.
+async fn serve_connection<I, S>(
+    io: I,
+    service: S,
+    protocol: Protocol,
+    header_read_timeout: Duration,
+    watcher: hyper_util::server::graceful::Watcher,
+) -> Result<(), hyper::Error>
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    S: hyper::service::HttpService<Incoming> + Send + 'static,
+    S::Future: Send + 'static,
+    S::ResBody: Send + 'static,
+    <S::ResBody as hyper::body::Body>::Data: Send,
+    <S::ResBody as hyper::body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    match protocol {
+        Protocol::Http1 => {
+            let mut builder = http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_read_timeout);
+            watcher.watch(builder.serve_connection(io, service)).await
+        }
+        Protocol::Http2 => {
+            let mut builder = http2::Builder::new(TokioExecutor::new());
+            builder
+                .timer(TokioTimer::new())
+                .max_concurrent_streams(MAX_STREAMS)
+                // Idle clients are asked for a sign of life, and dropped without one.
+                .keep_alive_interval(Some(Duration::from_secs(30)))
+                .keep_alive_timeout(header_read_timeout);
+            watcher.watch(builder.serve_connection(io, service)).await
+        }
     }
 }
 

@@ -132,6 +132,8 @@ pub(crate) struct Server {
     pub(crate) wal: Option<Arc<Wal>>,
     shutdown: tokio::sync::watch::Sender<bool>,
     http: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The OTLP gRPC listener (`[otlp] grpc_listen`, ingest role): its address and task.
+    pub(crate) grpc: Option<(SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>)>,
     /// One detection pipeline per partition of the log.
     pipelines: Vec<tokio::task::JoinHandle<()>>,
     /// Cluster mode, detect role: this process among those sharing the partitions.
@@ -187,6 +189,9 @@ pub(crate) async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode>
         "vigie listening on {}",
         vigie_web::server::url(server.tls, server.addr)
     );
+    if let Some((addr, _)) = &server.grpc {
+        println!("OTLP gRPC listening on {addr}");
+    }
     stop.await;
     tracing::info!("shutting down");
     server.stop().await;
@@ -348,6 +353,7 @@ pub(crate) async fn start_with_roles(
     let state = AppState::new(access.clone(), store.clone(), intake, metrics, web)
         // Behind trusted reverse proxies the client address comes from their header.
         .with_client_addresses(config.web.client_addresses());
+    let grpc_state = state.clone();
     let app = vigie_web::router(state)
         // The alert page explains matches with the loaded rules.
         .layer(axum::Extension(vigie_web::ui::RuleBook(
@@ -413,7 +419,35 @@ pub(crate) async fn start_with_roles(
         Ok(Err(error)) => anyhow::bail!("[server] TLS: {error}"),
         Err(_) => anyhow::bail!("the HTTP listener stopped while starting"),
     }
+    let grpc = match &config.otlp.grpc_listen {
+        Some(address) if roles.ingest => {
+            let listener = tokio::net::TcpListener::bind(address)
+                .await
+                .with_context(|| format!("[otlp] grpc_listen: cannot listen on {address}"))?;
+            let grpc_addr = listener.local_addr()?;
+            let options = vigie_web::server::ListenOptions {
+                protocol: vigie_web::server::Protocol::Http2,
+                ..config.server.listen_options()
+            };
+            let app = vigie_web::api::otlp::grpc_router(grpc_state);
+            let stop = shutdown.subscribe();
+            let (loaded_tx, loaded_rx) = tokio::sync::oneshot::channel();
+            let task = tokio::spawn(async move {
+                let served =
+                    vigie_web::server::serve(listener, app, options, stop, loaded_tx).await;
+                served.map_err(std::io::Error::other)
+            });
+            match loaded_rx.await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => anyhow::bail!("[otlp] grpc_listen TLS: {error}"),
+                Err(_) => anyhow::bail!("the OTLP gRPC listener stopped while starting"),
+            }
+            Some((grpc_addr, task))
+        }
+        _ => None,
+    };
     Ok(Server {
+        grpc,
         addr,
         tls,
         store,
@@ -531,6 +565,13 @@ impl Server {
             Err(error) => tracing::error!(%error, "http server task failed"),
             Ok(Ok(())) => {}
         }
+        if let Some((_, grpc)) = self.grpc {
+            match grpc.await {
+                Ok(Err(error)) => tracing::error!(%error, "OTLP gRPC server ended with an error"),
+                Err(error) => tracing::error!(%error, "OTLP gRPC server task failed"),
+                Ok(Ok(())) => {}
+            }
+        }
         // Requests are done: what refused logins were not written one by one goes into
         // the audit log now (like any entry after the last checkpoint, it is in the tail
         // that `vigie audit verify` cannot vouch for until the next start checkpoints it).
@@ -607,7 +648,19 @@ pub(crate) async fn load_rules(
             CorrelationSet::default(),
         ));
     };
-    let (mut rules, mut report) = RuleSet::load_dir(dir)?;
+    // pySigma processing pipelines, read again at each load (a reload sees edits).
+    let pipelines = super::rules::read_pipelines(&config.detection.pipelines)?;
+    for pipeline in &pipelines {
+        tracing::info!(
+            pipeline = %pipeline.label(),
+            priority = pipeline.priority(),
+            transformations = pipeline.transformation_count(),
+            "processing pipeline applied to the rules"
+        );
+    }
+    let mut rules = super::rules::rule_set(pipelines);
+    let mut report = vigie_detect::LoadReport::default();
+    rules.add_dir(dir, &mut report)?;
     // Per-tenant tuning: filters from `filters/<slug>/`, placeholders from the config.
     let tenants: std::collections::HashMap<String, vigie_event::TenantId> = store
         .list_tenants(operator)

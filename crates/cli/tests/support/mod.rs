@@ -172,6 +172,13 @@ pub(crate) fn all_alerts(client: &Client, server: &Server, token: &str) -> Vec<V
 /// A Python with the `elasticsearch` client (`VIGIE_TEST_PYTHON`, else the virtualenv
 /// `scripts/test` installs), if there is one.
 pub(crate) fn python_with_elasticsearch() -> Option<std::path::PathBuf> {
+    python_with("elasticsearch")
+}
+
+/// A Python that can import `module` (`VIGIE_TEST_PYTHON`, else the virtualenv
+/// `scripts/test` installs), if there is one.
+pub(crate) fn python_with(module: &str) -> Option<std::path::PathBuf> {
+    let import = format!("import {module}");
     let candidates = [
         std::env::var_os("VIGIE_TEST_PYTHON").map(std::path::PathBuf::from),
         std::env::var_os("HOME")
@@ -179,7 +186,7 @@ pub(crate) fn python_with_elasticsearch() -> Option<std::path::PathBuf> {
     ];
     candidates.into_iter().flatten().find(|p| {
         Command::new(p)
-            .args(["-c", "import elasticsearch"])
+            .args(["-c", &import])
             .output()
             .is_ok_and(|o| o.status.success())
     })

@@ -19,8 +19,8 @@ use crate::{LineRejection, NdjsonBatch};
 
 /// The fields of one line of a text log: a syslog line (`<PRI>` optional: files written by
 /// syslog daemons carry none) read as the syslog listener reads it, else the line as
-/// `message`; and the time its header says.
-fn text_fields(
+/// `message`; and the time its header says. (Also how an OTLP string body is read.)
+pub(crate) fn text_fields(
     line: &[u8],
     context: &crate::syslog::ParseContext,
 ) -> (

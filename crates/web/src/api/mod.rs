@@ -12,6 +12,7 @@ pub mod ingest;
 pub mod login;
 pub mod nis2;
 pub mod openapi;
+pub mod otlp;
 pub mod rules;
 pub mod session;
 pub mod sla;
