@@ -284,6 +284,10 @@ pub(crate) struct IngestConfig {
     pub max_decoded_bytes: u64,
     /// Largest single NDJSON line; a longer line is rejected by number. Default 1 MiB.
     pub max_line_bytes: u64,
+    /// Largest file uploaded to `POST /api/v1/import` (what `vigie import` sends a running
+    /// server): it streams to the data directory's `uploads/`, so it is bounded by this and
+    /// by `min_free_disk_bytes`, not by `max_body_bytes`. Default 4 GiB.
+    pub max_import_bytes: u64,
     /// When more events than this wait for the pipeline, ingest answers 429 with
     /// `Retry-After` instead of buffering. Default 500000.
     pub max_backlog_events: u64,
@@ -313,6 +317,7 @@ impl Default for IngestConfig {
             max_body_bytes: 16 << 20,
             max_decoded_bytes: 64 << 20,
             max_line_bytes: 1 << 20,
+            max_import_bytes: 4 << 30,
             max_backlog_events: 500_000,
             retry_after_seconds: 2,
             max_inflight_bytes: 64 << 20,
@@ -426,6 +431,12 @@ pub(crate) struct DetectionConfig {
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub placeholders:
         std::collections::BTreeMap<String, std::collections::BTreeMap<String, Vec<String>>>,
+    /// pySigma processing pipeline files (YAML) every rule and tenant filter goes through
+    /// before routing: lowest `priority` first, then in this order. Read again at each rule
+    /// reload; a file that cannot be read or holds a transformation vigie does not apply
+    /// stops the start.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pipelines: Vec<PathBuf>,
 }
 
 impl Default for DetectionConfig {
@@ -435,6 +446,7 @@ impl Default for DetectionConfig {
             reload_seconds: 5,
             correlation: CorrelationConfig::default(),
             placeholders: std::collections::BTreeMap::new(),
+            pipelines: Vec::new(),
         }
     }
 }
@@ -1166,6 +1178,7 @@ impl VigieConfig {
             ("[ingest] max_body_bytes", self.ingest.max_body_bytes),
             ("[ingest] max_decoded_bytes", self.ingest.max_decoded_bytes),
             ("[ingest] max_line_bytes", self.ingest.max_line_bytes),
+            ("[ingest] max_import_bytes", self.ingest.max_import_bytes),
             ("[log] segment_bytes", self.log.segment_bytes),
             ("[log] max_record_bytes", self.log.max_record_bytes),
             ("[pipeline] batch_size", self.pipeline.batch_size),
@@ -1251,6 +1264,19 @@ impl VigieConfig {
                 Err(e) => bad(
                     "[detection] rules_dir",
                     format!("cannot read {}: {e}", dir.display()),
+                ),
+            }
+        }
+        for path in &self.detection.pipelines {
+            match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    if let Err(e) = vigie_detect::Pipeline::from_yaml(&text, path) {
+                        bad("[detection] pipelines", e);
+                    }
+                }
+                Err(e) => bad(
+                    "[detection] pipelines",
+                    format!("cannot read {}: {e}", path.display()),
                 ),
             }
         }

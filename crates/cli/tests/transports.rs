@@ -1427,25 +1427,70 @@ fn import_evtx_and_jsonl_with_a_summary_and_broken_files_named() {
         .unwrap_or_else(|| panic!("{stdout}"));
     assert!(accepted >= 50 + evtx, "{stdout}");
 
-    // The imported events are in the log: a server started on it detects nothing but
-    // counts them in its backlog, and refuses a concurrent import.
-    let vigie = Vigie::start(&data, "");
+    // The imported events are in the log: a server started on it counts them in its
+    // backlog. Its HTTP bodies are capped at 64 KiB here.
+    let vigie = Vigie::start(&data, "[ingest]\nmax_body_bytes = 65536\n");
     let health: Value = reqwest::blocking::get(vigie.url("/healthz"))
         .unwrap()
         .json()
         .unwrap();
     assert_eq!(health["log"]["end_offset"].as_u64().unwrap(), accepted);
+
+    // While it runs, `vigie import` streams the files to it (its local socket), with the
+    // same summary, files over the body cap too, under a token made for the run and
+    // revoked after it.
+    let big = files.join("big.jsonl");
+    let lines: String = (0..3000)
+        .map(|i| format!("{{\"n\":{i},\"pad\":\"{}\"}}\n", "x".repeat(80)))
+        .collect();
+    std::fs::write(&big, &lines).unwrap();
+    assert!(lines.len() > 4 * 65536);
     let again = cli(
         &data,
         &[
             "import",
             "--tenant",
             "cpas-a",
+            "--quiet",
             files.join("events.jsonl.gz").to_str().unwrap(),
+            big.to_str().unwrap(),
         ],
     );
-    assert!(!again.status.success());
-    assert!(String::from_utf8_lossy(&again.stderr).contains("POST /api/v1/import"));
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(
+        stdout.starts_with(
+            "imported 2 file(s) for tenant cpas-a: read 3051, accepted 3050, rejected 1"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("rejected invalid_json: 1"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "rejected: {}: line 51",
+            files.join("events.jsonl.gz").display()
+        )),
+        "the example names the file: {stdout}"
+    );
+    let health: Value = reqwest::blocking::get(vigie.url("/healthz"))
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        health["log"]["end_offset"].as_u64().unwrap(),
+        accepted + 3050,
+        "in the server's log at once"
+    );
+    let tokens = cli_ok(&data, &["token", "list"]);
+    let run_token = tokens
+        .lines()
+        .find(|l| l.ends_with("vigie import (for the run)"))
+        .unwrap_or_else(|| panic!("{tokens}"));
+    assert!(
+        run_token.split_whitespace().nth(4) == Some("true"),
+        "revoked after the run: {run_token}"
+    );
 
     // The same file through the HTTP upload.
     let ingest = token(&data, "cpas-a", "ingest");

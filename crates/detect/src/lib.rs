@@ -72,6 +72,14 @@
 //! literals each rule needs (see `index.rs`) are matched by one Aho-Corasick automaton per
 //! event field, so only rules whose literals are present are evaluated.
 //!
+//! # pySigma processing pipelines
+//!
+//! [`RuleSet::with_pipelines`] puts every rule and filter through [`Pipeline`]s (pySigma
+//! processing pipeline files) before routing: field name mappings, prefixes and suffixes,
+//! dropped detection items, added conditions and changed logsources, each under pySigma's
+//! rule, field name and detection item conditions. [`Pipeline::from_yaml`] refuses a file
+//! using anything else (see [`pipeline`]).
+//!
 //! # Per-tenant tuning
 //!
 //! One rule set serves every tenant; [`RuleSet::evaluate`] applies the tuning of the event's
@@ -114,6 +122,7 @@ mod index;
 pub mod mapping;
 mod meta;
 mod pattern;
+pub mod pipeline;
 mod rule;
 mod ruleset;
 
@@ -122,6 +131,7 @@ pub use error::DetectError;
 pub use index::{FastHasher, IndexStats};
 pub use mapping::Mapping;
 pub use meta::{Level, LevelError, LogSource, RuleMeta};
+pub use pipeline::Pipeline;
 pub use rule::{Rule, derive_rule_id};
 pub use ruleset::{
     Explanation, FILTERS_DIR, FilterMeta, LoadReport, MAX_RULE_TEXT_BYTES, Rejection, RuleSet,

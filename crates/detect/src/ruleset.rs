@@ -15,6 +15,7 @@ use crate::error::DetectError;
 use crate::index::{Class, Index, IndexStats, classify};
 use crate::mapping::{Mapping, Routing};
 use crate::meta::RuleMeta;
+use crate::pipeline::Pipeline;
 use crate::rule::{Rule, compile_document};
 
 /// One kind of event a rule runs on, with where its fields are there.
@@ -207,6 +208,9 @@ pub struct RuleSet {
     filters: Vec<Rule>,
     /// Per tenant: its filters and placeholders. A tenant never sees another's.
     tenants: HashMap<TenantId, Tuning>,
+    /// pySigma processing pipelines every rule and filter goes through before routing, in
+    /// the order they apply.
+    pipelines: Vec<Pipeline>,
 }
 
 impl Default for RuleSet {
@@ -230,7 +234,46 @@ impl RuleSet {
             index: OnceLock::new(),
             filters: Vec::new(),
             tenants: HashMap::new(),
+            pipelines: Vec::new(),
         }
+    }
+
+    /// An empty set routed by `mapping` whose rules and filters are first put through
+    /// `pipelines` (pySigma processing pipelines, [`Pipeline`]): lowest `priority` first,
+    /// then in the order given. A rule a pipeline cannot transform is rejected with the
+    /// reason.
+    pub fn with_pipelines(mapping: Arc<Mapping>, pipelines: Vec<Pipeline>) -> Self {
+        let mut pipelines = pipelines;
+        pipelines.sort_by_key(Pipeline::priority);
+        RuleSet {
+            pipelines,
+            ..RuleSet::with_mapping(mapping)
+        }
+    }
+
+    /// The pipelines applied to this set's rules and filters, in the order they apply.
+    pub fn pipelines(&self) -> &[Pipeline] {
+        &self.pipelines
+    }
+
+    /// An empty set with this one's mapping and pipelines: rules compiled into it run as they
+    /// would in this set (a backtest of a draft rule against the live configuration).
+    pub fn empty_like(&self) -> RuleSet {
+        RuleSet {
+            pipelines: self.pipelines.clone(),
+            ..RuleSet::with_mapping(Arc::clone(&self.mapping))
+        }
+    }
+
+    /// [`RuleSet::from_yaml`] with this set's mapping and pipelines.
+    pub fn compile_like(&self, text: &str, origin: &Path) -> (RuleSet, LoadReport) {
+        let mut set = self.empty_like();
+        let mut report = LoadReport {
+            files: 1,
+            ..LoadReport::default()
+        };
+        set.add_yaml(text, origin, &mut report);
+        (set, report)
     }
 
     /// The mapping routing this set.
@@ -251,7 +294,7 @@ impl RuleSet {
         files.retain(|f| !f.starts_with(FILTERS_DIR));
         files.sort();
         report.files += files.len();
-        for outcomes in compile_files(&self.mapping, dir, &files) {
+        for outcomes in compile_files(&self.mapping, &self.pipelines, dir, &files) {
             self.merge(outcomes, report);
         }
         Ok(())
@@ -318,7 +361,7 @@ impl RuleSet {
     /// Adds the rule documents of one YAML text to the set (rules whose id is already present
     /// are rejected), recording the outcome in `report` (its `files` count is not changed).
     pub fn add_yaml(&mut self, text: &str, origin: &Path, report: &mut LoadReport) {
-        let outcomes = compile_text(&self.mapping, text, origin);
+        let outcomes = compile_text(&self.mapping, &self.pipelines, text, origin);
         self.merge(outcomes, report);
     }
 
@@ -502,7 +545,16 @@ impl RuleSet {
                 }
             }
             doc.insert(Yaml::String("detection".into()), Yaml::Mapping(detection));
-            let mut compiled = match compile_document(&Yaml::Mapping(doc), origin) {
+            let doc = Yaml::Mapping(doc);
+            let doc = match crate::pipeline::apply(&self.pipelines, &doc) {
+                Ok(Some(transformed)) => transformed,
+                Ok(None) => doc,
+                Err(reason) => {
+                    report.rejected.push(fail(reason));
+                    continue;
+                }
+            };
+            let mut compiled = match compile_document(&doc, origin) {
                 Ok(rule) => rule,
                 Err(error) => {
                     report.rejected.push(fail(error.reason));
@@ -921,9 +973,15 @@ enum Outcome {
 }
 
 /// Compiles and routes the rule documents of one YAML text, independently of any other
-/// text (so files compile on several threads); `origin` names it in metadata, derived ids
-/// and rejections. Duplicate ids are found when the outcomes are merged into a set.
-fn compile_text(mapping: &Mapping, text: &str, origin: &Path) -> Vec<Outcome> {
+/// text (so files compile on several threads), each put through `pipelines` first;
+/// `origin` names it in metadata, derived ids and rejections. Duplicate ids are found when
+/// the outcomes are merged into a set.
+fn compile_text(
+    mapping: &Mapping,
+    pipelines: &[Pipeline],
+    text: &str,
+    origin: &Path,
+) -> Vec<Outcome> {
     let reject = |document, rule_id, title, reason| {
         Outcome::Rejected(Rejection {
             path: origin.to_path_buf(),
@@ -959,6 +1017,15 @@ fn compile_text(mapping: &Mapping, text: &str, origin: &Path) -> Vec<Outcome> {
         if value.get("action").is_some() {
             collection = true;
         }
+        let value = match crate::pipeline::apply(pipelines, &value) {
+            Ok(Some(transformed)) => transformed,
+            Ok(None) => value,
+            Err(reason) => {
+                let text = |key| value.get(key).and_then(Yaml::as_str).map(str::to_owned);
+                outcomes.push(reject(document, text("id"), text("title"), reason));
+                continue;
+            }
+        };
         match compile_document(&value, origin) {
             Ok(mut rule) => {
                 let mut warnings = Vec::new();
@@ -1004,7 +1071,7 @@ fn compile_text(mapping: &Mapping, text: &str, origin: &Path) -> Vec<Outcome> {
 /// Deepest nesting of YAML flow collections (`[`, `{`) in a rule text: the YAML reader's
 /// own recursion limit. Checked before the reader runs, because its scanner takes time
 /// quadratic in the nesting before it reaches that limit (100,000 `[` took seconds).
-const MAX_FLOW_NESTING: usize = 128;
+pub(crate) const MAX_FLOW_NESTING: usize = 128;
 
 /// The line where `[`/`{` outside quotes and comments first nest deeper than `max`, if they
 /// do. An over-count (a bracket inside a plain scalar) only refuses texts that nest more
@@ -1110,9 +1177,14 @@ const FILES_PER_THREAD: usize = 32;
 
 /// Reads and compiles `files` (relative to `dir`), on up to [`LOAD_THREADS`] threads (as
 /// many as the machine has cores); the outcomes come back in the order of `files`.
-fn compile_files(mapping: &Mapping, dir: &Path, files: &[PathBuf]) -> Vec<Vec<Outcome>> {
+fn compile_files(
+    mapping: &Mapping,
+    pipelines: &[Pipeline],
+    dir: &Path,
+    files: &[PathBuf],
+) -> Vec<Vec<Outcome>> {
     let load = |relative: &PathBuf| match std::fs::read_to_string(dir.join(relative)) {
-        Ok(text) => compile_text(mapping, &text, relative),
+        Ok(text) => compile_text(mapping, pipelines, &text, relative),
         Err(error) => vec![Outcome::Rejected(Rejection {
             path: relative.clone(),
             document: 0,

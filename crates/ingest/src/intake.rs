@@ -228,6 +228,23 @@ impl Intake {
         self
     }
 
+    /// Whether `bytes` more can be written on the data directory's file system and still
+    /// leave the reserve of [`Intake::with_disk_reserve`] free ([`IntakeError::DiskLow`] if
+    /// not): what an upload kept on disk asks before, and while, it is written.
+    pub fn check_disk_room(&self, bytes: u64) -> Result<(), IntakeError> {
+        let Some(disk) = &self.disk else {
+            return Ok(());
+        };
+        match free_disk_bytes(&disk.path) {
+            Ok(free) if free < disk.reserve.saturating_add(bytes) => Err(IntakeError::DiskLow {
+                free,
+                reserve: disk.reserve,
+                retry_after: self.config.retry_after,
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// How long a request-reply sender ([`Intake::wait_for_room`]) is held while the
     /// backlog is over the limit before it is refused (`[ingest] backlog_wait_seconds`).
     /// Clients that do not honour 429 (rsyslog's `omelasticsearch`) then simply wait.

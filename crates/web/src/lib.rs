@@ -22,7 +22,7 @@ mod state;
 pub mod ui;
 
 pub use client::{ClientAddresses, ForwardedHeader};
-pub use state::{AppState, WebConfig};
+pub use state::{AppState, Uploads, WebConfig};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -39,7 +39,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/ingest", post(api::ingest::ingest))
         .route("/api/v1/import", post(api::import::import))
         // OpenTelemetry logs (OTLP/HTTP); the gRPC service is `api::otlp::grpc_router`.
-        .route(api::otlp::HTTP_PATH, post(api::otlp::http))
+        .route("/v1/logs", post(api::otlp::http))
         .route("/api/v1/alerts", get(api::alerts::list))
         .route("/api/v1/rules", get(api::rules::list))
         .route("/api/v1/tenants", get(api::tenants::list))

@@ -251,8 +251,60 @@ pub async fn serve(
     Ok(())
 }
 
-async fn run(
-    listener: TcpListener,
+/// A socket that connections come from: TCP, or the local Unix socket of the data
+/// directory ([`serve_local`]).
+trait Listener: Send + 'static {
+    type Stream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static;
+
+    /// The next connection and the address its requests are attributed to.
+    fn accept(
+        &self,
+    ) -> impl std::future::Future<Output = std::io::Result<(Self::Stream, SocketAddr)>> + Send;
+}
+
+impl Listener for TcpListener {
+    type Stream = tokio::net::TcpStream;
+
+    async fn accept(&self) -> std::io::Result<(Self::Stream, SocketAddr)> {
+        let (stream, peer) = TcpListener::accept(self).await?;
+        let _ = stream.set_nodelay(true);
+        Ok((stream, peer))
+    }
+}
+
+impl Listener for tokio::net::UnixListener {
+    type Stream = tokio::net::UnixStream;
+
+    /// A local client: attributed to the loopback address (the login throttle and the
+    /// audit log see it as local).
+    async fn accept(&self) -> std::io::Result<(Self::Stream, SocketAddr)> {
+        let (stream, _) = tokio::net::UnixListener::accept(self).await?;
+        Ok((stream, SocketAddr::from(([127, 0, 0, 1], 0))))
+    }
+}
+
+/// Serves `app` over HTTP/1.1 on the Unix socket `listener` (no TLS: only the owner of the
+/// data directory, whose mode is 0700, can reach it) until `stop` turns true; `vigie
+/// import` sends files to the running server through it. Requests need a token as on
+/// the TCP listener, and get the same timeouts and connection cap.
+pub async fn serve_local(
+    listener: tokio::net::UnixListener,
+    app: Router,
+    options: ListenOptions,
+    stop: watch::Receiver<bool>,
+) {
+    let app = app.layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+        options.body_read_timeout,
+    ));
+    let options = ListenOptions {
+        protocol: Protocol::Http1,
+        ..options
+    };
+    run(listener, app, None, options, stop).await;
+}
+
+async fn run<L: Listener>(
+    listener: L,
     app: Router,
     tls: Option<ReloadingTls>,
     options: ListenOptions,
@@ -280,7 +332,6 @@ async fn run(
             drop(stream);
             continue;
         };
-        let _ = stream.set_nodelay(true);
         let app = app.clone();
         let service =
             TowerToHyperService::new(tower::service_fn(move |mut request: Request<Incoming>| {

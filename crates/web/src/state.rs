@@ -37,6 +37,31 @@ struct Inner {
     clients: ClientAddresses,
     /// Tenant slugs by id, for metric labels and replies.
     slugs: RwLock<HashMap<TenantId, String>>,
+    /// Where `POST /api/v1/import` keeps an upload while it reads it, and its size limit.
+    uploads: Uploads,
+}
+
+/// Where uploaded files (`POST /api/v1/import`) are written while they are read, and how
+/// large one may be. The upload streams to disk, so its size is bounded by this, not by
+/// `[ingest] max_body_bytes`; the directory should be on the data directory's file system
+/// (whose free space the intake watches), not a memory-backed `/tmp`.
+#[derive(Clone, Debug)]
+pub struct Uploads {
+    /// The directory (created when missing, files 0600).
+    pub dir: std::path::PathBuf,
+    /// Largest upload, in bytes.
+    pub max_bytes: u64,
+}
+
+impl Uploads {
+    /// The system's temporary directory, uploads up to `max_bytes` (embedding and tests;
+    /// `vigie serve` uses the data directory).
+    pub fn temporary(max_bytes: u64) -> Self {
+        Self {
+            dir: std::env::temp_dir(),
+            max_bytes,
+        }
+    }
 }
 
 impl AppState {
@@ -54,16 +79,29 @@ impl AppState {
             store,
             intake,
             metrics,
+            uploads: Uploads::temporary(config.max_body_bytes as u64),
             config,
             clients: ClientAddresses::default(),
             slugs: RwLock::new(HashMap::new()),
         }))
     }
 
+    /// Keeps uploads in `uploads.dir`, up to `uploads.max_bytes` each.
+    pub fn with_uploads(self, uploads: Uploads) -> Self {
+        let inner = self.into_inner();
+        Self(Arc::new(Inner { uploads, ..inner }))
+    }
+
     /// Finds client addresses with `clients` (trusted reverse proxies) instead of taking the
     /// socket peer as it is.
     pub fn with_client_addresses(self, clients: ClientAddresses) -> Self {
-        let inner = match Arc::try_unwrap(self.0) {
+        let inner = self.into_inner();
+        Self(Arc::new(Inner { clients, ..inner }))
+    }
+
+    /// The state's parts, to build a changed state (a copy when it is shared already).
+    fn into_inner(self) -> Inner {
+        match Arc::try_unwrap(self.0) {
             Ok(inner) => inner,
             Err(shared) => Inner {
                 access: shared.access.clone(),
@@ -71,11 +109,11 @@ impl AppState {
                 intake: shared.intake.clone(),
                 metrics: shared.metrics.clone(),
                 config: shared.config.clone(),
-                clients: ClientAddresses::default(),
+                clients: shared.clients.clone(),
                 slugs: RwLock::new(HashMap::new()),
+                uploads: shared.uploads.clone(),
             },
-        };
-        Self(Arc::new(Inner { clients, ..inner }))
+        }
     }
 
     /// The client address of a request from `peer` with `headers` (see [`ClientAddresses`]).
@@ -105,6 +143,10 @@ impl AppState {
 
     pub(crate) fn config(&self) -> &WebConfig {
         &self.0.config
+    }
+
+    pub(crate) fn uploads(&self) -> &Uploads {
+        &self.0.uploads
     }
 
     /// The slug of a tenant inside `scope`, cached.

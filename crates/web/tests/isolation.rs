@@ -349,6 +349,9 @@ const EVENTS_NAMING_B: &str = concat!(
     "\n",
 );
 
+/// An OTLP export (JSON encoding) whose resource, scope, attributes and body name tenant B.
+const OTLP_NAMING_B: &str = r#"{"resourceLogs":[{"resource":{"attributes":[{"key":"tenant","value":{"stringValue":"$slug"}},{"key":"tenant_id","value":{"intValue":"$tenant"}}]},"scopeLogs":[{"scope":{"name":"$slug"},"logRecords":[{"body":{"kvlistValue":{"values":[{"key":"@tenant","value":{"stringValue":"$slug"}}]}},"attributes":[{"key":"_tenant","value":{"stringValue":"$slug"}},{"key":"event.dataset","value":{"stringValue":"$slug"}}]}]}]}]}"#;
+
 /// A `_bulk` body whose actions and documents name tenant B.
 const BULK_NAMING_B: &str = concat!(
     r#"{"create":{"_index":"$slug","routing":"$slug"}}"#,
@@ -387,6 +390,15 @@ static CASES: &[Case] = &[
         [unchanged(
             "/api/v1/import",
             Body::Text("application/octet-stream", EVENTS_NAMING_B)
+        )],
+        ctl(Caller::IngestTokenA, 200)
+    ),
+    case!(
+        "POST",
+        "/v1/logs",
+        [unchanged(
+            "/v1/logs",
+            Body::Text("application/json", OTLP_NAMING_B)
         )],
         ctl(Caller::IngestTokenA, 200)
     ),

@@ -119,6 +119,17 @@ pub(crate) async fn open_state(config: &VigieConfig) -> anyhow::Result<Arc<Sqlit
 /// Takes the data directory's writer lock (`vigie.lock`): one process at a time appends to
 /// its durable log. Held until the returned file is dropped.
 pub(crate) fn lock_data_dir(config: &VigieConfig) -> anyhow::Result<std::fs::File> {
+    try_lock_data_dir(config)?.with_context(|| {
+        format!(
+            "another vigie process (a running `vigie serve`?) writes to {}; stop it first",
+            config.data_dir.display()
+        )
+    })
+}
+
+/// [`lock_data_dir`], or `None` when another process holds the lock (a running `vigie
+/// serve`).
+pub(crate) fn try_lock_data_dir(config: &VigieConfig) -> anyhow::Result<Option<std::fs::File>> {
     private_dir(&config.data_dir, "data directory")?;
     backup::refuse_unfinished_restore(&config.data_dir)?;
     let path = config.data_dir.join("vigie.lock");
@@ -129,11 +140,8 @@ pub(crate) fn lock_data_dir(config: &VigieConfig) -> anyhow::Result<std::fs::Fil
         .open(&path)
         .with_context(|| format!("cannot open {}", path.display()))?;
     match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
-            "another vigie process (a running `vigie serve`?) writes to {}; stop it, or send the files to it with POST /api/v1/import",
-            config.data_dir.display()
-        ),
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
         Err(std::fs::TryLockError::Error(e)) => {
             Err(e).with_context(|| format!("cannot lock {}", path.display()))
         }

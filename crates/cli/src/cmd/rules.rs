@@ -1,6 +1,7 @@
 //! `vigie rules check DIR`: loads every rule file and reports each one loaded (with its
 //! warnings) or rejected. `vigie rules test RULE... --events FILE...`: runs rules over event
-//! files and shows which events each rule matched and why.
+//! files and shows which events each rule matched and why. Both take `--pipeline FILE`
+//! (pySigma processing pipelines, as `[detection] pipelines` gives the server).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -9,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Subcommand;
 use serde_json::{Map, Value};
-use vigie_detect::{LoadReport, RuleSet};
+use vigie_detect::{LoadReport, Mapping, Pipeline, RuleSet};
 use vigie_event::{Event, TenantId};
 use vigie_soc::{RuleAudience, RuleStatus};
 
@@ -38,6 +39,11 @@ pub(crate) enum Command {
         /// Also list every loaded rule.
         #[arg(long)]
         verbose: bool,
+        /// A pySigma processing pipeline (YAML) to put every rule and filter through, as
+        /// `[detection] pipelines` does on the server; repeat for several (lowest
+        /// `priority` first, then in the order given).
+        #[arg(long = "pipeline", value_name = "FILE")]
+        pipelines: Vec<PathBuf>,
     },
     /// Run rules over event files: each event a rule matches, with the search identifiers
     /// that were true. Events are routed and fields mapped as on the live stream.
@@ -65,6 +71,10 @@ pub(crate) enum Command {
         /// live stream reads it.
         #[arg(long, value_parser = super::parse_source_type)]
         source_type: Option<vigie_parse::SourceType>,
+        /// A pySigma processing pipeline (YAML) to put every rule and filter through, as
+        /// `[detection] pipelines` does on the server; repeat for several.
+        #[arg(long = "pipeline", value_name = "FILE")]
+        pipelines: Vec<PathBuf>,
     },
     /// Cluster mode: check DIR as `check` does, then put it in force on every detection
     /// node (they reload within seconds, without a restart). Refused when a rule is
@@ -80,7 +90,11 @@ pub(crate) enum Command {
 
 pub(crate) async fn run(global: &super::Global, command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Check { dir, verbose } => Ok(if check_dir(&dir, verbose)? {
+        Command::Check {
+            dir,
+            verbose,
+            pipelines,
+        } => Ok(if check_dir(&dir, verbose, &pipelines)? {
             ExitCode::SUCCESS
         } else {
             ExitCode::FAILURE
@@ -92,6 +106,7 @@ pub(crate) async fn run(global: &super::Global, command: Command) -> anyhow::Res
             format,
             tenant,
             source_type,
+            pipelines,
         } => run_test(
             &rules,
             &events,
@@ -99,10 +114,12 @@ pub(crate) async fn run(global: &super::Global, command: Command) -> anyhow::Res
             format,
             tenant.as_deref(),
             source_type.as_ref(),
+            &pipelines,
         ),
         Command::Publish { dir, force } => {
             let nats = super::cluster::nats_config(global)?;
-            let clean = check_dir(&dir, false)?;
+            // The nodes apply their own `[detection] pipelines` to the bundle.
+            let clean = check_dir(&dir, false, &[])?;
             if !clean && !force {
                 anyhow::bail!(
                     "not published: rules under {} are rejected (see above); fix them or use --force",
@@ -125,12 +142,46 @@ pub(crate) async fn run(global: &super::Global, command: Command) -> anyhow::Res
     }
 }
 
-/// `vigie rules check`: loads every rule, filter and correlation under `dir` and prints the
-/// report. Whether nothing was rejected.
-fn check_dir(dir: &std::path::Path, verbose: bool) -> anyhow::Result<bool> {
+/// Reads pySigma processing pipeline files; an unreadable or refused file is an error
+/// naming it and the problem.
+pub(crate) fn read_pipelines(paths: &[PathBuf]) -> anyhow::Result<Vec<Pipeline>> {
+    paths
+        .iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read pipeline {}", path.display()))?;
+            Pipeline::from_yaml(&text, path).map_err(|e| anyhow::anyhow!("{e}"))
+        })
+        .collect()
+}
+
+/// An empty rule set with the shipped mapping whose rules and filters go through
+/// `pipelines`.
+pub(crate) fn rule_set(pipelines: Vec<Pipeline>) -> RuleSet {
+    RuleSet::with_pipelines(std::sync::Arc::new(Mapping::shipped()), pipelines)
+}
+
+/// Prints the pipelines a set applies, in the order they apply.
+fn print_pipelines(rules: &RuleSet) {
+    for pipeline in rules.pipelines() {
+        println!(
+            "pipeline {} (priority {}, {} transformation(s))",
+            pipeline.label(),
+            pipeline.priority(),
+            pipeline.transformation_count()
+        );
+    }
+}
+
+/// `vigie rules check`: loads every rule, filter and correlation under `dir`, each put
+/// through `pipelines`, and prints the report. Whether nothing was rejected.
+fn check_dir(dir: &std::path::Path, verbose: bool, pipelines: &[PathBuf]) -> anyhow::Result<bool> {
     {
         {
-            let (mut rules, mut report) = RuleSet::load_dir(dir)?;
+            let mut rules = rule_set(read_pipelines(pipelines)?);
+            let mut report = LoadReport::default();
+            rules.add_dir(dir, &mut report)?;
+            print_pipelines(&rules);
             report.rejected.retain(|r| !is_correlation_rejection(r));
             // No tenant database here: each filter folder stands for its slug.
             let mut slugs: Vec<String> = Vec::new();
@@ -527,9 +578,9 @@ fn flatten_evtx(value: Value) -> Value {
     Value::Object(fields)
 }
 
-/// Loads rule files and directories into one set.
-fn load_paths(paths: &[PathBuf]) -> anyhow::Result<(RuleSet, LoadReport)> {
-    let mut set = RuleSet::new();
+/// Loads rule files and directories into one set, each rule put through `pipelines`.
+fn load_paths(paths: &[PathBuf], pipelines: &[PathBuf]) -> anyhow::Result<(RuleSet, LoadReport)> {
+    let mut set = rule_set(read_pipelines(pipelines)?);
     let mut report = LoadReport::default();
     for path in paths {
         let meta = std::fs::metadata(path)
@@ -554,8 +605,9 @@ fn run_test(
     format: Format,
     tenant: Option<&str>,
     source_type: Option<&vigie_parse::SourceType>,
+    pipelines: &[PathBuf],
 ) -> anyhow::Result<ExitCode> {
-    let (mut set, mut report) = load_paths(rules)?;
+    let (mut set, mut report) = load_paths(rules, pipelines)?;
     report.rejected.retain(|r| !is_correlation_rejection(r));
     if let Some(slug) = tenant {
         // The events read below belong to TEST_TENANT; the slug's filters are loaded for it.
@@ -617,6 +669,7 @@ fn run_test(
     match format {
         Format::Json => {
             let document = serde_json::json!({
+                "pipelines": set.pipelines().iter().map(Pipeline::label).collect::<Vec<_>>(),
                 "events": inputs.len(),
                 "rules_loaded": report.loaded.len(),
                 "rejected": report.rejected,
@@ -631,6 +684,7 @@ fn run_test(
             println!("{}", serde_json::to_string_pretty(&document)?);
         }
         Format::Human => {
+            print_pipelines(&set);
             for rejection in &report.rejected {
                 println!("rejected {rejection}");
             }

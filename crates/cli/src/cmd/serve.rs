@@ -120,6 +120,13 @@ pub(crate) struct Args {
     rules: Option<PathBuf>,
 }
 
+/// The Unix socket in the data directory on which a running server also serves its HTTP
+/// API (mode 0600 in a 0700 directory): `vigie import` finds the server there.
+pub(crate) const LOCAL_SOCKET: &str = "vigie.sock";
+
+/// Where uploads to `POST /api/v1/import` are kept while they are read (emptied at start).
+pub(crate) const UPLOADS_DIR: &str = "uploads";
+
 /// A running server, for `serve` and for the benchmark.
 pub(crate) struct Server {
     pub(crate) addr: SocketAddr,
@@ -132,6 +139,8 @@ pub(crate) struct Server {
     pub(crate) wal: Option<Arc<Wal>>,
     shutdown: tokio::sync::watch::Sender<bool>,
     http: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The local socket (`LOCAL_SOCKET` in the data directory) and its task.
+    local: (PathBuf, Option<tokio::task::JoinHandle<()>>),
     /// The OTLP gRPC listener (`[otlp] grpc_listen`, ingest role): its address and task.
     pub(crate) grpc: Option<(SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>)>,
     /// One detection pipeline per partition of the log.
@@ -350,9 +359,20 @@ pub(crate) async fn start_with_roles(
         max_line_bytes: usize::try_from(config.ingest.max_line_bytes).unwrap_or(usize::MAX),
     };
     let login_audit = spawn_login_audit(access.clone(), shutdown_rx.clone());
+    let uploads = config.data_dir.join(UPLOADS_DIR);
+    // What an import that stopped with the process left behind.
+    if let Err(error) = std::fs::remove_dir_all(&uploads)
+        && error.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(%error, dir = %uploads.display(), "could not clear the upload directory");
+    }
     let state = AppState::new(access.clone(), store.clone(), intake, metrics, web)
         // Behind trusted reverse proxies the client address comes from their header.
-        .with_client_addresses(config.web.client_addresses());
+        .with_client_addresses(config.web.client_addresses())
+        .with_uploads(vigie_web::Uploads {
+            dir: uploads,
+            max_bytes: config.ingest.max_import_bytes,
+        });
     let grpc_state = state.clone();
     let app = vigie_web::router(state)
         // The alert page explains matches with the loaded rules.
@@ -408,6 +428,23 @@ pub(crate) async fn start_with_roles(
     // throttle. TLS files are read here, so a bad one stops the start with its name.
     let listen = config.server.listen_options();
     let tls = listen.tls.is_some();
+    // The local socket of the data directory, for `vigie import` beside the running server.
+    let socket = config.data_dir.join(LOCAL_SOCKET);
+    // (A path too long for a socket address, or a file system without sockets, leaves the
+    // server without it: `vigie import` then says so.)
+    let _ = std::fs::remove_file(&socket);
+    let local = match tokio::net::UnixListener::bind(&socket) {
+        Ok(listener) => Some(tokio::spawn(vigie_web::server::serve_local(
+            listener,
+            app.clone(),
+            listen.clone(),
+            shutdown_rx.clone(),
+        ))),
+        Err(error) => {
+            tracing::warn!(%error, socket = %socket.display(), "no local socket: `vigie import` cannot reach this server");
+            None
+        }
+    };
     let http_rx = shutdown_rx;
     let (loaded_tx, loaded_rx) = tokio::sync::oneshot::channel();
     let http = tokio::spawn(async move {
@@ -448,6 +485,7 @@ pub(crate) async fn start_with_roles(
     };
     Ok(Server {
         grpc,
+        local: (socket, local),
         addr,
         tls,
         store,
@@ -564,6 +602,13 @@ impl Server {
             Ok(Err(error)) => tracing::error!(%error, "http server ended with an error"),
             Err(error) => tracing::error!(%error, "http server task failed"),
             Ok(Ok(())) => {}
+        }
+        let (socket, local) = self.local;
+        if let Some(local) = local {
+            if let Err(error) = local.await {
+                tracing::error!(%error, "local socket task failed");
+            }
+            let _ = std::fs::remove_file(&socket);
         }
         if let Some((_, grpc)) = self.grpc {
             match grpc.await {

@@ -189,7 +189,7 @@ pub fn read(
 }
 
 /// What an import did, for the final summary and the HTTP reply.
-#[derive(Clone, Debug, Default, serde::Serialize)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct ImportSummary {
     /// Files read (entirely or until a fault).
     pub files: u64,

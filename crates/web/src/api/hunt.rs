@@ -206,7 +206,8 @@ pub async fn backtest(
             RuleFilter::One(id.clone())
         }
         (None, Some(yaml)) => {
-            let (set, report) = RuleSet::from_yaml(yaml, Path::new("draft"));
+            // Compiled as the live rules are (the same mapping and pySigma pipelines).
+            let (set, report) = hunting.rules.compile_like(yaml, Path::new("draft"));
             // Correlation documents are for the correlation loader below.
             if let Some(rejection) = report
                 .rejected
@@ -294,13 +295,13 @@ pub async fn backtest(
                     path.display()
                 ))
             })?;
-            let (mut set, _) = RuleSet::from_yaml(&text, &path);
+            let (mut set, _) = hunting.rules.compile_like(&text, &path);
             if set.get(&id).is_none() {
                 return Err(ApiError::NotFound(format!(
                     "rule {id} is no longer in its rule file; reload the rules"
                 )));
             }
-            set = keep_only(set, &id, &text, &path);
+            set = keep_only(&hunting.rules, set, &id, &text, &path);
             Arc::new(set)
         }
     };
@@ -331,15 +332,16 @@ enum RuleFilter {
     Correlation(Arc<RuleSet>, Arc<vigie_detect::correlation::CorrelationSet>),
 }
 
-/// A set of the documents of `text` keeping only the rule `id` (a file may hold several).
-fn keep_only(set: RuleSet, id: &str, text: &str, path: &Path) -> RuleSet {
+/// A set of the documents of `text` keeping only the rule `id` (a file may hold several),
+/// compiled like `live`.
+fn keep_only(live: &RuleSet, set: RuleSet, id: &str, text: &str, path: &Path) -> RuleSet {
     if set.len() == 1 {
         return set;
     }
-    let mut kept = RuleSet::new();
+    let mut kept = live.empty_like();
     let mut report = vigie_detect::LoadReport::default();
     for doc in text.split("\n---") {
-        let (one, _) = RuleSet::from_yaml(doc, path);
+        let (one, _) = live.compile_like(doc, path);
         if one.get(id).is_some() {
             kept.add_yaml(doc, path, &mut report);
         }

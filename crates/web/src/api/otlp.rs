@@ -33,7 +33,8 @@ use vigie_ingest::decode::{DecodeError, gunzip_capped};
 use super::ingest::{BodyError, INFLIGHT_WAIT, busy_message, read_body, token_source_type};
 use crate::AppState;
 
-/// The path of OTLP/HTTP logs.
+/// The path of OTLP/HTTP logs (the literal in `crate::router`, which the route inventory
+/// of `tests/isolation.rs` reads, is this).
 pub const HTTP_PATH: &str = "/v1/logs";
 
 /// Why an export was refused, whatever the transport.
