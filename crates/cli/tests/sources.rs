@@ -324,3 +324,346 @@ fn linux_firewall_and_cloud_sources_end_to_end() {
         );
     }
 }
+
+/// syslog-ng from Debian, unpacked beside the test suite by `scripts/test` (the package
+/// conflicts with rsyslog's, which the transport tests need): the daemon and its modules.
+fn syslog_ng() -> Option<(PathBuf, PathBuf)> {
+    let root = std::env::var_os("VIGIE_SYSLOG_NG_ROOT")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/vigie-syslog-ng/root"))
+        })?;
+    let daemon = root.join("usr/sbin/syslog-ng");
+    let lib = root.join("usr/lib/syslog-ng");
+    (daemon.is_file() && lib.is_dir()).then_some((daemon, lib))
+}
+
+/// A syslog-ng relay, as a provider runs one in front of a client's firewalls and servers:
+/// it tails the Linux authentication log (parsed as syslog) and a PAN-OS firewall's log
+/// (forwarded as it is) and sends each over TCP to its own vigie listener. The Linux lines
+/// are recognised by program, the PAN-OS ones read as the listener declares; nothing is
+/// lost, nothing fails to parse.
+#[test]
+fn syslog_ng_relays_linux_auth_and_pan_os_logs() {
+    let test = "syslog_ng_relays_linux_auth_and_pan_os_logs";
+    let fixtures = shared();
+    let auth_log = fixtures.join("logs/linux_auth_syslog/beats_filebeat_system_auth/test.log");
+    let panos =
+        fixtures.join("logs/panos/paloaltonetworks_splunk_apps/pan_incident_data_config.samplelog");
+    for needed in [&auth_log, &panos] {
+        if std::fs::metadata(needed).is_err() {
+            skip(test, &format!("fixture not found: {}", needed.display()));
+            return;
+        }
+    }
+    let Some((daemon, lib)) = syslog_ng() else {
+        skip(
+            test,
+            "syslog-ng not unpacked (scripts/test unpacks Debian's syslog-ng-core)",
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    cli(&data, &["tenant", "add", "zone-b"]);
+    let read = cli(
+        &data,
+        &["token", "create", "--tenant", "zone-b", "--scope", "read"],
+    );
+    let (linux, firewall) = (free_port(), free_port());
+    let config = dir.path().join("vigie.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "version = 1\n\
+             [[syslog.listeners]]\nname = \"linux\"\nprotocol = \"tcp\"\nlisten = \"127.0.0.1:{linux}\"\ntenant = \"zone-b\"\n\
+             [[syslog.listeners]]\nname = \"firewalls\"\nprotocol = \"tcp\"\nlisten = \"127.0.0.1:{firewall}\"\ntenant = \"zone-b\"\nsource_type = \"panos.log\"\n"
+        ),
+    )
+    .unwrap();
+    let server = start_with_config(&data, None, Some(&config));
+
+    let relay = dir.path().join("syslog-ng");
+    std::fs::create_dir_all(&relay).unwrap();
+    std::fs::write(
+        relay.join("syslog-ng.conf"),
+        format!(
+            "@version: 3.38\n\
+             options {{ keep-hostname(yes); }};\n\
+             source s_auth {{ file(\"{auth}\" follow-freq(0.2)); }};\n\
+             source s_fw {{ file(\"{panos}\" follow-freq(0.2) flags(no-parse)); }};\n\
+             destination d_linux {{ network(\"127.0.0.1\" port({linux}) transport(\"tcp\")); }};\n\
+             destination d_fw {{ network(\"127.0.0.1\" port({firewall}) transport(\"tcp\")); }};\n\
+             log {{ source(s_auth); destination(d_linux); }};\n\
+             log {{ source(s_fw); destination(d_fw); }};\n",
+            // syslog-ng refuses paths with `..` in them.
+            auth = auth_log.canonicalize().unwrap().display(),
+            panos = panos.canonicalize().unwrap().display(),
+        ),
+    )
+    .unwrap();
+    let mut syslog_ng = std::process::Command::new(&daemon)
+        .env("LD_LIBRARY_PATH", &lib)
+        .arg("-F")
+        .arg("--no-caps")
+        .arg(format!("--module-path={}", lib.join("3.38").display()))
+        .arg("-f")
+        .arg(relay.join("syslog-ng.conf"))
+        .arg("-R")
+        .arg(relay.join("persist"))
+        .arg("-p")
+        .arg(relay.join("pid"))
+        .arg("-c")
+        .arg(relay.join("ctl"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    let lines = |path: &Path| {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .count() as u64
+    };
+    let expected = lines(&auth_log) + lines(&panos);
+    let client = Client::new();
+    let hunt = |query: &str| -> Value {
+        let response = client
+            .post(format!("{}/api/v1/hunt", server.base))
+            .bearer_auth(&read)
+            .json(&json!({"query": query, "from": "-36500d"}))
+            .send()
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{query}");
+        response.json().unwrap()
+    };
+    let count = |query: &str| -> u64 {
+        hunt(&format!("{query} | stats count()"))["rows"][0]["count()"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while count("*") < expected {
+        if Instant::now() > deadline {
+            let _ = syslog_ng.kill();
+            let out = syslog_ng.wait_with_output().unwrap();
+            panic!(
+                "the store has {} of {expected}; syslog-ng said: {}",
+                count("*"),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let _ = syslog_ng.kill();
+    let _ = syslog_ng.wait();
+    drained(&client, &server);
+    assert_eq!(count("*"), expected, "every line once");
+    let by_type = hunt("* | stats count() by event.dataset | sort event.dataset");
+    let rows: Vec<(String, u64)> = by_type["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["event.dataset"].as_str().unwrap_or("-").to_owned(),
+                r["count()"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let of = |t: &str| rows.iter().find(|(k, _)| k == t).map_or(0, |(_, n)| *n);
+    // The fixture's notes: 713 THREAT, 103 SYSTEM, 37 CONFIG records.
+    assert_eq!(
+        (of("panos.threat"), of("panos.system"), of("panos.config")),
+        (713, 103, 37),
+        "{rows:?}"
+    );
+    assert!(of("linux.sshd") >= 2 && of("linux.sudo") >= 1, "{rows:?}");
+    assert_eq!(count("tags:parse_error"), 0, "{rows:?}");
+    // The PAN-OS fields are read through the relay's own header.
+    assert!(count("event.dataset:panos.threat source.ip:*") >= 700);
+    let from = count("event.dataset:linux.sshd source.ip:10.0.2.2");
+    assert!(from >= 2, "{rows:?}");
+    assert_eq!(
+        count("event.dataset:linux.sshd log.syslog.hostname:localhost source.ip:10.0.2.2"),
+        from,
+        "syslog-ng keeps the host of the auth log"
+    );
+}
+
+/// `auditctl -s` as (enabled, pid of the registered audit daemon), when it can be asked.
+fn audit_status() -> Option<(String, String)> {
+    let out = std::process::Command::new("auditctl")
+        .arg("-s")
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let value = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key).map(|v| v.trim().to_owned()))
+    };
+    Some((value("enabled ")?, value("pid ")?))
+}
+
+/// Real audit records from Debian's auditd, of a command run here, through `vigie import`
+/// and detection: the EXECVE record's arguments (auditd writes those with spaces in hex)
+/// are decoded, and Sigma rules on the EXECVE record and on its process (from the SYSCALL
+/// record of the same event) fire. Needs root, and no audit daemon already registered with
+/// the kernel; the test adds one rule with its own key, removes it and puts the kernel's
+/// audit switch back as it found it.
+#[test]
+fn real_auditd_records_of_a_command_run_here() {
+    let test = "real_auditd_records_of_a_command_run_here";
+    let auditd = Path::new("/usr/sbin/auditd");
+    let Some((enabled, pid)) = audit_status().filter(|_| auditd.is_file()) else {
+        skip(
+            test,
+            "auditd/auditctl not installed or the kernel's audit status cannot be read (needs root)",
+        );
+        return;
+    };
+    if pid != "0" {
+        skip(
+            test,
+            &format!("an audit daemon (pid {pid}) is already registered with the kernel"),
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("auditd");
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::write(
+        conf.join("auditd.conf"),
+        format!(
+            "log_file = {}\nlog_format = ENRICHED\nflush = INCREMENTAL_ASYNC\nfreq = 1\nmax_log_file = 8\nnum_logs = 1\nmax_log_file_action = ROTATE\nspace_left = 1\nspace_left_action = IGNORE\nadmin_space_left = 1\nadmin_space_left_action = IGNORE\ndisk_full_action = IGNORE\ndisk_error_action = IGNORE\nlocal_events = yes\nwrite_logs = yes\n",
+            dir.path().join("audit.log").display()
+        ),
+    )
+    .unwrap();
+    // In the foreground (-n) with its records on standard error (-f).
+    let captured = std::fs::File::create(dir.path().join("auditd.out")).unwrap();
+    let mut daemon = std::process::Command::new(auditd)
+        .args(["-f", "-n", "-c"])
+        .arg(&conf)
+        .stdout(captured.try_clone().unwrap())
+        .stderr(captured)
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while audit_status().is_none_or(|(_, p)| p == "0") {
+        if started.elapsed() > Duration::from_secs(10) {
+            let _ = daemon.kill();
+            let _ = daemon.wait();
+            skip(test, "auditd did not register with the kernel here");
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let key = format!("vigie{}", std::process::id());
+    let rule = ["exit,always", "-F", "arch=b64", "-S", "execve", "-F"];
+    let auditctl = |action: &str| {
+        std::process::Command::new("auditctl")
+            .arg(action)
+            .args(rule)
+            .arg(format!("key={key}"))
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    let added = auditctl("-a");
+    let ran = std::process::Command::new("/bin/echo")
+        .args(["vigie audit test", "two words"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let removed = auditctl("-d");
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &daemon.id().to_string()])
+        .status();
+    let _ = daemon.wait();
+    let _ = std::process::Command::new("auditctl")
+        .args(["-e", &enabled])
+        .output();
+    assert!(
+        added && ran && removed,
+        "auditctl -a {added}, echo {ran}, auditctl -d {removed}"
+    );
+
+    // The records of the kernel events carrying our key, as audit.log holds them.
+    let out = std::fs::read_to_string(dir.path().join("auditd.out")).unwrap();
+    let records: Vec<&str> = out.lines().filter(|l| l.starts_with("type=")).collect();
+    let serial = |line: &str| {
+        line.split("msg=audit(")
+            .nth(1)
+            .and_then(|r| r.split(')').next())
+            .map(str::to_owned)
+    };
+    let ours: std::collections::BTreeSet<String> = records
+        .iter()
+        .filter(|l| l.starts_with("type=SYSCALL") && l.contains(&format!("key=\"{key}\"")))
+        .filter_map(|l| serial(l))
+        .collect();
+    assert!(!ours.is_empty(), "no SYSCALL record with key {key}:\n{out}");
+    let lines: Vec<&str> = records
+        .iter()
+        .copied()
+        .filter(|l| serial(l).is_some_and(|s| ours.contains(&s)))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.starts_with("type=EXECVE")),
+        "{lines:#?}"
+    );
+    let log = dir.path().join("audit.log.1");
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+
+    let data = dir.path().join("data");
+    cli(&data, &["tenant", "add", "cpas-a"]);
+    let read = cli(
+        &data,
+        &["token", "create", "--tenant", "cpas-a", "--scope", "read"],
+    );
+    let imported = cli(
+        &data,
+        &[
+            "import",
+            "--tenant",
+            "cpas-a",
+            "--quiet",
+            "--source-type",
+            "linux.auditd",
+            log.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        imported.contains(&format!("accepted {},", lines.len())),
+        "{imported}"
+    );
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        rules.join("execve_args.yml"),
+        "title: Echo with our words\nid: 0e8f7a40-4f5e-4d43-9a77-52b7b51d1a01\nstatus: test\nlevel: low\nlogsource:\n  product: linux\n  service: auditd\ndetection:\n  selection:\n    type: EXECVE\n    a1: 'vigie audit test'\n    a2: 'two words'\n  condition: selection\n",
+    )
+    .unwrap();
+    std::fs::write(
+        rules.join("execve_process.yml"),
+        "title: Echo run as a process\nid: 0e8f7a40-4f5e-4d43-9a77-52b7b51d1a02\nstatus: test\nlevel: low\nlogsource:\n  product: linux\n  service: auditd\ndetection:\n  selection:\n    type: EXECVE\n    process.executable|endswith: '/echo'\n    process.command_line: '/bin/echo vigie audit test two words'\n  condition: selection\n",
+    )
+    .unwrap();
+    let server = support::start(&data, Some(&rules));
+    let client = Client::new();
+    drained(&client, &server);
+    let alerts = all_alerts(&client, &server, &read);
+    let mut titles: Vec<&str> = alerts
+        .iter()
+        .map(|a| a["rule_title"].as_str().unwrap())
+        .collect();
+    titles.sort_unstable();
+    assert_eq!(
+        titles,
+        ["Echo run as a process", "Echo with our words"],
+        "{alerts:#?}"
+    );
+}

@@ -59,13 +59,21 @@ pub fn json_event(data: &[u8]) {
         assert_eq!(read.tenant, TenantId(3));
         assert_eq!(read.source, "http");
         assert_eq!(read.received_at, at);
-        // What the intake does: the parsers only for a line with one of their markers.
+        // What the intake does: the parsers only for a line with one of their markers; else
+        // a Windows event's type from its raw channel, added as a flat `event.dataset` unless
+        // the line names a dataset of its own.
         let mut fields = slow.fields.clone();
         let outcome = if vigie_parse::json_worth_a_look(raw) {
             vigie_parse::normalize(None, &mut fields)
         } else {
+            let windows = vigie_parse::raw_windows_type(raw);
+            if let Some(windows) = &windows
+                && !raw.windows(8).any(|w| w == b"dataset\"")
+            {
+                fields.insert("event.dataset".into(), windows.as_str().into());
+            }
             vigie_parse::Outcome {
-                source_type: None,
+                source_type: windows,
                 parsed: false,
                 timestamp: None,
                 error: None,

@@ -134,7 +134,10 @@ pub fn record(head: &Head<'_>, raw: &[u8]) -> Vec<u8> {
 /// the parser's fields and its own time when it had none.
 pub fn parsed_record(head: Head<'_>, declared: Option<&SourceType>, raw: &[u8]) -> Vec<u8> {
     if declared.is_none() && !vigie_parse::json_worth_a_look(raw) {
-        return record(&head, raw);
+        return match vigie_parse::raw_windows_type(raw) {
+            Some(windows) => windows_record(head, &windows, raw),
+            None => record(&head, raw),
+        };
     }
     let Ok(mut fields) = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(raw)
     else {
@@ -152,6 +155,39 @@ pub fn parsed_record(head: Head<'_>, declared: Option<&SourceType>, raw: &[u8]) 
     // A map of JSON values serialises.
     let fields = serde_json::to_vec(&fields).unwrap_or_default();
     record(&typed, &fields)
+}
+
+/// The record of a Windows event no parser reads, with its source type (from its channel):
+/// in the head, and as `event.dataset` added to the raw object without decoding it, unless
+/// the sender wrote a `dataset` of its own (what [`vigie_parse::normalize`] does on the
+/// decoded event, the key flat instead of nested: a lookup finds either).
+fn windows_record(head: Head<'_>, windows: &SourceType, raw: &[u8]) -> Vec<u8> {
+    let typed = Head {
+        source_type: Some(windows.as_str()),
+        ..head
+    };
+    let object = raw.trim_ascii();
+    match object.strip_suffix(b"}") {
+        Some(open) if !names_dataset(object) => {
+            let open = open.trim_ascii_end();
+            let mut fields = Vec::with_capacity(object.len() + 48);
+            fields.extend_from_slice(open);
+            if open != b"{" {
+                fields.push(b',');
+            }
+            fields.extend_from_slice(b"\"event.dataset\":\"");
+            // A source type is lowercase letters, digits, `_` and `.`: nothing to escape.
+            fields.extend_from_slice(windows.as_str().as_bytes());
+            fields.extend_from_slice(b"\"}");
+            record(&typed, &fields)
+        }
+        _ => record(&typed, object),
+    }
+}
+
+/// Whether the raw object names a `dataset` key (`"dataset"` or `"event.dataset"`) anywhere.
+fn names_dataset(raw: &[u8]) -> bool {
+    memchr::memmem::find(raw, b"dataset\"").is_some()
 }
 
 /// An event read by the parser of `declared` or, when `None`, of the source type its content
@@ -421,6 +457,54 @@ mod tests {
             let compact = serde_json::to_vec(&expected.fields).unwrap();
             let same = record(&head, &compact);
             assert_eq!(same, expected.to_record(), "{line}");
+        }
+    }
+
+    /// A Windows event gets its source type from its channel on the fast path (no decoding)
+    /// as on the general path, searchable as `event.dataset` either way; a sender's own
+    /// dataset is kept.
+    #[test]
+    fn windows_events_get_their_type_on_both_paths() {
+        let head = Head {
+            id: EventId(1),
+            tenant: TenantId(1),
+            received_at: Timestamp::UNIX_EPOCH,
+            timestamp: None,
+            source: "bulk",
+            dataset: None,
+            source_type: None,
+        };
+        for (line, expected, dataset) in [
+            (
+                r#"{"EventID":4624,"Channel":"Security","TargetUserName":"x"}"#,
+                Some("windows.security"),
+                "windows.security",
+            ),
+            (
+                r#"{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1} "#,
+                Some("windows.sysmon"),
+                "windows.sysmon",
+            ),
+            (
+                r#"{"winlog":{"channel":"System"},"event":{"dataset":"system.custom"}}"#,
+                Some("windows.system"),
+                "system.custom",
+            ),
+            (r#"{"EventID":1}"#, None, ""),
+        ] {
+            let fast = Event::from_record(&parsed_record(head, None, line.as_bytes())).unwrap();
+            let fields = parse_object(line.as_bytes(), 1 << 20).unwrap();
+            let general = parse_event(
+                Event::new(TenantId(1), Timestamp::UNIX_EPOCH, "bulk", fields),
+                None,
+            );
+            for event in [&fast, &general] {
+                assert_eq!(event.source_type.as_deref(), expected, "{line}");
+                let found = vigie_event::field::lookup(&event.fields, "event.dataset")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("");
+                assert_eq!(found, dataset, "{line}");
+            }
         }
     }
 

@@ -14,15 +14,18 @@
 //! keeps its fields, gets the tag `parse_error` and `error.message` naming the reason, and is
 //! counted in `vigie_parse_errors_total{source_type, reason}`; it is never dropped.
 
+pub mod auditd_join;
 mod fields;
 mod formats;
 pub mod samples;
 mod source_type;
+mod windows;
 
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 
 pub use source_type::{MAX_LEN, SourceType, SourceTypeError};
+pub use windows::{raw_windows_type, windows_type};
 
 /// Why one event did not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -65,14 +68,18 @@ pub fn normalize(declared: Option<&SourceType>, fields: &mut Map<String, Value>)
         Some(declared) => (formats::for_declared(declared.as_str()), declared.clone()),
         None => match formats::recognise(&formats::Input::of(fields)) {
             Some((format, found)) => (Some(format), SourceType::known(found)),
-            None => {
-                return Outcome {
-                    source_type: None,
-                    parsed: false,
-                    timestamp: None,
-                    error: None,
-                };
-            }
+            // A Windows event: its channel names its type (a label; no parser).
+            None => match windows::channel(fields).and_then(windows_type) {
+                Some(windows) => (None, windows),
+                None => {
+                    return Outcome {
+                        source_type: None,
+                        parsed: false,
+                        timestamp: None,
+                        error: None,
+                    };
+                }
+            },
         },
     };
     let Some(format) = format else {

@@ -516,6 +516,8 @@ fn read_events(
             raw
         };
         let stream = serde_json::Deserializer::from_slice(&bytes).into_iter::<Value>();
+        // The records of one audit event, joined by serial as the intake joins them.
+        let mut join = vigie_parse::auditd_join::Join::new();
         for (index, value) in stream.enumerate() {
             let number = index + 1;
             let value =
@@ -523,17 +525,29 @@ fn read_events(
             let Value::Object(fields) = flatten_evtx(value) else {
                 anyhow::bail!("{}: event {number} is not a JSON object", path.display());
             };
-            inputs.push(Input {
+            let input = Input {
                 file: path.clone(),
                 number,
                 event: vigie_ingest::record::parse_event(
                     Event::new(TEST_TENANT, jiff::Timestamp::now(), "rules-test", fields),
                     source_type,
                 ),
-            });
+            };
+            join.push(input, &mut inputs);
         }
+        join.flush(&mut inputs);
     }
     Ok(inputs)
+}
+
+impl vigie_parse::auditd_join::Fields for Input {
+    fn fields(&self) -> Option<&Map<String, Value>> {
+        Some(&self.event.fields)
+    }
+
+    fn fields_mut(&mut self) -> Option<&mut Map<String, Value>> {
+        Some(&mut self.event.fields)
+    }
 }
 
 /// An EVTX record in JSON (`Event.System`, `Event.EventData`/`UserData`) becomes the flat
@@ -897,4 +911,38 @@ fn correlation_test(
         })
         .collect();
     Ok((results, rejected))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Audit records in an events file are joined by serial, as the intake joins them: the
+    /// EXECVE record carries its SYSCALL's executable, and every event keeps its number.
+    #[test]
+    fn audit_records_of_one_event_are_joined() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        let lines = [
+            r#"type=SYSCALL msg=audit(1492037291.036:59): syscall=59 success=yes pid=13393 comm="grep" exe="/usr/bin/grep""#,
+            r#"type=EXECVE msg=audit(1492037291.036:59): argc=2 a0="grep" a1="mapping""#,
+            "not an audit record",
+        ];
+        let text: Vec<String> = lines
+            .iter()
+            .map(|l| serde_json::json!({ "message": l }).to_string())
+            .collect();
+        std::fs::write(&path, text.join("\n")).unwrap();
+        let inputs = read_events(&[path], None).unwrap();
+        let numbers: Vec<usize> = inputs.iter().map(|i| i.number).collect();
+        assert_eq!(numbers, [1, 2, 3]);
+        let execve = &inputs[1].event;
+        assert_eq!(execve.fields["a0"], "grep");
+        assert_eq!(
+            execve.fields["process"]["executable"],
+            serde_json::json!("/usr/bin/grep")
+        );
+        assert_eq!(inputs[0].event.fields["auditd"]["records"], 2);
+        assert!(inputs[2].event.fields.get("auditd").is_none());
+    }
 }

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::mpsc;
 use vigie_event::Event;
+use vigie_parse::auditd_join::Join;
 
 use super::{Chunk, FileError, ReadOptions, send};
 use crate::ndjson::parse_object;
@@ -127,6 +128,9 @@ pub(crate) fn read(
         now: options.received_at,
     });
     let mut batch = NdjsonBatch::default();
+    // The records of one audit event, joined by serial (held across chunks; every path out
+    // of this function releases them).
+    let mut join = Join::new();
     let mut line = Vec::with_capacity(1024);
     let mut number = 0usize;
     loop {
@@ -139,7 +143,7 @@ pub(crate) fn read(
             Ok(n) => n,
             Err(source) => {
                 // Keep what was read before the fault, then say where it stopped.
-                send(tx, batch, count.load(Ordering::Relaxed));
+                send_rest(tx, batch, &mut join, count.load(Ordering::Relaxed));
                 return Err(FileError::Format {
                     path: path.to_owned(),
                     detail: format!("line {number}: cannot read further: {source}"),
@@ -149,7 +153,7 @@ pub(crate) fn read(
         decoded += n as u64;
         if let Some(limit) = cap.filter(|limit| decoded > *limit) {
             // The line that crossed the limit is cut: drop it, keep the ones before.
-            send(tx, batch, count.load(Ordering::Relaxed));
+            send_rest(tx, batch, &mut join, count.load(Ordering::Relaxed));
             return Err(over_limit(number, limit));
         }
         if n == 0 {
@@ -162,7 +166,13 @@ pub(crate) fn read(
             // Longer than the cap: discard up to the end of the line without buffering it.
             let mut skipped = line.len() as u64;
             loop {
-                let buf = reader.fill_buf().map_err(io)?;
+                let buf = match reader.fill_buf() {
+                    Ok(buf) => buf,
+                    Err(source) => {
+                        send_rest(tx, batch, &mut join, count.load(Ordering::Relaxed));
+                        return Err(io(source));
+                    }
+                };
                 if buf.is_empty() {
                     break;
                 }
@@ -181,7 +191,7 @@ pub(crate) fn read(
             }
             decoded += skipped - line.len() as u64;
             if let Some(limit) = cap.filter(|limit| decoded > *limit) {
-                send(tx, batch, count.load(Ordering::Relaxed));
+                send_rest(tx, batch, &mut join, count.load(Ordering::Relaxed));
                 return Err(over_limit(number, limit));
             }
             batch.rejected.push(LineRejection {
@@ -207,10 +217,8 @@ pub(crate) fn read(
             Ok((fields, when)) => {
                 let event = Event::new(options.tenant, options.received_at, "import", fields)
                     .with_timestamp(when);
-                batch.events.push(crate::record::parse_event(
-                    event,
-                    options.source_type.as_ref(),
-                ));
+                let event = crate::record::parse_event(event, options.source_type.as_ref());
+                join.push(event, &mut batch.events);
             }
             Err((reason, detail)) => batch.rejected.push(LineRejection {
                 line: number,
@@ -228,10 +236,22 @@ pub(crate) fn read(
             return Ok(());
         }
     }
+    join.flush(&mut batch.events);
     if batch.received() > 0 {
         send(tx, batch, count.load(Ordering::Relaxed));
     }
     Ok(())
+}
+
+/// Sends what was read before a fault, with the audit records the join still holds.
+fn send_rest(
+    tx: &mpsc::Sender<Result<Chunk, FileError>>,
+    mut batch: NdjsonBatch,
+    join: &mut Join<Event>,
+    bytes_read: u64,
+) -> bool {
+    join.flush(&mut batch.events);
+    send(tx, batch, bytes_read)
 }
 
 #[cfg(test)]
@@ -391,5 +411,154 @@ mod tests {
         let (events, _, errors) = import_capped(path, 1000, None).await;
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(events, 100 + (64 << 20) / line.len());
+    }
+
+    /// Every event and rejection of one file, read in chunks of `chunk_events`.
+    async fn events_of(
+        path: std::path::PathBuf,
+        kind: FileKind,
+        max_line: usize,
+        chunk_events: usize,
+    ) -> (Vec<vigie_event::Event>, Vec<(usize, &'static str)>) {
+        let mut rx = read(
+            path,
+            kind,
+            ReadOptions {
+                tenant: TenantId(2),
+                received_at: Timestamp::now(),
+                max_line_bytes: max_line,
+                chunk_events,
+                max_decoded_bytes: None,
+                source_type: None,
+            },
+        );
+        let (mut events, mut rejected) = (Vec::new(), Vec::new());
+        while let Some(chunk) = rx.recv().await {
+            let chunk = chunk.unwrap();
+            rejected.extend(chunk.batch.rejected.iter().map(|r| (r.line, r.reason)));
+            events.extend(chunk.batch.events);
+        }
+        (events, rejected)
+    }
+
+    fn at<'a>(event: &'a vigie_event::Event, path: &str) -> &'a serde_json::Value {
+        vigie_event::field::lookup(&event.fields, path).unwrap_or(&serde_json::Value::Null)
+    }
+
+    const SYSCALL: &str = r#"type=SYSCALL msg=audit(1492037291.036:59): arch=c000003e syscall=59 success=yes exit=0 items=2 ppid=12041 pid=13393 auid=1000 uid=1000 euid=1000 comm="grep" exe="/bin/grep" key=(null)"#;
+    const EXECVE: &str =
+        r#"type=EXECVE msg=audit(1492037291.036:59): argc=2 a0="grep" a1="mapping""#;
+    const CWD: &str = r#"type=CWD msg=audit(1492037291.036:59):  cwd="/home/user""#;
+    const PATH: &str =
+        r#"type=PATH msg=audit(1492037291.036:59): item=0 name="/bin/grep" nametype=NORMAL"#;
+
+    /// The records of one audit event are joined across chunks, around a rejected line, in
+    /// text and JSONL files, and the group still held at the end of the file is released;
+    /// counts, order and line numbers stay as they were.
+    #[tokio::test]
+    async fn audit_records_are_joined_across_chunks_and_released_at_the_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let other = "Feb 21 21:54:44 localhost sshd[3402]: Accepted publickey for user from 10.0.2.2 port 63673 ssh2";
+        let long = format!(
+            "type=PATH msg=audit(1492037291.036:59): name=\"{}\"",
+            "x".repeat(500)
+        );
+        let lines = [other, SYSCALL, EXECVE, CWD, &long, PATH];
+        let text = dir.path().join("audit.log");
+        std::fs::write(&text, lines.join("\n")).unwrap();
+        let jsonl = dir.path().join("audit.jsonl");
+        let json_lines: Vec<String> = lines
+            .iter()
+            .map(|l| serde_json::json!({ "message": l }).to_string())
+            .collect();
+        std::fs::write(&jsonl, json_lines.join("\n")).unwrap();
+        for (path, kind) in [(text, FileKind::Text), (jsonl, FileKind::Jsonl)] {
+            let (events, rejected) = events_of(path, kind, 400, 2).await;
+            assert_eq!(rejected, [(5, "line_too_long")], "{kind:?}");
+            let messages: Vec<&str> = events
+                .iter()
+                .map(|e| at(e, "message").as_str().unwrap_or_default())
+                .collect();
+            assert_eq!(messages[1..], [SYSCALL, EXECVE, CWD, PATH], "{kind:?}");
+            assert!(at(&events[0], "auditd").is_null());
+            for event in &events[1..] {
+                assert_eq!(event.source_type.as_deref(), Some("linux.auditd"));
+                assert_eq!(at(event, "process.executable"), "/bin/grep", "{kind:?}");
+                assert_eq!(at(event, "process.command_line"), "grep mapping");
+                assert_eq!(at(event, "process.working_directory"), "/home/user");
+                assert_eq!(at(event, "file.path"), "/bin/grep");
+                assert_eq!(at(event, "auditd.records"), 4);
+            }
+        }
+    }
+
+    /// The sample logs (`../shared/fixtures/logs/<rel>`), or `None` after recording the test
+    /// as skipped where `scripts/test` counts skips.
+    fn fixture(test: &str, rel: &str) -> Option<std::path::PathBuf> {
+        let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/fixtures/logs")
+            .join(rel);
+        let reason = match std::fs::metadata(&path) {
+            Ok(_) => return Some(path),
+            Err(e) => format!("sample logs not found at {}: {e}", path.display()),
+        };
+        eprintln!("SKIPPED {test}: {reason}");
+        if let Ok(log) = std::env::var("VIGIE_SKIP_LOG")
+            && let Ok(mut file) = std::fs::OpenOptions::new().append(true).open(log)
+        {
+            let _ = writeln!(file, "{test}: {reason}");
+        }
+        None
+    }
+
+    /// go-libaudit's `normal.log` imported as a text log: one event per record, in order,
+    /// and each EXECVE record carries the executable of its SYSCALL record.
+    #[tokio::test]
+    async fn fixture_audit_log_execve_records_carry_their_syscall() {
+        let Some(path) = fixture(
+            "fixture_audit_log_execve_records_carry_their_syscall",
+            "linux_auditd/go-libaudit/normal.log",
+        ) else {
+            return;
+        };
+        let lines: Vec<String> = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_owned)
+            .collect();
+        let (events, rejected) = events_of(path, FileKind::Text, 1 << 20, 3).await;
+        assert!(rejected.is_empty(), "{rejected:?}");
+        let messages: Vec<&str> = events
+            .iter()
+            .map(|e| at(e, "message").as_str().unwrap())
+            .collect();
+        assert_eq!(messages, lines);
+        let mut execve = 0;
+        for event in &events {
+            if event.fields["type"] != "EXECVE" {
+                continue;
+            }
+            execve += 1;
+            let serial = at(event, "auditd.sequence");
+            let syscall = events
+                .iter()
+                .find(|e| e.fields["type"] == "SYSCALL" && at(e, "auditd.sequence") == serial)
+                .expect("its SYSCALL record");
+            assert!(syscall.fields["exe"].is_string());
+            assert_eq!(at(event, "process.executable"), &syscall.fields["exe"]);
+            assert_eq!(at(event, "process.pid"), at(syscall, "process.pid"));
+        }
+        assert_eq!(execve, 2);
+        // grep --color=auto mapping
+        let grep = events
+            .iter()
+            .find(|e| at(e, "process.executable") == "/usr/bin/grep")
+            .unwrap();
+        assert_eq!(at(grep, "process.working_directory"), "/home/andrew_kroh");
+        assert_eq!(
+            at(grep, "process.args"),
+            &serde_json::json!(["grep", "--color=auto", "mapping"])
+        );
     }
 }

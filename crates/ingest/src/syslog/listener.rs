@@ -13,6 +13,10 @@
 //! reason `backpressure`, and datagrams the kernel dropped because the socket's receive
 //! buffer was full are read from the `drops` column of `/proc/net/udp` (Linux) once a
 //! second and published as `vigie_syslog_udp_kernel_drops_total{listener}`.
+//!
+//! Stream listeners join the records of one Linux audit event, per connection
+//! ([`vigie_parse::auditd_join`]; a group is held at most 250 ms, and released when the
+//! connection ends). Datagrams are not joined: records of several senders interleave there.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -28,6 +32,7 @@ use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinHandle;
 use vigie_event::{EventId, TenantId};
+use vigie_parse::auditd_join::Join;
 
 use super::framing::Framer;
 use super::{ParseContext, Source, write_fields};
@@ -182,6 +187,77 @@ impl Shared {
         now: Timestamp,
         scratch: &mut Vec<u8>,
     ) -> Encoded {
+        let head = self.write(tenant, address, raw, truncated, now, scratch);
+        let record = crate::record::parsed_record(head, self.declared(tenant), scratch);
+        Encoded {
+            id: head.id,
+            record: record.into(),
+        }
+    }
+
+    /// One message of a stream: as [`Shared::event`] makes it, except that an audit record
+    /// (`linux.auditd`, read by its parser) is kept as fields, to be joined with the other
+    /// records of its event ([`vigie_parse::auditd_join`]) before it is encoded.
+    fn pending(
+        &self,
+        tenant: &TenantRef,
+        address: &str,
+        raw: &[u8],
+        truncated: bool,
+        now: Timestamp,
+        scratch: &mut Vec<u8>,
+    ) -> Pending {
+        let head = self.write(tenant, address, raw, truncated, now, scratch);
+        let declared = self.declared(tenant);
+        let maybe_audit = match declared {
+            Some(declared) => declared.as_str() == AUDITD,
+            None => scratch.windows(6).any(|w| w == b"audit("),
+        };
+        let parsed = maybe_audit
+            .then(|| serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(scratch))
+            .and_then(Result::ok);
+        let Some(mut fields) = parsed else {
+            let record = crate::record::parsed_record(head, declared, scratch);
+            return Pending::Encoded(Encoded {
+                id: head.id,
+                record: record.into(),
+            });
+        };
+        // What `parsed_record` does, keeping the fields of an audit record.
+        let outcome = vigie_parse::normalize(declared, &mut fields);
+        let Some(source_type) = outcome.source_type else {
+            return Pending::Encoded(Encoded {
+                id: head.id,
+                record: crate::record::record(&head, scratch).into(),
+            });
+        };
+        let head = crate::record::Head {
+            timestamp: head.timestamp.or(outcome.timestamp),
+            ..head
+        };
+        let record = AuditRecord {
+            head,
+            source_type,
+            fields,
+        };
+        if outcome.parsed && record.source_type.as_str() == AUDITD {
+            Pending::Audit(Box::new(record))
+        } else {
+            Pending::Encoded(record.encode())
+        }
+    }
+
+    /// Writes the fields of one message to `scratch` and returns its head (no source type
+    /// yet).
+    fn write(
+        &self,
+        tenant: &TenantRef,
+        address: &str,
+        raw: &[u8],
+        truncated: bool,
+        now: Timestamp,
+        scratch: &mut Vec<u8>,
+    ) -> crate::record::Head<'static> {
         let context = ParseContext {
             timezone: self.config.timezone.clone(),
             now,
@@ -201,24 +277,84 @@ impl Shared {
             )
             .increment(1);
         }
-        let id = EventId::generate(now);
-        let head = crate::record::Head {
-            id,
+        crate::record::Head {
+            id: EventId::generate(now),
             tenant: tenant.id,
             received_at: now,
             timestamp: written.timestamp,
             source: "syslog",
             dataset: None,
             source_type: None,
-        };
-        let declared = tenant
+        }
+    }
+
+    /// The source type declared for a tenant's messages on this listener.
+    fn declared<'a>(&'a self, tenant: &'a TenantRef) -> Option<&'a vigie_parse::SourceType> {
+        tenant
             .source_type
             .as_ref()
-            .or(self.config.source_type.as_ref());
-        let record = crate::record::parsed_record(head, declared, scratch);
+            .or(self.config.source_type.as_ref())
+    }
+}
+
+/// The source type whose records a stream joins.
+const AUDITD: &str = "linux.auditd";
+
+/// How long a stream holds the records of one audit event for the rest of them: they come
+/// in one burst from auditd, so the next read or this much later releases them.
+const AUDIT_HOLD: Duration = Duration::from_millis(250);
+
+/// A message of a stream on its way to the log.
+enum Pending {
+    /// Written in its log-record form.
+    Encoded(Encoded),
+    /// An audit record, open to the context of its siblings.
+    Audit(Box<AuditRecord>),
+}
+
+/// An audit record read by its parser, not yet encoded.
+struct AuditRecord {
+    head: crate::record::Head<'static>,
+    source_type: vigie_parse::SourceType,
+    fields: serde_json::Map<String, serde_json::Value>,
+}
+
+impl AuditRecord {
+    fn encode(&self) -> Encoded {
+        let head = crate::record::Head {
+            source_type: Some(self.source_type.as_str()),
+            ..self.head
+        };
+        // A map of JSON values serialises.
+        let fields = serde_json::to_vec(&self.fields).unwrap_or_default();
         Encoded {
-            id,
-            record: record.into(),
+            id: head.id,
+            record: crate::record::record(&head, &fields).into(),
+        }
+    }
+}
+
+impl Pending {
+    fn encode(self) -> Encoded {
+        match self {
+            Pending::Encoded(encoded) => encoded,
+            Pending::Audit(record) => record.encode(),
+        }
+    }
+}
+
+impl vigie_parse::auditd_join::Fields for Pending {
+    fn fields(&self) -> Option<&serde_json::Map<String, serde_json::Value>> {
+        match self {
+            Pending::Encoded(_) => None,
+            Pending::Audit(record) => Some(&record.fields),
+        }
+    }
+
+    fn fields_mut(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        match self {
+            Pending::Encoded(_) => None,
+            Pending::Audit(record) => Some(&mut record.fields),
         }
     }
 }
@@ -271,12 +407,12 @@ async fn serve_tcp(
                         .map(super::tls::fingerprint);
                     let tenant = shared.config.tenants.resolve(peer.ip(), fingerprint.as_deref()).cloned();
                     match tenant {
-                        Some(tenant) => serve_stream(stream, tenant, peer, shared, shutdown).await,
+                        Some(tenant) => serve_stream(stream, tenant, peer, shared, shutdown, AUDIT_HOLD).await,
                         None => shared.unattributed(peer),
                     }
                 }
                 _ => match shared.config.tenants.resolve(peer.ip(), None).cloned() {
-                    Some(tenant) => serve_stream(stream, tenant, peer, shared, shutdown).await,
+                    Some(tenant) => serve_stream(stream, tenant, peer, shared, shutdown, AUDIT_HOLD).await,
                     None => shared.unattributed(peer),
                 },
             }
@@ -288,12 +424,16 @@ async fn serve_tcp(
 }
 
 /// Reads, frames and parses one stream; submits on a second task with one batch in flight.
+/// The records of one audit event are joined ([`vigie_parse::auditd_join`]): a group is
+/// held until its next record, `hold` after it began, or the end of the stream (closed,
+/// failed or shut down), whichever comes first.
 async fn serve_stream<S: AsyncRead + Unpin>(
     mut stream: S,
     tenant: TenantRef,
     peer: SocketAddr,
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
+    hold: Duration,
 ) {
     let (tx, mut rx) = mpsc::channel::<Vec<Encoded>>(1);
     let submitter = {
@@ -311,10 +451,26 @@ async fn serve_stream<S: AsyncRead + Unpin>(
     let mut buf = vec![0u8; 64 * 1024];
     let address = peer.to_string();
     let mut scratch = Vec::new();
+    let mut join = Join::new();
+    let mut released: Vec<Pending> = Vec::new();
+    // The group held and when it began.
+    let mut held_since = (0u64, tokio::time::Instant::now());
     loop {
+        let deadline = (!join.is_empty()).then(|| held_since.1 + hold);
         let read = tokio::select! {
-            read = stream.read(&mut buf) => read,
-            _ = shutdown.wait_for(|stop| *stop) => Ok(0),
+            read = stream.read(&mut buf) => Some(read),
+            _ = shutdown.wait_for(|stop| *stop) => Some(Ok(0)),
+            () = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)),
+                if deadline.is_some() => None,
+        };
+        let Some(read) = read else {
+            // Held long enough: the rest of the event is not coming.
+            join.flush(&mut released);
+            let events: Vec<Encoded> = released.drain(..).map(Pending::encode).collect();
+            if tx.send(events).await.is_err() {
+                break;
+            }
+            continue;
         };
         let n = match read {
             Ok(n) => n,
@@ -324,46 +480,56 @@ async fn serve_stream<S: AsyncRead + Unpin>(
             }
         };
         let now = Timestamp::now();
-        let mut events = Vec::new();
         if n == 0 {
             while let Some(frame) = framer.next_frame() {
-                events.push(shared.event(
+                let event = shared.pending(
                     &tenant,
                     &address,
                     &frame.bytes,
                     frame.truncated,
                     now,
                     &mut scratch,
-                ));
+                );
+                join.push(event, &mut released);
             }
             if let Some(frame) = framer.finish() {
-                events.push(shared.event(
+                let event = shared.pending(
                     &tenant,
                     &address,
                     &frame.bytes,
                     frame.truncated,
                     now,
                     &mut scratch,
-                ));
+                );
+                join.push(event, &mut released);
             }
-            if !events.is_empty() {
+            join.flush(&mut released);
+            if !released.is_empty() {
+                let events = released.drain(..).map(Pending::encode).collect();
                 let _ = tx.send(events).await;
             }
             break;
         }
         framer.push(&buf[..n]);
         while let Some(frame) = framer.next_frame() {
-            events.push(shared.event(
+            let event = shared.pending(
                 &tenant,
                 &address,
                 &frame.bytes,
                 frame.truncated,
                 now,
                 &mut scratch,
-            ));
+            );
+            join.push(event, &mut released);
         }
-        if !events.is_empty() && tx.send(events).await.is_err() {
-            break;
+        if !join.is_empty() && join.groups() != held_since.0 {
+            held_since = (join.groups(), tokio::time::Instant::now());
+        }
+        if !released.is_empty() {
+            let events = released.drain(..).map(Pending::encode).collect();
+            if tx.send(events).await.is_err() {
+                break;
+            }
         }
     }
     drop(tx);
@@ -637,5 +803,174 @@ mod tests {
             ..map
         };
         assert_eq!(strict.resolve(ip("192.0.2.1"), None), None);
+    }
+
+    /// A stream served with a real durable log: what was written to it, and a way to read
+    /// the events it logged.
+    struct Stream {
+        client: tokio::io::DuplexStream,
+        task: JoinHandle<()>,
+        stop: watch::Sender<bool>,
+        wal: Arc<vigie_log::Wal>,
+        _dir: tempfile::TempDir,
+    }
+
+    impl Stream {
+        fn start(hold: Duration) -> Self {
+            let dir = tempfile::tempdir().unwrap();
+            let wal = Arc::new(
+                vigie_log::Wal::open(vigie_log::WalConfig {
+                    dir: dir.path().join("wal"),
+                    consumers: vec!["detect".to_owned()],
+                    ..vigie_log::WalConfig::default()
+                })
+                .unwrap(),
+            );
+            let intake = Intake::new(
+                Arc::clone(&wal) as Arc<dyn vigie_log::Log>,
+                crate::IntakeConfig {
+                    max_backlog: 1000,
+                    retry_after: Duration::from_secs(1),
+                    consumer: "detect".to_owned(),
+                },
+            );
+            let config = ListenerConfig {
+                name: "test".to_owned(),
+                protocol: Protocol::Tcp,
+                addr: "127.0.0.1:0".parse().unwrap(),
+                tenants: TenantMap {
+                    default: Some(t(1)),
+                    ..TenantMap::default()
+                },
+                max_message_bytes: 64 * 1024,
+                timezone: TimeZone::UTC,
+                max_connections: 1,
+                receive_buffer_bytes: None,
+                source_type: None,
+            };
+            let shared = Arc::new(Shared { config, intake });
+            let (client, server) = tokio::io::duplex(64 * 1024);
+            let (stop, shutdown) = watch::channel(false);
+            let peer = "192.0.2.7:40000".parse().unwrap();
+            let task = tokio::spawn(serve_stream(server, t(1), peer, shared, shutdown, hold));
+            Self {
+                client,
+                task,
+                stop,
+                wal,
+                _dir: dir,
+            }
+        }
+
+        async fn send(&mut self, lines: &[&str]) {
+            use tokio::io::AsyncWriteExt;
+            for line in lines {
+                let frame = format!("<13>Nov 25 10:00:00 web-1 audispd: {line}\n");
+                self.client.write_all(frame.as_bytes()).await.unwrap();
+            }
+            self.client.flush().await.unwrap();
+        }
+
+        async fn logged(&self) -> Vec<vigie_event::Event> {
+            self.wal
+                .read(0, 100)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| vigie_event::Event::from_record(&r.payload).unwrap())
+                .collect()
+        }
+
+        /// The events logged once `count` are there (waits up to 20 s).
+        async fn wait_for(&self, count: usize) -> Vec<vigie_event::Event> {
+            for _ in 0..400 {
+                let events = self.logged().await;
+                if events.len() >= count {
+                    return events;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            panic!("{count} events not logged: {:?}", self.logged().await);
+        }
+    }
+
+    const SYSCALL: &str = r#"type=SYSCALL msg=audit(1492037291.036:59): arch=c000003e syscall=59 success=yes exit=0 ppid=12041 pid=13393 auid=1000 uid=1000 euid=1000 comm="grep" exe="/usr/bin/grep" key=(null)"#;
+    const EXECVE: &str =
+        r#"type=EXECVE msg=audit(1492037291.036:59): argc=2 a0="grep" a1="mapping""#;
+
+    fn at<'a>(event: &'a vigie_event::Event, path: &str) -> &'a serde_json::Value {
+        vigie_event::field::lookup(&event.fields, path).unwrap_or(&serde_json::Value::Null)
+    }
+
+    fn check_joined(events: &[vigie_event::Event]) {
+        let messages: Vec<&str> = events
+            .iter()
+            .map(|e| at(e, "message").as_str().unwrap())
+            .collect();
+        assert_eq!(messages, [SYSCALL, EXECVE]);
+        for event in events {
+            assert_eq!(event.source_type.as_deref(), Some("linux.auditd"));
+            assert_eq!(at(event, "process.executable"), "/usr/bin/grep");
+            assert_eq!(at(event, "process.command_line"), "grep mapping");
+            assert_eq!(at(event, "auditd.records"), 2);
+            assert_eq!(at(event, "log.syslog.hostname"), "web-1");
+        }
+    }
+
+    /// A group still held when the connection closes, or when the listener shuts down, is
+    /// released then, joined (the hold is far longer than the test).
+    #[tokio::test]
+    async fn a_held_audit_group_is_released_when_the_stream_ends() {
+        let mut stream = Stream::start(Duration::from_secs(3600));
+        stream.send(&[SYSCALL, EXECVE]).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            stream.logged().await.is_empty(),
+            "held until the rest comes"
+        );
+        let Stream { client, task, .. } = &mut stream;
+        drop(std::mem::replace(client, tokio::io::duplex(1).0));
+        tokio::time::timeout(Duration::from_secs(20), task)
+            .await
+            .unwrap()
+            .unwrap();
+        check_joined(&stream.logged().await);
+
+        let mut stream = Stream::start(Duration::from_secs(3600));
+        stream.send(&[SYSCALL, EXECVE]).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        stream.stop.send(true).unwrap();
+        tokio::time::timeout(Duration::from_secs(20), &mut stream.task)
+            .await
+            .unwrap()
+            .unwrap();
+        check_joined(&stream.logged().await);
+    }
+
+    /// On an open connection, a group is released by the next record of another event, by
+    /// a message that is not audit (which follows it), or after the hold.
+    #[tokio::test]
+    async fn an_audit_group_is_released_by_the_next_event_or_the_hold() {
+        let mut stream = Stream::start(Duration::from_millis(100));
+        stream.send(&[SYSCALL, EXECVE]).await;
+        check_joined(&stream.wait_for(2).await);
+        stream
+            .send(&[
+                &SYSCALL.replace(":59)", ":60)"),
+                "sshd[1]: Accepted publickey for user",
+            ])
+            .await;
+        let events = stream.wait_for(4).await;
+        assert_eq!(at(&events[2], "auditd.records"), 1);
+        assert_eq!(
+            at(&events[3], "message"),
+            "sshd[1]: Accepted publickey for user"
+        );
+        stream.stop.send(true).unwrap();
+        tokio::time::timeout(Duration::from_secs(20), &mut stream.task)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stream.logged().await.len(), 4);
     }
 }

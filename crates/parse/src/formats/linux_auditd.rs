@@ -11,7 +11,12 @@
 //! **One record is one event**: the records of one kernel event (SYSCALL, EXECVE, CWD, PATH,
 //! PROCTITLE, ... sharing a serial) are not merged, because SigmaHQ's auditd rules test one
 //! record at a time (`type: EXECVE` with `a0`, `a1`; `type: PATH` with `name`). The serial is
-//! in `auditd.sequence`, so a hunt joins the records of one event on it (and `host.name`).
+//! in `auditd.sequence`. Where records arrive in order (file import, TCP and TLS syslog,
+//! `vigie rules test`), [`crate::auditd_join::Join`] then gives each record of a group the
+//! context of its siblings (an EXECVE record gets its SYSCALL's `process.executable` and
+//! user ids, every record `process.args`, `process.working_directory`, `file.path`,
+//! `auditd.record_types`), added beside its own fields; records received over UDP are not
+//! joined, and a hunt joins them on `auditd.sequence` (and `host.name`).
 //!
 //! Fields produced:
 //!
@@ -56,7 +61,7 @@
 //! `node=HOST `) and has ` msg=audit(` in its first 256 bytes, or starts with
 //! `type=AUOMS_` and has ` audit(` there.
 //!
-//! Left out: merging records into one event; syscall numbers are not turned into names (the
+//! Left out: merging records into one event (they are joined, see above); syscall numbers are not turned into names (the
 //! enriched `SYSCALL` carries the name); SELinux AVC text (`avc: denied { read } for`) and
 //! other words that are not `key=value` are skipped; `saddr` stays hexadecimal. Laurel's
 //! JSON (one coalesced event per line) is a different format and is not read here.

@@ -31,7 +31,29 @@ pub(crate) const FORMAT: Format = Format {
     name: "linux auth (syslog)",
     claims: &["linux.auth", "linux.sshd", "linux.sudo"],
     recognise,
-    markers: &[],
+    // The syslog program as the syslog intake writes it (`log.syslog.appname`, nested or
+    // flat), one per program of [`PROGRAMS`] (a test keeps the two lists together).
+    markers: &[
+        "appname\":\"sshd\"",
+        "appname\":\"sudo\"",
+        "appname\":\"su\"",
+        "appname\":\"useradd\"",
+        "appname\":\"usermod\"",
+        "appname\":\"userdel\"",
+        "appname\":\"groupadd\"",
+        "appname\":\"groupmod\"",
+        "appname\":\"groupdel\"",
+        "appname\":\"gpasswd\"",
+        "appname\":\"passwd\"",
+        "appname\":\"chpasswd\"",
+        "appname\":\"chage\"",
+        "appname\":\"login\"",
+        "appname\":\"systemd-logind\"",
+        "appname\":\"unix_chkpwd\"",
+        "appname\":\"gdm-password\"",
+        "appname\":\"pkexec\"",
+        "appname\":\"polkitd\"",
+    ],
     parse,
 };
 
@@ -353,6 +375,22 @@ fn accounts(ctx: &mut Ctx<'_>, message: &str) {
 
 #[cfg(test)]
 mod tests {
+    /// Every program has its marker, so the intake's fast path reaches the parser.
+    #[test]
+    fn every_program_has_a_marker() {
+        for program in super::PROGRAMS {
+            let marker = format!("appname\":\"{program}\"");
+            assert!(
+                super::FORMAT.markers.contains(&marker.as_str()),
+                "{program}"
+            );
+            let event =
+                format!(r#"{{"log":{{"syslog":{{"appname":"{program}"}}}},"message":"x"}}"#);
+            assert!(crate::json_worth_a_look(event.as_bytes()), "{program}");
+        }
+        assert_eq!(super::FORMAT.markers.len(), super::PROGRAMS.len());
+    }
+
     use serde_json::{Map, Value, json};
 
     use crate::{SourceType, normalize};
