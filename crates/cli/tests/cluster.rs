@@ -20,23 +20,37 @@ const MARKER_RULE: &str = "5f1f2b50-3d0f-4c34-9d8b-7c1a0f0e1a02";
 
 /// The Python Elasticsearch client against two ingest nodes, for about 25 s: marker
 /// documents in chunks of 200, retried (and failed over) on connection errors and 429/503;
-/// prints `ok N` for each document the servers acknowledged.
+/// prints `ok N` for each document the servers acknowledged. The client's own retries are
+/// immediate: when both nodes refuse connections for a moment (one killed, the other
+/// restarting on a loaded machine) they run out, so a refused connection (nothing was
+/// sent) makes the script wait a second and go on from the first document without an
+/// answer; any other error ends it.
 const PY_BULK_FAILOVER: &str = r#"
 import sys, time
+import elastic_transport
 from elasticsearch import Elasticsearch, helpers
 a, b, token, first = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 es = Elasticsearch([a, b], api_key=("vigie", token), request_timeout=15,
                    retry_on_status=(429, 502, 503, 504), max_retries=30, retry_on_timeout=True)
-def docs():
-    for i in range(20000):
+def docs(start):
+    for i in range(start, 20000):
         if i % 200 == 0:
             time.sleep(0.25)
         yield {"_index": "logs-failover", "_op_type": "create", "_id": str(first + i),
                "vigie_test": "marker", "seq": first + i}
-for ok, item in helpers.streaming_bulk(es, docs(), chunk_size=200, max_retries=10,
-                                       initial_backoff=1, raise_on_error=False):
-    if ok:
-        print("ok", item["create"]["_id"], flush=True)
+answered = 0
+for attempt in range(30):
+    try:
+        for ok, item in helpers.streaming_bulk(es, docs(answered), chunk_size=200, max_retries=10,
+                                               initial_backoff=1, raise_on_error=False):
+            answered += 1
+            if ok:
+                print("ok", item["create"]["_id"], flush=True)
+        break
+    except elastic_transport.ConnectionError as error:
+        if "refused" not in str(error):
+            raise
+        time.sleep(1)
 "#;
 
 fn rules_dir() -> std::path::PathBuf {

@@ -29,6 +29,19 @@ fn skip(test: &str, reason: &str) {
     }
 }
 
+/// A Python with the OpenTelemetry SDK and its OTLP exporters, or the test recorded as
+/// skipped.
+fn sdk_python(test: &str) -> Option<PathBuf> {
+    let python = support::python_with("opentelemetry.exporter.otlp.proto.grpc");
+    if python.is_none() {
+        skip(
+            test,
+            "Python with the OpenTelemetry SDK and OTLP exporters not found (scripts/test installs them)",
+        );
+    }
+    python
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -153,23 +166,6 @@ fn send_with(python: &Path, args: &[&str]) -> Vec<(u64, String)> {
     exports
 }
 
-fn metrics(client: &Client, server: &Server, token: &str) -> BTreeMap<String, f64> {
-    let text = client
-        .get(format!("{}/metrics", server.base))
-        .bearer_auth(token)
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
-    text.lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| {
-            let (name, value) = l.rsplit_once(' ')?;
-            Some((name.to_owned(), value.parse().ok()?))
-        })
-        .collect()
-}
-
 fn titles(alerts: &[Value]) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
     for alert in alerts {
@@ -185,14 +181,7 @@ fn titles(alerts: &[Value]) -> BTreeMap<String, usize> {
 fn hunt(client: &Client, server: &Server, token: &str, query: &str) -> Value {
     let started = std::time::Instant::now();
     loop {
-        let response = client
-            .post(format!("{}/api/v1/hunt", server.base))
-            .bearer_auth(token)
-            .json(&json!({"query": query, "from": "-3650d"}))
-            .send()
-            .unwrap();
-        assert_eq!(response.status().as_u16(), 200, "{query}");
-        let result: Value = response.json().unwrap();
+        let result = support::hunt(client, server, token, query);
         if result["events_matched"] != 0 || started.elapsed() > Duration::from_secs(30) {
             return result;
         }
@@ -203,11 +192,7 @@ fn hunt(client: &Client, server: &Server, token: &str, query: &str) -> Value {
 #[test]
 fn opentelemetry_sdk_exporters_over_http_and_grpc_reach_their_tenant_and_rules() {
     let test = "opentelemetry_sdk_exporters_over_http_and_grpc_reach_their_tenant_and_rules";
-    let Some(python) = support::python_with("opentelemetry.exporter.otlp.proto.grpc") else {
-        skip(
-            test,
-            "Python with the OpenTelemetry SDK and OTLP exporters not found (scripts/test installs them)",
-        );
+    let Some(python) = sdk_python(test) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -285,7 +270,7 @@ fn opentelemetry_sdk_exporters_over_http_and_grpc_reach_their_tenant_and_rules()
     );
     assert_eq!(sshd["rows"][0]["host.name"], "web1", "{sshd}");
     assert_eq!(sshd["rows"][0]["otel.scope.name"], "auth", "{sshd}");
-    let m = metrics(&client, &server, &platform);
+    let m = support::metrics(&server.base, &platform);
     assert_eq!(
         m.get("vigie_events_accepted_total{tenant=\"cpas-a\",source=\"otlp\"}"),
         Some(&301.0),
@@ -310,7 +295,7 @@ fn opentelemetry_sdk_exporters_over_http_and_grpc_reach_their_tenant_and_rules()
             "{protocol} with {token}"
         );
     }
-    let m = metrics(&client, &server, &platform);
+    let m = support::metrics(&server.base, &platform);
     assert_eq!(
         m.get("vigie_events_accepted_total{tenant=\"cpas-a\",source=\"otlp\"}"),
         Some(&301.0)
@@ -320,11 +305,7 @@ fn opentelemetry_sdk_exporters_over_http_and_grpc_reach_their_tenant_and_rules()
 #[test]
 fn exporters_retry_what_the_backlog_refuses_and_nothing_is_lost() {
     let test = "exporters_retry_what_the_backlog_refuses_and_nothing_is_lost";
-    let Some(python) = support::python_with("opentelemetry.exporter.otlp.proto.grpc") else {
-        skip(
-            test,
-            "Python with the OpenTelemetry SDK and OTLP exporters not found (scripts/test installs them)",
-        );
+    let Some(python) = sdk_python(test) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -364,7 +345,7 @@ fn exporters_retry_what_the_backlog_refuses_and_nothing_is_lost() {
     }
     let client = Client::new();
     drained_within(&client, &server, Duration::from_secs(120));
-    let m = metrics(&client, &server, &platform);
+    let m = support::metrics(&server.base, &platform);
     let refused = m
         .get("vigie_events_rejected_total{tenant=\"cpas-a\",source=\"otlp\",reason=\"backpressure\"}")
         .copied()
@@ -539,11 +520,7 @@ fn otlp_http_json_partial_success_and_refusals() {
 #[test]
 fn otlp_over_tls_with_the_server_certificate() {
     let test = "otlp_over_tls_with_the_server_certificate";
-    let Some(python) = support::python_with("opentelemetry.exporter.otlp.proto.grpc") else {
-        skip(
-            test,
-            "Python with the OpenTelemetry SDK and OTLP exporters not found (scripts/test installs them)",
-        );
+    let Some(python) = sdk_python(test) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

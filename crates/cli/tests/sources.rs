@@ -221,20 +221,8 @@ fn linux_firewall_and_cloud_sources_end_to_end() {
     // DNS record, the imported lines.
     let expected = 93 + 2 + 1 + 1 + lines as u64;
     let deadline = Instant::now() + Duration::from_secs(60);
-    let hunt = |query: &str| -> Value {
-        let response = client
-            .post(format!("{}/api/v1/hunt", server.base))
-            .bearer_auth(&read)
-            .json(&json!({"query": query}))
-            .send()
-            .unwrap();
-        assert_eq!(response.status().as_u16(), 200, "{query}");
-        response.json().unwrap()
-    };
-    let count = |query: &str| -> u64 {
-        let result = hunt(&format!("{query} | stats count()"));
-        result["rows"][0]["count()"].as_u64().unwrap_or(0)
-    };
+    let hunt = |query: &str| support::hunt(&client, &server, &read, query);
+    let count = |query: &str| support::hunt_count(&client, &server, &read, query);
     while count("*") < expected {
         assert!(
             Instant::now() < deadline,
@@ -429,21 +417,8 @@ fn syslog_ng_relays_linux_auth_and_pan_os_logs() {
     };
     let expected = lines(&auth_log) + lines(&panos);
     let client = Client::new();
-    let hunt = |query: &str| -> Value {
-        let response = client
-            .post(format!("{}/api/v1/hunt", server.base))
-            .bearer_auth(&read)
-            .json(&json!({"query": query, "from": "-36500d"}))
-            .send()
-            .unwrap();
-        assert_eq!(response.status().as_u16(), 200, "{query}");
-        response.json().unwrap()
-    };
-    let count = |query: &str| -> u64 {
-        hunt(&format!("{query} | stats count()"))["rows"][0]["count()"]
-            .as_u64()
-            .unwrap_or(0)
-    };
+    let hunt = |query: &str| support::hunt(&client, &server, &read, query);
+    let count = |query: &str| support::hunt_count(&client, &server, &read, query);
     let deadline = Instant::now() + Duration::from_secs(90);
     while count("*") < expected {
         if Instant::now() > deadline {
@@ -553,10 +528,15 @@ fn real_auditd_records_of_a_command_run_here() {
         .unwrap();
     let started = Instant::now();
     while audit_status().is_none_or(|(_, p)| p == "0") {
-        if started.elapsed() > Duration::from_secs(10) {
+        if started.elapsed() > Duration::from_secs(30) {
             let _ = daemon.kill();
             let _ = daemon.wait();
-            skip(test, "auditd did not register with the kernel here");
+            let said = std::fs::read_to_string(dir.path().join("auditd.out")).unwrap_or_default();
+            let said: String = said.lines().rev().take(3).collect::<Vec<_>>().join(" / ");
+            skip(
+                test,
+                &format!("auditd did not register with the kernel within 30 s ({said})"),
+            );
             return;
         }
         std::thread::sleep(Duration::from_millis(100));

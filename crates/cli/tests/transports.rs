@@ -122,20 +122,7 @@ impl Vigie {
 
     /// Counter values from `/metrics`, by their full name with labels.
     fn metrics(&self) -> BTreeMap<String, f64> {
-        let text = reqwest::blocking::Client::new()
-            .get(self.url("/metrics"))
-            .bearer_auth(&self.metrics_token)
-            .send()
-            .unwrap()
-            .text()
-            .unwrap();
-        text.lines()
-            .filter(|l| !l.starts_with('#'))
-            .filter_map(|l| {
-                let (name, value) = l.rsplit_once(' ')?;
-                Some((name.to_owned(), value.parse().ok()?))
-            })
-            .collect()
+        support::metrics(&self.base, &self.metrics_token)
     }
 
     fn counter(&self, name: &str) -> f64 {

@@ -191,3 +191,41 @@ pub(crate) fn python_with(module: &str) -> Option<std::path::PathBuf> {
             .is_ok_and(|o| o.status.success())
     })
 }
+
+/// Counter and gauge values from `GET {base}/metrics` (a platform token), by their full
+/// name with labels.
+pub(crate) fn metrics(base: &str, token: &str) -> std::collections::BTreeMap<String, f64> {
+    let text = Client::new()
+        .get(format!("{base}/metrics"))
+        .bearer_auth(token)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let (name, value) = l.rsplit_once(' ')?;
+            Some((name.to_owned(), value.parse().ok()?))
+        })
+        .collect()
+}
+
+/// `POST /api/v1/hunt` with `query` over the last century (`read` token), asserting 200.
+pub(crate) fn hunt(client: &Client, server: &Server, read: &str, query: &str) -> Value {
+    let response = client
+        .post(format!("{}/api/v1/hunt", server.base))
+        .bearer_auth(read)
+        .json(&serde_json::json!({"query": query, "from": "-36500d"}))
+        .send()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200, "{query}");
+    response.json().unwrap()
+}
+
+/// How many events `query` matches ([`hunt`] with `| stats count()`).
+pub(crate) fn hunt_count(client: &Client, server: &Server, read: &str, query: &str) -> u64 {
+    hunt(client, server, read, &format!("{query} | stats count()"))["rows"][0]["count()"]
+        .as_u64()
+        .unwrap_or(0)
+}
