@@ -512,7 +512,7 @@ fn real_auditd_records_of_a_command_run_here() {
     std::fs::write(
         conf.join("auditd.conf"),
         format!(
-            "log_file = {}\nlog_format = ENRICHED\nflush = INCREMENTAL_ASYNC\nfreq = 1\nmax_log_file = 8\nnum_logs = 1\nmax_log_file_action = ROTATE\nspace_left = 1\nspace_left_action = IGNORE\nadmin_space_left = 1\nadmin_space_left_action = IGNORE\ndisk_full_action = IGNORE\ndisk_error_action = IGNORE\nlocal_events = yes\nwrite_logs = yes\n",
+            "log_file = {}\nlog_format = ENRICHED\nflush = INCREMENTAL_ASYNC\nfreq = 1\nmax_log_file = 8\nnum_logs = 1\nmax_log_file_action = ROTATE\nspace_left = 2\nspace_left_action = IGNORE\nadmin_space_left = 1\nadmin_space_left_action = IGNORE\ndisk_full_action = IGNORE\ndisk_error_action = IGNORE\nlocal_events = yes\nwrite_logs = yes\n",
             dir.path().join("audit.log").display()
         ),
     )
