@@ -128,7 +128,7 @@ pub(crate) fn too_deep(depth: usize) -> (&'static str, String) {
 }
 
 /// How deep `value` nests arrays and objects (a scalar is 0).
-fn depth(value: &Value) -> usize {
+pub(crate) fn depth(value: &Value) -> usize {
     match value {
         Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
         Value::Object(map) => 1 + map.values().map(depth).max().unwrap_or(0),

@@ -139,7 +139,7 @@ pub fn read(
                     });
                     continue;
                 }
-                let depth = fields.values().map(depth_of).max().unwrap_or(0) + 1;
+                let depth = fields.values().map(crate::ndjson::depth).max().unwrap_or(0) + 1;
                 if depth > MAX_LINE_DEPTH {
                     out.batch.rejected.push(LineRejection {
                         line: number,
@@ -334,15 +334,6 @@ fn json_of(value: &any_value::Value, size: &mut usize) -> Value {
         // A profiling-only reference into a string table that logs do not have: OTLP asks
         // other receivers to treat it as absent.
         any_value::Value::StringValueStrindex(_) => Value::Null,
-    }
-}
-
-/// How deep `value` nests arrays and objects (a scalar is 0).
-fn depth_of(value: &Value) -> usize {
-    match value {
-        Value::Array(items) => 1 + items.iter().map(depth_of).max().unwrap_or(0),
-        Value::Object(map) => 1 + map.values().map(depth_of).max().unwrap_or(0),
-        _ => 0,
     }
 }
 

@@ -211,7 +211,7 @@ impl Shared {
         let declared = self.declared(tenant);
         let maybe_audit = match declared {
             Some(declared) => declared.as_str() == AUDITD,
-            None => scratch.windows(6).any(|w| w == b"audit("),
+            None => memchr::memmem::find(scratch, b"audit(").is_some(),
         };
         let parsed = maybe_audit
             .then(|| serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(scratch))
