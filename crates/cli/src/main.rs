@@ -47,6 +47,9 @@ enum Command {
     Rules(cmd::rules::Command),
     /// Import .evtx, JSONL and gzip JSONL files (or directories) for a tenant.
     Import(cmd::import::Args),
+    /// Run Sigma rules and correlations over .evtx, JSONL and gzip files or directories,
+    /// on every core, with the live stream's engine: a timeline and a summary per rule.
+    Scan(cmd::scan::Args),
     /// Manage users of the SOC desk.
     #[command(subcommand)]
     User(cmd::user::Command),
@@ -123,6 +126,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(command) => cmd::token::run(&global, command).await,
         Command::Rules(command) => cmd::rules::run(&global, command).await,
         Command::Import(args) => cmd::import::run(&global, args).await,
+        Command::Scan(args) => cmd::scan::run(&global, args).await,
         Command::User(command) => cmd::user::run(&global, command).await,
         Command::Audit(command) => cmd::audit::run(&global, command).await,
         Command::Backup(args) => cmd::backup::backup(&global, args).await,

@@ -14,6 +14,8 @@
 //! `name: reason` to the file named by `VIGIE_SKIP_LOG` and returns (reported as skipped by
 //! `scripts/test`, never as passed).
 
+mod support;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -24,17 +26,7 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_vigie");
 const PASSWORD: &str = "browser test password 1";
 
-fn skip(name: &str, reason: &str) {
-    eprintln!("SKIPPED {name}: {reason}");
-    if let Ok(path) = std::env::var("VIGIE_SKIP_LOG")
-        && let Ok(mut file) = std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(path)
-    {
-        let _ = writeln!(file, "{name}: {reason}");
-    }
-}
+use support::skip;
 
 fn which(names: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;

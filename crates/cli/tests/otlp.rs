@@ -9,7 +9,6 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,15 +18,7 @@ use reqwest::blocking::Client;
 use serde_json::{Value, json};
 use support::{Server, all_alerts, cli, drained_within, start_with_config};
 
-/// Records the test as skipped where `scripts/test` counts skips.
-fn skip(test: &str, reason: &str) {
-    eprintln!("SKIPPED {test}: {reason}");
-    if let Some(path) = std::env::var_os("VIGIE_SKIP_LOG")
-        && let Ok(mut file) = std::fs::OpenOptions::new().append(true).open(path)
-    {
-        let _ = writeln!(file, "{test}: {reason}");
-    }
-}
+use support::skip;
 
 /// A Python with the OpenTelemetry SDK and its OTLP exporters, or the test recorded as
 /// skipped.

@@ -22,15 +22,7 @@ fn shared() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
 }
 
-/// Records the test as skipped where `scripts/test` counts skips.
-fn skip(test: &str, reason: &str) {
-    eprintln!("SKIPPED {test}: {reason}");
-    if let Some(path) = std::env::var_os("VIGIE_SKIP_LOG")
-        && let Ok(mut file) = std::fs::OpenOptions::new().append(true).open(path)
-    {
-        let _ = writeln!(file, "{test}: {reason}");
-    }
-}
+use support::skip;
 
 /// Copies the `.yml` rules under `from` into `to` (the server loads one directory).
 fn copy_rules(from: &Path, to: &Path) -> usize {

@@ -213,17 +213,7 @@ fn python() -> Option<PathBuf> {
     support::python_with_elasticsearch()
 }
 
-/// Reports a test (or a part of it) that cannot run here, on stdout and in the file
-/// `scripts/test` reads (`VIGIE_SKIP_LOG`), so it is counted as skipped, not passed.
-fn skipped(test: &str, reason: &str) {
-    println!("SKIPPED {test}: {reason}");
-    if let Some(path) = std::env::var_os("VIGIE_SKIP_LOG") {
-        use std::io::Write;
-        if let Ok(mut file) = std::fs::OpenOptions::new().append(true).open(path) {
-            let _ = writeln!(file, "{test}: {reason}");
-        }
-    }
-}
+use support::skip as skipped;
 
 fn have(program: &str) -> bool {
     Command::new("sh")

@@ -1,5 +1,14 @@
 //! One module per command.
 
+/// `println!` for read-only commands whose output another program reads: when that reader
+/// has gone (`vigie rules test … | head`) the command ends quietly with success, where
+/// `println!` would panic. Nothing is half-written by these commands, so ending is safe.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cmd::stdout_line(format_args!($($arg)*))
+    };
+}
+
 pub(crate) mod audit;
 pub(crate) mod backup;
 pub(crate) mod bench;
@@ -18,6 +27,7 @@ pub(crate) mod import;
 pub(crate) mod nis2;
 pub(crate) mod reload;
 pub(crate) mod rules;
+pub(crate) mod scan;
 pub(crate) mod serve;
 pub(crate) mod shared_state;
 pub(crate) mod syslog;
@@ -151,4 +161,18 @@ pub(crate) fn try_lock_data_dir(config: &VigieConfig) -> anyhow::Result<Option<s
 /// Reads a `--source-type` argument (the error names the value and the expected form).
 pub(crate) fn parse_source_type(text: &str) -> Result<vigie_parse::SourceType, String> {
     vigie_parse::SourceType::new(text).map_err(|e| e.to_string())
+}
+
+/// Writes one line to standard output for [`outln!`]: a closed pipe ends the process
+/// quietly (exit 0), another write error ends it with the error.
+pub(crate) fn stdout_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(error) = out.write_fmt(args).and_then(|()| out.write_all(b"\n")) {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("vigie: cannot write to standard output: {error}");
+        std::process::exit(1);
+    }
 }

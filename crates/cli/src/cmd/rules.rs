@@ -51,8 +51,8 @@ pub(crate) enum Command {
         /// Rule files or directories.
         #[arg(required = true)]
         rules: Vec<PathBuf>,
-        /// Event files: JSON Lines, gzip JSON Lines (`.gz`), or the JSON form of EVTX
-        /// records (`{"Event": {"System": ..., "EventData": ...}}`, one after another).
+        /// Event files: `.evtx`, JSON Lines, gzip JSON Lines (`.gz`), or the JSON form of
+        /// EVTX records (`{"Event": {"System": ..., "EventData": ...}}`, one after another).
         #[arg(long, required = true, num_args = 1..)]
         events: Vec<PathBuf>,
         /// Also show, for each event a rule runs on but did not match, which search
@@ -130,7 +130,7 @@ pub(crate) async fn run(global: &super::Global, command: Command) -> anyhow::Res
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             let client = vigie_nats::connect(&nats, "vigie-cli").await?;
             vigie_nats::rules::publish(&client, &nats, &bundle).await?;
-            println!(
+            outln!(
                 "published {} file(s) from {} as version {} ({})",
                 bundle.files.len(),
                 dir.display(),
@@ -164,7 +164,7 @@ pub(crate) fn rule_set(pipelines: Vec<Pipeline>) -> RuleSet {
 /// Prints the pipelines a set applies, in the order they apply.
 fn print_pipelines(rules: &RuleSet) {
     for pipeline in rules.pipelines() {
-        println!(
+        outln!(
             "pipeline {} (priority {}, {} transformation(s))",
             pipeline.label(),
             pipeline.priority(),
@@ -199,17 +199,19 @@ fn check_dir(dir: &std::path::Path, verbose: bool, pipelines: &[PathBuf]) -> any
                 vigie_detect::correlation::CorrelationLimits::default(),
             );
             for rejection in &rejected {
-                println!("rejected {rejection}");
+                outln!("rejected {rejection}");
             }
             if verbose {
                 for rule in correlations.rules() {
-                    println!(
+                    outln!(
                         "loaded   correlation {} [{}] {}",
-                        rule.id, rule.level, rule.title
+                        rule.id,
+                        rule.level,
+                        rule.title
                     );
                 }
             }
-            println!(
+            outln!(
                 "{} correlation rule(s) loaded, {} rejected",
                 correlations.len(),
                 rejected.len()
@@ -228,9 +230,11 @@ pub(crate) fn print_report(report: &LoadReport, verbose: bool) {
                 .as_deref()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default();
-            println!(
+            outln!(
                 "loaded   {path}: {} [{}] {}",
-                rule.id, rule.level, rule.title
+                rule.id,
+                rule.level,
+                rule.title
             );
         }
     }
@@ -240,7 +244,7 @@ pub(crate) fn print_report(report: &LoadReport, verbose: bool) {
             .as_deref()
             .map(|p| p.display().to_string())
             .unwrap_or_default();
-        println!(
+        outln!(
             "filter   {path}: {} {} (tunes {})",
             filter.id,
             filter.title,
@@ -248,13 +252,13 @@ pub(crate) fn print_report(report: &LoadReport, verbose: bool) {
         );
     }
     for warning in &report.warnings {
-        println!("warning  {warning}");
+        outln!("warning  {warning}");
     }
     for rejection in &report.rejected {
-        println!("rejected {rejection}");
+        outln!("rejected {rejection}");
     }
     let dormant = report.warnings.iter().filter(|w| w.is_dormant()).count();
-    println!(
+    outln!(
         "{} file(s): {} rule(s) loaded, {} rejected, {} loaded with warnings ({} dormant: no \
          source feeds them), {} tenant filter(s)",
         report.files,
@@ -331,6 +335,31 @@ fn load_filter_folder(
                 .push(reject(format!("cannot read file: {error}"))),
         }
     }
+}
+
+/// Loads the filters of tenant `slug` from `filters/SLUG/` in each rule directory, for
+/// events read from files (they belong to tenant 0, as `rules test` and `scan` read them);
+/// an error when no directory has such a folder.
+pub(crate) fn load_test_filters(
+    set: &mut RuleSet,
+    report: &mut LoadReport,
+    rule_paths: &[PathBuf],
+    slug: &str,
+) -> anyhow::Result<()> {
+    let mut found = false;
+    for dir in rule_paths {
+        let folder = dir.join(vigie_detect::FILTERS_DIR).join(slug);
+        if std::fs::metadata(&folder).is_ok_and(|m| m.is_dir()) {
+            found = true;
+            load_filter_folder(set, report, dir, &folder, slug, Some(TEST_TENANT));
+        }
+    }
+    anyhow::ensure!(
+        found,
+        "no filters for tenant `{slug}`: none of the rule directories given has a {}/{slug}/ folder",
+        vigie_detect::FILTERS_DIR
+    );
+    Ok(())
 }
 
 /// Every `.yml`/`.yaml` file under `dir`, recursively.
@@ -508,6 +537,10 @@ fn read_events(
 ) -> anyhow::Result<Vec<Input>> {
     let mut inputs = Vec::new();
     for path in paths {
+        if vigie_ingest::file::FileKind::of(path) == Some(vigie_ingest::file::FileKind::Evtx) {
+            read_evtx(path, &mut inputs)?;
+            continue;
+        }
         let raw = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         let bytes = if path.extension().is_some_and(|e| e == "gz") {
             vigie_ingest::decode::gunzip_capped(&raw, MAX_EVENTS_FILE)
@@ -538,6 +571,45 @@ fn read_events(
         join.flush(&mut inputs);
     }
     Ok(inputs)
+}
+
+/// Reads an `.evtx` file with the import reader (the records `vigie import` makes of it).
+fn read_evtx(path: &Path, inputs: &mut Vec<Input>) -> anyhow::Result<()> {
+    let options = vigie_ingest::file::ReadOptions {
+        tenant: TEST_TENANT,
+        received_at: jiff::Timestamp::now(),
+        max_line_bytes: 16 << 20,
+        chunk_events: 1000,
+        max_decoded_bytes: None,
+        source_type: None,
+    };
+    let mut problems = Vec::new();
+    let mut number = 0;
+    vigie_ingest::file::read_each(
+        path,
+        vigie_ingest::file::FileKind::Evtx,
+        &options,
+        &mut |chunk| {
+            problems.extend(chunk.batch.rejected.iter().map(|r| r.detail.clone()));
+            for event in chunk.batch.events {
+                number += 1;
+                inputs.push(Input {
+                    file: path.to_owned(),
+                    number,
+                    event,
+                });
+            }
+            true
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    anyhow::ensure!(
+        problems.is_empty(),
+        "{}: {}",
+        path.display(),
+        problems.join("; ")
+    );
+    Ok(())
 }
 
 impl vigie_parse::auditd_join::Fields for Input {
@@ -593,7 +665,10 @@ fn flatten_evtx(value: Value) -> Value {
 }
 
 /// Loads rule files and directories into one set, each rule put through `pipelines`.
-fn load_paths(paths: &[PathBuf], pipelines: &[PathBuf]) -> anyhow::Result<(RuleSet, LoadReport)> {
+pub(crate) fn load_paths(
+    paths: &[PathBuf],
+    pipelines: &[PathBuf],
+) -> anyhow::Result<(RuleSet, LoadReport)> {
     let mut set = rule_set(read_pipelines(pipelines)?);
     let mut report = LoadReport::default();
     for path in paths {
@@ -624,20 +699,7 @@ fn run_test(
     let (mut set, mut report) = load_paths(rules, pipelines)?;
     report.rejected.retain(|r| !is_correlation_rejection(r));
     if let Some(slug) = tenant {
-        // The events read below belong to TEST_TENANT; the slug's filters are loaded for it.
-        let mut found = false;
-        for dir in rules {
-            let folder = dir.join(vigie_detect::FILTERS_DIR).join(slug);
-            if std::fs::metadata(&folder).is_ok_and(|m| m.is_dir()) {
-                found = true;
-                load_filter_folder(&mut set, &mut report, dir, &folder, slug, Some(TEST_TENANT));
-            }
-        }
-        anyhow::ensure!(
-            found,
-            "no filters for tenant `{slug}`: none of the rule directories given has a {}/{slug}/ folder",
-            vigie_detect::FILTERS_DIR
-        );
+        load_test_filters(&mut set, &mut report, rules, slug)?;
     }
     let inputs = read_events(events, source_type)?;
     let place = |input: &Input| format!("{}#{}", input.file.display(), input.number);
@@ -695,19 +757,19 @@ fn run_test(
                 "correlations": correlations,
                 "correlation_rejected": correlation_rejections.iter().map(ToString::to_string).collect::<Vec<_>>(),
             });
-            println!("{}", serde_json::to_string_pretty(&document)?);
+            outln!("{}", serde_json::to_string_pretty(&document)?);
         }
         Format::Human => {
             print_pipelines(&set);
             for rejection in &report.rejected {
-                println!("rejected {rejection}");
+                outln!("rejected {rejection}");
             }
             for warning in &report.warnings {
-                println!("warning  {warning}");
+                outln!("warning  {warning}");
             }
             if let Some(slug) = tenant {
                 for filter in &report.filters {
-                    println!(
+                    outln!(
                         "filter   {} {} of tenant {slug} (tunes {})",
                         filter.id,
                         filter.title,
@@ -716,7 +778,7 @@ fn run_test(
                 }
             }
             for result in &results {
-                println!(
+                outln!(
                     "{}: {} match(es) [{}]",
                     result["title"].as_str().unwrap_or_default(),
                     result["matches"],
@@ -734,7 +796,7 @@ fn run_test(
                             .flatten()
                             .map(|(name, held)| format!("{name}={held}"))
                             .collect();
-                        println!(
+                        outln!(
                             "    {label:8} {} via {}: {}",
                             hit["event"].as_str().unwrap_or_default(),
                             hit["route"].as_str().unwrap_or_default(),
@@ -744,10 +806,10 @@ fn run_test(
                 }
             }
             for rejection in &correlation_rejections {
-                println!("rejected {rejection}");
+                outln!("rejected {rejection}");
             }
             for result in &correlations {
-                println!(
+                outln!(
                     "{}: {} window(s) fired [{} {}]",
                     result["title"].as_str().unwrap_or_default(),
                     result["matches"],
@@ -755,7 +817,7 @@ fn run_test(
                     result["id"].as_str().unwrap_or_default(),
                 );
                 for hit in result["fired"].as_array().into_iter().flatten() {
-                    println!(
+                    outln!(
                         "    fired    group {} from {} to {}: measure {} ({} event(s): {})",
                         hit["group"],
                         hit["window_start"].as_str().unwrap_or_default(),
@@ -772,7 +834,7 @@ fn run_test(
                     );
                 }
             }
-            println!(
+            outln!(
                 "{} event(s), {} rule(s) loaded, {} rejected, {total} match(es)",
                 inputs.len(),
                 report.loaded.len(),
@@ -790,7 +852,7 @@ fn run_test(
 }
 
 /// Every `.yml`/`.yaml` file of the rule paths, read.
-fn rule_texts(paths: &[PathBuf]) -> anyhow::Result<Vec<(PathBuf, String)>> {
+pub(crate) fn rule_texts(paths: &[PathBuf]) -> anyhow::Result<Vec<(PathBuf, String)>> {
     let mut files = Vec::new();
     for path in paths {
         files.extend(

@@ -229,3 +229,19 @@ pub(crate) fn hunt_count(client: &Client, server: &Server, read: &str, query: &s
         .as_u64()
         .unwrap_or(0)
 }
+
+/// Records a test (or a part of it) that cannot run here as skipped, with the reason: on
+/// standard error and in the file `scripts/test` counts skips from (`VIGIE_SKIP_LOG`), so
+/// it is reported as skipped, never as passed.
+pub(crate) fn skip(test: &str, reason: &str) {
+    use std::io::Write;
+    eprintln!("SKIPPED {test}: {reason}");
+    if let Some(path) = std::env::var_os("VIGIE_SKIP_LOG")
+        && let Ok(mut file) = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+    {
+        let _ = writeln!(file, "{test}: {reason}");
+    }
+}

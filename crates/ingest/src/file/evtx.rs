@@ -11,7 +11,6 @@ use std::path::Path;
 
 use evtx::{EvtxParser, ParserSettings};
 use serde_json::{Map, Value};
-use tokio::sync::mpsc;
 use vigie_event::Event;
 
 use super::{Chunk, FileError, ReadOptions, send};
@@ -21,7 +20,7 @@ use crate::{LineRejection, NdjsonBatch};
 pub(crate) fn read(
     path: &Path,
     options: &ReadOptions,
-    tx: &mpsc::Sender<Result<Chunk, FileError>>,
+    each: &mut dyn FnMut(Chunk) -> bool,
 ) -> Result<(), FileError> {
     let size = std::fs::metadata(path)
         .map_err(|source| FileError::Io {
@@ -33,8 +32,8 @@ pub(crate) fn read(
         path: path.to_owned(),
         detail: format!("not a readable EVTX file: {e}"),
     })?;
-    if let Some(last) = read_records(parser, options, |batch| send(tx, batch, 0)) {
-        send(tx, last, size);
+    if let Some(last) = read_records(parser, options, |batch| send(each, batch, 0)) {
+        send(each, last, size);
     }
     Ok(())
 }

@@ -9,7 +9,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use tokio::sync::mpsc;
 use vigie_event::Event;
 use vigie_parse::auditd_join::Join;
 
@@ -88,7 +87,7 @@ pub(crate) fn read(
     path: &Path,
     options: &ReadOptions,
     text: bool,
-    tx: &mpsc::Sender<Result<Chunk, FileError>>,
+    each: &mut dyn FnMut(Chunk) -> bool,
 ) -> Result<(), FileError> {
     let io = |source| FileError::Io {
         path: path.to_owned(),
@@ -114,6 +113,9 @@ pub(crate) fn read(
         Box::new(raw)
     };
     let cap = options.max_decoded_bytes.filter(|_| gzip);
+    if !text && is_document(&mut reader).map_err(io)? {
+        return read_documents(path, reader, options, cap, &count, each);
+    }
     let mut decoded = 0u64;
     let over_limit = |number: usize, limit: u64| FileError::Format {
         path: path.to_owned(),
@@ -143,7 +145,7 @@ pub(crate) fn read(
             Ok(n) => n,
             Err(source) => {
                 // Keep what was read before the fault, then say where it stopped.
-                send_rest(tx, batch, &mut join, count.load(Ordering::Relaxed));
+                send_rest(each, batch, &mut join, count.load(Ordering::Relaxed));
                 return Err(FileError::Format {
                     path: path.to_owned(),
                     detail: format!("line {number}: cannot read further: {source}"),
@@ -153,7 +155,7 @@ pub(crate) fn read(
         decoded += n as u64;
         if let Some(limit) = cap.filter(|limit| decoded > *limit) {
             // The line that crossed the limit is cut: drop it, keep the ones before.
-            send_rest(tx, batch, &mut join, count.load(Ordering::Relaxed));
+            send_rest(each, batch, &mut join, count.load(Ordering::Relaxed));
             return Err(over_limit(number, limit));
         }
         if n == 0 {
@@ -169,7 +171,7 @@ pub(crate) fn read(
                 let buf = match reader.fill_buf() {
                     Ok(buf) => buf,
                     Err(source) => {
-                        send_rest(tx, batch, &mut join, count.load(Ordering::Relaxed));
+                        send_rest(each, batch, &mut join, count.load(Ordering::Relaxed));
                         return Err(io(source));
                     }
                 };
@@ -191,7 +193,7 @@ pub(crate) fn read(
             }
             decoded += skipped - line.len() as u64;
             if let Some(limit) = cap.filter(|limit| decoded > *limit) {
-                send_rest(tx, batch, &mut join, count.load(Ordering::Relaxed));
+                send_rest(each, batch, &mut join, count.load(Ordering::Relaxed));
                 return Err(over_limit(number, limit));
             }
             batch.rejected.push(LineRejection {
@@ -228,7 +230,7 @@ pub(crate) fn read(
         }
         if batch.received() >= options.chunk_events
             && !send(
-                tx,
+                each,
                 std::mem::take(&mut batch),
                 count.load(Ordering::Relaxed),
             )
@@ -238,20 +240,138 @@ pub(crate) fn read(
     }
     join.flush(&mut batch.events);
     if batch.received() > 0 {
-        send(tx, batch, count.load(Ordering::Relaxed));
+        send(each, batch, count.load(Ordering::Relaxed));
     }
     Ok(())
 }
 
+/// Whether the file holds JSON documents written over several lines (a pretty-printed
+/// object, an array, or records one after another as `evtx_dump -o json` writes them)
+/// rather than one object per line: its first line opens a value it does not close.
+fn is_document(reader: &mut dyn BufRead) -> std::io::Result<bool> {
+    let buf = reader.fill_buf()?;
+    let start = buf
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(buf.len());
+    let rest = &buf[start..];
+    if rest.first() == Some(&b'[') {
+        return Ok(true);
+    }
+    let Some(end) = rest.iter().position(|&b| b == b'\n') else {
+        // A first line longer than the buffer: a JSON Lines file with a long line.
+        return Ok(false);
+    };
+    Ok(rest.first() == Some(&b'{')
+        && serde_json::from_slice::<serde::de::IgnoredAny>(&rest[..end]).is_err_and(|e| e.is_eof()))
+}
+
+/// Reads a file of JSON documents (see [`is_document`]): each object is an event (an EVTX
+/// record in JSON, `{"Event": {"System": …}}`, is flattened as an `.evtx` file's record
+/// is), each array a list of them. A value that is not an object is rejected with its
+/// number; a syntax error ends the file there (nothing after it can be trusted), the events
+/// before it kept.
+fn read_documents(
+    path: &Path,
+    reader: Box<dyn BufRead + '_>,
+    options: &ReadOptions,
+    cap: Option<u64>,
+    count: &AtomicU64,
+    each: &mut dyn FnMut(Chunk) -> bool,
+) -> Result<(), FileError> {
+    let mut batch = NdjsonBatch::default();
+    let mut join = Join::new();
+    let mut number = 0usize;
+    let decoded = Arc::new(AtomicU64::new(0));
+    let reader = Counting {
+        inner: reader.take(cap.map_or(u64::MAX, |limit| limit.saturating_add(1))),
+        count: Arc::clone(&decoded),
+    };
+    for value in serde_json::Deserializer::from_reader(reader).into_iter::<serde_json::Value>() {
+        let value = match value {
+            Ok(value) => value,
+            Err(error) => {
+                join.flush(&mut batch.events);
+                send(each, batch, count.load(Ordering::Relaxed));
+                let detail = match cap {
+                    Some(limit) if decoded.load(Ordering::Relaxed) > limit => format!(
+                        "record {}: the gzip file decodes to more than the limit of {limit} bytes; the records before it are kept",
+                        number + 1
+                    ),
+                    _ => format!(
+                        "record {}: not JSON ({error}); the records before it are kept",
+                        number + 1
+                    ),
+                };
+                return Err(FileError::Format {
+                    path: path.to_owned(),
+                    detail,
+                });
+            }
+        };
+        let values = match value {
+            serde_json::Value::Array(values) => values,
+            value => vec![value],
+        };
+        for value in values {
+            number += 1;
+            match document_event(value, options) {
+                Some(event) => join.push(event, &mut batch.events),
+                None => batch.rejected.push(LineRejection {
+                    line: number,
+                    reason: "not_an_object",
+                    detail: format!("record {number}: expected a JSON object"),
+                }),
+            }
+        }
+        if batch.received() >= options.chunk_events
+            && !send(
+                each,
+                std::mem::take(&mut batch),
+                count.load(Ordering::Relaxed),
+            )
+        {
+            return Ok(());
+        }
+    }
+    join.flush(&mut batch.events);
+    if batch.received() > 0 {
+        send(each, batch, count.load(Ordering::Relaxed));
+    }
+    Ok(())
+}
+
+/// The event of one JSON document, `None` when it is not an object.
+fn document_event(value: serde_json::Value, options: &ReadOptions) -> Option<Event> {
+    if value["Event"]["System"].is_object() {
+        let (fields, when) = super::evtx::flatten(&value);
+        return Some(
+            Event::new(options.tenant, options.received_at, "import", fields)
+                .with_timestamp(when)
+                .with_dataset(Some("evtx".to_owned())),
+        );
+    }
+    let serde_json::Value::Object(fields) = value else {
+        return None;
+    };
+    let when = event_time(&fields);
+    let event =
+        Event::new(options.tenant, options.received_at, "import", fields).with_timestamp(when);
+    Some(crate::record::parse_event(
+        event,
+        options.source_type.as_ref(),
+    ))
+}
+
 /// Sends what was read before a fault, with the audit records the join still holds.
 fn send_rest(
-    tx: &mpsc::Sender<Result<Chunk, FileError>>,
+    each: &mut dyn FnMut(Chunk) -> bool,
     mut batch: NdjsonBatch,
     join: &mut Join<Event>,
     bytes_read: u64,
 ) -> bool {
     join.flush(&mut batch.events);
-    send(tx, batch, bytes_read)
+    send(each, batch, bytes_read)
 }
 
 #[cfg(test)]
@@ -361,6 +481,68 @@ mod tests {
             assert_eq!(rejected, vec![(11, "invalid_json"), (13, "line_too_long")]);
             assert!(errors.is_empty(), "{errors:?}");
         }
+    }
+
+    /// Files of JSON documents over several lines: a pretty-printed EVTX record (flattened
+    /// as the `.evtx` reader flattens it), plain objects, an array; a value that is not an
+    /// object is named; a syntax error ends the file, naming the record, keeping the ones
+    /// before it. A JSON Lines file with a long first line stays JSON Lines.
+    #[tokio::test]
+    async fn json_documents_over_several_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let record = serde_json::json!({"Event": {
+            "System": {"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational",
+                       "Computer": "pc-1",
+                       "TimeCreated": {"#attributes": {"SystemTime": "2025-10-22T20:30:29.328671Z"}}},
+            "EventData": {"Image": "C:\\x\\curl.exe"}}});
+        let pretty = serde_json::to_string_pretty(&record).unwrap();
+        let path = dir.path().join("records.json");
+        std::fs::write(
+            &path,
+            format!("{pretty}\n{pretty}\n[{{\"a\": 1}},\n 7,\n {{\"b\": 2}}]\n{{\"c\":\n 3}}\n"),
+        )
+        .unwrap();
+        let (events, rejected, errors) = import(path.clone(), 1 << 20).await;
+        assert_eq!(
+            (events, rejected, errors.len()),
+            (5, vec![(4, "not_an_object")], 0)
+        );
+        let options = ReadOptions {
+            tenant: TenantId(2),
+            received_at: Timestamp::now(),
+            max_line_bytes: 1 << 20,
+            chunk_events: 100,
+            max_decoded_bytes: None,
+            source_type: None,
+        };
+        let mut all = Vec::new();
+        super::super::read_each(&path, FileKind::Jsonl, &options, &mut |chunk| {
+            all.extend(chunk.batch.events);
+            true
+        })
+        .unwrap();
+        assert_eq!(all[0].fields["EventID"], 1);
+        assert_eq!(all[0].fields["Computer"], "pc-1");
+        assert_eq!(all[0].fields["Image"], "C:\\x\\curl.exe");
+        assert_eq!(
+            all[0].timestamp,
+            Some("2025-10-22T20:30:29.328671Z".parse().unwrap())
+        );
+        assert_eq!(all[4].fields["c"], 3);
+
+        let broken = dir.path().join("broken.json");
+        std::fs::write(&broken, format!("{pretty}\n{{\"a\": \n[1,}}\n{pretty}\n")).unwrap();
+        let (events, _, errors) = import(broken, 1 << 20).await;
+        assert_eq!(events, 1);
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].contains("record 2: not JSON"), "{errors:?}");
+
+        // One object per line whose first line is longer than the read buffer.
+        let long = dir.path().join("long.json");
+        let big = "x".repeat(100_000);
+        std::fs::write(&long, format!("{{\"m\": \"{big}\"}}\n{{\"n\": 1}}\n")).unwrap();
+        let (events, rejected, errors) = import(long, 1 << 20).await;
+        assert_eq!((events, rejected.len(), errors.len()), (2, 0, 0));
     }
 
     #[tokio::test]

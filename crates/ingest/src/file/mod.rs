@@ -176,16 +176,31 @@ pub fn read(
 ) -> mpsc::Receiver<Result<Chunk, FileError>> {
     let (tx, rx) = mpsc::channel(2);
     tokio::task::spawn_blocking(move || {
-        let result = match kind {
-            FileKind::Evtx => evtx::read(&path, &options, &tx),
-            FileKind::Jsonl => jsonl::read(&path, &options, false, &tx),
-            FileKind::Text => jsonl::read(&path, &options, true, &tx),
-        };
+        let result = read_each(&path, kind, &options, &mut |chunk| {
+            tx.blocking_send(Ok(chunk)).is_ok()
+        });
         if let Err(error) = result {
             let _ = tx.blocking_send(Err(error));
         }
     });
     rx
+}
+
+/// Reads `path` on this thread, exactly as [`read`] does (same events, same rejections,
+/// same chunks), handing each chunk to `each`, which returns false to stop reading. The
+/// error, if any, comes after every chunk read before the fault. For `vigie scan`, which
+/// reads files on its own threads.
+pub fn read_each(
+    path: &Path,
+    kind: FileKind,
+    options: &ReadOptions,
+    each: &mut dyn FnMut(Chunk) -> bool,
+) -> Result<(), FileError> {
+    match kind {
+        FileKind::Evtx => evtx::read(path, options, each),
+        FileKind::Jsonl => jsonl::read(path, options, false, each),
+        FileKind::Text => jsonl::read(path, options, true, each),
+    }
 }
 
 /// What an import did, for the final summary and the HTTP reply.
@@ -276,13 +291,13 @@ pub async fn import(
     Ok(())
 }
 
-/// Sends a chunk; false when the receiver is gone (the import was stopped).
+/// Hands a chunk to the reader's consumer; false when it wants no more.
 pub(crate) fn send(
-    tx: &mpsc::Sender<Result<Chunk, FileError>>,
+    each: &mut dyn FnMut(Chunk) -> bool,
     batch: NdjsonBatch,
     bytes_read: u64,
 ) -> bool {
-    tx.blocking_send(Ok(Chunk { batch, bytes_read })).is_ok()
+    each(Chunk { batch, bytes_read })
 }
 
 #[cfg(test)]
