@@ -86,6 +86,7 @@ fn correlation_survives_kill_9_mid_window_and_fires_once_per_tenant() {
     assert_eq!(correlation["total_events"], 3);
     assert_eq!(correlation["group"]["TargetUserName"], "administrator");
     assert_eq!(correlation["events"].as_array().unwrap().len(), 3);
+    contributing_events_open_from_the_alert(data, &client, &server, &a[0], &read_a, &read_b);
     // Tenant B's two events did not help tenant A, and B has not fired.
     assert!(alerts(&client, &server, &read_b).is_empty());
     // A fourth event starts a new window: no second alert.
@@ -237,4 +238,108 @@ fn rules_test_shows_which_windows_fired_and_why() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("1 window(s) fired"), "{text}");
     assert!(text.contains("measure 3"), "{text}");
+}
+
+/// The correlation alert lists its three events from the event store, in the order it
+/// names them, through the API (tenant A's token; tenant B's gets 404) and on the alert
+/// page, each linked to the hunt.
+fn contributing_events_open_from_the_alert(
+    data: &Path,
+    client: &Client,
+    server: &Server,
+    alert: &Value,
+    read_a: &str,
+    read_b: &str,
+) {
+    let id = alert["id"].as_str().unwrap();
+    let url = format!("{}/api/v1/alerts/{id}/events", server.base);
+    // The indexer is its own consumer: wait until it has the events.
+    let started = Instant::now();
+    let listed = loop {
+        let r = client.get(&url).bearer_auth(read_a).send().unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let listed: Value = r.json().unwrap();
+        if listed["missing"].as_array().unwrap().is_empty() {
+            break listed;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "events not indexed: {listed}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(listed["correlation"], true);
+    let events = listed["events"].as_array().unwrap();
+    assert_eq!(events.len(), 3, "{listed}");
+    let named: Vec<&Value> = alert["event"]["correlation"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .collect();
+    for (event, id) in events.iter().zip(&named) {
+        assert_eq!(&&event["@id"], id);
+        assert_eq!(event["@tenant"], "zone-a");
+        assert_eq!(event["TargetUserName"], "administrator");
+        assert_eq!(event["EventID"], 4625);
+    }
+    let r = client.get(&url).bearer_auth(read_b).send().unwrap();
+    assert_eq!(r.status().as_u16(), 404, "another tenant's alert");
+
+    // The alert page, for an analyst of tenant A.
+    let mut add = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data)
+        .args([
+            "user",
+            "add",
+            "ana",
+            "--role",
+            "analyst",
+            "--tenant",
+            "zone-a",
+            "--password-stdin",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        add.stdin
+            .take()
+            .unwrap()
+            .write_all(b"correct horse battery staple\n")
+            .unwrap();
+    }
+    assert!(add.wait().unwrap().success());
+    let login = client
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .json(&json!({"username": "ana", "password": "correct horse battery staple"}))
+        .send()
+        .unwrap();
+    assert_eq!(login.status().as_u16(), 200);
+    let cookie = login
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = client
+        .get(format!("{}/ui/alerts/{id}", server.base))
+        .header("cookie", cookie)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(page.contains("Events behind this alert"), "{page}");
+    for id in named {
+        assert!(
+            page.contains(&format!("/ui/hunt?q=%40id%3A{}", id.as_str().unwrap())),
+            "each event links to the hunt: {page}"
+        );
+    }
+    assert!(page.contains("id=\"behind-hunt\""));
 }

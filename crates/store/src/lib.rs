@@ -22,6 +22,7 @@
 
 #![deny(missing_docs)]
 
+pub mod behind;
 pub mod embedded;
 mod error;
 pub mod jobs;

@@ -67,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/users/{id}/enable", post(api::users::enable))
         .route("/api/v1/alerts/{id}", get(api::alert_actions::get))
         .route("/api/v1/alerts/{id}/actions", post(api::alert_actions::act))
+        .route("/api/v1/alerts/{id}/events", get(api::hunt::alert_events))
         .route("/api/v1/rule-stats", get(api::alert_actions::rule_stats))
         .route(
             "/api/v1/suppressions",

@@ -720,6 +720,12 @@ static CASES: &[Case] = &[
         ctl(Caller::SocLeadA, 200)
     ),
     case!(
+        "GET",
+        "/api/v1/alerts/{id}/events",
+        [refused("/api/v1/alerts/$alert/events", Body::None)],
+        ctl(Caller::SocLeadA, 200)
+    ),
+    case!(
         "POST",
         "/api/v1/alerts/{id}/actions",
         [

@@ -166,6 +166,12 @@ alert-escalate = Zu einem Vorfall eskalieren
 alert-fp-reason = Grund
 alert-false-positive = Als Fehlalarm schließen
 alert-event-fields = Felder des Ereignisses
+alert-behind = Ereignisse hinter diesem Alarm
+alert-behind-none = Keines dieser Ereignisse ist noch im Ereignisspeicher (Aufbewahrung), oder sie wurden nicht indiziert.
+alert-behind-missing = { $count } seiner Ereignisse sind nicht mehr im Ereignisspeicher (Aufbewahrung).
+alert-behind-hunt = Auf der Suchseite öffnen
+col-host = Host
+col-details = Details
 
 incidents-title = Vorfälle
 portal-incidents-title = Ihre Vorfälle

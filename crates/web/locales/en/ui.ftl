@@ -166,6 +166,12 @@ alert-escalate = Escalate to an incident
 alert-fp-reason = Reason
 alert-false-positive = Close as false positive
 alert-event-fields = Event fields
+alert-behind = Events behind this alert
+alert-behind-none = None of these events is in the event store any more (retention), or they were not indexed.
+alert-behind-missing = { $count } of its events are no longer in the event store (retention).
+alert-behind-hunt = Open them on the hunt page
+col-host = Host
+col-details = Details
 
 incidents-title = Incidents
 portal-incidents-title = Your incidents

@@ -166,6 +166,12 @@ alert-escalate = Escalader en incident
 alert-fp-reason = Motif
 alert-false-positive = Clôturer comme faux positif
 alert-event-fields = Champs de l’événement
+alert-behind = Événements à l’origine de cette alerte
+alert-behind-none = Aucun de ces événements n’est plus dans le stockage des événements (rétention), ou ils n’ont pas été indexés.
+alert-behind-missing = { $count } de ses événements ne sont plus dans le stockage des événements (rétention).
+alert-behind-hunt = Les ouvrir dans la chasse
+col-host = Hôte
+col-details = Détails
 
 incidents-title = Incidents
 portal-incidents-title = Vos incidents

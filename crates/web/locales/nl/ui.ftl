@@ -166,6 +166,12 @@ alert-escalate = Escaleren naar een incident
 alert-fp-reason = Reden
 alert-false-positive = Afsluiten als vals positief
 alert-event-fields = Velden van de gebeurtenis
+alert-behind = Gebeurtenissen achter deze melding
+alert-behind-none = Geen van deze gebeurtenissen staat nog in de gebeurtenisopslag (bewaartermijn), of ze werden niet geïndexeerd.
+alert-behind-missing = { $count } van haar gebeurtenissen staan niet meer in de gebeurtenisopslag (bewaartermijn).
+alert-behind-hunt = Open ze op de zoekpagina
+col-host = Host
+col-details = Details
 
 incidents-title = Incidenten
 portal-incidents-title = Uw incidenten

@@ -1,6 +1,6 @@
 //! Hunting on the event store: `POST /api/v1/hunt`, `POST /api/v1/rules/backtest`,
 //! `POST /api/v1/ioc/hunt`, `GET /api/v1/jobs`, `GET /api/v1/jobs/{id}`,
-//! `DELETE /api/v1/jobs/{id}`.
+//! `DELETE /api/v1/jobs/{id}`, `GET /api/v1/alerts/{id}/events`.
 //!
 //! Every request runs inside the caller's tenant scope (a `tenant` slug narrows it; a
 //! tenant outside it answers 404), and every row names its tenant. Hunts answer at once;
@@ -168,6 +168,48 @@ pub async fn hunt(
     .await
     .map_err(store_error)?;
     Ok(Json(result).into_response())
+}
+
+/// Handler of `GET /api/v1/alerts/{id}/events`: the events behind an alert (a correlation
+/// alert's contributing events, else the alert's own event), read back from the event store
+/// inside the alert's tenant; ids the store no longer holds are listed as `missing`.
+pub async fn alert_events(
+    State(state): State<AppState>,
+    ext: MaybeHunting,
+    desk: super::session::Desk,
+    super::session::Id(id): super::session::Id<String>,
+) -> Result<Json<vigie_store::behind::AlertEvents>, ApiError> {
+    desk.require(
+        &state,
+        vigie_access::Permission::ReadDesk,
+        &format!("alert:{id}"),
+    )
+    .await?;
+    let scope = &desk.0.scope;
+    let alert = state
+        .store()
+        .get_alert(scope, &id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no alert {id} in your scope")))?;
+    let hunting = hunting(ext)?;
+    let names: HashMap<_, _> = state
+        .store()
+        .list_tenants(scope)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.slug.to_string()))
+        .collect();
+    let named = vigie_store::behind::named(&alert.event, alert.event_id);
+    let events = vigie_store::behind::alert_events(
+        hunting.store.as_ref(),
+        scope,
+        alert.tenant,
+        &named,
+        Arc::new(names),
+    )
+    .await
+    .map_err(store_error)?;
+    Ok(Json(events))
 }
 
 /// Body of `POST /api/v1/rules/backtest`: a loaded rule by id, or a draft rule as YAML.

@@ -602,6 +602,7 @@ pub async fn alert_page(
     State(state): State<AppState>,
     viewer: Viewer,
     rules: Option<Extension<RuleBook>>,
+    book: Option<Extension<super::hunt::EventBook>>,
     Path(id): Path<String>,
 ) -> Response {
     if let Err(r) = viewer.require_soc() {
@@ -627,6 +628,10 @@ pub async fn alert_page(
     // Event fields.
     let mut fields = Vec::new();
     flatten("", &alert.event, &mut fields);
+    let behind = match book {
+        Some(Extension(book)) => behind(&state, &viewer, book.store(), &alert).await,
+        None => None,
+    };
     let body = AlertView {
         cat,
         csrf: viewer.csrf(),
@@ -634,6 +639,7 @@ pub async fn alert_page(
         why: why(cat, rules.map(|Extension(r)| r).as_ref(), &alert),
         triage: viewer.principal.may(Permission::TriageAlerts),
         fields,
+        behind,
         alert: &alert,
     };
     viewer.render(
@@ -656,6 +662,117 @@ struct AlertView<'a> {
     triage: bool,
     /// Every event field as a dotted path and its value.
     fields: Vec<(String, String)>,
+    /// A correlation alert's contributing events, read back from the event store.
+    behind: Option<Behind>,
+}
+
+/// The events behind a correlation alert, for its page.
+struct Behind {
+    rows: Vec<BehindRow>,
+    /// How many ids the store no longer holds, said in the viewer's language.
+    missing: Option<String>,
+    /// The hunt page with every one of them.
+    hunt: String,
+}
+
+/// One contributing event.
+struct BehindRow {
+    time: String,
+    host: String,
+    id: String,
+    /// The hunt page with this event.
+    hunt: String,
+    /// Its first few fields, `name=value`.
+    details: String,
+}
+
+/// The contributing events of a correlation alert (`None` for a rule alert, or when the
+/// store cannot be read: the page still shows the alert).
+async fn behind(
+    state: &AppState,
+    viewer: &Viewer,
+    store: &dyn vigie_store::EventStore,
+    alert: &Alert,
+) -> Option<Behind> {
+    let named = vigie_store::behind::named(&alert.event, alert.event_id);
+    if !named.correlation {
+        return None;
+    }
+    let scope = &viewer.principal.scope;
+    let names: std::collections::HashMap<_, _> = state
+        .store()
+        .list_tenants(scope)
+        .await
+        .ok()?
+        .into_iter()
+        .map(|t| (t.id, t.slug.to_string()))
+        .collect();
+    let found = vigie_store::behind::alert_events(
+        store,
+        scope,
+        alert.tenant,
+        &named,
+        std::sync::Arc::new(names),
+    )
+    .await
+    .map_err(|error| tracing::warn!(%error, alert = %alert.id, "alert page: cannot read the events behind the alert"))
+    .ok()?;
+    let hunt = |query: &str| {
+        let mut url = format!("/ui/hunt?q={}", url_encode(query));
+        if let Some(from) = found.from {
+            url.push_str(&format!("&from={}", url_encode(&from.to_string())));
+        }
+        if let Some(to) = found.to {
+            url.push_str(&format!("&to={}", url_encode(&to.to_string())));
+        }
+        url
+    };
+    let text = |row: &serde_json::Map<String, serde_json::Value>, key: &str| {
+        vigie_event::field::lookup(row, key).map(|v| match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+    };
+    let rows = found
+        .events
+        .iter()
+        .map(|row| {
+            let id = text(row, "@id").unwrap_or_default();
+            let details: Vec<String> = row
+                .iter()
+                .filter(|(k, v)| !k.starts_with('@') && !v.is_object() && !v.is_array())
+                .take(4)
+                .map(|(k, v)| {
+                    let v = match v {
+                        serde_json::Value::String(s) => s.chars().take(120).collect(),
+                        other => other.to_string(),
+                    };
+                    format!("{k}={v}")
+                })
+                .collect();
+            BehindRow {
+                time: text(row, "@time").unwrap_or_default(),
+                host: ["Computer", "Hostname", "host.name", "hostname"]
+                    .iter()
+                    .find_map(|k| text(row, k))
+                    .unwrap_or_default(),
+                hunt: hunt(&format!("@id:{id}")),
+                id,
+                details: details.join(" "),
+            }
+        })
+        .collect();
+    let missing = (!found.missing.is_empty()).then(|| {
+        viewer.cat().tr(
+            "alert-behind-missing",
+            &[("count", (found.missing.len() as i64).into())],
+        )
+    });
+    Some(Behind {
+        rows,
+        missing,
+        hunt: hunt(&found.query),
+    })
 }
 
 /// Why an alert matched, as far as the page can tell.

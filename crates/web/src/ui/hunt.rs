@@ -44,6 +44,11 @@ impl EventBook {
     pub fn new(store: Arc<dyn EventStore>, max_rows: usize) -> Self {
         Self { store, max_rows }
     }
+
+    /// The event store (the alert page reads an alert's events from it).
+    pub(crate) fn store(&self) -> &dyn EventStore {
+        self.store.as_ref()
+    }
 }
 
 /// A bucket width for a range: hours up to two days, six hours up to two weeks, else days.
