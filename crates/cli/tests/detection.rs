@@ -389,3 +389,82 @@ fn the_rule_catalogue_shows_a_tenant_its_own_filters_and_no_server_path() {
     }
     assert!(text.contains("names no tenant"), "{text}");
 }
+
+#[test]
+fn rules_lint_names_each_problem_and_exits_by_severity() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    write(&rules.join("whoami.yml"), WHOAMI);
+    // An unknown modifier, a condition naming a missing identifier, a bad level, a
+    // duplicate id.
+    write(
+        &rules.join("broken.yml"),
+        "title: Broken\nid: 11111111-2222-4333-8444-555555555555\nstatus: test\nlevel: severe\n\
+         logsource:\n  product: windows\n  category: process_creation\n\
+         detection:\n  selection:\n    Image|endswiht: '\\\\x.exe'\n  condition: selection and filter\n",
+    );
+    let lint = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(["rules", "lint"])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+        )
+    };
+    let (code, text) = lint(&[rules.to_str().unwrap()]);
+    assert_eq!(code, 1, "{text}");
+    for expected in [
+        "broken.yml (document 0, id 11111111-2222-4333-8444-555555555555): error[unknown-modifier]",
+        "endswiht",
+        "error[undefined-identifier]",
+        "filter",
+        "error[invalid-level]",
+        "severe",
+        "error[duplicate-id]",
+    ] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+    let (_, json) = lint(&["--format", "json", rules.to_str().unwrap()]);
+    let report: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(report["files"], 2);
+    assert!(report["errors"].as_u64().unwrap() >= 4, "{report}");
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["check"].is_string() && f["message"].is_string())
+    );
+
+    // A clean rule passes; one whose logsource nothing feeds is a warning, an error with
+    // --strict.
+    let clean = dir.path().join("clean");
+    std::fs::create_dir_all(&clean).unwrap();
+    // The specification recommends a description and an author (warnings without them).
+    let documented = format!("{WHOAMI}description: Finds whoami.\nauthor: vigie tests\n");
+    write(&clean.join("whoami.yml"), &documented);
+    let (code, text) = lint(&[clean.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.ends_with("1 file(s): 0 error(s), 0 warning(s)\n"),
+        "{text}"
+    );
+    write(
+        &clean.join("unfed.yml"),
+        &documented
+            .replace(
+                "11111111-2222-4333-8444-555555555555",
+                "21111111-2222-4333-8444-555555555555",
+            )
+            .replace("category: process_creation", "category: file_access"),
+    );
+    let (code, text) = lint(&[clean.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("warning[logsource-not-fed]"), "{text}");
+    let (code, _) = lint(&["--strict", clean.to_str().unwrap()]);
+    assert_eq!(code, 1);
+}

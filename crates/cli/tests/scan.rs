@@ -323,10 +323,7 @@ fn scan_timeline_summary_explain_correlation_and_bad_lines() {
         .unwrap();
     assert_eq!(share["searches"]["selection"], true);
     assert_eq!(share["searches"]["filter"], true);
-    assert_eq!(
-        share["event"], 5,
-        "the event's position among the file's events"
-    );
+    assert_eq!(share["event"], 6, "the event's line in its file");
     let correlation = rows.iter().find(|r| r["kind"] == "correlation").unwrap();
     assert_eq!(correlation["correlation"]["total_events"], 3);
     assert_eq!(correlation["correlation"]["group"]["Computer"], "pc-2");
@@ -337,8 +334,8 @@ fn scan_timeline_summary_explain_correlation_and_bad_lines() {
             .iter()
             .map(|e| e.as_str().unwrap().rsplit('#').next().unwrap().to_owned())
             .collect::<Vec<_>>(),
-        ["3", "4", "1"],
-        "contributing events named by file position, in time order"
+        ["3", "5", "1"],
+        "contributing events named by file and line, in time order"
     );
     let (_, stdout, _) = scan(&[
         "--rules",

@@ -38,6 +38,9 @@ pub(crate) enum Command {
     /// Sigma detection on one core: events/s next to JSON parsing alone, rules loaded,
     /// compile time, matches, peak memory.
     Detect(super::bench_detect::Args),
+    /// The whole `vigie scan` process next to rsigma's `engine eval` on the same file and
+    /// rules: wall-clock and CPU time, events/s, peak memory, matches, and the ratio.
+    Scan(super::bench_scan::Args),
     /// The SOC desk on a large state database: p50/p95 of the incident list, the incident
     /// page and the SLA summary.
     Desk(super::bench_desk::Args),
@@ -72,6 +75,7 @@ pub(crate) async fn run(command: Command) -> anyhow::Result<ExitCode> {
             rules,
         } => (events, senders, batch, rules),
         Command::Detect(args) => return super::bench_detect::run(args),
+        Command::Scan(args) => return super::bench_scan::run(args),
         Command::Desk(args) => return super::bench_desk::run(args).await,
         Command::Ui(args) => return super::bench_ui::run(args).await,
         Command::Bulk(args) => return super::bench_transport::bulk(args).await,

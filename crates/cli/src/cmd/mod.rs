@@ -17,6 +17,7 @@ pub(crate) mod bench_desk;
 pub(crate) mod bench_detect;
 pub(crate) mod bench_parse;
 pub(crate) mod bench_reliability;
+pub(crate) mod bench_scan;
 pub(crate) mod bench_store;
 pub(crate) mod bench_transport;
 pub(crate) mod bench_ui;

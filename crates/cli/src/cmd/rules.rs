@@ -1,5 +1,6 @@
 //! `vigie rules check DIR`: loads every rule file and reports each one loaded (with its
-//! warnings) or rejected. `vigie rules test RULE... --events FILE...`: runs rules over event
+//! warnings) or rejected. `vigie rules lint PATH...`: the Sigma specification's checks
+//! (`vigie_detect::lint`) and the logsources no source feeds. `vigie rules test RULE... --events FILE...`: runs rules over event
 //! files and shows which events each rule matched and why. Both take `--pipeline FILE`
 //! (pySigma processing pipelines, as `[detection] pipelines` gives the server).
 
@@ -76,6 +77,21 @@ pub(crate) enum Command {
         #[arg(long = "pipeline", value_name = "FILE")]
         pipelines: Vec<PathBuf>,
     },
+    /// Lint Sigma rule files against the Sigma specification (required fields, id, status,
+    /// level, dates, tags, modifiers and their values, condition references, duplicate ids,
+    /// deprecated forms, correlations, filters) and report rules whose logsource no source
+    /// vigie reads feeds. Exits 1 when an error is found (or a warning, with --strict).
+    Lint {
+        /// Rule files or directories (searched recursively for .yml/.yaml).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Exit non-zero on warnings too.
+        #[arg(long)]
+        strict: bool,
+    },
     /// Cluster mode: check DIR as `check` does, then put it in force on every detection
     /// node (they reload within seconds, without a restart). Refused when a rule is
     /// rejected, unless --force.
@@ -116,6 +132,11 @@ pub(crate) async fn run(global: &super::Global, command: Command) -> anyhow::Res
             source_type.as_ref(),
             &pipelines,
         ),
+        Command::Lint {
+            paths,
+            format,
+            strict,
+        } => lint(&paths, format, strict),
         Command::Publish { dir, force } => {
             let nats = super::cluster::nats_config(global)?;
             // The nodes apply their own `[detection] pipelines` to the bundle.
@@ -140,6 +161,61 @@ pub(crate) async fn run(global: &super::Global, command: Command) -> anyhow::Res
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `vigie rules lint`: the specification's checks on every file, then, on the rules that
+/// load, whether some source vigie reads feeds their logsource.
+fn lint(paths: &[PathBuf], format: Format, strict: bool) -> anyhow::Result<ExitCode> {
+    use vigie_detect::lint::{Finding, Severity, lint_set};
+    let files = rule_texts(paths)?;
+    let mut findings = lint_set(&files);
+    // Rules that load but run on no source vigie reads (their logsource names no mapping).
+    let mut set = rule_set(Vec::new());
+    let mut report = LoadReport::default();
+    for (path, text) in &files {
+        set.add_yaml(text, path, &mut report);
+    }
+    for warning in report.warnings.iter().filter(|w| w.is_dormant()) {
+        findings.push(Finding {
+            path: warning.path.clone().unwrap_or_default(),
+            document: 0,
+            rule_id: Some(warning.rule_id.clone()),
+            severity: Severity::Warning,
+            check: "logsource-not-fed",
+            message: warning.message.clone(),
+        });
+    }
+    findings.sort_by(|a, b| (&a.path, a.document).cmp(&(&b.path, b.document)));
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let warnings = findings.len() - errors;
+    match format {
+        Format::Json => outln!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "files": files.len(),
+                "errors": errors,
+                "warnings": warnings,
+                "findings": findings,
+            }))?
+        ),
+        Format::Human => {
+            for finding in &findings {
+                outln!("{finding}");
+            }
+            outln!(
+                "{} file(s): {errors} error(s), {warnings} warning(s)",
+                files.len()
+            );
+        }
+    }
+    Ok(if errors > 0 || (strict && warnings > 0) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Reads pySigma processing pipeline files; an unreadable or refused file is an error

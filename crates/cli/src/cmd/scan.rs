@@ -26,7 +26,7 @@ use serde_json::{Map, Value};
 use vigie_detect::correlation::{CorrelationHit, CorrelationSet, CorrelationState, Observation};
 use vigie_detect::{Level, LoadReport, Rule, RuleSet};
 use vigie_event::{Event, TenantId};
-use vigie_ingest::file::{Chunk, FileKind, ReadOptions};
+use vigie_ingest::file::{FileKind, Piece, ReadOptions};
 
 /// Events per chunk handed from a reader to a detection worker.
 const CHUNK_EVENTS: usize = 2_000;
@@ -218,17 +218,26 @@ struct Reading {
     /// Rejected lines and records by reason.
     rejected: BTreeMap<String, u64>,
     /// The first rejections and file errors, each naming its file and line or record.
-    examples: Vec<String>,
+    /// (file, line or record) → what was wrong: the first ones in file order, as workers
+    /// report them in any order.
+    examples: BTreeMap<(usize, usize), String>,
     /// Files that could not be read (or not to their end).
     file_errors: Vec<String>,
 }
 
-/// A chunk of one file's events on its way to a worker.
-struct Work {
-    file: usize,
-    /// Number of the chunk's first event in its file (1-based).
-    first: usize,
-    events: Vec<Event>,
+/// A chunk of one file on its way to a worker.
+enum Work {
+    /// Events read already (`.evtx`, JSON documents), numbered from `first` (1-based).
+    Events {
+        file: usize,
+        first: usize,
+        events: Vec<Event>,
+    },
+    /// Lines of a JSONL or text file, parsed by the worker.
+    Lines {
+        file: usize,
+        lines: vigie_ingest::file::Lines,
+    },
 }
 
 /// The rules, correlations and choices every worker uses.
@@ -253,16 +262,16 @@ impl Engine<'_> {
             .copied()
     }
 
-    /// Detects on one chunk: the live pipeline's per-event step, without the store.
-    fn detect(&self, work: Work) -> Found {
+    /// Detects on the events of one chunk of `file`, each with its line or record number:
+    /// the live pipeline's per-event step, without the store.
+    fn detect(&self, file: usize, events: Vec<(usize, Event)>) -> Found {
         let mut found = Found {
-            events: work.events.len() as u64,
+            events: events.len() as u64,
             ..Found::default()
         };
-        found.untimed = work.events.iter().filter(|e| e.timestamp.is_none()).count() as u64;
+        found.untimed = events.iter().filter(|(_, e)| e.timestamp.is_none()).count() as u64;
         let mut hits: Vec<&Rule> = Vec::new();
-        for (offset, event) in work.events.into_iter().enumerate() {
-            let number = work.first + offset;
+        for (number, event) in events {
             let time = event.timestamp;
             hits.clear();
             self.set.evaluate_into(&event, &mut hits);
@@ -297,7 +306,7 @@ impl Engine<'_> {
                     rule,
                     &event,
                     time,
-                    work.file,
+                    file,
                     number,
                     searches,
                 ));
@@ -316,7 +325,7 @@ impl Engine<'_> {
                         rule,
                         &event,
                         time,
-                        work.file,
+                        file,
                         number,
                         why.searches,
                     ));
@@ -326,7 +335,7 @@ impl Engine<'_> {
                 found.observed.push(Observed {
                     // As on the live stream: the arrival time when the event has none.
                     time: time.unwrap_or(event.received_at),
-                    file: work.file,
+                    file,
                     number,
                     event,
                     matched: inputs,
@@ -632,19 +641,25 @@ fn run_threads(
                     };
                     let mut number = 1usize;
                     let result =
-                        vigie_ingest::file::read_each(path, *kind, options, &mut |chunk: Chunk| {
-                            note_rejections(reading, path, &chunk);
-                            let events = chunk.batch.events;
-                            let first = number;
-                            number += events.len();
-                            events.is_empty()
-                                || tx
-                                    .send(Work {
+                        vigie_ingest::file::read_pieces(path, *kind, options, &mut |piece| {
+                            let work = match piece {
+                                Piece::Events(chunk) => {
+                                    note_rejections(reading, index, path, &chunk.batch.rejected);
+                                    let events = chunk.batch.events;
+                                    let first = number;
+                                    number += events.len();
+                                    if events.is_empty() {
+                                        return true;
+                                    }
+                                    Work::Events {
                                         file: index,
                                         first,
                                         events,
-                                    })
-                                    .is_ok()
+                                    }
+                                }
+                                Piece::Lines(lines) => Work::Lines { file: index, lines },
+                            };
+                            tx.send(work).is_ok()
                         });
                     if let Err(error) = result {
                         let mut reading = lock(reading);
@@ -655,10 +670,21 @@ fn run_threads(
         }
         drop(tx);
         for _ in 0..threads {
-            let (rx, found) = (rx.clone(), &found);
+            let (rx, found, reading, options) = (rx.clone(), &found, &reading, &options);
             scope.spawn(move || {
                 for work in rx {
-                    let part = engine.detect(work);
+                    let part = match work {
+                        Work::Events {
+                            file,
+                            first,
+                            events,
+                        } => engine.detect(file, (first..).zip(events).collect()),
+                        Work::Lines { file, lines } => {
+                            let (events, rejected) = lines.parse(options);
+                            note_rejections(reading, file, &files[file].0, &rejected);
+                            engine.detect(file, events)
+                        }
+                    };
                     let mut found = lock(found);
                     found.events += part.events;
                     found.untimed += part.untimed;
@@ -691,20 +717,27 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn note_rejections(reading: &Mutex<Reading>, path: &Path, chunk: &Chunk) {
-    if chunk.batch.rejected.is_empty() {
+fn note_rejections(
+    reading: &Mutex<Reading>,
+    file: usize,
+    path: &Path,
+    rejected: &[vigie_ingest::LineRejection],
+) {
+    if rejected.is_empty() {
         return;
     }
     let mut reading = lock(reading);
-    for rejection in &chunk.batch.rejected {
+    for rejection in rejected {
         *reading
             .rejected
             .entry(rejection.reason.to_owned())
             .or_default() += 1;
-        if reading.examples.len() < EXAMPLES {
-            reading
-                .examples
-                .push(format!("{}: {}", path.display(), rejection.detail));
+        reading.examples.insert(
+            (file, rejection.line),
+            format!("{}: {}", path.display(), rejection.detail),
+        );
+        if reading.examples.len() > EXAMPLES {
+            reading.examples.pop_last();
         }
     }
 }
@@ -988,7 +1021,7 @@ impl Summary<'_> {
                 "{rejected} line(s) or record(s) not read ({}); first ones:",
                 reasons.join(", ")
             );
-            for example in &self.reading.examples {
+            for example in self.reading.examples.values() {
                 let _ = writeln!(out, "    {example}");
             }
         }
@@ -1107,7 +1140,7 @@ impl Summary<'_> {
             "skipped_files": self.skipped,
             "file_errors": self.reading.file_errors,
             "rejected_lines": self.reading.rejected,
-            "rejected_examples": self.reading.examples,
+            "rejected_examples": self.reading.examples.values().collect::<Vec<_>>(),
             "matches": self.found.rules.values().map(|c| c.matches).sum::<u64>(),
             "levels": levels,
             "rules": rules,

@@ -82,12 +82,188 @@ impl<R: Read> Read for Counting<R> {
 }
 
 /// Reads a JSONL file, or a text file (`text`: every line an event, see
-/// [`super::FileKind::Text`]).
+/// [`super::FileKind::Text`]): [`split`] cuts it into chunks of lines, each parsed here in
+/// order, the records of one audit event joined across chunks.
 pub(crate) fn read(
     path: &Path,
     options: &ReadOptions,
     text: bool,
     each: &mut dyn FnMut(Chunk) -> bool,
+) -> Result<(), FileError> {
+    let context = context(options, text);
+    // The records of one audit event, joined by serial (held across chunks; every path out
+    // of this function releases them).
+    let mut join = Join::new();
+    let mut last_bytes = 0;
+    let mut stopped = false;
+    let result = split(path, options, text, &mut |piece| match piece {
+        Piece::Events(chunk) => {
+            last_bytes = chunk.bytes_read;
+            let go = each(chunk);
+            stopped = !go;
+            go
+        }
+        Piece::Lines(lines) => {
+            last_bytes = lines.bytes_read;
+            let bytes_read = lines.bytes_read;
+            let mut batch = NdjsonBatch::default();
+            for (_, item) in lines.parse_items(options, context.as_ref()) {
+                match item {
+                    Ok(event) => join.push(event, &mut batch.events),
+                    Err(rejection) => batch.rejected.push(rejection),
+                }
+            }
+            let go = batch.received() == 0 || each(Chunk { batch, bytes_read });
+            stopped = !go;
+            go
+        }
+    });
+    if !stopped {
+        let mut batch = NdjsonBatch::default();
+        join.flush(&mut batch.events);
+        if batch.received() > 0 {
+            send(each, batch, last_bytes);
+        }
+    }
+    result
+}
+
+/// The syslog reader's zone of times without one (the listeners' default), for text logs.
+fn context(options: &ReadOptions, text: bool) -> Option<crate::syslog::ParseContext> {
+    text.then(|| crate::syslog::ParseContext {
+        timezone: jiff::tz::TimeZone::get("Europe/Brussels").unwrap_or(jiff::tz::TimeZone::UTC),
+        now: options.received_at,
+    })
+}
+
+/// What [`split`] hands over: lines to parse, or events a file of JSON documents gave.
+pub enum Piece {
+    /// Events already read (JSON documents over several lines).
+    Events(Chunk),
+    /// Lines of a JSONL or text file, not parsed yet.
+    Lines(Lines),
+}
+
+/// Consecutive lines of a JSONL or text file, not parsed yet, with the lines refused while
+/// reading (too long). A chunk never separates the records of one audit event (lines with
+/// the same `audit(<time>:<serial>)` one after the other), so parsing chunks apart joins them
+/// as reading the file in one go does.
+pub struct Lines {
+    text: Vec<u8>,
+    /// Line number and byte range in `text` of each line that holds something.
+    lines: Vec<(usize, std::ops::Range<usize>)>,
+    rejected: Vec<LineRejection>,
+    /// Whether these are text-log lines (else JSON objects).
+    text_log: bool,
+    /// Bytes of the file read so far.
+    pub bytes_read: u64,
+}
+
+impl Lines {
+    /// Lines held, refused ones included.
+    pub fn len(&self) -> usize {
+        self.lines.len() + self.rejected.len()
+    }
+
+    /// Whether no line is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Each line's event, or why it was refused, by line number in file order.
+    fn parse_items(
+        self,
+        options: &ReadOptions,
+        context: Option<&crate::syslog::ParseContext>,
+    ) -> Vec<(usize, Result<Event, LineRejection>)> {
+        let mut out: Vec<(usize, Result<Event, LineRejection>)> = Vec::with_capacity(self.len());
+        out.extend(self.rejected.into_iter().map(|r| (r.line, Err(r))));
+        for (number, range) in self.lines {
+            let content = &self.text[range];
+            let read = match context {
+                Some(context) => Ok(text_fields(content, context)),
+                None => parse_object(content, options.max_line_bytes).map(|fields| {
+                    let when = event_time(&fields);
+                    (fields, when)
+                }),
+            };
+            out.push((
+                number,
+                match read {
+                    Ok((fields, when)) => {
+                        let event =
+                            Event::new(options.tenant, options.received_at, "import", fields)
+                                .with_timestamp(when);
+                        Ok(crate::record::parse_event(
+                            event,
+                            options.source_type.as_ref(),
+                        ))
+                    }
+                    Err((reason, detail)) => Err(LineRejection {
+                        line: number,
+                        reason,
+                        detail: format!("line {number}: {detail}"),
+                    }),
+                },
+            ));
+        }
+        out.sort_by_key(|(number, _)| *number);
+        out
+    }
+
+    /// Parses the lines as [`super::read`] does (the same events, rejections and audit join),
+    /// on whichever thread calls it: each event with its line number, and the refused lines.
+    pub fn parse(self, options: &ReadOptions) -> (Vec<(usize, Event)>, Vec<LineRejection>) {
+        let context = context(options, self.text_log);
+        let mut join = Join::new();
+        let mut events = Vec::with_capacity(self.lines.len());
+        let mut rejected = Vec::new();
+        for (number, item) in self.parse_items(options, context.as_ref()) {
+            match item {
+                Ok(event) => join.push(Numbered(number, event), &mut events),
+                Err(rejection) => rejected.push(rejection),
+            }
+        }
+        join.flush(&mut events);
+        (
+            events.into_iter().map(|Numbered(n, e)| (n, e)).collect(),
+            rejected,
+        )
+    }
+}
+
+/// An event with its line number, for the audit join.
+struct Numbered(usize, Event);
+
+impl vigie_parse::auditd_join::Fields for Numbered {
+    fn fields(&self) -> Option<&serde_json::Map<String, serde_json::Value>> {
+        Some(&self.1.fields)
+    }
+
+    fn fields_mut(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.1.fields)
+    }
+}
+
+/// Most bytes of line text in one [`Lines`] (more lines wait for the next).
+const CHUNK_TEXT_BYTES: usize = 8 << 20;
+
+/// The `audit(<time>:<serial>)` of an audit record's line, if it has one.
+fn audit_token(line: &[u8]) -> Option<&[u8]> {
+    let start = memchr::memmem::find(line, b"audit(")?;
+    let end = start + line[start..].iter().position(|&b| b == b')')?;
+    Some(&line[start..end])
+}
+
+/// Reads a JSONL or text file into chunks of lines handed to `each` (false stops), with
+/// gzip decoded as it streams and every line capped at `max_line_bytes`; a file of JSON
+/// documents over several lines is read whole here ([`Piece::Events`]). The error, if any,
+/// comes after every chunk read before the fault.
+pub(crate) fn split(
+    path: &Path,
+    options: &ReadOptions,
+    text: bool,
+    each: &mut dyn FnMut(Piece) -> bool,
 ) -> Result<(), FileError> {
     let io = |source| FileError::Io {
         path: path.to_owned(),
@@ -114,7 +290,9 @@ pub(crate) fn read(
     };
     let cap = options.max_decoded_bytes.filter(|_| gzip);
     if !text && is_document(&mut reader).map_err(io)? {
-        return read_documents(path, reader, options, cap, &count, each);
+        return read_documents(path, reader, options, cap, &count, &mut |chunk| {
+            each(Piece::Events(chunk))
+        });
     }
     let mut decoded = 0u64;
     let over_limit = |number: usize, limit: u64| FileError::Format {
@@ -124,15 +302,26 @@ pub(crate) fn read(
         ),
     };
     let max = options.max_line_bytes;
-    // Text logs: the syslog reader's zone of times without one (the listeners' default).
-    let context = text.then(|| crate::syslog::ParseContext {
-        timezone: jiff::tz::TimeZone::get("Europe/Brussels").unwrap_or(jiff::tz::TimeZone::UTC),
-        now: options.received_at,
-    });
-    let mut batch = NdjsonBatch::default();
-    // The records of one audit event, joined by serial (held across chunks; every path out
-    // of this function releases them).
-    let mut join = Join::new();
+    let new_chunk = || Lines {
+        text: Vec::new(),
+        lines: Vec::new(),
+        rejected: Vec::new(),
+        text_log: text,
+        bytes_read: 0,
+    };
+    let mut chunk = new_chunk();
+    // Hands the chunk over (when it holds something); false when `each` wants no more.
+    let hand = |chunk: &mut Lines, each: &mut dyn FnMut(Piece) -> bool| {
+        if chunk.is_empty() {
+            return true;
+        }
+        let mut full = std::mem::replace(chunk, new_chunk());
+        full.bytes_read = count.load(Ordering::Relaxed);
+        each(Piece::Lines(full))
+    };
+    // The audit token of the last line added, and whether the chunk may end before the
+    // next line (only between lines that are not records of the same audit event).
+    let mut last_token: Option<Vec<u8>> = None;
     let mut line = Vec::with_capacity(1024);
     let mut number = 0usize;
     loop {
@@ -145,7 +334,7 @@ pub(crate) fn read(
             Ok(n) => n,
             Err(source) => {
                 // Keep what was read before the fault, then say where it stopped.
-                send_rest(each, batch, &mut join, count.load(Ordering::Relaxed));
+                hand(&mut chunk, each);
                 return Err(FileError::Format {
                     path: path.to_owned(),
                     detail: format!("line {number}: cannot read further: {source}"),
@@ -155,7 +344,7 @@ pub(crate) fn read(
         decoded += n as u64;
         if let Some(limit) = cap.filter(|limit| decoded > *limit) {
             // The line that crossed the limit is cut: drop it, keep the ones before.
-            send_rest(each, batch, &mut join, count.load(Ordering::Relaxed));
+            hand(&mut chunk, each);
             return Err(over_limit(number, limit));
         }
         if n == 0 {
@@ -171,7 +360,7 @@ pub(crate) fn read(
                 let buf = match reader.fill_buf() {
                     Ok(buf) => buf,
                     Err(source) => {
-                        send_rest(each, batch, &mut join, count.load(Ordering::Relaxed));
+                        hand(&mut chunk, each);
                         return Err(io(source));
                     }
                 };
@@ -193,55 +382,37 @@ pub(crate) fn read(
             }
             decoded += skipped - line.len() as u64;
             if let Some(limit) = cap.filter(|limit| decoded > *limit) {
-                send_rest(each, batch, &mut join, count.load(Ordering::Relaxed));
+                hand(&mut chunk, each);
                 return Err(over_limit(number, limit));
             }
-            batch.rejected.push(LineRejection {
+            chunk.rejected.push(LineRejection {
                 line: number,
                 reason: "line_too_long",
                 detail: format!("line {number} is at least {skipped} bytes, the limit is {max}"),
             });
+            last_token = None;
             continue;
         }
         let content = content.strip_suffix(b"\r").unwrap_or(content);
         if content.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let read = if let Some(context) = &context {
-            Ok(text_fields(content, context))
-        } else {
-            parse_object(content, max).map(|fields| {
-                let when = event_time(&fields);
-                (fields, when)
-            })
-        };
-        match read {
-            Ok((fields, when)) => {
-                let event = Event::new(options.tenant, options.received_at, "import", fields)
-                    .with_timestamp(when);
-                let event = crate::record::parse_event(event, options.source_type.as_ref());
-                join.push(event, &mut batch.events);
-            }
-            Err((reason, detail)) => batch.rejected.push(LineRejection {
-                line: number,
-                reason,
-                detail: format!("line {number}: {detail}"),
-            }),
-        }
-        if batch.received() >= options.chunk_events
-            && !send(
-                each,
-                std::mem::take(&mut batch),
-                count.load(Ordering::Relaxed),
-            )
-        {
+        let token = audit_token(content);
+        let same_event = token.is_some() && token == last_token.as_deref();
+        // A full chunk ends before this line unless it continues an audit event; past
+        // the join's own bound a group is not joined anyway, so the chunk ends there too.
+        let full = chunk.len() >= options.chunk_events || chunk.text.len() >= CHUNK_TEXT_BYTES;
+        let overfull = chunk.len() >= options.chunk_events + vigie_parse::auditd_join::MAX_RECORDS
+            || chunk.text.len() >= CHUNK_TEXT_BYTES + vigie_parse::auditd_join::MAX_BYTES;
+        if ((full && !same_event) || overfull) && !hand(&mut chunk, each) {
             return Ok(());
         }
+        last_token = token.map(<[u8]>::to_vec);
+        let start = chunk.text.len();
+        chunk.text.extend_from_slice(content);
+        chunk.lines.push((number, start..chunk.text.len()));
     }
-    join.flush(&mut batch.events);
-    if batch.received() > 0 {
-        send(each, batch, count.load(Ordering::Relaxed));
-    }
+    hand(&mut chunk, each);
     Ok(())
 }
 
@@ -361,17 +532,6 @@ fn document_event(value: serde_json::Value, options: &ReadOptions) -> Option<Eve
         event,
         options.source_type.as_ref(),
     ))
-}
-
-/// Sends what was read before a fault, with the audit records the join still holds.
-fn send_rest(
-    each: &mut dyn FnMut(Chunk) -> bool,
-    mut batch: NdjsonBatch,
-    join: &mut Join<Event>,
-    bytes_read: u64,
-) -> bool {
-    join.flush(&mut batch.events);
-    send(each, batch, bytes_read)
 }
 
 #[cfg(test)]
@@ -709,7 +869,7 @@ mod tests {
             .filter(|l| !l.trim().is_empty())
             .map(str::to_owned)
             .collect();
-        let (events, rejected) = events_of(path, FileKind::Text, 1 << 20, 3).await;
+        let (events, rejected) = events_of(path.clone(), FileKind::Text, 1 << 20, 3).await;
         assert!(rejected.is_empty(), "{rejected:?}");
         let messages: Vec<&str> = events
             .iter()
@@ -742,5 +902,35 @@ mod tests {
             at(grep, "process.args"),
             &serde_json::json!(["grep", "--color=auto", "mapping"])
         );
+
+        // Cut into chunks of two lines and each parsed apart (as `vigie scan`'s workers
+        // do), the same events come out: no chunk separates the records of one event.
+        let options = ReadOptions {
+            tenant: TenantId(2),
+            received_at: Timestamp::now(),
+            max_line_bytes: 1 << 20,
+            chunk_events: 2,
+            max_decoded_bytes: None,
+            source_type: None,
+        };
+        let (mut pieces, mut numbers) = (Vec::new(), Vec::new());
+        super::super::read_pieces(&path, FileKind::Text, &options, &mut |piece| {
+            let super::Piece::Lines(lines) = piece else {
+                panic!("a text log gives lines");
+            };
+            let (parsed, rejected) = lines.parse(&options);
+            assert!(rejected.is_empty());
+            for (number, event) in parsed {
+                numbers.push(number);
+                pieces.push(event);
+            }
+            true
+        })
+        .unwrap();
+        assert_eq!(pieces.len(), events.len());
+        for (a, b) in pieces.iter().zip(&events) {
+            assert_eq!(a.fields, b.fields);
+        }
+        assert_eq!(numbers, (1..=lines.len()).collect::<Vec<_>>());
     }
 }

@@ -12,6 +12,8 @@
 pub mod evtx;
 pub mod jsonl;
 
+pub use jsonl::{Lines, Piece};
+
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
@@ -184,6 +186,23 @@ pub fn read(
         }
     });
     rx
+}
+
+/// Reads `path` on this thread in pieces for parsing elsewhere: the lines of JSONL and text
+/// files unparsed ([`Lines::parse`] makes them the events [`read_each`] would), the events of
+/// `.evtx` files and of files of JSON documents read already. `each` returns false to stop.
+/// For `vigie scan`, whose reader threads only cut lines and whose workers parse them.
+pub fn read_pieces(
+    path: &Path,
+    kind: FileKind,
+    options: &ReadOptions,
+    each: &mut dyn FnMut(Piece) -> bool,
+) -> Result<(), FileError> {
+    match kind {
+        FileKind::Evtx => evtx::read(path, options, &mut |chunk| each(Piece::Events(chunk))),
+        FileKind::Jsonl => jsonl::split(path, options, false, each),
+        FileKind::Text => jsonl::split(path, options, true, each),
+    }
 }
 
 /// Reads `path` on this thread, exactly as [`read`] does (same events, same rejections,
