@@ -50,6 +50,9 @@ enum Command {
     /// Run Sigma rules and correlations over .evtx, JSONL and gzip files or directories,
     /// on every core, with the live stream's engine: a timeline and a summary per rule.
     Scan(cmd::scan::Args),
+    /// Threat intelligence: import IOC sets from MISP feeds and STIX 2.1 bundles, check them.
+    #[command(subcommand)]
+    Intel(cmd::intel::Command),
     /// Manage users of the SOC desk.
     #[command(subcommand)]
     User(cmd::user::Command),
@@ -127,6 +130,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rules(command) => cmd::rules::run(&global, command).await,
         Command::Import(args) => cmd::import::run(&global, args).await,
         Command::Scan(args) => cmd::scan::run(&global, args).await,
+        Command::Intel(command) => cmd::intel::run(&global, command).await,
         Command::User(command) => cmd::user::run(&global, command).await,
         Command::Audit(command) => cmd::audit::run(&global, command).await,
         Command::Backup(args) => cmd::backup::backup(&global, args).await,

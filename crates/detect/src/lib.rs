@@ -119,6 +119,7 @@ pub mod correlation;
 mod detection;
 mod error;
 mod index;
+pub mod intel;
 pub mod lint;
 pub mod mapping;
 mod meta;

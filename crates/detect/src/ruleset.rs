@@ -211,6 +211,8 @@ pub struct RuleSet {
     /// pySigma processing pipelines every rule and filter goes through before routing, in
     /// the order they apply.
     pipelines: Vec<Pipeline>,
+    /// The IOC sets in force with these rules (swapped with them, [`crate::intel`]).
+    intel: Arc<crate::intel::Intel>,
 }
 
 impl Default for RuleSet {
@@ -235,6 +237,7 @@ impl RuleSet {
             filters: Vec::new(),
             tenants: HashMap::new(),
             pipelines: Vec::new(),
+            intel: Arc::new(crate::intel::Intel::new()),
         }
     }
 
@@ -254,6 +257,17 @@ impl RuleSet {
     /// The pipelines applied to this set's rules and filters, in the order they apply.
     pub fn pipelines(&self) -> &[Pipeline] {
         &self.pipelines
+    }
+
+    /// Puts IOC sets in force with these rules: they are matched on every event the rules
+    /// see ([`RuleSet::intel`]) and replaced with the rules at a reload.
+    pub fn set_intel(&mut self, intel: crate::intel::Intel) {
+        self.intel = Arc::new(intel);
+    }
+
+    /// The IOC sets in force with these rules.
+    pub fn intel(&self) -> &crate::intel::Intel {
+        &self.intel
     }
 
     /// An empty set with this one's mapping and pipelines: rules compiled into it run as they

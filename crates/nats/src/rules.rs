@@ -22,8 +22,9 @@ use crate::{NatsConfig, NatsError};
 const OBJECT: &str = "current";
 /// Largest bundle: files of a rules directory, as text.
 pub const MAX_BUNDLE_BYTES: usize = 64 * 1024 * 1024;
-/// File kinds a bundle carries.
-const EXTENSIONS: [&str; 2] = ["yml", "yaml"];
+/// File kinds a bundle carries: Sigma rules, correlations and filters (YAML), and the IOC
+/// sets of `intel/` (JSON).
+const EXTENSIONS: [&str; 3] = ["yml", "yaml", "json"];
 
 /// A rules directory as published.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,7 +38,7 @@ pub struct RuleBundle {
 }
 
 impl RuleBundle {
-    /// Reads every `.yml`/`.yaml` file under `dir` (hidden entries skipped). The error names
+    /// Reads every `.yml`/`.yaml`/`.json` file under `dir` (hidden entries skipped). The error names
     /// the file that cannot be read or is not UTF-8, or the size limit.
     pub fn from_dir(dir: &Path) -> Result<RuleBundle, String> {
         let mut files = BTreeMap::new();

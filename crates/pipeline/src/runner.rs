@@ -547,6 +547,8 @@ fn detect(
         matches: 0,
         per_tenant: HashMap::new(),
     };
+    // Indicators whose expiry passed stop matching from the next batch on.
+    let now = jiff::Timestamp::now();
     for record in records {
         let event = match Event::from_record(&record.payload) {
             Ok(event) => event,
@@ -569,6 +571,10 @@ fn detect(
                 detected.matches += 1;
                 detected.alerts.push(alert_of(&hit, event.received_at));
             }
+        }
+        for hit in rules.intel().matches(&event, now) {
+            detected.matches += 1;
+            detected.alerts.push(ioc_alert(&event, &hit));
         }
         for rule in matched {
             detected.matches += 1;
@@ -595,4 +601,26 @@ fn detect(
         }
     }
     detected
+}
+
+/// The alert of an IOC hit: rule id `ioc:<set>` (so one alert per set and event, and a
+/// replay duplicates nothing), titled with the indicator, and the event's fields with what
+/// matched under `vigie.ioc` (set, source, indicator, kind, field, reference).
+pub(crate) fn ioc_alert(event: &Event, hit: &vigie_detect::intel::IocHit) -> NewAlert {
+    let mut fields = event.fields.clone();
+    fields.insert(
+        "vigie.ioc".to_owned(),
+        serde_json::to_value(hit).unwrap_or_default(),
+    );
+    let fields = serde_json::Value::Object(fields);
+    NewAlert {
+        tenant: event.tenant,
+        rule_id: hit.rule_id(),
+        rule_title: hit.title(),
+        severity: hit.level,
+        event_id: event.id,
+        event_received_at: event.received_at,
+        group_key: vigie_soc::alert::default_group_key(&fields),
+        event: fields,
+    }
 }

@@ -41,6 +41,8 @@ pub(crate) enum Command {
     /// The whole `vigie scan` process next to rsigma's `engine eval` on the same file and
     /// rules: wall-clock and CPU time, events/s, peak memory, matches, and the ratio.
     Scan(super::bench_scan::Args),
+    /// IOC matching with a million indicators: events/s per core, compile time, memory.
+    Ioc(super::bench_ioc::Args),
     /// The SOC desk on a large state database: p50/p95 of the incident list, the incident
     /// page and the SLA summary.
     Desk(super::bench_desk::Args),
@@ -76,6 +78,7 @@ pub(crate) async fn run(command: Command) -> anyhow::Result<ExitCode> {
         } => (events, senders, batch, rules),
         Command::Detect(args) => return super::bench_detect::run(args),
         Command::Scan(args) => return super::bench_scan::run(args),
+        Command::Ioc(args) => return super::bench_ioc::run(args),
         Command::Desk(args) => return super::bench_desk::run(args).await,
         Command::Ui(args) => return super::bench_ui::run(args).await,
         Command::Bulk(args) => return super::bench_transport::bulk(args).await,

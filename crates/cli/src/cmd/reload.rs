@@ -45,7 +45,8 @@ pub(crate) fn materialize(config: &VigieConfig, bundle: &RuleBundle) -> anyhow::
     Ok(dir)
 }
 
-/// A cheap fingerprint of the rule files under `dir`: paths, sizes and modification times.
+/// A cheap fingerprint of the rule files and IOC sets under `dir`: paths, sizes and
+/// modification times.
 fn fingerprint(dir: &Path) -> u64 {
     fn walk(dir: &Path, hasher: &mut std::collections::hash_map::DefaultHasher) {
         let Ok(entries) = std::fs::read_dir(dir) else {
@@ -58,7 +59,10 @@ fn fingerprint(dir: &Path) -> u64 {
             let Ok(meta) = entry.metadata() else { continue };
             if meta.is_dir() {
                 walk(&path, hasher);
-            } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+            } else if path
+                .extension()
+                .is_some_and(|e| e == "yml" || e == "yaml" || e == "json")
+            {
                 path.hash(hasher);
                 meta.len().hash(hasher);
                 meta.modified().ok().hash(hasher);

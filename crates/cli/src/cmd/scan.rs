@@ -138,6 +138,8 @@ enum RowKind {
     Correlation,
     /// A rule named with `--explain` ran on the event and did not match.
     NoMatch,
+    /// An indicator of an IOC set was found in the event.
+    Ioc,
 }
 
 impl RowKind {
@@ -146,6 +148,7 @@ impl RowKind {
             RowKind::Match => "match",
             RowKind::Correlation => "correlation",
             RowKind::NoMatch => "no_match",
+            RowKind::Ioc => "ioc",
         }
     }
 }
@@ -171,7 +174,7 @@ struct Row {
     searches: Vec<(String, bool)>,
     /// The event's fields (JSON Lines only).
     event: Option<Map<String, Value>>,
-    /// Correlation hits: group, measure, contributing events.
+    /// Correlation hits: group, measure, contributing events; IOC hits: the indicator.
     correlation: Option<Value>,
 }
 
@@ -210,6 +213,8 @@ struct Found {
     rows: Vec<Row>,
     observed: Vec<Observed>,
     rules: HashMap<usize, RuleCount>,
+    /// IOC hits per set: level and count.
+    ioc: BTreeMap<String, (Level, u64)>,
 }
 
 /// What the readers reported.
@@ -271,8 +276,19 @@ impl Engine<'_> {
         };
         found.untimed = events.iter().filter(|(_, e)| e.timestamp.is_none()).count() as u64;
         let mut hits: Vec<&Rule> = Vec::new();
+        let now = Timestamp::now();
         for (number, event) in events {
             let time = event.timestamp;
+            for hit in self.set.intel().matches(&event, now) {
+                let count = found.ioc.entry(hit.set.clone()).or_insert((hit.level, 0));
+                count.1 += 1;
+                if self.min_level.is_some_and(|min| hit.level < min) {
+                    continue;
+                }
+                found
+                    .rows
+                    .push(self.ioc_row(&hit, &event, time, file, number));
+            }
             hits.clear();
             self.set.evaluate_into(&event, &mut hits);
             let mut inputs = Vec::new();
@@ -388,6 +404,55 @@ impl Engine<'_> {
     }
 }
 
+impl Engine<'_> {
+    /// A timeline row for an IOC hit: the indicator, the field and the set in `details`.
+    fn ioc_row(
+        &self,
+        hit: &vigie_detect::intel::IocHit,
+        event: &Event,
+        time: Option<Timestamp>,
+        file: usize,
+        number: usize,
+    ) -> Row {
+        let text = |names: &[&str]| {
+            names
+                .iter()
+                .find_map(|name| event.field(name).map(scalar))
+                .unwrap_or_default()
+        };
+        Row {
+            time,
+            kind: RowKind::Ioc,
+            level: hit.level,
+            rule_id: hit.rule_id(),
+            title: hit.title(),
+            host: text(&[
+                "Computer",
+                "Hostname",
+                "host.name",
+                "hostname",
+                "log.syslog.hostname",
+            ]),
+            channel: text(&["Channel", "event.dataset"]),
+            event_code: text(&["EventID", "event.code"]),
+            record_id: text(&["EventRecordID"]),
+            file: Some(file),
+            number,
+            details: format!(
+                "{}={} in {} (set {}, source {})",
+                hit.kind.as_str(),
+                hit.indicator,
+                hit.field,
+                hit.set,
+                hit.source
+            ),
+            searches: Vec::new(),
+            event: self.keep_events.then(|| event.fields.clone()),
+            correlation: Some(serde_json::to_value(hit).unwrap_or_default()),
+        }
+    }
+}
+
 /// A field's value as one line of text.
 fn scalar(value: &Value) -> String {
     match value {
@@ -458,8 +523,31 @@ fn scan(
         .rejected
         .retain(|r| !super::rules::is_correlation_rejection(r));
     if let Some(slug) = &args.tenant {
-        super::rules::load_test_filters(&mut set, &mut report, rule_paths, slug)?;
+        let has = |folder: &str| {
+            rule_paths
+                .iter()
+                .any(|dir| dir.join(folder).join(slug).is_dir())
+        };
+        // A tenant may have filters, IOC sets, or both.
+        if has(vigie_detect::FILTERS_DIR) || !has(vigie_detect::intel::INTEL_DIR) {
+            super::rules::load_test_filters(&mut set, &mut report, rule_paths, slug)?;
+        }
     }
+    // IOC sets: the shared ones of each rule directory, and with --tenant that tenant's.
+    let mut intel = vigie_detect::intel::Intel::new();
+    let mut intel_refused = Vec::new();
+    for dir in rule_paths.iter().filter(|p| p.is_dir()) {
+        vigie_detect::intel::load_dir_into(
+            &mut intel,
+            &dir.join(vigie_detect::intel::INTEL_DIR),
+            &mut |slug| (args.tenant.as_deref() == Some(slug)).then_some(TenantId(0)),
+            Timestamp::now(),
+            &mut intel_refused,
+        );
+    }
+    // Other tenants' folders are not for this scan.
+    intel_refused.retain(|r| !r.reason.contains("names no tenant"));
+    set.set_intel(intel);
     let known: HashSet<String> = set.rules().iter().map(|r| r.meta.id.clone()).collect();
     let (correlations, correlation_rejected, _) = vigie_detect::correlation::from_texts(
         &super::rules::rule_texts(rule_paths)?,
@@ -567,6 +655,7 @@ fn scan(
         seconds: elapsed.as_secs_f64(),
         threads,
         tenant: args.tenant.as_deref(),
+        intel_refused: &intel_refused,
     };
     let text = match args.summary {
         SummaryFormat::Text => summary.text(),
@@ -586,6 +675,7 @@ fn scan(
         return Err(error).context("cannot write the summary");
     }
     let incomplete = !reading.file_errors.is_empty()
+        || !intel_refused.is_empty()
         || !reading.rejected.is_empty()
         || !report.rejected.is_empty()
         || !correlation_rejected.is_empty();
@@ -688,6 +778,9 @@ fn run_threads(
                     let mut found = lock(found);
                     found.events += part.events;
                     found.untimed += part.untimed;
+                    for (set, (level, n)) in part.ioc {
+                        found.ioc.entry(set).or_insert((level, 0)).1 += n;
+                    }
                     found.rows.extend(part.rows);
                     found.observed.extend(part.observed);
                     for (rule, count) in part.rules {
@@ -881,7 +974,12 @@ fn write_timeline(
                     "rule_title": row.title,
                     "rule_id": row.rule_id,
                 });
-                if let Some(correlation) = &row.correlation {
+                if row.kind == RowKind::Ioc {
+                    line["ioc"] = row.correlation.clone().unwrap_or_default();
+                    line["file"] = Value::String(file_name(row));
+                    line["event"] = Value::from(row.number);
+                    line["fields"] = row.event.clone().map(Value::Object).unwrap_or(Value::Null);
+                } else if let Some(correlation) = &row.correlation {
                     line["correlation"] = correlation.clone();
                 } else {
                     line["file"] = Value::String(file_name(row));
@@ -912,6 +1010,7 @@ struct Summary<'a> {
     seconds: f64,
     threads: usize,
     tenant: Option<&'a str>,
+    intel_refused: &'a [vigie_detect::intel::Refused],
 }
 
 impl Summary<'_> {
@@ -1033,11 +1132,37 @@ impl Summary<'_> {
             .collect();
         let total: u64 = self.found.rules.values().map(|c| c.matches).sum();
         let correlated: u64 = self.by_correlation.values().sum();
+        let ioc: u64 = self.found.ioc.values().map(|(_, n)| n).sum();
         let _ = writeln!(
             out,
-            "{total} match(es): {}; {correlated} correlation hit(s)",
-            levels.join(", ")
+            "{total} match(es): {}; {correlated} correlation hit(s); {ioc} IOC hit(s) ({} indicator(s) in {} set(s))",
+            levels.join(", "),
+            self.set.intel().len(),
+            self.set.intel().sets().len()
         );
+        for refused in self.intel_refused {
+            let _ = writeln!(
+                out,
+                "refused  IOC {} {}{}: {}",
+                refused.path.display(),
+                if refused.position > 0 {
+                    format!("indicator {} ", refused.position)
+                } else {
+                    String::new()
+                },
+                refused.value,
+                refused.reason
+            );
+        }
+        for (set, (level, n)) in &self.found.ioc {
+            let _ = writeln!(
+                out,
+                "{n:>8}  {:<13} {:<20}  {:<20}  IOC set {set}",
+                level.as_str(),
+                "",
+                ""
+            );
+        }
         let rules = self.matched_rules();
         if !rules.is_empty() {
             let _ = writeln!(
@@ -1145,6 +1270,9 @@ impl Summary<'_> {
             "levels": levels,
             "rules": rules,
             "correlations": correlations,
+            "ioc": self.found.ioc.iter().map(|(set, (level, n))| serde_json::json!({"set": set, "level": level.as_str(), "hits": n})).collect::<Vec<_>>(),
+            "ioc_indicators": self.set.intel().len(),
+            "ioc_refused": self.intel_refused,
         })
     }
 }

@@ -732,6 +732,34 @@ pub(crate) async fn load_rules(
     for filter in &report.filters {
         tracing::info!(id = %filter.id, tenant = %filter.tenant, rules = ?filter.rules, "tenant filter loaded");
     }
+    // IOC sets from `intel/` (a tenant's own in `intel/<slug>/`), in force with the rules.
+    let (intel, refused) = vigie_detect::intel::load_dir(
+        &dir.join(vigie_detect::intel::INTEL_DIR),
+        &mut |slug| tenants.get(slug).copied(),
+        jiff::Timestamp::now(),
+    );
+    for refused in &refused {
+        tracing::warn!(
+            file = %refused.path.display(),
+            position = refused.position,
+            value = %refused.value,
+            reason = %refused.reason,
+            "IOC refused"
+        );
+    }
+    for set in intel.sets() {
+        tracing::info!(
+            set = %set.name,
+            source = %set.source,
+            tenant = ?set.tenant,
+            indicators = set.indicators,
+            expired = set.expired,
+            "IOC set loaded"
+        );
+    }
+    metrics::gauge!("vigie_intel_indicators").set(intel.len() as f64);
+    metrics::gauge!("vigie_intel_refused").set(refused.len() as f64);
+    rules.set_intel(intel);
     let (correlations, correlation_rejections) =
         super::rules::load_correlations(dir, &rules, config.detection.correlation.limits());
     // Correlation documents are loaded by the correlation engine, not the base loader.

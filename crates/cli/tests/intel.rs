@@ -1,0 +1,319 @@
+//! Threat intelligence on the stream through the real binary: IOC sets in the rules
+//! directory's `intel/` folder (shared, and one tenant's own) match events as they arrive,
+//! for the right tenant only, and say which indicator and set; sets imported with `vigie
+//! intel import` from a STIX 2.1 bundle and a MISP feed (in MISP's feed layout) while the
+//! server runs are in force at the next reload; `vigie intel check` reports them; `vigie
+//! scan` finds the same hits in files.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::Client;
+use serde_json::{Value, json};
+
+mod support;
+
+use support::{BIN, Server, all_alerts, cli, drained, ingest, start_with_config};
+
+const SHA256: &str = "ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c";
+
+fn write(path: &Path, value: &Value) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, serde_json::to_string_pretty(value).unwrap()).unwrap();
+}
+
+fn set(name: &str, indicators: Value) -> Value {
+    json!({"version": 1, "name": name, "source": "test CERT", "level": "high",
+           "indicators": indicators})
+}
+
+/// Runs `vigie ARGS...` and returns its status and stdout.
+fn run(args: &[&str]) -> (bool, String) {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+/// IOC alerts of `token`'s tenant: (rule id, indicator) pairs, sorted.
+fn ioc_alerts(client: &Client, server: &Server, token: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = all_alerts(client, server, token)
+        .iter()
+        .filter(|a| a["rule_id"].as_str().unwrap().starts_with("ioc:"))
+        .map(|a| {
+            (
+                a["rule_id"].as_str().unwrap().to_owned(),
+                a["event"]["vigie.ioc"]["indicator"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn ioc_sets_match_live_for_their_tenant_and_imports_take_effect_without_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    write(
+        &rules.join("intel/shared.json"),
+        &set(
+            "cert-feed",
+            json!([
+                {"type": "ip", "value": "198.51.100.7", "reference": "case 12"},
+                {"type": "domain", "value": "evil.example"},
+                {"type": "ip", "value": "not an address"}
+            ]),
+        ),
+    );
+    write(
+        &rules.join("intel/cpas-a/own.json"),
+        &set(
+            "cpas-a-hashes",
+            json!([{"type": "sha256", "value": SHA256}]),
+        ),
+    );
+    cli(&data, &["tenant", "add", "cpas-a"]);
+    cli(&data, &["tenant", "add", "cpas-b"]);
+    let (ok, checked) = run(&["intel", "check", "--rules", rules.to_str().unwrap()]);
+    assert!(!ok, "a refused indicator fails the check: {checked}");
+    assert!(
+        checked.contains(
+            "set      cert-feed (test CERT, every tenant, level high): 2 indicator(s) in force"
+        ),
+        "{checked}"
+    );
+    assert!(checked.contains("tenant cpas-a"), "{checked}");
+    assert!(
+        checked.contains("indicator 3 \"not an address\": ip: not an IP address"),
+        "{checked}"
+    );
+    let config = dir.path().join("vigie.toml");
+    std::fs::write(&config, "version = 1\n[detection]\nreload_seconds = 1\n").unwrap();
+    let server = start_with_config(&data, Some(&rules), Some(&config));
+    let client = Client::new();
+    let token = |tenant: &str, scope: &str| {
+        cli(
+            &data,
+            &["token", "create", "--tenant", tenant, "--scope", scope],
+        )
+    };
+    let (ingest_a, read_a) = (token("cpas-a", "ingest"), token("cpas-a", "read"));
+    let (ingest_b, read_b) = (token("cpas-b", "ingest"), token("cpas-b", "read"));
+    let sysmon = |fields: Value| {
+        let mut event =
+            json!({"Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": "pc-1"});
+        event
+            .as_object_mut()
+            .unwrap()
+            .extend(fields.as_object().unwrap().clone());
+        event
+    };
+    ingest(
+        &client,
+        &server,
+        &ingest_a,
+        &[
+            sysmon(json!({"EventID": 3, "DestinationIp": "198.51.100.7"})),
+            sysmon(
+                json!({"EventID": 1, "Hashes": format!("MD5=00,SHA256={}", SHA256.to_uppercase())}),
+            ),
+            sysmon(json!({"EventID": 3, "DestinationIp": "198.51.100.8"})),
+        ],
+    );
+    ingest(
+        &client,
+        &server,
+        &ingest_b,
+        &[
+            sysmon(json!({"EventID": 22, "QueryName": "cdn.evil.example"})),
+            sysmon(json!({"EventID": 1, "Hashes": format!("SHA256={SHA256}")})),
+        ],
+    );
+    drained(&client, &server);
+    assert_eq!(
+        ioc_alerts(&client, &server, &read_a),
+        [
+            ("ioc:cert-feed".to_owned(), "198.51.100.7".to_owned()),
+            ("ioc:cpas-a-hashes".to_owned(), SHA256.to_owned()),
+        ]
+    );
+    assert_eq!(
+        ioc_alerts(&client, &server, &read_b),
+        [("ioc:cert-feed".to_owned(), "evil.example".to_owned())],
+        "tenant B matches the shared set only"
+    );
+    let alert = all_alerts(&client, &server, &read_a)
+        .into_iter()
+        .find(|a| a["rule_id"] == "ioc:cert-feed")
+        .unwrap();
+    assert_eq!(alert["severity"], "high");
+    assert_eq!(alert["rule_title"], "IOC ip 198.51.100.7 (cert-feed)");
+    let ioc = &alert["event"]["vigie.ioc"];
+    assert_eq!(ioc["field"], "DestinationIp");
+    assert_eq!(ioc["source"], "test CERT");
+    assert_eq!(ioc["reference"], "case 12");
+
+    // A STIX 2.1 bundle and a MISP feed imported while the server runs.
+    let bundle = dir.path().join("bundle.json");
+    write(
+        &bundle,
+        &json!({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": [
+            {"type": "indicator", "spec_version": "2.1",
+             "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+             "created": "2016-04-06T20:03:48.000Z", "modified": "2016-04-06T20:03:48.000Z",
+             "indicator_types": ["malicious-activity"], "name": "C2 address",
+             "pattern": "[ipv4-addr:value = '192.0.2.66']", "pattern_type": "stix",
+             "valid_from": "2016-01-01T00:00:00Z"},
+            {"type": "malware", "spec_version": "2.1", "id": "malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b",
+             "created": "2016-04-06T20:07:09.000Z", "modified": "2016-04-06T20:07:09.000Z",
+             "name": "Poison Ivy", "is_family": false}
+        ]}),
+    );
+    let (ok, out) = run(&[
+        "intel",
+        "import",
+        "--stix",
+        bundle.to_str().unwrap(),
+        "--name",
+        "stix-c2",
+        "--source",
+        "sharing group",
+        "--tenant",
+        "cpas-b",
+        "--rules",
+        rules.to_str().unwrap(),
+    ]);
+    assert!(ok, "{out}");
+    assert!(out.contains("wrote 1 indicator(s)"), "{out}");
+    let feed = dir.path().join("misp-feed");
+    let event = "5f3b2c1a-1111-4222-8333-444455556666";
+    write(
+        &feed.join("manifest.json"),
+        &json!({event: {"info": "phishing wave", "date": "2026-11-30", "timestamp": "1764460800",
+                        "analysis": 2, "threat_level_id": 2, "orgc_uuid": "55f6ea5e-2c60-40e5-964f-47a8950d210f"}}),
+    );
+    write(
+        &feed.join(format!("{event}.json")),
+        &json!({"Event": {"uuid": event, "info": "phishing wave", "date": "2026-11-30",
+        "Attribute": [
+            {"uuid": "aaaa0000-0000-4000-8000-000000000001", "type": "url", "category": "Network activity",
+             "value": "https://phish.example/login", "to_ids": true, "timestamp": "1764460800"},
+            {"uuid": "aaaa0000-0000-4000-8000-000000000002", "type": "ip-dst", "category": "Network activity",
+             "value": "192.0.2.99", "to_ids": false, "timestamp": "1764460800"}
+        ]}}),
+    );
+    let (ok, out) = run(&[
+        "intel",
+        "import",
+        "--misp-feed",
+        feed.to_str().unwrap(),
+        "--name",
+        "misp-phishing",
+        "--source",
+        "MISP community",
+        "--rules",
+        rules.to_str().unwrap(),
+    ]);
+    assert!(ok, "{out}");
+    assert!(out.contains("wrote 1 indicator(s)"), "{out}");
+    assert!(out.contains("1 skipped"), "{out}");
+    // In force at the next reload, without a restart.
+    let started = Instant::now();
+    loop {
+        ingest(
+            &client,
+            &server,
+            &ingest_b,
+            &[
+                sysmon(json!({"EventID": 3, "DestinationIp": "192.0.2.66"})),
+                sysmon(json!({"EventID": 3, "url": {"full": "https://phish.example/login"}})),
+            ],
+        );
+        drained(&client, &server);
+        let found = ioc_alerts(&client, &server, &read_b);
+        if found.len() == 3 {
+            assert_eq!(
+                found[1..],
+                [
+                    (
+                        "ioc:misp-phishing".to_owned(),
+                        "https://phish.example/login".to_owned()
+                    ),
+                    ("ioc:stix-c2".to_owned(), "192.0.2.66".to_owned()),
+                ]
+            );
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "imported sets not in force: {found:?}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    // Tenant B's STIX set does not match tenant A.
+    ingest(
+        &client,
+        &server,
+        &ingest_a,
+        &[sysmon(json!({"EventID": 3, "DestinationIp": "192.0.2.66"}))],
+    );
+    drained(&client, &server);
+    assert_eq!(ioc_alerts(&client, &server, &read_a).len(), 2);
+
+    // The same sets in `vigie scan` (shared ones, and --tenant's own).
+    let events = dir.path().join("events.jsonl");
+    std::fs::write(
+        &events,
+        [
+            sysmon(json!({"EventID": 3, "DestinationIp": "198.51.100.7"})),
+            sysmon(json!({"EventID": 3, "DestinationIp": "192.0.2.66"})),
+        ]
+        .iter()
+        .map(|e| format!("{e}\n"))
+        .collect::<String>(),
+    )
+    .unwrap();
+    let (_, out) = run(&[
+        "scan",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--tenant",
+        "cpas-b",
+        "--format",
+        "jsonl",
+        "--summary",
+        "none",
+        events.to_str().unwrap(),
+    ]);
+    let rows: Vec<Value> = out
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let hits: Vec<(&str, &str)> = rows
+        .iter()
+        .filter(|r| r["kind"] == "ioc")
+        .map(|r| {
+            (
+                r["rule_id"].as_str().unwrap(),
+                r["ioc"]["indicator"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        hits,
+        [
+            ("ioc:cert-feed", "198.51.100.7"),
+            ("ioc:stix-c2", "192.0.2.66")
+        ],
+        "{out}"
+    );
+}
