@@ -437,6 +437,9 @@ pub(crate) struct DetectionConfig {
     /// stops the start.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pipelines: Vec<PathBuf>,
+    /// Days of stored events an IOC set is hunted over when it is new or changed (the
+    /// retro-hunt raises the alerts live matching would have). 0: no retro-hunt. Default 30.
+    pub intel_retro_days: u32,
 }
 
 impl Default for DetectionConfig {
@@ -447,6 +450,7 @@ impl Default for DetectionConfig {
             correlation: CorrelationConfig::default(),
             placeholders: std::collections::BTreeMap::new(),
             pipelines: Vec::new(),
+            intel_retro_days: 30,
         }
     }
 }

@@ -317,3 +317,171 @@ fn ioc_sets_match_live_for_their_tenant_and_imports_take_effect_without_restart(
         "{out}"
     );
 }
+
+/// IOC alerts of `token`'s tenant as (rule id, indicator, event id), sorted.
+fn ioc_alert_events(
+    client: &Client,
+    server: &Server,
+    token: &str,
+) -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = all_alerts(client, server, token)
+        .iter()
+        .filter(|a| a["rule_id"].as_str().unwrap().starts_with("ioc:"))
+        .map(|a| {
+            (
+                a["rule_id"].as_str().unwrap().to_owned(),
+                a["event"]["vigie.ioc"]["indicator"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+                a["event_id"].to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Waits (at most 30 s) until `token`'s tenant has `count` IOC alerts, and returns them.
+fn wait_for_ioc_alerts(
+    client: &Client,
+    server: &Server,
+    token: &str,
+    count: usize,
+) -> Vec<(String, String, String)> {
+    let started = Instant::now();
+    loop {
+        let found = ioc_alert_events(client, server, token);
+        if found.len() >= count {
+            return found;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "retro-hunt alerts not raised: {found:?}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+#[test]
+fn a_new_or_changed_set_is_hunted_over_stored_events_once_without_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    cli(&data, &["tenant", "add", "cpas-a"]);
+    cli(&data, &["tenant", "add", "cpas-b"]);
+    let config = dir.path().join("vigie.toml");
+    std::fs::write(&config, "version = 1\n[detection]\nreload_seconds = 1\n").unwrap();
+    let server = start_with_config(&data, Some(&rules), Some(&config));
+    let client = Client::new();
+    let token = |tenant: &str, scope: &str| {
+        cli(
+            &data,
+            &["token", "create", "--tenant", tenant, "--scope", scope],
+        )
+    };
+    let (ingest_a, read_a) = (token("cpas-a", "ingest"), token("cpas-a", "read"));
+    let (ingest_b, read_b) = (token("cpas-b", "ingest"), token("cpas-b", "read"));
+    let platform = cli(
+        &data,
+        &["token", "create", "--platform", "--scope", "admin"],
+    );
+    // Each event on its own host: alerts of one rule and host fold into one (dedup).
+    let net = |ip: &str, host: &str| {
+        json!({"Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": host,
+               "EventID": 3, "DestinationIp": ip})
+    };
+    // History, before any set names these addresses.
+    ingest(
+        &client,
+        &server,
+        &ingest_a,
+        &[net("203.0.113.5", "a-1"), net("203.0.113.9", "a-2")],
+    );
+    ingest(
+        &client,
+        &server,
+        &ingest_b,
+        &[net("203.0.113.5", "b-1"), net("203.0.113.9", "b-2")],
+    );
+    drained(&client, &server);
+    let started = Instant::now();
+    while support::hunt_count(&client, &server, &read_a, "DestinationIp:*") < 2
+        || support::hunt_count(&client, &server, &read_b, "DestinationIp:*") < 2
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "events not indexed"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(ioc_alert_events(&client, &server, &read_a).is_empty());
+
+    // A set of tenant A's own: its stored event is found, tenant B's is not.
+    write(
+        &rules.join("intel/cpas-a/watch.json"),
+        &set("watch-a", json!([{"type": "ip", "value": "203.0.113.5"}])),
+    );
+    let first = wait_for_ioc_alerts(&client, &server, &read_a, 1);
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].0, "ioc:watch-a");
+    assert_eq!(first[0].1, "203.0.113.5");
+
+    // A live hit on the set, then the set changes: the changed set is hunted again, the
+    // event already matched live (and by the first hunt) gives no second alert.
+    ingest(&client, &server, &ingest_a, &[net("203.0.113.5", "a-3")]);
+    drained(&client, &server);
+    let live = wait_for_ioc_alerts(&client, &server, &read_a, 2);
+    assert_eq!(live.len(), 2, "{live:?}");
+    write(
+        &rules.join("intel/cpas-a/watch.json"),
+        &set(
+            "watch-a",
+            json!([{"type": "ip", "value": "203.0.113.5"}, {"type": "ip", "value": "203.0.113.9"}]),
+        ),
+    );
+    let changed = wait_for_ioc_alerts(&client, &server, &read_a, 3);
+    std::thread::sleep(Duration::from_secs(3));
+    let changed_later = ioc_alert_events(&client, &server, &read_a);
+    assert_eq!(changed, changed_later, "no duplicates after the change");
+    assert_eq!(
+        changed.iter().map(|a| a.1.as_str()).collect::<Vec<_>>(),
+        ["203.0.113.5", "203.0.113.5", "203.0.113.9"]
+    );
+    assert!(
+        ioc_alert_events(&client, &server, &read_b).is_empty(),
+        "tenant A's set never hunts tenant B's events"
+    );
+
+    // A shared set hunts every tenant.
+    write(
+        &rules.join("intel/shared.json"),
+        &set(
+            "shared-watch",
+            json!([{"type": "ip", "value": "203.0.113.9"}]),
+        ),
+    );
+    let b = wait_for_ioc_alerts(&client, &server, &read_b, 1);
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0].0, "ioc:shared-watch");
+    wait_for_ioc_alerts(&client, &server, &read_a, 4);
+    let runs = support::metrics(&server.base, &platform)["vigie_intel_retro_runs_total"];
+    assert!(runs >= 3.0, "{runs}");
+
+    // A restart hunts nothing already hunted.
+    drop(server);
+    let server = start_with_config(&data, Some(&rules), Some(&config));
+    std::thread::sleep(Duration::from_secs(3));
+    let metrics = support::metrics(&server.base, &platform);
+    assert_eq!(
+        metrics
+            .get("vigie_intel_retro_runs_total")
+            .copied()
+            .unwrap_or(0.0),
+        0.0,
+        "sets hunted before the restart are not hunted again"
+    );
+    assert_eq!(ioc_alert_events(&client, &server, &read_a).len(), 4);
+    assert_eq!(ioc_alert_events(&client, &server, &read_b).len(), 1);
+}

@@ -606,7 +606,7 @@ fn detect(
 /// The alert of an IOC hit: rule id `ioc:<set>` (so one alert per set and event, and a
 /// replay duplicates nothing), titled with the indicator, and the event's fields with what
 /// matched under `vigie.ioc` (set, source, indicator, kind, field, reference).
-pub(crate) fn ioc_alert(event: &Event, hit: &vigie_detect::intel::IocHit) -> NewAlert {
+pub fn ioc_alert(event: &Event, hit: &vigie_detect::intel::IocHit) -> NewAlert {
     let mut fields = event.fields.clone();
     fields.insert(
         "vigie.ioc".to_owned(),

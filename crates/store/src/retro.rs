@@ -118,6 +118,22 @@ async fn scan_blocking(
     .map_err(|e| StoreError::Worker(e.to_string()))?
 }
 
+/// Hands every stored event of `scope` in `range` to `each`, on a blocking thread (the
+/// retro-hunt of a changed IOC set).
+pub async fn each_event(
+    store: &dyn EventStore,
+    scope: &TenantScope,
+    range: TimeRange,
+    each: impl FnMut(&StoredEvent) + Send + 'static,
+) -> Result<(), StoreError> {
+    let request = ScanRequest {
+        range,
+        order: Order::Any,
+        ..ScanRequest::default()
+    };
+    scan_blocking(store, scope, request, None, each).await
+}
+
 /// Runs `rules` (the same compiled engine as live detection) over every stored event of
 /// `scope` in `range`.
 pub async fn backtest(

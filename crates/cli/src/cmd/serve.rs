@@ -149,6 +149,8 @@ pub(crate) struct Server {
     membership: Option<vigie_nats::Membership>,
     /// Puts changed rules in force (`cmd::reload`).
     reloader: tokio::task::JoinHandle<()>,
+    /// Retro-hunts new and changed IOC sets over the event store (`cmd::intel_retro`).
+    intel_retro: Option<tokio::task::JoinHandle<()>>,
     /// Audit checkpoints and the SLA breach sweep (`cmd::audit::desk_housekeeping`), with
     /// the jobs role.
     desk: Option<tokio::task::JoinHandle<()>>,
@@ -329,6 +331,15 @@ pub(crate) async fn start_with_roles(
     } else {
         (None, None)
     };
+    let intel_retro = event_store.as_ref().and_then(|events| {
+        super::intel_retro::spawn(
+            config,
+            store.clone(),
+            events.clone(),
+            access.operator_scope(),
+            shutdown_rx.clone(),
+        )
+    });
     let intake = Intake::new(
         log.clone(),
         IntakeConfig {
@@ -496,6 +507,7 @@ pub(crate) async fn start_with_roles(
         pipelines,
         membership,
         reloader,
+        intel_retro,
         desk,
         indexer,
         reminders,
@@ -628,6 +640,9 @@ impl Server {
             let _ = listener.task.await;
         }
         let _ = self.reloader.await;
+        if let Some(retro) = self.intel_retro {
+            let _ = retro.await;
+        }
         // The others take this process's partitions at their next heartbeat; each pipeline
         // unpins its partition as it closes.
         if let Some(membership) = self.membership

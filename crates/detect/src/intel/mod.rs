@@ -159,6 +159,36 @@ pub struct Refused {
     pub reason: String,
 }
 
+/// The digest of a set's content (FNV-1a over its level and indicators: stable across
+/// runs and builds, unlike the standard library's hasher).
+fn digest(set: &IocSet) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for b in bytes {
+            hash ^= u64::from(*b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        hash ^= 0xff;
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    };
+    eat(set.level.as_str().as_bytes());
+    eat(set
+        .expires
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+        .as_bytes());
+    for indicator in &set.indicators {
+        eat(indicator.kind.as_str().as_bytes());
+        eat(indicator.value.as_bytes());
+        eat(indicator
+            .expires
+            .map(|t| t.to_string())
+            .unwrap_or_default()
+            .as_bytes());
+    }
+    hash
+}
+
 /// The normal form of a value of `kind` (what matching compares), or why it is not one.
 pub fn normalize(kind: IocKind, value: &str) -> Result<String, String> {
     let value = value.trim();
@@ -281,6 +311,9 @@ pub struct LoadedSet {
     pub indicators: usize,
     /// Indicators already expired when loaded.
     pub expired: usize,
+    /// A digest of the set's content (level and every indicator with its expiry): a
+    /// changed set has a new digest, which starts its retro-hunt.
+    pub digest: u64,
 }
 
 /// An event's match against a set.
@@ -376,6 +409,7 @@ impl Intel {
             path: path.to_owned(),
             indicators: 0,
             expired: 0,
+            digest: digest(set),
         };
         for (index, indicator) in set.indicators.iter().enumerate() {
             let expires = indicator.expires.or(set.expires);
