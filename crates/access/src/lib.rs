@@ -16,6 +16,7 @@
 //! No database driver here: the errors of a backend reach callers as [`SocError`] with the
 //! driver's error as its source.
 
+pub mod audience;
 pub mod audit;
 mod error;
 pub mod identity;
@@ -34,6 +35,7 @@ pub mod token;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+pub use audience::Audience;
 pub use error::{BoxError, SocError};
 pub use identity::{Actor, LoginRecord, NewUser, SessionRecord, User, UserAuthority, UserPatch};
 pub use ids::{TokenId, UserId, UserTokenId};

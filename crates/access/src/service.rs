@@ -72,6 +72,16 @@ impl Principal {
         self.role.may(what)
     }
 
+    /// What part of incidents' conversations it reads: a client (a tenant role) only what
+    /// is shared with it, the SOC's staff internal notes too.
+    pub fn audience(&self) -> crate::Audience {
+        if self.role.is_tenant_role() {
+            crate::Audience::client()
+        } else {
+            crate::Audience::staff()
+        }
+    }
+
     /// The user token that authenticated this principal, if one did.
     pub fn user_token(&self) -> Option<UserTokenId> {
         self.user_token
@@ -720,6 +730,11 @@ impl Access {
     /// this grants nothing new; it must never be used for a remote caller.
     pub fn operator_scope(&self) -> TenantScope {
         platform_scope()
+    }
+
+    /// The local operator's audience: the SOC's (internal notes too).
+    pub fn operator_audience(&self) -> crate::Audience {
+        crate::Audience::staff()
     }
 }
 

@@ -11,6 +11,12 @@ pub fn scope(grant: Grant) -> Option<TenantScope> {
     TenantScope::grant(grant)
 }
 
+/// The SOC staff's audience (internal notes too), as the access service gives a principal
+/// with a SOC role.
+pub fn staff_audience() -> crate::Audience {
+    crate::Audience::staff()
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::{BTreeMap, BTreeSet};

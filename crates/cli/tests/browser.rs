@@ -3,7 +3,8 @@
 //! `tests/browser/driver.py`. An analyst logs in, triages an alert into an incident, comments,
 //! changes it, switches to Dutch, French and German; the queue refreshes without a reload;
 //! a client contact of another tenant sees only its own incidents and gets "not found" for
-//! the other one's URL. A platform administrator creates a tenant, a token (secret shown
+//! the other one's URL; the analyst's internal note reaches none of the contact's pages or
+//! API replies, and the contact answers the analyst's question in Dutch. A platform administrator creates a tenant, a token (secret shown
 //! once), an SLA contract and a suppression, saves a queue view, hunts, and gets its language
 //! back at the next login on a browser without cookies; the session cookies are HttpOnly,
 //! Secure and SameSite=Strict as the browser stores them, and a form posted by another site
@@ -318,6 +319,7 @@ fn analyst_and_client_contact_in_chromium() {
         "{seen}"
     );
     assert_eq!(seen["restored_lang"], "de", "{seen}");
+    assert_eq!(seen["question_answered"], true, "{seen}");
     assert!(seen["hunt_rows"].as_u64().unwrap() >= 2, "{seen}");
     assert_eq!(seen["tablet_pages"], 8, "{seen}");
     for name in [

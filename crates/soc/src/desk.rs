@@ -403,6 +403,102 @@ pub struct Task {
     pub created_at: Timestamp,
 }
 
+/// Who may read a comment.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// The SOC's staff only (an analyst's note).
+    Internal,
+    /// The client too.
+    Shared,
+}
+
+impl Visibility {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Internal => "internal",
+            Visibility::Shared => "shared",
+        }
+    }
+}
+
+impl std::str::FromStr for Visibility {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "internal" => Ok(Visibility::Internal),
+            "shared" => Ok(Visibility::Shared),
+            other => Err(format!(
+                "unknown visibility {other:?}: expected internal or shared"
+            )),
+        }
+    }
+}
+
+/// What a comment is in the conversation with the client.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommentKind {
+    /// A note (internal or shared).
+    #[default]
+    Note,
+    /// A question of the SOC to the client (always shared), open until answered.
+    Question,
+    /// The client's answer to a question.
+    Answer,
+}
+
+impl CommentKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommentKind::Note => "note",
+            CommentKind::Question => "question",
+            CommentKind::Answer => "answer",
+        }
+    }
+}
+
+impl std::str::FromStr for CommentKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "note" => Ok(CommentKind::Note),
+            "question" => Ok(CommentKind::Question),
+            "answer" => Ok(CommentKind::Answer),
+            other => Err(format!(
+                "unknown comment kind {other:?}: expected note, question or answer"
+            )),
+        }
+    }
+}
+
+/// A comment to add ([`crate::IncidentStore::add_comment`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewComment {
+    /// Text.
+    pub body: String,
+    /// Who may read it. A client's comments are always shared.
+    pub visibility: Visibility,
+    /// Note, question (the SOC's, shared) or answer (the client's).
+    pub kind: CommentKind,
+    /// For an answer: the question it answers (on the same incident).
+    pub answers: Option<CommentId>,
+}
+
+impl NewComment {
+    /// A note with `visibility`.
+    pub fn note(body: impl Into<String>, visibility: Visibility) -> Self {
+        Self {
+            body: body.into(),
+            visibility,
+            kind: CommentKind::Note,
+            answers: None,
+        }
+    }
+}
+
 /// A comment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Comment {
@@ -414,6 +510,29 @@ pub struct Comment {
     pub body: String,
     /// When.
     pub created_at: Timestamp,
+    /// Who may read it.
+    pub visibility: Visibility,
+    /// Note, question or answer.
+    pub kind: CommentKind,
+    /// For an answer: the question.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answers: Option<CommentId>,
+    /// For a question: its first answer, once there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answered_by: Option<CommentId>,
+}
+
+/// A question of the SOC to a client, with its incident ([`crate::IncidentStore::questions`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Question {
+    /// The incident.
+    pub incident: IncidentId,
+    /// Its tenant.
+    pub tenant: TenantId,
+    /// Its title.
+    pub incident_title: String,
+    /// The question.
+    pub comment: Comment,
 }
 
 /// One change in an incident's life.

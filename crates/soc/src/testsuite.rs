@@ -38,8 +38,8 @@ mod prefs;
 mod sla;
 pub use audit::{audit_chain, audit_concurrent_writers, sessions};
 pub use desk::{
-    dedup_and_replay, desk_scope, incident_lifecycle, incident_list, merge_and_split, suppressions,
-    triage,
+    comment_visibility, dedup_and_replay, desk_scope, incident_lifecycle, incident_list,
+    merge_and_split, suppressions, triage,
 };
 pub use limits::{login_limits, login_throttle_keying, text_limits};
 pub use nis2::{nis2_case_lifecycle, nis2_profiles};
@@ -114,6 +114,7 @@ where
         triage,
         incident_lifecycle,
         merge_and_split,
+        comment_visibility,
         incident_list,
         desk_scope,
         breaches,
@@ -138,6 +139,16 @@ pub fn slug(s: &str) -> TenantSlug {
 /// The platform scope, as the local operator gets it.
 pub fn platform(store: &Store) -> TenantScope {
     Access::new(store.clone()).operator_scope()
+}
+
+/// The SOC staff's audience (internal comments too), as a principal with a SOC role gets it.
+pub fn staff() -> vigie_access::Audience {
+    vigie_access::testing::staff_audience()
+}
+
+/// An internal note with `body`.
+pub fn note(body: impl Into<String>) -> crate::desk::NewComment {
+    crate::desk::NewComment::note(body, crate::desk::Visibility::Internal)
 }
 
 /// The scope of `tenant`, obtained honestly: a read token of the tenant, authenticated.

@@ -86,6 +86,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/incidents/{id}/comments",
             post(api::incidents::comment),
         )
+        .route("/api/v1/questions", get(api::incidents::questions))
         .route(
             "/api/v1/incidents/{id}/tasks",
             post(api::incidents::add_task),

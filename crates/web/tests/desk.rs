@@ -667,6 +667,52 @@ async fn alert_to_incident_with_timeline_observables_sla_and_audit() {
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The analyst's note is internal by default; a client cannot write one.
+    let r = send(
+        &d.app,
+        Method::POST,
+        &format!("/api/v1/incidents/{incident}/comments"),
+        Some(json!({"body": "Client's admin is slow to answer."})),
+        &ana,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = send(
+        &d.app,
+        Method::POST,
+        &format!("/api/v1/incidents/{incident}/comments"),
+        Some(json!({"body": "x", "visibility": "internal"})),
+        &client,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.to_string().contains("visibility"), "{}", r.body);
+    let staff_view = send(
+        &d.app,
+        Method::GET,
+        &format!("/api/v1/incidents/{incident}"),
+        None,
+        &ana,
+    )
+    .await;
+    let visibilities: Vec<(&str, &str)> = staff_view.body["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["body"].as_str().unwrap(),
+                c["visibility"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        visibilities,
+        [
+            ("We rebooted ws-12.", "shared"),
+            ("Client's admin is slow to answer.", "internal")
+        ]
+    );
 
     let page = send(
         &d.app,
@@ -678,6 +724,11 @@ async fn alert_to_incident_with_timeline_observables_sla_and_audit() {
     .await;
     assert_eq!(page.status, StatusCode::OK);
     let body = &page.body;
+    assert!(
+        !body.to_string().contains("slow to answer"),
+        "the client reads no internal note: {body}"
+    );
+    assert_eq!(body["comments"].as_array().unwrap().len(), 1);
     assert_eq!(body["incident"]["tlp"], "TLP:AMBER+STRICT");
     assert_eq!(body["incident"]["status"], "in_progress");
     assert_eq!(body["alert_count"], 1);
@@ -975,7 +1026,12 @@ async fn snapshot(d: &Desk) -> Value {
     for i in &incidents.incidents {
         let mut detail = serde_json::to_value(
             d.store
-                .incident_detail(&b, i.id, "2030-01-01T00:00:00Z".parse().unwrap())
+                .incident_detail(
+                    &b,
+                    Access::new(d.store.clone()).operator_audience(),
+                    i.id,
+                    "2030-01-01T00:00:00Z".parse().unwrap(),
+                )
                 .await
                 .unwrap(),
         )

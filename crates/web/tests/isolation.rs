@@ -829,6 +829,15 @@ static CASES: &[Case] = &[
         ctl(Caller::SocLeadA, 201)
     ),
     case!(
+        "GET",
+        "/api/v1/questions",
+        [
+            unchanged("/api/v1/questions", Body::None),
+            unchanged("/api/v1/questions?open=false", Body::None),
+        ],
+        ctl(Caller::SocLeadA, 200)
+    ),
+    case!(
         "POST",
         "/api/v1/incidents/{id}/tasks",
         [refused(
@@ -1703,8 +1712,34 @@ async fn seed(
         .unwrap()
         .unwrap()
         .id;
+    let staff = vigie_access::Access::new(store.clone()).operator_audience();
     store
-        .add_comment(&actor, &platform, incident, &format!("{mark}-comment"))
+        .add_comment(
+            &actor,
+            &platform,
+            staff,
+            incident,
+            &vigie_soc::desk::NewComment::note(
+                format!("{mark}-comment"),
+                vigie_soc::desk::Visibility::Internal,
+            ),
+        )
+        .await
+        .unwrap();
+    store
+        .add_comment(
+            &actor,
+            &platform,
+            staff,
+            incident,
+            &vigie_soc::desk::NewComment {
+                kind: vigie_soc::desk::CommentKind::Question,
+                ..vigie_soc::desk::NewComment::note(
+                    format!("{mark}-question"),
+                    vigie_soc::desk::Visibility::Shared,
+                )
+            },
+        )
         .await
         .unwrap();
     let mut suppressions = Vec::new();
@@ -2030,7 +2065,7 @@ impl Matrix {
         let mut details = Vec::new();
         for i in &incidents.incidents {
             details.push(json!({
-                "detail": serde_json::to_value(store.incident_detail(&b, i.id, at).await.unwrap()).unwrap(),
+                "detail": serde_json::to_value(store.incident_detail(&b, vigie_access::Access::new(store.clone()).operator_audience(), i.id, at).await.unwrap()).unwrap(),
                 "nis2": serde_json::to_value(store.nis2_case(&b, i.id).await.unwrap()).unwrap(),
             }));
         }

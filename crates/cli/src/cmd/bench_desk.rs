@@ -184,7 +184,9 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
     for (n, id) in &ids {
         let scope = tenant_scope(*n);
         let t = Instant::now();
-        let detail = store.incident_detail(&scope, *id, now).await?;
+        let detail = store
+            .incident_detail(&scope, access.operator_audience(), *id, now)
+            .await?;
         pages.push(t.elapsed());
         anyhow::ensure!(detail.is_some(), "incident {id} not found in its tenant");
     }

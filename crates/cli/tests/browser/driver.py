@@ -35,6 +35,11 @@ from selenium.webdriver.support.ui import Select
 from selenium.webdriver.support.ui import WebDriverWait as _Wait
 
 
+INTERNAL_NOTE = "Interne hypothese: de leverancier is gehackt"
+QUESTION = "Did anyone at the CPAS enter a password on that page?"
+ANSWER = "Ja, een medewerker van de boekhouding."
+
+
 class _Retrying:
     """A wait whose condition is retried when the page it reads is replaced by navigation.
 
@@ -237,6 +242,16 @@ def analyst(driver):
     driver.find_element(By.ID, "escalate").click()
     WebDriverWait(driver, 15).until(lambda d: "/ui/incidents/" in d.current_url)
     seen["incident_b"] = driver.current_url[len(BASE):]
+    # An internal note (the analyst's default) and a question to the client.
+    for text, kind in [(INTERNAL_NOTE, None), (QUESTION, "question")]:
+        driver.find_element(By.ID, "comment").send_keys(text)
+        if kind:
+            Select(driver.find_element(By.ID, "comment-kind")).select_by_value(kind)
+        driver.find_element(By.CSS_SELECTOR, 'form[action$="/comment"] button').click()
+        WebDriverWait(driver, 15).until(lambda d: text in d.find_element(By.TAG_NAME, "main").text)
+    main = driver.find_element(By.TAG_NAME, "main").text
+    check("Internal note (SOC only)" in main, "the note is not marked internal")
+    check("awaiting an answer" in main, "the question is not marked open")
 
     # Live refresh: an event sent while the queue is open appears without a reload.
     driver.get(BASE + "/ui/alerts?tenant=cpas-b&status=new")
@@ -277,6 +292,7 @@ def client(driver):
     check(any(l.endswith(seen["incident_b"]) for l in links), "B's incident is not listed")
     nav = driver.find_element(By.CSS_SELECTOR, "header nav").text
     check("Alert queue" not in nav, "the portal shows the console's navigation")
+    check(QUESTION in main, "the SOC's question is not above the contact's incidents")
     shot(driver, "en-portal-incidents")
     # Tenant A's incident by direct URL: not found, nothing of it shown.
     driver.get(BASE + seen["incident_a"])
@@ -285,8 +301,27 @@ def client(driver):
     shot(driver, "en-portal-not-found")
     switch(driver, "nl")
     check(h1(driver) == "Niet gevonden", "Dutch not found: " + h1(driver))
-    # Its own incident, answered in Dutch.
+    # Its own incident: the question answered in Dutch; the internal note nowhere, neither
+    # on the page nor in what the API gives this session.
     driver.get(BASE + seen["incident_b"])
+    check(QUESTION in driver.page_source, "the question is not on the incident page")
+    check(INTERNAL_NOTE not in driver.page_source, "the internal note reached the client's page")
+    answer_box = driver.find_element(By.CSS_SELECTOR, 'textarea[id^="answer-"]')
+    answer_box.send_keys(ANSWER)
+    answer_box.find_element(By.XPATH, "./ancestor::form").find_element(By.TAG_NAME, "button").click()
+    WebDriverWait(driver, 15).until(lambda d: ANSWER in d.find_element(By.TAG_NAME, "main").text)
+    check("beantwoord" in driver.find_element(By.TAG_NAME, "main").text, "the question is not answered")
+    number = seen["incident_b"].rsplit("/", 1)[-1]
+    replies = driver.execute_async_script(
+        """const done = arguments[arguments.length - 1];
+        Promise.all(arguments[0].map(u => fetch(u, {credentials: 'same-origin'}).then(r => r.text())))
+            .then(done, e => done([String(e)]));""",
+        ["/api/v1/incidents/" + number, "/api/v1/questions?open=false", "/ui/incidents?status=any"],
+    )
+    check(len(replies) == 3 and ANSWER in replies[0], "the API did not answer: %r" % replies[:1])
+    for reply in replies:
+        check(INTERNAL_NOTE not in reply, "the internal note reached the client: %s" % reply[:200])
+    seen["question_answered"] = True
     driver.find_element(By.ID, "comment").send_keys("Wachtwoord van de gebruiker is gewijzigd.")
     driver.find_element(By.CSS_SELECTOR, 'form[action$="/comment"] button').click()
     WebDriverWait(driver, 15).until(

@@ -10,15 +10,15 @@
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use vigie_access::{IdentityStore, TenantScope};
+use vigie_access::{Audience, IdentityStore, TenantScope};
 use vigie_event::{Severity, TenantId};
 
 use crate::SocError;
 use crate::alert::{Alert, AlertFilter, AlertPage, NewAlert, Page};
 use crate::desk::{
     Actor, AlertAction, CommentId, Incident, IncidentDetail, IncidentFilter, IncidentId,
-    IncidentPage, IncidentPatch, IncidentSort, NewIncident, NewSuppression, RuleStats, SlaBreach,
-    SlaSummaryRow, Suppression, SuppressionId, Task, TaskId,
+    IncidentPage, IncidentPatch, IncidentSort, NewComment, NewIncident, NewSuppression, Question,
+    RuleStats, SlaBreach, SlaSummaryRow, Suppression, SuppressionId, Task, TaskId,
 };
 use crate::nis2::Nis2Store;
 use crate::prefs::PrefsStore;
@@ -171,13 +171,24 @@ pub trait IncidentStore: Send + Sync + 'static {
         page: &Page,
     ) -> Result<IncidentPage, SocError>;
 
-    /// An incident's page, if in `scope`. `now` drives the SLA clocks.
+    /// An incident's page, if in `scope`, as `audience` may read it: a client's audience
+    /// gets neither the internal comments nor their timeline entries. `now` drives the SLA
+    /// clocks.
     async fn incident_detail(
         &self,
         scope: &TenantScope,
+        audience: Audience,
         id: IncidentId,
         now: Timestamp,
     ) -> Result<Option<IncidentDetail>, SocError>;
+
+    /// The SOC's questions to clients on incidents of `scope`, newest first (at most 500);
+    /// only the unanswered ones with `open_only`.
+    async fn questions(
+        &self,
+        scope: &TenantScope,
+        open_only: bool,
+    ) -> Result<Vec<Question>, SocError>;
 
     /// Changes an incident in `scope`, audited, one timeline entry per changed field.
     /// [`SocError::Invalid`] for a step that is not in the lifecycle.
@@ -190,12 +201,17 @@ pub trait IncidentStore: Send + Sync + 'static {
     ) -> Result<Option<Incident>, SocError>;
 
     /// Adds a comment, audited. `None` if the incident is not in scope.
+    /// [`SocError::InvalidValue`] for what `audience` may not write: an internal note, a
+    /// question or an answer from a client's audience that is not one (a client's comments
+    /// are shared; only the SOC asks; only a client answers, a shared question of the same
+    /// incident).
     async fn add_comment(
         &self,
         actor: &Actor,
         scope: &TenantScope,
+        audience: Audience,
         incident: IncidentId,
-        body: &str,
+        new: &NewComment,
     ) -> Result<Option<CommentId>, SocError>;
 
     /// Adds a task, audited.

@@ -49,9 +49,9 @@ use vigie_access::token::{
     generate_secret, hash_secret,
 };
 use vigie_access::{
-    Actor, AuditLog, LoginRecord, NewUser, Role, SessionRecord, SessionStore, Tenant, TenantScope,
-    TenantStore, TokenId, TokenStore, User, UserAuthority, UserId, UserPatch, UserStore,
-    UserTokenId,
+    Actor, Audience, AuditLog, LoginRecord, NewUser, Role, SessionRecord, SessionStore, Tenant,
+    TenantScope, TenantStore, TokenId, TokenStore, User, UserAuthority, UserId, UserPatch,
+    UserStore, UserTokenId,
 };
 use vigie_event::{EventId, Severity, TenantId, TenantSlug};
 
@@ -63,8 +63,8 @@ use crate::SocError;
 use crate::alert::{Alert, AlertCursor, AlertFilter, AlertPage, NewAlert, Page};
 use crate::desk::{
     AlertAction, CommentId, Incident, IncidentDetail, IncidentFilter, IncidentId, IncidentPage,
-    IncidentPatch, IncidentSort, NewIncident, NewSuppression, RuleStats, SlaBreach, SlaSummaryRow,
-    Suppression, SuppressionId, Task, TaskId,
+    IncidentPatch, IncidentSort, NewComment, NewIncident, NewSuppression, Question, RuleStats,
+    SlaBreach, SlaSummaryRow, Suppression, SuppressionId, Task, TaskId,
 };
 use crate::sla::SlaContract;
 
@@ -1424,10 +1424,19 @@ impl IncidentStore for SqlStore {
     async fn incident_detail(
         &self,
         scope: &TenantScope,
+        audience: Audience,
         id: IncidentId,
         now: Timestamp,
     ) -> Result<Option<IncidentDetail>, SocError> {
-        self.desk_incident_detail(scope, id, now).await
+        self.desk_incident_detail(scope, audience, id, now).await
+    }
+
+    async fn questions(
+        &self,
+        scope: &TenantScope,
+        open_only: bool,
+    ) -> Result<Vec<Question>, SocError> {
+        self.desk_questions(scope, open_only).await
     }
 
     async fn update_incident(
@@ -1444,10 +1453,12 @@ impl IncidentStore for SqlStore {
         &self,
         actor: &Actor,
         scope: &TenantScope,
+        audience: Audience,
         incident: IncidentId,
-        body: &str,
+        new: &NewComment,
     ) -> Result<Option<CommentId>, SocError> {
-        self.desk_add_comment(actor, scope, incident, body).await
+        self.desk_add_comment(actor, scope, audience, incident, new)
+            .await
     }
 
     async fn add_task(

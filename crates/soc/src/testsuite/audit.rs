@@ -113,10 +113,16 @@ pub async fn audit_chain(fixture: Fixture) {
     // Refused changes write nothing: a duplicate tenant, an unknown incident, a bad step.
     assert!(s.create_tenant(&slug("audit-a"), "again").await.is_err());
     assert!(
-        s.add_comment(&op, &all, crate::IncidentId(999_999), "x")
-            .await
-            .unwrap()
-            .is_none()
+        s.add_comment(
+            &op,
+            &all,
+            crate::testsuite::staff(),
+            crate::IncidentId(999_999),
+            &crate::testsuite::note("x")
+        )
+        .await
+        .unwrap()
+        .is_none()
     );
     s.insert_alerts(&[new_alert(a.id, "r", Severity::Low, 1)])
         .await
@@ -187,8 +193,9 @@ pub async fn audit_concurrent_writers(fixture: Fixture) {
                             .add_comment(
                                 &Actor::user(&format!("w{h}")),
                                 &all,
+                                crate::testsuite::staff(),
                                 incident.id,
-                                &format!("comment {n}"),
+                                &crate::testsuite::note(format!("comment {n}")),
                             )
                             .await
                             .unwrap()
@@ -213,7 +220,12 @@ pub async fn audit_concurrent_writers(fixture: Fixture) {
     }
     assert_eq!(verified(&s).await, start + 4 * EACH);
     let comments = s
-        .incident_detail(&all, incident.id, Timestamp::now())
+        .incident_detail(
+            &all,
+            crate::testsuite::staff(),
+            incident.id,
+            Timestamp::now(),
+        )
         .await
         .unwrap()
         .unwrap()

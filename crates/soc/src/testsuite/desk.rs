@@ -324,7 +324,7 @@ pub async fn triage(fixture: Fixture) {
         assert!(matches!(err, Err(SocError::NotFound { .. })), "{err:?}");
     }
     let detail = s
-        .incident_detail(&all, incident, Timestamp::now())
+        .incident_detail(&all, crate::testsuite::staff(), incident, Timestamp::now())
         .await
         .unwrap()
         .unwrap();
@@ -546,15 +546,21 @@ pub async fn incident_lifecycle(fixture: Fixture) {
         .add_comment(
             &Actor::user("ana"),
             &all,
+            crate::testsuite::staff(),
             incident.id,
-            "Blocked at the edge.",
+            &crate::testsuite::note("Blocked at the edge."),
         )
         .await
         .unwrap()
         .unwrap();
 
     let detail = s
-        .incident_detail(&all, incident.id, Timestamp::now())
+        .incident_detail(
+            &all,
+            crate::testsuite::staff(),
+            incident.id,
+            Timestamp::now(),
+        )
         .await
         .unwrap()
         .unwrap();
@@ -598,6 +604,269 @@ pub async fn incident_lifecycle(fixture: Fixture) {
     }
 }
 
+/// Internal notes reach the SOC's audience only, in the comments and in the timeline; a
+/// client writes shared comments only and answers the SOC's questions; questions list
+/// open until answered; what each side may not write is refused with the value named.
+pub async fn comment_visibility(fixture: Fixture) {
+    use crate::desk::{CommentKind, NewComment, Visibility};
+    use vigie_access::Audience;
+    let s: Store = fixture;
+    let (a, b) = two(&s).await;
+    let all = platform(&s);
+    let only_a = tenant_scope(&s, a).await;
+    let staff = super::staff();
+    let client = Audience::client();
+    let ana = Actor::user("ana");
+    let cli = Actor::user("client-a");
+    let incident = s
+        .create_incident(&ana, &all, &new_incident(a, "Phishing wave", vec![]))
+        .await
+        .unwrap();
+    let other = s
+        .create_incident(&ana, &all, &new_incident(b, "Other tenant", vec![]))
+        .await
+        .unwrap();
+    let add = |actor: &Actor, scope, audience, id, new: NewComment| {
+        let s = s.clone();
+        let actor = actor.clone();
+        async move { s.add_comment(&actor, scope, audience, id, &new).await }
+    };
+    let internal = add(
+        &ana,
+        &all,
+        staff,
+        incident.id,
+        NewComment::note("Probably the intern again", Visibility::Internal),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let shared = add(
+        &ana,
+        &all,
+        staff,
+        incident.id,
+        NewComment::note("We blocked the sender.", Visibility::Shared),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let question = add(
+        &ana,
+        &all,
+        staff,
+        incident.id,
+        NewComment {
+            body: "Did anyone enter a password?".into(),
+            visibility: Visibility::Shared,
+            kind: CommentKind::Question,
+            answers: None,
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+
+    // What each side may not write.
+    let refused = [
+        (
+            client,
+            NewComment::note("x", Visibility::Internal),
+            "visibility",
+        ),
+        (
+            client,
+            NewComment {
+                kind: CommentKind::Question,
+                ..NewComment::note("x", Visibility::Shared)
+            },
+            "kind",
+        ),
+        (
+            staff,
+            NewComment {
+                kind: CommentKind::Question,
+                ..NewComment::note("x", Visibility::Internal)
+            },
+            "visibility",
+        ),
+        (
+            staff,
+            NewComment {
+                kind: CommentKind::Answer,
+                answers: Some(question),
+                ..NewComment::note("x", Visibility::Shared)
+            },
+            "kind",
+        ),
+        (
+            client,
+            NewComment {
+                kind: CommentKind::Answer,
+                ..NewComment::note("x", Visibility::Shared)
+            },
+            "answers",
+        ),
+        (
+            client,
+            NewComment {
+                kind: CommentKind::Answer,
+                answers: Some(shared),
+                ..NewComment::note("x", Visibility::Shared)
+            },
+            "answers",
+        ),
+        (
+            client,
+            NewComment {
+                answers: Some(question),
+                ..NewComment::note("x", Visibility::Shared)
+            },
+            "answers",
+        ),
+    ];
+    for (audience, new, field) in refused {
+        match add(&cli, &only_a, audience, incident.id, new.clone()).await {
+            Err(SocError::InvalidValue { what, .. }) => assert_eq!(what, field, "{new:?}"),
+            other => panic!("{new:?} from {audience:?}: {other:?}"),
+        }
+    }
+    // A question of another incident cannot be answered here.
+    let elsewhere = add(
+        &ana,
+        &all,
+        staff,
+        other.id,
+        NewComment {
+            kind: CommentKind::Question,
+            ..NewComment::note("?", Visibility::Shared)
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(matches!(
+        add(
+            &cli,
+            &all,
+            client,
+            incident.id,
+            NewComment {
+                kind: CommentKind::Answer,
+                answers: Some(elsewhere),
+                ..NewComment::note("x", Visibility::Shared)
+            },
+        )
+        .await,
+        Err(SocError::InvalidValue {
+            what: "answers",
+            ..
+        })
+    ));
+    let open = s.questions(&only_a, true).await.unwrap();
+    assert_eq!(
+        open.iter().map(|q| q.comment.id).collect::<Vec<_>>(),
+        [question],
+        "tenant A's open questions only"
+    );
+    assert_eq!(open[0].incident, incident.id);
+    assert_eq!(open[0].incident_title, "Phishing wave");
+
+    let answer = add(
+        &cli,
+        &only_a,
+        client,
+        incident.id,
+        NewComment {
+            body: "No, nobody did.".into(),
+            visibility: Visibility::Shared,
+            kind: CommentKind::Answer,
+            answers: Some(question),
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(s.questions(&only_a, true).await.unwrap().is_empty());
+    let answered = s.questions(&only_a, false).await.unwrap();
+    assert_eq!(answered[0].comment.answered_by, Some(answer));
+    assert_eq!(
+        s.questions(&all, true)
+            .await
+            .unwrap()
+            .iter()
+            .map(|q| q.comment.id)
+            .collect::<Vec<_>>(),
+        [elsewhere]
+    );
+
+    let read = |audience| {
+        let s = s.clone();
+        let scope = only_a.clone();
+        async move {
+            s.incident_detail(&scope, audience, incident.id, Timestamp::now())
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let seen_by_staff = read(staff).await;
+    assert_eq!(
+        seen_by_staff
+            .comments
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>(),
+        [internal, shared, question, answer]
+    );
+    let q = &seen_by_staff.comments[2];
+    assert_eq!(
+        (q.kind, q.answered_by),
+        (CommentKind::Question, Some(answer))
+    );
+    assert_eq!(seen_by_staff.comments[3].answers, Some(question));
+    let seen_by_client = read(client).await;
+    assert_eq!(
+        seen_by_client
+            .comments
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>(),
+        [shared, question, answer]
+    );
+    assert!(
+        seen_by_client
+            .comments
+            .iter()
+            .all(|c| c.visibility == Visibility::Shared)
+    );
+    let comment_entries = |detail: &crate::desk::IncidentDetail| -> Vec<i64> {
+        detail
+            .timeline
+            .iter()
+            .filter(|e| e.kind == "comment")
+            .filter_map(|e| e.detail["comment"].as_i64())
+            .collect()
+    };
+    assert_eq!(
+        comment_entries(&seen_by_staff),
+        [internal.0, shared.0, question.0, answer.0]
+    );
+    assert_eq!(
+        comment_entries(&seen_by_client),
+        [shared.0, question.0, answer.0],
+        "the internal note's timeline entry is not shown to the client"
+    );
+    let rendered = serde_json::to_string(&seen_by_client).unwrap();
+    assert!(!rendered.contains("intern again"), "{rendered}");
+    let actions = super::actions(&s).await;
+    assert_eq!(
+        actions.iter().filter(|a| *a == "incident.comment").count(),
+        5,
+        "every comment audited"
+    );
+}
+
 /// Merging moves alerts, observables, tasks and comments and closes the source; splitting
 /// moves alerts to a new incident; neither crosses tenants nor repeats.
 pub async fn merge_and_split(fixture: Fixture) {
@@ -620,10 +889,16 @@ pub async fn merge_and_split(fixture: Fixture) {
         .await
         .unwrap()
         .unwrap();
-    s.add_comment(&op, &all, second.id, "c")
-        .await
-        .unwrap()
-        .unwrap();
+    s.add_comment(
+        &op,
+        &all,
+        crate::testsuite::staff(),
+        second.id,
+        &crate::testsuite::note("c"),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let other = s
         .create_incident(&op, &all, &new_incident(b, "other", vec![]))
         .await
@@ -645,7 +920,7 @@ pub async fn merge_and_split(fixture: Fixture) {
         .unwrap();
     assert_eq!(merged.id, first.id);
     let detail = s
-        .incident_detail(&all, first.id, Timestamp::now())
+        .incident_detail(&all, crate::testsuite::staff(), first.id, Timestamp::now())
         .await
         .unwrap()
         .unwrap();
@@ -653,7 +928,7 @@ pub async fn merge_and_split(fixture: Fixture) {
     assert_eq!(detail.tasks.len(), 1);
     assert_eq!(detail.comments.len(), 1);
     let source = s
-        .incident_detail(&all, second.id, Timestamp::now())
+        .incident_detail(&all, crate::testsuite::staff(), second.id, Timestamp::now())
         .await
         .unwrap()
         .unwrap()
@@ -699,13 +974,13 @@ pub async fn merge_and_split(fixture: Fixture) {
     assert_eq!(split.title, "split off");
     assert_eq!(split.tenant, a);
     let moved = s
-        .incident_detail(&all, split.id, Timestamp::now())
+        .incident_detail(&all, crate::testsuite::staff(), split.id, Timestamp::now())
         .await
         .unwrap()
         .unwrap();
     assert_eq!(moved.alert_count, 2);
     let left = s
-        .incident_detail(&all, first.id, Timestamp::now())
+        .incident_detail(&all, crate::testsuite::staff(), first.id, Timestamp::now())
         .await
         .unwrap()
         .unwrap();
@@ -887,7 +1162,7 @@ pub async fn desk_scope(fixture: Fixture) {
             .is_err()
     );
     assert!(
-        s.incident_detail(&only_a, ib, Timestamp::now())
+        s.incident_detail(&only_a, crate::testsuite::staff(), ib, Timestamp::now())
             .await
             .unwrap()
             .is_none()
@@ -907,10 +1182,16 @@ pub async fn desk_scope(fixture: Fixture) {
         .is_none()
     );
     assert!(
-        s.add_comment(&op, &only_a, ib, "x")
-            .await
-            .unwrap()
-            .is_none()
+        s.add_comment(
+            &op,
+            &only_a,
+            crate::testsuite::staff(),
+            ib,
+            &crate::testsuite::note("x")
+        )
+        .await
+        .unwrap()
+        .is_none()
     );
     assert!(s.add_task(&op, &only_a, ib, "x").await.unwrap().is_none());
     assert!(

@@ -172,7 +172,15 @@ pub async fn text_limits(s: Store) {
     };
     let result = s.update_incident(&op, &all, id, &patch).await;
     refused(&s, result, "incident title", 512, before).await;
-    let result = s.add_comment(&op, &all, id, &over(65_536)).await;
+    let result = s
+        .add_comment(
+            &op,
+            &all,
+            crate::testsuite::staff(),
+            id,
+            &crate::testsuite::note(over(65_536)),
+        )
+        .await;
     refused(&s, result, "comment", 65_536, before).await;
     let result = s.add_task(&op, &all, id, &over(512)).await;
     refused(&s, result, "task title", 512, before).await;
@@ -188,10 +196,16 @@ pub async fn text_limits(s: Store) {
     refused(&s, result, "NIS2 profile", 65_536, before).await;
 
     // The values at their limit are taken.
-    s.add_comment(&op, &all, id, &"c".repeat(65_536))
-        .await
-        .unwrap()
-        .unwrap();
+    s.add_comment(
+        &op,
+        &all,
+        crate::testsuite::staff(),
+        id,
+        &crate::testsuite::note("c".repeat(65_536)),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     s.create_tenant(&slug("tb"), &"n".repeat(256))
         .await
         .unwrap();

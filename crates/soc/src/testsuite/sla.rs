@@ -93,7 +93,7 @@ pub async fn breaches(fixture: Fixture) {
     let much_later = incident.created_at + Duration::from_secs(2 * 3600);
     assert_eq!(s.record_sla_breaches(much_later).await.unwrap(), 1);
     let detail = s
-        .incident_detail(&all, incident.id, much_later)
+        .incident_detail(&all, crate::testsuite::staff(), incident.id, much_later)
         .await
         .unwrap()
         .unwrap();

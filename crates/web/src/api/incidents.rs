@@ -17,8 +17,8 @@ use vigie_access::TenantScope;
 use vigie_event::{Severity, TenantId, TenantSlug};
 use vigie_soc::Page;
 use vigie_soc::desk::{
-    Incident, IncidentDetail, IncidentFilter, IncidentPage, IncidentPatch, IncidentSort,
-    IncidentStatus, NewIncident, Task,
+    CommentKind, Incident, IncidentDetail, IncidentFilter, IncidentPage, IncidentPatch,
+    IncidentSort, IncidentStatus, NewIncident, Task, Visibility,
 };
 
 use super::session::{Body, Desk, Id, Params};
@@ -148,7 +148,7 @@ pub async fn get(
         .await?;
     state
         .store()
-        .incident_detail(&desk.0.scope, id, Timestamp::now())
+        .incident_detail(&desk.0.scope, desk.0.audience(), id, Timestamp::now())
         .await?
         .map(Json)
         .ok_or_else(|| missing(id))
@@ -176,6 +176,17 @@ pub async fn update(
 #[serde(deny_unknown_fields)]
 pub struct NewComment {
     body: String,
+    /// `internal` (the SOC's staff only) or `shared` (the client too). Default: internal
+    /// for the SOC, shared for a client (whose comments are always shared).
+    #[serde(default)]
+    visibility: Option<Visibility>,
+    /// `note` (default), `question` (the SOC asks the client; shared) or `answer` (the
+    /// client answers the question `answers`).
+    #[serde(default)]
+    kind: CommentKind,
+    /// For an answer: the question's id.
+    #[serde(default)]
+    answers: Option<vigie_soc::CommentId>,
 }
 
 /// The id of something created.
@@ -194,9 +205,28 @@ pub async fn comment(
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     desk.require(&state, Permission::Comment, &format!("incident:{id}"))
         .await?;
+    let audience = desk.0.audience();
+    let visibility =
+        c.visibility
+            .unwrap_or(if audience.sees_internal() && c.kind == CommentKind::Note {
+                Visibility::Internal
+            } else {
+                Visibility::Shared
+            });
     let comment = state
         .store()
-        .add_comment(&desk.0.actor, &desk.0.scope, id, &c.body)
+        .add_comment(
+            &desk.0.actor,
+            &desk.0.scope,
+            audience,
+            id,
+            &vigie_soc::desk::NewComment {
+                body: c.body,
+                visibility,
+                kind: c.kind,
+                answers: c.answers,
+            },
+        )
         .await?
         .ok_or_else(|| missing(id))?;
     Ok((StatusCode::CREATED, Json(Created { id: comment })))
@@ -304,4 +334,37 @@ pub async fn split(
         .await?
         .ok_or_else(|| missing(id))?;
     Ok((StatusCode::CREATED, Json(incident)))
+}
+
+/// Query of `GET /api/v1/questions`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionsQuery {
+    /// Only the unanswered ones (default true).
+    #[serde(default = "yes")]
+    open: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The questions of the SOC to clients.
+#[derive(Serialize)]
+pub struct Questions {
+    /// Newest first, at most 500.
+    pub questions: Vec<vigie_soc::desk::Question>,
+}
+
+/// Handler of `GET /api/v1/questions`: the SOC's questions to clients on incidents of the
+/// caller's scope (a client: its own, to answer), unanswered ones only unless `open=false`.
+pub async fn questions(
+    State(state): State<AppState>,
+    desk: Desk,
+    Params(q): Params<QuestionsQuery>,
+) -> Result<Json<Questions>, ApiError> {
+    desk.require(&state, Permission::ReadDesk, "questions")
+        .await?;
+    let questions = state.store().questions(&desk.0.scope, q.open).await?;
+    Ok(Json(Questions { questions }))
 }

@@ -91,7 +91,7 @@ async fn dashboard(state: &AppState, viewer: &Viewer) -> Result<Response, Respon
     let mut risks = Vec::new();
     for id in worst {
         let Some(detail) = store
-            .incident_detail(scope, id, now)
+            .incident_detail(scope, viewer.principal.audience(), id, now)
             .await
             .map_err(|e| viewer.api_error(e))?
         else {

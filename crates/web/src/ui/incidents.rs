@@ -15,8 +15,8 @@ use vigie_access::User;
 use vigie_event::Severity;
 use vigie_soc::Page;
 use vigie_soc::desk::{
-    Incident, IncidentDetail, IncidentFilter, IncidentPatch, IncidentSort, IncidentStatus, RSIT,
-    SlaSummaryRow, Tlp,
+    CommentKind, Incident, IncidentDetail, IncidentFilter, IncidentPatch, IncidentSort,
+    IncidentStatus, RSIT, SlaSummaryRow, Tlp, Visibility,
 };
 
 use super::console::{OPEN, severity_name, tenant_in_scope};
@@ -177,8 +177,19 @@ async fn list_inner(state: &AppState, viewer: &Viewer, uri: &Uri) -> Result<Resp
     } else {
         None
     };
+    // A client sees the SOC's questions awaiting its answer above its incidents.
+    let questions = if viewer.is_soc() {
+        Vec::new()
+    } else {
+        state
+            .store()
+            .questions(&viewer.principal.scope, true)
+            .await
+            .map_err(|e| viewer.api_error(e))?
+    };
     let body = IncidentList {
         cat,
+        questions: &questions,
         tenants: tenant_choices,
         statuses: choices(status_options, status),
         severities: choices(sev_options, q.get("min_severity").unwrap_or_default()),
@@ -218,6 +229,8 @@ struct IncidentRow<'a> {
 #[template(path = "incidents.html", config = "templates/askama.toml")]
 struct IncidentList<'a> {
     cat: &'a Catalog,
+    /// The SOC's open questions (a client's view).
+    questions: &'a [vigie_soc::desk::Question],
     /// The tenant filter (SOC only).
     tenants: Option<Vec<Choice>>,
     statuses: Vec<Choice>,
@@ -257,7 +270,12 @@ async fn load(state: &AppState, viewer: &Viewer, id: &str) -> Result<IncidentDet
         .await?;
     state
         .store()
-        .incident_detail(&viewer.principal.scope, number, Timestamp::now())
+        .incident_detail(
+            &viewer.principal.scope,
+            viewer.principal.audience(),
+            number,
+            Timestamp::now(),
+        )
         .await
         .map_err(|e| viewer.api_error(e))?
         .ok_or_else(|| not_found(viewer, id))
@@ -384,9 +402,35 @@ async fn page_inner(state: &AppState, viewer: &Viewer, id: &str) -> Result<Respo
             .map(|c| CommentView {
                 author: actor_name(&c.author),
                 comment: c,
+                badge: match (c.kind, c.visibility) {
+                    (CommentKind::Question, _) => Some(cat.t(if c.answered_by.is_some() {
+                        "comment-question-answered"
+                    } else {
+                        "comment-question-open"
+                    })),
+                    (CommentKind::Answer, _) => Some(cat.t("comment-answer")),
+                    // Only the SOC reads internal notes; it is told which are not shared.
+                    (CommentKind::Note, Visibility::Internal) => Some(cat.t("comment-internal")),
+                    (CommentKind::Note, Visibility::Shared) => soc.then(|| cat.t("comment-shared")),
+                },
+                // A client answers an open question right under it.
+                answer_form: !soc
+                    && c.kind == CommentKind::Question
+                    && c.answered_by.is_none()
+                    && viewer.principal.may(Permission::Comment),
             })
             .collect(),
         may_comment: viewer.principal.may(Permission::Comment),
+        kinds: soc.then(|| {
+            choices(
+                vec![
+                    ("internal".to_owned(), cat.t("comment-kind-internal")),
+                    ("shared".to_owned(), cat.t("comment-kind-shared")),
+                    ("question".to_owned(), cat.t("comment-kind-question")),
+                ],
+                "internal",
+            )
+        }),
         comment_label: cat.t(if soc {
             "comment-label"
         } else {
@@ -444,6 +488,10 @@ struct Nis2Clocks {
 struct CommentView<'a> {
     author: &'a str,
     comment: &'a vigie_soc::desk::Comment,
+    /// Internal note, shared, question (open or answered), answer.
+    badge: Option<String>,
+    /// Whether the viewer (a client) answers this question here.
+    answer_form: bool,
 }
 
 /// A timeline entry, in words.
@@ -473,6 +521,8 @@ struct IncidentPage<'a> {
     alerts_count: String,
     comments: Vec<CommentView<'a>>,
     may_comment: bool,
+    /// What the SOC's comment is: internal note, shared note or question.
+    kinds: Option<Vec<Choice>>,
     comment_label: String,
     timeline: Vec<TimelineItem<'a>>,
 }
@@ -569,13 +619,55 @@ pub async fn comment(
         return r;
     }
     let text = form.get("body").unwrap_or_default();
+    let audience = viewer.principal.audience();
+    // The SOC chooses internal note (the default), shared note or question; a client's
+    // comment is shared, and answers the question it was written under.
+    let bad = |field: &str, value: &str| {
+        viewer.error(
+            StatusCode::BAD_REQUEST,
+            &viewer.cat().tr(
+                "error-bad-field",
+                &[
+                    ("field", field.to_owned().into()),
+                    ("value", value.to_owned().into()),
+                ],
+            ),
+        )
+    };
+    let (visibility, kind) = match form.value("kind") {
+        None | Some("internal") if audience.sees_internal() => {
+            (Visibility::Internal, CommentKind::Note)
+        }
+        Some("shared") => (Visibility::Shared, CommentKind::Note),
+        Some("question") => (Visibility::Shared, CommentKind::Question),
+        None => (Visibility::Shared, CommentKind::Note),
+        Some(other) => return bad("kind", other),
+    };
+    let answers = match form.value("answers") {
+        None => None,
+        Some(q) => match q.parse::<i64>() {
+            Ok(q) => Some(vigie_soc::CommentId(q)),
+            Err(_) => return bad("answers", q),
+        },
+    };
+    let new = vigie_soc::desk::NewComment {
+        body: text.to_owned(),
+        visibility,
+        kind: if answers.is_some() {
+            CommentKind::Answer
+        } else {
+            kind
+        },
+        answers,
+    };
     match state
         .store()
         .add_comment(
             &viewer.principal.actor,
             &viewer.principal.scope,
+            audience,
             number,
-            text,
+            &new,
         )
         .await
     {
@@ -659,7 +751,12 @@ pub async fn update(
     // Only send what changed, so the timeline shows real changes.
     if let Ok(Some(current)) = state
         .store()
-        .incident_detail(&viewer.principal.scope, number, Timestamp::now())
+        .incident_detail(
+            &viewer.principal.scope,
+            viewer.principal.audience(),
+            number,
+            Timestamp::now(),
+        )
         .await
     {
         let c = &current.incident;

@@ -1751,7 +1751,8 @@ async fn user_controlled_text_is_shown_only_escaped_on_every_page() {
     let posts = [
         (
             format!("/ui/incidents/{incident}/comment"),
-            format!("body={}", enc(EVIL)),
+            // A question, so the client's portal shows it too (its open questions).
+            format!("body={}&kind=question", enc(EVIL)),
         ),
         (
             format!("/ui/incidents/{incident}/update"),
@@ -1872,7 +1873,9 @@ async fn user_controlled_text_is_shown_only_escaped_on_every_page() {
     // The client contact of the hostile tenant: the portal's pages.
     let (xena_cookies, _) = login(&site.app, "xena").await;
     for (page, at_least) in [
-        ("/ui/incidents?status=any".to_owned(), 1),
+        // The incident's title in the list and in the open question above it, and the
+        // question's text.
+        ("/ui/incidents?status=any".to_owned(), 3),
         (format!("/ui/incidents/{incident}"), 7),
     ] {
         let r = send(&site.app, Method::GET, &page, &xena_cookies, None).await;
@@ -2019,4 +2022,104 @@ async fn content_security_policy_is_strict_and_pages_have_nothing_inline() {
             );
         }
     }
+}
+
+/// The conversation on an incident: the SOC's internal note never reaches the client's
+/// pages (incident page, open questions) nor the API with the client's session; the SOC asks
+/// a question, the client finds it above its incidents and answers it in Dutch, the SOC
+/// reads the answer. A client cannot post an internal note or a question.
+#[tokio::test]
+async fn internal_notes_stay_internal_and_the_client_answers_the_socs_question() {
+    let site = site().await;
+    let alert = site.alert(site.b, 7, "Phishing at CPAS B").await;
+    let (ana, csrf) = login(&site.app, "ana").await;
+    let r = send(
+        &site.app,
+        Method::POST,
+        &format!("/ui/alerts/{alert}/action"),
+        &ana,
+        Some(&format!("action=escalate&csrf={csrf}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let incident = r.location().to_owned();
+    let post = |cookies: String, body: String| {
+        let app = site.app.clone();
+        let uri = format!("{incident}/comment");
+        async move { send(&app, Method::POST, &uri, &cookies, Some(&body)).await }
+    };
+    for (kind, text) in [
+        ("", "Probably+their+intern+again"),
+        ("&kind=shared", "We+blocked+the+sender"),
+        ("&kind=question", "Did+anyone+enter+a+password%3F"),
+    ] {
+        let r = post(ana.clone(), format!("csrf={csrf}&body={text}{kind}")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{kind}: {}", r.text);
+    }
+    let r = send(&site.app, Method::GET, &incident, &ana, None).await;
+    assert!(r.text.contains("Probably their intern again"), "{}", r.text);
+    assert!(r.text.contains("Internal note (SOC only)"), "{}", r.text);
+    assert!(r.text.contains("awaiting an answer"), "{}", r.text);
+
+    let (bert, bert_csrf) = login(&site.app, "bert").await;
+    let dutch = format!("{bert}; vigie_lang=nl");
+    let list = send(&site.app, Method::GET, "/ui/incidents", &dutch, None).await;
+    assert!(
+        list.text
+            .contains("Vragen van het SOC die op uw antwoord wachten")
+            && list.text.contains("Did anyone enter a password?"),
+        "{}",
+        list.text
+    );
+    let page = send(&site.app, Method::GET, &incident, &dutch, None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("We blocked the sender"), "{}", page.text);
+    assert!(page.text.contains("Uw antwoord"), "{}", page.text);
+    let number = incident.rsplit('/').next().unwrap().to_owned();
+    let api = send(
+        &site.app,
+        Method::GET,
+        &format!("/api/v1/incidents/{number}"),
+        &bert,
+        None,
+    )
+    .await;
+    assert_eq!(api.status, StatusCode::OK);
+    for shown in [&page.text, &list.text, &api.text] {
+        assert!(!shown.contains("intern again"), "{shown}");
+        assert!(!shown.contains("Interne notitie"), "{shown}");
+    }
+    let detail: serde_json::Value = serde_json::from_str(&api.text).unwrap();
+    let question = detail["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "question")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    // What a client may not write.
+    for body in ["kind=internal", "kind=question", "kind=bogus"] {
+        let r = post(bert.clone(), format!("csrf={bert_csrf}&body=x&{body}")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}: {}", r.text);
+    }
+    let r = post(
+        dutch.clone(),
+        format!("csrf={bert_csrf}&answers={question}&body=Nee%2C+niemand+heeft+iets+ingevuld"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let list = send(&site.app, Method::GET, "/ui/incidents", &dutch, None).await;
+    assert!(
+        !list.text.contains("Did anyone enter"),
+        "answered: {}",
+        list.text
+    );
+    let r = send(&site.app, Method::GET, &incident, &ana, None).await;
+    assert!(
+        r.text.contains("Nee, niemand heeft iets ingevuld")
+            && r.text.contains("Question to the client, answered"),
+        "{}",
+        r.text
+    );
 }

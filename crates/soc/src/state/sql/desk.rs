@@ -7,7 +7,7 @@ use serde_json::json;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
-use vigie_access::{TenantScope, UserId};
+use vigie_access::{Audience, TenantScope, UserId};
 use vigie_event::{Severity, TenantId, TenantSlug};
 
 use super::build::Sql;
@@ -18,10 +18,11 @@ use super::{
 use crate::SocError;
 use crate::alert::{Alert, Page};
 use crate::desk::{
-    AlertAction, AlertStatus, Comment, CommentId, Incident, IncidentDetail, IncidentFilter,
-    IncidentId, IncidentPage, IncidentPatch, IncidentSort, IncidentStatus, NewIncident,
-    NewSuppression, Observable, RuleStats, SlaBreach, SlaSummaryRow, Suppression, SuppressionId,
-    Task, TaskId, TimelineEntry, Tlp, check_rsit, extract_observables,
+    AlertAction, AlertStatus, Comment, CommentId, CommentKind, Incident, IncidentDetail,
+    IncidentFilter, IncidentId, IncidentPage, IncidentPatch, IncidentSort, IncidentStatus,
+    NewComment, NewIncident, NewSuppression, Observable, Question, RuleStats, SlaBreach,
+    SlaSummaryRow, Suppression, SuppressionId, Task, TaskId, TimelineEntry, Tlp, Visibility,
+    check_rsit, extract_observables,
 };
 use crate::limits;
 use crate::sla::{self, Pause, SlaContract};
@@ -1206,6 +1207,7 @@ impl SqlStore {
     pub(super) async fn desk_incident_detail(
         &self,
         scope: &TenantScope,
+        audience: Audience,
         id: IncidentId,
         at: Timestamp,
     ) -> Result<Option<IncidentDetail>, SocError> {
@@ -1267,24 +1269,23 @@ impl SqlStore {
             })
         })
         .collect::<Result<Vec<_>, SocError>>()?;
-        let comments = sqlx::query(
-            "SELECT id, author, body, created_at FROM comments WHERE incident_id = $1 ORDER BY id",
-        )
+        // A client's audience reads the shared comments only: the filter is in the SQL.
+        let comments = sqlx::query(if audience.sees_internal() {
+            "SELECT id, author, body, created_at, visibility, kind, answers FROM comments
+             WHERE incident_id = $1 ORDER BY id"
+        } else {
+            "SELECT id, author, body, created_at, visibility, kind, answers FROM comments
+             WHERE incident_id = $1 AND visibility = 'shared' ORDER BY id"
+        })
         .bind(id.0)
         .fetch_all(&mut *conn)
         .await
         .map_err(SocError::storage(context))?
         .iter()
-        .map(|r| {
-            Ok(Comment {
-                id: CommentId(get(r, "id")?),
-                author: get(r, "author")?,
-                body: get(r, "body")?,
-                created_at: timestamp("comment created_at", get(r, "created_at")?)?,
-            })
-        })
+        .map(comment_from_row)
         .collect::<Result<Vec<_>, SocError>>()?;
-        let timeline = load_timeline(&mut conn, id).await?;
+        let comments = link_answers(comments);
+        let mut timeline = load_timeline(&mut conn, id).await?;
         let contract = sqlx::query("SELECT * FROM sla_contracts WHERE tenant_id = $1")
             .bind(incident.tenant.0)
             .fetch_optional(&mut *conn)
@@ -1297,6 +1298,19 @@ impl SqlStore {
         let sla = contract
             .map(|c| clocks(&c, &incident, &timeline, at))
             .unwrap_or_default();
+        if !audience.sees_internal() {
+            // The clocks above ran on the whole timeline; a client does not see the entries
+            // of internal comments. An entry is kept only when it says it is shared or names
+            // a comment the client reads (entries written before comments had a visibility).
+            let shown: std::collections::HashSet<i64> = comments.iter().map(|c| c.id.0).collect();
+            timeline.retain(|entry| {
+                entry.kind != "comment"
+                    || entry.detail["visibility"] == "shared"
+                    || entry.detail["comment"]
+                        .as_i64()
+                        .is_some_and(|id| shown.contains(&id))
+            });
+        }
         Ok(Some(IncidentDetail {
             incident,
             alerts,
@@ -1496,28 +1510,58 @@ impl SqlStore {
         &self,
         actor: &Actor,
         scope: &TenantScope,
+        audience: Audience,
         incident: IncidentId,
-        body: &str,
+        new: &NewComment,
     ) -> Result<Option<CommentId>, SocError> {
+        let body = new.body.as_str();
         limits::COMMENT.check(body)?;
+        check_comment(audience, new)?;
         let context = "adding a comment";
         let mut tx = self.write(Reach::Scope(scope), context).await?;
         let Some(inc) = incident_in(&mut tx, scope, incident).await? else {
             return Ok(None);
         };
+        if let Some(question) = new.answers {
+            let found = sqlx::query(
+                "SELECT id FROM comments
+                 WHERE id = $1 AND incident_id = $2 AND kind = 'question' AND visibility = 'shared'",
+            )
+            .bind(question.0)
+            .bind(incident.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(SocError::storage(context))?;
+            if found.is_none() {
+                return Err(invalid(
+                    "answers",
+                    format!("comment {question} is not a question on incident {incident}"),
+                ));
+            }
+        }
         let row = sqlx::query(
-            "INSERT INTO comments (incident_id, author, body, created_at)
-             VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO comments (incident_id, author, body, created_at, visibility, kind, answers)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(incident.0)
         .bind(&actor.0)
         .bind(body)
         .bind(now_us())
+        .bind(new.visibility.as_str())
+        .bind(new.kind.as_str())
+        .bind(new.answers.map(|q| q.0))
         .fetch_one(&mut *tx)
         .await
         .map_err(SocError::storage(context))?;
         let id = returned_id(&row)?;
-        timeline(&mut tx, incident, actor, "comment", json!({"comment": id})).await?;
+        timeline(
+            &mut tx,
+            incident,
+            actor,
+            "comment",
+            json!({"comment": id, "visibility": new.visibility.as_str(), "kind": new.kind.as_str()}),
+        )
+        .await?;
         append_audit(
             &mut tx,
             &AuditRecord::new(
@@ -1525,7 +1569,13 @@ impl SqlStore {
                 Some(inc.tenant),
                 "incident.comment",
                 format!("incident:{incident}"),
-                json!({"comment": id, "body_sha256": hex::encode(vigie_access::audit::payload_hash(body))}),
+                json!({
+                    "comment": id,
+                    "visibility": new.visibility.as_str(),
+                    "kind": new.kind.as_str(),
+                    "answers": new.answers.map(|q| q.0),
+                    "body_sha256": hex::encode(vigie_access::audit::payload_hash(body)),
+                }),
             ),
         )
         .await?;
@@ -2029,6 +2079,109 @@ impl SqlStore {
                     kind: get(r, "kind")?,
                     due_at: timestamp("breach due_at", get(r, "due_at")?)?,
                     recorded_at: timestamp("breach recorded_at", get(r, "recorded_at")?)?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// A comment from its row (`id, author, body, created_at, visibility, kind, answers`).
+fn comment_from_row(r: &AnyRow) -> Result<Comment, SocError> {
+    let visibility: String = get(r, "visibility")?;
+    let kind: String = get(r, "kind")?;
+    Ok(Comment {
+        id: CommentId(get(r, "id")?),
+        author: get(r, "author")?,
+        body: get(r, "body")?,
+        created_at: timestamp("comment created_at", get(r, "created_at")?)?,
+        visibility: visibility.parse().map_err(corrupt("comment visibility"))?,
+        kind: kind.parse().map_err(corrupt("comment kind"))?,
+        answers: get::<Option<i64>>(r, "answers")?.map(CommentId),
+        answered_by: None,
+    })
+}
+
+/// Sets each question's `answered_by` to its first answer among `comments` (in id order).
+fn link_answers(mut comments: Vec<Comment>) -> Vec<Comment> {
+    let mut first: std::collections::HashMap<CommentId, CommentId> = Default::default();
+    for c in &comments {
+        if let Some(q) = c.answers {
+            first.entry(q).or_insert(c.id);
+        }
+    }
+    for c in &mut comments {
+        if c.kind == CommentKind::Question {
+            c.answered_by = first.get(&c.id).copied();
+        }
+    }
+    comments
+}
+
+/// What `audience` may write: a client's comments are shared notes or answers; a question
+/// is the SOC's and shared; an answer names its question, a note or question does not.
+fn check_comment(audience: Audience, new: &NewComment) -> Result<(), SocError> {
+    let staff = audience.sees_internal();
+    match (new.kind, new.visibility) {
+        (_, Visibility::Internal) if !staff => Err(invalid(
+            "visibility",
+            "internal: a client's comments are shared with the SOC",
+        )),
+        (CommentKind::Question, _) if !staff => Err(invalid(
+            "kind",
+            "question: only the SOC asks the client questions; answer one with kind answer",
+        )),
+        (CommentKind::Question, Visibility::Internal) => Err(invalid(
+            "visibility",
+            "internal: a question to the client is shared with it",
+        )),
+        (CommentKind::Answer, _) if staff => Err(invalid(
+            "kind",
+            "answer: the client answers the SOC's questions; the SOC adds a shared note",
+        )),
+        (CommentKind::Answer, _) if new.answers.is_none() => Err(invalid(
+            "answers",
+            "missing: an answer names the question it answers",
+        )),
+        (CommentKind::Note | CommentKind::Question, _) if new.answers.is_some() => Err(invalid(
+            "answers",
+            format!("{}: only an answer names a question", new.kind.as_str()),
+        )),
+        _ => Ok(()),
+    }
+}
+
+impl SqlStore {
+    /// [`crate::IncidentStore::questions`].
+    pub(super) async fn desk_questions(
+        &self,
+        scope: &TenantScope,
+        open_only: bool,
+    ) -> Result<Vec<Question>, SocError> {
+        let context = "listing questions to clients";
+        let mut conn = self.read(Reach::Scope(scope), context).await?;
+        let mut sql = Sql::new(
+            "SELECT c.id, c.author, c.body, c.created_at, c.visibility, c.kind, c.answers,
+                    i.id AS incident_id, i.tenant_id, i.title,
+                    (SELECT MIN(a.id) FROM comments a WHERE a.answers = c.id) AS answered_by
+             FROM comments c JOIN incidents i ON i.id = c.incident_id
+             WHERE c.kind = 'question' AND c.visibility = 'shared' AND ",
+        );
+        sql.scope(scope, "i.tenant_id");
+        if open_only {
+            sql.push(" AND NOT EXISTS (SELECT 1 FROM comments a WHERE a.answers = c.id)");
+        }
+        sql.push(" ORDER BY c.id DESC LIMIT 500");
+        let rows = sql.fetch_all(&mut conn, context).await?;
+        conn.commit(context).await?;
+        rows.iter()
+            .map(|r| {
+                let mut comment = comment_from_row(r)?;
+                comment.answered_by = get::<Option<i64>>(r, "answered_by")?.map(CommentId);
+                Ok(Question {
+                    incident: IncidentId(get(r, "incident_id")?),
+                    tenant: TenantId(get(r, "tenant_id")?),
+                    incident_title: get(r, "title")?,
+                    comment,
                 })
             })
             .collect()

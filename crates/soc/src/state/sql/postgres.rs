@@ -35,6 +35,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         name: "token_source_type",
         sql: include_str!("../../../migrations/postgres/0003_token_source_type.sql"),
     },
+    Migration {
+        version: 4,
+        name: "comment_visibility",
+        sql: include_str!("../../../migrations/postgres/0004_comment_visibility.sql"),
+    },
 ];
 
 /// How long connecting (or waiting for a pooled connection) may take.

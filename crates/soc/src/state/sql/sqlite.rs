@@ -58,6 +58,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         name: "token_source_type",
         sql: include_str!("../../../migrations/sqlite/0007_token_source_type.sql"),
     },
+    Migration {
+        version: 8,
+        name: "comment_visibility",
+        sql: include_str!("../../../migrations/sqlite/0008_comment_visibility.sql"),
+    },
 ];
 
 /// How long a statement waits for another connection's write lock.

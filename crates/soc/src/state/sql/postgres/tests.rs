@@ -123,9 +123,15 @@ async fn populated(store: &Arc<SqlStore>) -> (vigie_event::TenantId, vigie_event
             .await
             .unwrap();
         s.add_task(&op, &all, incident.id, "task").await.unwrap();
-        s.add_comment(&op, &all, incident.id, "comment")
-            .await
-            .unwrap();
+        s.add_comment(
+            &op,
+            &all,
+            crate::testsuite::staff(),
+            incident.id,
+            &crate::testsuite::note("comment"),
+        )
+        .await
+        .unwrap();
         s.add_suppression(
             &op,
             &all,

@@ -147,7 +147,13 @@ async fn populated(dir: &Path) -> (PathBuf, SigningKey, Vec<Checkpoint>, BTreeSe
         .await
         .unwrap();
     store
-        .add_comment(&ana, &all, first, "Looking at it")
+        .add_comment(
+            &ana,
+            &all,
+            crate::testsuite::staff(),
+            first,
+            &crate::testsuite::note("Looking at it"),
+        )
         .await
         .unwrap();
     let task = store

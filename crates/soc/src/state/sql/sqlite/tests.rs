@@ -286,3 +286,86 @@ proptest! {
         });
     }
 }
+
+/// A database of schema version 7 (before comments had a visibility) keeps what its client
+/// wrote shared and makes what the SOC wrote internal when opened by this version.
+#[tokio::test]
+async fn comments_written_before_visibility_stay_shared_for_clients_only() {
+    use crate::IncidentStore;
+    use crate::desk::Visibility;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    {
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        sqlx::raw_sql(
+            "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+             applied_at INTEGER NOT NULL)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        for m in MIGRATIONS.iter().filter(|m| m.version <= 7) {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(m.sql))
+                .execute(&pool)
+                .await
+                .unwrap();
+            sqlx::query("INSERT INTO schema_version VALUES ($1, $2, 0)")
+                .bind(m.version)
+                .bind(m.name)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        sqlx::raw_sql(
+            "INSERT INTO tenants (id, slug, name, created_at) VALUES (1, 'cpas-a', 'A', 0);
+             INSERT INTO users (id, username, password_hash, role, created_at) VALUES
+               (1, 'ana', 'x', 'analyst', 0), (2, 'claire', 'x', 'tenant_user', 0),
+               (3, 'tom', 'x', 'tenant_admin', 0);
+             INSERT INTO tokens (id, tenant_id, kind, label, secret_hash, created_at) VALUES
+               (1, 1, 'admin', 'client', randomblob(32), 0),
+               (2, NULL, 'admin', 'soc', randomblob(32), 0);
+             INSERT INTO incidents (id, tenant_id, title, status, severity, tlp, created_at,
+               updated_at) VALUES (1, 1, 'Phishing', 'new', 3, 'TLP:AMBER', 0, 0);
+             INSERT INTO comments (incident_id, author, body, created_at) VALUES
+               (1, 'user:ana', 'soc note', 1), (1, 'user:claire', 'client user', 2),
+               (1, 'user:tom/token:4', 'client admin token', 3), (1, 'token:1', 'tenant token', 4),
+               (1, 'token:2', 'platform token', 5), (1, 'operator', 'operator', 6),
+               (1, 'user:claire2', 'look-alike name', 7);",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    }
+    let store = SqliteStore::open(&path).await.unwrap();
+    let detail = store
+        .incident_detail(
+            &test_scope(Grant::Platform).unwrap(),
+            testsuite::staff(),
+            crate::IncidentId(1),
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let seen: Vec<(&str, Visibility)> = detail
+        .comments
+        .iter()
+        .map(|c| (c.body.as_str(), c.visibility))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("soc note", Visibility::Internal),
+            ("client user", Visibility::Shared),
+            ("client admin token", Visibility::Shared),
+            ("tenant token", Visibility::Shared),
+            ("platform token", Visibility::Internal),
+            ("operator", Visibility::Internal),
+            ("look-alike name", Visibility::Internal),
+        ]
+    );
+}
