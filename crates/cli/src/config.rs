@@ -58,6 +58,9 @@ pub(crate) struct VigieConfig {
     /// How the HTTP API and the web application see their clients (reverse proxies).
     #[serde(default)]
     pub web: WebSection,
+    /// Monthly client reports: provider name, time zone, languages, TLP (docs/reports.md).
+    #[serde(default)]
+    pub reports: vigie_web::report::ReportSettings,
     /// Scale-out mode: shared engines instead of the embedded ones. Absent: one node.
     #[serde(default)]
     pub cluster: ClusterConfig,
@@ -440,6 +443,11 @@ pub(crate) struct DetectionConfig {
     /// Days of stored events an IOC set is hunted over when it is new or changed (the
     /// retro-hunt raises the alerts live matching would have). 0: no retro-hunt. Default 30.
     pub intel_retro_days: u32,
+    /// Public keys whose signed content packs `vigie pack verify` and `vigie pack import`
+    /// accept (`ed25519:<base64>`, as `vigie pack keygen` prints them). Empty: none, so an
+    /// import needs `--trusted-key`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trusted_pack_keys: Vec<String>,
 }
 
 impl Default for DetectionConfig {
@@ -451,6 +459,7 @@ impl Default for DetectionConfig {
             placeholders: std::collections::BTreeMap::new(),
             pipelines: Vec::new(),
             intel_retro_days: 30,
+            trusted_pack_keys: Vec::new(),
         }
     }
 }
@@ -966,6 +975,7 @@ impl Default for VigieConfig {
             store: StoreConfig::default(),
             nis2: Nis2Config::default(),
             web: WebSection::default(),
+            reports: vigie_web::report::ReportSettings::default(),
             cluster: ClusterConfig::default(),
         }
     }
@@ -1002,7 +1012,7 @@ impl std::fmt::Display for Problems {
 
 impl std::error::Error for Problems {}
 
-const SECTIONS: [&str; 12] = [
+const SECTIONS: [&str; 13] = [
     "server",
     "ingest",
     "log",
@@ -1014,6 +1024,7 @@ const SECTIONS: [&str; 12] = [
     "audit",
     "nis2",
     "web",
+    "reports",
     "cluster",
 ];
 
@@ -1074,6 +1085,7 @@ impl VigieConfig {
                 "store" => section(value, origin, key, &mut problems, &mut config.store),
                 "nis2" => section(value, origin, key, &mut problems, &mut config.nis2),
                 "web" => section(value, origin, key, &mut problems, &mut config.web),
+                "reports" => section(value, origin, key, &mut problems, &mut config.reports),
                 "cluster" => section(value, origin, key, &mut problems, &mut config.cluster),
                 other => problems.push(Problem {
                     place: place(other),
@@ -1101,6 +1113,15 @@ impl VigieConfig {
                 message,
             })
         };
+        if jiff::tz::TimeZone::get(&self.reports.time_zone).is_err() {
+            bad(
+                "[reports] time_zone",
+                format!(
+                    "{:?} is not a known IANA time zone (e.g. Europe/Brussels)",
+                    self.reports.time_zone
+                ),
+            );
+        }
         if let Some(nats) = &self.cluster.nats {
             if let Err(error) = nats.validate() {
                 bad("[cluster.nats]", error.to_string());
@@ -1269,6 +1290,14 @@ impl VigieConfig {
                     "[detection] rules_dir",
                     format!("cannot read {}: {e}", dir.display()),
                 ),
+            }
+        }
+        for (i, key) in self.detection.trusted_pack_keys.iter().enumerate() {
+            if let Err(e) = crate::pack::PublicKey::parse(key) {
+                bad(
+                    &format!("[detection] trusted_pack_keys[{i}]"),
+                    e.to_string(),
+                );
             }
         }
         for path in &self.detection.pipelines {

@@ -3,6 +3,7 @@
 
 mod cmd;
 mod config;
+mod pack;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,6 +54,13 @@ enum Command {
     /// Threat intelligence: import IOC sets from MISP feeds and STIX 2.1 bundles, check them.
     #[command(subcommand)]
     Intel(cmd::intel::Command),
+    /// Signed offline content packs: make keys, build, sign, verify and import packs of
+    /// rules, filters, pipelines and IOC sets (see docs/packs.md).
+    #[command(subcommand)]
+    Pack(cmd::pack::Command),
+    /// Monthly client reports: the PDF (or its figures as JSON) of a tenant's month.
+    #[command(subcommand)]
+    Report(cmd::report::Command),
     /// Manage users of the SOC desk.
     #[command(subcommand)]
     User(cmd::user::Command),
@@ -131,6 +139,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => cmd::import::run(&global, args).await,
         Command::Scan(args) => cmd::scan::run(&global, args).await,
         Command::Intel(command) => cmd::intel::run(&global, command).await,
+        Command::Report(command) => cmd::report::run(&global, command).await,
+        Command::Pack(command) => cmd::pack::run(&global, command).await,
         Command::User(command) => cmd::user::run(&global, command).await,
         Command::Audit(command) => cmd::audit::run(&global, command).await,
         Command::Backup(args) => cmd::backup::backup(&global, args).await,

@@ -90,6 +90,8 @@
 //!   exclusions of the rules they name. [`RuleSet::load_dir`] leaves the top-level
 //!   [`FILTERS_DIR`] folder (`filters/<tenant-slug>/`) to the caller, who reads it; a filter
 //!   document anywhere else is rejected with the reason.
+//! - **Content packs** installed with `vigie pack import` live in `packs/<name>/`, laid out
+//!   like a rules directory; [`packs`] says how the loaders read them.
 //! - **`expand` placeholders** (`%name%`): a rule using them loads with a warning naming
 //!   them; [`RuleSet::set_tenant_placeholders`] resolves them for one tenant (values are
 //!   Sigma strings, then the rest of the modifier chain applies). Unresolved, the check is
@@ -123,6 +125,7 @@ pub mod intel;
 pub mod lint;
 pub mod mapping;
 mod meta;
+pub mod packs;
 mod pattern;
 pub mod pipeline;
 mod rule;

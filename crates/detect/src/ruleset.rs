@@ -304,8 +304,9 @@ impl RuleSet {
         std::fs::read_dir(dir).map_err(read_error)?;
         let mut files = Vec::new();
         collect_files(dir, dir, &mut files, report);
-        // `filters/` at the top holds per-tenant filters, loaded by the caller.
-        files.retain(|f| !f.starts_with(FILTERS_DIR));
+        // `filters/` at the top holds per-tenant filters, loaded by the caller; so do the
+        // packs' own `filters/`, and their `intel/`, `pipelines/`, ... hold no rules.
+        files.retain(|f| !f.starts_with(FILTERS_DIR) && !crate::packs::is_not_rules(f));
         files.sort();
         report.files += files.len();
         for outcomes in compile_files(&self.mapping, &self.pipelines, dir, &files) {
@@ -342,7 +343,8 @@ impl RuleSet {
     }
 
     /// Loads every `.yml`/`.yaml` file under `dir`, recursively, in path order (symbolic links
-    /// to directories are not followed). Fails only when `dir` itself cannot be read; every
+    /// to directories are not followed, but for installed packs, and hidden entries are
+    /// skipped: see [`crate::packs`]). Fails only when `dir` itself cannot be read; every
     /// other problem (unreadable file, YAML error, invalid or unsupported rule, duplicate id)
     /// becomes a [`Rejection`] in the report. Of two rules with the same id the second is
     /// rejected.
@@ -787,11 +789,18 @@ fn collect_files(root: &Path, dir: &Path, files: &mut Vec<PathBuf>, report: &mut
                 continue;
             }
         };
+        // Hidden entries (an installed pack's generations, `.git`) are not rules.
+        if crate::packs::is_hidden(&entry.file_name()) {
+            continue;
+        }
         let path = entry.path();
         let Ok(kind) = entry.file_type() else {
             continue;
         };
-        if kind.is_dir() {
+        // An installed pack (`packs/<name>`) is a link to its files: followed.
+        let pack =
+            || kind.is_symlink() && crate::packs::is_pack_entry(root, &path) && path.is_dir();
+        if kind.is_dir() || pack() {
             collect_files(root, &path, files, report);
         } else if is_rule_file(&path) && (kind.is_file() || path.is_file()) {
             files.push(relative(&path));

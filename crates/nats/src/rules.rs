@@ -88,7 +88,9 @@ fn collect(
         let kind = entry
             .file_type()
             .map_err(|e| format!("reading {}: {e}", path.display()))?;
-        if kind.is_dir() {
+        // An installed content pack (`packs/<name>`, a link to its files) is followed.
+        let pack = || kind.is_symlink() && is_pack_entry(root, &path) && path.is_dir();
+        if kind.is_dir() || pack() {
             collect(root, &path, files, total)?;
             continue;
         }
@@ -118,6 +120,20 @@ fn collect(
         files.insert(relative, text);
     }
     Ok(())
+}
+
+/// Whether `path` is `<root>/packs/<name>`, where `vigie pack import` links an installed
+/// pack (the loaders' layout, `vigie_detect::packs`).
+fn is_pack_entry(root: &Path, path: &Path) -> bool {
+    let mut parts = path
+        .strip_prefix(root)
+        .map(Path::components)
+        .into_iter()
+        .flatten();
+    matches!(
+        (parts.next(), parts.next(), parts.next()),
+        (Some(Component::Normal(first)), Some(Component::Normal(_)), None) if first == "packs"
+    )
 }
 
 /// `path` as a relative path of normal components only.

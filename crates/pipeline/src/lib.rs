@@ -18,4 +18,4 @@ mod indexer;
 mod runner;
 
 pub use indexer::{IndexStep, Indexer, IndexerConfig, IndexerError};
-pub use runner::{Pipeline, PipelineConfig, PipelineError, StepOutcome, ioc_alert};
+pub use runner::{Pipeline, PipelineConfig, PipelineError, StepOutcome, TACTICS, ioc_alert};

@@ -585,7 +585,11 @@ fn detect(
                 // `generate: false` (the default): only the correlation raises an alert.
                 continue;
             }
-            let fields = serde_json::Value::Object(event.fields.clone());
+            let mut fields = event.fields.clone();
+            if let Some(attack) = attack_of(&rule.meta.tags) {
+                fields.insert(vigie_soc::alert::ATTACK_FIELD.to_owned(), attack);
+            }
+            let fields = serde_json::Value::Object(fields);
             detected.alerts.push(NewAlert {
                 tenant: event.tenant,
                 rule_id: rule.meta.id.clone(),
@@ -601,6 +605,45 @@ fn detect(
         }
     }
     detected
+}
+
+/// The ATT&CK tactics as Sigma tags them (`attack.<short name>`), with their names.
+pub const TACTICS: [(&str, &str); 14] = [
+    ("reconnaissance", "Reconnaissance"),
+    ("resource-development", "Resource Development"),
+    ("initial-access", "Initial Access"),
+    ("execution", "Execution"),
+    ("persistence", "Persistence"),
+    ("privilege-escalation", "Privilege Escalation"),
+    ("defense-evasion", "Defense Evasion"),
+    ("credential-access", "Credential Access"),
+    ("discovery", "Discovery"),
+    ("lateral-movement", "Lateral Movement"),
+    ("collection", "Collection"),
+    ("command-and-control", "Command and Control"),
+    ("exfiltration", "Exfiltration"),
+    ("impact", "Impact"),
+];
+
+/// The `vigie.attack` value of a rule's tags, when it has ATT&CK tags.
+fn attack_of(tags: &[String]) -> Option<serde_json::Value> {
+    let mut tactics = Vec::new();
+    let mut techniques = Vec::new();
+    for tag in tags {
+        let Some(name) = tag.strip_prefix("attack.") else {
+            continue;
+        };
+        let name = name.to_ascii_lowercase();
+        if let Some((_, title)) = TACTICS.iter().find(|(short, _)| *short == name) {
+            tactics.push(serde_json::Value::from(*title));
+        } else if name.starts_with('t')
+            && name[1..].chars().next().is_some_and(|c| c.is_ascii_digit())
+        {
+            techniques.push(serde_json::Value::from(name.to_ascii_uppercase()));
+        }
+    }
+    (!tactics.is_empty() || !techniques.is_empty())
+        .then(|| serde_json::json!({"tactics": tactics, "techniques": techniques}))
 }
 
 /// The alert of an IOC hit: rule id `ioc:<set>` (so one alert per set and event, and a

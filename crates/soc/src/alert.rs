@@ -49,6 +49,11 @@ pub struct NewAlert {
     pub group_key: Option<String>,
 }
 
+/// The field of a Sigma alert's event naming the rule's MITRE ATT&CK tactics and
+/// techniques, from its `attack.*` tags: `{"tactics": ["Execution"], "techniques":
+/// ["T1059.001"]}` (set by the pipeline; absent when the rule has no such tag).
+pub const ATTACK_FIELD: &str = "vigie.attack";
+
 /// The host fields of an event, in order of preference (ECS, then Windows/Sysmon names).
 pub const GROUP_HOST_FIELDS: &[&str] = &["host.name", "host.hostname", "Computer", "Hostname"];
 

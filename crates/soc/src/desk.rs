@@ -708,10 +708,7 @@ pub fn extract_observables(event: &serde_json::Value) -> Vec<Observable> {
 }
 
 /// Flat (`"a.b": v`) or nested (`{"a": {"b": v}}`) lookup of a dotted path.
-pub(crate) fn lookup<'a>(
-    value: &'a serde_json::Value,
-    path: &str,
-) -> Option<&'a serde_json::Value> {
+pub fn lookup<'a>(value: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {
     let object = value.as_object()?;
     if let Some(v) = object.get(path) {
         return Some(v);

@@ -16,6 +16,7 @@ pub mod api;
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod report;
 pub mod roles;
 pub mod server;
 mod state;
@@ -87,6 +88,12 @@ pub fn router(state: AppState) -> Router {
             post(api::incidents::comment),
         )
         .route("/api/v1/questions", get(api::incidents::questions))
+        .route("/api/v1/reports", get(api::reports::list))
+        .route("/api/v1/reports/monthly", get(api::reports::monthly))
+        .route(
+            "/api/v1/reports/{tenant}/{month}",
+            get(api::reports::archived),
+        )
         .route(
             "/api/v1/incidents/{id}/tasks",
             post(api::incidents::add_task),

@@ -1003,9 +1003,18 @@ fn uri(path: &str, o: &Objects) -> String {
     } else {
         o.incident.to_string()
     };
+    // The tenant of a report by its slug (the fixture's tenants are zone-a and zone-b, in
+    // that order).
+    let slug = match o.tenant {
+        1 => "zone-a",
+        2 => "zone-b",
+        _ => "no-such-tenant",
+    };
     path.replace("{id}", &id)
         .replace("{task}", &o.task.to_string())
         .replace("{stage}", "early_warning")
+        .replace("{tenant}", slug)
+        .replace("{month}", "2026-11")
 }
 
 /// What tenant B holds, as the platform sees it (to prove nothing of it changed).

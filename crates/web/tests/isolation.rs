@@ -838,6 +838,27 @@ static CASES: &[Case] = &[
         ctl(Caller::SocLeadA, 200)
     ),
     case!(
+        "GET",
+        "/api/v1/reports",
+        [unchanged("/api/v1/reports", Body::None)],
+        ctl(Caller::SocLeadA, 200)
+    ),
+    case!(
+        "GET",
+        "/api/v1/reports/{tenant}/{month}",
+        [refused("/api/v1/reports/$slug/2026-11", Body::None)],
+        ctl(Caller::SocLeadA, 404)
+    ),
+    case!(
+        "GET",
+        "/api/v1/reports/monthly",
+        [refused(
+            "/api/v1/reports/monthly?tenant=$slug&month=2026-11&format=json",
+            Body::None
+        )],
+        ctl(Caller::SocLeadA, 200)
+    ),
+    case!(
         "POST",
         "/api/v1/incidents/{id}/tasks",
         [refused(
@@ -1184,6 +1205,12 @@ static CASES: &[Case] = &[
         "GET",
         "/ui/sla",
         [page("/ui/sla?days=365", Body::None, Expect::Unchanged)],
+        ctl(Caller::SocLeadA, 200)
+    ),
+    case!(
+        "GET",
+        "/ui/reports",
+        [page("/ui/reports", Body::None, Expect::Unchanged)],
         ctl(Caller::SocLeadA, 200)
     ),
     case!(

@@ -199,11 +199,11 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut summary_all = Vec::new();
     for n in 0..samples {
         let t = Instant::now();
-        store.sla_summary(&tenant_scope(n), since).await?;
+        store.sla_summary(&tenant_scope(n), since, None).await?;
         summary_tenant.push(t.elapsed());
         if n < samples.min(50) {
             let t = Instant::now();
-            store.sla_summary(&platform, since).await?;
+            store.sla_summary(&platform, since, None).await?;
             summary_all.push(t.elapsed());
         }
     }

@@ -168,8 +168,8 @@ pub(crate) async fn run(global: &super::Global, command: Command) -> anyhow::Res
             let dir = rules_dir(global, rules)?;
             // No tenant database here: each folder stands for its slug.
             let mut slugs: Vec<String> = Vec::new();
-            let (intel, refused) = vigie_detect::intel::load_dir(
-                &dir.join(INTEL_DIR),
+            let (intel, refused) = vigie_detect::intel::load_rules_dir(
+                &dir,
                 &mut |slug| {
                     let at = slugs.iter().position(|s| s == slug).unwrap_or_else(|| {
                         slugs.push(slug.to_owned());

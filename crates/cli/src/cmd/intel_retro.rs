@@ -1,8 +1,9 @@
-//! The retro-hunt of IOC sets: when a set of `<rules dir>/intel/` is new or its content
-//! changed, the stored events of its tenants (every tenant for a shared set) over the last
-//! `[detection] intel_retro_days` are matched against it, and each hit becomes the alert
-//! live matching would have raised (`vigie_pipeline::ioc_alert`: the same identity, so an
-//! event matched live too gives no second alert).
+//! The retro-hunt of IOC sets: when a set of `<rules dir>/intel/` (or of an installed pack's
+//! `intel/`) is new or its content changed, the stored events of its tenants (every tenant
+//! for a shared set) over the last `[detection] intel_retro_days` are matched against it,
+//! and each hit becomes the alert live matching would have raised
+//! (`vigie_pipeline::ioc_alert`: the same identity, so an event matched live too gives no
+//! second alert).
 //!
 //! The digest of every set hunted is kept in `<data dir>/intel-retro.json`, so a restart
 //! hunts only what changed meanwhile.
@@ -22,7 +23,7 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use vigie_access::TenantScope;
-use vigie_detect::intel::{INTEL_DIR, Intel, LoadedSet};
+use vigie_detect::intel::{Intel, LoadedSet};
 use vigie_soc::StateStore;
 use vigie_store::{EventStore, TimeRange};
 
@@ -127,11 +128,8 @@ async fn round(
         .map(|t| (t.slug.to_string(), t.id))
         .collect();
     let now = Timestamp::now();
-    let (intel, _) = vigie_detect::intel::load_dir(
-        &dir.join(INTEL_DIR),
-        &mut |slug| tenants.get(slug).copied(),
-        now,
-    );
+    let (intel, _) =
+        vigie_detect::intel::load_rules_dir(dir, &mut |slug| tenants.get(slug).copied(), now);
     let intel = Arc::new(intel);
     let scope_of = |set: &LoadedSet| match set.tenant {
         Some(tenant) => operator.narrow(tenant),

@@ -46,19 +46,30 @@ pub(crate) fn materialize(config: &VigieConfig, bundle: &RuleBundle) -> anyhow::
 }
 
 /// A cheap fingerprint of the rule files and IOC sets under `dir`: paths, sizes and
-/// modification times.
-fn fingerprint(dir: &Path) -> u64 {
-    fn walk(dir: &Path, hasher: &mut std::collections::hash_map::DefaultHasher) {
+/// modification times; for an installed pack (`packs/<name>`, a link to its files) the
+/// link's target too, which each import changes. Hidden entries are left out, as the
+/// loaders leave them (see `vigie_detect::packs`).
+pub(crate) fn fingerprint(dir: &Path) -> u64 {
+    fn walk(root: &Path, dir: &Path, hasher: &mut std::collections::hash_map::DefaultHasher) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
         };
-        let mut entries: Vec<_> = entries.flatten().collect();
+        let mut entries: Vec<_> = entries
+            .flatten()
+            .filter(|e| !vigie_detect::packs::is_hidden(&e.file_name()))
+            .collect();
         entries.sort_by_key(|e| e.file_name());
         for entry in entries {
             let path = entry.path();
             let Ok(meta) = entry.metadata() else { continue };
-            if meta.is_dir() {
-                walk(&path, hasher);
+            if meta.is_symlink() && vigie_detect::packs::is_pack_entry(root, &path) {
+                path.hash(hasher);
+                std::fs::read_link(&path).ok().hash(hasher);
+                if path.is_dir() {
+                    walk(root, &path, hasher);
+                }
+            } else if meta.is_dir() {
+                walk(root, &path, hasher);
             } else if path
                 .extension()
                 .is_some_and(|e| e == "yml" || e == "yaml" || e == "json")
@@ -70,7 +81,7 @@ fn fingerprint(dir: &Path) -> u64 {
         }
     }
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    walk(dir, &mut hasher);
+    walk(dir, dir, &mut hasher);
     hasher.finish()
 }
 

@@ -346,24 +346,35 @@ pub(crate) fn print_report(report: &LoadReport, verbose: bool) {
     );
 }
 
-/// Loads the Sigma filters of `<dir>/filters/<tenant-slug>/` (every `.yml`/`.yaml` below,
-/// in path order) into `rules` for the tenant `tenant_of` gives for the slug. Files of a
-/// folder naming no tenant, and unreadable files, are rejections in `report`.
+/// Loads the Sigma filters of `<dir>/filters/<tenant-slug>/` and of each installed pack's
+/// `packs/<name>/filters/<tenant-slug>/` (every `.yml`/`.yaml` below, in path order) into
+/// `rules` for the tenant `tenant_of` gives for the slug. Files of a folder naming no
+/// tenant, and unreadable files, are rejections in `report`.
 pub(crate) fn load_tenant_filters(
     rules: &mut RuleSet,
     report: &mut LoadReport,
     dir: &Path,
     tenant_of: &mut dyn FnMut(&str) -> Option<TenantId>,
 ) {
-    let root = dir.join(vigie_detect::FILTERS_DIR);
-    let Ok(entries) = std::fs::read_dir(&root) else {
-        return;
-    };
-    let mut folders: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir())
-        .collect();
-    folders.sort();
+    let roots = std::iter::once(dir.to_path_buf()).chain(
+        vigie_detect::packs::installed(dir)
+            .into_iter()
+            .map(|(_, pack)| pack),
+    );
+    let mut folders: Vec<PathBuf> = Vec::new();
+    for root in roots {
+        let Ok(entries) = std::fs::read_dir(root.join(vigie_detect::FILTERS_DIR)) else {
+            continue;
+        };
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| !vigie_detect::packs::is_hidden(&e.file_name()))
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        found.sort();
+        folders.extend(found);
+    }
     for folder in folders {
         let slug = folder
             .file_name()
@@ -413,7 +424,8 @@ fn load_filter_folder(
     }
 }
 
-/// Loads the filters of tenant `slug` from `filters/SLUG/` in each rule directory, for
+/// Loads the filters of tenant `slug` from `filters/SLUG/` in each rule directory (and in
+/// each pack installed there), for
 /// events read from files (they belong to tenant 0, as `rules test` and `scan` read them);
 /// an error when no directory has such a folder.
 pub(crate) fn load_test_filters(
@@ -424,10 +436,17 @@ pub(crate) fn load_test_filters(
 ) -> anyhow::Result<()> {
     let mut found = false;
     for dir in rule_paths {
-        let folder = dir.join(vigie_detect::FILTERS_DIR).join(slug);
-        if std::fs::metadata(&folder).is_ok_and(|m| m.is_dir()) {
-            found = true;
-            load_filter_folder(set, report, dir, &folder, slug, Some(TEST_TENANT));
+        let roots = std::iter::once(dir.clone()).chain(
+            vigie_detect::packs::installed(dir)
+                .into_iter()
+                .map(|(_, pack)| pack),
+        );
+        for root in roots {
+            let folder = root.join(vigie_detect::FILTERS_DIR).join(slug);
+            if std::fs::metadata(&folder).is_ok_and(|m| m.is_dir()) {
+                found = true;
+                load_filter_folder(set, report, dir, &folder, slug, Some(TEST_TENANT));
+            }
         }
     }
     anyhow::ensure!(
@@ -438,12 +457,15 @@ pub(crate) fn load_test_filters(
     Ok(())
 }
 
-/// Every `.yml`/`.yaml` file under `dir`, recursively.
+/// Every `.yml`/`.yaml` file under `dir`, recursively, without hidden entries.
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
+        if vigie_detect::packs::is_hidden(&entry.file_name()) {
+            continue;
+        }
         let path = entry.path();
         if path.is_dir() {
             yaml_files(&path, out);
@@ -509,10 +531,17 @@ pub(crate) fn rule_statuses(
             .replace(dir.as_str(), "."),
         None => text.to_owned(),
     };
-    // A rejection under `filters/<slug>/` (relative to the rules directory) belongs to that
-    // slug's tenant.
+    // A rejection under `filters/<slug>/` or `packs/<name>/filters/<slug>/` (relative to
+    // the rules directory) belongs to that slug's tenant.
     let audience_of = |relative: &str| -> RuleAudience {
-        let mut parts = Path::new(relative).components();
+        let mut parts = Path::new(relative).components().peekable();
+        if parts
+            .peek()
+            .is_some_and(|p| p.as_os_str() == vigie_detect::packs::PACKS_DIR)
+        {
+            parts.next();
+            parts.next();
+        }
         match (parts.next(), parts.next()) {
             (Some(first), Some(slug)) if first.as_os_str() == vigie_detect::FILTERS_DIR => {
                 match tenant_of(&slug.as_os_str().to_string_lossy()) {

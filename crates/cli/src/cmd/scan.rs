@@ -536,10 +536,14 @@ fn scan(
     // IOC sets: the shared ones of each rule directory, and with --tenant that tenant's.
     let mut intel = vigie_detect::intel::Intel::new();
     let mut intel_refused = Vec::new();
-    for dir in rule_paths.iter().filter(|p| p.is_dir()) {
+    for dir in rule_paths
+        .iter()
+        .filter(|p| p.is_dir())
+        .flat_map(|p| vigie_detect::intel::dirs(p))
+    {
         vigie_detect::intel::load_dir_into(
             &mut intel,
-            &dir.join(vigie_detect::intel::INTEL_DIR),
+            &dir,
             &mut |slug| (args.tenant.as_deref() == Some(slug)).then_some(TenantId(0)),
             Timestamp::now(),
             &mut intel_refused,

@@ -158,6 +158,8 @@ pub(crate) struct Server {
     indexer: Option<tokio::task::JoinHandle<()>>,
     /// The NIS2 reminder sweep, with the jobs role.
     reminders: Option<tokio::task::JoinHandle<()>>,
+    /// Last month's client reports (`cmd::report::spawn_monthly`), with the jobs role.
+    monthly_reports: Option<tokio::task::JoinHandle<()>>,
     /// Writes the summary of refused logins not audited one by one, once a minute.
     login_audit: tokio::task::JoinHandle<()>,
     /// The access layer, for the last refused-login summary at shutdown.
@@ -390,6 +392,12 @@ pub(crate) async fn start_with_roles(
         .layer(axum::Extension(vigie_web::ui::RuleBook(
             rules_for_hunt.clone(),
         )));
+    // Monthly reports read the configured settings and, where it is, the event store.
+    let app = app.layer(axum::Extension(vigie_web::api::reports::Reports {
+        settings: config.reports.clone(),
+        events: event_store.clone(),
+        archive: Some(super::report::archive(config)),
+    }));
     let app = match &event_store {
         Some(event_store) => app
             .layer(axum::Extension(vigie_web::api::hunt::Hunting::new(
@@ -435,6 +443,15 @@ pub(crate) async fn start_with_roles(
     } else {
         (None, None)
     };
+    // Last month's client reports, made on the first day of the month (jobs role).
+    let monthly_reports = roles.jobs.then(|| {
+        super::report::spawn_monthly(
+            config,
+            store.clone(),
+            event_store.clone(),
+            shutdown_rx.clone(),
+        )
+    });
     // The peer address (a `ConnectInfo` on each request) feeds the per-source login
     // throttle. TLS files are read here, so a bad one stops the start with its name.
     let listen = config.server.listen_options();
@@ -511,6 +528,7 @@ pub(crate) async fn start_with_roles(
         desk,
         indexer,
         reminders,
+        monthly_reports,
         login_audit,
         access,
         sqlite,
@@ -656,6 +674,9 @@ impl Server {
         if let Some(reminders) = self.reminders {
             let _ = reminders.await;
         }
+        if let Some(reports) = self.monthly_reports {
+            let _ = reports.await;
+        }
         if let Some(desk) = self.desk {
             let _ = desk.await;
         }
@@ -747,9 +768,10 @@ pub(crate) async fn load_rules(
     for filter in &report.filters {
         tracing::info!(id = %filter.id, tenant = %filter.tenant, rules = ?filter.rules, "tenant filter loaded");
     }
-    // IOC sets from `intel/` (a tenant's own in `intel/<slug>/`), in force with the rules.
-    let (intel, refused) = vigie_detect::intel::load_dir(
-        &dir.join(vigie_detect::intel::INTEL_DIR),
+    // IOC sets from `intel/` (a tenant's own in `intel/<slug>/`) and the packs' `intel/`, in
+    // force with the rules.
+    let (intel, refused) = vigie_detect::intel::load_rules_dir(
+        dir,
         &mut |slug| tenants.get(slug).copied(),
         jiff::Timestamp::now(),
     );

@@ -490,9 +490,11 @@ pub fn from_texts(
 }
 
 /// The rule files of `path`: the file itself, or every `.yml`/`.yaml` file below the
-/// directory, recursively, in sorted order. An unreadable directory is an error.
+/// directory, recursively, in sorted order, without hidden entries and the folders of
+/// installed packs that hold no rules (see [`crate::packs`]). An unreadable directory is an
+/// error.
 pub fn yaml_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
-    fn walk(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    fn walk(root: &Path, path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         if !std::fs::metadata(path)?.is_dir() {
             out.push(path.to_owned());
             return Ok(());
@@ -502,19 +504,26 @@ pub fn yaml_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
             .collect::<Result<_, _>>()?;
         entries.sort();
         for entry in entries {
+            let skipped = entry.file_name().is_none_or(crate::packs::is_hidden)
+                || entry
+                    .strip_prefix(root)
+                    .is_ok_and(crate::packs::is_not_rules);
+            if skipped {
+                continue;
+            }
             if std::fs::metadata(&entry)?.is_dir()
                 || matches!(
                     entry.extension().and_then(|e| e.to_str()),
                     Some("yml" | "yaml")
                 )
             {
-                walk(&entry, out)?;
+                walk(root, &entry, out)?;
             }
         }
         Ok(())
     }
     let mut out = Vec::new();
-    walk(path, &mut out)?;
+    walk(path, path, &mut out)?;
     Ok(out)
 }
 

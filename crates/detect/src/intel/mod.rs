@@ -735,6 +735,32 @@ pub fn load_dir(
     (intel, refused)
 }
 
+/// The IOC sets of a rules directory: its `intel/` folder and the `intel/` folder of each
+/// installed pack (`packs/<name>/intel/`, see [`crate::packs`]), as [`load_dir`] reads one.
+pub fn load_rules_dir(
+    rules_dir: &Path,
+    tenant_of: &mut dyn FnMut(&str) -> Option<TenantId>,
+    now: Timestamp,
+) -> (Intel, Vec<Refused>) {
+    let mut intel = Intel::new();
+    let mut refused = Vec::new();
+    for dir in dirs(rules_dir) {
+        load_dir_into(&mut intel, &dir, tenant_of, now, &mut refused);
+    }
+    (intel, refused)
+}
+
+/// The folders of IOC sets of a rules directory: `intel/`, then each installed pack's.
+pub fn dirs(rules_dir: &Path) -> Vec<PathBuf> {
+    std::iter::once(rules_dir.join(INTEL_DIR))
+        .chain(
+            crate::packs::installed(rules_dir)
+                .into_iter()
+                .map(|(_, pack)| pack.join(INTEL_DIR)),
+        )
+        .collect()
+}
+
 /// [`load_dir`] adding to `intel` (the sets of several rule directories).
 pub fn load_dir_into(
     intel: &mut Intel,
@@ -746,7 +772,11 @@ pub fn load_dir_into(
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    let mut entries: Vec<_> = entries
+        .flatten()
+        .filter(|e| !crate::packs::is_hidden(&e.file_name()))
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     let whole = |path: &Path, reason: String| Refused {
         path: path.to_owned(),
@@ -807,8 +837,17 @@ pub fn read_set(path: &Path) -> Result<IocSet, IntelError> {
         )));
     }
     let text = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+    parse_set(&text, path)
+}
+
+/// Reads one set from the bytes of its file (`path` names it in errors).
+pub fn parse_set(text: &[u8], path: &Path) -> Result<IocSet, IntelError> {
+    let fail = |detail: String| IntelError::File {
+        path: path.to_owned(),
+        detail,
+    };
     let set: IocSet =
-        serde_json::from_slice(&text).map_err(|e| fail(format!("not an IOC set: {e}")))?;
+        serde_json::from_slice(text).map_err(|e| fail(format!("not an IOC set: {e}")))?;
     if set.version != 1 {
         return Err(fail(format!(
             "version {} (this vigie reads 1)",

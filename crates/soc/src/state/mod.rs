@@ -281,11 +281,12 @@ pub trait SlaStore: Send + Sync + 'static {
     async fn record_sla_breaches(&self, now: Timestamp) -> Result<u64, SocError>;
 
     /// MTTA/MTTR and breach counts per tenant and severity in `scope`, over incidents
-    /// created at or after `since`.
+    /// created at or after `since` (and before `until`, when given).
     async fn sla_summary(
         &self,
         scope: &TenantScope,
         since: Timestamp,
+        until: Option<Timestamp>,
     ) -> Result<Vec<SlaSummaryRow>, SocError>;
 
     /// Recorded breaches in `scope`, newest first (at most 1000).

@@ -1534,8 +1534,9 @@ impl SlaStore for SqlStore {
         &self,
         scope: &TenantScope,
         since: Timestamp,
+        until: Option<Timestamp>,
     ) -> Result<Vec<SlaSummaryRow>, SocError> {
-        self.desk_sla_summary(scope, since).await
+        self.desk_sla_summary(scope, since, until).await
     }
 
     async fn sla_breaches(&self, scope: &TenantScope) -> Result<Vec<SlaBreach>, SocError> {

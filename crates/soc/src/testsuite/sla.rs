@@ -110,16 +110,30 @@ pub async fn breaches(fixture: Fixture) {
     )
     .await
     .unwrap();
-    let summary = s.sla_summary(&all, Timestamp::UNIX_EPOCH).await.unwrap();
+    let summary = s
+        .sla_summary(&all, Timestamp::UNIX_EPOCH, None)
+        .await
+        .unwrap();
     let row = summary.iter().find(|r| r.tenant == a).unwrap();
     assert_eq!(row.incidents, 1);
     assert_eq!(row.acknowledge_breaches, 1);
     assert_eq!(row.resolve_breaches, 1);
     assert!(row.mttr_seconds.is_some());
+    // `until` leaves out the incidents created at or after it.
+    let before = s
+        .sla_summary(&all, Timestamp::UNIX_EPOCH, Some(Timestamp::UNIX_EPOCH))
+        .await
+        .unwrap();
+    assert!(before.is_empty(), "{before:?}");
+    let until_now = s
+        .sla_summary(&all, Timestamp::UNIX_EPOCH, Some(Timestamp::now()))
+        .await
+        .unwrap();
+    assert_eq!(until_now, summary);
     assert_eq!(s.sla_breaches(&all).await.unwrap().len(), 2);
     assert!(s.sla_breaches(&scope_b).await.unwrap().is_empty());
     assert!(
-        s.sla_summary(&scope_b, Timestamp::UNIX_EPOCH)
+        s.sla_summary(&scope_b, Timestamp::UNIX_EPOCH, None)
             .await
             .unwrap()
             .iter()
@@ -220,7 +234,10 @@ pub async fn clock_figures(fixture: Fixture) {
     )
     .await;
 
-    let rows = s.sla_summary(&all, Timestamp::UNIX_EPOCH).await.unwrap();
+    let rows = s
+        .sla_summary(&all, Timestamp::UNIX_EPOCH, None)
+        .await
+        .unwrap();
     let figures: Vec<_> = rows
         .iter()
         .map(|r| {
@@ -273,6 +290,9 @@ pub async fn clock_figures(fixture: Fixture) {
     );
     // The scope holds: tenant B's figures are not in tenant A's summary.
     let only_a = tenant_scope(&s, a).await;
-    let rows = s.sla_summary(&only_a, Timestamp::UNIX_EPOCH).await.unwrap();
+    let rows = s
+        .sla_summary(&only_a, Timestamp::UNIX_EPOCH, None)
+        .await
+        .unwrap();
     assert!(rows.iter().all(|r| r.tenant == a) && rows.len() == 2);
 }

@@ -408,3 +408,15 @@ permission-manage_suppressions = Unterdrückungen verwalten
 permission-manage_sla = SLA-Verträge verwalten
 permission-read_users = Benutzer einsehen
 permission-manage_users = Benutzer verwalten
+
+nav-reports = Berichte
+reports-title = Monatsberichte
+reports-kept = Berichte vergangener Monate
+reports-none = Es wurde noch kein Bericht erstellt: Der Bericht eines Monats wird am ersten Tag des Folgemonats erstellt.
+reports-make = Ein Bericht für einen anderen Monat
+reports-download = PDF herunterladen
+report-language = Sprache
+report-language-default = Die des Kunden
+col-month = Monat
+col-made = Erstellt
+col-download = Herunterladen

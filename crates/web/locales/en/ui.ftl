@@ -408,3 +408,15 @@ permission-manage_suppressions = manage suppressions
 permission-manage_sla = manage SLA contracts
 permission-read_users = read users
 permission-manage_users = manage users
+
+nav-reports = Reports
+reports-title = Monthly reports
+reports-kept = Reports of past months
+reports-none = No report has been made yet: each month's report is made on the first day of the next month.
+reports-make = A report for any month
+reports-download = Download the PDF
+report-language = Language
+report-language-default = The tenant's
+col-month = Month
+col-made = Made
+col-download = Download

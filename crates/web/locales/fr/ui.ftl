@@ -408,3 +408,15 @@ permission-manage_suppressions = gérer les suppressions
 permission-manage_sla = gérer les contrats SLA
 permission-read_users = voir les utilisateurs
 permission-manage_users = gérer les utilisateurs
+
+nav-reports = Rapports
+reports-title = Rapports mensuels
+reports-kept = Rapports des mois passés
+reports-none = Aucun rapport n’a encore été produit : le rapport d’un mois est produit le premier jour du mois suivant.
+reports-make = Un rapport pour un autre mois
+reports-download = Télécharger le PDF
+report-language = Langue
+report-language-default = Celle du client
+col-month = Mois
+col-made = Produit le
+col-download = Télécharger

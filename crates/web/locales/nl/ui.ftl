@@ -408,3 +408,15 @@ permission-manage_suppressions = onderdrukkingen beheren
 permission-manage_sla = SLA-contracten beheren
 permission-read_users = gebruikers bekijken
 permission-manage_users = gebruikers beheren
+
+nav-reports = Rapporten
+reports-title = Maandrapporten
+reports-kept = Rapporten van vorige maanden
+reports-none = Er is nog geen rapport gemaakt: het rapport van een maand wordt op de eerste dag van de volgende maand gemaakt.
+reports-make = Een rapport voor een andere maand
+reports-download = De PDF downloaden
+report-language = Taal
+report-language-default = Die van de klant
+col-month = Maand
+col-made = Gemaakt
+col-download = Downloaden

@@ -13,6 +13,7 @@ pub mod login;
 pub mod nis2;
 pub mod openapi;
 pub mod otlp;
+pub mod reports;
 pub mod rules;
 pub mod session;
 pub mod sla;

@@ -54,7 +54,12 @@ pub async fn put_contract(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SummaryQuery {
+    /// The last this many days (default 30), when `since` is not given.
     days: Option<u32>,
+    /// Incidents created at or after this time (RFC 3339).
+    since: Option<Timestamp>,
+    /// Incidents created before this time (RFC 3339).
+    until: Option<Timestamp>,
 }
 
 /// Handler of `GET /api/v1/sla/summary`.
@@ -65,10 +70,17 @@ pub async fn summary(
 ) -> Result<Json<Vec<SlaSummaryRow>>, ApiError> {
     desk.require(&state, Permission::ReadDesk, "sla").await?;
     let days = q.days.unwrap_or(30).clamp(1, 3660);
-    let since = Timestamp::now()
-        .checked_sub(SignedDuration::from_hours(24 * i64::from(days)))
-        .unwrap_or(Timestamp::MIN);
-    Ok(Json(state.store().sla_summary(&desk.0.scope, since).await?))
+    let since = q.since.unwrap_or_else(|| {
+        Timestamp::now()
+            .checked_sub(SignedDuration::from_hours(24 * i64::from(days)))
+            .unwrap_or(Timestamp::MIN)
+    });
+    Ok(Json(
+        state
+            .store()
+            .sla_summary(&desk.0.scope, since, q.until)
+            .await?,
+    ))
 }
 
 /// Handler of `GET /api/v1/sla/breaches`.

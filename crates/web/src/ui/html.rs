@@ -194,6 +194,7 @@ fn navigation(role: Role) -> Vec<NavEntry> {
             entry("incidents", "/ui/incidents", "nav-incidents"),
             entry("detection", "/ui/detection", "nav-detection"),
             entry("hunt", "/ui/hunt", "nav-hunt"),
+            entry("reports", "/ui/reports", "nav-reports"),
         ];
         if matches!(role, Role::PlatformAdmin | Role::SocLead) {
             e.push(entry("admin", "/ui/admin", "nav-admin"));
@@ -203,6 +204,7 @@ fn navigation(role: Role) -> Vec<NavEntry> {
         let mut e = vec![
             entry("incidents", "/ui/incidents", "nav-my-incidents"),
             entry("sla", "/ui/sla", "nav-sla"),
+            entry("reports", "/ui/reports", "nav-reports"),
         ];
         if role == Role::TenantAdmin {
             e.push(entry("admin", "/ui/admin", "nav-users"));

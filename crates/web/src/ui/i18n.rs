@@ -376,8 +376,9 @@ mod tests {
     }
 
     /// The sources of the pages and their templates, where message ids are asked for.
-    const SOURCES: [&str; 32] = [
+    const SOURCES: [&str; 34] = [
         include_str!("tokens.rs"),
+        include_str!("reports.rs"),
         include_str!("chart.rs"),
         include_str!("hunt.rs"),
         include_str!("mod.rs"),
@@ -407,6 +408,7 @@ mod tests {
         include_str!("../../templates/queue.html"),
         include_str!("../../templates/secret.html"),
         include_str!("../../templates/sla.html"),
+        include_str!("../../templates/reports.html"),
         include_str!("../../templates/time_left.html"),
         include_str!("../../templates/tokens.html"),
     ];
@@ -425,7 +427,7 @@ mod tests {
                     .is_some_and(|x| x == "html")
             })
             .count();
-        assert_eq!(SOURCES.len(), 11 + templates);
+        assert_eq!(SOURCES.len(), 12 + templates);
     }
 
     /// Ids built at run time from a prefix and a value (`severity-high`): every value must

@@ -598,6 +598,20 @@ fn change_form(cat: &Catalog, viewer: &Viewer, detail: &IncidentDetail, users: &
     })
 }
 
+/// The 400 page naming a form field and its value.
+fn bad_field(viewer: &Viewer, field: &str, value: &str) -> Response {
+    viewer.error(
+        StatusCode::BAD_REQUEST,
+        &viewer.cat().tr(
+            "error-bad-field",
+            &[
+                ("field", field.to_owned().into()),
+                ("value", value.to_owned().into()),
+            ],
+        ),
+    )
+}
+
 /// `POST /ui/incidents/{id}/comment`.
 pub async fn comment(
     State(state): State<AppState>,
@@ -622,18 +636,7 @@ pub async fn comment(
     let audience = viewer.principal.audience();
     // The SOC chooses internal note (the default), shared note or question; a client's
     // comment is shared, and answers the question it was written under.
-    let bad = |field: &str, value: &str| {
-        viewer.error(
-            StatusCode::BAD_REQUEST,
-            &viewer.cat().tr(
-                "error-bad-field",
-                &[
-                    ("field", field.to_owned().into()),
-                    ("value", value.to_owned().into()),
-                ],
-            ),
-        )
-    };
+    let bad = |field: &str, value: &str| bad_field(&viewer, field, value);
     let (visibility, kind) = match form.value("kind") {
         None | Some("internal") if audience.sees_internal() => {
             (Visibility::Internal, CommentKind::Note)
@@ -704,18 +707,7 @@ pub async fn update(
     {
         return r;
     }
-    let bad = |field: &str, value: &str| {
-        viewer.error(
-            StatusCode::BAD_REQUEST,
-            &viewer.cat().tr(
-                "error-bad-field",
-                &[
-                    ("field", field.to_owned().into()),
-                    ("value", value.to_owned().into()),
-                ],
-            ),
-        )
-    };
+    let bad = |field: &str, value: &str| bad_field(&viewer, field, value);
     let mut patch = IncidentPatch::default();
     if let Some(s) = form.value("status") {
         patch.status = Some(match s.parse() {
@@ -821,7 +813,7 @@ pub async fn sla(State(state): State<AppState>, viewer: Viewer, uri: Uri) -> Res
         .unwrap_or(Timestamp::UNIX_EPOCH);
     let rows = match state
         .store()
-        .sla_summary(&viewer.principal.scope, since)
+        .sla_summary(&viewer.principal.scope, since, None)
         .await
     {
         Ok(rows) => rows,

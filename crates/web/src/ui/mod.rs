@@ -47,6 +47,7 @@ pub mod login;
 #[cfg(test)]
 #[path = "tests.rs"]
 mod pages_tests;
+pub mod reports;
 pub mod tokens;
 
 use std::sync::Arc;
@@ -106,6 +107,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/incidents/{id}/comment", post(incidents::comment))
         .route("/ui/incidents/{id}/update", post(incidents::update))
         .route("/ui/sla", get(incidents::sla))
+        .route("/ui/reports", get(reports::page))
         .route("/ui/detection", get(detection::catalogue))
         .route(
             "/ui/detection/suppressions",

@@ -1968,6 +1968,7 @@ impl SqlStore {
         &self,
         scope: &TenantScope,
         since: Timestamp,
+        until: Option<Timestamp>,
     ) -> Result<Vec<SlaSummaryRow>, SocError> {
         // Two queries: the means over a covering index, and the breaches (few) joined to
         // their incidents starting from the breach table.
@@ -1987,6 +1988,9 @@ impl SqlStore {
         qb.scope(scope, "i.tenant_id");
         qb.push(" AND i.created_at >= ")
             .bind(since.as_microsecond());
+        if let Some(until) = until {
+            qb.push(" AND i.created_at < ").bind(until.as_microsecond());
+        }
         qb.push(" AND i.merged_into IS NULL GROUP BY i.tenant_id, i.severity, i.rsit_class");
         let context = "summarising SLAs";
         let mut tx = self.read(Reach::Scope(scope), context).await?;
@@ -1999,6 +2003,9 @@ impl SqlStore {
         qb.scope(scope, "i.tenant_id");
         qb.push(" AND i.created_at >= ")
             .bind(since.as_microsecond());
+        if let Some(until) = until {
+            qb.push(" AND i.created_at < ").bind(until.as_microsecond());
+        }
         qb.push(
             " AND i.merged_into IS NULL GROUP BY i.tenant_id, i.severity, i.rsit_class, b.kind",
         );
