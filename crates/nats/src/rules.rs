@@ -300,4 +300,23 @@ mod tests {
             assert!(evil.write_to(dst.path()).is_err(), "{bad:?} accepted");
         }
     }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_installed_pack_is_carried_through_its_link_and_other_links_are_not() {
+        let src = tempfile::tempdir().unwrap();
+        let root = src.path();
+        std::fs::create_dir_all(root.join("packs/.core.1a/rules")).unwrap();
+        std::fs::write(root.join("packs/.core.1a/rules/r.yml"), "title: r\n").unwrap();
+        std::fs::write(root.join("packs/.core.1a/.pack-manifest.json"), "{}").unwrap();
+        std::os::unix::fs::symlink(".core.1a", root.join("packs/core")).unwrap();
+        std::fs::create_dir_all(root.join("elsewhere")).unwrap();
+        std::fs::write(root.join("elsewhere/e.yml"), "title: e\n").unwrap();
+        std::os::unix::fs::symlink("elsewhere", root.join("linked")).unwrap();
+        let bundle = RuleBundle::from_dir(root).unwrap();
+        assert_eq!(
+            bundle.files.keys().collect::<Vec<_>>(),
+            ["elsewhere/e.yml", "packs/core/rules/r.yml"]
+        );
+    }
 }
