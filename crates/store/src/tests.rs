@@ -110,6 +110,24 @@ const FIXTURE_QUERIES: &[&str] = &[
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn otrf_queries_match_a_scan_and_stay_in_their_tenant() {
+    const NAME: &str = "store::otrf_queries_match_a_scan_and_stay_in_their_tenant";
+    if std::fs::metadata(fixtures_dir()).is_err() {
+        // Reported as skipped (scripts/test counts VIGIE_SKIP_LOG), never as passed.
+        eprintln!(
+            "SKIPPED {NAME}: fixtures missing at {}",
+            fixtures_dir().display()
+        );
+        if let Ok(log) = std::env::var("VIGIE_SKIP_LOG")
+            && let Ok(mut file) = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(log)
+        {
+            use std::io::Write;
+            let _ = writeln!(file, "{NAME}: fixtures missing");
+        }
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path());
     let events = fixture_events();
