@@ -372,28 +372,16 @@ impl Engine<'_> {
         number: usize,
         searches: Vec<(String, bool)>,
     ) -> Row {
-        let text = |names: &[&str]| {
-            names
-                .iter()
-                .find_map(|name| event.field(name).map(scalar))
-                .unwrap_or_default()
-        };
         Row {
             time,
             kind,
             level: rule.meta.level,
             rule_id: rule.meta.id.clone(),
             title: rule.meta.title.clone(),
-            host: text(&[
-                "Computer",
-                "Hostname",
-                "host.name",
-                "hostname",
-                "log.syslog.hostname",
-            ]),
-            channel: text(&["Channel", "event.dataset"]),
-            event_code: text(&["EventID", "event.code"]),
-            record_id: text(&["EventRecordID"]),
+            host: first_text(event, HOST_FIELDS),
+            channel: first_text(event, &["Channel", "event.dataset"]),
+            event_code: first_text(event, &["EventID", "event.code"]),
+            record_id: first_text(event, &["EventRecordID"]),
             file: Some(file),
             number,
             details: details(event),
@@ -414,28 +402,16 @@ impl Engine<'_> {
         file: usize,
         number: usize,
     ) -> Row {
-        let text = |names: &[&str]| {
-            names
-                .iter()
-                .find_map(|name| event.field(name).map(scalar))
-                .unwrap_or_default()
-        };
         Row {
             time,
             kind: RowKind::Ioc,
             level: hit.level,
             rule_id: hit.rule_id(),
             title: hit.title(),
-            host: text(&[
-                "Computer",
-                "Hostname",
-                "host.name",
-                "hostname",
-                "log.syslog.hostname",
-            ]),
-            channel: text(&["Channel", "event.dataset"]),
-            event_code: text(&["EventID", "event.code"]),
-            record_id: text(&["EventRecordID"]),
+            host: first_text(event, HOST_FIELDS),
+            channel: first_text(event, &["Channel", "event.dataset"]),
+            event_code: first_text(event, &["EventID", "event.code"]),
+            record_id: first_text(event, &["EventRecordID"]),
             file: Some(file),
             number,
             details: format!(
@@ -451,6 +427,23 @@ impl Engine<'_> {
             correlation: Some(serde_json::to_value(hit).unwrap_or_default()),
         }
     }
+}
+
+/// The fields a row's host column is read from, in order of preference.
+const HOST_FIELDS: &[&str] = &[
+    "Computer",
+    "Hostname",
+    "host.name",
+    "hostname",
+    "log.syslog.hostname",
+];
+
+/// The first of `names` the event has, as one line of text (empty when none).
+fn first_text(event: &Event, names: &[&str]) -> String {
+    names
+        .iter()
+        .find_map(|name| event.field(name).map(scalar))
+        .unwrap_or_default()
 }
 
 /// A field's value as one line of text.
