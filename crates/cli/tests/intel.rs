@@ -37,23 +37,20 @@ fn run(args: &[&str]) -> (bool, String) {
     )
 }
 
+/// A token of `tenant` with `scope`, made with the command line.
+fn tenant_token(data: &Path, tenant: &str, scope: &str) -> String {
+    cli(
+        data,
+        &["token", "create", "--tenant", tenant, "--scope", scope],
+    )
+}
+
 /// IOC alerts of `token`'s tenant: (rule id, indicator) pairs, sorted.
 fn ioc_alerts(client: &Client, server: &Server, token: &str) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = all_alerts(client, server, token)
-        .iter()
-        .filter(|a| a["rule_id"].as_str().unwrap().starts_with("ioc:"))
-        .map(|a| {
-            (
-                a["rule_id"].as_str().unwrap().to_owned(),
-                a["event"]["vigie.ioc"]["indicator"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
+    ioc_alert_events(client, server, token)
+        .into_iter()
+        .map(|(rule, indicator, _)| (rule, indicator))
+        .collect()
 }
 
 #[test]
@@ -99,12 +96,7 @@ fn ioc_sets_match_live_for_their_tenant_and_imports_take_effect_without_restart(
     std::fs::write(&config, "version = 1\n[detection]\nreload_seconds = 1\n").unwrap();
     let server = start_with_config(&data, Some(&rules), Some(&config));
     let client = Client::new();
-    let token = |tenant: &str, scope: &str| {
-        cli(
-            &data,
-            &["token", "create", "--tenant", tenant, "--scope", scope],
-        )
-    };
+    let token = |tenant: &str, scope: &str| tenant_token(&data, tenant, scope);
     let (ingest_a, read_a) = (token("cpas-a", "ingest"), token("cpas-a", "read"));
     let (ingest_b, read_b) = (token("cpas-b", "ingest"), token("cpas-b", "read"));
     let sysmon = |fields: Value| {
@@ -375,12 +367,7 @@ fn a_new_or_changed_set_is_hunted_over_stored_events_once_without_duplicates() {
     std::fs::write(&config, "version = 1\n[detection]\nreload_seconds = 1\n").unwrap();
     let server = start_with_config(&data, Some(&rules), Some(&config));
     let client = Client::new();
-    let token = |tenant: &str, scope: &str| {
-        cli(
-            &data,
-            &["token", "create", "--tenant", tenant, "--scope", scope],
-        )
-    };
+    let token = |tenant: &str, scope: &str| tenant_token(&data, tenant, scope);
     let (ingest_a, read_a) = (token("cpas-a", "ingest"), token("cpas-a", "read"));
     let (ingest_b, read_b) = (token("cpas-b", "ingest"), token("cpas-b", "read"));
     let platform = cli(
