@@ -8,7 +8,8 @@
 //!   rule and the event so a replay after a crash never duplicates them (invariant 2).
 //! - **The desk** ([`desk`]): triage, suppressions, incidents with their timeline, tasks,
 //!   comments and observables; **SLA** clocks and breaches ([`sla`]); **NIS2** cases
-//!   ([`nis2`]); saved views and counts of the web application ([`prefs`]).
+//!   ([`nis2`]); saved views and counts of the web application ([`prefs`]); the
+//!   **notification outbox** ([`notify`]): what was sent to whom, retried, dead.
 //! - **Rule status** ([`RuleStatus`]): which Sigma rule files loaded and why others did not
 //!   (invariant 5: nothing silently dropped).
 //!
@@ -39,6 +40,7 @@ pub mod desk;
 pub mod ids;
 pub mod limits;
 pub mod nis2;
+pub mod notify;
 pub mod prefs;
 pub mod sla;
 pub mod state;
@@ -50,6 +52,7 @@ pub mod testsuite;
 /// whole [`StateStore`] is held.
 pub mod prelude {
     pub use crate::nis2::Nis2Store;
+    pub use crate::notify::NotifyStore;
     pub use crate::prefs::PrefsStore;
     pub use crate::state::{
         AlertStore, DetectionStore, IncidentStore, RuleStatusStore, SlaStore, StateStore,

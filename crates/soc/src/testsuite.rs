@@ -33,6 +33,7 @@ mod audit;
 mod desk;
 mod limits;
 mod nis2;
+mod notify;
 pub mod pg;
 mod prefs;
 mod sla;
@@ -43,6 +44,7 @@ pub use desk::{
 };
 pub use limits::{login_limits, login_throttle_keying, text_limits};
 pub use nis2::{nis2_case_lifecycle, nis2_profiles};
+pub use notify::{notification_pages, notifications, sla_watch};
 pub use prefs::{dashboard_counts, prefs};
 pub use sla::{breaches, clock_figures};
 
@@ -115,6 +117,9 @@ where
         incident_lifecycle,
         merge_and_split,
         comment_visibility,
+        notifications,
+        notification_pages,
+        sla_watch,
         incident_list,
         desk_scope,
         breaches,

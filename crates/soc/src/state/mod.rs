@@ -21,6 +21,7 @@ use crate::desk::{
     RuleStats, SlaBreach, SlaSummaryRow, Suppression, SuppressionId, Task, TaskId,
 };
 use crate::nis2::Nis2Store;
+use crate::notify::NotifyStore;
 use crate::prefs::PrefsStore;
 use crate::sla::SlaContract;
 
@@ -313,6 +314,7 @@ pub trait StateStore:
     + IncidentStore
     + SlaStore
     + Nis2Store
+    + NotifyStore
     + PrefsStore
 {
 }
@@ -325,6 +327,7 @@ impl<T> StateStore for T where
         + IncidentStore
         + SlaStore
         + Nis2Store
+        + NotifyStore
         + PrefsStore
 {
 }

@@ -72,6 +72,7 @@ mod backup;
 pub(crate) mod build;
 mod desk;
 mod nis2;
+mod notify;
 mod postgres;
 mod sqlite;
 mod ui;
@@ -158,6 +159,9 @@ pub(crate) enum CrossTenant {
     /// A user's own records (preferences, saved views, API tokens), reached by the user id
     /// of a verified session.
     Identity,
+    /// The notifier: queueing, claiming and recording the deliveries of every tenant's
+    /// notifications (the outbox), and the escalation chains it follows.
+    Notify,
 }
 
 /// Whose rows a transaction may reach.
@@ -181,6 +185,7 @@ impl Reach<'_> {
             Reach::Across(CrossTenant::Audit) => "audit chain",
             Reach::Across(CrossTenant::Sla) => "SLA timer",
             Reach::Across(CrossTenant::Identity) => "identity records",
+            Reach::Across(CrossTenant::Notify) => "notifier",
         }
     }
 

@@ -173,7 +173,7 @@ fn opt_ts(what: &'static str, v: Option<i64>) -> Result<Option<Timestamp>, SocEr
     v.map(|v| timestamp(what, v)).transpose()
 }
 
-fn incident_from_row(row: &AnyRow) -> Result<Incident, SocError> {
+pub(super) fn incident_from_row(row: &AnyRow) -> Result<Incident, SocError> {
     let slug: String = get(row, "slug")?;
     let status: String = get(row, "status")?;
     let tlp: String = get(row, "tlp")?;
@@ -298,7 +298,16 @@ async fn timeline(
     timeline_at(conn, incident, actor, kind, detail, now_us()).await
 }
 
-async fn timeline_at(
+/// Which incidents' SLA clocks [`SqlStore::desk_open_clocks`] reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Clocks {
+    /// Those whose breaches may still need recording.
+    Unrecorded,
+    /// The open (not yet resolved) incidents.
+    Open,
+}
+
+pub(super) async fn timeline_at(
     conn: &mut AnyConnection,
     incident: IncidentId,
     actor: &Actor,
@@ -1302,8 +1311,12 @@ impl SqlStore {
             // The clocks above ran on the whole timeline; a client does not see the entries
             // of internal comments. An entry is kept only when it says it is shared or names
             // a comment the client reads (entries written before comments had a visibility).
+            // Of the notifications sent, the client sees those to its own people.
             let shown: std::collections::HashSet<i64> = comments.iter().map(|c| c.id.0).collect();
             timeline.retain(|entry| {
+                if entry.kind == "notified" {
+                    return entry.detail["shared"] == true;
+                }
                 entry.kind != "comment"
                     || entry.detail["visibility"] == "shared"
                     || entry.detail["comment"]
@@ -1904,16 +1917,29 @@ impl SqlStore {
         row.as_ref().map(contract_from_row).transpose()
     }
 
-    pub(super) async fn desk_record_breaches(&self, at: Timestamp) -> Result<u64, SocError> {
-        let context = "recording SLA breaches";
+    /// The SLA clocks at `at` of the incidents under a contract (cross-tenant: the SLA timer
+    /// and the notifier): for [`Clocks::Unrecorded`] the incidents open or closed less than a
+    /// day ago with fewer than two breaches recorded, for [`Clocks::Open`] the open ones.
+    pub(super) async fn desk_open_clocks(
+        &self,
+        at: Timestamp,
+        which: Clocks,
+        context: &'static str,
+    ) -> Result<Vec<(Incident, sla::ClockState)>, SocError> {
         let day_ago = at.as_microsecond() - 86_400_000_000;
         let mut conn = self.read(Reach::Across(CrossTenant::Sla), context).await?;
+        let condition = match which {
+            Clocks::Unrecorded => {
+                "(i.closed_at IS NULL OR i.closed_at > $1)
+                 AND (SELECT COUNT(*) FROM sla_breaches b WHERE b.incident_id = i.id) < 2"
+            }
+            Clocks::Open => "i.closed_at IS NULL AND i.resolved_at IS NULL AND $1 = $1",
+        };
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {INCIDENT_COLUMNS}, c.calendar, c.targets, c.warn_ratio
              FROM incidents i JOIN tenants t ON t.id = i.tenant_id
              JOIN sla_contracts c ON c.tenant_id = i.tenant_id
-             WHERE i.merged_into IS NULL AND (i.closed_at IS NULL OR i.closed_at > $1)
-               AND (SELECT COUNT(*) FROM sla_breaches b WHERE b.incident_id = i.id) < 2"
+             WHERE i.merged_into IS NULL AND {condition}"
         )))
         .bind(day_ago)
         .fetch_all(&mut *conn)
@@ -1925,12 +1951,22 @@ impl SqlStore {
             let contract = contract_from_row(row)?;
             let tl = load_timeline(&mut conn, incident.id).await?;
             for clock in clocks(&contract, &incident, &tl, at) {
-                if clock.breached {
-                    found.push((incident.id, incident.tenant, clock.kind, clock.due_at));
-                }
+                found.push((incident.clone(), clock));
             }
         }
         conn.commit(context).await?;
+        Ok(found)
+    }
+
+    pub(super) async fn desk_record_breaches(&self, at: Timestamp) -> Result<u64, SocError> {
+        let context = "recording SLA breaches";
+        let found: Vec<_> = self
+            .desk_open_clocks(at, Clocks::Unrecorded, context)
+            .await?
+            .into_iter()
+            .filter(|(_, clock)| clock.breached)
+            .map(|(incident, clock)| (incident.id, incident.tenant, clock.kind, clock.due_at))
+            .collect();
         let mut new = 0;
         for (incident, tenant, kind, due) in found {
             let mut tx = self.write(Reach::Across(CrossTenant::Sla), context).await?;

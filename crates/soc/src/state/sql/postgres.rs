@@ -40,6 +40,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         name: "comment_visibility",
         sql: include_str!("../../../migrations/postgres/0004_comment_visibility.sql"),
     },
+    Migration {
+        version: 5,
+        name: "notifications",
+        sql: include_str!("../../../migrations/postgres/0005_notifications.sql"),
+    },
 ];
 
 /// How long connecting (or waiting for a pooled connection) may take.

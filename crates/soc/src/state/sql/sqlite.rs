@@ -63,6 +63,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         name: "comment_visibility",
         sql: include_str!("../../../migrations/sqlite/0008_comment_visibility.sql"),
     },
+    Migration {
+        version: 9,
+        name: "notifications",
+        sql: include_str!("../../../migrations/sqlite/0009_notifications.sql"),
+    },
 ];
 
 /// How long a statement waits for another connection's write lock.
