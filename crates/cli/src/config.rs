@@ -61,6 +61,9 @@ pub(crate) struct VigieConfig {
     /// Monthly client reports: provider name, time zone, languages, TLP (docs/reports.md).
     #[serde(default)]
     pub reports: vigie_web::report::ReportSettings,
+    /// E-mail and webhook notifications, on-call teams (docs/notifications.md). Absent: none.
+    #[serde(default)]
+    pub notify: vigie_notify::NotifyConfig,
     /// Scale-out mode: shared engines instead of the embedded ones. Absent: one node.
     #[serde(default)]
     pub cluster: ClusterConfig,
@@ -976,6 +979,7 @@ impl Default for VigieConfig {
             nis2: Nis2Config::default(),
             web: WebSection::default(),
             reports: vigie_web::report::ReportSettings::default(),
+            notify: vigie_notify::NotifyConfig::default(),
             cluster: ClusterConfig::default(),
         }
     }
@@ -1012,7 +1016,7 @@ impl std::fmt::Display for Problems {
 
 impl std::error::Error for Problems {}
 
-const SECTIONS: [&str; 13] = [
+const SECTIONS: [&str; 14] = [
     "server",
     "ingest",
     "log",
@@ -1025,6 +1029,7 @@ const SECTIONS: [&str; 13] = [
     "nis2",
     "web",
     "reports",
+    "notify",
     "cluster",
 ];
 
@@ -1086,6 +1091,7 @@ impl VigieConfig {
                 "nis2" => section(value, origin, key, &mut problems, &mut config.nis2),
                 "web" => section(value, origin, key, &mut problems, &mut config.web),
                 "reports" => section(value, origin, key, &mut problems, &mut config.reports),
+                "notify" => section(value, origin, key, &mut problems, &mut config.notify),
                 "cluster" => section(value, origin, key, &mut problems, &mut config.cluster),
                 other => problems.push(Problem {
                     place: place(other),
@@ -1121,6 +1127,9 @@ impl VigieConfig {
                     self.reports.time_zone
                 ),
             );
+        }
+        for (key, message) in self.notify.validate() {
+            bad(&key, message);
         }
         if let Some(nats) = &self.cluster.nats {
             if let Err(error) = nats.validate() {

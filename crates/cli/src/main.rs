@@ -79,6 +79,9 @@ enum Command {
     /// NIS2 Article 23 clocks and reminders.
     #[command(subcommand)]
     Nis2(cmd::nis2::Command),
+    /// E-mail and webhook notifications: a test message, the outbox, retries.
+    #[command(subcommand)]
+    Notify(cmd::notify::Command),
     /// The shared engines of cluster mode (`[cluster]`): create and inspect them.
     #[command(subcommand)]
     Cluster(cmd::cluster::Command),
@@ -148,6 +151,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(command) => cmd::bench::run(command).await,
         Command::Hunt(args) => cmd::hunt::run_command(&global, args).await,
         Command::Nis2(command) => cmd::nis2::run(&global, command).await,
+        Command::Notify(command) => cmd::notify::run(&global, command).await,
         Command::Cluster(command) => cmd::cluster::run(&global, command).await,
     }
 }

@@ -385,7 +385,7 @@ impl NotifyConfig {
                     format!("{:?} is empty or used twice", hook.name),
                 );
             }
-            match reqwest::Url::parse(&hook.url) {
+            match url::Url::parse(&hook.url) {
                 Ok(url) if matches!(url.scheme(), "https" | "http") => {}
                 _ => bad(key("url"), format!("{:?} is not an http(s) URL", hook.url)),
             }

@@ -494,9 +494,10 @@ impl Notifier {
                 if reminder.at < now - RECENT {
                     continue;
                 }
-                if !profiles.contains_key(&case.tenant) {
-                    let contacts = self.nis2_contacts(case.tenant, &case.tenant_slug).await?;
-                    profiles.insert(case.tenant, contacts);
+                if let std::collections::hash_map::Entry::Vacant(entry) =
+                    profiles.entry(case.tenant)
+                {
+                    entry.insert(self.nis2_contacts(case.tenant, &case.tenant_slug).await?);
                 }
                 let stage = reminder.stage.as_str();
                 items.push(Item {

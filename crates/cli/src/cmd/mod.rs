@@ -29,6 +29,7 @@ pub(crate) mod import;
 pub(crate) mod intel;
 pub(crate) mod intel_retro;
 pub(crate) mod nis2;
+pub(crate) mod notify;
 pub(crate) mod pack;
 pub(crate) mod reload;
 pub(crate) mod report;

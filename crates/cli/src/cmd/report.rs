@@ -113,10 +113,33 @@ const EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 /// Makes last month's report of every tenant that lacks one, at the start and then every
 /// hour: on the first day of a month (in `[reports] time_zone`) that is the month just
 /// ended. Kept in [`archive`], listed to each client (`GET /api/v1/reports`, the portal).
+/// Queues the report-ready notice of every tenant whose report of last month is in the
+/// archive (idempotent: one notice per tenant and month).
+async fn offer(
+    notifier: &vigie_notify::Notifier,
+    store: &dyn vigie_soc::StateStore,
+    operator: &vigie_access::TenantScope,
+    settings: &vigie_web::report::ReportSettings,
+    archive: &vigie_web::report::ReportArchive,
+) -> anyhow::Result<()> {
+    let now = Timestamp::now();
+    let tz = jiff::tz::TimeZone::get(&settings.time_zone)?;
+    let Some(month) = vigie_web::report::Month::previous(now, &tz) else {
+        return Ok(());
+    };
+    for tenant in store.list_tenants(operator).await? {
+        if archive.has(&tenant.slug, &month) {
+            notifier.report_ready(&tenant, &month.name(), now).await?;
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn spawn_monthly(
     config: &crate::config::VigieConfig,
     store: Arc<dyn vigie_soc::StateStore>,
     events: Option<Arc<dyn EventStore>>,
+    notifier: Option<Arc<vigie_notify::Notifier>>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     let settings = config.reports.clone();
@@ -135,6 +158,11 @@ pub(crate) fn spawn_monthly(
                         Ok(0) => {}
                         Ok(made) => tracing::info!(made, "monthly client reports made"),
                         Err(error) => tracing::warn!(%error, "monthly client reports: again in an hour"),
+                    }
+                    if let Some(notifier) = &notifier
+                        && let Err(error) = offer(notifier, store.as_ref(), &operator, &settings, &archive).await
+                    {
+                        tracing::warn!(%error, "report-ready notifications: again in an hour");
                     }
                 }
             }

@@ -160,6 +160,8 @@ pub(crate) struct Server {
     reminders: Option<tokio::task::JoinHandle<()>>,
     /// Last month's client reports (`cmd::report::spawn_monthly`), with the jobs role.
     monthly_reports: Option<tokio::task::JoinHandle<()>>,
+    /// The notifier's sweeps and sender (`[notify]`), with the jobs role.
+    notifications: Option<tokio::task::JoinHandle<()>>,
     /// Writes the summary of refused logins not audited one by one, once a minute.
     login_audit: tokio::task::JoinHandle<()>,
     /// The access layer, for the last refused-login summary at shutdown.
@@ -443,12 +445,20 @@ pub(crate) async fn start_with_roles(
     } else {
         (None, None)
     };
+    // E-mail and webhook notifications (jobs role), when `[notify]` configures any.
+    let notifier = if roles.jobs {
+        super::notify::notifier(config, store.clone())?
+    } else {
+        None
+    };
+    let notifications = notifier.clone().map(|n| n.spawn(shutdown_rx.clone()));
     // Last month's client reports, made on the first day of the month (jobs role).
     let monthly_reports = roles.jobs.then(|| {
         super::report::spawn_monthly(
             config,
             store.clone(),
             event_store.clone(),
+            notifier.clone(),
             shutdown_rx.clone(),
         )
     });
@@ -529,6 +539,7 @@ pub(crate) async fn start_with_roles(
         indexer,
         reminders,
         monthly_reports,
+        notifications,
         login_audit,
         access,
         sqlite,
@@ -676,6 +687,9 @@ impl Server {
         }
         if let Some(reports) = self.monthly_reports {
             let _ = reports.await;
+        }
+        if let Some(notifications) = self.notifications {
+            let _ = notifications.await;
         }
         if let Some(desk) = self.desk {
             let _ = desk.await;
