@@ -139,6 +139,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/sla/summary", get(api::sla::summary))
         .route("/api/v1/sla/breaches", get(api::sla::breaches))
+        .route("/api/v1/notifications", get(api::notifications::list))
+        .route(
+            "/api/v1/notifications/{id}/retry",
+            post(api::notifications::retry),
+        )
         .merge(api::es::routes())
         // The web application (server-rendered pages, see ui).
         .merge(ui::routes())

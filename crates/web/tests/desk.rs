@@ -872,6 +872,8 @@ struct Objects {
     task: vigie_soc::TaskId,
     /// An API token of the tenant's member (someone else's token for every caller).
     token: vigie_access::UserTokenId,
+    /// A dead notification of the tenant (the notification log's dead letters).
+    notification: vigie_soc::notify::NotificationId,
 }
 
 async fn objects(d: &Desk, tenant: TenantId, base: u128) -> Objects {
@@ -955,7 +957,59 @@ async fn objects(d: &Desk, tenant: TenantId, base: u128) -> Objects {
         suppression,
         task,
         token,
+        notification: dead_notification(d, tenant, incident).await,
     }
+}
+
+/// A notification of `tenant` about `incident`, queued, claimed and given up.
+async fn dead_notification(
+    d: &Desk,
+    tenant: TenantId,
+    incident: vigie_soc::IncidentId,
+) -> vigie_soc::notify::NotificationId {
+    use vigie_soc::notify::{Channel, Delivery, NewNotification, NotifyEvent};
+    let now = jiff::Timestamp::now();
+    let dedup = format!("alert:{incident}:to:soc");
+    d.store
+        .enqueue_notifications(
+            &[NewNotification {
+                dedup: dedup.clone(),
+                tenant: Some(tenant),
+                incident: Some(incident),
+                event: NotifyEvent::Alert,
+                channel: Channel::Email,
+                recipient: "soc".into(),
+                address: "soc@soc.example".into(),
+                client: false,
+                language: "en".into(),
+                subject: "Alert".into(),
+                body: "An alert".into(),
+                subject_ref: None,
+                team: None,
+                level: 0,
+                due_at: now,
+            }],
+            now,
+        )
+        .await
+        .unwrap();
+    let claimed = d
+        .store
+        .claim_notifications(now, std::time::Duration::from_secs(60), 100)
+        .await
+        .unwrap();
+    let id = claimed.iter().find(|n| n.dedup == dedup).unwrap().id;
+    d.store
+        .finish_notification(
+            id,
+            &Delivery::Dead {
+                error: "550 no such user".into(),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    id
 }
 
 fn unknown() -> Objects {
@@ -969,6 +1023,7 @@ fn unknown() -> Objects {
         suppression: vigie_soc::SuppressionId(999_999),
         task: vigie_soc::TaskId(999_999),
         token: vigie_access::UserTokenId(999_999),
+        notification: vigie_soc::notify::NotificationId(999_999),
     }
 }
 
@@ -1000,6 +1055,8 @@ fn uri(path: &str, o: &Objects) -> String {
         o.suppression.to_string()
     } else if path.starts_with("/api/v1/tenants/") {
         o.tenant.to_string()
+    } else if path.starts_with("/api/v1/notifications/") {
+        o.notification.to_string()
     } else {
         o.incident.to_string()
     };
@@ -1059,6 +1116,7 @@ async fn snapshot(d: &Desk) -> Value {
         "suppressions": serde_json::to_value(d.store.list_suppressions(&b).await.unwrap()).unwrap(),
         "users": serde_json::to_value(d.store.list_users(&b).await.unwrap()).unwrap(),
         "sla": serde_json::to_value(d.store.sla_contract(&b, d.b).await.unwrap()).unwrap(),
+        "notifications": serde_json::to_value(d.store.list_notifications(&b, &Default::default()).await.unwrap()).unwrap(),
     })
 }
 

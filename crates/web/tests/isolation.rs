@@ -8,8 +8,8 @@
 //! Two tenants hold one of everything (alerts, incidents with comments, tasks and a NIS2
 //! case, a suppression, users, user and tenant tokens, a saved view, an SLA contract, a NIS2
 //! profile, a tenant filter in the rule catalogue, events in the log and in the event store,
-//! a finished hunting job). Every text of tenant B contains `b-only`. Then every probe of
-//! every case is sent by each caller of tenant A's side (SOC lead, tenant admin and client
+//! a finished hunting job, a dead notification). Every text of tenant B contains `b-only`.
+//! Then every probe of every case is sent by each caller of tenant A's side (SOC lead, tenant admin and client
 //! sessions of A, A's read, admin and ingest tokens, a platform admin's user token narrowed
 //! to A, and no credential) with tenant B's ids and slug in every position (path, query,
 //! body, nested ids beside A's own), and:
@@ -940,6 +940,28 @@ static CASES: &[Case] = &[
         [unchanged("/api/v1/sla/breaches", Body::None)],
         ctl(Caller::SocLeadA, 200)
     ),
+    // -- The notification log (the SOC's only).
+    case!(
+        "GET",
+        "/api/v1/notifications",
+        [
+            unchanged("/api/v1/notifications", Body::None),
+            unchanged(
+                "/api/v1/notifications?status=dead&incident=$incident",
+                Body::None
+            ),
+        ],
+        ctl(Caller::SocLeadA, 200)
+    ),
+    case!(
+        "POST",
+        "/api/v1/notifications/{id}/retry",
+        [refused(
+            "/api/v1/notifications/$notification/retry",
+            Body::None
+        )],
+        ctl(Caller::SocLeadA, 204)
+    ),
     // -- NIS2.
     case!(
         "GET",
@@ -1212,6 +1234,29 @@ static CASES: &[Case] = &[
         "/ui/reports",
         [page("/ui/reports", Body::None, Expect::Unchanged)],
         ctl(Caller::SocLeadA, 200)
+    ),
+    case!(
+        "GET",
+        "/ui/notifications",
+        [
+            page("/ui/notifications", Body::None, Expect::Unchanged),
+            page(
+                "/ui/notifications?status=all",
+                Body::None,
+                Expect::Unchanged
+            ),
+        ],
+        ctl(Caller::SocLeadA, 200)
+    ),
+    case!(
+        "POST",
+        "/ui/notifications/{id}/retry",
+        [page(
+            "/ui/notifications/$notification2/retry",
+            Body::Form("status=dead"),
+            Expect::Refused
+        )],
+        ctl(Caller::SocLeadA, 303)
     ),
     case!(
         "GET",
@@ -1524,6 +1569,10 @@ struct Objects {
     view: i64,
     /// A finished backtest job of the tenant's read token.
     job: u64,
+    /// Dead notifications about the tenant's incident (the dead-letter list): one for the
+    /// API's retry, one for the page's.
+    notification: vigie_soc::notify::NotificationId,
+    notification2: vigie_soc::notify::NotificationId,
 }
 
 /// Objects that do not exist.
@@ -1547,6 +1596,8 @@ fn unknown() -> Objects {
         tenant_token: vigie_access::TokenId(999_999),
         view: 999_999,
         job: 999_999,
+        notification: vigie_soc::notify::NotificationId(999_999),
+        notification2: vigie_soc::notify::NotificationId(999_998),
     }
 }
 
@@ -1578,6 +1629,8 @@ fn fill(text: &str, target: &Objects, own: &Objects) -> String {
         ("$task", target.task.to_string()),
         ("$view", target.view.to_string()),
         ("$job", target.job.to_string()),
+        ("$notification2", target.notification2.to_string()),
+        ("$notification", target.notification.to_string()),
         ("$now", now),
         ("$rule", RULE.to_owned()),
     ];
@@ -1885,6 +1938,9 @@ async fn seed(
     assert_eq!(done["state"], "done", "{done}");
     let text = done.to_string();
     assert!(text.contains(&format!("{mark}-event")), "{text}");
+    // A dead notification about the incident (the notification log's dead letters).
+    let notification = dead_notification(store, tenant, incident, mark, 1).await;
+    let notification2 = dead_notification(store, tenant, incident, mark, 2).await;
     (
         Objects {
             tenant: tenant.0,
@@ -1905,9 +1961,63 @@ async fn seed(
             tenant_token,
             view,
             job,
+            notification,
+            notification2,
         },
         read,
     )
+}
+
+/// A notification of `tenant` about `incident`, queued, claimed and given up.
+async fn dead_notification(
+    store: &Arc<vigie_soc::SqliteStore>,
+    tenant: TenantId,
+    incident: vigie_soc::IncidentId,
+    mark: &str,
+    n: u32,
+) -> vigie_soc::notify::NotificationId {
+    use vigie_soc::notify::{Channel, Delivery, NewNotification, NotifyEvent};
+    let now = jiff::Timestamp::now();
+    let dedup = format!("alert:{mark}-{n}:to:{mark}-recipient");
+    store
+        .enqueue_notifications(
+            &[NewNotification {
+                dedup: dedup.clone(),
+                tenant: Some(tenant),
+                incident: Some(incident),
+                event: NotifyEvent::Alert,
+                channel: Channel::Email,
+                recipient: format!("{mark}-recipient"),
+                address: format!("{mark}@soc.example"),
+                client: false,
+                language: "en".into(),
+                subject: format!("{mark}-subject"),
+                body: format!("{mark}-body"),
+                subject_ref: None,
+                team: None,
+                level: 0,
+                due_at: now,
+            }],
+            now,
+        )
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_notifications(now, Duration::from_secs(60), 100)
+        .await
+        .unwrap();
+    let id = claimed.iter().find(|n| n.dedup == dedup).unwrap().id;
+    store
+        .finish_notification(
+            id,
+            &Delivery::Dead {
+                error: format!("{mark}-error"),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    id
 }
 
 async fn matrix() -> Matrix {
@@ -2141,6 +2251,7 @@ impl Matrix {
             "sla": serde_json::to_value(store.sla_contract(&b, self.b_id).await.unwrap()).unwrap(),
             "nis2_profile": serde_json::to_value(store.nis2_profile(&b, self.b_id).await.unwrap()).unwrap(),
             "rules": serde_json::to_value(store.list_rule_status(&b).await.unwrap()).unwrap(),
+            "notifications": serde_json::to_value(store.list_notifications(&b, &Default::default()).await.unwrap()).unwrap(),
             "audit": audit,
             "jobs": jobs,
             "log_records": records,

@@ -420,3 +420,46 @@ report-language-default = Die des Kunden
 col-month = Monat
 col-made = Erstellt
 col-download = Herunterladen
+
+# The notification log (/ui/notifications) and the timeline's deliveries.
+nav-notifications = Benachrichtigungen
+notify-title = Benachrichtigungsprotokoll
+notify-platform = (Plattform)
+notify-filter-all = Alle
+notify-status-pending = Wartend
+notify-status-sending = Wird gesendet
+notify-status-sent = Gesendet
+notify-status-dead = Aufgegeben
+notify-event-alert = Alarm
+notify-event-sla_warning = SLA-Warnung
+notify-event-sla_breach = SLA-Verletzung
+notify-event-nis2 = NIS2-Frist
+notify-event-question = Frage an den Kunden
+notify-event-answer = Antwort des Kunden
+notify-event-report = Monatsbericht
+notify-event-test = Testnachricht
+notify-channel-email = E-Mail
+notify-channel-webhook = Webhook
+notify-col-event = Ereignis
+notify-col-channel = Kanal
+notify-col-recipient = Empfänger
+notify-col-level = Eskalation
+notify-col-attempts = Versuche
+notify-col-error = Letzter Fehler
+notify-level = Stufe { $level }
+notify-level-team = Stufe { $level } · { $team }
+notify-retry = Erneut versuchen
+notify-retry-label = Benachrichtigung { $id } erneut an { $recipient } senden
+notify-none = Keine Benachrichtigung entspricht diesem Filter.
+notify-no-dead = Keine aufgegebene Benachrichtigung: Alle wurden zugestellt oder werden noch versucht.
+notify-count = { $count ->
+    [one] 1 Benachrichtigung, neueste zuerst
+   *[other] { $count } Benachrichtigungen, neueste zuerst
+}
+timeline-notified = hat { $recipient } per { $channel } benachrichtigt: { $event }{ $level ->
+    [0] {""}
+   *[other] , Eskalationsstufe { $level }
+}{ $shared ->
+    [yes] {" "}(für den Kunden sichtbar)
+   *[no] {""}
+}

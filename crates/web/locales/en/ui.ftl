@@ -420,3 +420,46 @@ report-language-default = The tenant's
 col-month = Month
 col-made = Made
 col-download = Download
+
+# The notification log (/ui/notifications) and the timeline's deliveries.
+nav-notifications = Notifications
+notify-title = Notification log
+notify-platform = (platform)
+notify-filter-all = All
+notify-status-pending = Pending
+notify-status-sending = Sending
+notify-status-sent = Sent
+notify-status-dead = Dead (gave up)
+notify-event-alert = Alert
+notify-event-sla_warning = SLA warning
+notify-event-sla_breach = SLA breach
+notify-event-nis2 = NIS2 deadline
+notify-event-question = Question to the client
+notify-event-answer = Answer of the client
+notify-event-report = Monthly report
+notify-event-test = Test message
+notify-channel-email = e-mail
+notify-channel-webhook = webhook
+notify-col-event = Event
+notify-col-channel = Channel
+notify-col-recipient = Recipient
+notify-col-level = Escalation
+notify-col-attempts = Attempts
+notify-col-error = Last error
+notify-level = level { $level }
+notify-level-team = level { $level } · { $team }
+notify-retry = Retry
+notify-retry-label = Send notification { $id } to { $recipient } again
+notify-none = No notification matches this filter.
+notify-no-dead = No dead notification: every one was delivered or is still being tried.
+notify-count = { $count ->
+    [one] 1 notification, newest first
+   *[other] { $count } notifications, newest first
+}
+timeline-notified = notified { $recipient } by { $channel }: { $event }{ $level ->
+    [0] {""}
+   *[other] , escalation level { $level }
+}{ $shared ->
+    [yes] {" "}(seen by the client)
+   *[no] {""}
+}

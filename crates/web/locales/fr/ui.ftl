@@ -420,3 +420,46 @@ report-language-default = Celle du client
 col-month = Mois
 col-made = Produit le
 col-download = Télécharger
+
+# The notification log (/ui/notifications) and the timeline's deliveries.
+nav-notifications = Notifications
+notify-title = Journal des notifications
+notify-platform = (plateforme)
+notify-filter-all = Toutes
+notify-status-pending = En attente
+notify-status-sending = En cours d’envoi
+notify-status-sent = Envoyée
+notify-status-dead = Abandonnée
+notify-event-alert = Alerte
+notify-event-sla_warning = Avertissement SLA
+notify-event-sla_breach = Dépassement du SLA
+notify-event-nis2 = Échéance NIS2
+notify-event-question = Question au client
+notify-event-answer = Réponse du client
+notify-event-report = Rapport mensuel
+notify-event-test = Message de test
+notify-channel-email = e-mail
+notify-channel-webhook = webhook
+notify-col-event = Événement
+notify-col-channel = Canal
+notify-col-recipient = Destinataire
+notify-col-level = Escalade
+notify-col-attempts = Tentatives
+notify-col-error = Dernière erreur
+notify-level = niveau { $level }
+notify-level-team = niveau { $level } · { $team }
+notify-retry = Réessayer
+notify-retry-label = Renvoyer la notification { $id } à { $recipient }
+notify-none = Aucune notification ne correspond à ce filtre.
+notify-no-dead = Aucune notification abandonnée : toutes ont été remises ou sont encore en cours d’essai.
+notify-count = { $count ->
+    [one] 1 notification, la plus récente d’abord
+   *[other] { $count } notifications, les plus récentes d’abord
+}
+timeline-notified = a notifié { $recipient } par { $channel } : { $event }{ $level ->
+    [0] {""}
+   *[other] , niveau d’escalade { $level }
+}{ $shared ->
+    [yes] {" "}(visible par le client)
+   *[no] {""}
+}

@@ -420,3 +420,46 @@ report-language-default = Die van de klant
 col-month = Maand
 col-made = Gemaakt
 col-download = Downloaden
+
+# The notification log (/ui/notifications) and the timeline's deliveries.
+nav-notifications = Meldingen
+notify-title = Meldingenlogboek
+notify-platform = (platform)
+notify-filter-all = Alle
+notify-status-pending = Wachtend
+notify-status-sending = Wordt verzonden
+notify-status-sent = Verzonden
+notify-status-dead = Opgegeven
+notify-event-alert = Alert
+notify-event-sla_warning = SLA-waarschuwing
+notify-event-sla_breach = SLA-overschrijding
+notify-event-nis2 = NIS2-termijn
+notify-event-question = Vraag aan de klant
+notify-event-answer = Antwoord van de klant
+notify-event-report = Maandrapport
+notify-event-test = Testbericht
+notify-channel-email = e-mail
+notify-channel-webhook = webhook
+notify-col-event = Gebeurtenis
+notify-col-channel = Kanaal
+notify-col-recipient = Ontvanger
+notify-col-level = Escalatie
+notify-col-attempts = Pogingen
+notify-col-error = Laatste fout
+notify-level = niveau { $level }
+notify-level-team = niveau { $level } · { $team }
+notify-retry = Opnieuw proberen
+notify-retry-label = Melding { $id } opnieuw naar { $recipient } sturen
+notify-none = Geen enkele melding voldoet aan deze filter.
+notify-no-dead = Geen opgegeven meldingen: alle werden afgeleverd of worden nog geprobeerd.
+notify-count = { $count ->
+    [one] 1 melding, nieuwste eerst
+   *[other] { $count } meldingen, nieuwste eerst
+}
+timeline-notified = verwittigde { $recipient } via { $channel }: { $event }{ $level ->
+    [0] {""}
+   *[other] , escalatieniveau { $level }
+}{ $shared ->
+    [yes] {" "}(zichtbaar voor de klant)
+   *[no] {""}
+}

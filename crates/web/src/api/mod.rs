@@ -11,6 +11,7 @@ pub mod incidents;
 pub mod ingest;
 pub mod login;
 pub mod nis2;
+pub mod notifications;
 pub mod openapi;
 pub mod otlp;
 pub mod reports;

@@ -130,6 +130,21 @@ impl Desk {
     }
 }
 
+impl Desk {
+    /// Fails with 403 (audited) unless the caller is the SOC's staff: a client (a tenant
+    /// role, a tenant's token) reads the desk through what is shared with it only.
+    pub async fn require_staff(&self, state: &AppState, object: &str) -> Result<(), ApiError> {
+        if self.0.audience().sees_internal() {
+            return Ok(());
+        }
+        deny(state, &self.0, "staff", object).await;
+        Err(ApiError::Forbidden(format!(
+            "{object} is the SOC's: a {} (a client's role or token) may not use it",
+            self.0.role
+        )))
+    }
+}
+
 /// A JSON body whose rejection is a 400 naming the problem.
 pub struct Body<T>(pub T);
 

@@ -195,6 +195,7 @@ fn navigation(role: Role) -> Vec<NavEntry> {
             entry("detection", "/ui/detection", "nav-detection"),
             entry("hunt", "/ui/hunt", "nav-hunt"),
             entry("reports", "/ui/reports", "nav-reports"),
+            entry("notifications", "/ui/notifications", "nav-notifications"),
         ];
         if matches!(role, Role::PlatformAdmin | Role::SocLead) {
             e.push(entry("admin", "/ui/admin", "nav-admin"));

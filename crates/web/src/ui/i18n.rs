@@ -376,8 +376,9 @@ mod tests {
     }
 
     /// The sources of the pages and their templates, where message ids are asked for.
-    const SOURCES: [&str; 34] = [
+    const SOURCES: [&str; 36] = [
         include_str!("tokens.rs"),
+        include_str!("notifications.rs"),
         include_str!("reports.rs"),
         include_str!("chart.rs"),
         include_str!("hunt.rs"),
@@ -404,6 +405,7 @@ mod tests {
         include_str!("../../templates/incidents.html"),
         include_str!("../../templates/layout.html"),
         include_str!("../../templates/login.html"),
+        include_str!("../../templates/notifications.html"),
         include_str!("../../templates/macros.html"),
         include_str!("../../templates/queue.html"),
         include_str!("../../templates/secret.html"),
@@ -427,7 +429,7 @@ mod tests {
                     .is_some_and(|x| x == "html")
             })
             .count();
-        assert_eq!(SOURCES.len(), 12 + templates);
+        assert_eq!(SOURCES.len(), 13 + templates);
     }
 
     /// Ids built at run time from a prefix and a value (`severity-high`): every value must
@@ -479,6 +481,21 @@ mod tests {
             "ask_authority",
         ] {
             ids.insert(format!("nis2-due-{s}"));
+        }
+        use vigie_soc::notify::{Channel, DeliveryStatus, NotifyEvent};
+        for s in [
+            DeliveryStatus::Pending,
+            DeliveryStatus::Sending,
+            DeliveryStatus::Sent,
+            DeliveryStatus::Dead,
+        ] {
+            ids.insert(format!("notify-status-{}", s.as_str()));
+        }
+        for e in NotifyEvent::ALL {
+            ids.insert(format!("notify-event-{}", e.as_str()));
+        }
+        for c in [Channel::Email, Channel::Webhook] {
+            ids.insert(format!("notify-channel-{}", c.as_str()));
         }
         // Timeline kinds written by the store (crates/soc/src/state/sqlite/desk.rs).
         for k in [

@@ -364,6 +364,9 @@ async fn page_inner(state: &AppState, viewer: &Viewer, id: &str) -> Result<Respo
         .timeline
         .iter()
         .map(|e| {
+            if e.kind == "notified" {
+                return notified_item(cat, e);
+            }
             let key = format!("timeline-{}", e.kind);
             TimelineItem {
                 at: e.at,
@@ -492,6 +495,36 @@ struct CommentView<'a> {
     badge: Option<String>,
     /// Whether the viewer (a client) answers this question here.
     answer_form: bool,
+}
+
+/// A `notified` timeline entry (a delivered e-mail or webhook call, written by the
+/// notification outbox) in words: who was told of what, how, at which escalation level, and
+/// whether the client sees it.
+fn notified_item<'a>(cat: &Catalog, e: &'a vigie_soc::desk::TimelineEntry) -> TimelineItem<'a> {
+    let text = |key: &str| e.detail[key].as_str().unwrap_or_default();
+    let level = e.detail["level"].as_i64().unwrap_or(0);
+    let shared = e.detail["shared"].as_bool().unwrap_or(false);
+    TimelineItem {
+        at: e.at,
+        actor: actor_name(&e.actor),
+        what: cat.tr(
+            "timeline-notified",
+            &[
+                ("recipient", text("recipient").into()),
+                (
+                    "channel",
+                    Arg::Str(super::notifications::channel_name(cat, text("channel"))),
+                ),
+                (
+                    "event",
+                    Arg::Str(super::notifications::event_name(cat, text("event"))),
+                ),
+                ("level", Arg::Num(level)),
+                ("shared", if shared { "yes" } else { "no" }.into()),
+            ],
+        ),
+        detail: None,
+    }
 }
 
 /// A timeline entry, in words.

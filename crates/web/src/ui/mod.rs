@@ -18,7 +18,8 @@
 //!   views, alert page), [`incidents`] (list, page, comment and change forms, SLA figures),
 //!   [`detection`] (rule catalogue, triage feedback, suppression forms), [`hunt`] (query box,
 //!   results, time chart), [`admin`] (tenants, users and roles, tokens, SLA contracts: forms),
-//!   [`tokens`] (each user's own API tokens), [`login`] (login, logout, language switch). Charts are SVG drawn on the server
+//!   [`tokens`] (each user's own API tokens), [`notifications`] (the notification log and
+//!   its dead letters, with their retry), [`login`] (login, logout, language switch). Charts are SVG drawn on the server
 //!   ([`chart`]).
 //!   Tenant users (client contacts) get the portal: their incidents and SLA figures only.
 //!
@@ -44,6 +45,7 @@ pub mod hunt;
 pub mod i18n;
 pub mod incidents;
 pub mod login;
+pub mod notifications;
 #[cfg(test)]
 #[path = "tests.rs"]
 mod pages_tests;
@@ -108,6 +110,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/incidents/{id}/update", post(incidents::update))
         .route("/ui/sla", get(incidents::sla))
         .route("/ui/reports", get(reports::page))
+        .route("/ui/notifications", get(notifications::page))
+        .route("/ui/notifications/{id}/retry", post(notifications::retry))
         .route("/ui/detection", get(detection::catalogue))
         .route(
             "/ui/detection/suppressions",

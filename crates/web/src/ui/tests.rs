@@ -323,6 +323,7 @@ async fn pages_in_four_languages_triage_and_tenant_wall() {
         incident_a.clone(),
         "/ui/sla".to_owned(),
         "/ui/detection".to_owned(),
+        "/ui/notifications?status=all".to_owned(),
     ];
     for lang in ["fr", "nl", "de", "en"] {
         let cookies = format!("{ana}; vigie_lang={lang}");
@@ -492,7 +493,12 @@ async fn pages_in_four_languages_triage_and_tenant_wall() {
     )
     .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    for uri in ["/ui/alerts", "/ui/alerts/rows", "/ui/detection"] {
+    for uri in [
+        "/ui/alerts",
+        "/ui/alerts/rows",
+        "/ui/detection",
+        "/ui/notifications",
+    ] {
         let r = send(&site.app, Method::GET, uri, &bert, None).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{uri}");
     }
@@ -2122,4 +2128,448 @@ async fn internal_notes_stay_internal_and_the_client_answers_the_socs_question()
         "{}",
         r.text
     );
+}
+
+/// An API call with a session (and its CSRF header on a POST) or a bearer token.
+async fn api(app: &axum::Router, method: Method, uri: &str, auth: &str, csrf: &str) -> Reply {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::HOST, "127.0.0.1:8470");
+    req = if auth.starts_with("vg") {
+        req.header(header::AUTHORIZATION, format!("Bearer {auth}"))
+    } else {
+        req.header(header::COOKIE, auth)
+            .header("x-csrf-token", csrf)
+    };
+    let response = app
+        .clone()
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    Reply {
+        status,
+        headers,
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+/// The notification log, in the API and on its page: the SOC's staff read the outbox of
+/// their tenants, newest first, the dead letters first on the page; a SOC lead puts a dead
+/// one back in the queue (audited), an analyst may not; a SOC user of tenant A reaches
+/// nothing of B; a client gets 403 from the API and no page; a delivery reads as a sentence
+/// on the incident's timeline.
+#[tokio::test]
+async fn notification_log_and_dead_letters_for_the_soc_only() {
+    use vigie_soc::desk::NewIncident;
+    use vigie_soc::notify::{Channel, Delivery, NewNotification, NotifyEvent};
+
+    let site = site().await;
+    let platform = Access::new(site.store.clone()).operator_scope();
+    site.store
+        .add_user(
+            &Actor::operator(),
+            &platform,
+            &NewUser {
+                username: "otto".to_owned(),
+                password: PASSWORD.to_owned(),
+                role: Role::SocLead,
+                tenants: vec![site.a],
+            },
+        )
+        .await
+        .unwrap();
+    let incident = site
+        .store
+        .create_incident(
+            &Actor::operator(),
+            &platform,
+            &NewIncident {
+                tenant: site.a,
+                title: "Ransomware at Ville A".into(),
+                severity: Some(Severity::High),
+                rsit_class: None,
+                rsit_type: None,
+                tlp: None,
+                alerts: vec![],
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let now = jiff::Timestamp::now();
+    let note = |dedup: &str, tenant: TenantId, recipient: &str| NewNotification {
+        dedup: dedup.into(),
+        tenant: Some(tenant),
+        incident: None,
+        event: NotifyEvent::Alert,
+        channel: Channel::Email,
+        recipient: recipient.into(),
+        address: format!("{}@soc.example", dedup.replace(':', "-")),
+        client: false,
+        language: "fr".into(),
+        subject: "Alerte".into(),
+        body: "Bonjour".into(),
+        subject_ref: None,
+        team: None,
+        level: 0,
+        due_at: now - jiff::SignedDuration::from_mins(1),
+    };
+    let queued = site
+        .store
+        .enqueue_notifications(
+            &[
+                NewNotification {
+                    incident: Some(incident),
+                    client: true,
+                    ..note("alert:1:to:ciso-a", site.a, "ciso-a")
+                },
+                NewNotification {
+                    channel: Channel::Webhook,
+                    team: Some("noc".into()),
+                    level: 1,
+                    event: NotifyEvent::SlaBreach,
+                    ..note("sla:1:to:soc-a", site.a, "soc-a-hook")
+                },
+                note("alert:2:to:soc-b", site.b, "<b>soc-b</b>"),
+            ],
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(queued, 3);
+    let claimed = site
+        .store
+        .claim_notifications(now, Duration::from_secs(60), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 3);
+    let id_of = |dedup: &str| claimed.iter().find(|n| n.dedup == dedup).unwrap().id;
+    let (sent_a, dead_a, dead_b) = (
+        id_of("alert:1:to:ciso-a"),
+        id_of("sla:1:to:soc-a"),
+        id_of("alert:2:to:soc-b"),
+    );
+    site.store
+        .finish_notification(sent_a, &Delivery::Sent, now)
+        .await
+        .unwrap();
+    for (id, error) in [(dead_a, "550 no such user"), (dead_b, "connection refused")] {
+        site.store
+            .finish_notification(
+                id,
+                &Delivery::Dead {
+                    error: error.into(),
+                },
+                now,
+            )
+            .await
+            .unwrap();
+    }
+    let status_of = |list: &serde_json::Value, id: vigie_soc::notify::NotificationId| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["id"] == id.0)
+            .map(|n| n["status"].as_str().unwrap().to_owned())
+    };
+
+    // A SOC lead of both tenants: every row in the API, newest first; the dead letters of
+    // both on the page, each with its retry form; the nav entry.
+    let (lea, lea_csrf) = login(&site.app, "lea").await;
+    let r = api(&site.app, Method::GET, "/api/v1/notifications", &lea, "").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let all: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    let ids: Vec<i64> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![dead_b.0, dead_a.0, sent_a.0], "newest first");
+    assert_eq!(all[0]["last_error"], "connection refused");
+    assert_eq!(all[0]["tenant_slug"], "cpas-b");
+    let r = api(
+        &site.app,
+        Method::GET,
+        &format!("/api/v1/notifications?status=sent&incident={incident}&limit=5"),
+        &lea,
+        "",
+    )
+    .await;
+    let sent: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    assert_eq!(sent.as_array().unwrap().len(), 1, "{sent}");
+    assert_eq!(sent[0]["recipient"], "ciso-a");
+    for (query, named) in [
+        ("status=bogus", "bogus"),
+        ("limit=0", "limit"),
+        ("incident=x1", "x1"),
+        ("colour=red", "colour"),
+    ] {
+        let r = api(
+            &site.app,
+            Method::GET,
+            &format!("/api/v1/notifications?{query}"),
+            &lea,
+            "",
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{query}: {}", r.text);
+        assert!(r.text.contains(named), "{query}: {}", r.text);
+    }
+    let r = send(&site.app, Method::GET, "/ui/notifications", &lea, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.text
+            .contains(r#"href="/ui/notifications" aria-current="page""#)
+    );
+    assert!(r.text.contains("soc-a-hook") && r.text.contains("&lt;b&gt;soc-b&lt;/b&gt;"));
+    assert!(!r.text.contains("<b>soc-b"), "escaped");
+    assert!(
+        !r.text.contains("ciso-a"),
+        "the dead letters only by default"
+    );
+    assert!(r.text.contains("550 no such user") && r.text.contains("level 1 · noc"));
+    for id in [dead_a, dead_b] {
+        assert!(
+            r.text
+                .contains(&format!(r#"action="/ui/notifications/{id}/retry""#)),
+            "{id}"
+        );
+    }
+    let r = send(
+        &site.app,
+        Method::GET,
+        "/ui/notifications?status=sent",
+        &lea,
+        None,
+    )
+    .await;
+    assert!(r.text.contains("ciso-a") && !r.text.contains("soc-a-hook"));
+    assert!(
+        r.text
+            .contains(&format!(r#"href="/ui/incidents/{incident}""#))
+    );
+    assert!(!r.text.contains("/retry"), "no retry of a sent one");
+    let r = send(
+        &site.app,
+        Method::GET,
+        "/ui/notifications?status=bogus",
+        &lea,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text.contains("bogus"), "{}", r.text);
+    for lang in ["fr", "nl", "de", "en"] {
+        let cookies = format!("{lea}; vigie_lang={lang}");
+        let r = send(
+            &site.app,
+            Method::GET,
+            "/ui/notifications?status=all",
+            &cookies,
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{lang}");
+        assert_no_missing_message(&r.text, &format!("{lang} notifications"));
+        let r = send(
+            &site.app,
+            Method::GET,
+            &format!("/ui/incidents/{incident}"),
+            &cookies,
+            None,
+        )
+        .await;
+        assert_no_missing_message(&r.text, &format!("{lang} incident"));
+    }
+
+    // The delivery on the incident's timeline, as a sentence in the viewer's language.
+    for (lang, sentence) in [
+        (
+            "en",
+            "notified ciso-a by e-mail: Alert (seen by the client)",
+        ),
+        (
+            "fr",
+            "a notifié ciso-a par e-mail : Alerte (visible par le client)",
+        ),
+        (
+            "de",
+            "hat ciso-a per E-Mail benachrichtigt: Alarm (für den Kunden sichtbar)",
+        ),
+    ] {
+        let r = send(
+            &site.app,
+            Method::GET,
+            &format!("/ui/incidents/{incident}"),
+            &format!("{lea}; vigie_lang={lang}"),
+            None,
+        )
+        .await;
+        assert!(r.text.contains(sentence), "{lang}: {}", r.text);
+    }
+
+    // An analyst reads the log but may not retry, in the API or on the page.
+    let (ana, ana_csrf) = login(&site.app, "ana").await;
+    let r = api(&site.app, Method::GET, "/api/v1/notifications", &ana, "").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&r.text)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    let retry_api =
+        |id: vigie_soc::notify::NotificationId| format!("/api/v1/notifications/{id}/retry");
+    let retry_ui = |id: vigie_soc::notify::NotificationId| format!("/ui/notifications/{id}/retry");
+    let r = api(&site.app, Method::POST, &retry_api(dead_a), &ana, &ana_csrf).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    assert!(r.text.contains("ManageSla"), "{}", r.text);
+    let r = send(&site.app, Method::GET, "/ui/notifications", &ana, None).await;
+    assert!(r.text.contains("soc-a-hook") && !r.text.contains("/retry"));
+    let r = send(
+        &site.app,
+        Method::POST,
+        &retry_ui(dead_a),
+        &ana,
+        Some(&format!("csrf={ana_csrf}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // A SOC lead of tenant A only: A's rows, nothing of B, B's dead letter not found.
+    let (otto, otto_csrf) = login(&site.app, "otto").await;
+    let r = api(&site.app, Method::GET, "/api/v1/notifications", &otto, "").await;
+    let of_a: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    assert_eq!(of_a.as_array().unwrap().len(), 2, "{of_a}");
+    assert!(
+        of_a.as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["tenant"] == site.a.0)
+    );
+    let r = send(&site.app, Method::GET, "/ui/notifications", &otto, None).await;
+    assert!(r.text.contains("soc-a-hook") && !r.text.contains("soc-b"));
+    let r = api(
+        &site.app,
+        Method::POST,
+        &retry_api(dead_b),
+        &otto,
+        &otto_csrf,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    let r = send(
+        &site.app,
+        Method::POST,
+        &retry_ui(dead_b),
+        &otto,
+        Some(&format!("csrf={otto_csrf}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // A client: 403 from the API (session or tenant token), no page, no nav entry.
+    let (bert, bert_csrf) = login(&site.app, "bert").await;
+    let r = api(&site.app, Method::GET, "/api/v1/notifications", &bert, "").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    assert!(r.text.contains("the SOC"), "{}", r.text);
+    let token = site
+        .store
+        .create_token(
+            vigie_access::TokenOwner::Tenant(site.b),
+            vigie_access::TokenKind::Admin,
+            "b admin",
+        )
+        .await
+        .unwrap()
+        .secret;
+    let r = api(&site.app, Method::GET, "/api/v1/notifications", &token, "").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let r = api(&site.app, Method::POST, &retry_api(dead_b), &token, "").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let r = send(&site.app, Method::GET, "/ui/notifications", &bert, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = send(
+        &site.app,
+        Method::POST,
+        &retry_ui(dead_b),
+        &bert,
+        Some(&format!("csrf={bert_csrf}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = send(&site.app, Method::GET, "/ui/incidents", &bert, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains(r#"href="/ui/sla""#), "the portal's nav");
+    assert!(!r.text.contains("/ui/notifications"), "no nav entry");
+
+    // Nothing of the above retried anything.
+    let r = api(&site.app, Method::GET, "/api/v1/notifications", &lea, "").await;
+    let list: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    assert_eq!(status_of(&list, dead_a).as_deref(), Some("dead"));
+    assert_eq!(status_of(&list, dead_b).as_deref(), Some("dead"));
+
+    // The SOC lead retries B's on the page (refused without the form's CSRF token) and
+    // A's through the API: both pending again, audited; a second retry finds no dead one.
+    let r = send(
+        &site.app,
+        Method::POST,
+        &retry_ui(dead_b),
+        &lea,
+        Some("status=all"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = send(
+        &site.app,
+        Method::POST,
+        &retry_ui(dead_b),
+        &lea,
+        Some(&format!("csrf={lea_csrf}&status=all")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(r.location(), "/ui/notifications?status=all");
+    let r = api(&site.app, Method::POST, &retry_api(dead_a), &lea, &lea_csrf).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let r = api(&site.app, Method::POST, &retry_api(dead_a), &lea, &lea_csrf).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    let r = api(
+        &site.app,
+        Method::GET,
+        "/api/v1/notifications?status=pending",
+        &lea,
+        "",
+    )
+    .await;
+    let pending: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    assert_eq!(status_of(&pending, dead_a).as_deref(), Some("pending"));
+    assert_eq!(status_of(&pending, dead_b).as_deref(), Some("pending"));
+    assert!(
+        pending
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["attempts"] == 0),
+        "{pending}"
+    );
+    let retries: Vec<_> = site
+        .store
+        .audit_entries(0, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "notify.retry")
+        .map(|e| e.actor)
+        .collect();
+    assert_eq!(retries, vec!["user:lea".to_owned(), "user:lea".to_owned()]);
+    let r = send(&site.app, Method::GET, "/ui/notifications", &lea, None).await;
+    assert!(!r.text.contains("/retry"), "no dead letter left");
 }
