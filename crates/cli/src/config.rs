@@ -61,6 +61,9 @@ pub(crate) struct VigieConfig {
     /// Monthly client reports: provider name, time zone, languages, TLP (docs/reports.md).
     #[serde(default)]
     pub reports: vigie_web::report::ReportSettings,
+    /// Threat-intelligence feeds pulled on a schedule (docs/intel.md). Absent: none.
+    #[serde(default)]
+    pub intel: crate::cmd::intel_feeds::IntelConfig,
     /// E-mail and webhook notifications, on-call teams (docs/notifications.md). Absent: none.
     #[serde(default)]
     pub notify: vigie_notify::NotifyConfig,
@@ -980,6 +983,7 @@ impl Default for VigieConfig {
             web: WebSection::default(),
             reports: vigie_web::report::ReportSettings::default(),
             notify: vigie_notify::NotifyConfig::default(),
+            intel: crate::cmd::intel_feeds::IntelConfig::default(),
             cluster: ClusterConfig::default(),
         }
     }
@@ -1016,7 +1020,7 @@ impl std::fmt::Display for Problems {
 
 impl std::error::Error for Problems {}
 
-const SECTIONS: [&str; 14] = [
+const SECTIONS: [&str; 15] = [
     "server",
     "ingest",
     "log",
@@ -1029,6 +1033,7 @@ const SECTIONS: [&str; 14] = [
     "nis2",
     "web",
     "reports",
+    "intel",
     "notify",
     "cluster",
 ];
@@ -1092,6 +1097,7 @@ impl VigieConfig {
                 "web" => section(value, origin, key, &mut problems, &mut config.web),
                 "reports" => section(value, origin, key, &mut problems, &mut config.reports),
                 "notify" => section(value, origin, key, &mut problems, &mut config.notify),
+                "intel" => section(value, origin, key, &mut problems, &mut config.intel),
                 "cluster" => section(value, origin, key, &mut problems, &mut config.cluster),
                 other => problems.push(Problem {
                     place: place(other),
@@ -1127,6 +1133,9 @@ impl VigieConfig {
                     self.reports.time_zone
                 ),
             );
+        }
+        for (key, message) in self.intel.validate(self.detection.rules_dir.as_deref()) {
+            bad(&key, message);
         }
         for (key, message) in self.notify.validate() {
             bad(&key, message);

@@ -472,3 +472,182 @@ fn a_new_or_changed_set_is_hunted_over_stored_events_once_without_duplicates() {
     assert_eq!(ioc_alert_events(&client, &server, &read_a).len(), 4);
     assert_eq!(ioc_alert_events(&client, &server, &read_b).len(), 1);
 }
+
+/// A TAXII 2.1 collection on a real TAXII server (OASIS's medallion), pulled into an IOC
+/// set with basic authentication across pages; the running server matches its indicators
+/// at its next rules reload; a second pull changes nothing; a refused pull leaves the set.
+#[test]
+fn a_taxii_collection_is_pulled_into_a_set_the_server_matches() {
+    use std::io::{BufRead, BufReader};
+    let test = "intel::a_taxii_collection_is_pulled_into_a_set_the_server_matches";
+    let Some(python) = support::python_with("medallion") else {
+        support::skip(
+            test,
+            "OASIS medallion (TAXII 2.1 server) is not installed; scripts/test installs it",
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let collection = "91a7b528-80eb-42ed-a74d-c6fbd5a26116";
+    write(
+        &dir.path().join("taxii-data.json"),
+        &json!({
+            "/discovery": {"title": "test TAXII", "default": format!("{base}/api1/"),
+                           "api_roots": [format!("{base}/api1/")]},
+            "api1": {
+                "information": {"title": "CERT feed", "versions": ["application/taxii+json;version=2.1"],
+                                "max_content_length": 9_765_625},
+                "status": [],
+                "collections": [{"id": collection, "title": "indicators", "can_read": true,
+                                 "can_write": true,
+                                 "media_types": ["application/stix+json;version=2.1"],
+                                 "objects": [], "manifest": []}]
+            }
+        }),
+    );
+    write(
+        &dir.path().join("taxii.json"),
+        &json!({"backend": {"module": "medallion.backends.memory_backend",
+                            "module_class": "MemoryBackend",
+                            "filename": dir.path().join("taxii-data.json")},
+                "users": {"vigie": "feed-password-1"},
+                "taxii": {"max_page_size": 2}}),
+    );
+    let medallion = python.with_file_name("medallion");
+    let mut server_child = Command::new(&medallion)
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .arg(dir.path().join("taxii.json"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = server_child.stderr.take().unwrap();
+    std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _medallion = Kill(server_child);
+    let client = Client::new();
+    let started = Instant::now();
+    while client
+        .get(format!("{base}/taxii2/"))
+        .basic_auth("vigie", Some("feed-password-1"))
+        .header("Accept", "application/taxii+json;version=2.1")
+        .send()
+        .map(|r| r.status().as_u16() != 200)
+        .unwrap_or(true)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "medallion did not start"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let indicator = |id: &str, pattern: &str| {
+        json!({"type": "indicator", "spec_version": "2.1", "id": id,
+               "created": "2026-11-30T10:00:00.000Z", "modified": "2026-11-30T10:00:00.000Z",
+               "name": "C2", "pattern": pattern, "pattern_type": "stix",
+               "valid_from": "2026-11-30T10:00:00Z"})
+    };
+    let objects = json!({"objects": [
+        indicator("indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "[ipv4-addr:value = '203.0.113.45']"),
+        indicator("indicator--a932fcc6-e032-476c-826f-cb970a5a1ade", "[domain-name:value = 'c2.bad.example']"),
+        indicator("indicator--1e91cd45-a725-4965-abe3-700a3a1a4b3a",
+                  &format!("[file:hashes.'SHA-256' = '{SHA256}']")),
+        {"type": "malware", "spec_version": "2.1",
+         "id": "malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b",
+         "created": "2026-11-30T10:00:00.000Z", "modified": "2026-11-30T10:00:00.000Z",
+         "name": "not an indicator", "is_family": false}
+    ]});
+    let added = client
+        .post(format!("{base}/api1/collections/{collection}/objects/"))
+        .basic_auth("vigie", Some("feed-password-1"))
+        .header("Accept", "application/taxii+json;version=2.1")
+        .header("Content-Type", "application/taxii+json;version=2.1")
+        .body(objects.to_string())
+        .send()
+        .unwrap();
+    assert_eq!(added.status().as_u16(), 202, "{}", added.text().unwrap());
+
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    let password = dir.path().join("feed.password");
+    std::fs::write(&password, "feed-password-1\n").unwrap();
+    let config = dir.path().join("vigie.toml");
+    let config_text = |password: &Path| {
+        format!(
+            "version = 1\n[detection]\nrules_dir = \"{}\"\nreload_seconds = 1\n\
+             [[intel.feeds]]\nname = \"cert-taxii\"\nkind = \"taxii\"\n\
+             url = \"{base}/api1/collections/{collection}/\"\nsource = \"CERT TAXII\"\n\
+             username = \"vigie\"\npassword_file = \"{}\"\n",
+            rules.display(),
+            password.display()
+        )
+    };
+    std::fs::write(&config, config_text(&password)).unwrap();
+    let data = dir.path().join("data");
+    let config_arg = config.to_str().unwrap();
+    let (ok, pulled) = run(&["--config", config_arg, "intel", "pull"]);
+    assert!(ok, "{pulled}");
+    assert!(pulled.contains("cert-taxii: 3 indicator(s)"), "{pulled}");
+    let set: Value = serde_json::from_str(
+        &std::fs::read_to_string(rules.join("intel/cert-taxii.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(set["source"], "CERT TAXII");
+    let mut values: Vec<&str> = set["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["value"].as_str().unwrap())
+        .collect();
+    values.sort();
+    assert_eq!(values, ["203.0.113.45", "c2.bad.example", SHA256]);
+    let (ok, again) = run(&["--config", config_arg, "intel", "pull"]);
+    assert!(ok && again.contains("(unchanged)"), "{again}");
+
+    // The running server matches the pulled set.
+    cli(&data, &["tenant", "add", "cpas-a"]);
+    let server = start_with_config(&data, None, Some(&config));
+    let ingest_a = tenant_token(&data, "cpas-a", "ingest");
+    let read_a = tenant_token(&data, "cpas-a", "read");
+    ingest(
+        &client,
+        &server,
+        &ingest_a,
+        &[
+            json!({"Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": "pc-1",
+                 "EventID": 3, "DestinationIp": "203.0.113.45"}),
+        ],
+    );
+    drained(&client, &server);
+    assert_eq!(
+        ioc_alerts(&client, &server, &read_a),
+        [("ioc:cert-taxii".to_owned(), "203.0.113.45".to_owned())]
+    );
+
+    // A refused pull says why and leaves the set in force.
+    let wrong = dir.path().join("wrong.password");
+    std::fs::write(&wrong, "not-the-password\n").unwrap();
+    std::fs::write(&config, config_text(&wrong)).unwrap();
+    let (ok, refused) = run(&["--config", config_arg, "intel", "pull"]);
+    assert!(!ok, "{refused}");
+    assert!(refused.contains("HTTP 401"), "{refused}");
+    assert!(rules.join("intel/cert-taxii.json").metadata().is_ok());
+    let (ok, checked) = run(&["intel", "check", "--rules", rules.to_str().unwrap()]);
+    assert!(
+        ok && checked.contains("3 indicator(s) in force"),
+        "{checked}"
+    );
+}

@@ -6,34 +6,27 @@
 //! - `X-Vigie-Signature`: `sha256=` and the hex HMAC-SHA256, keyed by the webhook's secret,
 //!   of `<timestamp>.<body>` (a receiver refuses an old timestamp: no replay).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use hmac::{Hmac, KeyInit, Mac};
-use http_body_util::Full;
-use hyper::Request;
-use hyper_util::rt::TokioIo;
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, ServerName};
 use sha2::Sha256;
+use vigie_http::{Client, Method, Url};
 
 use crate::config::{WebhookConfig, secret, webhook_secret_env};
 use crate::send::Failure;
 
+/// Bytes of a receiver's answer read at most (only its status matters).
+const MAX_ANSWER: usize = 64 * 1024;
+
 /// One configured webhook.
-///
-/// Each call opens its own HTTP/1.1 connection (TLS by tokio-rustls with the ring provider):
-/// notifications are few, and a pooled client would bring a second TLS stack whose default
-/// provider the rest of the binary does not install.
 #[derive(Clone)]
 pub struct Webhook {
     /// Its name.
     pub name: String,
-    url: url::Url,
+    url: Url,
     secret: Vec<u8>,
-    tls: Option<tokio_rustls::TlsConnector>,
-    timeout: Duration,
+    client: Client,
 }
 
 impl std::fmt::Debug for Webhook {
@@ -55,8 +48,8 @@ pub fn signature(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
 }
 
 impl Webhook {
-    /// The webhook of a configuration entry, its secret read and, for `https`, its TLS trust
-    /// built (system roots plus the entry's CA file).
+    /// The webhook of a configuration entry, its secret read and its TLS trust built
+    /// (system roots plus the entry's CA file).
     pub fn new(config: &WebhookConfig) -> anyhow::Result<Self> {
         let what = format!("[[notify.webhooks]] {}", config.name);
         let secret = secret(
@@ -65,60 +58,56 @@ impl Webhook {
             &what,
         )?
         .ok_or_else(|| anyhow::anyhow!("{what}: no secret"))?;
-        let url = url::Url::parse(&config.url)
+        let url = Url::parse(&config.url)
             .map_err(|e| anyhow::anyhow!("{what}: url {:?}: {e}", config.url))?;
         anyhow::ensure!(
             url.host_str().is_some() && matches!(url.scheme(), "http" | "https"),
             "{what}: url {:?} is not an http(s) URL with a host",
             config.url
         );
-        let tls = if url.scheme() == "https" {
-            let mut roots = rustls::RootCertStore::empty();
-            roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-            if let Some(path) = &config.ca_file {
-                let certs = CertificateDer::pem_file_iter(path)
-                    .and_then(|i| i.collect::<Result<Vec<_>, _>>())
-                    .map_err(|e| anyhow::anyhow!("{what}: ca_file {}: {e}", path.display()))?;
-                for cert in certs {
-                    roots
-                        .add(cert)
-                        .map_err(|e| anyhow::anyhow!("{what}: ca_file {}: {e}", path.display()))?;
-                }
-            }
-            let provider = Arc::new(rustls::crypto::ring::default_provider());
-            let config = rustls::ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()?
-                .with_root_certificates(roots)
-                .with_no_client_auth();
-            Some(tokio_rustls::TlsConnector::from(Arc::new(config)))
-        } else {
-            None
-        };
+        let client = Client::new(
+            config.ca_file.as_deref(),
+            Duration::from_secs(config.timeout_seconds.max(1)),
+            MAX_ANSWER,
+        )
+        .map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
         Ok(Self {
             name: config.name.clone(),
             url,
             secret: secret.into_bytes(),
-            tls,
-            timeout: Duration::from_secs(config.timeout_seconds.max(1)),
+            client,
         })
     }
 
     /// The URL without its query or password (what the outbox and the audit show).
     pub fn shown_url(&self) -> String {
-        let mut url = self.url.clone();
-        url.set_query(None);
-        let _ = url.set_password(None);
-        url.to_string()
+        vigie_http::shown(&self.url)
     }
 
     /// Posts `body` (JSON) signed now; 2xx is delivered, 408/429/5xx and network errors may
     /// be retried, other statuses are permanent.
     pub async fn send(&self, delivery: &str, body: &str) -> Result<(), Failure> {
-        let fail =
-            |e: &dyn std::fmt::Display| Failure::transient(format!("webhook {}: {e}", self.name));
-        let status = tokio::time::timeout(self.timeout, self.post(delivery, body))
+        let timestamp = jiff::Timestamp::now().as_second();
+        let headers = [
+            ("content-type", "application/json".to_owned()),
+            ("x-vigie-delivery", delivery.to_owned()),
+            ("x-vigie-timestamp", timestamp.to_string()),
+            (
+                "x-vigie-signature",
+                signature(&self.secret, timestamp, body.as_bytes()),
+            ),
+        ];
+        let response = self
+            .client
+            .send(
+                Method::POST,
+                &self.url,
+                &headers,
+                Some(Bytes::from(body.to_owned())),
+            )
             .await
-            .map_err(|_| fail(&format!("no answer within {:?}", self.timeout)))??;
+            .map_err(|e| Failure::transient(format!("webhook {}: {e}", self.name)))?;
+        let status = response.status.as_u16();
         if (200..300).contains(&status) {
             return Ok(());
         }
@@ -129,69 +118,6 @@ impl Webhook {
             Err(Failure::permanent(message))
         }
     }
-
-    async fn post(&self, delivery: &str, body: &str) -> Result<u16, Failure> {
-        let fail =
-            |e: &dyn std::fmt::Display| Failure::transient(format!("webhook {}: {e}", self.name));
-        let host = self.url.host_str().unwrap_or_default().to_owned();
-        let port = self.url.port_or_known_default().unwrap_or(80);
-        let tcp = tokio::net::TcpStream::connect((host.trim_matches(['[', ']']), port))
-            .await
-            .map_err(|e| fail(&e))?;
-        let timestamp = jiff::Timestamp::now().as_second();
-        let mut path = self.url.path().to_owned();
-        if let Some(query) = self.url.query() {
-            path.push('?');
-            path.push_str(query);
-        }
-        let authority = match self.url.port() {
-            Some(port) => format!("{host}:{port}"),
-            None => host.clone(),
-        };
-        let request = Request::post(path)
-            .header(hyper::header::HOST, authority)
-            .header(hyper::header::CONTENT_TYPE, "application/json")
-            .header(
-                hyper::header::USER_AGENT,
-                concat!("vigie/", env!("CARGO_PKG_VERSION")),
-            )
-            .header("X-Vigie-Delivery", delivery)
-            .header("X-Vigie-Timestamp", timestamp.to_string())
-            .header(
-                "X-Vigie-Signature",
-                signature(&self.secret, timestamp, body.as_bytes()),
-            )
-            .body(Full::new(Bytes::from(body.to_owned())))
-            .map_err(|e| Failure::permanent(format!("webhook {}: {e}", self.name)))?;
-        match &self.tls {
-            Some(tls) => {
-                let name = ServerName::try_from(host.trim_matches(['[', ']']).to_owned())
-                    .map_err(|e| Failure::permanent(format!("webhook {}: {e}", self.name)))?;
-                let stream = tls.connect(name, tcp).await.map_err(|e| fail(&e))?;
-                exchange(TokioIo::new(stream), request)
-                    .await
-                    .map_err(|e| fail(&e))
-            }
-            None => exchange(TokioIo::new(tcp), request)
-                .await
-                .map_err(|e| fail(&e)),
-        }
-    }
-}
-
-/// One request on a fresh HTTP/1.1 connection; the response's status.
-async fn exchange<S>(io: S, request: Request<Full<Bytes>>) -> Result<u16, hyper::Error>
-where
-    S: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
-{
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(io).await?;
-    let driver = tokio::spawn(connection);
-    let response = sender.send_request(request).await?;
-    let status = response.status().as_u16();
-    drop(response);
-    drop(sender);
-    driver.abort();
-    Ok(status)
 }
 
 #[cfg(test)]

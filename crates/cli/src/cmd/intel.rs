@@ -53,6 +53,16 @@ pub(crate) enum Command {
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
     },
+    /// Pull the `[[intel.feeds]]` (TAXII 2.1 collections, MISP servers) into their sets now,
+    /// as the server does every `interval_minutes`. Exits 1 when a pull fails.
+    Pull {
+        /// Only this feed.
+        #[arg(long)]
+        feed: Option<String>,
+        /// The rules directory (default: `[detection] rules_dir` of the configuration).
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+    },
     /// Load every set under `<rules>/intel/` as the server would: each set with its
     /// indicators, expired and refused ones. Exits 1 when something is refused.
     Check {
@@ -72,7 +82,7 @@ fn rules_dir(global: &super::Global, rules: Option<PathBuf>) -> anyhow::Result<P
 }
 
 /// Whether a set name is safe as a file name.
-fn valid_name(name: &str) -> bool {
+pub(crate) fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 100
         && !name.starts_with('.')
@@ -99,14 +109,6 @@ pub(crate) async fn run(global: &super::Global, command: Command) -> anyhow::Res
                 "--name {name:?}: a set name is 1 to 100 letters, digits, `.`, `_` or `-`, not starting with `.`"
             );
             let dir = rules_dir(global, rules)?;
-            let folder = match &tenant {
-                Some(slug) => {
-                    vigie_event::TenantSlug::new(slug)
-                        .map_err(|e| anyhow::anyhow!("--tenant {slug}: {e}"))?;
-                    dir.join(INTEL_DIR).join(slug)
-                }
-                None => dir.join(INTEL_DIR),
-            };
             let (imported, from) = match (&misp_feed, &misp_event, &stix) {
                 (Some(feed), None, None) => (import::from_misp_feed(feed)?, feed.clone()),
                 (None, Some(file), None) => {
@@ -134,10 +136,8 @@ pub(crate) async fn run(global: &super::Global, command: Command) -> anyhow::Res
                 expires,
                 indicators: imported.indicators,
             };
-            std::fs::create_dir_all(&folder)
-                .with_context(|| format!("cannot create {}", folder.display()))?;
-            let path = folder.join(format!("{name}.json"));
-            write_atomically(&path, &serde_json::to_vec_pretty(&set)?)?;
+            let path = set_path(&dir, tenant.as_deref(), &name)?;
+            write_set(&path, &serde_json::to_vec_pretty(&set)?)?;
             println!(
                 "wrote {} indicator(s) to {} ({}), {} skipped",
                 set.indicators.len(),
@@ -163,6 +163,59 @@ pub(crate) async fn run(global: &super::Global, command: Command) -> anyhow::Res
                 println!("skipped  ... {} more", imported.skipped.len() - SHOWN);
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Pull { feed, rules } => {
+            let config = global.load_config()?;
+            let dir = match rules {
+                Some(dir) => dir,
+                None => config.detection.rules_dir.clone().context(
+                    "no rules directory: give --rules DIR, or a configuration with [detection] rules_dir",
+                )?,
+            };
+            let feeds: Vec<_> = config
+                .intel
+                .feeds
+                .iter()
+                .filter(|f| feed.as_ref().is_none_or(|name| &f.name == name))
+                .collect();
+            if feeds.is_empty() {
+                anyhow::bail!(
+                    "no [[intel.feeds]]{} in the configuration",
+                    feed.map(|f| format!(" named {f:?}")).unwrap_or_default()
+                );
+            }
+            let mut failed = false;
+            for feed in feeds {
+                match super::intel_feeds::pull(feed, &dir).await {
+                    Ok(pulled) => {
+                        outln!(
+                            "{}: {} indicator(s) in {}{}, {} skipped{}",
+                            feed.name,
+                            pulled.indicators,
+                            pulled.path.display(),
+                            if pulled.changed { "" } else { " (unchanged)" },
+                            pulled.skipped.len(),
+                            if pulled.truncated {
+                                ", cut at max_indicators"
+                            } else {
+                                ""
+                            }
+                        );
+                        for skipped in pulled.skipped.iter().take(SHOWN) {
+                            outln!("skipped  {skipped}");
+                        }
+                    }
+                    Err(error) => {
+                        failed = true;
+                        eprintln!("{}: {error:#}", feed.name);
+                    }
+                }
+            }
+            Ok(if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Check { rules } => {
             let dir = rules_dir(global, rules)?;
@@ -235,9 +288,25 @@ fn read_text(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
+/// The file of set `name` under `rules` (`intel/<name>.json`, or
+/// `intel/<tenant-slug>/<name>.json`), its folder created.
+pub(crate) fn set_path(rules: &Path, tenant: Option<&str>, name: &str) -> anyhow::Result<PathBuf> {
+    let folder = match tenant {
+        Some(slug) => {
+            vigie_event::TenantSlug::new(slug)
+                .map_err(|e| anyhow::anyhow!("tenant {slug}: {e}"))?;
+            rules.join(INTEL_DIR).join(slug)
+        }
+        None => rules.join(INTEL_DIR),
+    };
+    std::fs::create_dir_all(&folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
+    Ok(folder.join(format!("{name}.json")))
+}
+
 /// Writes `bytes` to a temporary file beside `path`, syncs it, then renames it over `path`:
 /// a reload sees the old set or the new one, never half of one.
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_set(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
     let tmp = path.with_extension("json.tmp");
     let mut file =

@@ -27,6 +27,7 @@ pub(crate) mod config;
 pub(crate) mod hunt;
 pub(crate) mod import;
 pub(crate) mod intel;
+pub(crate) mod intel_feeds;
 pub(crate) mod intel_retro;
 pub(crate) mod nis2;
 pub(crate) mod notify;

@@ -162,6 +162,8 @@ pub(crate) struct Server {
     monthly_reports: Option<tokio::task::JoinHandle<()>>,
     /// The notifier's sweeps and sender (`[notify]`), with the jobs role.
     notifications: Option<tokio::task::JoinHandle<()>>,
+    /// The threat-intelligence pulls (`[[intel.feeds]]`), with the jobs role.
+    feeds: Vec<tokio::task::JoinHandle<()>>,
     /// Writes the summary of refused logins not audited one by one, once a minute.
     login_audit: tokio::task::JoinHandle<()>,
     /// The access layer, for the last refused-login summary at shutdown.
@@ -452,6 +454,15 @@ pub(crate) async fn start_with_roles(
         None
     };
     let notifications = notifier.clone().map(|n| n.spawn(shutdown_rx.clone()));
+    // Threat-intelligence feeds pulled into IOC sets (jobs role), when `[intel]` has any.
+    let feeds = match (&config.detection.rules_dir, roles.jobs) {
+        (Some(rules), true) if !config.intel.feeds.is_empty() => super::intel_feeds::spawn(
+            config.intel.feeds.clone(),
+            rules.clone(),
+            shutdown_rx.clone(),
+        ),
+        _ => Vec::new(),
+    };
     // Last month's client reports, made on the first day of the month (jobs role).
     let monthly_reports = roles.jobs.then(|| {
         super::report::spawn_monthly(
@@ -540,6 +551,7 @@ pub(crate) async fn start_with_roles(
         reminders,
         monthly_reports,
         notifications,
+        feeds,
         login_audit,
         access,
         sqlite,
@@ -690,6 +702,9 @@ impl Server {
         }
         if let Some(notifications) = self.notifications {
             let _ = notifications.await;
+        }
+        for feed in self.feeds {
+            let _ = feed.await;
         }
         if let Some(desk) = self.desk {
             let _ = desk.await;
