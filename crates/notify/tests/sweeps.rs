@@ -50,7 +50,7 @@ escalation = ["lead"]
 events = ["sla_warning", "sla_breach", "nis2"]
 "#;
 
-fn rows_of<'a>(rows: &'a [Notification], event: NotifyEvent) -> Vec<&'a Notification> {
+fn rows_of(rows: &[Notification], event: NotifyEvent) -> Vec<&Notification> {
     rows.iter().filter(|n| n.event == event).collect()
 }
 
