@@ -369,6 +369,8 @@ const RULE: &str = r#""title: Whoami\nid: 5f1f2b50-3d0f-4c34-9d8b-7c1a0f0e1a77\n
 
 const SLA: &str = r#"{"calendar":"business","targets":{"high":{"acknowledge_minutes":60,"resolve_minutes":480}},"warn_ratio":0.8}"#;
 
+const APPROVAL: &str = r#"{"stage":"early_warning","language":"en","tlp":"TLP:AMBER"}"#;
+
 const SUBMISSION: &str = r#"{"stages":["early_warning"],"submitted_at":"$now","channel":"platform","reference":null,"language":"en","tlp":"TLP:AMBER"}"#;
 
 /// One case per route of the router, in the order the matrix runs them (the logouts last:
@@ -980,6 +982,17 @@ static CASES: &[Case] = &[
         [refused(
             "/api/v1/incidents/$incident/nis2/confirm",
             Body::Json(r#"{"verdict":"significant","reason":"x"}"#)
+        )],
+        ctl(Caller::SocLeadA, 200)
+    ),
+    // The approval of A's early warning, after the controls above changed its case and
+    // before the submission's control, which needs it.
+    case!(
+        "POST",
+        "/api/v1/incidents/{id}/nis2/approvals",
+        [refused(
+            "/api/v1/incidents/$incident/nis2/approvals",
+            Body::Json(APPROVAL)
         )],
         ctl(Caller::SocLeadA, 200)
     ),
