@@ -1214,6 +1214,98 @@ static CASES: &[Case] = &[
         ],
         ctl(Caller::SocLeadA, 303)
     ),
+    // The NIS2 forms of the incident page, in the order a case is worked; the controls work
+    // A's second incident (its first one was submitted through the API above).
+    case!(
+        "POST",
+        "/ui/incidents/{id}/nis2/awareness",
+        [page(
+            "/ui/incidents/$incident2/nis2/awareness",
+            Body::Form("aware_at=$now&reason=x"),
+            Expect::Refused
+        )],
+        ctl(Caller::SocLeadA, 303)
+    ),
+    case!(
+        "POST",
+        "/ui/incidents/{id}/nis2/assess",
+        [page(
+            "/ui/incidents/$incident2/nis2/assess",
+            Body::Form("severe_disruption_or_financial_loss.actual=yes"),
+            Expect::Refused
+        )],
+        ctl(Caller::SocLeadA, 303)
+    ),
+    case!(
+        "POST",
+        "/ui/incidents/{id}/nis2/confirm",
+        [page(
+            "/ui/incidents/$incident2/nis2/confirm",
+            Body::Form("verdict=significant&reason=x"),
+            Expect::Refused
+        )],
+        ctl(Caller::SocLeadA, 303)
+    ),
+    case!(
+        "POST",
+        "/ui/incidents/{id}/nis2/record",
+        [page(
+            "/ui/incidents/$incident2/nis2/record",
+            Body::Form(
+                "text_lang=en&suspected_malicious=unknown&cross_border=no&summary=a+summary"
+            ),
+            Expect::Refused
+        )],
+        ctl(Caller::SocLeadA, 303)
+    ),
+    case!(
+        "POST",
+        "/ui/incidents/{id}/nis2/case",
+        [page(
+            "/ui/incidents/$incident2/nis2/case",
+            Body::Form("trust_service=yes"),
+            Expect::Refused
+        )],
+        ctl(Caller::SocLeadA, 303)
+    ),
+    case!(
+        "POST",
+        "/ui/incidents/{id}/nis2/approve",
+        [page(
+            "/ui/incidents/$incident2/nis2/approve",
+            Body::Form("stage=early_warning&language=en&tlp=TLP%3AAMBER"),
+            Expect::Refused
+        )],
+        ctl(Caller::SocLeadA, 303)
+    ),
+    case!(
+        "POST",
+        "/ui/incidents/{id}/nis2/submit",
+        [page(
+            "/ui/incidents/$incident2/nis2/submit",
+            Body::Form(
+                "stages=early_warning&submitted_at=$now&channel=platform&language=en&tlp=TLP%3AAMBER"
+            ),
+            Expect::Refused
+        )],
+        ctl(Caller::SocLeadA, 303)
+    ),
+    case!(
+        "POST",
+        "/ui/incidents/{id}/nis2/withdraw",
+        [page(
+            "/ui/incidents/$incident2/nis2/withdraw",
+            Body::Form("confirm=yes"),
+            Expect::Refused
+        )],
+        ctl(Caller::SocLeadA, 303)
+    ),
+    case!(
+        "GET",
+        "/ui/nis2",
+        [page("/ui/nis2", Body::None, Expect::Unchanged)],
+        ctl(Caller::SocLeadA, 200)
+    ),
     case!(
         "GET",
         "/ui/sla",

@@ -376,8 +376,9 @@ mod tests {
     }
 
     /// The sources of the pages and their templates, where message ids are asked for.
-    const SOURCES: [&str; 34] = [
+    const SOURCES: [&str; 37] = [
         include_str!("tokens.rs"),
+        include_str!("nis2.rs"),
         include_str!("reports.rs"),
         include_str!("chart.rs"),
         include_str!("hunt.rs"),
@@ -401,9 +402,11 @@ mod tests {
         include_str!("../../templates/hunt.html"),
         include_str!("../../templates/incident.html"),
         include_str!("../../templates/incident_change.html"),
+        include_str!("../../templates/incident_nis2.html"),
         include_str!("../../templates/incidents.html"),
         include_str!("../../templates/layout.html"),
         include_str!("../../templates/login.html"),
+        include_str!("../../templates/nis2.html"),
         include_str!("../../templates/macros.html"),
         include_str!("../../templates/queue.html"),
         include_str!("../../templates/secret.html"),
@@ -427,7 +430,7 @@ mod tests {
                     .is_some_and(|x| x == "html")
             })
             .count();
-        assert_eq!(SOURCES.len(), 12 + templates);
+        assert_eq!(SOURCES.len(), 13 + templates);
     }
 
     /// Ids built at run time from a prefix and a value (`severity-high`): every value must
@@ -479,6 +482,54 @@ mod tests {
             "ask_authority",
         ] {
             ids.insert(format!("nis2-due-{s}"));
+        }
+        // The NIS2 section (ui/nis2.rs): reporting states, verdicts, answers, facts, report
+        // fields and submission channels.
+        for s in [
+            "detected",
+            "triage",
+            "not_significant",
+            "undetermined",
+            "significant",
+            "awareness_set",
+            "early_warning_sent",
+            "notification_sent",
+            "intermediate_requested",
+            "progress_sent",
+            "final_sent",
+            "closed",
+            "downgraded",
+        ] {
+            ids.insert(format!("nis2-state-{s}"));
+        }
+        for v in ["significant", "not_significant", "undetermined", "excluded"] {
+            ids.insert(format!("nis2-verdict-{v}"));
+        }
+        for t in ["yes", "no", "unknown"] {
+            ids.insert(format!("nis2-tri-{t}"));
+        }
+        for (fact, _) in vigie_nis2::significance::FACTS {
+            ids.insert(format!("nis2-fact-{fact}"));
+        }
+        for f in [
+            "title",
+            "reporter",
+            "contact",
+            "authority_ref",
+            "summary",
+            "support_requested",
+            "affected",
+            "recipients",
+            "expected_end",
+            "csirt_answers",
+            "detailed_description",
+            "root_cause",
+            "lessons_learned",
+        ] {
+            ids.insert(format!("nis2-field-{f}"));
+        }
+        for c in ["platform", "email", "phone"] {
+            ids.insert(format!("nis2-channel-{c}"));
         }
         // Timeline kinds written by the store (crates/soc/src/state/sqlite/desk.rs).
         for k in [
