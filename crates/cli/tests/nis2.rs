@@ -264,15 +264,38 @@ fn significant_incident_clocks_reminder_report_submission_and_isolation() {
             .contains("Vroegtijdige waarschuwing")
     );
 
+    // The submission needs the early warning's approval, in its language and TLP.
+    let submission = json!({"stages": ["early_warning"], "submitted_at": Timestamp::now(), "channel": "platform",
+                            "reference": "CCB-TEST-1", "language": "nl", "tlp": "TLP:AMBER", "lateness_reason": null});
+    let (status, refused) = api.json(
+        "POST",
+        &admin,
+        &format!("{base}/submissions"),
+        Some(submission.clone()),
+    );
+    assert_eq!(status, 400, "{refused}");
+    assert!(refused.to_string().contains("not approved"), "{refused}");
+    let (status, case) = api.json(
+        "POST",
+        &admin,
+        &format!("{base}/approvals"),
+        Some(json!({"stage": "early_warning", "language": "nl", "tlp": "TLP:AMBER"})),
+    );
+    assert_eq!(status, 200, "{case}");
+    assert!(case["case"]["data"]["approvals"][0]["content_sha256"].is_string());
+
     // The submission is recorded with its frozen content.
     let (status, case) = api.json(
         "POST",
         &admin,
         &format!("{base}/submissions"),
-        Some(json!({"stages": ["early_warning"], "submitted_at": Timestamp::now(), "channel": "platform",
-                    "reference": "CCB-TEST-1", "language": "nl", "tlp": "TLP:AMBER", "lateness_reason": null})),
+        Some(submission),
     );
     assert_eq!(status, 200, "{case}");
+    assert_eq!(
+        case["case"]["data"]["approvals"][0]["submission"],
+        case["case"]["submissions"][0]["id"]
+    );
     assert_eq!(case["case"]["submissions"][0]["reference"], "CCB-TEST-1");
     assert_eq!(case["case"]["data"]["state"], "early_warning_sent");
     let dues = case["dues"].as_array().unwrap();

@@ -93,6 +93,29 @@ pub const FACTS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The facts that are numbers (compared with thresholds: `gt`, `gte`, `pct ... of`); every
+/// other fact of [`FACTS`] is a yes/no/unknown answer (`yes`). A pack that uses a fact as the
+/// other kind is refused, so a form can ask each fact in its own kind.
+pub const NUMERIC_FACTS: &[&str] = &[
+    "financial_loss_eur",
+    "turnover_eur",
+    "deaths",
+    "recurring_incidents_6_months",
+    "recurring_financial_loss_eur",
+    "outage_full_minutes",
+    "degraded_minutes",
+    "dns_avg_response_ms",
+    "users_total",
+    "users_affected",
+    "data_compromise_users",
+    "weekly_unavailability_minutes",
+];
+
+/// Whether fact `name` is a number (else a yes/no/unknown answer).
+pub fn is_numeric(name: &str) -> bool {
+    NUMERIC_FACTS.contains(&name)
+}
+
 /// A number or a threshold expression.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -223,6 +246,18 @@ pub enum PackError {
         /// The unknown name.
         fact: String,
     },
+    /// A criterion compares a yes/no fact with a number, or asks a numeric fact for yes.
+    #[error(
+        "rule pack {pack}, criterion {code}: fact {fact:?} is used as the wrong kind (see NUMERIC_FACTS)"
+    )]
+    WrongKind {
+        /// Pack id.
+        pack: String,
+        /// Criterion code.
+        code: String,
+        /// The fact.
+        fact: String,
+    },
 }
 
 const EMBEDDED: [(&str, &str); 4] = [
@@ -259,6 +294,19 @@ impl RulePack {
                 .find(|n| !FACTS.iter().any(|(known, _)| known == n))
             {
                 return Err(PackError::UnknownFact {
+                    pack: pack.id.clone(),
+                    code: criterion.code.clone(),
+                    fact,
+                });
+            }
+            let (mut answers, mut numbers) = (Vec::new(), Vec::new());
+            criterion.when.kinds(&mut answers, &mut numbers);
+            if let Some(fact) = answers
+                .into_iter()
+                .find(|n| is_numeric(n))
+                .or_else(|| numbers.into_iter().find(|n| !is_numeric(n)))
+            {
+                return Err(PackError::WrongKind {
                     pack: pack.id.clone(),
                     code: criterion.code.clone(),
                     fact,
@@ -324,6 +372,20 @@ impl Cond {
             Cond::Gt(cmp) | Cond::Gte(cmp) => {
                 out.push(cmp.fact.clone());
                 cmp.than.facts(out);
+            }
+        }
+    }
+
+    /// The facts asked as answers and those used as numbers.
+    fn kinds(&self, answers: &mut Vec<String>, numbers: &mut Vec<String>) {
+        match self {
+            Cond::All(list) | Cond::Any(list) => {
+                list.iter().for_each(|c| c.kinds(answers, numbers));
+            }
+            Cond::Yes(name) => answers.push(name.clone()),
+            Cond::Gt(cmp) | Cond::Gte(cmp) => {
+                numbers.push(cmp.fact.clone());
+                cmp.than.facts(numbers);
             }
         }
     }
@@ -413,6 +475,24 @@ impl Facts {
             .or_insert((TriState::Unknown, TriState::Unknown))
             .1 = value;
         self
+    }
+
+    /// The actual value of a numeric fact, as given.
+    pub fn actual_number(&self, name: &str) -> Option<f64> {
+        self.numbers.get(name).and_then(|(actual, _)| *actual)
+    }
+
+    /// The projected value of a numeric fact, as given.
+    pub fn projected_number(&self, name: &str) -> Option<f64> {
+        self.numbers.get(name).and_then(|(_, projected)| *projected)
+    }
+
+    /// The actual and projected answers of a yes/no fact, as given (unknown when not given).
+    pub fn answers(&self, name: &str) -> (TriState, TriState) {
+        self.answers
+            .get(name)
+            .copied()
+            .unwrap_or((TriState::Unknown, TriState::Unknown))
     }
 
     /// The larger of the actual and projected value, if either is known.
@@ -592,6 +672,60 @@ mod tests {
         let packs = RulePack::embedded();
         assert_eq!(packs.len(), 4);
         assert!(packs.iter().all(|p| !p.criteria.is_empty()));
+    }
+
+    #[test]
+    fn every_fact_has_one_kind_in_the_packs() {
+        assert!(
+            NUMERIC_FACTS
+                .iter()
+                .all(|n| FACTS.iter().any(|(f, _)| f == n))
+        );
+        let text = r#"
+id = "x"
+version = "1"
+title = "x"
+status = "confirmed"
+applies = "always"
+[[criterion]]
+code = "c"
+source = "s"
+text = "t"
+when = { yes = "deaths" }
+"#;
+        let error = RulePack::parse(text, "x.toml").unwrap_err().to_string();
+        assert!(
+            error.contains("deaths") && error.contains("kind"),
+            "{error}"
+        );
+        let text = text.replace(
+            r#"{ yes = "deaths" }"#,
+            r#"{ gt = { fact = "health_damage", than = 0.0 } }"#,
+        );
+        let error = RulePack::parse(&text, "x.toml").unwrap_err().to_string();
+        assert!(error.contains("health_damage"), "{error}");
+        // The embedded packs load, so each of their facts is used as its kind.
+        assert_eq!(RulePack::embedded().len(), 4);
+    }
+
+    #[test]
+    fn facts_keep_actual_and_projected_apart() {
+        let mut facts = Facts::default();
+        facts
+            .set_number("deaths", 0.0)
+            .set_projected("deaths", 2.0)
+            .set_projected_answer("health_damage", TriState::Yes);
+        assert_eq!(facts.actual_number("deaths"), Some(0.0));
+        assert_eq!(facts.projected_number("deaths"), Some(2.0));
+        assert_eq!(facts.number("deaths"), Some(2.0));
+        assert_eq!(
+            facts.answers("health_damage"),
+            (TriState::Unknown, TriState::Yes)
+        );
+        assert_eq!(
+            facts.answers("data_compromise"),
+            (TriState::Unknown, TriState::Unknown)
+        );
     }
 
     #[test]

@@ -3,8 +3,16 @@
 //! state, report fields and submissions. The rules themselves (due dates, significance,
 //! state machine, report rendering) are in `vigie-nis2`; this module stores and guards.
 //!
-//! Every change to `aware_at`, a verdict or a submission is an audit entry, in the same
-//! transaction as the change.
+//! Every change to `aware_at`, a verdict, an approval or a submission is an audit entry, in
+//! the same transaction as the change.
+//!
+//! A stage's report is approved before it is submitted (NIS2.md §7.3: "EW approved", "IN
+//! approved"; §5.4 approver and `approved_at`, content frozen at approval): an [`Approval`]
+//! names who approved which stage, in which language and under which TLP label, and keeps
+//! the SHA-256 of the report's JSON snapshot as approved. A submission needs a pending
+//! approval of each of its stages whose content is still the same; any change to what the
+//! report is drafted from (report fields, facts, awareness, profile) makes it stale, and the
+//! report must be approved again. The submission's frozen content is the approved snapshot.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -57,6 +65,39 @@ pub struct Submission {
     pub content_sha256: String,
 }
 
+/// The approval of a stage's report by a named person (§5.4, §7.3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    /// The stage.
+    pub stage: Stage,
+    /// The version of that stage's report it approves (1, then 2 after a first submission ...).
+    pub version: u32,
+    /// Report language.
+    pub language: Lang,
+    /// TLP label.
+    pub tlp: Tlp,
+    /// Who approved it (the actor).
+    pub approved_by: String,
+    /// When.
+    pub approved_at: Timestamp,
+    /// SHA-256 of the JSON snapshot as approved ([`approved_snapshot`]).
+    pub content_sha256: String,
+    /// The submission that sent it; `None` while it waits to be submitted.
+    pub submission: Option<i64>,
+}
+
+/// A report to approve.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewApproval {
+    /// The stage.
+    pub stage: Stage,
+    /// Report language.
+    pub language: Lang,
+    /// TLP label.
+    pub tlp: Tlp,
+}
+
 /// What the case of an incident holds besides its submissions (stored as one JSON value).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CaseData {
@@ -91,6 +132,9 @@ pub struct CaseData {
     /// Reminders already sent.
     #[serde(default)]
     pub reminders_sent: Vec<SentReminder>,
+    /// Approvals of stage reports, pending or used by a submission.
+    #[serde(default)]
+    pub approvals: Vec<Approval>,
 }
 
 /// A reminder that was sent (§6.2.5): to the assignee, the SOC lead and the entity's
@@ -197,6 +241,25 @@ impl Nis2Case {
     pub fn state(&self) -> ReportingState {
         self.data.state.unwrap_or(ReportingState::Detected)
     }
+
+    /// The version the next report of `stage` will have: one more than the submissions that
+    /// carried that stage.
+    pub fn next_version(&self, stage: Stage) -> u32 {
+        1 + self
+            .submissions
+            .iter()
+            .filter(|s| s.stages.contains(&stage))
+            .count() as u32
+    }
+
+    /// The approval of `stage` waiting to be submitted, if any.
+    pub fn pending_approval(&self, stage: Stage) -> Option<&Approval> {
+        self.data
+            .approvals
+            .iter()
+            .rev()
+            .find(|a| a.stage == stage && a.submission.is_none())
+    }
 }
 
 /// A submission to record.
@@ -277,17 +340,31 @@ pub trait Nis2Store: Send + Sync + 'static {
         update: &CaseUpdate,
         actor: &str,
     ) -> Result<Nis2Case, SocError>;
-    /// Records a submission with its frozen content.
+    /// Approves the current draft of a stage's report (awareness must be set): records who,
+    /// when, language, TLP and the SHA-256 of its snapshot; replaces a pending approval of
+    /// the same stage.
+    async fn nis2_approve(
+        &self,
+        scope: &TenantScope,
+        incident: IncidentId,
+        approval: &NewApproval,
+        actor: &str,
+    ) -> Result<Nis2Case, SocError>;
+    /// Records a submission. Each of its stages needs a pending approval in the submission's
+    /// language and TLP whose content has not changed since; the frozen content is the
+    /// approved snapshot of each stage.
     async fn nis2_submit(
         &self,
         scope: &TenantScope,
         incident: IncidentId,
         submission: &NewSubmission,
-        content: &serde_json::Value,
         actor: &str,
     ) -> Result<Nis2Case, SocError>;
     /// Every case with a running clock (aware, not closed) in the scope.
     async fn nis2_open_cases(&self, scope: &TenantScope) -> Result<Vec<Nis2Case>, SocError>;
+    /// The cases whose clocks started (awareness set), open or not, in the scope: the
+    /// latest awareness first, at most `limit`.
+    async fn nis2_cases(&self, scope: &TenantScope, limit: u32) -> Result<Vec<Nis2Case>, SocError>;
     /// Sends every reminder whose time has come at `now` under `policy` (recorded on the
     /// case and audited once each); returns them with their incident.
     async fn nis2_send_reminders(
@@ -423,11 +500,7 @@ pub fn report_input(
         .submissions
         .last()
         .map(|s| format!("submission {}", s.id));
-    let version = 1 + case
-        .submissions
-        .iter()
-        .filter(|s| s.stages.contains(&stage))
-        .count() as u32;
+    let version = case.next_version(stage);
     vigie_nis2::report::ReportInput {
         stage,
         version,
@@ -440,4 +513,52 @@ pub fn report_input(
         submitted_at: None,
         generated_at: now,
     }
+}
+
+/// The name an approver is shown under on a report (the actor without its `user:` prefix).
+pub fn approver_name(actor: &str) -> &str {
+    actor.strip_prefix("user:").unwrap_or(actor)
+}
+
+/// The JSON snapshot of `stage`'s report as approved by `actor` at `at`: the draft of
+/// [`report_input`] made at the approval instant, naming its approver. Deterministic: the
+/// same case and profile give the same snapshot, so a submission can check that what it
+/// sends is what was approved.
+pub fn approved_snapshot(
+    case: &Nis2Case,
+    profile: Option<&ProfileVersion>,
+    stage: Stage,
+    language: Lang,
+    tlp: Tlp,
+    actor: &str,
+    at: Timestamp,
+) -> serde_json::Value {
+    let mut input = report_input(case, profile, stage, language, tlp, at);
+    input.approved_by = Some(approver_name(actor).to_owned());
+    vigie_nis2::report::snapshot_json(&input)
+}
+
+/// SHA-256 of a snapshot as stored and compared.
+pub fn snapshot_sha256(snapshot: &serde_json::Value) -> String {
+    vigie_nis2::report::sha256_hex(snapshot.to_string().as_bytes())
+}
+
+/// The snapshot of an approval's report as the case is now, and whether it is still the one
+/// that was approved (nothing it is drafted from changed since).
+pub fn approval_check(
+    case: &Nis2Case,
+    profile: Option<&ProfileVersion>,
+    approval: &Approval,
+) -> (serde_json::Value, bool) {
+    let snapshot = approved_snapshot(
+        case,
+        profile,
+        approval.stage,
+        approval.language,
+        approval.tlp,
+        &approval.approved_by,
+        approval.approved_at,
+    );
+    let current = snapshot_sha256(&snapshot) == approval.content_sha256;
+    (snapshot, current)
 }

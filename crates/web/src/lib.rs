@@ -125,6 +125,10 @@ pub fn router(state: AppState) -> Router {
             post(api::nis2::confirm),
         )
         .route(
+            "/api/v1/incidents/{id}/nis2/approvals",
+            post(api::nis2::approve),
+        )
+        .route(
             "/api/v1/incidents/{id}/nis2/submissions",
             post(api::nis2::submit),
         )

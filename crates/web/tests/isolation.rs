@@ -369,6 +369,8 @@ const RULE: &str = r#""title: Whoami\nid: 5f1f2b50-3d0f-4c34-9d8b-7c1a0f0e1a77\n
 
 const SLA: &str = r#"{"calendar":"business","targets":{"high":{"acknowledge_minutes":60,"resolve_minutes":480}},"warn_ratio":0.8}"#;
 
+const APPROVAL: &str = r#"{"stage":"early_warning","language":"en","tlp":"TLP:AMBER"}"#;
+
 const SUBMISSION: &str = r#"{"stages":["early_warning"],"submitted_at":"$now","channel":"platform","reference":null,"language":"en","tlp":"TLP:AMBER"}"#;
 
 /// One case per route of the router, in the order the matrix runs them (the logouts last:
@@ -1005,6 +1007,17 @@ static CASES: &[Case] = &[
         )],
         ctl(Caller::SocLeadA, 200)
     ),
+    // The approval of A's early warning, after the controls above changed its case and
+    // before the submission's control, which needs it.
+    case!(
+        "POST",
+        "/api/v1/incidents/{id}/nis2/approvals",
+        [refused(
+            "/api/v1/incidents/$incident/nis2/approvals",
+            Body::Json(APPROVAL)
+        )],
+        ctl(Caller::SocLeadA, 200)
+    ),
     case!(
         "POST",
         "/api/v1/incidents/{id}/nis2/submissions",
@@ -1222,6 +1235,98 @@ static CASES: &[Case] = &[
             ),
         ],
         ctl(Caller::SocLeadA, 303)
+    ),
+    // The NIS2 forms of the incident page, in the order a case is worked; the controls work
+    // A's second incident (its first one was submitted through the API above).
+    case!(
+        "POST",
+        "/ui/incidents/{id}/nis2/awareness",
+        [page(
+            "/ui/incidents/$incident2/nis2/awareness",
+            Body::Form("aware_at=$now&reason=x"),
+            Expect::Refused
+        )],
+        ctl(Caller::SocLeadA, 303)
+    ),
+    case!(
+        "POST",
+        "/ui/incidents/{id}/nis2/assess",
+        [page(
+            "/ui/incidents/$incident2/nis2/assess",
+            Body::Form("severe_disruption_or_financial_loss.actual=yes"),
+            Expect::Refused
+        )],
+        ctl(Caller::SocLeadA, 303)
+    ),
+    case!(
+        "POST",
+        "/ui/incidents/{id}/nis2/confirm",
+        [page(
+            "/ui/incidents/$incident2/nis2/confirm",
+            Body::Form("verdict=significant&reason=x"),
+            Expect::Refused
+        )],
+        ctl(Caller::SocLeadA, 303)
+    ),
+    case!(
+        "POST",
+        "/ui/incidents/{id}/nis2/record",
+        [page(
+            "/ui/incidents/$incident2/nis2/record",
+            Body::Form(
+                "text_lang=en&suspected_malicious=unknown&cross_border=no&summary=a+summary"
+            ),
+            Expect::Refused
+        )],
+        ctl(Caller::SocLeadA, 303)
+    ),
+    case!(
+        "POST",
+        "/ui/incidents/{id}/nis2/case",
+        [page(
+            "/ui/incidents/$incident2/nis2/case",
+            Body::Form("trust_service=yes"),
+            Expect::Refused
+        )],
+        ctl(Caller::SocLeadA, 303)
+    ),
+    case!(
+        "POST",
+        "/ui/incidents/{id}/nis2/approve",
+        [page(
+            "/ui/incidents/$incident2/nis2/approve",
+            Body::Form("stage=early_warning&language=en&tlp=TLP%3AAMBER"),
+            Expect::Refused
+        )],
+        ctl(Caller::SocLeadA, 303)
+    ),
+    case!(
+        "POST",
+        "/ui/incidents/{id}/nis2/submit",
+        [page(
+            "/ui/incidents/$incident2/nis2/submit",
+            Body::Form(
+                "stages=early_warning&submitted_at=$now&channel=platform&language=en&tlp=TLP%3AAMBER"
+            ),
+            Expect::Refused
+        )],
+        ctl(Caller::SocLeadA, 303)
+    ),
+    case!(
+        "POST",
+        "/ui/incidents/{id}/nis2/withdraw",
+        [page(
+            "/ui/incidents/$incident2/nis2/withdraw",
+            Body::Form("confirm=yes"),
+            Expect::Refused
+        )],
+        ctl(Caller::SocLeadA, 303)
+    ),
+    case!(
+        "GET",
+        "/ui/nis2",
+        [page("/ui/nis2", Body::None, Expect::Unchanged)],
+        ctl(Caller::SocLeadA, 200)
     ),
     case!(
         "GET",

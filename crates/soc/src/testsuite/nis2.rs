@@ -1,7 +1,6 @@
 //! NIS2 Article 23 cases and entity profiles.
 
 use jiff::SignedDuration;
-use serde_json::json;
 use vigie_access::TenantScope;
 use vigie_event::TenantId;
 use vigie_nis2::deadline::DueStatus;
@@ -13,7 +12,7 @@ use super::{Fixture, Store, platform, slug, tenant_scope};
 use crate::SocError;
 use crate::desk::{Actor, NewIncident};
 use crate::ids::IncidentId;
-use crate::nis2::{NewSubmission, ReminderPolicy};
+use crate::nis2::{NewApproval, NewSubmission, ReminderPolicy};
 
 /// Now, to the microsecond (as the store keeps times).
 fn now() -> jiff::Timestamp {
@@ -192,17 +191,120 @@ pub async fn nis2_case_lifecycle(fixture: Fixture) {
         tlp: Tlp::Amber,
         lateness_reason: None,
     };
-    let content = json!({"schema": "vigie.nis2.report/1", "stage": "early_warning"});
+    // Not without the approval of each of its stages.
+    let error = store
+        .nis2_submit(&scope_a, incident, &submission, "user:ann")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("early_warning report is not approved"),
+        "{error}"
+    );
+    let approve = |stage| NewApproval {
+        stage,
+        language: Lang::Nl,
+        tlp: Tlp::Amber,
+    };
+    // Tenant B's scope cannot approve tenant A's report; approving needs awareness.
+    assert!(matches!(
+        store
+            .nis2_approve(&scope_b, incident, &approve(Stage::EarlyWarning), "user:x")
+            .await,
+        Err(SocError::NotFound { .. })
+    ));
+    for stage in [Stage::EarlyWarning, Stage::IncidentNotification] {
+        store
+            .nis2_approve(&scope_a, incident, &approve(stage), "user:bo")
+            .await
+            .unwrap();
+    }
+    // A change to the report fields after the approval makes it stale.
+    let record = vigie_nis2::report::IncidentRecord {
+        summary: Some(vigie_nis2::report::Text {
+            lang: Lang::Nl,
+            text: "Versleutelde bestandsservers".into(),
+        }),
+        ..Default::default()
+    };
+    let update = crate::nis2::CaseUpdate {
+        record: Some(record),
+        ..Default::default()
+    };
+    store
+        .nis2_update(&scope_a, incident, &update, "user:ann")
+        .await
+        .unwrap();
+    let error = store
+        .nis2_submit(&scope_a, incident, &submission, "user:ann")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("changed since user:bo approved it"),
+        "{error}"
+    );
+    let mut case = None;
+    for stage in [Stage::EarlyWarning, Stage::IncidentNotification] {
+        case = Some(
+            store
+                .nis2_approve(&scope_a, incident, &approve(stage), "user:bo")
+                .await
+                .unwrap(),
+        );
+    }
+    let case = case.unwrap();
+    // Approving again replaced the stale approvals.
+    assert_eq!(case.data.approvals.len(), 2, "{:?}", case.data.approvals);
+    let approval = case.pending_approval(Stage::EarlyWarning).unwrap().clone();
+    assert_eq!(
+        (approval.approved_by.as_str(), approval.version),
+        ("user:bo", 1)
+    );
+    // What the approvals froze: the snapshots as the case stands, naming their approver.
+    let profile = store.nis2_profile(&scope_a, tenant_a).await.unwrap();
+    let (approved_ew, current) = crate::nis2::approval_check(&case, profile.as_ref(), &approval);
+    assert!(current);
+    let (approved_in, _) = crate::nis2::approval_check(
+        &case,
+        profile.as_ref(),
+        case.pending_approval(Stage::IncidentNotification).unwrap(),
+    );
+    // The submission goes out in the approved language and TLP only.
+    let red = NewSubmission {
+        tlp: Tlp::Red,
+        ..submission.clone()
+    };
+    let error = store
+        .nis2_submit(&scope_a, incident, &red, "user:ann")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, SocError::InvalidValue { what: "tlp", .. }),
+        "{error}"
+    );
     let case = store
-        .nis2_submit(&scope_a, incident, &submission, &content, "user:ann")
+        .nis2_submit(&scope_a, incident, &submission, "user:ann")
         .await
         .unwrap();
     assert_eq!(case.state(), ReportingState::NotificationSent);
     assert_eq!(case.submissions.len(), 1);
+    let id = case.submissions[0].id;
+    assert!(
+        case.data.approvals.iter().all(|a| a.submission == Some(id)),
+        "{:?}",
+        case.data.approvals
+    );
+    // Its frozen content is the approved snapshots, naming their approver.
     assert_eq!(
         case.submissions[0].content_sha256,
-        vigie_nis2::report::sha256_hex(content.to_string().as_bytes())
+        vigie_nis2::report::sha256_hex(
+            serde_json::json!({"reports": [approved_ew, approved_in]})
+                .to_string()
+                .as_bytes()
+        )
     );
+    assert_eq!(approved_ew["report"]["approved_by"], "bo");
     let dues = case.dues(submission.submitted_at);
     assert!(
         dues.iter()
@@ -226,8 +328,12 @@ pub async fn nis2_case_lifecycle(fixture: Fixture) {
         lateness_reason: None,
         ..submission.clone()
     };
+    store
+        .nis2_approve(&scope_a, incident, &approve(Stage::FinalReport), "user:bo")
+        .await
+        .unwrap();
     let error = store
-        .nis2_submit(&scope_a, incident, &late, &content, "user:ann")
+        .nis2_submit(&scope_a, incident, &late, "user:ann")
         .await
         .unwrap_err()
         .to_string();
@@ -240,10 +346,19 @@ pub async fn nis2_case_lifecycle(fixture: Fixture) {
         ..late
     };
     let case = store
-        .nis2_submit(&scope_a, incident, &late, &content, "user:ann")
+        .nis2_submit(&scope_a, incident, &late, "user:ann")
         .await
         .unwrap();
     assert_eq!(case.state(), ReportingState::FinalSent);
+    // A second final report is a new version, which needs its own approval.
+    assert!(case.pending_approval(Stage::FinalReport).is_none());
+    assert_eq!(case.next_version(Stage::FinalReport), 2);
+
+    // The cases whose clocks started, in the scope only.
+    let listed = store.nis2_cases(&scope_a, 10).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].incident_id, incident);
+    assert!(store.nis2_cases(&scope_b, 10).await.unwrap().is_empty());
 
     // Every change is in the audit chain.
     let entries = store.audit_entries(0, 1000).await.unwrap();
@@ -252,6 +367,7 @@ pub async fn nis2_case_lifecycle(fixture: Fixture) {
         "nis2.assess",
         "nis2.verdict.confirm",
         "nis2.awareness.set",
+        "nis2.report.approve",
         "nis2.submission",
     ] {
         assert!(

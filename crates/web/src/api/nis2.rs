@@ -3,11 +3,14 @@
 //! `PATCH /api/v1/incidents/{id}/nis2` (report fields, trust service, handled, withdraw,
 //! intermediate request), `PUT /api/v1/incidents/{id}/nis2/awareness`,
 //! `POST /api/v1/incidents/{id}/nis2/assess`, `POST /api/v1/incidents/{id}/nis2/confirm`,
-//! `POST /api/v1/incidents/{id}/nis2/submissions`,
+//! `POST /api/v1/incidents/{id}/nis2/approvals` (a named person approves a stage's report),
+//! `POST /api/v1/incidents/{id}/nis2/submissions` (each stage approved first),
 //! `GET /api/v1/incidents/{id}/nis2/reports/{stage}?lang=&format=html|pdf|json&tlp=`,
 //! `GET /api/v1/nis2/board`, `GET|PUT /api/v1/tenants/{id}/nis2/profile` (`{id}`: tenant id or slug).
 //!
 //! Every change and every rendered report is an audit entry (the report with its SHA-256).
+//! The web pages (`crate::ui::nis2`) call the same store methods and the helpers here
+//! ([`assess_facts`], [`report_language`]), so both paths apply the same rules.
 
 use std::collections::BTreeMap;
 
@@ -17,14 +20,14 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use vigie_access::Permission;
 use vigie_access::audit::AuditRecord;
+use vigie_access::{Permission, Principal};
 use vigie_nis2::deadline::Due;
 use vigie_nis2::model::{EntityProfile, Lang, Stage, Tlp, TriState};
 use vigie_nis2::report::{document, render_html, render_pdf, sha256_hex, snapshot_json};
 use vigie_nis2::significance::{Assessment, Facts, Verdict};
 use vigie_soc::nis2::{
-    BoardRow, CaseUpdate, NewSubmission, Nis2Case, ProfileVersion, board, report_input,
+    BoardRow, CaseUpdate, NewApproval, NewSubmission, Nis2Case, ProfileVersion, board, report_input,
 };
 
 use super::incidents::tenant_param;
@@ -47,19 +50,54 @@ fn missing(id: vigie_soc::IncidentId) -> ApiError {
     ApiError::NotFound(format!("no incident {id} in your scope"))
 }
 
-async fn case(
+/// The case of incident `id` in the caller's scope, with its tenant's profile.
+pub(crate) async fn case(
     state: &AppState,
-    desk: &Desk,
+    principal: &Principal,
     id: vigie_soc::IncidentId,
 ) -> Result<(Nis2Case, Option<ProfileVersion>), ApiError> {
     let case = state
         .store()
-        .nis2_case(&desk.0.scope, id)
+        .nis2_case(&principal.scope, id)
         .await?
         .ok_or_else(|| missing(id))?;
     let profile = state
         .store()
-        .nis2_profile(&desk.0.scope, case.tenant)
+        .nis2_profile(&principal.scope, case.tenant)
+        .await?;
+    Ok((case, profile))
+}
+
+/// The language of a case's reports: the profile's, else English.
+pub fn report_language(profile: Option<&ProfileVersion>) -> Lang {
+    profile
+        .and_then(|p| p.profile.report_language)
+        .unwrap_or(Lang::En)
+}
+
+/// Runs the significance engine on `facts` with the case's profile and stores the facts and
+/// the proposal (what `POST .../nis2/assess` and the page's assessment form do).
+pub(crate) async fn assess_facts(
+    state: &AppState,
+    principal: &Principal,
+    id: vigie_soc::IncidentId,
+    facts: &Facts,
+) -> Result<(Nis2Case, Option<ProfileVersion>), ApiError> {
+    let (existing, profile) = case(state, principal, id).await?;
+    let assessment = vigie_soc::nis2::assess_case(
+        profile.as_ref().map(|p| &p.profile),
+        facts,
+        &Default::default(),
+    );
+    let case = state
+        .store()
+        .nis2_assess(
+            &principal.scope,
+            existing.incident_id,
+            facts,
+            &assessment,
+            &principal.actor.0,
+        )
         .await?;
     Ok((case, profile))
 }
@@ -98,7 +136,7 @@ pub async fn get(
 ) -> Result<Json<CaseReply>, ApiError> {
     desk.require(&state, Permission::ReadDesk, &format!("incident:{id}"))
         .await?;
-    let (case, profile) = case(&state, &desk, id).await?;
+    let (case, profile) = case(&state, &desk.0, id).await?;
     Ok(reply(case, profile.as_ref()))
 }
 
@@ -152,16 +190,16 @@ pub async fn awareness(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NumberFact {
-    actual: Option<f64>,
-    projected: Option<f64>,
+    pub(crate) actual: Option<f64>,
+    pub(crate) projected: Option<f64>,
 }
 
 /// A yes/no/unknown fact: actual and/or projected answer.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerFact {
-    actual: Option<TriState>,
-    projected: Option<TriState>,
+    pub(crate) actual: Option<TriState>,
+    pub(crate) projected: Option<TriState>,
 }
 
 /// Body of `POST .../nis2/assess`: facts by name (see `vigie_nis2::significance::FACTS`).
@@ -169,9 +207,9 @@ pub struct AnswerFact {
 #[serde(deny_unknown_fields)]
 pub struct FactsInput {
     #[serde(default)]
-    numbers: BTreeMap<String, NumberFact>,
+    pub(crate) numbers: BTreeMap<String, NumberFact>,
     #[serde(default)]
-    answers: BTreeMap<String, AnswerFact>,
+    pub(crate) answers: BTreeMap<String, AnswerFact>,
 }
 
 impl FactsInput {
@@ -219,22 +257,7 @@ pub async fn assess(
     desk.require(&state, Permission::WorkIncidents, &format!("incident:{id}"))
         .await?;
     let facts = input.into_facts()?;
-    let (existing, profile) = case(&state, &desk, id).await?;
-    let assessment = vigie_soc::nis2::assess_case(
-        profile.as_ref().map(|p| &p.profile),
-        &facts,
-        &Default::default(),
-    );
-    let case = state
-        .store()
-        .nis2_assess(
-            &desk.0.scope,
-            existing.incident_id,
-            &facts,
-            &assessment,
-            &desk.0.actor.0,
-        )
-        .await?;
+    let (case, profile) = assess_facts(&state, &desk.0, id, &facts).await?;
     Ok(reply(case, profile.as_ref()))
 }
 
@@ -269,8 +292,25 @@ pub async fn confirm(
     reply_with_profile(&state, &desk, case).await
 }
 
-/// `POST /api/v1/incidents/{id}/nis2/submissions`: records a submission; its content is the
-/// JSON snapshot of each stage's report, frozen.
+/// `POST /api/v1/incidents/{id}/nis2/approvals`: a named person approves the current draft
+/// of a stage's report in a language and under a TLP label (content frozen by its SHA-256).
+pub async fn approve(
+    State(state): State<AppState>,
+    desk: Desk,
+    Id(id): Id<vigie_soc::IncidentId>,
+    Body(approval): Body<NewApproval>,
+) -> Result<Json<CaseReply>, ApiError> {
+    desk.require(&state, Permission::WorkIncidents, &format!("incident:{id}"))
+        .await?;
+    let case = state
+        .store()
+        .nis2_approve(&desk.0.scope, id, &approval, &desk.0.actor.0)
+        .await?;
+    reply_with_profile(&state, &desk, case).await
+}
+
+/// `POST /api/v1/incidents/{id}/nis2/submissions`: records a submission of approved stages;
+/// its content is the approved JSON snapshot of each stage's report, frozen.
 pub async fn submit(
     State(state): State<AppState>,
     desk: Desk,
@@ -279,30 +319,11 @@ pub async fn submit(
 ) -> Result<Json<CaseReply>, ApiError> {
     desk.require(&state, Permission::WorkIncidents, &format!("incident:{id}"))
         .await?;
-    let (existing, profile) = case(&state, &desk, id).await?;
-    let reports: Vec<serde_json::Value> = submission
-        .stages
-        .iter()
-        .map(|stage| {
-            let mut input = report_input(
-                &existing,
-                profile.as_ref(),
-                *stage,
-                submission.language,
-                submission.tlp,
-                Timestamp::now(),
-            );
-            input.submitted_at = Some(submission.submitted_at);
-            input.approved_by = Some(desk.0.actor.0.clone());
-            snapshot_json(&input)
-        })
-        .collect();
-    let content = serde_json::json!({ "reports": reports });
     let case = state
         .store()
-        .nis2_submit(&desk.0.scope, id, &submission, &content, &desk.0.actor.0)
+        .nis2_submit(&desk.0.scope, id, &submission, &desk.0.actor.0)
         .await?;
-    Ok(reply(case, profile.as_ref()))
+    reply_with_profile(&state, &desk, case).await
 }
 
 /// Query of the report route.
@@ -323,11 +344,10 @@ pub async fn report(
 ) -> Result<Response, ApiError> {
     desk.require(&state, Permission::ReadDesk, &format!("incident:{id}"))
         .await?;
-    let (case, profile) = case(&state, &desk, id).await?;
+    let (case, profile) = case(&state, &desk.0, id).await?;
     let language = query
         .lang
-        .or_else(|| profile.as_ref().and_then(|p| p.profile.report_language))
-        .unwrap_or(Lang::En);
+        .unwrap_or_else(|| report_language(profile.as_ref()));
     let tlp = match query.tlp.as_deref() {
         None => Tlp::Amber,
         Some(text) => format!("TLP:{}", text.to_ascii_uppercase())

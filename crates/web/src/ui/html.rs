@@ -192,6 +192,7 @@ fn navigation(role: Role) -> Vec<NavEntry> {
             entry("dashboard", "/ui/", "nav-dashboard"),
             entry("alerts", "/ui/alerts", "nav-alerts"),
             entry("incidents", "/ui/incidents", "nav-incidents"),
+            entry("nis2", "/ui/nis2", "nav-nis2"),
             entry("detection", "/ui/detection", "nav-detection"),
             entry("hunt", "/ui/hunt", "nav-hunt"),
             entry("reports", "/ui/reports", "nav-reports"),
@@ -204,6 +205,7 @@ fn navigation(role: Role) -> Vec<NavEntry> {
     } else {
         let mut e = vec![
             entry("incidents", "/ui/incidents", "nav-my-incidents"),
+            entry("nis2", "/ui/nis2", "nav-nis2"),
             entry("sla", "/ui/sla", "nav-sla"),
             entry("reports", "/ui/reports", "nav-reports"),
         ];

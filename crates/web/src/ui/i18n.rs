@@ -376,9 +376,10 @@ mod tests {
     }
 
     /// The sources of the pages and their templates, where message ids are asked for.
-    const SOURCES: [&str; 36] = [
+    const SOURCES: [&str; 39] = [
         include_str!("tokens.rs"),
         include_str!("notifications.rs"),
+        include_str!("nis2.rs"),
         include_str!("reports.rs"),
         include_str!("chart.rs"),
         include_str!("hunt.rs"),
@@ -402,10 +403,12 @@ mod tests {
         include_str!("../../templates/hunt.html"),
         include_str!("../../templates/incident.html"),
         include_str!("../../templates/incident_change.html"),
+        include_str!("../../templates/incident_nis2.html"),
         include_str!("../../templates/incidents.html"),
         include_str!("../../templates/layout.html"),
         include_str!("../../templates/login.html"),
         include_str!("../../templates/notifications.html"),
+        include_str!("../../templates/nis2.html"),
         include_str!("../../templates/macros.html"),
         include_str!("../../templates/queue.html"),
         include_str!("../../templates/secret.html"),
@@ -429,7 +432,7 @@ mod tests {
                     .is_some_and(|x| x == "html")
             })
             .count();
-        assert_eq!(SOURCES.len(), 13 + templates);
+        assert_eq!(SOURCES.len(), 14 + templates);
     }
 
     /// Ids built at run time from a prefix and a value (`severity-high`): every value must
@@ -496,6 +499,54 @@ mod tests {
         }
         for c in [Channel::Email, Channel::Webhook] {
             ids.insert(format!("notify-channel-{}", c.as_str()));
+        }
+        // The NIS2 section (ui/nis2.rs): reporting states, verdicts, answers, facts, report
+        // fields and submission channels.
+        for s in [
+            "detected",
+            "triage",
+            "not_significant",
+            "undetermined",
+            "significant",
+            "awareness_set",
+            "early_warning_sent",
+            "notification_sent",
+            "intermediate_requested",
+            "progress_sent",
+            "final_sent",
+            "closed",
+            "downgraded",
+        ] {
+            ids.insert(format!("nis2-state-{s}"));
+        }
+        for v in ["significant", "not_significant", "undetermined", "excluded"] {
+            ids.insert(format!("nis2-verdict-{v}"));
+        }
+        for t in ["yes", "no", "unknown"] {
+            ids.insert(format!("nis2-tri-{t}"));
+        }
+        for (fact, _) in vigie_nis2::significance::FACTS {
+            ids.insert(format!("nis2-fact-{fact}"));
+        }
+        for f in [
+            "title",
+            "reporter",
+            "contact",
+            "authority_ref",
+            "summary",
+            "support_requested",
+            "affected",
+            "recipients",
+            "expected_end",
+            "csirt_answers",
+            "detailed_description",
+            "root_cause",
+            "lessons_learned",
+        ] {
+            ids.insert(format!("nis2-field-{f}"));
+        }
+        for c in ["platform", "email", "phone"] {
+            ids.insert(format!("nis2-channel-{c}"));
         }
         // Timeline kinds written by the store (crates/soc/src/state/sqlite/desk.rs).
         for k in [

@@ -247,12 +247,30 @@ pub async fn page(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Response {
-    match page_inner(&state, &viewer, &id).await {
+    match page_inner(&state, &viewer, &id, None).await {
         Ok(r) | Err(r) => r,
     }
 }
 
-fn not_found(viewer: &Viewer, id: &str) -> Response {
+/// The incident page again with why a NIS2 form was not saved, as a 400 (the message is
+/// shown at the top of the NIS2 section).
+pub(super) async fn page_with_error(
+    state: &AppState,
+    viewer: &Viewer,
+    id: vigie_soc::IncidentId,
+    message: String,
+) -> Response {
+    match page_inner(state, viewer, &id.to_string(), Some(&message)).await {
+        Ok(mut r) => {
+            *r.status_mut() = StatusCode::BAD_REQUEST;
+            r
+        }
+        Err(r) => r,
+    }
+}
+
+/// The 404 page of an incident that is not in the viewer's scope (or does not exist).
+pub(super) fn not_found(viewer: &Viewer, id: &str) -> Response {
     viewer.error(
         StatusCode::NOT_FOUND,
         &viewer
@@ -281,7 +299,12 @@ async fn load(state: &AppState, viewer: &Viewer, id: &str) -> Result<IncidentDet
         .ok_or_else(|| not_found(viewer, id))
 }
 
-async fn page_inner(state: &AppState, viewer: &Viewer, id: &str) -> Result<Response, Response> {
+async fn page_inner(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    nis2_error: Option<&str>,
+) -> Result<Response, Response> {
     let detail = load(state, viewer, id).await?;
     let cat = viewer.cat();
     let i = &detail.incident;
@@ -313,53 +336,9 @@ async fn page_inner(state: &AppState, viewer: &Viewer, id: &str) -> Result<Respo
             },
         })
         .collect();
-    // NIS2 clocks, when a case is open (awareness set): for the SOC and, on its own
-    // incidents, for the client.
-    let nis2 = match state.store().nis2_case(&viewer.principal.scope, i.id).await {
-        Ok(Some(case)) if case.data.aware_at.is_some() => {
-            let dues = case
-                .dues(now)
-                .into_iter()
-                .map(|due| {
-                    let state_key = format!(
-                        "nis2-due-{}",
-                        serde_json::to_value(due.status)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned))
-                            .unwrap_or_default()
-                    );
-                    Nis2Due {
-                        stage: cat.t(&format!("nis2-stage-{}", due.stage.as_str())),
-                        state: if cat.has(&state_key) {
-                            cat.t(&state_key)
-                        } else {
-                            cat.t("nis2-due-other")
-                        },
-                        left: due
-                            .submitted_at
-                            .is_none()
-                            .then(|| time_left(cat, due.due_at, now, false)),
-                    }
-                })
-                .collect();
-            let sent = &case.data.reminders_sent;
-            let reminders = sent.last().map(|last| {
-                cat.tr(
-                    "nis2-reminders",
-                    &[
-                        ("count", Arg::Num(sent.len() as i64)),
-                        (
-                            "stage",
-                            Arg::Str(cat.t(&format!("nis2-stage-{}", last.stage.as_str()))),
-                        ),
-                        ("time", Arg::Str(cat.datetime(last.at))),
-                    ],
-                )
-            });
-            Some(Nis2Clocks { dues, reminders })
-        }
-        _ => None,
-    };
+    // The NIS2 section: the clocks once they run (the SOC and, on its own incidents, the
+    // client), and the forms of the SOC that works the incident.
+    let nis2 = super::nis2::section(state, viewer, i, now, nis2_error).await;
     let timeline = detail
         .timeline
         .iter()
@@ -473,20 +452,6 @@ enum SlaState {
     Running { left: Markup, at_risk: bool },
 }
 
-/// One NIS2 deadline.
-struct Nis2Due {
-    stage: String,
-    state: String,
-    /// Time left, unless it was submitted.
-    left: Option<Markup>,
-}
-
-/// The NIS2 clocks of an incident whose case has its awareness set.
-struct Nis2Clocks {
-    dues: Vec<Nis2Due>,
-    reminders: Option<String>,
-}
-
 /// A comment and its author's name.
 struct CommentView<'a> {
     author: &'a str,
@@ -547,7 +512,8 @@ struct IncidentPage<'a> {
     rsit: String,
     assignee: String,
     sla: Vec<SlaClock>,
-    nis2: Option<Nis2Clocks>,
+    /// The NIS2 section (`templates/incident_nis2.html`).
+    nis2: Option<Markup>,
     change: Option<Markup>,
     /// Whether the viewer works in the SOC (alerts and observables are shown).
     soc: bool,

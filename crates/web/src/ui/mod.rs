@@ -16,12 +16,14 @@
 //!   on the server for a signed-in user, [`vigie_soc::prefs::PrefsStore`]).
 //! - Pages: [`console`] (dashboard with the alerts-per-hour chart, alert queue with saved
 //!   views, alert page), [`incidents`] (list, page, comment and change forms, SLA figures),
+//!   [`nis2`] (the NIS2 section of the incident page and its forms, the list of NIS2 cases),
 //!   [`detection`] (rule catalogue, triage feedback, suppression forms), [`hunt`] (query box,
 //!   results, time chart), [`admin`] (tenants, users and roles, tokens, SLA contracts: forms),
 //!   [`tokens`] (each user's own API tokens), [`notifications`] (the notification log and
 //!   its dead letters, with their retry), [`login`] (login, logout, language switch). Charts are SVG drawn on the server
 //!   ([`chart`]).
-//!   Tenant users (client contacts) get the portal: their incidents and SLA figures only.
+//!   Tenant users (client contacts) get the portal: their incidents, NIS2 cases and SLA
+//!   figures only.
 //!
 //! - Every page and fragment is an askama template in `crates/web/templates/` (checked at
 //!   compile time), rendered through [`Viewer::render`] into the layout; each value is
@@ -46,6 +48,7 @@ pub mod i18n;
 pub mod incidents;
 pub mod login;
 pub mod notifications;
+pub mod nis2;
 #[cfg(test)]
 #[path = "tests.rs"]
 mod pages_tests;
@@ -108,6 +111,15 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/incidents/{id}", get(incidents::page))
         .route("/ui/incidents/{id}/comment", post(incidents::comment))
         .route("/ui/incidents/{id}/update", post(incidents::update))
+        .route("/ui/incidents/{id}/nis2/awareness", post(nis2::awareness))
+        .route("/ui/incidents/{id}/nis2/assess", post(nis2::assess))
+        .route("/ui/incidents/{id}/nis2/confirm", post(nis2::confirm))
+        .route("/ui/incidents/{id}/nis2/withdraw", post(nis2::withdraw))
+        .route("/ui/incidents/{id}/nis2/case", post(nis2::case_flags))
+        .route("/ui/incidents/{id}/nis2/record", post(nis2::record))
+        .route("/ui/incidents/{id}/nis2/approve", post(nis2::approve))
+        .route("/ui/incidents/{id}/nis2/submit", post(nis2::submit))
+        .route("/ui/nis2", get(nis2::list))
         .route("/ui/sla", get(incidents::sla))
         .route("/ui/reports", get(reports::page))
         .route("/ui/notifications", get(notifications::page))

@@ -1775,6 +1775,23 @@ async fn user_controlled_text_is_shown_only_escaped_on_every_page() {
             "/ui/alerts/views".to_owned(),
             format!("name={}&query=status%3Dany", enc(EVIL)),
         ),
+        // The NIS2 case: awareness with a hostile reason, report fields with hostile texts.
+        (
+            format!("/ui/incidents/{incident}/nis2/awareness"),
+            format!(
+                "aware_at={}&reason={}",
+                enc(&jiff::Timestamp::now().to_string()),
+                enc(EVIL)
+            ),
+        ),
+        (
+            format!("/ui/incidents/{incident}/nis2/record"),
+            format!(
+                "text_lang=en&suspected_malicious=yes&cross_border=no&summary={e}&reporter={e}\
+                 &mitigations=applied%3A+{e}&timeline=2026-01-01+10%3A00+{e}",
+                e = enc(EVIL)
+            ),
+        ),
     ];
     for (uri, form) in &posts {
         let r = send(
@@ -1809,7 +1826,8 @@ async fn user_controlled_text_is_shown_only_escaped_on_every_page() {
         (format!("/ui/alerts?status=any&rule={evil_q}"), 7),
         (format!("/ui/alerts/{alert_id}"), 7),
         ("/ui/incidents?status=any".to_owned(), 3),
-        (format!("/ui/incidents/{incident}"), 11),
+        (format!("/ui/incidents/{incident}"), 16),
+        ("/ui/nis2".to_owned(), 2),
         ("/ui/sla".to_owned(), 1),
         ("/ui/detection".to_owned(), 11),
         ("/ui/hunt".to_owned(), 2),
@@ -1882,7 +1900,9 @@ async fn user_controlled_text_is_shown_only_escaped_on_every_page() {
         // The incident's title in the list and in the open question above it, and the
         // question's text.
         ("/ui/incidents?status=any".to_owned(), 3),
-        (format!("/ui/incidents/{incident}"), 7),
+        (format!("/ui/incidents/{incident}"), 8),
+        // The incident's title on each stage's row of its NIS2 case.
+        ("/ui/nis2".to_owned(), 2),
     ] {
         let r = send(&site.app, Method::GET, &page, &xena_cookies, None).await;
         assert_eq!(r.status, StatusCode::OK, "{page}");
@@ -2572,4 +2592,470 @@ async fn notification_log_and_dead_letters_for_the_soc_only() {
     assert_eq!(retries, vec!["user:lea".to_owned(), "user:lea".to_owned()]);
     let r = send(&site.app, Method::GET, "/ui/notifications", &lea, None).await;
     assert!(!r.text.contains("/retry"), "no dead letter left");
+}
+
+/// An incident of `tenant` without alerts, created by the operator.
+async fn bare_incident(site: &Site, tenant: TenantId, title: &str) -> vigie_soc::IncidentId {
+    let platform = Access::new(site.store.clone()).operator_scope();
+    site.store
+        .create_incident(
+            &Actor::operator(),
+            &platform,
+            &vigie_soc::desk::NewIncident {
+                tenant,
+                title: title.into(),
+                severity: None,
+                rsit_class: None,
+                rsit_type: None,
+                tlp: None,
+                alerts: Vec::new(),
+            },
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+/// An analyst walks a NIS2 case from the assessment to the submitted early warning through
+/// the pages only: every form posts to its `/ui/` route, every refusal names its field in the
+/// viewer's language, and the case the API then returns is the one the forms made, changed
+/// by the analyst in the audit log.
+#[tokio::test]
+async fn an_analyst_walks_a_nis2_case_to_the_early_warning_through_the_pages() {
+    use vigie_soc::nis2::Nis2Store;
+    let site = site().await;
+    let platform = Access::new(site.store.clone()).operator_scope();
+    site.store
+        .nis2_set_profile(
+            &platform,
+            site.b,
+            &vigie_nis2::model::EntityProfile {
+                legal_name: "CPAS B".into(),
+                report_language: Some(vigie_nis2::model::Lang::Nl),
+                ..Default::default()
+            },
+            "operator",
+        )
+        .await
+        .unwrap();
+    let id = bare_incident(&site, site.b, "Ransomware on the file servers").await;
+    let page_uri = format!("/ui/incidents/{id}");
+    let (ana, csrf) = login(&site.app, "ana").await;
+    let post = |route: &str, body: String| {
+        let app = site.app.clone();
+        let uri = format!("/ui/incidents/{id}/nis2/{route}");
+        let cookies = ana.clone();
+        let body = format!("csrf={csrf}&{body}");
+        async move { send(&app, Method::POST, &uri, &cookies, Some(&body)).await }
+    };
+    let saved = |r: &Reply, what: &str| {
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{what}: {}", r.text);
+        assert_eq!(r.location(), format!("/ui/incidents/{id}#nis2-h"), "{what}");
+    };
+
+    // The section is there before anything happened, with every form, in four languages.
+    for lang in ["en", "fr", "nl", "de"] {
+        let page = send(
+            &site.app,
+            Method::GET,
+            &page_uri,
+            &format!("{ana}; vigie_lang={lang}"),
+            None,
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert_no_missing_message(&page.text, &format!("nis2 section {lang}"));
+        for route in [
+            "assess",
+            "confirm",
+            "awareness",
+            "record",
+            "case",
+            "approve",
+            "submit",
+        ] {
+            assert!(
+                page.text
+                    .contains(&format!("action=\"/ui/incidents/{id}/nis2/{route}\"")),
+                "{lang}: no {route} form"
+            );
+        }
+    }
+    let page = send(&site.app, Method::GET, &page_uri, &ana, None).await;
+    assert!(page.text.contains("No NIS2 case yet"), "{}", page.text);
+
+    // Assessment: the engine proposes "significant" with its reason.
+    let r = post(
+        "assess",
+        "severe_disruption_or_financial_loss.actual=yes&financial_loss_eur.actual=120000\
+         &financial_loss_eur.projected=&considerable_damage_to_others.projected=unknown"
+            .into(),
+    )
+    .await;
+    saved(&r, "assess");
+    let page = send(&site.app, Method::GET, &page_uri, &ana, None).await;
+    assert!(
+        page.text
+            .contains(r#"<strong id="nis2-verdict">Significant</strong>"#),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("23(3)(a)"), "the reason is shown");
+    // A bad number names its field, in the viewer's language, on the incident page.
+    let r = send(
+        &site.app,
+        Method::POST,
+        &format!("/ui/incidents/{id}/nis2/assess"),
+        &format!("{ana}; vigie_lang=fr"),
+        Some(&format!("csrf={csrf}&deaths.actual=two")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.text.contains("id=\"nis2-error\"")
+            && r.text
+                .contains("Valeur « two » invalide pour Décès causés ou possibles"),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.text.contains("<h1>"),
+        "the incident page, not a bare error"
+    );
+
+    // Confirmation of the proposal (no reason needed), then awareness.
+    saved(
+        &post("confirm", "verdict=significant&reason=".into()).await,
+        "confirm",
+    );
+    let r = post("awareness", "aware_at=not-a-time&reason=x".into()).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.text
+            .contains("Invalid value “not-a-time” for Awareness (Brussels time)"),
+        "{}",
+        r.text
+    );
+    let future = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(2);
+    let r = post(
+        "awareness",
+        format!("aware_at={}&reason=x", enc(&future.to_string())),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.text.contains("Not saved. Awareness (Brussels time): ")
+            && r.text.contains("is in the future"),
+        "{}",
+        r.text
+    );
+    let aware = jiff::Timestamp::now();
+    saved(
+        &post(
+            "awareness",
+            format!(
+                "aware_at={}&reason=Encryption+confirmed+on+two+servers",
+                enc(&aware.to_string())
+            ),
+        )
+        .await,
+        "awareness",
+    );
+
+    // The early warning's fields; a list line that cannot be read is named by its number.
+    let record = "text_lang=en&title=&reporter=Ana&contact=&authority_ref=\
+                  &summary=Two+file+servers+encrypted&support_requested=\
+                  &suspected_malicious=yes&cross_border=no&member_states=be%2C+fr\
+                  &affected=&recipients=&expected_end=&severity=high&impact_severity=\
+                  &outlook=&rsit=malicious-code%2Finfected-system&root_cause_category=\
+                  &mitigations=ongoing%3A+accounts+reset&csirt_answers=\
+                  &detailed_description=&root_cause=&lessons_learned=\
+                  &timeline=2026-01-05+10%3A30+first+alert";
+    let r = post("record", format!("{record}&iocs=ip")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.text
+            .contains("Indicators of compromise, line 1: “ip” cannot be read."),
+        "{}",
+        r.text
+    );
+    saved(
+        &post(
+            "record",
+            format!("{record}&iocs=ip+203.0.113.7+TLP%3ARED%0Adomain+evil.example"),
+        )
+        .await,
+        "record",
+    );
+
+    // Not submitted before it is approved; the refusal names the field.
+    let submission = format!(
+        "stages=early_warning&submitted_at={}&channel=platform&reference=CCB-2026-7\
+         &language=nl&tlp=TLP%3AAMBER&lateness_reason=",
+        enc(&jiff::Timestamp::now().to_string())
+    );
+    let r = post("submit", submission.clone()).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.text.contains("Not saved. Stages: ") && r.text.contains("is not approved"),
+        "{}",
+        r.text
+    );
+    saved(
+        &post(
+            "approve",
+            "stage=early_warning&language=nl&tlp=TLP%3AAMBER".into(),
+        )
+        .await,
+        "approve",
+    );
+    let page = send(&site.app, Method::GET, &page_uri, &ana, None).await;
+    assert!(
+        page.text.contains("Approved, awaiting submission"),
+        "{}",
+        page.text
+    );
+    saved(&post("submit", submission).await, "submit");
+
+    // The case as the API returns it is what the forms made.
+    let api = send(
+        &site.app,
+        Method::GET,
+        &format!("/api/v1/incidents/{id}/nis2"),
+        &ana,
+        None,
+    )
+    .await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.text);
+    let reply: serde_json::Value = serde_json::from_str(&api.text).unwrap();
+    let case = &reply["case"];
+    let data = &case["data"];
+    assert_eq!(data["state"], "early_warning_sent", "{case}");
+    assert_eq!(data["proposed"], "significant");
+    assert_eq!(data["confirmed"], "significant");
+    assert_eq!(data["confirmed_by"], "user:ana");
+    assert_eq!(data["aware_set_by"], "user:ana");
+    assert_eq!(data["aware_reason"], "Encryption confirmed on two servers");
+    assert_eq!(
+        data["aware_at"]
+            .as_str()
+            .unwrap()
+            .parse::<jiff::Timestamp>()
+            .unwrap(),
+        aware
+    );
+    let record = &data["record"];
+    assert_eq!(record["summary"]["text"], "Two file servers encrypted");
+    assert_eq!(record["summary"]["lang"], "en");
+    assert_eq!(record["suspected_malicious"], "yes");
+    assert_eq!(record["cross_border"], "no");
+    assert_eq!(record["member_states"], serde_json::json!(["BE", "FR"]));
+    assert_eq!(record["severity"], "high");
+    assert_eq!(record["rsit_type"], "infected-system");
+    assert_eq!(record["iocs"][0]["tlp"], "TLP:RED");
+    assert_eq!(record["iocs"][1]["value"], "evil.example");
+    assert_eq!(record["mitigations"][0]["state"], "ongoing");
+    assert_eq!(record["timeline"][0][1]["text"], "first alert");
+    assert_eq!(
+        data["facts"]["numbers"]["financial_loss_eur"],
+        serde_json::json!([120000.0, null])
+    );
+    let submission = &case["submissions"][0];
+    assert_eq!(submission["reference"], "CCB-2026-7");
+    assert_eq!(submission["submitted_by"], "user:ana");
+    assert_eq!(submission["language"], "nl");
+    let approval = &data["approvals"][0];
+    assert_eq!(approval["approved_by"], "user:ana");
+    assert_eq!(approval["stage"], "early_warning");
+    assert_eq!(approval["submission"], submission["id"]);
+    let early = reply["dues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["stage"] == "early_warning")
+        .unwrap();
+    assert_eq!(early["status"], "met");
+    // The store holds the same case.
+    let stored = site.store.nis2_case(&platform, id).await.unwrap().unwrap();
+    assert_eq!(serde_json::to_value(&stored).unwrap(), *case);
+
+    // Every change is the analyst's in the audit log, as through the API.
+    let entries = site.store.audit_entries(0, 10_000).await.unwrap();
+    for action in [
+        "nis2.assess",
+        "nis2.verdict.confirm",
+        "nis2.awareness.set",
+        "nis2.update",
+        "nis2.report.approve",
+        "nis2.submission",
+    ] {
+        assert!(
+            entries
+                .iter()
+                .any(|e| e.action == action && e.actor == "user:ana"),
+            "{action} by user:ana not audited"
+        );
+    }
+    // The page shows the submission, the used approval and the met clock.
+    let page = send(&site.app, Method::GET, &page_uri, &ana, None).await;
+    for shown in [
+        "CCB-2026-7",
+        "Submitted (#",
+        "Submitted on time",
+        "Early warning sent",
+        "/api/v1/incidents/",
+    ] {
+        assert!(page.text.contains(shown), "{shown}: {}", page.text);
+    }
+    assert!(
+        page.text
+            .contains("/nis2/reports/early_warning?format=pdf&amp;lang=nl"),
+        "the draft in the case's report language"
+    );
+}
+
+/// A client contact sees its own NIS2 cases with their clocks and downloads its drafts, never
+/// another tenant's (404), and no SOC form takes its posts.
+#[tokio::test]
+async fn the_client_sees_its_nis2_clocks_and_drafts_and_posts_to_no_soc_form() {
+    use vigie_soc::nis2::Nis2Store;
+    let site = site().await;
+    let platform = Access::new(site.store.clone()).operator_scope();
+    let own = bare_incident(&site, site.b, "Outage of the payroll service").await;
+    let other = bare_incident(&site, site.a, "Phishing wave at Ville A").await;
+    for incident in [own, other] {
+        site.store
+            .nis2_set_awareness(
+                &platform,
+                incident,
+                jiff::Timestamp::now(),
+                "confirmed",
+                "user:lea",
+            )
+            .await
+            .unwrap();
+    }
+    let (bert, csrf) = login(&site.app, "bert").await;
+    let dutch = format!("{bert}; vigie_lang=nl");
+
+    // The list: its case, each stage with its due date and status, the draft links.
+    let list = send(&site.app, Method::GET, "/ui/nis2", &dutch, None).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    assert_no_missing_message(&list.text, "portal nis2 list");
+    assert!(list.text.contains("href=\"/ui/nis2\""), "in the navigation");
+    assert!(list.text.contains("Outage of the payroll service"));
+    assert!(list.text.contains("Vroegtijdige waarschuwing (24 u)"));
+    assert!(list.text.contains("Loopt"), "running: {}", list.text);
+    assert!(list.text.contains(&format!(
+        "/api/v1/incidents/{own}/nis2/reports/early_warning?format=pdf"
+    )));
+    assert!(
+        !list.text.contains("Phishing wave") && !list.text.contains(&format!("incidents/{other}")),
+        "another tenant's case: {}",
+        list.text
+    );
+    // Its incident page: the clocks and drafts, no form.
+    let page = send(
+        &site.app,
+        Method::GET,
+        &format!("/ui/incidents/{own}"),
+        &dutch,
+        None,
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("id=\"nis2-clocks\""), "{}", page.text);
+    assert!(page.text.contains("id=\"nis2-drafts\""), "{}", page.text);
+    assert!(
+        !page.text.contains("/nis2/assess"),
+        "no SOC form for a client"
+    );
+    // Its draft downloads; another tenant's does not exist for it.
+    let draft = send(
+        &site.app,
+        Method::GET,
+        &format!("/api/v1/incidents/{own}/nis2/reports/early_warning?format=html&lang=nl"),
+        &bert,
+        None,
+    )
+    .await;
+    assert_eq!(draft.status, StatusCode::OK);
+    assert!(
+        draft.text.contains("Vroegtijdige waarschuwing"),
+        "{}",
+        draft.text
+    );
+    let pdf = send(
+        &site.app,
+        Method::GET,
+        &format!("/api/v1/incidents/{own}/nis2/reports/early_warning?format=pdf"),
+        &bert,
+        None,
+    )
+    .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(pdf.text.starts_with("%PDF-"));
+    for uri in [
+        format!("/api/v1/incidents/{other}/nis2/reports/early_warning?format=pdf"),
+        format!("/ui/incidents/{other}"),
+    ] {
+        let r = send(&site.app, Method::GET, &uri, &bert, None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{uri}");
+    }
+
+    // No SOC form takes its posts, on its own incident or another tenant's; nothing changes.
+    let before = |id| {
+        let store = site.store.clone();
+        let platform = platform.clone();
+        async move { serde_json::to_value(store.nis2_case(&platform, id).await.unwrap()).unwrap() }
+    };
+    let (own_before, other_before) = (before(own).await, before(other).await);
+    let forms = [
+        ("assess", "severe_disruption_or_financial_loss.actual=no"),
+        ("confirm", "verdict=not_significant&reason=nothing+happened"),
+        ("withdraw", "confirm=yes"),
+        ("awareness", "aware_at=2020-01-01T00%3A00%3A00Z&reason=x"),
+        (
+            "record",
+            "text_lang=nl&suspected_malicious=no&cross_border=no",
+        ),
+        ("case", "trust_service=yes"),
+        ("approve", "stage=early_warning&language=nl&tlp=TLP%3ACLEAR"),
+        (
+            "submit",
+            "stages=early_warning&submitted_at=2026-01-01T00%3A00%3A00Z&channel=email\
+             &language=nl&tlp=TLP%3ACLEAR",
+        ),
+    ];
+    for (route, body) in forms {
+        for incident in [own, other] {
+            let uri = format!("/ui/incidents/{incident}/nis2/{route}");
+            let r = send(
+                &site.app,
+                Method::POST,
+                &uri,
+                &bert,
+                Some(&format!("csrf={csrf}&{body}")),
+            )
+            .await;
+            assert!(
+                matches!(r.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+                "{uri}: {} {}",
+                r.status,
+                r.text
+            );
+            // Without the session's token: refused before anything is read.
+            let r = send(&site.app, Method::POST, &uri, &bert, Some(body)).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{uri} without a token");
+        }
+    }
+    assert_eq!(before(own).await, own_before);
+    assert_eq!(before(other).await, other_before);
+
+    // The SOC lead's list holds both tenants' cases, with the tenant.
+    let (lea, _) = login(&site.app, "lea").await;
+    let list = send(&site.app, Method::GET, "/ui/nis2", &lea, None).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.text.contains("Phishing wave") && list.text.contains("Outage of the payroll"));
+    assert!(list.text.contains("cpas-b") && list.text.contains("ville-a"));
 }

@@ -18,8 +18,9 @@ use super::desk::append_audit;
 use super::{Reach, SqlStore, get, now, now_us, timestamp};
 use crate::ids::IncidentId;
 use crate::nis2::{
-    CaseData, CaseUpdate, NewSubmission, Nis2Case, Nis2Store, ProfileVersion, ReminderPolicy,
-    SentReminder, Submission,
+    Approval, CaseData, CaseUpdate, NewApproval, NewSubmission, Nis2Case, Nis2Store,
+    ProfileVersion, ReminderPolicy, SentReminder, Submission, approval_check, approved_snapshot,
+    snapshot_sha256,
 };
 use crate::{SocError, limits};
 use vigie_access::audit::AuditRecord;
@@ -122,6 +123,30 @@ async fn load(
         });
     }
     Ok(Some(case))
+}
+
+/// The current profile of `tenant` (the caller checked the scope).
+async fn load_profile(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+) -> Result<Option<ProfileVersion>, SocError> {
+    let context = "reading a NIS2 profile";
+    let row = sqlx::query(
+        "SELECT version, profile, set_by, set_at FROM nis2_profiles WHERE tenant_id = $1 \
+         ORDER BY version DESC LIMIT 1",
+    )
+    .bind(tenant.0)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(SocError::storage(context))?;
+    let Some(row) = row else { return Ok(None) };
+    let profile: String = get(&row, "profile")?;
+    Ok(Some(ProfileVersion {
+        version: u32::try_from(get::<i64>(&row, "version")?).unwrap_or(0),
+        profile: from_json("nis2 profile", &profile)?,
+        set_by: get(&row, "set_by")?,
+        set_at: timestamp("nis2 profile", get(&row, "set_at")?)?,
+    }))
 }
 
 async fn save(conn: &mut AnyConnection, case: &Nis2Case) -> Result<(), SocError> {
@@ -252,23 +277,9 @@ impl Nis2Store for SqlStore {
         }
         let context = "reading a NIS2 profile";
         let mut tx = self.read(Reach::Scope(scope), context).await?;
-        let row = sqlx::query(
-            "SELECT version, profile, set_by, set_at FROM nis2_profiles WHERE tenant_id = $1 \
-             ORDER BY version DESC LIMIT 1",
-        )
-        .bind(tenant.0)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(SocError::storage(context))?;
+        let profile = load_profile(&mut tx, tenant).await?;
         tx.commit(context).await?;
-        let Some(row) = row else { return Ok(None) };
-        let profile: String = get(&row, "profile")?;
-        Ok(Some(ProfileVersion {
-            version: u32::try_from(get::<i64>(&row, "version")?).unwrap_or(0),
-            profile: from_json("nis2 profile", &profile)?,
-            set_by: get(&row, "set_by")?,
-            set_at: timestamp("nis2 profile", get(&row, "set_at")?)?,
-        }))
+        Ok(profile)
     }
 
     async fn nis2_case(
@@ -422,12 +433,79 @@ impl Nis2Store for SqlStore {
         .await
     }
 
+    async fn nis2_approve(
+        &self,
+        scope: &TenantScope,
+        incident: IncidentId,
+        approval: &NewApproval,
+        actor: &str,
+    ) -> Result<Nis2Case, SocError> {
+        let context = "approving a NIS2 report";
+        let mut tx = self.write(Reach::Scope(scope), context).await?;
+        let mut case = load(&mut tx, scope, incident)
+            .await?
+            .ok_or_else(|| not_found(incident))?;
+        if case.data.aware_at.is_none() {
+            return Err(invalid(
+                "aware_at",
+                "set awareness before approving a report",
+            ));
+        }
+        let profile = load_profile(&mut tx, case.tenant).await?;
+        let at = now();
+        let snapshot = approved_snapshot(
+            &case,
+            profile.as_ref(),
+            approval.stage,
+            approval.language,
+            approval.tlp,
+            actor,
+            at,
+        );
+        let sha = snapshot_sha256(&snapshot);
+        let version = case.next_version(approval.stage);
+        let replaced = case.pending_approval(approval.stage).is_some();
+        case.data
+            .approvals
+            .retain(|a| !(a.stage == approval.stage && a.submission.is_none()));
+        case.data.approvals.push(Approval {
+            stage: approval.stage,
+            version,
+            language: approval.language,
+            tlp: approval.tlp,
+            approved_by: actor.to_owned(),
+            approved_at: at,
+            content_sha256: sha.clone(),
+            submission: None,
+        });
+        save(&mut tx, &case).await?;
+        append_audit(
+            &mut tx,
+            &AuditRecord::new(
+                actor,
+                Some(case.tenant),
+                "nis2.report.approve",
+                format!("incident:{incident}"),
+                json!({
+                    "stage": approval.stage,
+                    "version": version,
+                    "language": approval.language,
+                    "tlp": approval.tlp,
+                    "content_sha256": sha,
+                    "replaces_pending": replaced,
+                }),
+            ),
+        )
+        .await?;
+        tx.commit(context).await?;
+        Ok(case)
+    }
+
     async fn nis2_submit(
         &self,
         scope: &TenantScope,
         incident: IncidentId,
         submission: &NewSubmission,
-        content: &serde_json::Value,
         actor: &str,
     ) -> Result<Nis2Case, SocError> {
         submission.check()?;
@@ -446,8 +524,6 @@ impl Nis2Store for SqlStore {
                 ),
             ));
         }
-        let content_text = content.to_string();
-        let sha = vigie_nis2::report::sha256_hex(content_text.as_bytes());
         let context = "recording a NIS2 submission";
         let mut tx = self.write(Reach::Scope(scope), context).await?;
         let mut case = load(&mut tx, scope, incident)
@@ -485,6 +561,61 @@ impl Nis2Store for SqlStore {
                 ),
             ));
         }
+        // Each stage goes out as it was approved: in the approval's language and TLP, and
+        // only while nothing it is drafted from has changed (NIS2.md §7.3, §5.4).
+        let profile = load_profile(&mut tx, case.tenant).await?;
+        let mut reports = Vec::new();
+        let mut approved = Vec::new();
+        for stage in &submission.stages {
+            let Some(approval) = case.pending_approval(*stage) else {
+                return Err(invalid(
+                    "stages",
+                    format!(
+                        "the {} report is not approved: approve it before recording its submission",
+                        stage.as_str()
+                    ),
+                ));
+            };
+            if approval.language != submission.language {
+                return Err(invalid(
+                    "language",
+                    format!(
+                        "the {} report was approved in {:?}, not {:?}: approve it in that language",
+                        stage.as_str(),
+                        approval.language,
+                        submission.language
+                    ),
+                ));
+            }
+            if approval.tlp != submission.tlp {
+                return Err(invalid(
+                    "tlp",
+                    format!(
+                        "the {} report was approved as {}, not {}: approve it under that label",
+                        stage.as_str(),
+                        approval.tlp.label(),
+                        submission.tlp.label()
+                    ),
+                ));
+            }
+            let (snapshot, current) = approval_check(&case, profile.as_ref(), approval);
+            if !current {
+                return Err(invalid(
+                    "stages",
+                    format!(
+                        "the {} report changed since {} approved it at {}: approve it again",
+                        stage.as_str(),
+                        approval.approved_by,
+                        approval.approved_at
+                    ),
+                ));
+            }
+            reports.push(snapshot);
+            approved.push(*stage);
+        }
+        let content = json!({ "reports": reports });
+        let content_text = content.to_string();
+        let sha = vigie_nis2::report::sha256_hex(content_text.as_bytes());
         let id: i64 = sqlx::query(
             "INSERT INTO nis2_submissions (incident_id, tenant_id, stages, submitted_at, channel, \
              reference, submitted_by, language, tlp, lateness_reason, content, content_sha256, \
@@ -523,6 +654,11 @@ impl Nis2Store for SqlStore {
         };
         if let Some(to) = to {
             advance(&mut case, to);
+        }
+        for approval in case.data.approvals.iter_mut() {
+            if approval.submission.is_none() && approved.contains(&approval.stage) {
+                approval.submission = Some(id);
+            }
         }
         if has(Stage::IntermediateReport)
             && let Some(request) = case
@@ -565,6 +701,25 @@ impl Nis2Store for SqlStore {
         );
         qb.scope(scope, "tenant_id");
         qb.push(" ORDER BY aware_at");
+        let context = "listing NIS2 cases";
+        let mut tx = self.read(Reach::Scope(scope), context).await?;
+        let rows = qb.fetch_all(&mut tx, context).await?;
+        let mut cases = Vec::new();
+        for row in rows {
+            let id = IncidentId(get(&row, "incident_id")?);
+            if let Some(case) = load(&mut tx, scope, id).await? {
+                cases.push(case);
+            }
+        }
+        tx.commit(context).await?;
+        Ok(cases)
+    }
+
+    async fn nis2_cases(&self, scope: &TenantScope, limit: u32) -> Result<Vec<Nis2Case>, SocError> {
+        let mut qb = Sql::new("SELECT incident_id FROM nis2_cases WHERE aware_at IS NOT NULL AND ");
+        qb.scope(scope, "tenant_id");
+        qb.push(" ORDER BY aware_at DESC, incident_id DESC LIMIT ")
+            .bind(i64::from(limit));
         let context = "listing NIS2 cases";
         let mut tx = self.read(Reach::Scope(scope), context).await?;
         let rows = qb.fetch_all(&mut tx, context).await?;

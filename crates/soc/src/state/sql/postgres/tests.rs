@@ -178,6 +178,18 @@ async fn populated(store: &Arc<SqlStore>) -> (vigie_event::TenantId, vigie_event
         s.nis2_set_awareness(&all, incident.id, now(), "seen", "operator")
             .await
             .unwrap();
+        s.nis2_approve(
+            &all,
+            incident.id,
+            &crate::nis2::NewApproval {
+                stage: vigie_nis2::model::Stage::EarlyWarning,
+                language: vigie_nis2::model::Lang::Nl,
+                tlp: vigie_nis2::model::Tlp::Amber,
+            },
+            "operator",
+        )
+        .await
+        .unwrap();
         s.nis2_submit(
             &all,
             incident.id,
@@ -190,7 +202,6 @@ async fn populated(store: &Arc<SqlStore>) -> (vigie_event::TenantId, vigie_event
                 tlp: vigie_nis2::model::Tlp::Amber,
                 lateness_reason: None,
             },
-            &serde_json::json!({}),
             "operator",
         )
         .await
