@@ -47,8 +47,8 @@ pub mod hunt;
 pub mod i18n;
 pub mod incidents;
 pub mod login;
-pub mod notifications;
 pub mod nis2;
+pub mod notifications;
 #[cfg(test)]
 #[path = "tests.rs"]
 mod pages_tests;
