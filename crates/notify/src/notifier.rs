@@ -111,6 +111,9 @@ pub struct Notifier {
     teams: Vec<(TeamConfig, Timestamp)>,
     quiet: HashMap<String, QuietHours>,
     languages: Languages,
+    /// Answers already turned into notifications: their incident is not read again at each
+    /// sweep (an answer never changes). Empty after a restart; the dedup keys cover that.
+    answered: std::sync::Mutex<std::collections::HashSet<i64>>,
 }
 
 impl std::fmt::Debug for Notifier {
@@ -183,6 +186,7 @@ impl Notifier {
             teams,
             quiet,
             languages,
+            answered: Default::default(),
         }))
     }
 
@@ -400,13 +404,18 @@ impl Notifier {
         let watch = self.store.sla_watch(now).await?;
         items.extend(watch.iter().map(sla_item));
         items.extend(self.nis2_items(now).await?);
-        items.extend(self.question_items(now).await?);
+        let (questions, answers) = self.question_items(now).await?;
+        items.extend(questions);
         let mut rows: Vec<NewNotification> =
             items.iter().flat_map(|i| self.fan_out(i, now)).collect();
         let escalations = self.escalations(now, &watch).await?;
         let escalated = escalations.len() as u64;
         rows.extend(escalations);
         let queued = self.enqueue(&rows, now).await?;
+        self.answered
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend(answers);
         Ok(SweepReport {
             queued,
             escalations: escalated.min(queued),
@@ -571,12 +580,22 @@ impl Notifier {
             .collect())
     }
 
-    async fn question_items(&self, now: Timestamp) -> anyhow::Result<Vec<Item>> {
+    /// The questions of the last two days, and the answers not handled yet with the ids of
+    /// every answer looked at (to skip at the next sweeps once queued).
+    async fn question_items(&self, now: Timestamp) -> anyhow::Result<(Vec<Item>, Vec<i64>)> {
         let mut items = Vec::new();
+        let mut looked_at = Vec::new();
+        let slugs: HashMap<TenantId, String> = self
+            .store
+            .list_tenants(&self.scope)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.slug.to_string()))
+            .collect();
         for q in self.store.questions(&self.scope, false).await? {
-            let slug = self
-                .tenant_slug(q.tenant)
-                .await?
+            let slug = slugs
+                .get(&q.tenant)
+                .cloned()
                 .unwrap_or_else(|| q.tenant.to_string());
             let base = |event, key: String, message, text: String| Item {
                 event,
@@ -605,37 +624,37 @@ impl Notifier {
                     q.comment.body.clone(),
                 ));
             }
-            if let Some(answer) = q.comment.answered_by {
-                let detail = self
-                    .store
-                    .incident_detail(&self.scope, self.audience, q.incident, now)
-                    .await?;
-                let found = detail.and_then(|d| {
-                    d.comments
-                        .into_iter()
-                        .find(|c| c.id == answer && c.kind == CommentKind::Answer)
-                });
-                if let Some(comment) = found.filter(|c| c.created_at >= now - RECENT) {
-                    items.push(base(
-                        NotifyEvent::Answer,
-                        format!("answer:{}", comment.id),
-                        "answer",
-                        comment.body,
-                    ));
-                }
+            let Some(answer) = q.comment.answered_by else {
+                continue;
+            };
+            let handled = self
+                .answered
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .contains(&answer.0);
+            if handled {
+                continue;
+            }
+            looked_at.push(answer.0);
+            let detail = self
+                .store
+                .incident_detail(&self.scope, self.audience, q.incident, now)
+                .await?;
+            let found = detail.and_then(|d| {
+                d.comments
+                    .into_iter()
+                    .find(|c| c.id == answer && c.kind == CommentKind::Answer)
+            });
+            if let Some(comment) = found.filter(|c| c.created_at >= now - RECENT) {
+                items.push(base(
+                    NotifyEvent::Answer,
+                    format!("answer:{}", comment.id),
+                    "answer",
+                    comment.body,
+                ));
             }
         }
-        Ok(items)
-    }
-
-    async fn tenant_slug(&self, tenant: TenantId) -> anyhow::Result<Option<String>> {
-        Ok(self
-            .store
-            .list_tenants(&self.scope)
-            .await?
-            .into_iter()
-            .find(|t| t.id == tenant)
-            .map(|t| t.slug.to_string()))
+        Ok((items, looked_at))
     }
 
     /// The next step of every chain whose newest page nobody acknowledged in time.
