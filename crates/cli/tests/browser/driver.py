@@ -204,7 +204,7 @@ def analyst(driver):
     Select(driver.find_element(By.ID, "c-status")).select_by_value("in_progress")
     Select(driver.find_element(By.ID, "c-rsit")).select_by_value("intrusions/system-compromise")
     Select(driver.find_element(By.ID, "c-tlp")).select_by_value("TLP:GREEN")
-    driver.find_element(By.CSS_SELECTOR, "form.change button").click()
+    driver.find_element(By.CSS_SELECTOR, 'form[action$="/update"] button').click()
     WebDriverWait(driver, 15).until(
         lambda d: d.find_element(By.ID, "incident-status").text == "In progress"
     )
