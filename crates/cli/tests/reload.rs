@@ -171,6 +171,26 @@ fn a_rule_added_to_the_directory_detects_without_a_restart() {
         );
         std::thread::sleep(Duration::from_millis(300));
     }
+    // Each reload is in the audit chain: the new rule, then the broken file.
+    drop(server);
+    let reloads = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use vigie_soc::prelude::*;
+        let store = vigie_soc::SqliteStore::open(&data.join("state.sqlite"))
+            .await
+            .unwrap();
+        store
+            .audit_entries(0, 10_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "rules.reload")
+            .collect::<Vec<_>>()
+    });
+    assert!(reloads.len() >= 2, "{reloads:?}");
+    let payload: Value = serde_json::from_str(&reloads[0].payload).unwrap();
+    assert_eq!(payload["source"], "rules directory");
+    assert!(payload["rules"].as_u64().unwrap() >= 2, "{payload}");
+    assert_eq!(reloads[0].actor, "system");
 }
 
 #[test]

@@ -112,11 +112,51 @@ async fn reload(
                 pipelines = applied,
                 "rules reloaded and in force"
             );
+            audit_reload(
+                store,
+                "rules.reload",
+                serde_json::json!({
+                    "source": what,
+                    "rules": rules.len(),
+                    "correlations": correlations.len(),
+                    "pipelines": applied,
+                }),
+            )
+            .await;
         }
         Err(error) => {
             metrics::counter!("vigie_rules_reload_failures_total").increment(1);
             tracing::error!(source = what, %error, "rules not reloaded; the rules in force stay");
+            let mut reason = format!("{error:#}");
+            if reason.len() > 2048 {
+                let mut end = 2048;
+                while !reason.is_char_boundary(end) {
+                    end -= 1;
+                }
+                reason.truncate(end);
+            }
+            audit_reload(
+                store,
+                "rules.reload_failed",
+                serde_json::json!({"source": what, "error": reason}),
+            )
+            .await;
         }
+    }
+}
+
+/// Records a reload (or its failure) in the audit chain: which rules are in force is a
+/// change of the platform like any other. A failed audit write is logged; the rules stay.
+async fn audit_reload(store: &dyn StateStore, action: &str, payload: serde_json::Value) {
+    let record = vigie_access::audit::AuditRecord::new(
+        vigie_soc::Actor::system().0,
+        None,
+        action,
+        "rules".to_owned(),
+        payload,
+    );
+    if let Err(error) = store.audit(&record).await {
+        tracing::warn!(%error, action, "rules reload not audited");
     }
 }
 
