@@ -44,6 +44,33 @@ pub enum HttpError {
     /// The trust configuration cannot be read.
     #[error("{0}")]
     Trust(String),
+    /// A credential (password, key, shared secret) cannot be read.
+    #[error("{0}")]
+    Credential(String),
+}
+
+/// The credential of an outbound connection (an SMTP password, a webhook's secret, a feed's
+/// password or key): the environment variable `env` when it is set and not blank, else the
+/// first line of `file`, else none. `what` names the setting in errors, which never show
+/// the value.
+pub fn credential(env: &str, file: Option<&Path>, what: &str) -> Result<Option<String>, HttpError> {
+    if let Ok(value) = std::env::var(env)
+        && !value.trim().is_empty()
+    {
+        return Ok(Some(value.trim().to_owned()));
+    }
+    let Some(path) = file else { return Ok(None) };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        HttpError::Credential(format!("{what}: cannot read {}: {e}", path.display()))
+    })?;
+    let line = text.lines().next().unwrap_or("").trim().to_owned();
+    if line.is_empty() {
+        return Err(HttpError::Credential(format!(
+            "{what}: {} is empty",
+            path.display()
+        )));
+    }
+    Ok(Some(line))
 }
 
 /// An answer.

@@ -1,7 +1,7 @@
 //! `[notify]`: the SMTP relay, the webhooks, the recipients and the on-call teams.
 //! Nothing configured means no notifier and no outbound call.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use jiff::civil::{DateTime, Time};
 use jiff::tz::TimeZone;
@@ -298,21 +298,6 @@ pub const PAGE_EVENTS: [NotifyEvent; 5] = [
     NotifyEvent::Nis2,
     NotifyEvent::Answer,
 ];
-
-/// The first line of a secret, from an environment variable or a file.
-pub(crate) fn secret(env: &str, file: Option<&Path>, what: &str) -> anyhow::Result<Option<String>> {
-    if let Ok(value) = std::env::var(env)
-        && !value.trim().is_empty()
-    {
-        return Ok(Some(value.trim().to_owned()));
-    }
-    let Some(path) = file else { return Ok(None) };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow::anyhow!("{what}: cannot read {}: {e}", path.display()))?;
-    let line = text.lines().next().unwrap_or("").trim().to_owned();
-    anyhow::ensure!(!line.is_empty(), "{what}: {} is empty", path.display());
-    Ok(Some(line))
-}
 
 /// The environment variable of a webhook's secret.
 pub fn webhook_secret_env(name: &str) -> String {

@@ -8,7 +8,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use crate::config::{Security, SmtpConfig, secret};
+use crate::config::{Security, SmtpConfig};
 use crate::send::Failure;
 
 /// The SMTP relay.
@@ -53,7 +53,7 @@ impl Smtp {
             .tls(mode)
             .timeout(Some(Duration::from_secs(config.timeout_seconds.max(1))));
         if let Some(user) = &config.username {
-            let password = secret(
+            let password = vigie_http::credential(
                 "VIGIE_SMTP_PASSWORD",
                 config.password_file.as_deref(),
                 "[notify.smtp] password_file",

@@ -13,7 +13,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use vigie_http::{Client, Method, Url};
 
-use crate::config::{WebhookConfig, secret, webhook_secret_env};
+use crate::config::{WebhookConfig, webhook_secret_env};
 use crate::send::Failure;
 
 /// Bytes of a receiver's answer read at most (only its status matters).
@@ -52,7 +52,7 @@ impl Webhook {
     /// (system roots plus the entry's CA file).
     pub fn new(config: &WebhookConfig) -> anyhow::Result<Self> {
         let what = format!("[[notify.webhooks]] {}", config.name);
-        let secret = secret(
+        let secret = vigie_http::credential(
             &webhook_secret_env(&config.name),
             config.secret_file.as_deref(),
             &what,

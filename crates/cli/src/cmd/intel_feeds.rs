@@ -110,21 +110,6 @@ fn env_name(prefix: &str, name: &str) -> String {
     )
 }
 
-/// The first line of a secret, from the environment or a file.
-fn secret(env: &str, file: Option<&Path>, what: &str) -> anyhow::Result<Option<String>> {
-    if let Ok(value) = std::env::var(env)
-        && !value.trim().is_empty()
-    {
-        return Ok(Some(value.trim().to_owned()));
-    }
-    let Some(path) = file else { return Ok(None) };
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{what}: cannot read {}", path.display()))?;
-    let line = text.lines().next().unwrap_or("").trim().to_owned();
-    anyhow::ensure!(!line.is_empty(), "{what}: {} is empty", path.display());
-    Ok(Some(line))
-}
-
 impl IntelConfig {
     /// Every problem of `[intel]` as (key, message), naming the offending value.
     pub(crate) fn validate(&self, rules_dir: Option<&Path>) -> Vec<(String, String)> {
@@ -272,7 +257,7 @@ async fn taxii(
         .with_context(|| format!("{what}: url {:?}", feed.url))?;
     let mut headers = vec![("accept", "application/taxii+json;version=2.1".to_owned())];
     if let Some(user) = &feed.username {
-        let password = secret(
+        let password = vigie_http::credential(
             &env_name("VIGIE_FEED_PASSWORD_", &feed.name),
             feed.password_file.as_deref(),
             what,
@@ -332,7 +317,7 @@ async fn misp(
     url: &Url,
     what: &str,
 ) -> anyhow::Result<(import::Imported, bool)> {
-    let key = secret(
+    let key = vigie_http::credential(
         &env_name("VIGIE_FEED_KEY_", &feed.name),
         feed.key_file.as_deref(),
         what,
