@@ -282,6 +282,22 @@ impl Notifier {
     /// The rows of one cause: the recipients whose side, tenants and events take it, the
     /// member on call of each team it pages, the webhooks, the NIS2 contacts.
     fn fan_out(&self, item: &Item, now: Timestamp) -> Vec<NewNotification> {
+        let mut out = if self.smtp.is_some() {
+            self.emails(item, now)
+        } else {
+            Vec::new()
+        };
+        for (hook, hook_events, tenants) in &self.webhooks {
+            if !hook_events.contains(&item.event) || !names(tenants, &item.slug) {
+                continue;
+            }
+            out.push(self.webhook_row(item, hook, 0, None, now));
+        }
+        out
+    }
+
+    /// The e-mails of one cause (see [`Notifier::fan_out`]).
+    fn emails(&self, item: &Item, now: Timestamp) -> Vec<NewNotification> {
         let mut out = Vec::new();
         let mut paged = Vec::new();
         for (team, start) in &self.teams {
@@ -338,15 +354,6 @@ impl Notifier {
                 level: 0,
                 due_at: now,
             });
-        }
-        if self.smtp.is_none() {
-            out.clear();
-        }
-        for (hook, hook_events, tenants) in &self.webhooks {
-            if !hook_events.contains(&item.event) || !names(tenants, &item.slug) {
-                continue;
-            }
-            out.push(self.webhook_row(item, hook, 0, None, now));
         }
         out
     }
